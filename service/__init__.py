@@ -1,0 +1,39 @@
+"""Pairwise: every mentor/mentee pair of a mentoring program on a persisted state machine."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from service import config as settings
+from service.database import db
+
+MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    instance_path = os.environ.get("PAIRWISE_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.from_mapping(settings.load(Path(app.instance_path), config))
+    # Problem documents read best as type, title, status, detail: keep insertion order.
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    # Per-transition and per-plugin chatter; our own records say what happened.
+    for noisy in ("transitions", "alembic.runtime.plugins"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+    from flask_migrate import Migrate
+
+    from service import api, models, problems  # noqa: F401  (models: every table for Alembic)
+    from service.web import views
+
+    db.init_app(app)
+    Migrate(app, db, directory=MIGRATIONS_DIRECTORY, compare_type=True)
+    problems.init_app(app)
+    api.init_app(app)
+    app.register_blueprint(views.blueprint)
+    return app

@@ -1,0 +1,100 @@
+"""The JSON API under /api/v1: one flask-smorest blueprint per domain, one OpenAPI 3.1 document."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Callable
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Flask, request
+from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema
+
+from service.problems import Problem
+from service.schemas import ProblemSchema
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class PairwiseApi(Api):
+    """flask-smorest, with RFC 7807 problems documented as every error response."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        # service.problems handles every error, for the API and the pages alike.
+        pass
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Problem details (RFC 7807)", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+
+def schema_name(schema: type[Schema] | Schema) -> str:
+    """Name schemas in the OpenAPI document; partial ones (PATCH bodies) get their own name."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    if not isinstance(schema, type) and (schema.partial or schema.exclude):
+        name += "Patch"
+    return name
+
+
+api = PairwiseApi(
+    spec_kwargs={
+        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+        "info": {
+            "description": "Every mentor/mentee pair on a persisted state machine. "
+            "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
+            "Errors are RFC 7807 problem documents with a stable `type`.",
+        },
+        "security": [{"bearerAuth": []}],
+    }
+)
+
+
+def documents(blueprint: Blueprint, *statuses: int) -> Callable:
+    """Document the problem responses a view can give."""
+
+    def decorate(view: Callable) -> Callable:
+        for status in statuses:
+            view = blueprint.alt_response(status, response=http.HTTPStatus(status).name)(view)
+        return view
+
+    return decorate
+
+
+def _require_json_body() -> None:
+    has_body = request.method in ("POST", "PUT", "PATCH") and bool(request.content_length)
+    if has_body and not request.is_json:
+        raise Problem(
+            "unsupported-media-type",
+            f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
+        )
+
+
+def init_app(app: Flask) -> None:
+    from service.approvals.api import blueprint as approvals
+    from service.events.api import blueprint as events
+    from service.meetings.api import blueprint as meetings
+    from service.pairs.api import blueprint as pairs
+    from service.participants.api import blueprint as participants
+    from service.programs.api import blueprint as programs
+
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
+    )
+    for blueprint in (programs, participants, pairs, meetings, approvals, events):
+        blueprint.before_request(_require_json_body)
+        api.register_blueprint(blueprint)

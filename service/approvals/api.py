@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.approvals import service
+from service.approvals.schemas import (
+    ApproveSchema,
+    ProposalQuerySchema,
+    ProposalSchema,
+    RejectSchema,
+    TransitionResultSchema,
+)
+from service.auth import current_actor, require_scope
+from service.pagination import paginate
+from service.schemas import page_of
+
+blueprint = Blueprint(
+    "proposals",
+    __name__,
+    url_prefix="/api/v1/proposals",
+    description="Transitions waiting for a coordinator's approval.",
+)
+
+
+@blueprint.get("")
+@require_scope("pairs:read")
+@blueprint.arguments(ProposalQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, page_of(ProposalSchema))
+@documents(blueprint, 401, 403, 422)
+def list_proposals(page: int, per_page: int, **filters):
+    return paginate(service.list_query(**filters), page=page, per_page=per_page)
+
+
+@blueprint.get("/<int:proposal_id>")
+@require_scope("pairs:read")
+@blueprint.response(200, ProposalSchema)
+@documents(blueprint, 401, 403, 404)
+def get_proposal(proposal_id: int):
+    return service.get(proposal_id=proposal_id)
+
+
+@blueprint.post("/<int:proposal_id>/approve")
+@require_scope("proposals:decide")
+@blueprint.arguments(ApproveSchema)
+@blueprint.response(200, TransitionResultSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def approve(body: dict, proposal_id: int):
+    """Re-check the guards and apply; 409 if someone decided first or it no longer applies."""
+    outcome = service.approve(proposal_id=proposal_id, actor=current_actor(), **body)
+    return {
+        "outcome": "applied",
+        "pair": outcome.pair,
+        "transition": outcome.transition,
+        "proposal": outcome.proposal,
+    }
+
+
+@blueprint.post("/<int:proposal_id>/reject")
+@require_scope("proposals:decide")
+@blueprint.arguments(RejectSchema)
+@blueprint.response(200, ProposalSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def reject(body: dict, proposal_id: int):
+    return service.reject(proposal_id=proposal_id, actor=current_actor(), reason=body["reason"])

@@ -1,0 +1,157 @@
+"""Proposals: transitions that wait for a coordinator, decided exactly once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from service.actors import Actor, system
+from service.approvals.models import Proposal, ProposalStatus
+from service.clock import now
+from service.database import db, transaction
+from service.events import payloads
+from service.events import service as events
+from service.pairs import lifecycle
+from service.pairs.models import Pair
+from service.problems import Problem, not_found
+from service.programs.models import Program
+from workflows import pairing
+
+if TYPE_CHECKING:
+    from service.pairs.facts import TransitionRequest
+
+
+def get(*, proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        raise not_found("proposal", proposal_id)
+    return proposal
+
+
+def list_query(
+    *, status: str | None = None, pair_id: int | None = None, program_id: int | None = None
+) -> sa.Select:
+    query = sa.select(Proposal).order_by(Proposal.id)
+    if status:
+        query = query.where(Proposal.status == status)
+    if pair_id is not None:
+        query = query.where(Proposal.pair_id == pair_id)
+    if program_id is not None:
+        query = query.join(Pair, Pair.id == Proposal.pair_id).where(Pair.program_id == program_id)
+    return query
+
+
+def pending_for(pair_id: int, trigger: str) -> Proposal | None:
+    return db.session.scalar(
+        sa.select(Proposal).where(
+            Proposal.pair_id == pair_id,
+            Proposal.trigger == trigger,
+            Proposal.status == ProposalStatus.PENDING,
+        )
+    )
+
+
+def file(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Proposal:
+    """File a proposal in the caller's transaction; the same pending one is never filed twice."""
+    existing = pending_for(pair.id, request.trigger)
+    if existing is not None:
+        return existing
+    proposal = Proposal(
+        pair_id=pair.id,
+        trigger=request.trigger,
+        params=request.params(),
+        reason=request.reason,
+        signals=list(request.signals),
+        proposed_by=actor.ref,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(proposal)
+    except IntegrityError:
+        # Another request filed it between our read and our insert.
+        return pending_for(pair.id, request.trigger)  # type: ignore[return-value]
+    events.emit("proposal.created", {"proposal": payloads.proposal(proposal)}, pair=pair)
+    return proposal
+
+
+def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None) -> None:
+    """Decide a pending proposal with a compare-and-set; the loser learns who won."""
+    moment = now()
+    ref = actor.ref
+    claimed = db.session.execute(
+        sa.update(Proposal)
+        .where(Proposal.id == proposal.id, Proposal.status == ProposalStatus.PENDING)
+        .values(
+            status=status,
+            decided_by_kind=ref.kind,
+            decided_by_id=ref.id,
+            decided_by_label=ref.label,
+            decided_at=moment,
+            decision_reason=reason,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(proposal)
+        decider = proposal.decided_by
+        who = decider.label if decider else "someone"
+        raise Problem(
+            "proposal-already-decided",
+            f"Proposal {proposal.id} was already {proposal.status} by {who} "
+            f"at {proposal.decided_at:%Y-%m-%d %H:%M} UTC.",
+            status=proposal.status,
+            decided_by={"kind": decider.kind, "label": decider.label} if decider else None,
+            decided_at=proposal.decided_at.isoformat() if proposal.decided_at else None,
+        )
+    set_committed_value(proposal, "status", status)
+    set_committed_value(proposal, "decided_at", moment)
+    set_committed_value(proposal, "decision_reason", reason)
+    for suffix, value in (("kind", ref.kind), ("id", ref.id), ("label", ref.label)):
+        set_committed_value(proposal, f"decided_by_{suffix}", value)
+
+
+def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lifecycle.Outcome:
+    """Re-check the guards and apply the transition; on refusal the proposal stays pending."""
+    from service.pairs.facts import TransitionRequest
+
+    with transaction():
+        proposal = get(proposal_id=proposal_id)
+        _claim(proposal, ProposalStatus.APPROVED, actor, reason)
+        pair = db.session.get(Pair, proposal.pair_id)
+        program = db.session.get(Program, pair.program_id)
+        request = TransitionRequest.from_params(
+            proposal.trigger, proposal.params, reason=proposal.reason, signals=proposal.signals
+        )
+        record = lifecycle.apply(
+            pair=pair, program=program, request=request, actor=actor, proposal=proposal
+        )
+        proposal.transition_id = record.id
+        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
+        return lifecycle.Outcome(pair=pair, transition=record, proposal=proposal)
+
+
+def reject(*, proposal_id: int, actor: Actor, reason: str) -> Proposal:
+    with transaction():
+        proposal = get(proposal_id=proposal_id)
+        _claim(proposal, ProposalStatus.REJECTED, actor, reason)
+        pair = db.session.get(Pair, proposal.pair_id)
+        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
+    return proposal
+
+
+def supersede_stale(*, pair: Pair) -> None:
+    """Pending proposals the pair's new state no longer allows are closed, not left hanging."""
+    allowed = set(pairing.allowed_triggers(pair.state))
+    stale = db.session.scalars(
+        sa.select(Proposal).where(
+            Proposal.pair_id == pair.id,
+            Proposal.status == ProposalStatus.PENDING,
+            Proposal.trigger.not_in(allowed) if allowed else sa.true(),
+        )
+    ).all()
+    for proposal in stale:
+        _claim(proposal, ProposalStatus.SUPERSEDED, system(), f"The pair moved to {pair.state}.")
+        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)

@@ -1,0 +1,237 @@
+"""The `pairwise` command: run the service, its workers, and its chores."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+from service import create_app
+from service.config import ConfigError
+
+README_START = "<!-- lifecycle-diagram:start -->"
+README_END = "<!-- lifecycle-diagram:end -->"
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=lambda: create_app(),
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="Pairwise keeps every mentor/mentee pair of a program on a persisted state machine.",
+)
+def cli() -> None:
+    pass
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--worker/--no-worker", default=True, show_default=True, help="Start a worker too.")
+def run_command(host: str, port: int, worker: bool) -> None:
+    """Serve the web app and API with a worker, on one machine.
+
+    Without REDIS_URL an embedded Redis server is started (and stopped on exit).
+    """
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+
+    from service.embedded_redis import EmbeddedRedis
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["PAIRWISE_ENV"] == "production":
+        click.echo("Note: for production, serve with gunicorn (see README, Deploy).", err=True)
+    if "PUBLIC_URL" not in os.environ:
+        app.config["PUBLIC_URL"] = f"http://{'localhost' if host == '127.0.0.1' else host}:{port}"
+    # A plain `kill` should clean up like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with ExitStack() as stack:
+        if not app.config.get("REDIS_URL"):
+            embedded = EmbeddedRedis()
+            url = embedded.start()
+            stack.callback(embedded.stop)
+            app.config["REDIS_URL"] = os.environ["REDIS_URL"] = url
+            click.echo(f"Started an embedded Redis at {url}", err=True)
+        upgrade(directory=app.extensions["migrate"].directory)
+        if worker:
+            process = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"])
+            stack.callback(_stop_process, process)
+        click.echo(f"Pairwise is serving on {app.config['PUBLIC_URL']}", err=True)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@cli.command("worker")
+@click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
+@click.option(
+    "--relay/--no-relay",
+    default=True,
+    show_default=True,
+    help="Also relay the outbox to the queue (one relay at a time holds the lease).",
+)
+@click.option("--name", help="Worker name, shown by `rq info`.")
+def worker_command(burst: bool, relay: bool, name: str | None) -> None:
+    """Run an RQ worker with RQ's scheduler, and the outbox relay."""
+    from service.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst, with_relay=relay, name=name)  # type: ignore[attr-defined]
+
+
+@cli.command("relay")
+@click.option("--once", is_flag=True, help="Publish one batch and exit.")
+def relay_command(once: bool) -> None:
+    """Publish committed outbox events to the queue."""
+    import threading
+
+    from service.events.relay import relay_once, run_relay
+
+    if once:
+        click.echo(f"Published {relay_once()} event(s).")
+        return
+    run_relay(current_app._get_current_object(), threading.Event())  # type: ignore[attr-defined]
+
+
+@cli.command("create-token")
+@click.option("--name", required=True, help="Who uses it, e.g. 'crm'.")
+@click.option("--scope", "scopes", multiple=True, help="Repeat for several scopes.")
+@click.option("--all", "all_scopes", is_flag=True, help="Every scope, admin included.")
+def create_token_command(name: str, scopes: tuple[str, ...], all_scopes: bool) -> None:
+    """Create an API token. The token is printed once, on stdout; keep it safe."""
+    from service.tokens import service as tokens
+
+    if all_scopes:
+        scopes = tuple(tokens.SCOPES)
+    if not scopes:
+        raise click.UsageError(
+            "give --scope (repeatable) or --all; scopes: " + ", ".join(tokens.SCOPES)
+        )
+    try:
+        token, raw = tokens.create(name=name, scopes=scopes)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created token {token.name!r} with scopes: {' '.join(token.scopes)}", err=True)
+    click.echo(raw)
+
+
+@cli.command("revoke-token")
+@click.option("--name", required=True)
+def revoke_token_command(name: str) -> None:
+    """Revoke an API token; requests with it get 401 from now on."""
+    from service.problems import Problem
+    from service.tokens import service as tokens
+
+    try:
+        tokens.revoke(name=name)
+    except Problem as problem:
+        raise click.ClickException(problem.detail) from None
+    click.echo(f"Revoked token {name!r}.")
+
+
+@cli.command("list-tokens")
+def list_tokens_command() -> None:
+    """List API tokens (never their values)."""
+    from service.tokens import service as tokens
+
+    for token in tokens.list_all():
+        state = "revoked" if token.revoked_at else "active"
+        used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
+        click.echo(
+            f"{token.name}\t{token.prefix}…\t{state}\tlast used {used}\t{' '.join(token.scopes)}"
+        )
+
+
+@cli.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load a demo program with a pair in every state (once; later runs do nothing)."""
+    from service import demo
+    from service.tokens import service as tokens
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["PAIRWISE_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production.")
+    token_file = Path(app.instance_path) / "demo-token"
+    if demo.demo_exists():
+        click.echo("The demo program is there already.", err=True)
+    else:
+        program = demo.seed()
+        click.echo(f"Loaded the demo program {program.name!r}.", err=True)
+        _, raw = tokens.create(name=f"demo-{os.urandom(3).hex()}", scopes=tokens.SCOPES)
+        token_file.write_text(raw + "\n")
+        token_file.chmod(0o600)
+    if token_file.exists():
+        click.echo(f"Demo API token (all scopes): {token_file.read_text().strip()}", err=True)
+
+
+@cli.command("diagram")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Mermaid source to this file (default: stdout).",
+)
+@click.option(
+    "--readme",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Replace the diagram between the lifecycle-diagram markers of this file.",
+)
+@click.option("--check", is_flag=True, help="With --readme: fail if it is out of date.")
+def diagram_command(output: Path | None, readme: Path | None, check: bool) -> None:
+    """Draw the pair lifecycle from the state machine itself (Mermaid)."""
+    from workflows.pairing import mermaid_diagram
+
+    diagram = mermaid_diagram()
+    if readme is None:
+        if check:
+            raise click.UsageError("--check needs --readme")
+        if output:
+            output.write_text(diagram)
+        else:
+            click.echo(diagram, nl=False)
+        return
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        raise click.ClickException(f"{readme} has no {README_START} … {README_END} markers")
+    before, rest = text.split(README_START, 1)
+    _, after = rest.split(README_END, 1)
+    updated = f"{before}{README_START}\n```mermaid\n{diagram}```\n{README_END}{after}"
+    if check:
+        if updated != text:
+            raise click.ClickException(
+                f"{readme}'s diagram is out of date: run pairwise diagram --readme {readme}"
+            )
+        click.echo(f"{readme}'s diagram is up to date.")
+        return
+    readme.write_text(updated)
+    click.echo(f"Updated the diagram in {readme}.")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="pairwise")
+    except ConfigError as error:
+        click.echo(f"Error: configuration: {error}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,27 @@
+"""Who may read what. Safety reports and their notes are for admins and the assigned
+coordinator only (SPEC.md); the console's coordinators join this rule later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import g
+
+from service.actors import Actor
+from workflows.pairing import ClosureReason
+from workflows.signals import is_safety
+
+
+def is_safety_related(signals: Iterable[str], closure_reason: str | None = None) -> bool:
+    return closure_reason == ClosureReason.SAFETY or any(is_safety(code) for code in signals)
+
+
+def may_read_safety_notes(actor: Actor | None) -> bool:
+    return actor is not None and actor.is_admin
+
+
+def visible_reason(reason: str | None, signals: Iterable[str], closure_reason: str | None = None):
+    """The free-text reason, unless it belongs to a safety report the caller may not read."""
+    if is_safety_related(signals, closure_reason) and not may_read_safety_notes(g.get("actor")):
+        return None
+    return reason

@@ -1,0 +1,129 @@
+"""Settings from the environment, read through strict helpers.
+
+Every setting has a safe default for a laptop; production mode (PAIRWISE_ENV=production)
+refuses to start with a missing, default or short secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "test", "production")
+MIN_SECRET_LENGTH = 32
+INSECURE_SECRETS = frozenset({"", "dev", "secret", "changeme", "change-me", "development"})
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names it and the bad value."""
+
+
+def env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None or value == "" else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = env(name)
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {number}")
+    return number
+
+
+def env_secret(name: str) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
+    path = env(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text().strip()
+        except OSError as error:
+            message = f"{name}_FILE points at {path!r}, which cannot be read: {error}"
+            raise ConfigError(message) from None
+    return env(name)
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A random secret kept in the instance folder, so sessions survive a restart."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping; `overrides` (from tests) win over the environment."""
+    overrides = overrides or {}
+    environment = overrides.get("PAIRWISE_ENV") or env("PAIRWISE_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            f"PAIRWISE_ENV must be one of {', '.join(ENVIRONMENTS)}, got {environment!r}"
+        )
+    production = environment == "production"
+
+    secret = overrides.get("SECRET_KEY") or env_secret("SECRET_KEY")
+    if production:
+        if not secret or secret.lower() in INSECURE_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "SECRET_KEY must be set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters in production "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+    elif not secret:
+        secret = _development_secret(instance_path)
+
+    default_database = f"sqlite:///{instance_path / 'pairwise.db'}"
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env("DATABASE_URL", default_database)
+
+    config: dict[str, Any] = {
+        "PAIRWISE_ENV": environment,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env("REDIS_URL"),
+        "PUBLIC_URL": (env("PUBLIC_URL", "http://localhost:5000") or "").rstrip("/"),
+        "EVENT_QUEUE": env("PAIRWISE_EVENT_QUEUE", "pairwise-events"),
+        "RELAY_INTERVAL_SECONDS": env_int("PAIRWISE_RELAY_INTERVAL", 1, minimum=1),
+        "RELAY_BATCH_SIZE": env_int("PAIRWISE_RELAY_BATCH", 500, minimum=1),
+        "API_PAGE_SIZE_MAX": 200,
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "API_TITLE": "Pairwise",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.1.0",
+    }
+    config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    return config

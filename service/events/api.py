@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from service.api import documents
+from service.auth import require_scope
+from service.clock import now
+from service.database import db
+from service.events import catalog
+from service.events.models import OutboxEvent
+from service.events.service import envelope
+from service.schemas import Schema
+
+blueprint = Blueprint(
+    "events",
+    __name__,
+    url_prefix="/api/v1/events",
+    description="The event feed: every lifecycle event, in order, for services that poll.",
+)
+
+
+SETTLE = timedelta(seconds=2)
+
+
+class EventQuerySchema(Schema):
+    after = fields.Integer(
+        load_default=0, metadata={"description": "Return events after this `position`."}
+    )
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    type = fields.String(validate=validate.OneOf(list(catalog.EVENT_TYPES)))
+    pair_id = fields.Integer()
+
+
+class EventSchema(Schema):
+    position = fields.Integer()
+    id = fields.String()
+    type = fields.String()
+    occurred_at = fields.String()
+    pair_id = fields.Integer(allow_none=True)
+    pair_sequence = fields.Integer(allow_none=True)
+    data = fields.Dict()
+
+
+class EventFeedSchema(Schema):
+    items = fields.List(fields.Nested(EventSchema))
+    next_after = fields.Integer(metadata={"description": "Pass as `after` for the next page."})
+
+
+@blueprint.get("")
+@require_scope("events:read")
+@blueprint.arguments(EventQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, EventFeedSchema)
+@documents(blueprint, 401, 403, 422)
+def feed(after: int, limit: int, type: str | None = None, pair_id: int | None = None):
+    """Events in `position` order. The newest seconds are held back, so that an event whose
+    transaction commits late cannot appear behind a position a poller already passed."""
+    settled = now() - SETTLE
+    query = (
+        sa.select(OutboxEvent)
+        .where(OutboxEvent.id > after, OutboxEvent.occurred_at <= settled)
+        .order_by(OutboxEvent.id)
+    )
+    if type:
+        query = query.where(OutboxEvent.type == type)
+    if pair_id is not None:
+        query = query.where(OutboxEvent.pair_id == pair_id)
+    events = db.session.scalars(query.limit(limit)).all()
+    items = [{"position": event.id, **envelope(event)} for event in events]
+    return {"items": items, "next_after": events[-1].id if events else after}

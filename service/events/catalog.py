@@ -1,0 +1,21 @@
+"""Every event type the service publishes, in one place.
+
+Payloads carry ids, states and links, never free text, answers or anything
+confidential (SPEC.md, Confidentiality): receivers outside the service see them.
+"""
+
+from __future__ import annotations
+
+EVENT_TYPES: dict[str, str] = {
+    "pair.created": "A pair was created for a mentee (state `recruited`, or `matched` for a "
+    "successor pair after a re-match).",
+    "pair.transitioned": "A pair changed state: from, to, trigger, actor kind.",
+    "pair.closed": "A pair reached `closed`; `closure_reason` says why.",
+    "proposal.created": "A transition waits for a coordinator's approval.",
+    "proposal.decided": "A proposal was approved, rejected or superseded.",
+    "meeting.logged": "A meeting was logged for a pair (held, cancelled or no-show).",
+}
+
+
+def is_known(event_type: str) -> bool:
+    return event_type in EVENT_TYPES

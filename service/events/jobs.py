@@ -1,0 +1,36 @@
+"""The consumer side of the outbox: one job per published event."""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from service.clock import now
+from service.database import db
+from service.events.models import OutboxEvent
+from service.events.subscribers import subscribers_for
+from service.jobs import job_context
+
+log = logging.getLogger(__name__)
+
+
+def handle_event(event_id: str) -> str:
+    """Run the subscribers of one event, once, however many times it is delivered."""
+    with job_context():
+        event = db.session.scalar(sa.select(OutboxEvent).where(OutboxEvent.event_id == event_id))
+        if event is None:
+            log.warning("event %s is not in the outbox; ignored", event_id)
+            return "unknown"
+        if event.handled_at is not None:
+            return "duplicate"
+        for subscriber in subscribers_for(event.type):
+            subscriber(event)
+        marked = db.session.execute(
+            sa.update(OutboxEvent)
+            .where(OutboxEvent.id == event.id, OutboxEvent.handled_at.is_(None))
+            .values(handled_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        return "handled" if marked.rowcount == 1 else "duplicate"

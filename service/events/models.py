@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.columns import created_at_column
+from service.database import db
+
+_UNPUBLISHED = sa.text("published_at IS NULL")
+
+
+class OutboxEvent(db.Model):
+    """An event written in the same transaction as the change it describes.
+
+    The relay publishes rows in `id` order and stamps `published_at`; the consumer
+    stamps `handled_at`. The row is the event's durable copy, whatever Redis loses.
+    """
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (
+        sa.Index(
+            "ix_outbox_events_unpublished",
+            "id",
+            sqlite_where=_UNPUBLISHED,
+            postgresql_where=_UNPUBLISHED,
+        ),
+        sa.Index("ix_outbox_events_pair_id_pair_sequence", "pair_id", "pair_sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True
+    )
+    event_id: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    type: Mapped[str] = mapped_column(sa.String(60))
+    pair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))
+    pair_sequence: Mapped[int | None]
+    payload: Mapped[dict[str, Any]]
+    occurred_at: Mapped[datetime] = created_at_column()
+    published_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
+
+
+class Lease(db.Model):
+    """A named, expiring lock held in the database, for jobs only one process may run."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(sa.String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(120))
+    expires_at: Mapped[datetime]

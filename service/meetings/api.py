@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.auth import current_actor, require_scope
+from service.meetings import service
+from service.meetings.schemas import MeetingListSchema, MeetingSchema
+
+blueprint = Blueprint(
+    "meetings",
+    __name__,
+    url_prefix="/api/v1/pairs",
+    description="Meetings of a pair: held, cancelled or missed (seed 004's match record).",
+)
+
+
+@blueprint.get("/<int:pair_id>/meetings")
+@require_scope("pairs:read")
+@blueprint.response(200, MeetingListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_meetings(pair_id: int):
+    return {"items": service.list_for(pair_id=pair_id)}
+
+
+@blueprint.post("/<int:pair_id>/meetings")
+@require_scope("pairs:write")
+@blueprint.arguments(MeetingSchema)
+@blueprint.response(201, MeetingSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def log_meeting(body: dict, pair_id: int):
+    return service.log(pair_id=pair_id, actor=current_actor(), **body), 201

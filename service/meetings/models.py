@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.actors import ActorRef
+from service.columns import actor_composite, created_at_column
+from service.database import db
+
+
+class MeetingStatus(StrEnum):
+    HELD = "held"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Meeting(db.Model):
+    """A mentoring session, held or not: seed 004's minimum record of a match meeting."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (sa.Index("ix_meetings_pair_id_occurred_at", "pair_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"))
+    occurred_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(sa.String(10))
+    duration_minutes: Mapped[int | None]
+    attendees: Mapped[list[str]] = mapped_column(default=list)
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    activities: Mapped[str] = mapped_column(sa.Text, default="")
+    # Who cancelled or did not turn up, for meetings that were not held.
+    missed_by: Mapped[str | None] = mapped_column(sa.String(10))
+    is_final_session: Mapped[bool] = mapped_column(default=False)
+    recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    created_at: Mapped[datetime] = created_at_column()

@@ -1,0 +1,83 @@
+"""Meetings: what happened between mentor and mentee, held or not."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from service.actors import Actor
+from service.database import db, transaction
+from service.events import payloads
+from service.events import service as events
+from service.meetings.models import Meeting, MeetingStatus
+from service.pairs import service as pairs
+from service.problems import Problem, invalid
+from workflows.pairing import State
+
+# A pair without a mentor has nobody to meet; a finished pair meets no more.
+_MEETING_STATES = frozenset(
+    {State.MATCHED, State.TRAINING, State.ACTIVE, State.AT_RISK, State.CLOSING}
+)
+
+
+def log(
+    *,
+    pair_id: int,
+    occurred_at: datetime,
+    status: str,
+    actor: Actor,
+    duration_minutes: int | None = None,
+    attendees: list[str] | None = None,
+    location: str = "",
+    activities: str = "",
+    missed_by: str | None = None,
+    is_final_session: bool = False,
+) -> Meeting:
+    with transaction():
+        pair = pairs.get(pair_id=pair_id)
+        if pair.state not in _MEETING_STATES:
+            raise Problem(
+                "conflict",
+                f"Pair {pair.id} is {pair.state}; meetings are logged from matched until closed.",
+            )
+        if status == MeetingStatus.HELD and missed_by is not None:
+            raise invalid(
+                "missed_by", "only a cancelled or missed meeting has someone who missed it"
+            )
+        if is_final_session:
+            if status != MeetingStatus.HELD:
+                raise invalid("is_final_session", "the final session must be a held meeting")
+            if pair.state != State.CLOSING:
+                raise Problem(
+                    "conflict",
+                    f"The final session is logged once closure has begun; pair {pair.id} is "
+                    f"{pair.state}. Request 'begin_closure' with the final-session date first.",
+                )
+        meeting = Meeting(
+            pair_id=pair.id,
+            occurred_at=occurred_at,
+            status=status,
+            duration_minutes=duration_minutes,
+            attendees=attendees or [],
+            location=location,
+            activities=activities,
+            missed_by=missed_by,
+            is_final_session=is_final_session,
+            recorded_by=actor.ref,
+        )
+        db.session.add(meeting)
+        db.session.flush()
+        events.emit("meeting.logged", {"meeting": payloads.meeting(meeting)}, pair=pair)
+    return meeting
+
+
+def list_for(*, pair_id: int) -> list[Meeting]:
+    pairs.get(pair_id=pair_id)
+    return list(
+        db.session.scalars(
+            sa.select(Meeting)
+            .where(Meeting.pair_id == pair_id)
+            .order_by(Meeting.occurred_at, Meeting.id)
+        )
+    )

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.approvals.schemas import TransitionResultSchema
+from service.auth import current_actor, require_scope
+from service.pagination import paginate
+from service.pairs import lifecycle, service
+from service.pairs.facts import TransitionRequest
+from service.pairs.schemas import (
+    AcceptanceSchema,
+    HistorySchema,
+    InterventionListSchema,
+    InterventionSchema,
+    PairQuerySchema,
+    PairSchema,
+    TransitionRequestSchema,
+)
+from service.schemas import api_link, page_of
+from workflows.pairing import ClosureReason, Trigger
+
+blueprint = Blueprint(
+    "pairs",
+    __name__,
+    url_prefix="/api/v1/pairs",
+    description="Mentor/mentee pairs and their lifecycle.",
+)
+
+
+@blueprint.get("")
+@require_scope("pairs:read")
+@blueprint.arguments(PairQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, page_of(PairSchema))
+@documents(blueprint, 401, 403, 422)
+def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filters):
+    return paginate(service.list_query(states=state, **filters), page=page, per_page=per_page)
+
+
+@blueprint.post("")
+@require_scope("pairs:write")
+@blueprint.arguments(PairSchema)
+@blueprint.response(201, PairSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def create_pair(body: dict):
+    """Create a pair for a mentee; it starts `recruited` until `match` chooses a mentor."""
+    pair = service.create(actor=current_actor(), **body)
+    return pair, 201, {"Location": api_link(f"/pairs/{pair.id}")}
+
+
+@blueprint.get("/<int:pair_id>")
+@require_scope("pairs:read")
+@blueprint.response(200, PairSchema)
+@documents(blueprint, 401, 403, 404)
+def get_pair(pair_id: int):
+    return service.get(pair_id=pair_id)
+
+
+@blueprint.post("/<int:pair_id>/transitions")
+@require_scope("pairs:write")
+@blueprint.arguments(TransitionRequestSchema)
+@blueprint.response(200, TransitionResultSchema, description="Applied")
+@blueprint.alt_response(
+    202,
+    schema=TransitionResultSchema,
+    success=True,
+    description="Filed as a proposal for a coordinator to approve",
+)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def request_transition(body: dict, pair_id: int):
+    """Fire a trigger: 200 with the new state, 202 with a proposal, 409 when not allowed now."""
+    closure = body.get("closure_reason")
+    transition_request = TransitionRequest(
+        trigger=Trigger(body["trigger"]),
+        reason=body.get("reason"),
+        signals=tuple(body.get("signals", ())),
+        mentor_id=body.get("mentor_id"),
+        final_session_on=body.get("final_session_on"),
+        closure_reason=ClosureReason(closure) if closure else None,
+    )
+    outcome = lifecycle.request_transition(
+        pair_id=pair_id, request=transition_request, actor=current_actor()
+    )
+    result = {
+        "outcome": "applied" if outcome.applied else "proposed",
+        "pair": outcome.pair,
+        "transition": outcome.transition,
+        "proposal": outcome.proposal,
+    }
+    if outcome.applied:
+        return result
+    return result, 202, {"Location": api_link(f"/proposals/{outcome.proposal.id}")}
+
+
+@blueprint.get("/<int:pair_id>/history")
+@require_scope("pairs:read")
+@blueprint.response(200, HistorySchema)
+@documents(blueprint, 401, 403, 404)
+def get_history(pair_id: int):
+    """Every transition of the pair, numbered 1, 2, 3… without gaps."""
+    return {"pair_id": pair_id, "items": service.history(pair_id=pair_id)}
+
+
+@blueprint.post("/<int:pair_id>/acceptances")
+@require_scope("pairs:write")
+@blueprint.arguments(AcceptanceSchema)
+@blueprint.response(200, PairSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def accept_introduction(body: dict, pair_id: int):
+    """Record that the mentor or the mentee accepted the introduction."""
+    return service.accept_introduction(pair_id=pair_id, role=body["role"], actor=current_actor())
+
+
+@blueprint.get("/<int:pair_id>/interventions")
+@require_scope("pairs:read")
+@blueprint.response(200, InterventionListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_interventions(pair_id: int):
+    return {"items": service.interventions(pair_id=pair_id)}
+
+
+@blueprint.post("/<int:pair_id>/interventions")
+@require_scope("pairs:write")
+@blueprint.arguments(InterventionSchema)
+@blueprint.response(201, InterventionSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def record_intervention(body: dict, pair_id: int):
+    """Record what a coordinator did about the pair's trouble; `resolve` requires one."""
+    return service.record_intervention(pair_id=pair_id, actor=current_actor(), **body), 201

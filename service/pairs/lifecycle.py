@@ -1,0 +1,222 @@
+"""Applying the lifecycle of `workflows.pairing` to pair rows.
+
+A transition checks its guards, moves the pair with a compare-and-set, and writes its
+transition record, its side effects and its outbox events in the caller's transaction:
+all of it commits, or none of it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from service.actors import Actor
+from service.approvals import service as approvals
+from service.approvals.models import Proposal
+from service.clock import now
+from service.database import db, transaction
+from service.events import payloads
+from service.events import service as events
+from service.pairs import service as pairs
+from service.pairs.facts import DatabaseFacts, TransitionRequest
+from service.pairs.models import Pair, TransitionRecord
+from service.participants import service as participants
+from service.participants.models import Role
+from service.problems import Problem, invalid
+from service.programs.models import Program
+from workflows import pairing
+from workflows.pairing import ClosureReason, State, Trigger
+
+
+@dataclass
+class Outcome:
+    pair: Pair
+    transition: TransitionRecord | None = None
+    proposal: Proposal | None = None
+
+    @property
+    def applied(self) -> bool:
+        return self.transition is not None
+
+
+def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
+    """Apply the trigger now, or file a proposal when the program wants a coordinator."""
+    with transaction():
+        pair = pairs.get(pair_id=pair_id)
+        program = db.session.get(Program, pair.program_id)
+        if not actor.decides_directly and pairing.needs_approval(
+            request.trigger,
+            program.approval_required,
+            signals=request.signals,
+            closure_reason=request.closure_reason,
+        ):
+            # Refuse now what could never be approved, rather than file it.
+            decide(pair=pair, program=program, request=request, actor=actor)
+            proposal = approvals.file(pair=pair, request=request, actor=actor)
+            return Outcome(pair=pair, proposal=proposal)
+        record = apply(pair=pair, program=program, request=request, actor=actor)
+        return Outcome(pair=pair, transition=record)
+
+
+def decide(*, pair: Pair, program: Program, request: TransitionRequest, actor: Actor) -> State:
+    """Where the request takes the pair, or the problem that refuses it."""
+    if request.trigger in (Trigger.MATCH, Trigger.REMATCH):
+        if request.mentor_id is None:
+            raise invalid("mentor_id", f"{request.trigger} needs the new mentor's id")
+        mentor = participants.get_in_program(
+            participant_id=request.mentor_id,
+            program_id=program.id,
+            role=Role.MENTOR,
+            field="mentor_id",
+        )
+        participants.lock_for_placement(mentor)
+    facts = DatabaseFacts(pair, program, request, actor)
+    try:
+        return pairing.decide(pair.state, request.trigger, facts)
+    except pairing.TransitionRefused as refusal:
+        raise _refusal_problem(refusal, facts) from None
+
+
+def apply(
+    *,
+    pair: Pair,
+    program: Program,
+    request: TransitionRequest,
+    actor: Actor,
+    proposal: Proposal | None = None,
+) -> TransitionRecord:
+    """Apply a transition inside the caller's transaction."""
+    target = decide(pair=pair, program=program, request=request, actor=actor)
+    from_state = State(pair.state)
+    moment = now()
+    sequence = pairs.compare_and_set_state(pair, target, moment)
+    details = _EFFECTS.get(request.trigger, _no_effect)(pair, request, moment)
+    record = TransitionRecord(
+        pair_id=pair.id,
+        sequence=sequence,
+        trigger=request.trigger,
+        from_state=from_state,
+        to_state=target,
+        actor=actor.ref,
+        reason=request.reason,
+        signals=list(request.signals),
+        details=details,
+        proposal_id=proposal.id if proposal is not None else None,
+        created_at=moment,
+    )
+    db.session.add(record)
+    db.session.flush()
+    transitioned = {"pair": payloads.pair(pair), "transition": payloads.transition(record)}
+    events.emit("pair.transitioned", transitioned, pair=pair)
+    if target == State.CLOSED:
+        closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
+        events.emit("pair.closed", closed, pair=pair)
+    approvals.supersede_stale(pair=pair)
+    return record
+
+
+def _refusal_problem(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -> Problem:
+    if isinstance(refusal, pairing.UnknownTrigger):
+        return invalid("trigger", str(refusal))
+    if isinstance(refusal, pairing.TriggerNotAllowed):
+        return Problem(
+            "trigger-not-allowed",
+            str(refusal),
+            state=refusal.state,
+            trigger=refusal.trigger,
+            allowed_triggers=[str(t) for t in refusal.allowed],
+        )
+    assert isinstance(refusal, pairing.GuardFailed)
+    detail = str(refusal)
+    if pairing.both_completed_training in refusal.failed:
+        missing = [
+            f"{role} still needs {', '.join(sessions)}"
+            for role, sessions in (
+                ("the mentor", facts.mentor_missing_training),
+                ("the mentee", facts.mentee_missing_training),
+            )
+            if sessions
+        ]
+        detail += " (" + "; ".join(missing) + ")"
+    return Problem(
+        "guard-failed",
+        detail,
+        state=refusal.state,
+        trigger=refusal.trigger,
+        requirements=[
+            {"guard": check.__name__, "requirement": check.requirement}  # type: ignore[attr-defined]
+            for check in refusal.failed
+        ],
+    )
+
+
+Effect = Callable[[Pair, TransitionRequest, datetime], dict[str, Any]]
+
+
+def _no_effect(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    return {}
+
+
+def _assign_mentor(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    pair.mentor_id = request.mentor_id
+    return {"mentor_id": request.mentor_id}
+
+
+def _plan_final_session(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    pair.final_session_on = request.final_session_on
+    pair.closure_reason = request.closure_reason or ClosureReason.COMPLETED
+    return {
+        "final_session_on": request.final_session_on.isoformat(),
+        "closure_reason": pair.closure_reason,
+    }
+
+
+def _close(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    pair.closure_reason = pair.closure_reason or ClosureReason.COMPLETED
+    pair.closed_at = moment
+    return {"closure_reason": pair.closure_reason}
+
+
+def _withdraw(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    pair.closure_reason = request.closure_reason or ClosureReason.WITHDRAWN
+    pair.closed_at = moment
+    return {"closure_reason": pair.closure_reason}
+
+
+def _reopen(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    pairs.ensure_mentee_free(pair.mentee_id, except_pair_id=pair.id)
+    previous = pair.closure_reason
+    pair.closure_reason = None
+    pair.closed_at = None
+    pair.final_session_on = None
+    return {"previous_closure_reason": previous}
+
+
+def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    """Seed 000 §11.6: the mentee starts again with a new mentor, in a new linked pair."""
+    successor = Pair(
+        program_id=pair.program_id,
+        mentee_id=pair.mentee_id,
+        mentor_id=request.mentor_id,
+        state=State.MATCHED,
+        predecessor_id=pair.id,
+        state_changed_at=moment,
+        created_at=moment,
+    )
+    db.session.add(successor)
+    db.session.flush()
+    pair.successor_id = successor.id
+    events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
+    return {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
+
+
+_EFFECTS: dict[Trigger, Effect] = {
+    Trigger.MATCH: _assign_mentor,
+    Trigger.BEGIN_CLOSURE: _plan_final_session,
+    Trigger.CLOSE: _close,
+    Trigger.WITHDRAW: _withdraw,
+    Trigger.REOPEN: _reopen,
+    Trigger.REMATCH: _start_successor,
+}

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
+
+from service.confidentiality import visible_reason
+from service.schemas import ActorSchema, PageArgsSchema, Schema, api_link
+from workflows import pairing
+from workflows.pairing import ClosureReason, State, Trigger
+from workflows.signals import SIGNALS
+
+_signal_list = fields.List(fields.String(validate=validate.OneOf(list(SIGNALS))))
+
+
+class PairSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    program_id = fields.Integer(required=True)
+    mentee_id = fields.Integer(required=True)
+    mentor_id = fields.Integer(dump_only=True, allow_none=True)
+    state = fields.String(dump_only=True)
+    version = fields.Integer(
+        dump_only=True, metadata={"description": "Number of transitions applied so far."}
+    )
+    state_changed_at = fields.DateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    predecessor_id = fields.Integer(dump_only=True, allow_none=True)
+    successor_id = fields.Integer(dump_only=True, allow_none=True)
+    mentor_accepted_at = fields.DateTime(dump_only=True, allow_none=True)
+    mentee_accepted_at = fields.DateTime(dump_only=True, allow_none=True)
+    final_session_on = fields.Date(dump_only=True, allow_none=True)
+    closure_reason = fields.String(dump_only=True, allow_none=True)
+    closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    allowed_triggers = fields.Method(
+        "_allowed",
+        dump_only=True,
+        metadata={
+            "description": "Triggers declared from the current state (guards may still refuse)."
+        },
+    )
+    links = fields.Method("_links", dump_only=True)
+
+    def _allowed(self, pair) -> list[str]:
+        return [str(trigger) for trigger in pairing.allowed_triggers(pair.state)]
+
+    def _links(self, pair) -> dict[str, str]:
+        base = f"/pairs/{pair.id}"
+        return {
+            "self": api_link(base),
+            "transitions": api_link(f"{base}/transitions"),
+            "history": api_link(f"{base}/history"),
+            "meetings": api_link(f"{base}/meetings"),
+        }
+
+
+class PairQuerySchema(PageArgsSchema):
+    program_id = fields.Integer()
+    state = fields.List(
+        fields.String(validate=validate.OneOf(list(State))),
+        metadata={"description": "Repeat to match several: state=active&state=at_risk"},
+    )
+    mentor_id = fields.Integer()
+    mentee_id = fields.Integer()
+
+
+# Which request fields each trigger takes, and which of them it requires.
+_TRIGGER_FIELDS: dict[Trigger, tuple[set[str], set[str]]] = {
+    Trigger.MATCH: ({"mentor_id"}, {"mentor_id"}),
+    Trigger.REMATCH: ({"mentor_id"}, {"mentor_id"}),
+    Trigger.BEGIN_CLOSURE: ({"final_session_on", "closure_reason"}, {"final_session_on"}),
+    Trigger.WITHDRAW: ({"closure_reason"}, {"closure_reason", "reason"}),
+    Trigger.REOPEN: (set(), {"reason"}),
+}
+_CLOSURE_REASONS = {
+    Trigger.BEGIN_CLOSURE: {ClosureReason.COMPLETED, ClosureReason.ENDED_EARLY},
+    Trigger.WITHDRAW: {ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY},
+}
+
+
+class TransitionRequestSchema(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(list(Trigger)))
+    reason = fields.String(validate=validate.Length(max=5000))
+    signals = _signal_list
+    mentor_id = fields.Integer(metadata={"description": "match and rematch: the mentor chosen."})
+    final_session_on = fields.Date(
+        metadata={"description": "begin_closure: the date of the last session, today or later."}
+    )
+    closure_reason = fields.String(
+        validate=validate.OneOf(list(ClosureReason)),
+        metadata={
+            "description": "withdraw: withdrawn, ended_early or safety (safety is "
+            "applied at once); begin_closure: completed (default) or ended_early."
+        },
+    )
+
+    @validates_schema
+    def _fits_trigger(self, data: dict[str, Any], **kwargs: Any) -> None:
+        trigger = Trigger(data["trigger"]) if data.get("trigger") in set(Trigger) else None
+        if trigger is None:
+            return
+        accepted, required = _TRIGGER_FIELDS.get(trigger, (set(), set()))
+        errors: dict[str, list[str]] = {}
+        for name in ("mentor_id", "final_session_on", "closure_reason"):
+            if name in data and name not in accepted:
+                errors[name] = [f"Not used by '{trigger}'."]
+        for name in required:
+            if not data.get(name):
+                errors[name] = [f"Required by '{trigger}'."]
+        reasons = _CLOSURE_REASONS.get(trigger)
+        if reasons and data.get("closure_reason") and data["closure_reason"] not in reasons:
+            errors["closure_reason"] = [f"'{trigger}' takes one of: {', '.join(sorted(reasons))}."]
+        if trigger == Trigger.FLAG_RISK and not data.get("signals") and not data.get("reason"):
+            errors["signals"] = [
+                "flag_risk needs at least one signal, or a reason for a coordinator's flag."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+
+class TransitionRecordSchema(Schema):
+    sequence = fields.Integer()
+    trigger = fields.String()
+    from_state = fields.String(data_key="from")
+    to_state = fields.String(data_key="to")
+    actor = fields.Nested(ActorSchema)
+    reason = fields.Method("_reason", allow_none=True)
+    signals = fields.List(fields.String())
+    details = fields.Dict()
+    proposal_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+
+    def _reason(self, record) -> str | None:
+        return visible_reason(record.reason, record.signals, record.details.get("closure_reason"))
+
+
+class HistorySchema(Schema):
+    pair_id = fields.Integer()
+    items = fields.List(fields.Nested(TransitionRecordSchema))
+
+
+class AcceptanceSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(["mentor", "mentee"]))
+
+
+class InterventionSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    pair_id = fields.Integer(dump_only=True)
+    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    approach = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(["individual", "pair", "group", "other"]),
+        metadata={"description": "Seed 000 Table 7: with one of them, both, or a group."},
+    )
+    signal = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(list(SIGNALS)),
+        metadata={"description": "The challenge or warning sign this addresses."},
+    )
+    follow_up_on = fields.Date(allow_none=True)
+    recorded_by = fields.Nested(ActorSchema, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+    @post_dump
+    def _redact_safety_notes(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        signals = [data["signal"]] if data.get("signal") else []
+        data["description"] = visible_reason(data.get("description"), signals)
+        return data
+
+
+class InterventionListSchema(Schema):
+    items = fields.List(fields.Nested(InterventionSchema))

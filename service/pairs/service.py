@@ -1,0 +1,163 @@
+"""Pairs: creating them, reading them, and what is recorded about them between transitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+
+from service.actors import Actor
+from service.clock import now
+from service.database import db, transaction
+from service.events import payloads
+from service.events import service as events
+from service.pairs.models import Intervention, Pair, TransitionRecord
+from service.participants import service as participants
+from service.participants.models import Role
+from service.problems import Problem, not_found
+from service.programs import service as programs
+from workflows.pairing import TERMINAL_STATES, State
+
+
+def get(*, pair_id: int) -> Pair:
+    pair = db.session.get(Pair, pair_id)
+    if pair is None:
+        raise not_found("pair", pair_id)
+    return pair
+
+
+def list_query(
+    *,
+    program_id: int | None = None,
+    states: list[str] | None = None,
+    mentor_id: int | None = None,
+    mentee_id: int | None = None,
+) -> sa.Select:
+    query = sa.select(Pair).order_by(Pair.id)
+    if program_id is not None:
+        query = query.where(Pair.program_id == program_id)
+    if states:
+        query = query.where(Pair.state.in_(states))
+    if mentor_id is not None:
+        query = query.where(Pair.mentor_id == mentor_id)
+    if mentee_id is not None:
+        query = query.where(Pair.mentee_id == mentee_id)
+    return query
+
+
+def open_pair_of(mentee_id: int, *, except_pair_id: int | None = None) -> Pair | None:
+    query = sa.select(Pair).where(Pair.mentee_id == mentee_id, Pair.state.not_in(TERMINAL_STATES))
+    if except_pair_id is not None:
+        query = query.where(Pair.id != except_pair_id)
+    return db.session.scalar(query)
+
+
+def ensure_mentee_free(mentee_id: int, *, except_pair_id: int | None = None) -> None:
+    existing = open_pair_of(mentee_id, except_pair_id=except_pair_id)
+    if existing is not None:
+        raise Problem(
+            "conflict",
+            f"Mentee {mentee_id} is already in open pair {existing.id} ({existing.state}).",
+            pair_id=existing.id,
+        )
+
+
+def create(*, program_id: int, mentee_id: int, actor: Actor) -> Pair:
+    """A new pair starts `recruited`: the mentee is in, the mentor is chosen by `match`."""
+    with transaction():
+        program = programs.get(program_id=program_id)
+        participants.get_in_program(
+            participant_id=mentee_id, program_id=program.id, role=Role.MENTEE, field="mentee_id"
+        )
+        ensure_mentee_free(mentee_id)
+        pair = Pair(program_id=program.id, mentee_id=mentee_id, state=State.RECRUITED)
+        db.session.add(pair)
+        db.session.flush()
+        events.emit("pair.created", {"pair": payloads.pair(pair)}, pair=pair)
+    return pair
+
+
+def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
+    """Move the pair to `target` only if nobody moved it since it was read.
+
+    Returns the new version, which numbers the transition record.
+    """
+    version = pair.version
+    changed = db.session.execute(
+        sa.update(Pair)
+        .where(Pair.id == pair.id, Pair.version == version)
+        .values(state=target, version=version + 1, state_changed_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    if changed.rowcount != 1:
+        raise Problem(
+            "concurrent-update",
+            f"Pair {pair.id} changed while this request was applied; read it again and retry.",
+        )
+    for field, value in (("state", target), ("version", version + 1), ("state_changed_at", moment)):
+        set_committed_value(pair, field, value)
+    return version + 1
+
+
+def accept_introduction(*, pair_id: int, role: str, actor: Actor) -> Pair:
+    """Mentor or mentee accepted the introduction; both are needed to start training."""
+    with transaction():
+        pair = get(pair_id=pair_id)
+        if pair.state != State.MATCHED:
+            raise Problem(
+                "conflict",
+                f"Introductions are accepted while a pair is matched; pair {pair.id} is "
+                f"{pair.state}.",
+            )
+        column = "mentor_accepted_at" if role == Role.MENTOR else "mentee_accepted_at"
+        if getattr(pair, column) is None:
+            setattr(pair, column, now())
+    return pair
+
+
+def record_intervention(
+    *,
+    pair_id: int,
+    description: str,
+    actor: Actor,
+    approach: str | None = None,
+    signal: str | None = None,
+    follow_up_on: date | None = None,
+) -> Intervention:
+    with transaction():
+        pair = get(pair_id=pair_id)
+        if not pair.is_open:
+            raise Problem("conflict", f"Pair {pair.id} is {pair.state}; its lifecycle has ended.")
+        intervention = Intervention(
+            pair_id=pair.id,
+            description=description,
+            approach=approach,
+            signal=signal,
+            follow_up_on=follow_up_on,
+            recorded_by=actor.ref,
+        )
+        db.session.add(intervention)
+    return intervention
+
+
+def interventions(*, pair_id: int) -> list[Intervention]:
+    get(pair_id=pair_id)
+    return list(
+        db.session.scalars(
+            sa.select(Intervention)
+            .where(Intervention.pair_id == pair_id)
+            .order_by(Intervention.created_at, Intervention.id)
+        )
+    )
+
+
+def history(*, pair_id: int) -> list[TransitionRecord]:
+    get(pair_id=pair_id)
+    return list(
+        db.session.scalars(
+            sa.select(TransitionRecord)
+            .where(TransitionRecord.pair_id == pair_id)
+            .order_by(TransitionRecord.sequence)
+        )
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.auth import require_scope
+from service.pagination import paginate
+from service.participants import service
+from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
+from service.schemas import api_link, page_of
+from service.training import service as training
+from service.training.schemas import TrainingListSchema, TrainingRecordSchema
+
+blueprint = Blueprint(
+    "participants",
+    __name__,
+    url_prefix="/api/v1/participants",
+    description="Mentors, mentees and parents or guardians, and their training.",
+)
+
+
+@blueprint.get("")
+@require_scope("participants:read")
+@blueprint.arguments(ParticipantQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, page_of(ParticipantSchema))
+@documents(blueprint, 401, 403, 422)
+def list_participants(page: int, per_page: int, **filters):
+    return paginate(service.list_query(**filters), page=page, per_page=per_page)
+
+
+@blueprint.post("")
+@require_scope("participants:write")
+@blueprint.arguments(ParticipantSchema)
+@blueprint.response(201, ParticipantSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def create_participant(body: dict):
+    participant = service.create(**body)
+    return participant, 201, {"Location": api_link(f"/participants/{participant.id}")}
+
+
+@blueprint.get("/<int:participant_id>")
+@require_scope("participants:read")
+@blueprint.response(200, ParticipantSchema)
+@documents(blueprint, 401, 403, 404)
+def get_participant(participant_id: int):
+    return service.get(participant_id=participant_id)
+
+
+@blueprint.patch("/<int:participant_id>")
+@require_scope("participants:write")
+@blueprint.arguments(ParticipantSchema(partial=True, exclude=("program_id", "role")))
+@blueprint.response(200, ParticipantSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def update_participant(body: dict, participant_id: int):
+    return service.update(participant_id=participant_id, **body)
+
+
+@blueprint.get("/<int:participant_id>/training")
+@require_scope("participants:read")
+@blueprint.response(200, TrainingListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_training(participant_id: int):
+    return {"items": training.list_for(participant_id=participant_id)}
+
+
+@blueprint.post("/<int:participant_id>/training")
+@require_scope("participants:write")
+@blueprint.arguments(TrainingRecordSchema)
+@blueprint.response(201, TrainingRecordSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def record_training(body: dict, participant_id: int):
+    """Record a training session the participant attended (idempotent)."""
+    return training.record(participant_id=participant_id, **body), 201

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from service.participants.models import Role
+from service.schemas import PageArgsSchema, Schema, api_link
+
+_tags = fields.List(
+    fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)
+)
+
+
+class ParticipantSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    program_id = fields.Integer(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(list(Role)))
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    language = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a language tag such as en, nb or pt-BR."
+        ),
+        metadata={"description": "Language of messages to this person; English by default."},
+    )
+    capacity = fields.Integer(
+        validate=validate.Range(min=1, max=20),
+        metadata={"description": "For mentors: how many mentees at once."},
+    )
+    guardian_of_id = fields.Integer(
+        allow_none=True, metadata={"description": "For guardians: the mentee's id."}
+    )
+    goals = _tags
+    skills = _tags
+    availability = fields.String(validate=validate.Length(max=2000))
+    active = fields.Boolean()
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    links = fields.Method("_links", dump_only=True)
+
+    def _links(self, participant) -> dict[str, str]:
+        return {"self": api_link(f"/participants/{participant.id}")}
+
+
+class ParticipantQuerySchema(PageArgsSchema):
+    program_id = fields.Integer()
+    role = fields.String(validate=validate.OneOf(list(Role)))
+    active = fields.Boolean()

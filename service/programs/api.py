@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.auth import require_scope
+from service.pagination import paginate
+from service.programs import service
+from service.programs.schemas import ProgramQuerySchema, ProgramSchema
+from service.schemas import api_link, page_of
+
+blueprint = Blueprint(
+    "programs",
+    __name__,
+    url_prefix="/api/v1/programs",
+    description="A mentoring program and the settings its pairs follow.",
+)
+
+
+@blueprint.get("")
+@require_scope("programs:read")
+@blueprint.arguments(ProgramQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, page_of(ProgramSchema))
+@documents(blueprint, 401, 403, 422)
+def list_programs(page: int, per_page: int, kind: str | None = None):
+    return paginate(service.list_query(kind=kind), page=page, per_page=per_page)
+
+
+@blueprint.post("")
+@require_scope("programs:write")
+@blueprint.arguments(ProgramSchema)
+@blueprint.response(201, ProgramSchema)
+@documents(blueprint, 401, 403, 409, 422)
+def create_program(body: dict):
+    program = service.create(**body)
+    return program, 201, {"Location": api_link(f"/programs/{program.id}")}
+
+
+@blueprint.get("/<int:program_id>")
+@require_scope("programs:read")
+@blueprint.response(200, ProgramSchema)
+@documents(blueprint, 401, 403, 404)
+def get_program(program_id: int):
+    return service.get(program_id=program_id)
+
+
+@blueprint.patch("/<int:program_id>")
+@require_scope("programs:write")
+@blueprint.arguments(ProgramSchema(partial=True))
+@blueprint.response(200, ProgramSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def update_program(body: dict, program_id: int):
+    return service.update(program_id=program_id, **body)

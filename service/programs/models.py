@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.clock import now
+from service.columns import created_at_column
+from service.database import db
+from workflows.pairing import DEFAULT_APPROVAL_REQUIRED
+
+
+class ProgramKind(StrEnum):
+    LONG_TERM = "long_term"
+    EVENT_BASED = "event_based"
+
+
+def default_approval_required() -> list[str]:
+    return sorted(DEFAULT_APPROVAL_REQUIRED)
+
+
+def default_required_training() -> dict[str, Any]:
+    # Seed 003: mentors have a session of their own, mentees theirs, then a joint workshop.
+    return {
+        "mentor": ["mentor_orientation", "joint_workshop"],
+        "mentee": ["mentee_orientation", "joint_workshop"],
+    }
+
+
+class Program(db.Model):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(20), default=ProgramKind.LONG_TERM)
+    # Youth programs involve a parent or guardian in monitoring (seed 004).
+    youth: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    approval_required: Mapped[list[str]] = mapped_column(default=default_approval_required)
+    required_training: Mapped[dict[str, Any]] = mapped_column(default=default_required_training)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

@@ -1,0 +1,55 @@
+"""Programs: the settings every pair of a program follows."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.database import db, transaction
+from service.problems import Problem, not_found
+from service.programs.models import Program
+
+
+def slugify(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:80] or "program"
+
+
+def get(*, program_id: int) -> Program:
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise not_found("program", program_id)
+    return program
+
+
+def list_query(*, kind: str | None = None) -> sa.Select:
+    query = sa.select(Program).order_by(Program.id)
+    if kind:
+        query = query.where(Program.kind == kind)
+    return query
+
+
+def _ensure_unique_slug(slug: str, *, except_id: int | None = None) -> None:
+    clash = db.session.scalar(sa.select(Program.id).where(Program.slug == slug))
+    if clash is not None and clash != except_id:
+        raise Problem("conflict", f"A program with slug {slug!r} exists already (id {clash}).")
+
+
+def create(*, name: str, slug: str | None = None, **settings: Any) -> Program:
+    with transaction():
+        slug = slug or slugify(name)
+        _ensure_unique_slug(slug)
+        program = Program(name=name, slug=slug, **settings)
+        db.session.add(program)
+    return program
+
+
+def update(*, program_id: int, **changes: Any) -> Program:
+    with transaction():
+        program = get(program_id=program_id)
+        if "slug" in changes:
+            _ensure_unique_slug(changes["slug"], except_id=program.id)
+        for field, value in changes.items():
+            setattr(program, field, value)
+    return program

@@ -1,0 +1,101 @@
+"""Schema pieces shared by every API blueprint."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import marshmallow as ma
+from flask import current_app
+from marshmallow import fields, validate
+
+
+class Schema(ma.Schema):
+    """Unknown fields are refused, so a misspelt field is an error, not silently dropped."""
+
+    class Meta:
+        unknown = ma.RAISE
+        ordered = True
+
+
+class ActorSchema(Schema):
+    kind = fields.String(metadata={"description": "user, token or system"})
+    id = fields.String(allow_none=True)
+    label = fields.String()
+
+
+class OptionalActor(fields.Nested):
+    """An actor that may not exist yet (who decided a pending proposal: nobody)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(ActorSchema, allow_none=True, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None or value.kind is None:
+            return None
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class ProblemSchema(Schema):
+    """RFC 7807 problem details; extension members vary by `type`."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = fields.String(required=True, metadata={"description": "Stable problem type URI"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    instance = fields.String()
+    errors = fields.List(
+        fields.Dict(keys=fields.String(), values=fields.String()),
+        metadata={"description": "For validation errors: location, field and message."},
+    )
+
+
+class PageArgsSchema(Schema):
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class LinksSchema(Schema):
+    next = fields.String(allow_none=True)
+    prev = fields.String(allow_none=True)
+
+
+_page_schemas: dict[str, type[Schema]] = {}
+
+
+def page_of(item_schema: type[Schema]) -> type[Schema]:
+    """The page envelope around `item_schema`, one class per item type for the OpenAPI doc."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _page_schemas:
+        _page_schemas[name] = type(
+            name,
+            (Schema,),
+            {
+                "items": fields.List(fields.Nested(item_schema), required=True),
+                "page": fields.Integer(required=True),
+                "per_page": fields.Integer(required=True),
+                "total": fields.Integer(required=True),
+                "pages": fields.Integer(required=True),
+                "links": fields.Nested(LinksSchema, required=True),
+            },
+        )
+    return _page_schemas[name]
+
+
+def aware_datetime(**kwargs: Any) -> fields.AwareDateTime:
+    """An ISO 8601 datetime that must carry its offset, e.g. 2026-11-24T16:00:00+01:00."""
+    return fields.AwareDateTime(format="iso", **kwargs)
+
+
+def api_link(path: str) -> str:
+    return f"{current_app.config['PUBLIC_URL']}/api/v1{path}"
+
+
+def as_utc(value: Any) -> Any:
+    return value.astimezone(UTC) if value is not None else None

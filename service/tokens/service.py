@@ -1,0 +1,93 @@
+"""API tokens: created on the CLI, shown once, stored as a SHA-256 digest."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from service.clock import now
+from service.database import db, transaction
+from service.problems import Problem
+from service.tokens.models import ApiToken
+
+TOKEN_PREFIX = "pw_"
+
+SCOPES: dict[str, str] = {
+    "programs:read": "Read programs",
+    "programs:write": "Create and change programs",
+    "participants:read": "Read participants (names and contact details)",
+    "participants:write": "Create and change participants and their training records",
+    "pairs:read": "Read pairs, their history, meetings and proposals",
+    "pairs:write": "Create pairs, request transitions, log meetings and interventions",
+    "proposals:decide": "Approve or reject proposed transitions",
+    "events:read": "Read the event feed",
+    "admin": "Everything, including reopening closed pairs",
+}
+
+# Writing `last_used_at` on every request would turn every read into a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def validate_scopes(scopes: Iterable[str]) -> list[str]:
+    scopes = sorted(set(scopes))
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        raise ValueError(
+            f"unknown scope(s) {', '.join(unknown)}; known scopes: {', '.join(SCOPES)}"
+        )
+    if not scopes:
+        raise ValueError("a token needs at least one scope")
+    return scopes
+
+
+def create(*, name: str, scopes: Iterable[str]) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a token needs a name, e.g. the service that will use it")
+    scopes = validate_scopes(scopes)
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction():
+        if db.session.scalar(sa.select(ApiToken.id).where(ApiToken.name == name)) is not None:
+            raise ValueError(f"a token named {name!r} exists already")
+        token = ApiToken(name=name, prefix=raw[:10], token_hash=digest(raw), scopes=scopes)
+        db.session.add(token)
+    return token, raw
+
+
+def authenticate(raw_token: str) -> ApiToken | None:
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == digest(raw_token)))
+    if token is None or token.revoked_at is not None:
+        return None
+    moment = now()
+    if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
+        db.session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token.id)
+            .values(last_used_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return token
+
+
+def revoke(*, name: str) -> ApiToken:
+    with transaction():
+        token = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == name))
+        if token is None:
+            raise Problem("not-found", f"No token named {name!r}.")
+        if token.revoked_at is None:
+            token.revoked_at = now()
+    return token
+
+
+def list_all() -> list[ApiToken]:
+    return list(db.session.scalars(sa.select(ApiToken).order_by(ApiToken.name)))

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from service.schemas import Schema
+from service.training.models import TrainingSession
+
+
+class TrainingRecordSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    participant_id = fields.Integer(dump_only=True)
+    session = fields.String(required=True, validate=validate.OneOf(list(TrainingSession)))
+    completed_on = fields.Date(required=True)
+    pair_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Required for rematch_briefing: the successor pair."},
+    )
+    created_at = fields.DateTime(dump_only=True)
+
+
+class TrainingListSchema(Schema):
+    items = fields.List(fields.Nested(TrainingRecordSchema), required=True)
