@@ -48,16 +48,10 @@ def schema_name(schema: type[Schema] | Schema) -> str:
     return name
 
 
-api = PairwiseApi(
-    spec_kwargs={
-        "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
-        "info": {
-            "description": "Every mentor/mentee pair on a persisted state machine. "
-            "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
-            "Errors are RFC 7807 problem documents with a stable `type`.",
-        },
-        "security": [{"bearerAuth": []}],
-    }
+DESCRIPTION = (
+    "Every mentor/mentee pair on a persisted state machine. "
+    "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
+    "Errors are RFC 7807 problem documents with a stable `type`."
 )
 
 
@@ -73,6 +67,8 @@ def documents(blueprint: Blueprint, *statuses: int) -> Callable:
 
 
 def _require_json_body() -> None:
+    if not request.path.startswith("/api/"):
+        return
     has_body = request.method in ("POST", "PUT", "PATCH") and bool(request.content_length)
     if has_body and not request.is_json:
         raise Problem(
@@ -91,10 +87,18 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    api.init_app(app)
+    api = PairwiseApi(
+        app,
+        spec_kwargs={
+            "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+            "info": {"description": DESCRIPTION},
+            "security": [{"bearerAuth": []}],
+        },
+    )
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
+    app.before_request(_require_json_body)
     for blueprint in (programs, participants, pairs, meetings, approvals, events):
-        blueprint.before_request(_require_json_body)
         api.register_blueprint(blueprint)
+    app.extensions["pairwise.api"] = api

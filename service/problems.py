@@ -94,7 +94,8 @@ PROBLEM_TYPES = _types(
         "proposal-already-decided",
         409,
         "Proposal already decided",
-        "Someone decided this proposal first; `decided_by` and `decided_at` say who and when.",
+        "Someone decided this proposal first; `decided_by`, `decided_at` and "
+        "`proposal_status` say who, when and how.",
     ),
     ProblemType(
         "conflict",

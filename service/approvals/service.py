@@ -102,7 +102,7 @@ def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str
             "proposal-already-decided",
             f"Proposal {proposal.id} was already {proposal.status} by {who} "
             f"at {proposal.decided_at:%Y-%m-%d %H:%M} UTC.",
-            status=proposal.status,
+            proposal_status=proposal.status,
             decided_by={"kind": decider.kind, "label": decider.label} if decider else None,
             decided_at=proposal.decided_at.isoformat() if proposal.decided_at else None,
         )

@@ -129,6 +129,9 @@ def _refusal_problem(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -
             allowed_triggers=[str(t) for t in refusal.allowed],
         )
     assert isinstance(refusal, pairing.GuardFailed)
+    if pairing.actor_is_admin in refusal.failed:
+        # Who may do it is an authorisation question, answered as one.
+        return Problem("forbidden", f"Only an admin may {refusal.trigger} a pair.")
     detail = str(refusal)
     if pairing.both_completed_training in refusal.failed:
         missing = [

@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` and `make test`. Everything else they need
+# (a virtual environment, the packages) they set up themselves.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PYTEST_ARGS ?=
+
+.PHONY: run test install lint format diagram clean
+
+run: $(STAMP)
+	$(BIN)/pairwise db upgrade
+	$(BIN)/pairwise seed-demo
+	$(BIN)/pairwise run $(RUN_ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Pairwise needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+diagram: $(STAMP)
+	$(BIN)/pairwise diagram --readme README.md
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

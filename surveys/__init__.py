@@ -1,0 +1,1 @@
+"""Survey definitions: versioned data that participants' answers are kept with."""

@@ -1,0 +1,83 @@
+"""Every change writes its events into the outbox, in order, with nothing confidential."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+import time_machine
+
+from service.clock import now
+from service.database import db
+from service.events.models import OutboxEvent
+
+
+def _events(app, pair_id: int | None = None) -> list[OutboxEvent]:
+    with app.app_context():
+        query = sa.select(OutboxEvent).order_by(OutboxEvent.id)
+        if pair_id is not None:
+            query = query.where(OutboxEvent.pair_id == pair_id)
+        events = db.session.scalars(query).all()
+        db.session.expunge_all()
+        return events
+
+
+def test_a_transition_writes_a_pair_transitioned_event_with_from_to_and_actor_kind(app, world):
+    pair = world.drive_to("matched")
+    event = _events(app, pair["id"])[-1]
+    assert event.type == "pair.transitioned"
+    transition = event.payload["transition"]
+    assert (transition["from"], transition["to"], transition["trigger"]) == (
+        "recruited",
+        "matched",
+        "match",
+    )
+    assert transition["actor_kind"] == "token"
+    assert (
+        event.payload["pair"]["links"]["self"] == f"http://pairwise.test/api/v1/pairs/{pair['id']}"
+    )
+
+
+def test_a_pairs_events_are_numbered_without_gaps(app, world):
+    pair = world.drive_to("closing")
+    sequences = [event.pair_sequence for event in _events(app, pair["id"])]
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert len(sequences) >= 6
+
+
+def test_closing_a_pair_publishes_pair_closed(app, world, api):
+    pair = world.drive_to("closing")
+    world.log_meeting(pair["id"], is_final_session=True)
+    api.trigger(pair["id"], "close")
+    closed = [e for e in _events(app, pair["id"]) if e.type == "pair.closed"]
+    assert [e.payload["closure_reason"] for e in closed] == ["completed"]
+
+
+def test_payloads_never_carry_free_text_or_the_kind_of_a_safety_report(app, world, api):
+    pair = world.drive_to("active")
+    api.trigger(
+        pair["id"],
+        "flag_risk",
+        signals=["harassment", "missed_meetings"],
+        reason="Confidential: details of the complaint",
+    )
+    event = _events(app, pair["id"])[-1]
+    text = str(event.payload)
+    assert "Confidential" not in text
+    assert "harassment" not in text
+    assert event.payload["transition"]["signals"] == ["safety_concern", "missed_meetings"]
+
+
+def test_the_event_feed_lists_settled_events_in_order(api, world):
+    world.drive_to("matched")
+    with time_machine.travel(now() + timedelta(seconds=5)):
+        feed = api.ok("get", "/events?limit=2")
+        rest = api.ok("get", f"/events?after={feed['next_after']}")
+    types = [e["type"] for e in feed["items"] + rest["items"]]
+    assert types == ["pair.created", "pair.transitioned"]
+    assert feed["items"][0]["id"].startswith("evt_")
+
+
+def test_the_event_feed_holds_back_events_younger_than_the_settle_window(api, world):
+    world.new_pair()
+    assert api.ok("get", "/events")["items"] == []

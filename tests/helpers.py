@@ -1,0 +1,144 @@
+"""Helpers that let tests read as a specification: an API client and a small world."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from werkzeug.test import TestResponse
+
+
+class Api:
+    """The test client, authenticated, rooted at /api/v1."""
+
+    def __init__(self, client, token: str | None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def get(self, path: str, **kwargs: Any) -> TestResponse:
+        return self.client.get(f"/api/v1{path}", headers=self._headers(), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.client.post(f"/api/v1{path}", json=json, headers=self._headers(), **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.client.patch(f"/api/v1{path}", json=json, headers=self._headers(), **kwargs)
+
+    def ok(self, method: str, path: str, json: Any = None, status: int | None = None) -> Any:
+        """Call and insist on success, showing the problem document if there is none."""
+        response = (
+            getattr(self, method)(path, json=json)
+            if json is not None
+            else getattr(self, method)(path)
+        )
+        expected = {status} if status else {200, 201, 202}
+        assert response.status_code in expected, (response.status_code, response.get_json())
+        return response.get_json()
+
+    def trigger(self, pair_id: int, trigger: str, **fields: Any) -> TestResponse:
+        return self.post(f"/pairs/{pair_id}/transitions", {"trigger": trigger, **fields})
+
+
+_PATHS = {
+    "recruited": [],
+    "matched": ["matched"],
+    "training": ["matched", "training"],
+    "active": ["matched", "training", "active"],
+    "at_risk": ["matched", "training", "active", "at_risk"],
+    "closing": ["matched", "training", "active", "closing"],
+}
+
+
+@dataclass
+class World:
+    """One program with mentors and mentees who completed their orientation."""
+
+    api: Api
+    program: dict
+    mentors: list[dict] = field(default_factory=list)
+    mentees: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, api: Api, *, mentors: int = 3, mentees: int = 3, **program: Any) -> World:
+        settings = {"name": f"Program {secrets.token_hex(2)}", **program}
+        world = cls(api, api.ok("post", "/programs", settings))
+        for _ in range(mentors):
+            world.mentors.append(world.add_participant("mentor", trained=True))
+        for _ in range(mentees):
+            world.mentees.append(world.add_participant("mentee", trained=True))
+        return world
+
+    def add_participant(self, role: str, *, trained: bool = False, **fields: Any) -> dict:
+        body = {
+            "program_id": self.program["id"],
+            "role": role,
+            "full_name": f"{role.title()} {secrets.token_hex(2)}",
+            "email": f"{role}-{secrets.token_hex(4)}@example.org",
+            **fields,
+        }
+        participant = self.api.ok("post", "/participants", body)
+        if trained:
+            for session in self.program["required_training"].get(role, []):
+                self.record_training(participant["id"], session)
+        return participant
+
+    def record_training(self, participant_id: int, session: str, pair_id: int | None = None):
+        body = {"session": session, "completed_on": date.today().isoformat()}
+        if pair_id is not None:
+            body["pair_id"] = pair_id
+        return self.api.ok("post", f"/participants/{participant_id}/training", body)
+
+    def new_pair(self, mentee_index: int = 0) -> dict:
+        body = {"program_id": self.program["id"], "mentee_id": self.mentees[mentee_index]["id"]}
+        return self.api.ok("post", "/pairs", body)
+
+    def pair(self, pair_id: int) -> dict:
+        return self.api.ok("get", f"/pairs/{pair_id}")
+
+    def accept_introduction(self, pair_id: int) -> None:
+        for role in ("mentor", "mentee"):
+            self.api.ok("post", f"/pairs/{pair_id}/acceptances", {"role": role})
+
+    def log_meeting(self, pair_id: int, **fields: Any) -> dict:
+        body = {
+            "occurred_at": "2026-11-20T16:00:00+00:00",
+            "status": "held",
+            "duration_minutes": 60,
+            "attendees": ["mentor", "mentee"],
+            **fields,
+        }
+        return self.api.ok("post", f"/pairs/{pair_id}/meetings", body)
+
+    def approve(self, proposal_id: int, **fields: Any) -> dict:
+        return self.api.ok("post", f"/proposals/{proposal_id}/approve", fields)
+
+    def drive_to(self, state: str, mentee_index: int = 0, mentor_index: int = 0) -> dict:
+        """A pair walked through the API to `state` (one of the states on the main path)."""
+        pair = self.new_pair(mentee_index)
+        for step in _PATHS[state]:
+            pair = self._step(pair, step, mentor_index)
+        return pair
+
+    def _step(self, pair: dict, step: str, mentor_index: int) -> dict:
+        pair_id = pair["id"]
+        if step == "matched":
+            result = self.api.trigger(pair_id, "match", mentor_id=self.mentors[mentor_index]["id"])
+        elif step == "training":
+            self.accept_introduction(pair_id)
+            result = self.api.trigger(pair_id, "start_training")
+        elif step == "active":
+            result = self.api.trigger(pair_id, "activate")
+        elif step == "at_risk":
+            result = self.api.trigger(pair_id, "flag_risk", signals=["missed_meetings"])
+        else:
+            final = (date.today() + timedelta(days=7)).isoformat()
+            proposed = self.api.trigger(pair_id, "begin_closure", final_session_on=final)
+            assert proposed.status_code == 202, proposed.get_json()
+            return self.approve(proposed.get_json()["proposal"]["id"])["pair"]
+        assert result.status_code == 200, result.get_json()
+        return result.get_json()["pair"]

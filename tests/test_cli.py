@@ -1,0 +1,81 @@
+"""The `pairwise` command: clear output, clear errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from service.cli import cli
+from service.database import db
+from service.pairs.models import Pair
+from tests.conftest import repository_root
+from tests.helpers import Api
+from workflows.pairing import State
+
+
+def _invoke(service_env, *args: str):
+    return CliRunner().invoke(cli, list(args), env=service_env, catch_exceptions=False)
+
+
+def test_create_token_prints_a_working_token_once(client, service_env):
+    result = _invoke(service_env, "create-token", "--name", "crm", "--scope", "pairs:read")
+    assert result.exit_code == 0
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("pw_")
+    assert Api(client, token).get("/pairs").status_code == 200
+    assert Api(client, token).post("/programs", {"name": "x"}).status_code == 403
+
+
+def test_create_token_names_an_unknown_scope(app, service_env):
+    result = _invoke(service_env, "create-token", "--name", "crm", "--scope", "pairs:destroy")
+    assert result.exit_code == 1
+    assert "unknown scope(s) pairs:destroy" in result.output
+
+
+def test_create_token_without_scopes_is_a_usage_error(app, service_env):
+    result = _invoke(service_env, "create-token", "--name", "crm")
+    assert result.exit_code == 2
+    assert "--scope" in result.output
+
+
+def test_a_token_name_is_used_once(app, service_env):
+    _invoke(service_env, "create-token", "--name", "crm", "--all")
+    result = _invoke(service_env, "create-token", "--name", "crm", "--all")
+    assert result.exit_code == 1
+    assert "exists already" in result.output
+
+
+def test_seed_demo_loads_a_pair_in_every_state_once(app, service_env):
+    first = _invoke(service_env, "seed-demo")
+    assert first.exit_code == 0, first.output
+    second = _invoke(service_env, "seed-demo")
+    assert "there already" in second.output
+    with app.app_context():
+        states = db.session.scalars(sa.select(Pair.state)).all()
+    assert set(states) == {state.value for state in State}
+    assert len(states) == 9  # eight pairs, and the successor of the re-matched one
+
+
+def test_production_without_a_secret_refuses_to_start_with_a_clear_message(service_env):
+    env = {**service_env, "PAIRWISE_ENV": "production", "SECRET_KEY": ""}
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "list-tokens"],
+        env=env,
+        cwd=repository_root(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "SECRET_KEY must be set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_console_script_is_installed(service_env):
+    result = subprocess.run(["pairwise", "--help"], env=service_env, capture_output=True, text=True)
+    assert result.returncode == 0
+    for command in ("run", "worker", "create-token", "seed-demo", "diagram", "db"):
+        assert command in result.stdout

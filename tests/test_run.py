@@ -1,0 +1,88 @@
+"""`pairwise run` brings up everything a newcomer needs on one machine."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, repository_root, wait_for_http
+
+
+@pytest.mark.slow
+def test_pairwise_run_serves_the_api_with_an_embedded_redis_and_a_worker(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "PUBLIC_URL")
+    }
+    env["PAIRWISE_INSTANCE_PATH"] = str(tmp_path / "instance")
+    port = free_port()
+
+    def pairwise(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            env=env,
+            cwd=repository_root(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    pairwise("db", "upgrade")
+    token = pairwise("create-token", "--name", "newcomer", "--all").strip()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "run", "--port", str(port)],
+        env=env,
+        cwd=repository_root(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base}/", server, timeout=60)
+        http = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+        program = http.post("/api/v1/programs", json={"name": "First"}).json()
+        mentee = http.post(
+            "/api/v1/participants",
+            json={
+                "program_id": program["id"],
+                "role": "mentee",
+                "full_name": "M",
+                "email": "m@example.org",
+            },
+        ).json()
+        pair = http.post(
+            "/api/v1/pairs", json={"program_id": program["id"], "mentee_id": mentee["id"]}
+        )
+        assert pair.status_code == 201
+        assert "1 pair" in httpx.get(f"{base}/").text
+        # The worker's relay publishes the event and the worker handles it.
+        deadline = time.monotonic() + 30
+        while "handled" not in _outbox_state(env):
+            assert time.monotonic() < deadline, "the worker did not handle the event"
+            time.sleep(0.5)
+    finally:
+        server.send_signal(signal.SIGINT)
+        _, stderr = server.communicate(timeout=30)
+    assert "Started an embedded Redis at unix://" in stderr
+    socket_path = stderr.split("unix://", 1)[1].split()[0]
+    assert not os.path.exists(socket_path), "the embedded Redis was left running"
+
+
+def _outbox_state(env: dict[str, str]) -> str:
+    script = (
+        "from service import create_app; from service.database import db; import sqlalchemy as sa;"
+        "app = create_app();\nwith app.app_context():"
+        " print('handled' if db.session.scalar(sa.text("
+        "'select count(*) from outbox_events where handled_at is not null')) else 'waiting')"
+    )
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    return done.stdout
