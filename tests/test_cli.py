@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -75,7 +76,8 @@ def test_production_without_a_secret_refuses_to_start_with_a_clear_message(servi
 
 
 def test_the_console_script_is_installed(service_env):
-    result = subprocess.run(["pairwise", "--help"], env=service_env, capture_output=True, text=True)
+    script = Path(sys.executable).parent / "pairwise"
+    result = subprocess.run([script, "--help"], env=service_env, capture_output=True, text=True)
     assert result.returncode == 0
     for command in ("run", "worker", "create-token", "seed-demo", "diagram", "db"):
         assert command in result.stdout
