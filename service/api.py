@@ -11,9 +11,10 @@ from flask import Flask, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema
+from werkzeug.routing import IntegerConverter, Map
 
 from service.problems import Problem
-from service.schemas import ProblemSchema
+from service.schemas import MAX_ID, ProblemSchema
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -66,6 +67,17 @@ def documents(blueprint: Blueprint, *statuses: int) -> Callable:
     return decorate
 
 
+class IdConverter(IntegerConverter):
+    """`<id:name>`: an id the database can hold. A larger number matches no route (404)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+def _id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def _require_json_body() -> None:
     if not request.path.startswith("/api/"):
         return
@@ -87,6 +99,7 @@ def init_app(app: Flask) -> None:
 
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.url_map.converters["id"] = IdConverter
     api = PairwiseApi(
         app,
         spec_kwargs={
@@ -95,6 +108,7 @@ def init_app(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
         },
     )
+    api.register_converter(IdConverter, _id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
 
 log = logging.getLogger(__name__)
@@ -223,6 +224,18 @@ def init_app(app: Flask) -> None:
         if error.code == 405 and (response := error.get_response()) is not None:
             headers["Allow"] = response.headers.get("Allow", "")
         return problem_response(problem, headers)
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_error(error: IntegrityError):
+        # A constraint caught what a service check did not: refuse, change nothing.
+        from service.database import db
+
+        db.session.rollback()
+        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        problem = Problem("conflict", "The change conflicts with data that already exists.")
+        if _wants_json():
+            return problem_response(problem)
+        return _render_html_error(409, problem.type.title, problem.detail)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

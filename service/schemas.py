@@ -53,11 +53,20 @@ class ProblemSchema(Schema):
     )
 
 
+# Ids are PostgreSQL `integer` columns; a larger number can name no row.
+MAX_ID = 2**31 - 1
+
+
+def id_field(**kwargs: Any) -> fields.Integer:
+    """An id given by a client: a whole number from 1 up to what the database can hold."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class PageArgsSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 

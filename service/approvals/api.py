@@ -32,7 +32,7 @@ def list_proposals(page: int, per_page: int, **filters):
     return paginate(service.list_query(**filters), page=page, per_page=per_page)
 
 
-@blueprint.get("/<int:proposal_id>")
+@blueprint.get("/<id:proposal_id>")
 @require_scope("pairs:read")
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404)
@@ -40,7 +40,7 @@ def get_proposal(proposal_id: int):
     return service.get(proposal_id=proposal_id)
 
 
-@blueprint.post("/<int:proposal_id>/approve")
+@blueprint.post("/<id:proposal_id>/approve")
 @require_scope("proposals:decide")
 @blueprint.arguments(ApproveSchema)
 @blueprint.response(200, TransitionResultSchema)
@@ -56,7 +56,7 @@ def approve(body: dict, proposal_id: int):
     }
 
 
-@blueprint.post("/<int:proposal_id>/reject")
+@blueprint.post("/<id:proposal_id>/reject")
 @require_scope("proposals:decide")
 @blueprint.arguments(RejectSchema)
 @blueprint.response(200, ProposalSchema)

@@ -5,7 +5,14 @@ from marshmallow import fields, validate
 from service.approvals.models import ProposalStatus
 from service.confidentiality import visible_reason
 from service.pairs.schemas import PairSchema, TransitionRecordSchema
-from service.schemas import ActorSchema, OptionalActor, PageArgsSchema, Schema, api_link
+from service.schemas import (
+    ActorSchema,
+    OptionalActor,
+    PageArgsSchema,
+    Schema,
+    api_link,
+    id_field,
+)
 
 
 class ProposalSchema(Schema):
@@ -44,8 +51,8 @@ class ProposalSchema(Schema):
 
 class ProposalQuerySchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(list(ProposalStatus)))
-    pair_id = fields.Integer()
-    program_id = fields.Integer()
+    pair_id = id_field()
+    program_id = id_field()
 
 
 class ApproveSchema(Schema):

@@ -13,7 +13,7 @@ from service.database import db
 from service.events import catalog
 from service.events.models import OutboxEvent
 from service.events.service import envelope
-from service.schemas import Schema
+from service.schemas import Schema, id_field
 
 blueprint = Blueprint(
     "events",
@@ -28,11 +28,13 @@ SETTLE = timedelta(seconds=2)
 
 class EventQuerySchema(Schema):
     after = fields.Integer(
-        load_default=0, metadata={"description": "Return events after this `position`."}
+        load_default=0,
+        validate=validate.Range(min=0, max=2**63 - 1),
+        metadata={"description": "Return events after this `position`."},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     type = fields.String(validate=validate.OneOf(list(catalog.EVENT_TYPES)))
-    pair_id = fields.Integer()
+    pair_id = id_field()
 
 
 class EventSchema(Schema):

@@ -15,7 +15,7 @@ blueprint = Blueprint(
 )
 
 
-@blueprint.get("/<int:pair_id>/meetings")
+@blueprint.get("/<id:pair_id>/meetings")
 @require_scope("pairs:read")
 @blueprint.response(200, MeetingListSchema)
 @documents(blueprint, 401, 403, 404)
@@ -23,7 +23,7 @@ def list_meetings(pair_id: int):
     return {"items": service.list_for(pair_id=pair_id)}
 
 
-@blueprint.post("/<int:pair_id>/meetings")
+@blueprint.post("/<id:pair_id>/meetings")
 @require_scope("pairs:write")
 @blueprint.arguments(MeetingSchema)
 @blueprint.response(201, MeetingSchema)

@@ -48,7 +48,7 @@ def create_pair(body: dict):
     return pair, 201, {"Location": api_link(f"/pairs/{pair.id}")}
 
 
-@blueprint.get("/<int:pair_id>")
+@blueprint.get("/<id:pair_id>")
 @require_scope("pairs:read")
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404)
@@ -56,7 +56,7 @@ def get_pair(pair_id: int):
     return service.get(pair_id=pair_id)
 
 
-@blueprint.post("/<int:pair_id>/transitions")
+@blueprint.post("/<id:pair_id>/transitions")
 @require_scope("pairs:write")
 @blueprint.arguments(TransitionRequestSchema)
 @blueprint.response(200, TransitionResultSchema, description="Applied")
@@ -92,7 +92,7 @@ def request_transition(body: dict, pair_id: int):
     return result, 202, {"Location": api_link(f"/proposals/{outcome.proposal.id}")}
 
 
-@blueprint.get("/<int:pair_id>/history")
+@blueprint.get("/<id:pair_id>/history")
 @require_scope("pairs:read")
 @blueprint.response(200, HistorySchema)
 @documents(blueprint, 401, 403, 404)
@@ -101,7 +101,7 @@ def get_history(pair_id: int):
     return {"pair_id": pair_id, "items": service.history(pair_id=pair_id)}
 
 
-@blueprint.post("/<int:pair_id>/acceptances")
+@blueprint.post("/<id:pair_id>/acceptances")
 @require_scope("pairs:write")
 @blueprint.arguments(AcceptanceSchema)
 @blueprint.response(200, PairSchema)
@@ -111,7 +111,7 @@ def accept_introduction(body: dict, pair_id: int):
     return service.accept_introduction(pair_id=pair_id, role=body["role"], actor=current_actor())
 
 
-@blueprint.get("/<int:pair_id>/interventions")
+@blueprint.get("/<id:pair_id>/interventions")
 @require_scope("pairs:read")
 @blueprint.response(200, InterventionListSchema)
 @documents(blueprint, 401, 403, 404)
@@ -119,7 +119,7 @@ def list_interventions(pair_id: int):
     return {"items": service.interventions(pair_id=pair_id)}
 
 
-@blueprint.post("/<int:pair_id>/interventions")
+@blueprint.post("/<id:pair_id>/interventions")
 @require_scope("pairs:write")
 @blueprint.arguments(InterventionSchema)
 @blueprint.response(201, InterventionSchema)

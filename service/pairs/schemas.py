@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from service.confidentiality import visible_reason
-from service.schemas import ActorSchema, PageArgsSchema, Schema, api_link
+from service.schemas import ActorSchema, PageArgsSchema, Schema, api_link, id_field
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.signals import SIGNALS
@@ -15,8 +15,8 @@ _signal_list = fields.List(fields.String(validate=validate.OneOf(list(SIGNALS)))
 
 class PairSchema(Schema):
     id = fields.Integer(dump_only=True)
-    program_id = fields.Integer(required=True)
-    mentee_id = fields.Integer(required=True)
+    program_id = id_field(required=True)
+    mentee_id = id_field(required=True)
     mentor_id = fields.Integer(dump_only=True, allow_none=True)
     state = fields.String(dump_only=True)
     version = fields.Integer(
@@ -54,13 +54,13 @@ class PairSchema(Schema):
 
 
 class PairQuerySchema(PageArgsSchema):
-    program_id = fields.Integer()
+    program_id = id_field()
     state = fields.List(
         fields.String(validate=validate.OneOf(list(State))),
         metadata={"description": "Repeat to match several: state=active&state=at_risk"},
     )
-    mentor_id = fields.Integer()
-    mentee_id = fields.Integer()
+    mentor_id = id_field()
+    mentee_id = id_field()
 
 
 # Which request fields each trigger takes, and which of them it requires.
@@ -81,7 +81,7 @@ class TransitionRequestSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(list(Trigger)))
     reason = fields.String(validate=validate.Length(max=5000))
     signals = _signal_list
-    mentor_id = fields.Integer(metadata={"description": "match and rematch: the mentor chosen."})
+    mentor_id = id_field(metadata={"description": "match and rematch: the mentor chosen."})
     final_session_on = fields.Date(
         metadata={"description": "begin_closure: the date of the last session, today or later."}
     )

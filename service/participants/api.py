@@ -38,7 +38,7 @@ def create_participant(body: dict):
     return participant, 201, {"Location": api_link(f"/participants/{participant.id}")}
 
 
-@blueprint.get("/<int:participant_id>")
+@blueprint.get("/<id:participant_id>")
 @require_scope("participants:read")
 @blueprint.response(200, ParticipantSchema)
 @documents(blueprint, 401, 403, 404)
@@ -46,7 +46,7 @@ def get_participant(participant_id: int):
     return service.get(participant_id=participant_id)
 
 
-@blueprint.patch("/<int:participant_id>")
+@blueprint.patch("/<id:participant_id>")
 @require_scope("participants:write")
 @blueprint.arguments(ParticipantSchema(partial=True, exclude=("program_id", "role")))
 @blueprint.response(200, ParticipantSchema)
@@ -55,7 +55,7 @@ def update_participant(body: dict, participant_id: int):
     return service.update(participant_id=participant_id, **body)
 
 
-@blueprint.get("/<int:participant_id>/training")
+@blueprint.get("/<id:participant_id>/training")
 @require_scope("participants:read")
 @blueprint.response(200, TrainingListSchema)
 @documents(blueprint, 401, 403, 404)
@@ -63,7 +63,7 @@ def list_training(participant_id: int):
     return {"items": training.list_for(participant_id=participant_id)}
 
 
-@blueprint.post("/<int:participant_id>/training")
+@blueprint.post("/<id:participant_id>/training")
 @require_scope("participants:write")
 @blueprint.arguments(TrainingRecordSchema)
 @blueprint.response(201, TrainingRecordSchema)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from service.participants.models import Role
-from service.schemas import PageArgsSchema, Schema, api_link
+from service.schemas import PageArgsSchema, Schema, api_link, id_field
 
 _tags = fields.List(
     fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)
@@ -12,7 +12,7 @@ _tags = fields.List(
 
 class ParticipantSchema(Schema):
     id = fields.Integer(dump_only=True)
-    program_id = fields.Integer(required=True)
+    program_id = id_field(required=True)
     role = fields.String(required=True, validate=validate.OneOf(list(Role)))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     email = fields.Email(required=True, validate=validate.Length(max=254))
@@ -27,7 +27,7 @@ class ParticipantSchema(Schema):
         validate=validate.Range(min=1, max=20),
         metadata={"description": "For mentors: how many mentees at once."},
     )
-    guardian_of_id = fields.Integer(
+    guardian_of_id = id_field(
         allow_none=True, metadata={"description": "For guardians: the mentee's id."}
     )
     goals = _tags
@@ -43,6 +43,6 @@ class ParticipantSchema(Schema):
 
 
 class ParticipantQuerySchema(PageArgsSchema):
-    program_id = fields.Integer()
+    program_id = id_field()
     role = fields.String(validate=validate.OneOf(list(Role)))
     active = fields.Boolean()

@@ -64,19 +64,23 @@ def _check_unique_email(program_id: int, role: str, email: str, except_id: int |
         )
 
 
+def _check_guardian_link(role: str, program_id: int, guardian_of_id: int | None) -> None:
+    if guardian_of_id is None:
+        return
+    if role != Role.GUARDIAN:
+        raise invalid("guardian_of_id", "only a guardian can be the guardian of a mentee")
+    get_in_program(
+        participant_id=guardian_of_id,
+        program_id=program_id,
+        role=Role.MENTEE,
+        field="guardian_of_id",
+    )
+
+
 def create(*, program_id: int, role: str, email: str, **fields: Any) -> Participant:
     with transaction():
         program = programs.get(program_id=program_id)
-        guardian_of_id = fields.get("guardian_of_id")
-        if guardian_of_id is not None:
-            if role != Role.GUARDIAN:
-                raise invalid("guardian_of_id", "only a guardian can be the guardian of a mentee")
-            get_in_program(
-                participant_id=guardian_of_id,
-                program_id=program.id,
-                role=Role.MENTEE,
-                field="guardian_of_id",
-            )
+        _check_guardian_link(role, program.id, fields.get("guardian_of_id"))
         _check_unique_email(program.id, role, email, None)
         participant = Participant(program_id=program.id, role=role, email=email, **fields)
         db.session.add(participant)
@@ -86,6 +90,10 @@ def create(*, program_id: int, role: str, email: str, **fields: Any) -> Particip
 def update(*, participant_id: int, **changes: Any) -> Participant:
     with transaction():
         participant = get(participant_id=participant_id)
+        if "guardian_of_id" in changes:
+            _check_guardian_link(
+                participant.role, participant.program_id, changes["guardian_of_id"]
+            )
         if "email" in changes:
             _check_unique_email(
                 participant.program_id, participant.role, changes["email"], participant.id

@@ -36,7 +36,7 @@ def create_program(body: dict):
     return program, 201, {"Location": api_link(f"/programs/{program.id}")}
 
 
-@blueprint.get("/<int:program_id>")
+@blueprint.get("/<id:program_id>")
 @require_scope("programs:read")
 @blueprint.response(200, ProgramSchema)
 @documents(blueprint, 401, 403, 404)
@@ -44,7 +44,7 @@ def get_program(program_id: int):
     return service.get(program_id=program_id)
 
 
-@blueprint.patch("/<int:program_id>")
+@blueprint.patch("/<id:program_id>")
 @require_scope("programs:write")
 @blueprint.arguments(ProgramSchema(partial=True))
 @blueprint.response(200, ProgramSchema)

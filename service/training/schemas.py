@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from service.schemas import Schema
+from service.schemas import Schema, id_field
 from service.training.models import TrainingSession
 
 
@@ -11,7 +11,7 @@ class TrainingRecordSchema(Schema):
     participant_id = fields.Integer(dump_only=True)
     session = fields.String(required=True, validate=validate.OneOf(list(TrainingSession)))
     completed_on = fields.Date(required=True)
-    pair_id = fields.Integer(
+    pair_id = id_field(
         allow_none=True,
         metadata={"description": "Required for rematch_briefing: the successor pair."},
     )

@@ -87,3 +87,10 @@ def test_a_mentee_does_not_attend_the_mentor_orientation(api, world):
     response = api.post(f"/participants/{world.mentees[0]['id']}/training", body)
     assert response.status_code == 422
     assert "does not attend mentor_orientation" in response.get_json()["detail"]
+
+
+def test_a_guardian_link_changed_later_is_checked_like_a_new_one(api, world):
+    guardian = world.add_participant("guardian", guardian_of_id=world.mentees[0]["id"])
+    response = api.patch(f"/participants/{guardian['id']}", {"guardian_of_id": 999})
+    assert response.status_code == 422
+    assert "no participant with id 999" in response.get_json()["detail"]
