@@ -6,14 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format diagram clean
+.PHONY: run test install browser lint format diagram clean
 
 run: $(STAMP)
 	$(BIN)/pairwise db upgrade
 	$(BIN)/pairwise seed-demo
 	$(BIN)/pairwise run $(RUN_ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -26,6 +26,14 @@ $(STAMP):
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null \
+	    || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q chromium; \
+	  else echo "Chromium is missing (apt install chromium): the browser tests will be skipped."; fi; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,6 +11,7 @@ from flask import Flask
 
 from service import config as settings
 from service.database import db
+from service.web.csrf import csrf
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 
@@ -29,11 +30,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_migrate import Migrate
 
     from service import api, models, problems  # noqa: F401  (models: every table for Alembic)
+    from service.events.subscribers import register_defaults
+    from service.surveys import views as survey_views
     from service.web import views
 
     db.init_app(app)
+    csrf.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIRECTORY, compare_type=True)
     problems.init_app(app)
     api.init_app(app)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(survey_views.blueprint)
+    register_defaults()
     return app

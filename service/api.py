@@ -15,6 +15,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from service.problems import Problem
 from service.schemas import MAX_ID, ProblemSchema
+from service.web.csrf import csrf
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -96,6 +97,7 @@ def init_app(app: Flask) -> None:
     from service.pairs.api import blueprint as pairs
     from service.participants.api import blueprint as participants
     from service.programs.api import blueprint as programs
+    from service.surveys.api import blueprint as surveys
 
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
@@ -113,6 +115,8 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
     app.before_request(_require_json_body)
-    for blueprint in (programs, participants, pairs, meetings, approvals, events):
+    for blueprint in (programs, participants, pairs, meetings, approvals, surveys, events):
+        # Bearer tokens, not cookies, authenticate the API: no CSRF to defend against.
+        csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.extensions["pairwise.api"] = api

@@ -25,7 +25,7 @@ def _actor_from_bearer() -> Actor:
     token = tokens.authenticate(raw.strip())
     if token is None:
         raise Problem("unauthorized", "The API token is unknown or revoked.")
-    scopes = frozenset(token.scopes)
+    scopes = tokens.expand(token.scopes)
     return Actor(
         kind=ActorKind.TOKEN,
         id=str(token.id),

@@ -20,6 +20,20 @@ def may_read_safety_notes(actor: Actor | None) -> bool:
     return actor is not None and actor.is_admin
 
 
+def answer_visible_to(actor: Actor | None, *, visibility: str, safety: bool) -> bool:
+    """Whether a token may read one survey answer (SPEC.md: a mentor never sees the mentee's
+    private answers; safety answers are for admins and the assigned coordinator only)."""
+    if actor is None:
+        return False
+    if safety:
+        return may_read_safety_notes(actor)
+    if actor.is_admin:
+        return True
+    if visibility == "staff":
+        return "responses:read_private" in actor.scopes
+    return "responses:read" in actor.scopes or "responses:read_private" in actor.scopes
+
+
 def visible_reason(reason: str | None, signals: Iterable[str], closure_reason: str | None = None):
     """The free-text reason, unless it belongs to a safety report the caller may not read."""
     if is_safety_related(signals, closure_reason) and not may_read_safety_notes(g.get("actor")):

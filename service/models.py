@@ -3,22 +3,30 @@
 from service.approvals.models import Proposal
 from service.events.models import Lease, OutboxEvent
 from service.meetings.models import Meeting
+from service.notifications.models import Notification
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants.models import Participant
 from service.programs.models import Program
+from service.signals.models import Signal
+from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 from service.tokens.models import ApiToken
 from service.training.models import TrainingRecord
 
 __all__ = [
     "ApiToken",
     "Intervention",
+    "Invitation",
     "Lease",
     "Meeting",
+    "Notification",
     "OutboxEvent",
     "Pair",
     "Participant",
     "Program",
     "Proposal",
+    "Signal",
+    "SurveyResponse",
+    "SurveyVersion",
     "TrainingRecord",
     "TransitionRecord",
 ]

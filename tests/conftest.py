@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -55,8 +58,45 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+class Inbox:
+    """What a real SMTP server on localhost received."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 Message accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
 @pytest.fixture(scope="session")
-def app(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Inbox:
+    inbox, _ = smtp_server
+    inbox.messages.clear()
+    return inbox
+
+
+@pytest.fixture(scope="session")
+def app(
+    database_url: str,
+    redis_url: str,
+    smtp_server: tuple[Inbox, int],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Flask:
     os.environ["PAIRWISE_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     app = create_app(
         {
@@ -66,6 +106,9 @@ def app(database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFact
             "SQLALCHEMY_DATABASE_URI": database_url,
             "REDIS_URL": redis_url,
             "PUBLIC_URL": "http://pairwise.test",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": smtp_server[1],
+            "MAIL_FROM": "Pairwise <noreply@pairwise.test>",
         }
     )
     with app.app_context():
@@ -134,6 +177,29 @@ def admin_api(client, make_token) -> Api:
 def world(api: Api) -> World:
     """A program with mentors and mentees, built through the API."""
     return World.build(api)
+
+
+@pytest.fixture
+def drain(app: Flask):
+    """Run the background side until it is idle: relay the outbox, then a burst worker."""
+    from rq import Queue
+
+    from service.events.relay import relay_once
+    from service.queue import queue_names
+    from service.worker import run_worker
+
+    def run() -> None:
+        connection = Redis.from_url(app.config["REDIS_URL"])
+        for _ in range(20):
+            with app.app_context():
+                relayed = relay_once(connection=connection)
+            waiting = sum(len(Queue(name, connection=connection)) for name in queue_names(app))
+            if not relayed and not waiting:
+                return
+            run_worker(app, burst=True, with_relay=False)
+        raise AssertionError("the background side did not settle")
+
+    return run
 
 
 @pytest.fixture

@@ -142,3 +142,44 @@ class World:
             return self.approve(proposed.get_json()["proposal"]["id"])["pair"]
         assert result.status_code == 200, result.get_json()
         return result.get_json()["pair"]
+
+
+class SurveyTaker:
+    """A participant with a link, answering through the real pages (CSRF token and all)."""
+
+    def __init__(self, client, url: str) -> None:
+        self.client = client
+        self.path = url.split("://", 1)[1].split("/", 1)[1]
+        self.path = "/" + self.path
+
+    def open(self) -> TestResponse:
+        return self.client.get(self.path)
+
+    def csrf_token(self) -> str:
+        import re
+
+        page = self.open().get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        assert match, "the survey page has no CSRF token"
+        return match.group(1)
+
+    def submit(self, answers: dict[str, Any], *, token: str | None = None) -> TestResponse:
+        data = {"csrf_token": token or self.csrf_token(), **answers}
+        return self.client.post(self.path, data=data)
+
+
+CALM_MENTEE_CHECKIN = {
+    "meetings_held": "3",
+    "meetings_missed": "0",
+    "relationship_rating": "8",
+    "progress_on_actions": "yes",
+    "talking_balance": "even",
+    "feels_unsafe": "no",
+}
+
+
+def invite(api: Api, survey_key: str, participant_id: int, pair_id: int | None = None, **extra):
+    body = {"survey_key": survey_key, "participant_id": participant_id, **extra}
+    if pair_id is not None:
+        body["pair_id"] = pair_id
+    return api.ok("post", "/invitations", body, status=201)

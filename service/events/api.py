@@ -33,7 +33,7 @@ class EventQuerySchema(Schema):
         metadata={"description": "Return events after this `position`."},
     )
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
-    type = fields.String(validate=validate.OneOf(list(catalog.EVENT_TYPES)))
+    type = fields.String(validate=validate.OneOf(catalog.public_event_types()))
     pair_id = id_field()
 
 
@@ -64,6 +64,7 @@ def feed(after: int, limit: int, type: str | None = None, pair_id: int | None = 
     query = (
         sa.select(OutboxEvent)
         .where(OutboxEvent.id > after, OutboxEvent.occurred_at <= settled)
+        .where(OutboxEvent.type.not_in(catalog.INTERNAL_EVENT_TYPES))
         .order_by(OutboxEvent.id)
     )
     if type:

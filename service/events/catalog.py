@@ -14,7 +14,18 @@ EVENT_TYPES: dict[str, str] = {
     "proposal.created": "A transition waits for a coordinator's approval.",
     "proposal.decided": "A proposal was approved, rejected or superseded.",
     "meeting.logged": "A meeting was logged for a pair (held, cancelled or no-show).",
+    "survey.submitted": "A participant answered a survey; ids and roles, never the answers.",
+    "signal.raised": "A signal was observed about a pair; safety signals read `safety_concern`.",
+    "alert.safety": "Urgent: a safety concern was reported about a pair. Ids only; staff act.",
+    "notification.queued": "Internal: an e-mail is waiting to be sent.",
 }
+
+# Events that stay inside the service: never in the feed or in webhooks.
+INTERNAL_EVENT_TYPES = frozenset({"notification.queued"})
+
+
+def public_event_types() -> list[str]:
+    return [name for name in EVENT_TYPES if name not in INTERNAL_EVENT_TYPES]
 
 
 def is_known(event_type: str) -> bool:

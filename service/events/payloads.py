@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from service.approvals.models import Proposal
     from service.meetings.models import Meeting
     from service.pairs.models import Pair, TransitionRecord
+    from service.signals.models import Signal
+    from service.surveys.models import SurveyResponse
 
 
 def public_signals(codes: list[str]) -> list[str]:
@@ -58,6 +60,30 @@ def proposal(proposal: Proposal) -> dict[str, Any]:
         "status": proposal.status,
         "signals": public_signals(proposal.signals),
         "links": {"self": link(f"/api/v1/proposals/{proposal.id}")},
+    }
+
+
+def signal(signal: Signal) -> dict[str, Any]:
+    return {
+        "id": signal.id,
+        "code": public_signals([signal.code])[0],
+        "category": signal.category,
+        "source": signal.source,
+        "raised_at": signal.raised_at.isoformat(),
+    }
+
+
+def response(response: SurveyResponse) -> dict[str, Any]:
+    """That a survey was answered, by whom (role) and for which pair; never the answers."""
+    return {
+        "id": response.id,
+        "survey": response.survey_key,
+        "purpose": response.purpose,
+        "respondent_role": response.respondent_role,
+        "pair_id": response.pair_id,
+        "participant_id": response.participant_id,
+        "submitted_at": response.submitted_at.isoformat(),
+        "links": {"self": link(f"/api/v1/responses/{response.id}")},
     }
 
 

@@ -13,7 +13,16 @@ _subscribers: dict[str, list[Subscriber]] = {}
 
 
 def subscribe(event_type: str, subscriber: Subscriber) -> None:
-    _subscribers.setdefault(event_type, []).append(subscriber)
+    registered = _subscribers.setdefault(event_type, [])
+    if subscriber not in registered:
+        registered.append(subscriber)
+
+
+def register_defaults() -> None:
+    """The service's own consumers of its events."""
+    from service.notifications.jobs import start_delivery
+
+    subscribe("notification.queued", start_delivery)
 
 
 def subscribers_for(event_type: str) -> list[Subscriber]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 
@@ -12,6 +12,7 @@ from service.events import payloads
 from service.events import service as events
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
+from service.pairs.models import Pair
 from service.problems import Problem, invalid
 from workflows.pairing import State
 
@@ -66,10 +67,20 @@ def log(
             is_final_session=is_final_session,
             recorded_by=actor.ref,
         )
-        db.session.add(meeting)
-        db.session.flush()
-        events.emit("meeting.logged", {"meeting": payloads.meeting(meeting)}, pair=pair)
+        add(meeting, pair=pair)
     return meeting
+
+
+def add(meeting: Meeting, *, pair: Pair) -> None:
+    """Store a meeting and publish it, in the caller's transaction."""
+    db.session.add(meeting)
+    db.session.flush()
+    events.emit("meeting.logged", {"meeting": payloads.meeting(meeting)}, pair=pair)
+
+
+def noon_utc(day: date) -> datetime:
+    """A meeting known only by its date, placed at noon UTC so it stays on that date."""
+    return datetime.combine(day, time(12), tzinfo=UTC)
 
 
 def list_for(*, pair_id: int) -> list[Meeting]:

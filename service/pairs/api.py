@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from service.api import documents
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
+from service.confidentiality import may_read_safety_notes
 from service.pagination import paginate
 from service.pairs import lifecycle, service
 from service.pairs.facts import TransitionRequest
@@ -15,8 +16,10 @@ from service.pairs.schemas import (
     InterventionSchema,
     PairQuerySchema,
     PairSchema,
+    TimelineSchema,
     TransitionRequestSchema,
 )
+from service.pairs.timeline import timeline
 from service.schemas import api_link, page_of
 from workflows.pairing import ClosureReason, Trigger
 
@@ -99,6 +102,17 @@ def request_transition(body: dict, pair_id: int):
 def get_history(pair_id: int):
     """Every transition of the pair, numbered 1, 2, 3… without gaps."""
     return {"pair_id": pair_id, "items": service.history(pair_id=pair_id)}
+
+
+@blueprint.get("/<id:pair_id>/timeline")
+@require_scope("pairs:read")
+@blueprint.response(200, TimelineSchema)
+@documents(blueprint, 401, 403, 404)
+def get_timeline(pair_id: int):
+    """Everything that happened to the pair, in time order; never answer text."""
+    pair = service.get(pair_id=pair_id)
+    entries = timeline(pair, show_safety_kinds=may_read_safety_notes(current_actor()))
+    return {"pair_id": pair_id, "items": entries}
 
 
 @blueprint.post("/<id:pair_id>/acceptances")

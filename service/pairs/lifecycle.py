@@ -44,20 +44,24 @@ class Outcome:
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
     with transaction():
-        pair = pairs.get(pair_id=pair_id)
-        program = db.session.get(Program, pair.program_id)
-        if not actor.decides_directly and pairing.needs_approval(
-            request.trigger,
-            program.approval_required,
-            signals=request.signals,
-            closure_reason=request.closure_reason,
-        ):
-            # Refuse now what could never be approved, rather than file it.
-            decide(pair=pair, program=program, request=request, actor=actor)
-            proposal = approvals.file(pair=pair, request=request, actor=actor)
-            return Outcome(pair=pair, proposal=proposal)
-        record = apply(pair=pair, program=program, request=request, actor=actor)
-        return Outcome(pair=pair, transition=record)
+        return apply_or_propose(pair=pairs.get(pair_id=pair_id), request=request, actor=actor)
+
+
+def apply_or_propose(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
+    """`request_transition` inside the caller's transaction."""
+    program = db.session.get(Program, pair.program_id)
+    if not actor.decides_directly and pairing.needs_approval(
+        request.trigger,
+        program.approval_required,
+        signals=request.signals,
+        closure_reason=request.closure_reason,
+    ):
+        # Refuse now what could never be approved, rather than file it.
+        decide(pair=pair, program=program, request=request, actor=actor)
+        proposal = approvals.file(pair=pair, request=request, actor=actor)
+        return Outcome(pair=pair, proposal=proposal)
+    record = apply(pair=pair, program=program, request=request, actor=actor)
+    return Outcome(pair=pair, transition=record)
 
 
 def decide(*, pair: Pair, program: Program, request: TransitionRequest, actor: Actor) -> State:

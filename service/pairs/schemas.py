@@ -138,6 +138,23 @@ class HistorySchema(Schema):
     items = fields.List(fields.Nested(TransitionRecordSchema))
 
 
+class TimelineEntrySchema(Schema):
+    at = fields.DateTime()
+    kind = fields.String(
+        metadata={
+            "description": "created, transition, proposal, decision, meeting, signal, "
+            "response or intervention"
+        }
+    )
+    summary = fields.String()
+    data = fields.Dict()
+
+
+class TimelineSchema(Schema):
+    pair_id = fields.Integer()
+    items = fields.List(fields.Nested(TimelineEntrySchema))
+
+
 class AcceptanceSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(["mentor", "mentee"]))
 

@@ -18,9 +18,13 @@ class ParticipantSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     language = fields.String(
-        validate=validate.Regexp(
-            r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a language tag such as en, nb or pt-BR."
-        ),
+        validate=[
+            validate.Length(max=16),
+            validate.Regexp(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                error="Use a language tag such as en, nb or pt-BR.",
+            ),
+        ],
         metadata={"description": "Language of messages to this person; English by default."},
     )
     capacity = fields.Integer(

@@ -43,5 +43,11 @@ class Program(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     approval_required: Mapped[list[str]] = mapped_column(default=default_approval_required)
     required_training: Mapped[dict[str, Any]] = mapped_column(default=default_required_training)
+    # Pulse ratings (1-10): how far a rating may fall since the last check-in, and how far
+    # mentor and mentee may disagree, before a signal is raised.
+    rating_drop_threshold: Mapped[int] = mapped_column(default=3, server_default="3")
+    rating_divergence_gap: Mapped[int] = mapped_column(default=3, server_default="3")
+    # How long an invitation link stays valid.
+    invitation_valid_days: Mapped[int] = mapped_column(default=14, server_default="14")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

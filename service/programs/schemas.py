@@ -21,10 +21,13 @@ class ProgramSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     slug = fields.String(
-        validate=validate.Regexp(
-            r"^[a-z0-9]+(-[a-z0-9]+)*$",
-            error="Use lowercase letters, digits and single hyphens, e.g. 'riverside-youth'.",
-        ),
+        validate=[
+            validate.Length(min=1, max=80),
+            validate.Regexp(
+                r"^[a-z0-9]+(-[a-z0-9]+)*$",
+                error="Use lowercase letters, digits and single hyphens, e.g. 'riverside-youth'.",
+            ),
+        ],
         metadata={"description": "Made from the name when left out."},
     )
     description = fields.String(validate=validate.Length(max=5000))
@@ -42,6 +45,24 @@ class ProgramSchema(Schema):
         keys=fields.String(validate=validate.OneOf(["mentor", "mentee"])),
         values=fields.List(fields.String(validate=validate.OneOf(list(TrainingSession)))),
         metadata={"description": "Sessions each role attends before `activate`."},
+    )
+    rating_drop_threshold = fields.Integer(
+        validate=validate.Range(min=1, max=9),
+        metadata={
+            "description": "Points the 1-10 pulse may fall since the last check-in "
+            "before `rating_drop` is raised (default 3)."
+        },
+    )
+    rating_divergence_gap = fields.Integer(
+        validate=validate.Range(min=1, max=9),
+        metadata={
+            "description": "Points mentor and mentee ratings may differ before "
+            "`rating_divergence` is raised (default 3)."
+        },
+    )
+    invitation_valid_days = fields.Integer(
+        validate=validate.Range(min=1, max=90),
+        metadata={"description": "How long survey links work (default 14 days)."},
     )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)

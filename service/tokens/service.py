@@ -25,8 +25,26 @@ SCOPES: dict[str, str] = {
     "pairs:write": "Create pairs, request transitions, log meetings and interventions",
     "proposals:decide": "Approve or reject proposed transitions",
     "events:read": "Read the event feed",
+    "surveys:read": "Read survey definitions, their versions and invitations",
+    "surveys:write": "Publish a program's own version of a survey",
+    "surveys:invite": "Create survey invitations (the links are credentials: keep them safe)",
+    "responses:read": "Read survey answers shared with the pair or published with consent",
+    "responses:read_private": "Also read answers meant for program staff only",
     "admin": "Everything, including reopening closed pairs",
 }
+
+# A scope that includes another: reading private answers includes reading shared ones.
+IMPLIED_SCOPES: dict[str, frozenset[str]] = {
+    "responses:read_private": frozenset({"responses:read"}),
+}
+
+
+def expand(scopes: Iterable[str]) -> frozenset[str]:
+    granted = set(scopes)
+    for scope in list(granted):
+        granted |= IMPLIED_SCOPES.get(scope, frozenset())
+    return frozenset(granted)
+
 
 # Writing `last_used_at` on every request would turn every read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

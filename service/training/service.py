@@ -42,25 +42,31 @@ def record(
                 raise invalid("pair_id", f"participant {participant.id} is not this pair's mentor")
         elif pair_id is not None:
             raise invalid("pair_id", f"{session} is not tied to one pair")
-        existing = db.session.scalar(
-            sa.select(TrainingRecord).where(
-                TrainingRecord.participant_id == participant.id,
-                TrainingRecord.session == session,
-                TrainingRecord.pair_id.is_(None)
-                if pair_id is None
-                else TrainingRecord.pair_id == pair_id,
-            )
+        return add_record(
+            participant=participant, session=session, completed_on=completed_on, pair_id=pair_id
         )
-        if existing is not None:
-            return existing
-        training = TrainingRecord(
-            participant_id=participant.id,
-            session=session,
-            completed_on=completed_on,
-            pair_id=pair_id,
+
+
+def add_record(
+    *, participant: Participant, session: str, completed_on: date, pair_id: int | None = None
+) -> TrainingRecord:
+    """Store an attended session in the caller's transaction, unless it is recorded already."""
+    existing = db.session.scalar(
+        sa.select(TrainingRecord).where(
+            TrainingRecord.participant_id == participant.id,
+            TrainingRecord.session == session,
+            TrainingRecord.pair_id.is_(None)
+            if pair_id is None
+            else TrainingRecord.pair_id == pair_id,
         )
-        db.session.add(training)
-    return training
+    )
+    if existing is not None:
+        return existing
+    record = TrainingRecord(
+        participant_id=participant.id, session=session, completed_on=completed_on, pair_id=pair_id
+    )
+    db.session.add(record)
+    return record
 
 
 def list_for(*, participant_id: int) -> list[TrainingRecord]:

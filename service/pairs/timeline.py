@@ -1,0 +1,136 @@
+"""Everything that happened to a pair, in time order: the pair page's timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.approvals.models import Proposal
+from service.database import db
+from service.meetings.models import Meeting
+from service.pairs.models import Intervention, Pair, TransitionRecord
+from service.signals.models import Signal
+from service.surveys.models import SurveyResponse
+from workflows.signals import SIGNALS, is_safety
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    kind: str
+    summary: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _all(model: type, pair_id: int) -> list:
+    return list(db.session.scalars(sa.select(model).where(model.pair_id == pair_id)))
+
+
+def timeline(pair: Pair, *, show_safety_kinds: bool = False) -> list[Entry]:
+    """The pair's story. The kind of a safety signal is shown only to those who may read it."""
+    entries = [
+        Entry(pair.created_at, "created", "Pair created", {"predecessor_id": pair.predecessor_id})
+    ]
+    for record in _all(TransitionRecord, pair.id):
+        entries.append(
+            Entry(
+                record.created_at,
+                "transition",
+                f"{record.from_state} → {record.to_state} ({record.trigger})"
+                f" by {record.actor.label}",
+                {
+                    "sequence": record.sequence,
+                    "trigger": record.trigger,
+                    "from": record.from_state,
+                    "to": record.to_state,
+                    "actor_kind": record.actor.kind,
+                    "proposal_id": record.proposal_id,
+                },
+            )
+        )
+    for proposal in _all(Proposal, pair.id):
+        entries.append(
+            Entry(
+                proposal.created_at,
+                "proposal",
+                f"Proposed {proposal.trigger} by {proposal.proposed_by.label}",
+                {
+                    "proposal_id": proposal.id,
+                    "trigger": proposal.trigger,
+                    "status": proposal.status,
+                },
+            )
+        )
+        if proposal.decided_at is not None:
+            entries.append(
+                Entry(
+                    proposal.decided_at,
+                    "decision",
+                    f"Proposal to {proposal.trigger} {proposal.status}"
+                    f" by {proposal.decided_by.label}",
+                    {"proposal_id": proposal.id, "status": proposal.status},
+                )
+            )
+    for meeting in _all(Meeting, pair.id):
+        what = "Final session" if meeting.is_final_session else "Meeting"
+        entries.append(
+            Entry(
+                meeting.occurred_at,
+                "meeting",
+                f"{what}: {meeting.status.replace('_', ' ')}",
+                {
+                    "meeting_id": meeting.id,
+                    "status": meeting.status,
+                    "duration_minutes": meeting.duration_minutes,
+                },
+            )
+        )
+    for signal in _all(Signal, pair.id):
+        hidden = is_safety(signal.code) and not show_safety_kinds
+        code = "safety_concern" if hidden else signal.code
+        entries.append(
+            Entry(
+                signal.raised_at,
+                "signal",
+                f"Signal: {SIGNALS[code].label} (from {signal.source})",
+                {
+                    "signal_id": signal.id,
+                    "code": code,
+                    "category": signal.category,
+                    "source": signal.source,
+                    "source_id": signal.source_id,
+                },
+            )
+        )
+    for response in _all(SurveyResponse, pair.id):
+        entries.append(
+            Entry(
+                response.submitted_at,
+                "response",
+                f"Survey answered: {response.survey_key} ({response.respondent_role})",
+                {
+                    "response_id": response.id,
+                    "survey_key": response.survey_key,
+                    "respondent_role": response.respondent_role,
+                },
+            )
+        )
+    for intervention in _all(Intervention, pair.id):
+        entries.append(
+            Entry(
+                intervention.created_at,
+                "intervention",
+                f"Intervention recorded by {intervention.recorded_by.label}",
+                {
+                    "intervention_id": intervention.id,
+                    "approach": intervention.approach,
+                    "follow_up_on": intervention.follow_up_on.isoformat()
+                    if intervention.follow_up_on
+                    else None,
+                },
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)

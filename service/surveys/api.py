@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.auth import current_actor, require_scope
+from service.confidentiality import answer_visible_to
+from service.schemas import api_link
+from service.surveys import service
+from service.surveys.models import SurveyResponse
+from service.surveys.schemas import (
+    InvitationRequestSchema,
+    InvitationSchema,
+    PublishVersionSchema,
+    ResponseListSchema,
+    ResponseSchema,
+    SurveyListSchema,
+    SurveyVersionListSchema,
+    SurveyVersionSchema,
+    VersionQuerySchema,
+    survey_summary,
+)
+from surveys import loader
+
+blueprint = Blueprint(
+    "surveys_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Survey definitions and versions, invitations, and responses.",
+)
+
+
+@blueprint.get("/surveys")
+@require_scope("surveys:read")
+@blueprint.response(200, SurveyListSchema)
+@documents(blueprint, 401, 403)
+def list_surveys():
+    """The standard set of surveys."""
+    return {"items": [survey_summary(d) for d, _ in loader.standard().values()]}
+
+
+@blueprint.get("/surveys/<key>/versions")
+@require_scope("surveys:read")
+@blueprint.arguments(VersionQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, SurveyVersionListSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def list_versions(key: str, program_id: int | None = None):
+    return {"items": service.versions(survey_key=key, program_id=program_id)}
+
+
+@blueprint.get("/survey-versions/<id:version_id>")
+@require_scope("surveys:read")
+@blueprint.response(200, SurveyVersionSchema)
+@documents(blueprint, 401, 403, 404)
+def get_version(version_id: int):
+    return service.get_version(version_id=version_id)
+
+
+@blueprint.post("/programs/<id:program_id>/surveys/<key>/versions")
+@require_scope("surveys:write")
+@blueprint.arguments(PublishVersionSchema)
+@blueprint.response(201, SurveyVersionSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def publish_version(body: dict, program_id: int, key: str):
+    """Publish the program's own version; new invitations use it, old answers keep theirs."""
+    version = service.publish_version(
+        program_id=program_id, survey_key=key, data=body, actor=current_actor()
+    )
+    return version, 201, {"Location": api_link(f"/survey-versions/{version.id}")}
+
+
+@blueprint.post("/invitations")
+@require_scope("surveys:invite")
+@blueprint.arguments(InvitationRequestSchema)
+@blueprint.response(201, InvitationSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def create_invitation(body: dict):
+    """A signed, expiring, single-use link for one participant (and pair) to one survey."""
+    invitation = service.create_invitation(actor=current_actor(), **body)
+    return {**_invitation_fields(invitation), "url": service.link_for(invitation)}, 201
+
+
+@blueprint.get("/invitations/<id:invitation_id>")
+@require_scope("surveys:read")
+@blueprint.response(200, InvitationSchema)
+@documents(blueprint, 401, 403, 404)
+def get_invitation(invitation_id: int):
+    return _invitation_fields(service.get_invitation(invitation_id=invitation_id))
+
+
+def _invitation_fields(invitation) -> dict:
+    return {
+        name: getattr(invitation, name)
+        for name in (
+            "id",
+            "survey_version_id",
+            "participant_id",
+            "pair_id",
+            "expires_at",
+            "used_at",
+            "created_at",
+        )
+    }
+
+
+def _visible(response: SurveyResponse) -> dict:
+    actor = current_actor()
+    answers = service.readable_answers(response)
+    shown = [
+        a for a in answers if answer_visible_to(actor, visibility=a.visibility, safety=a.safety)
+    ]
+    return {
+        "id": response.id,
+        "survey_key": response.survey_key,
+        "survey_version_id": response.survey_version_id,
+        "purpose": response.purpose,
+        "pair_id": response.pair_id,
+        "participant_id": response.participant_id,
+        "respondent_role": response.respondent_role,
+        "submitted_at": response.submitted_at,
+        "answers": shown,
+        "withheld": len(answers) - len(shown),
+        "links": {"self": api_link(f"/responses/{response.id}")},
+    }
+
+
+@blueprint.get("/responses/<id:response_id>")
+@require_scope("responses:read")
+@blueprint.response(200, ResponseSchema)
+@documents(blueprint, 401, 403, 404)
+def get_response(response_id: int):
+    """Answers with the questions they were given under, as far as the token may read."""
+    return _visible(service.get_response(response_id=response_id))
+
+
+@blueprint.get("/pairs/<id:pair_id>/responses")
+@require_scope("responses:read")
+@blueprint.response(200, ResponseListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_pair_responses(pair_id: int):
+    from service.pairs import service as pairs
+
+    pairs.get(pair_id=pair_id)
+    return {"items": [_visible(r) for r in service.responses_for_pair(pair_id=pair_id)]}

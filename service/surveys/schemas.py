@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields, validate
+
+from service.schemas import ActorSchema, Schema, api_link, id_field
+
+
+class SurveySchema(Schema):
+    key = fields.String()
+    title = fields.String()
+    purpose = fields.String()
+    audience = fields.List(fields.String())
+    version = fields.Integer(metadata={"description": "The standard version's number."})
+    links = fields.Dict()
+
+
+class SurveyListSchema(Schema):
+    items = fields.List(fields.Nested(SurveySchema))
+
+
+class SurveyVersionSchema(Schema):
+    id = fields.Integer()
+    survey_key = fields.String()
+    program_id = fields.Integer(allow_none=True, metadata={"description": "None: standard."})
+    version = fields.Integer()
+    definition = fields.Dict(metadata={"description": "The definition as authored."})
+    created_by = fields.Nested(ActorSchema)
+    created_at = fields.DateTime()
+
+
+class SurveyVersionListSchema(Schema):
+    items = fields.List(fields.Nested(SurveyVersionSchema))
+
+
+class VersionQuerySchema(Schema):
+    program_id = id_field(metadata={"description": "Also list this program's own versions."})
+
+
+class PublishVersionSchema(Schema):
+    """A program's version: the whole list of questions, as in surveys/definitions/*.yaml."""
+
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    intro = fields.String(validate=validate.Length(max=2000))
+    thanks = fields.String(validate=validate.Length(max=1000))
+    questions = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=100))
+    rules = fields.List(fields.Dict())
+    trends = fields.Dict()
+
+
+class InvitationRequestSchema(Schema):
+    survey_key = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    participant_id = id_field(required=True)
+    pair_id = id_field(allow_none=True)
+    valid_days = fields.Integer(
+        validate=validate.Range(min=1, max=90),
+        metadata={"description": "How long the link works; the program's setting by default."},
+    )
+    send_email = fields.Boolean(
+        load_default=False, metadata={"description": "Also e-mail the link to the participant."}
+    )
+
+
+class InvitationSchema(Schema):
+    id = fields.Integer()
+    survey_version_id = fields.Integer()
+    participant_id = fields.Integer()
+    pair_id = fields.Integer(allow_none=True)
+    expires_at = fields.DateTime()
+    used_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    url = fields.String(
+        metadata={"description": "The participant's link; only in the answer that creates it."}
+    )
+
+
+class AnswerSchema(Schema):
+    key = fields.String()
+    label = fields.String(metadata={"description": "The question as it was asked."})
+    type = fields.String()
+    value = fields.Raw()
+    display = fields.String()
+    visibility = fields.String()
+
+
+class ResponseSchema(Schema):
+    id = fields.Integer()
+    survey_key = fields.String()
+    survey_version_id = fields.Integer()
+    purpose = fields.String()
+    pair_id = fields.Integer(allow_none=True)
+    participant_id = fields.Integer()
+    respondent_role = fields.String()
+    submitted_at = fields.DateTime()
+    answers = fields.List(fields.Nested(AnswerSchema))
+    withheld = fields.Integer(
+        metadata={"description": "Answers left out because this token may not read them."}
+    )
+    links = fields.Dict()
+
+
+class ResponseListSchema(Schema):
+    items = fields.List(fields.Nested(ResponseSchema))
+
+
+def survey_summary(definition: Any) -> dict[str, Any]:
+    return {
+        "key": definition.key,
+        "title": definition.title,
+        "purpose": definition.purpose,
+        "audience": list(definition.audience),
+        "version": definition.version,
+        "links": {"versions": api_link(f"/surveys/{definition.key}/versions")},
+    }

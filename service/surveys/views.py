@@ -1,0 +1,182 @@
+"""The participant pages: one survey behind a signed link, no password, no JavaScript."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from service.database import db
+from service.participants.models import Participant
+from service.programs.models import Program
+from service.surveys import service
+from service.surveys.models import Invitation, SurveyVersion
+from service.web.csrf import csrf
+from surveys.definition import Question, SurveyDefinition
+from surveys.forms import answers_from, form_class
+
+blueprint = Blueprint("surveys", __name__, url_prefix="/s")
+
+PARTNER = {"mentee": "your mentor", "mentor": "your mentee", "guardian": "the mentor"}
+
+_form_classes: dict[str, type[FlaskForm]] = {}
+
+
+class ReissueForm(FlaskForm):
+    """Only a CSRF token: the new link goes to the address on file, never one typed in."""
+
+
+def _form_for(version: SurveyVersion, definition: SurveyDefinition) -> FlaskForm:
+    key = service.content_key(version)
+    if key not in _form_classes:
+        _form_classes[key] = form_class(definition)
+    return _form_classes[key]()
+
+
+def seen_by(question: Question, role: str) -> str:
+    if question.safety:
+        return "safeguarding staff only (program admins and your coordinator)"
+    if question.visibility == "pair":
+        return f"program staff and {PARTNER.get(role, 'your mentoring partner')}"
+    if question.visibility == "public":
+        return "program staff; published only if you agree above"
+    return "program staff only"
+
+
+def reveal_rules(definition: SurveyDefinition) -> list[str]:
+    """CSS that shows a conditional question once its controlling answer is chosen."""
+    rules: list[str] = []
+    for question in definition.questions:
+        if question.show_if is None:
+            continue
+        controller = definition.question(question.show_if.question)
+        values = [c.value for c in controller.options]
+        selectors = [
+            f"form:has(#q-{controller.key}-{values.index(value)}:checked) #question-{question.key}"
+            for value in question.show_if.values
+        ]
+        rules.append(", ".join(selectors))
+    return rules
+
+
+def _anchor(question: Question) -> str:
+    if question.type in ("single_choice", "multiple_choice", "yes_no", "likert", "rating"):
+        return f"q-{question.key}-0"
+    return f"q-{question.key}-box" if question.type == "consent" else f"q-{question.key}"
+
+
+def _message(
+    heading: str, *paragraphs: str, status: int = 200, program: Program | None = None, **extra
+):
+    page = render_template(
+        "surveys/message.html", heading=heading, paragraphs=paragraphs, program=program, **extra
+    )
+    return page, status
+
+
+INVALID_LINK = (
+    "The link may have been copied incompletely, or changed. Please use the link from your "
+    "e-mail exactly as it is, or ask your program coordinator for a new one."
+)
+
+
+def _invitation(token: str) -> Invitation:
+    try:
+        return service.resolve(token)
+    except service.InvalidLink:
+        abort(make_response(*_message("This link is not valid", INVALID_LINK, status=400)))
+
+
+def _context(
+    invitation: Invitation,
+) -> tuple[SurveyVersion, SurveyDefinition, Participant, Program]:
+    version = db.session.get(SurveyVersion, invitation.survey_version_id)
+    participant = db.session.get(Participant, invitation.participant_id)
+    program = db.session.get(Program, participant.program_id)
+    return version, service.definition_of(version), participant, program
+
+
+def _already_received(program: Program):
+    return _message(
+        "We already have your answers",
+        "Thank you! Your answers to this survey were received, and this link has done its job.",
+        "If you want to add something, please contact your program coordinator.",
+        program=program,
+    )
+
+
+@blueprint.route("/<token>", methods=["GET", "POST"])
+@csrf.exempt  # The form checks its own CSRF token, so a stale one is shown with the answers kept.
+def show(token: str):
+    invitation = _invitation(token)
+    version, definition, participant, program = _context(invitation)
+    if invitation.used_at is not None:
+        return _already_received(program)
+    if service.is_expired(invitation):
+        return _message(
+            "This link has expired",
+            f"Links work for a limited time, and this one ended on "
+            f"{invitation.expires_at:%d %B %Y}.",
+            "We can e-mail you a new link to the same survey at the address we have for you.",
+            status=410,
+            program=program,
+            reissue_form=ReissueForm(),
+            reissue_action=url_for(".reissue", token=token),
+        )
+    form = _form_for(version, definition)
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                service.submit(invitation_id=invitation.id, answers=answers_from(form, definition))
+            except service.AlreadyAnswered:
+                return _already_received(program)
+            return redirect(url_for(".received", token=token), code=303)
+        status = 422
+    role = service.respondent_role(invitation, participant)
+    page = render_template(
+        "surveys/form.html",
+        form=form,
+        definition=definition,
+        program=program,
+        partner=PARTNER.get(role),
+        has_safety=any(q.safety for q in definition.questions),
+        seen_by={q.key: seen_by(q, role) for q in definition.questions},
+        labels={q.key: q.label for q in definition.questions},
+        anchors={q.key: _anchor(q) for q in definition.questions},
+        reveal_rules=reveal_rules(definition),
+    )
+    return page, status
+
+
+@blueprint.get("/<token>/received")
+def received(token: str):
+    invitation = _invitation(token)
+    _, definition, _, program = _context(invitation)
+    if invitation.used_at is None:
+        return redirect(url_for(".show", token=token))
+    return _message("Thank you", definition.thanks, program=program)
+
+
+@blueprint.post("/<token>/new-link")
+def reissue(token: str):
+    invitation = _invitation(token)
+    _, _, participant, program = _context(invitation)
+    if invitation.used_at is not None:
+        return _already_received(program)
+    if not service.is_expired(invitation):
+        return redirect(url_for(".show", token=token))
+    _, sent_now = service.reissue(invitation_id=invitation.id)
+    where = _masked(participant.email)
+    first = (
+        f"We have e-mailed a new link to {where}."
+        if sent_now
+        else (f"We sent a new link to {where} a few minutes ago.")
+    )
+    return _message(
+        "Check your e-mail", first, "It can take a few minutes to arrive.", program=program
+    )
+
+
+def _masked(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{'•' * max(len(local) - 1, 2)}@{domain}"

@@ -1,0 +1,118 @@
+"""From answers to signals, and from signals to the lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from surveys import loader
+from surveys.definition import Rule
+from workflows import rules
+from workflows.pairing import State, Trigger
+
+
+def _standard(key: str):
+    return loader.standard()[key][0]
+
+
+CALM = {
+    "meetings_held": 3,
+    "meetings_missed": 0,
+    "relationship_rating": 8,
+    "progress_on_actions": "yes",
+    "talking_balance": "even",
+    "feels_unsafe": "no",
+}
+
+
+def _codes(answers: dict) -> list[str]:
+    return [s.code for s in rules.signals_from_answers(_standard("checkin_mentee"), answers)]
+
+
+def test_a_calm_check_in_raises_nothing():
+    assert _codes(CALM) == []
+
+
+def test_two_missed_meetings_raise_missed_meetings():
+    assert _codes({**CALM, "meetings_missed": 2}) == ["missed_meetings"]
+
+
+def test_one_missed_meeting_raises_nothing():
+    assert _codes({**CALM, "meetings_missed": 1}) == []
+
+
+def test_a_mentor_who_does_most_of_the_talking_raises_mentor_not_listening():
+    assert _codes({**CALM, "talking_balance": "mentor"}) == ["mentor_not_listening"]
+
+
+def test_each_ticked_warning_sign_raises_its_signal():
+    codes = _codes({**CALM, "noticed": ["cut_short", "no_click"]})
+    assert set(codes) == {"distracted_or_cut_short", "no_chemistry"}
+
+
+def test_any_safety_answer_raises_safety_concern_and_names_the_question_not_the_answer():
+    raised = rules.signals_from_answers(
+        _standard("checkin_mentee"), {**CALM, "feels_unsafe": "yes"}
+    )
+    assert [(s.code, s.question) for s in raised] == [("safety_concern", "feels_unsafe")]
+
+
+@pytest.mark.parametrize(
+    ("operator", "value", "answer", "holds"),
+    [
+        ("equals", "yes", "yes", True),
+        ("equals", "yes", "no", False),
+        ("in", ["a", "b"], "b", True),
+        ("in", ["a", "b"], "c", False),
+        ("includes", "x", ["x", "y"], True),
+        ("includes", "x", ["y"], False),
+        ("at_least", 2, 2, True),
+        ("at_least", 2, 1, False),
+        ("at_most", 3, 3, True),
+        ("at_most", 3, 4, False),
+        ("answered", True, "something", True),
+        ("answered", True, "  ", False),
+        ("equals", "yes", None, False),
+        ("at_least", 2, None, False),
+    ],
+)
+def test_rule_operators(operator, value, answer, holds):
+    assert rules.rule_holds(Rule("missed_meetings", "q", operator, value), answer) is holds
+
+
+def _trends(rating: int, history: rules.RatingHistory) -> list[str]:
+    answers = {**CALM, "relationship_rating": rating}
+    definition = _standard("checkin_mentee")
+    return [s.code for s in rules.trend_signals(definition, answers, history)]
+
+
+def test_a_sharp_drop_since_the_last_rating_raises_rating_drop():
+    assert _trends(5, rules.RatingHistory(previous_own=8)) == ["rating_drop"]
+
+
+def test_a_small_drop_raises_nothing():
+    assert _trends(6, rules.RatingHistory(previous_own=8)) == []
+
+
+def test_ratings_further_apart_than_the_gap_raise_rating_divergence():
+    assert _trends(9, rules.RatingHistory(latest_other=5)) == ["rating_divergence"]
+
+
+def test_ratings_exactly_the_gap_apart_raise_nothing():
+    assert _trends(8, rules.RatingHistory(latest_other=5)) == []
+
+
+def test_the_first_rating_has_nothing_to_compare_with():
+    assert _trends(2, rules.RatingHistory()) == []
+
+
+def test_an_active_pair_with_a_risk_signal_is_flagged():
+    assert rules.reaction(State.ACTIVE, ["missed_meetings"]) == Trigger.FLAG_RISK
+
+
+@pytest.mark.parametrize("state", [s for s in State if s != State.ACTIVE])
+def test_only_an_active_pair_is_flagged(state):
+    assert rules.reaction(state, ["missed_meetings"]) is None
+
+
+def test_a_signal_about_staff_does_not_flag_the_pair():
+    assert rules.reaction(State.ACTIVE, ["checkin_overdue"]) is None
