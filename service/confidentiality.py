@@ -34,6 +34,16 @@ def answer_visible_to(actor: Actor | None, *, visibility: str, safety: bool) -> 
     return "responses:read" in actor.scopes or "responses:read_private" in actor.scopes
 
 
+def visible_signals(codes: Iterable[str]) -> list[str]:
+    """Signal codes as the caller may see them: the kind of a safety report is for those
+    who may read safety notes; others see only that there is a safety concern."""
+    if may_read_safety_notes(g.get("actor")):
+        return list(codes)
+    from service.events.payloads import public_signals
+
+    return public_signals(list(codes))
+
+
 def visible_reason(reason: str | None, signals: Iterable[str], closure_reason: str | None = None):
     """The free-text reason, unless it belongs to a safety report the caller may not read."""
     if is_safety_related(signals, closure_reason) and not may_read_safety_notes(g.get("actor")):

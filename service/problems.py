@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,13 @@ PROBLEM_TYPES = _types(
         409,
         "Conflicts with current data",
         "The request contradicts data that already exists.",
+    ),
+    ProblemType(
+        "service-unavailable",
+        503,
+        "Temporarily unavailable",
+        "The database is unreachable or busy; nothing was changed. Retry after `Retry-After` "
+        "seconds.",
     ),
     ProblemType(
         "internal-error",
@@ -204,6 +211,11 @@ def _from_http_exception(error: HTTPException) -> Problem:
     return Problem(slug, error.description or PROBLEM_TYPES[slug].description)
 
 
+def _is_contention(error: OperationalError) -> bool:
+    """Deadlock or serialisation failure (SQLSTATE 40P01, 40001): safe to retry."""
+    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001", "55P03")
+
+
 def _render_html_error(status: int, title: str, detail: str) -> tuple[str, int]:
     return render_template("error.html", status=status, title=title, detail=detail), status
 
@@ -236,6 +248,29 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return problem_response(problem)
         return _render_html_error(409, problem.type.title, problem.detail)
+
+    @app.errorhandler(OperationalError)
+    def handle_operational_error(error: OperationalError):
+        from service.database import db
+
+        db.session.rollback()
+        if _is_contention(error):
+            # PostgreSQL chose this transaction as the victim of a lock conflict.
+            problem = Problem(
+                "concurrent-update",
+                "Another request changed the same data at the same moment; nothing was "
+                "changed by this one. Read it again and retry.",
+            )
+            headers = {}
+        else:
+            log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+            problem = Problem(
+                "service-unavailable", PROBLEM_TYPES["service-unavailable"].description
+            )
+            headers = {"Retry-After": "5"}
+        if _wants_json():
+            return problem_response(problem, headers)
+        return _render_html_error(problem.type.status, problem.type.title, problem.detail)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date, timedelta
 
 import httpx
@@ -104,3 +105,46 @@ def test_concurrent_approvals_of_one_proposal_apply_it_once(app, api, world, liv
             sa.select(TransitionRecord.to_state).where(TransitionRecord.pair_id == pair["id"])
         ).all()
         assert history.count("closing") == 1
+
+
+def test_a_rejection_racing_a_transition_that_supersedes_it_gets_a_clear_answer(
+    app, api, world, monkeypatch
+):
+    """Both paths lock the pair before its proposals. Were the order reversed, this
+    interleaving would deadlock on PostgreSQL and one side would get a 500."""
+    from service.approvals import service as approvals
+
+    pair = world.drive_to("at_risk")
+    proposal = api.trigger(pair["id"], "rematch", mentor_id=world.mentors[1]["id"]).get_json()
+    api.ok("post", f"/pairs/{pair['id']}/interventions", {"description": "Talked"})
+    supersede = approvals.supersede_stale
+
+    def slow_supersede(**kwargs):
+        time.sleep(0.6)  # the transition holds its locks while the rejection arrives
+        return supersede(**kwargs)
+
+    monkeypatch.setattr(approvals, "supersede_stale", slow_supersede)
+    headers = {"Authorization": f"Bearer {api.token}"}
+    answers = {}
+
+    def resolve() -> None:
+        answers["resolve"] = app.test_client().post(
+            f"/api/v1/pairs/{pair['id']}/transitions", json={"trigger": "resolve"}, headers=headers
+        )
+
+    def reject() -> None:
+        time.sleep(0.2)
+        answers["reject"] = app.test_client().post(
+            f"/api/v1/proposals/{proposal['proposal']['id']}/reject",
+            json={"reason": "Not now"},
+            headers=headers,
+        )
+
+    threads = [threading.Thread(target=resolve), threading.Thread(target=reject)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers["resolve"].status_code == 200, answers["resolve"].get_json()
+    assert answers["reject"].status_code == 409, answers["reject"].get_json()
+    assert answers["reject"].get_json()["proposal_status"] == "superseded"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from service.approvals.models import ProposalStatus
-from service.confidentiality import visible_reason
+from service.confidentiality import visible_reason, visible_signals
 from service.pairs.schemas import PairSchema, TransitionRecordSchema
 from service.schemas import (
     ActorSchema,
@@ -21,7 +21,7 @@ class ProposalSchema(Schema):
     trigger = fields.String()
     params = fields.Dict(metadata={"description": "The trigger's details, e.g. mentor_id."})
     reason = fields.Method("_reason", allow_none=True)
-    signals = fields.List(fields.String())
+    signals = fields.Method("_signals")
     status = fields.String()
     proposed_by = fields.Nested(ActorSchema)
     created_at = fields.DateTime()
@@ -34,6 +34,9 @@ class ProposalSchema(Schema):
     def _reason(self, proposal) -> str | None:
         closure = proposal.params.get("closure_reason")
         return visible_reason(proposal.reason, proposal.signals, closure)
+
+    def _signals(self, proposal) -> list[str]:
+        return visible_signals(proposal.signals)
 
     def _decision_reason(self, proposal) -> str | None:
         closure = proposal.params.get("closure_reason")

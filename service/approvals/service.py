@@ -15,6 +15,7 @@ from service.database import db, transaction
 from service.events import payloads
 from service.events import service as events
 from service.pairs import lifecycle
+from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.problems import Problem, not_found
 from service.programs.models import Program
@@ -77,8 +78,10 @@ def file(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Proposal:
     return proposal
 
 
-def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None) -> None:
-    """Decide a pending proposal with a compare-and-set; the loser learns who won."""
+def _compare_and_decide(
+    proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None
+) -> bool:
+    """Decide a pending proposal with a compare-and-set; False if it was decided already."""
     moment = now()
     ref = actor.ref
     claimed = db.session.execute(
@@ -95,6 +98,18 @@ def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:
+        return False
+    set_committed_value(proposal, "status", status)
+    set_committed_value(proposal, "decided_at", moment)
+    set_committed_value(proposal, "decision_reason", reason)
+    for suffix, value in (("kind", ref.kind), ("id", ref.id), ("label", ref.label)):
+        set_committed_value(proposal, f"decided_by_{suffix}", value)
+    return True
+
+
+def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None) -> None:
+    """Decide a pending proposal, or tell the caller who decided it first."""
+    if not _compare_and_decide(proposal, status, actor, reason):
         db.session.refresh(proposal)
         decider = proposal.decided_by
         who = decider.label if decider else "someone"
@@ -106,11 +121,6 @@ def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str
             decided_by={"kind": decider.kind, "label": decider.label} if decider else None,
             decided_at=proposal.decided_at.isoformat() if proposal.decided_at else None,
         )
-    set_committed_value(proposal, "status", status)
-    set_committed_value(proposal, "decided_at", moment)
-    set_committed_value(proposal, "decision_reason", reason)
-    for suffix, value in (("kind", ref.kind), ("id", ref.id), ("label", ref.label)):
-        set_committed_value(proposal, f"decided_by_{suffix}", value)
 
 
 def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lifecycle.Outcome:
@@ -118,9 +128,9 @@ def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lif
     from service.pairs.facts import TransitionRequest
 
     with transaction():
+        pair = pairs.lock(get(proposal_id=proposal_id).pair_id)
         proposal = get(proposal_id=proposal_id)
         _claim(proposal, ProposalStatus.APPROVED, actor, reason)
-        pair = db.session.get(Pair, proposal.pair_id)
         program = db.session.get(Program, pair.program_id)
         request = TransitionRequest.from_params(
             proposal.trigger, proposal.params, reason=proposal.reason, signals=proposal.signals
@@ -135,9 +145,9 @@ def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lif
 
 def reject(*, proposal_id: int, actor: Actor, reason: str) -> Proposal:
     with transaction():
+        pair = pairs.lock(get(proposal_id=proposal_id).pair_id)
         proposal = get(proposal_id=proposal_id)
         _claim(proposal, ProposalStatus.REJECTED, actor, reason)
-        pair = db.session.get(Pair, proposal.pair_id)
         events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
     return proposal
 
@@ -153,5 +163,7 @@ def supersede_stale(*, pair: Pair) -> None:
         )
     ).all()
     for proposal in stale:
-        _claim(proposal, ProposalStatus.SUPERSEDED, system(), f"The pair moved to {pair.state}.")
-        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
+        # Someone may have decided it since we read it; then there is nothing to supersede.
+        reason = f"The pair moved to {pair.state}."
+        if _compare_and_decide(proposal, ProposalStatus.SUPERSEDED, system(), reason):
+            events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)

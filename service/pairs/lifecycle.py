@@ -44,7 +44,7 @@ class Outcome:
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
     with transaction():
-        return apply_or_propose(pair=pairs.get(pair_id=pair_id), request=request, actor=actor)
+        return apply_or_propose(pair=pairs.lock(pair_id), request=request, actor=actor)
 
 
 def apply_or_propose(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:

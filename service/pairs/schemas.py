@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
-from service.confidentiality import visible_reason
+from service.confidentiality import visible_reason, visible_signals
 from service.schemas import ActorSchema, PageArgsSchema, Schema, api_link, id_field
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
@@ -124,13 +124,16 @@ class TransitionRecordSchema(Schema):
     to_state = fields.String(data_key="to")
     actor = fields.Nested(ActorSchema)
     reason = fields.Method("_reason", allow_none=True)
-    signals = fields.List(fields.String())
+    signals = fields.Method("_signals")
     details = fields.Dict()
     proposal_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
 
     def _reason(self, record) -> str | None:
         return visible_reason(record.reason, record.signals, record.details.get("closure_reason"))
+
+    def _signals(self, record) -> list[str]:
+        return visible_signals(record.signals)
 
 
 class HistorySchema(Schema):
@@ -181,6 +184,8 @@ class InterventionSchema(Schema):
     def _redact_safety_notes(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         signals = [data["signal"]] if data.get("signal") else []
         data["description"] = visible_reason(data.get("description"), signals)
+        if signals:
+            data["signal"] = visible_signals(signals)[0]
         return data
 
 

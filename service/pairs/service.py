@@ -78,6 +78,23 @@ def create(*, program_id: int, mentee_id: int, actor: Actor) -> Pair:
     return pair
 
 
+def lock(pair_id: int) -> Pair:
+    """Take the pair's row lock (PostgreSQL) before touching anything else of the pair.
+
+    Every path that writes a pair and its proposals locks the pair first, so two such
+    transactions queue up instead of deadlocking. SQLite serialises all writers anyway.
+    """
+    pair = db.session.scalar(
+        sa.select(Pair)
+        .where(Pair.id == pair_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if pair is None:
+        raise not_found("pair", pair_id)
+    return pair
+
+
 def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
     """Move the pair to `target` only if nobody moved it since it was read.
 

@@ -81,3 +81,38 @@ def test_the_event_feed_lists_settled_events_in_order(api, world):
 def test_the_event_feed_holds_back_events_younger_than_the_settle_window(api, world):
     world.new_pair()
     assert api.ok("get", "/events")["items"] == []
+
+
+def test_the_api_shows_the_kind_of_a_safety_report_only_to_admins(
+    client, make_token, api, admin_api, world
+):
+    from tests.helpers import Api
+
+    pair = world.drive_to("active")
+    api.trigger(pair["id"], "flag_risk", signals=["harassment"])
+    api.ok(
+        "post",
+        f"/pairs/{pair['id']}/interventions",
+        {"description": "Spoke to both", "signal": "inappropriate_relationship"},
+    )
+    api.trigger(
+        pair["id"],
+        "withdraw",
+        closure_reason="withdrawn",
+        reason="moving",
+        signals=["mentee_feels_unsafe"],
+    )
+    reader = Api(client, make_token("pairs:read"))
+    seen = str(
+        [
+            reader.ok("get", f"/pairs/{pair['id']}/history"),
+            reader.ok("get", f"/pairs/{pair['id']}/interventions"),
+            reader.ok("get", f"/proposals?pair_id={pair['id']}"),
+            reader.ok("get", f"/pairs/{pair['id']}/timeline"),
+        ]
+    )
+    for kind in ("harassment", "inappropriate_relationship", "mentee_feels_unsafe"):
+        assert kind not in seen
+    assert "safety_concern" in seen
+    history = admin_api.ok("get", f"/pairs/{pair['id']}/history")["items"]
+    assert history[-1]["signals"] == ["harassment"]
