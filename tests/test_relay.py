@@ -124,3 +124,64 @@ def test_with_redis_down_transitions_succeed_and_their_events_go_out_once_it_is_
     queued = _queued(flaky_redis.client(), relay_app)
     assert queued == [event_id for event_id, _ in _outbox(app)]
     assert len(queued) == len(set(queued))
+
+
+def test_two_relays_never_enqueue_one_event_twice_even_when_a_lease_runs_out(
+    app, world, monkeypatch
+):
+    """Relay A's lease expires while it is slowed down mid-batch; relay B takes over."""
+    import service.events.relay as relay
+
+    world.drive_to("training")
+    monkeypatch.setattr(relay, "LEASE_TTL", timedelta(seconds=1))
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    slowed = threading.local()
+    real_enqueue = Queue.enqueue_call
+
+    def slow_enqueue(self, *args, **kwargs):
+        if getattr(slowed, "on", False):
+            time.sleep(0.4)
+        return real_enqueue(self, *args, **kwargs)
+
+    monkeypatch.setattr(Queue, "enqueue_call", slow_enqueue)
+
+    def relay_a() -> None:
+        slowed.on = True
+        with app.app_context():
+            relay.relay_once(connection=connection, holder="A")
+
+    def relay_b() -> None:
+        time.sleep(1.2)
+        with app.app_context():
+            relay.relay_once(connection=connection, holder="B")
+
+    threads = [threading.Thread(target=relay_a), threading.Thread(target=relay_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queued = _queued(connection, app)
+    assert len(queued) == len(set(queued)) == len(_outbox(app))
+
+
+def test_events_redis_lost_before_they_were_handled_are_published_again(app, world, drain):
+    from service.events import subscribers
+
+    world.new_pair()
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    with app.app_context():
+        relay_once(connection=connection)
+    connection.flushdb()  # Redis restarted without persistence, the job still queued
+    with app.app_context():
+        assert relay_once(connection=connection) == 0
+        assert _queued(connection, app) == []
+        with time_machine.travel(now() + timedelta(minutes=6)):
+            relay_once(connection=connection)
+    assert _queued(connection, app) == [event_id for event_id, _ in _outbox(app)]
+    handled = []
+    subscribers.subscribe("pair.created", handled.append)
+    try:
+        drain()
+    finally:
+        subscribers._subscribers["pair.created"].remove(handled.append)
+    assert len(handled) == 1

@@ -19,6 +19,7 @@ from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.problems import Problem, not_found
 from service.programs.models import Program
+from service.schemas import api_link
 from workflows import pairing
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def file(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Proposal:
     """File a proposal in the caller's transaction; the same pending one is never filed twice."""
     existing = pending_for(pair.id, request.trigger)
     if existing is not None:
-        return existing
+        return _same_or_conflict(existing, request)
     proposal = Proposal(
         pair_id=pair.id,
         trigger=request.trigger,
@@ -73,9 +74,23 @@ def file(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Proposal:
             db.session.add(proposal)
     except IntegrityError:
         # Another request filed it between our read and our insert.
-        return pending_for(pair.id, request.trigger)  # type: ignore[return-value]
+        return _same_or_conflict(pending_for(pair.id, request.trigger), request)
     events.emit("proposal.created", {"proposal": payloads.proposal(proposal)}, pair=pair)
     return proposal
+
+
+def _same_or_conflict(existing: Proposal, request: TransitionRequest) -> Proposal:
+    """Asking again for what is pending is answered with it; asking for something else is
+    refused, so nobody believes a different date or mentor was filed."""
+    if existing.params == request.params() and (existing.reason or None) == request.reason:
+        return existing
+    raise Problem(
+        "conflict",
+        f"Proposal {existing.id} to {existing.trigger} this pair is waiting for a coordinator "
+        "with other details; reject it first, or wait for its decision.",
+        proposal_id=existing.id,
+        proposal=api_link(f"/proposals/{existing.id}"),
+    )
 
 
 def _compare_and_decide(

@@ -21,7 +21,6 @@ from service.pairs.schemas import (
 )
 from service.pairs.timeline import timeline
 from service.schemas import api_link, page_of
-from workflows.pairing import ClosureReason, Trigger
 
 blueprint = Blueprint(
     "pairs",
@@ -72,14 +71,8 @@ def get_pair(pair_id: int):
 @documents(blueprint, 401, 403, 404, 409, 422)
 def request_transition(body: dict, pair_id: int):
     """Fire a trigger: 200 with the new state, 202 with a proposal, 409 when not allowed now."""
-    closure = body.get("closure_reason")
-    transition_request = TransitionRequest(
-        trigger=Trigger(body["trigger"]),
-        reason=body.get("reason"),
-        signals=tuple(body.get("signals", ())),
-        mentor_id=body.get("mentor_id"),
-        final_session_on=body.get("final_session_on"),
-        closure_reason=ClosureReason(closure) if closure else None,
+    transition_request = TransitionRequest.from_params(
+        body["trigger"], body, reason=body.get("reason"), signals=body.get("signals", ())
     )
     outcome = lifecycle.request_transition(
         pair_id=pair_id, request=transition_request, actor=current_actor()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
@@ -47,16 +48,19 @@ class TransitionRequest:
 
     @classmethod
     def from_params(
-        cls, trigger: str, params: dict[str, Any], *, reason: str | None, signals: list[str]
+        cls, trigger: str, params: dict[str, Any], *, reason: str | None, signals: Sequence[str]
     ) -> TransitionRequest:
+        """From stored proposal params, or from a validated request body."""
         final = params.get("final_session_on")
+        if isinstance(final, str):
+            final = date.fromisoformat(final)
         closure = params.get("closure_reason")
         return cls(
             trigger=Trigger(trigger),
             reason=reason,
             signals=tuple(signals),
             mentor_id=params.get("mentor_id"),
-            final_session_on=date.fromisoformat(final) if final else None,
+            final_session_on=final,
             closure_reason=ClosureReason(closure) if closure else None,
         )
 

@@ -57,15 +57,26 @@ def apply_or_propose(*, pair: Pair, request: TransitionRequest, actor: Actor) ->
         closure_reason=request.closure_reason,
     ):
         # Refuse now what could never be approved, rather than file it.
-        decide(pair=pair, program=program, request=request, actor=actor)
+        decide(pair=pair, program=program, request=request, actor=actor, placing=False)
         proposal = approvals.file(pair=pair, request=request, actor=actor)
         return Outcome(pair=pair, proposal=proposal)
     record = apply(pair=pair, program=program, request=request, actor=actor)
     return Outcome(pair=pair, transition=record)
 
 
-def decide(*, pair: Pair, program: Program, request: TransitionRequest, actor: Actor) -> State:
-    """Where the request takes the pair, or the problem that refuses it."""
+def decide(
+    *,
+    pair: Pair,
+    program: Program,
+    request: TransitionRequest,
+    actor: Actor,
+    placing: bool = True,
+) -> State:
+    """Where the request takes the pair, or the problem that refuses it.
+
+    `placing` locks the chosen mentor's row first, so concurrent placements cannot both take
+    the last open place; filing a proposal places nobody and takes no lock.
+    """
     if request.trigger in (Trigger.MATCH, Trigger.REMATCH):
         if request.mentor_id is None:
             raise invalid("mentor_id", f"{request.trigger} needs the new mentor's id")
@@ -75,7 +86,8 @@ def decide(*, pair: Pair, program: Program, request: TransitionRequest, actor: A
             role=Role.MENTOR,
             field="mentor_id",
         )
-        participants.lock_for_placement(mentor)
+        if placing:
+            participants.lock_for_placement(mentor)
     facts = DatabaseFacts(pair, program, request, actor)
     try:
         return pairing.decide(pair.state, request.trigger, facts)

@@ -43,7 +43,14 @@ class ProgramSchema(Schema):
     )
     required_training = fields.Dict(
         keys=fields.String(validate=validate.OneOf(["mentor", "mentee"])),
-        values=fields.List(fields.String(validate=validate.OneOf(list(TrainingSession)))),
+        # The re-match briefing belongs to one pair; `activate` asks for it by itself.
+        values=fields.List(
+            fields.String(
+                validate=validate.OneOf(
+                    [s for s in TrainingSession if s != TrainingSession.REMATCH_BRIEFING]
+                )
+            )
+        ),
         metadata={"description": "Sessions each role attends before `activate`."},
     )
     rating_drop_threshold = fields.Integer(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+import pytest
 import sqlalchemy as sa
-import time_machine
 
-from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
 
@@ -68,19 +65,49 @@ def test_payloads_never_carry_free_text_or_the_kind_of_a_safety_report(app, worl
     assert event.payload["transition"]["signals"] == ["safety_concern", "missed_meetings"]
 
 
-def test_the_event_feed_lists_settled_events_in_order(api, world):
+def test_the_event_feed_lists_events_in_the_order_the_relay_numbered_them(app, api, world):
+    from service.events.relay import assign_positions
+
     world.drive_to("matched")
-    with time_machine.travel(now() + timedelta(seconds=5)):
-        feed = api.ok("get", "/events?limit=2")
-        rest = api.ok("get", f"/events?after={feed['next_after']}")
+    with app.app_context():
+        assign_positions(100)
+    feed = api.ok("get", "/events?limit=1")
+    rest = api.ok("get", f"/events?after={feed['next_after']}")
     types = [e["type"] for e in feed["items"] + rest["items"]]
     assert types == ["pair.created", "pair.transitioned"]
     assert feed["items"][0]["id"].startswith("evt_")
+    assert [e["position"] for e in feed["items"] + rest["items"]] == [1, 2]
 
 
-def test_the_event_feed_holds_back_events_younger_than_the_settle_window(api, world):
+def test_an_event_appears_in_the_feed_once_the_relay_has_numbered_it(app, api, world):
+    from service.events.relay import assign_positions
+
     world.new_pair()
     assert api.ok("get", "/events")["items"] == []
+    with app.app_context():
+        assign_positions(100)
+    assert len(api.ok("get", "/events")["items"]) == 1
+
+
+def test_a_late_commit_gets_a_later_position_than_events_already_read(app, api, world):
+    """Insert order is not commit order on PostgreSQL: positions follow the commits."""
+    from service.events import service as events
+    from service.events.relay import assign_positions
+
+    world.new_pair(0)
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite serialises writers: ids are given in commit order there")
+        late = events.emit("pair.created", {"pair": {}})
+        db.session.flush()  # inserted, id taken, not yet committed
+        late_id = late.event_id
+        with app.app_context():
+            assign_positions(100)  # the relay runs meanwhile and numbers what it sees
+        db.session.commit()
+        assign_positions(100)
+    feed = api.ok("get", "/events")["items"]
+    assert [e["position"] for e in feed] == [1, 2]
+    assert feed[-1]["id"] == late_id
 
 
 def test_the_api_shows_the_kind_of_a_safety_report_only_to_admins(

@@ -160,3 +160,14 @@ def test_two_proposals_cannot_be_pending_for_one_trigger_even_if_filed_at_once(a
             db.session.rollback()
             stored = "refused"
     assert stored == "refused"
+
+
+def test_asking_for_the_same_transition_with_other_details_is_refused_not_dropped(api, world):
+    pair, proposal = _propose_closure(world)
+    later = (date.today() + timedelta(days=21)).isoformat()
+    response = api.trigger(pair["id"], "begin_closure", final_session_on=later)
+    assert response.status_code == 409
+    problem = response.get_json()
+    assert problem["proposal_id"] == proposal["id"]
+    assert "reject it first" in problem["detail"]
+    assert api.ok("get", f"/proposals/{proposal['id']}")["params"]["final_session_on"] == NEXT_WEEK
