@@ -92,8 +92,10 @@ def _require_json_body() -> None:
 
 def init_app(app: Flask) -> None:
     from service.approvals.api import blueprint as approvals
+    from service.calendar.api import blueprint as calendar
     from service.events.api import blueprint as events
     from service.meetings.api import blueprint as meetings
+    from service.notifications.api import blueprint as notifications
     from service.pairs.api import blueprint as pairs
     from service.participants.api import blueprint as participants
     from service.programs.api import blueprint as programs
@@ -115,7 +117,18 @@ def init_app(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
     app.before_request(_require_json_body)
-    for blueprint in (programs, participants, pairs, meetings, approvals, surveys, events):
+    blueprints = (
+        programs,
+        participants,
+        pairs,
+        meetings,
+        calendar,
+        approvals,
+        surveys,
+        events,
+        notifications,
+    )
+    for blueprint in blueprints:
         # Bearer tokens, not cookies, authenticate the API: no CSRF to defend against.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)

@@ -87,31 +87,87 @@ def _stop_process(process: subprocess.Popen) -> None:
 @cli.command("worker")
 @click.option("--burst", is_flag=True, help="Exit once the queues are empty.")
 @click.option(
-    "--relay/--no-relay",
+    "--clock/--no-clock",
     default=True,
     show_default=True,
-    help="Also relay the outbox to the queue (one relay at a time holds the lease).",
+    help="Also keep time: relay the outbox and enqueue the sweep and the digest "
+    "(one process at a time does, whoever holds the lease).",
 )
 @click.option("--name", help="Worker name, shown by `rq info`.")
-def worker_command(burst: bool, relay: bool, name: str | None) -> None:
-    """Run an RQ worker with RQ's scheduler, and the outbox relay."""
+def worker_command(burst: bool, clock: bool, name: str | None) -> None:
+    """Run an RQ worker with RQ's scheduler, and the service's clock."""
     from service.worker import run_worker
 
-    run_worker(current_app._get_current_object(), burst=burst, with_relay=relay, name=name)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_worker(app, burst=burst, with_clock=clock, name=name)
+
+
+@cli.command("scheduler")
+def scheduler_command() -> None:
+    """Only the clock: relay the outbox and enqueue the recurring jobs (no job running)."""
+    import threading
+
+    from service.scheduler import run_clock
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        run_clock(current_app._get_current_object(), stop)  # type: ignore[attr-defined]
+    except KeyboardInterrupt:
+        stop.set()
 
 
 @cli.command("relay")
-@click.option("--once", is_flag=True, help="Publish one batch and exit.")
-def relay_command(once: bool) -> None:
-    """Publish committed outbox events to the queue."""
-    import threading
+def relay_command() -> None:
+    """Publish one batch of committed outbox events to the queue, and exit."""
+    from service.events.relay import relay_once
 
-    from service.events.relay import relay_once, run_relay
+    click.echo(f"Published {relay_once()} event(s).")
 
-    if once:
-        click.echo(f"Published {relay_once()} event(s).")
-        return
-    run_relay(current_app._get_current_object(), threading.Event())  # type: ignore[attr-defined]
+
+@cli.command("sweep")
+def sweep_command() -> None:
+    """Run the calendar's sweep once, now, and say what it did."""
+    from service.calendar.service import sweep
+
+    result = sweep()
+    click.echo(
+        f"{result.schedules} schedule(s) due: {result.contacts} contact(s) made, "
+        f"{result.reminders} reminder(s), {result.overdue} overdue."
+    )
+    for failure in result.failures:
+        click.echo(f"failed: {failure}", err=True)
+
+
+@cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="Full name, as colleagues see it.")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "coordinator", "support"]),
+    default="coordinator",
+    show_default=True,
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (no prompt)."
+)
+@click.option("--no-password", is_flag=True, help="Create the account without a password yet.")
+def create_user_command(
+    email: str, full_name: str, role: str, password_stdin: bool, no_password: bool
+) -> None:
+    """Create a staff account (admin, coordinator or support)."""
+    from service.accounts import service as accounts
+
+    password = None
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    elif not no_password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create(email=email, full_name=full_name, role=role, password=password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role} {user.full_name} <{user.email}> (user {user.id}).")
 
 
 @cli.command("create-token")

@@ -116,6 +116,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "EVENT_QUEUE": env("PAIRWISE_EVENT_QUEUE", "pairwise-events"),
         "RELAY_INTERVAL_SECONDS": env_int("PAIRWISE_RELAY_INTERVAL", 1, minimum=1),
         "RELAY_BATCH_SIZE": env_int("PAIRWISE_RELAY_BATCH", 500, minimum=1),
+        "SWEEP_INTERVAL_SECONDS": env_int("PAIRWISE_SWEEP_INTERVAL", 60, minimum=5),
+        # The hour (server time) the daily digest goes out.
+        "DIGEST_HOUR": env_int("PAIRWISE_DIGEST_HOUR", 7, minimum=0),
         "API_PAGE_SIZE_MAX": 200,
         "SMTP_HOST": env("SMTP_HOST"),
         "SMTP_PORT": env_int("SMTP_PORT", 25, minimum=1),

@@ -1,7 +1,10 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
+from service.accounts.models import User
 from service.approvals.models import Proposal
+from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.events.models import Lease, OutboxEvent
+from service.inbox.models import InboxItem
 from service.meetings.models import Meeting
 from service.notifications.models import Notification
 from service.pairs.models import Intervention, Pair, TransitionRecord
@@ -14,6 +17,10 @@ from service.training.models import TrainingRecord
 
 __all__ = [
     "ApiToken",
+    "Compliance",
+    "Contact",
+    "DigestRun",
+    "InboxItem",
     "Intervention",
     "Invitation",
     "Lease",
@@ -24,9 +31,11 @@ __all__ = [
     "Participant",
     "Program",
     "Proposal",
+    "Schedule",
     "Signal",
     "SurveyResponse",
     "SurveyVersion",
     "TrainingRecord",
     "TransitionRecord",
+    "User",
 ]

@@ -1,4 +1,4 @@
-"""`pairwise worker`: an RQ worker with RQ's scheduler, and the outbox relay beside it."""
+"""`pairwise worker`: an RQ worker with RQ's scheduler, and the service's clock beside it."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from flask import Flask
 from rq import SimpleWorker
 
 from service import jobs
-from service.events.relay import run_relay
 from service.queue import queue_names, redis_connection
+from service.scheduler import run_clock
 
 log = logging.getLogger(__name__)
 
 
 def run_worker(
-    app: Flask, *, burst: bool = False, with_relay: bool = True, name: str | None = None
+    app: Flask, *, burst: bool = False, with_clock: bool = True, name: str | None = None
 ) -> None:
     """Work until stopped (or, with `burst`, until the queues are empty).
 
@@ -26,16 +26,14 @@ def run_worker(
     jobs.use_app(app)
     connection = redis_connection(app)
     stop = threading.Event()
-    relay = None
-    if with_relay:
-        relay = threading.Thread(
-            target=run_relay, args=(app, stop), name="outbox-relay", daemon=True
-        )
-        relay.start()
+    clock = None
+    if with_clock:
+        clock = threading.Thread(target=run_clock, args=(app, stop), name="clock", daemon=True)
+        clock.start()
     worker = SimpleWorker(queue_names(app), connection=connection, name=name)
     try:
         worker.work(with_scheduler=True, burst=burst, logging_level="INFO")
     finally:
         stop.set()
-        if relay is not None:
-            relay.join(timeout=5)
+        if clock is not None:
+            clock.join(timeout=5)

@@ -184,19 +184,19 @@ def drain(app: Flask):
     """Run the background side until it is idle: relay the outbox, then a burst worker."""
     from rq import Queue
 
-    from service.events.relay import relay_once
     from service.queue import queue_names
+    from service.scheduler import tick
     from service.worker import run_worker
 
     def run() -> None:
         connection = Redis.from_url(app.config["REDIS_URL"])
         for _ in range(20):
             with app.app_context():
-                relayed = relay_once(connection=connection)
+                relayed = tick(app, holder="tests")
             waiting = sum(len(Queue(name, connection=connection)) for name in queue_names(app))
             if not relayed and not waiting:
                 return
-            run_worker(app, burst=True, with_relay=False)
+            run_worker(app, burst=True, with_clock=False)
         raise AssertionError("the background side did not settle")
 
     return run
@@ -209,6 +209,9 @@ def service_env(app: Flask, database_url: str, redis_url: str) -> dict[str, str]
     env.update(
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(app.config["SMTP_PORT"]),
+        MAIL_FROM=app.config["MAIL_FROM"],
         SECRET_KEY=TEST_SECRET,
         PAIRWISE_ENV="test",
         PUBLIC_URL="http://pairwise.test",

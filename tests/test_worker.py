@@ -40,7 +40,7 @@ def test_a_burst_worker_hands_every_published_event_to_its_subscribers(app, worl
         event_ids = db.session.scalars(
             sa.select(OutboxEvent.event_id).order_by(OutboxEvent.id)
         ).all()
-    run_worker(app, burst=True, with_relay=False)
+    run_worker(app, burst=True, with_clock=False)
     assert seen == list(event_ids)
     assert all(_handled(app))
 
@@ -50,10 +50,10 @@ def test_an_event_delivered_twice_is_handled_once(app, world, seen):
     with app.app_context():
         relay_once()
         event_id = db.session.scalar(sa.select(OutboxEvent.event_id))
-    run_worker(app, burst=True, with_relay=False)
+    run_worker(app, burst=True, with_clock=False)
     queue = Queue(app.config["EVENT_QUEUE"], connection=Redis.from_url(app.config["REDIS_URL"]))
     queue.enqueue("service.events.jobs.handle_event", event_id)
-    run_worker(app, burst=True, with_relay=False)
+    run_worker(app, burst=True, with_clock=False)
     assert seen == [event_id]
 
 
@@ -61,7 +61,7 @@ def test_an_event_delivered_twice_is_handled_once(app, world, seen):
 def test_pairwise_worker_relays_and_handles_events_as_its_own_process(app, world, service_env):
     world.drive_to("matched")
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "relay", "--once"],
+        [sys.executable, "-m", "service.cli", "relay"],
         env=service_env,
         cwd=repository_root(),
         capture_output=True,
@@ -71,7 +71,7 @@ def test_pairwise_worker_relays_and_handles_events_as_its_own_process(app, world
     assert result.returncode == 0, result.stderr
     assert "Published 2 event(s)" in result.stdout
     worker = subprocess.run(
-        [sys.executable, "-m", "service.cli", "worker", "--burst", "--no-relay"],
+        [sys.executable, "-m", "service.cli", "worker", "--burst", "--no-clock"],
         env=service_env,
         cwd=repository_root(),
         capture_output=True,

@@ -17,11 +17,14 @@ EVENT_TYPES: dict[str, str] = {
     "survey.submitted": "A participant answered a survey; ids and roles, never the answers.",
     "signal.raised": "A signal was observed about a pair; safety signals read `safety_concern`.",
     "alert.safety": "Urgent: a safety concern was reported about a pair. Ids only; staff act.",
-    "notification.queued": "Internal: an e-mail is waiting to be sent.",
+    "checkin.due": "The calendar made a contact: a survey to a participant, or a coordinator's "
+    "check-in now due. Role and date, never names.",
+    "checkin.overdue": "A contact was not answered after its reminder, or a coordinator's "
+    "check-in is overdue.",
 }
 
 # Events that stay inside the service: never in the feed or in webhooks.
-INTERNAL_EVENT_TYPES = frozenset({"notification.queued"})
+INTERNAL_EVENT_TYPES: frozenset[str] = frozenset()
 
 
 def public_event_types() -> list[str]:

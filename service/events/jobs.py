@@ -1,4 +1,4 @@
-"""The consumer side of the outbox: one job per published event."""
+"""The consumer side of the outbox: jobs that hand events to their subscribers."""
 
 from __future__ import annotations
 
@@ -15,22 +15,40 @@ from service.jobs import job_context
 log = logging.getLogger(__name__)
 
 
+def handle_events(event_ids: list[str]) -> dict[str, int]:
+    """Handle a batch of events, in order (one job per batch: each job has a cost).
+
+    If a subscriber fails, the job fails and RQ retries it; on the retry, events already
+    handled are skipped.
+    """
+    outcome: dict[str, int] = {}
+    with job_context():
+        for event_id in event_ids:
+            result = _handle(event_id)
+            outcome[result] = outcome.get(result, 0) + 1
+    return outcome
+
+
 def handle_event(event_id: str) -> str:
     """Run the subscribers of one event, once, however many times it is delivered."""
     with job_context():
-        event = db.session.scalar(sa.select(OutboxEvent).where(OutboxEvent.event_id == event_id))
-        if event is None:
-            log.warning("event %s is not in the outbox; ignored", event_id)
-            return "unknown"
-        if event.handled_at is not None:
-            return "duplicate"
-        for subscriber in subscribers_for(event.type):
-            subscriber(event)
-        marked = db.session.execute(
-            sa.update(OutboxEvent)
-            .where(OutboxEvent.id == event.id, OutboxEvent.handled_at.is_(None))
-            .values(handled_at=now())
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
-        return "handled" if marked.rowcount == 1 else "duplicate"
+        return _handle(event_id)
+
+
+def _handle(event_id: str) -> str:
+    event = db.session.scalar(sa.select(OutboxEvent).where(OutboxEvent.event_id == event_id))
+    if event is None:
+        log.warning("event %s is not in the outbox; ignored", event_id)
+        return "unknown"
+    if event.handled_at is not None:
+        return "duplicate"
+    for subscriber in subscribers_for(event.type):
+        subscriber(event)
+    marked = db.session.execute(
+        sa.update(OutboxEvent)
+        .where(OutboxEvent.id == event.id, OutboxEvent.handled_at.is_(None))
+        .values(handled_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return "handled" if marked.rowcount == 1 else "duplicate"

@@ -3,9 +3,10 @@ once, and publishes again any that Redis lost before they were handled.
 
 Only the holder of the `outbox-relay` lease relays, so positions are given and events leave
 in one order however many workers run; the lease is renewed while a batch is under way.
-Each job is enqueued in one WATCH/MULTI/EXEC with a marker keyed by the event id, so two
-relays (say one whose lease ran out mid-batch) can never both enqueue the same event, and a
-relay that crashed between Redis and the database does not enqueue it again.
+Events are handed to the consumer in batches, one job per batch. Each job is enqueued in one
+WATCH/MULTI/EXEC with a marker per event id (naming the job), so two relays (say one whose
+lease ran out mid-batch) never both enqueue an event, and a relay that crashed between
+Redis and the database does not enqueue it again.
 """
 
 from __future__ import annotations
@@ -14,15 +15,16 @@ import logging
 import os
 import socket
 import threading
+import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import current_app
 from redis import Redis
-from redis.exceptions import RedisError, WatchError
+from redis.exceptions import WatchError
 from rq import Queue, Retry
 from rq.job import Job
-from sqlalchemy.exc import SQLAlchemyError
 
 from service.clock import now
 from service.database import db
@@ -34,12 +36,13 @@ log = logging.getLogger(__name__)
 
 LEASE_NAME = "outbox-relay"
 LEASE_TTL = timedelta(seconds=30)
-RENEW_EVERY = 100
+# Events handed to one consumer job; the lease is renewed between jobs.
+JOB_SIZE = 100
 MARKER_TTL = timedelta(days=7)
 # A published event still unhandled this long after is looked for in Redis, and
 # published again if Redis no longer has it (a restart without persistence, say).
 REPUBLISH_AFTER = timedelta(minutes=5)
-HANDLER = "service.events.jobs.handle_event"
+HANDLER = "service.events.jobs.handle_events"
 
 
 def marker_key(event_id: str) -> str:
@@ -50,34 +53,49 @@ def default_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+def enqueue_batch(
+    connection: Redis, queue: Queue, events: Sequence[OutboxEvent], *, again: bool = False
+) -> list[OutboxEvent]:
+    """One job for these events, leaving out any enqueued before. Returns those enqueued.
+
+    The markers are checked and written in one WATCH/MULTI/EXEC: if another relay touches
+    one meanwhile, the check runs again. `again` publishes events whose job Redis lost.
+    """
+    keys = [marker_key(event.event_id) for event in events]
+    for _ in range(5):
+        with connection.pipeline() as pipe:
+            try:
+                pipe.watch(*keys)
+                seen = [None] * len(keys) if again else pipe.mget(keys)
+                fresh = [
+                    event for event, marker in zip(events, seen, strict=True) if marker is None
+                ]
+                if not fresh:
+                    return []
+                job_id = f"events_{uuid.uuid4().hex}"
+                pipe.multi()
+                queue.enqueue_call(
+                    HANDLER,
+                    args=([event.event_id for event in fresh],),
+                    job_id=job_id,
+                    description=f"{len(fresh)} event(s) from {fresh[0].event_id}",
+                    retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]),
+                    pipeline=pipe,
+                )
+                for event in fresh:
+                    pipe.set(marker_key(event.event_id), job_id, ex=MARKER_TTL)
+                pipe.execute()
+                return fresh
+            except WatchError:
+                continue  # another relay wrote a marker: look again
+    raise RuntimeError("the outbox relay kept colliding with another relay")
+
+
 def enqueue_once(
     connection: Redis, queue: Queue, event: OutboxEvent, *, again: bool = False
 ) -> bool:
-    """Enqueue the event's job unless it was enqueued already. True if enqueued now.
-
-    `again` publishes an event whose earlier job Redis lost.
-    """
-    key = marker_key(event.event_id)
-    with connection.pipeline() as pipe:
-        try:
-            pipe.watch(key)
-            if pipe.exists(key) and not again:
-                return False
-            pipe.multi()
-            queue.enqueue_call(
-                HANDLER,
-                args=(event.event_id,),
-                job_id=event.event_id,
-                description=f"{event.type} {event.event_id}",
-                retry=Retry(max=5, interval=[5, 30, 120, 600, 1800]),
-                pipeline=pipe,
-            )
-            pipe.set(key, event.id, ex=MARKER_TTL)
-            pipe.execute()
-            return True
-        except WatchError:
-            # Another relay enqueued it between our look and our write.
-            return False
+    """Enqueue one event's job unless it was enqueued already. True if enqueued now."""
+    return bool(enqueue_batch(connection, queue, [event], again=again))
 
 
 def assign_positions(limit: int) -> int:
@@ -125,11 +143,12 @@ def relay_once(
     queue = event_queue(connection)
     published: list[int] = []
     try:
-        for index, event in enumerate(events):
-            if index and index % RENEW_EVERY == 0 and not _still_leader(holder):
+        for start in range(0, len(events), JOB_SIZE):
+            if start and not _still_leader(holder):
                 break
-            enqueue_once(connection, queue, event)
-            published.append(event.id)
+            chunk = events[start : start + JOB_SIZE]
+            enqueue_batch(connection, queue, chunk)
+            published += [event.id for event in chunk]
     finally:
         # Stamp what reached Redis even when Redis fails halfway through the batch.
         if published:
@@ -159,35 +178,16 @@ def republish_lost(connection: Redis, queue: Queue, limit: int) -> int:
         .order_by(OutboxEvent.published_at)
         .limit(limit)
     ).all()
-    again = 0
-    for event in stale:
-        # A job that is queued, running, waiting for a retry or failed is not lost.
-        lost = not Job.exists(event.event_id, connection=connection)
-        if lost and enqueue_once(connection, queue, event, again=True):
-            again += 1
-            log.warning("published event %s again: Redis had lost its job", event.event_id)
+    lost = []
+    if stale:
+        markers = connection.mget([marker_key(event.event_id) for event in stale])
+        for event, job_id in zip(stale, markers, strict=True):
+            # A job that is queued, running, waiting for a retry or failed is not lost.
+            if job_id is None or not Job.exists(job_id.decode(), connection=connection):
+                lost.append(event)
+    for start in range(0, len(lost), JOB_SIZE):
+        enqueue_batch(connection, queue, lost[start : start + JOB_SIZE], again=True)
+    for event in lost:
+        log.warning("published event %s again: Redis had lost its job", event.event_id)
     db.session.commit()
-    return again
-
-
-def run_relay(app: Flask, stop: threading.Event) -> None:
-    """Relay until `stop` is set; Redis or database outages are waited out, not fatal."""
-    holder = default_holder()
-    interval = app.config["RELAY_INTERVAL_SECONDS"]
-    outage_logged = False
-    while not stop.is_set():
-        count = 0
-        with app.app_context():
-            try:
-                count = relay_once(holder=holder)
-                if outage_logged:
-                    log.info("outbox relay reconnected; publishing again")
-                    outage_logged = False
-            except (RedisError, SQLAlchemyError) as error:
-                db.session.rollback()
-                if not outage_logged:
-                    log.warning("outbox relay waiting: %s; events stay in the outbox", error)
-                    outage_logged = True
-        # A full batch means more are waiting: go again at once.
-        if count < app.config["RELAY_BATCH_SIZE"]:
-            stop.wait(interval)
+    return len(lost)

@@ -20,9 +20,10 @@ def subscribe(event_type: str, subscriber: Subscriber) -> None:
 
 def register_defaults() -> None:
     """The service's own consumers of its events."""
-    from service.notifications.jobs import start_delivery
+    from service.events.reactions import alert_staff_to_safety, ask_for_a_decision
 
-    subscribe("notification.queued", start_delivery)
+    subscribe("alert.safety", alert_staff_to_safety)
+    subscribe("proposal.created", ask_for_a_decision)
 
 
 def subscribers_for(event_type: str) -> list[Subscriber]:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 
 from service.actors import Actor
+from service.calendar import service as calendar
 from service.database import db, transaction
 from service.events import payloads
 from service.events import service as events
@@ -76,6 +77,7 @@ def add(meeting: Meeting, *, pair: Pair) -> None:
     db.session.add(meeting)
     db.session.flush()
     events.emit("meeting.logged", {"meeting": payloads.meeting(meeting)}, pair=pair)
+    calendar.meeting_logged(pair, meeting)
 
 
 def noon_utc(day: date) -> datetime:

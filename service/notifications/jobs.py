@@ -1,44 +1,35 @@
-"""Jobs that send e-mail, and the subscriber that starts them."""
+"""The job that sends waiting e-mail, started by the clock when there is some."""
 
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import timedelta
 
+from redis import Redis
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
-from service.events.models import OutboxEvent
 from service.jobs import job_context
-from service.queue import DEFAULT_QUEUE, redis_connection
+from service.queue import DEFAULT_QUEUE
 
-DELIVER = "service.notifications.jobs.deliver_notification"
+DELIVERY_JOB_ID = "deliver-waiting-mail"
 
 
-def deliver_notification(notification_id: int) -> str:
-    from service.notifications.service import deliver
+def deliver_waiting_mail() -> dict[str, int]:
+    from service.notifications.service import deliver_waiting
 
     with job_context():
-        return deliver(notification_id)
+        return deliver_waiting()
 
 
-def _queue() -> Queue:
-    return Queue(DEFAULT_QUEUE, connection=redis_connection())
-
-
-def start_delivery(event: OutboxEvent) -> None:
-    """On `notification.queued`: enqueue the send, once per notification."""
-    notification_id = event.payload["notification_id"]
-    # The event may be delivered twice; the job id makes the second enqueue a no-op.
+def start_delivery(connection: Redis) -> bool:
+    """Enqueue the delivery job unless one is already waiting in the queue."""
     with suppress(DuplicateJobError):
-        _queue().enqueue_call(
-            DELIVER,
-            args=(notification_id,),
-            job_id=f"notification-{notification_id}",
+        Queue(DEFAULT_QUEUE, connection=connection).enqueue_call(
+            "service.notifications.jobs.deliver_waiting_mail",
+            job_id=DELIVERY_JOB_ID,
             unique=True,
-            result_ttl=3600,
+            result_ttl=0,
+            timeout=900,
         )
-
-
-def schedule_retry(notification_id: int, delay: timedelta) -> None:
-    _queue().enqueue_in(delay, DELIVER, notification_id)
+        return True
+    return False

@@ -1,10 +1,12 @@
-"""Sending one e-mail: over SMTP, or, on a laptop without SMTP_HOST, into instance/mail/."""
+"""Sending e-mail: over SMTP, or, on a laptop without SMTP_HOST, into instance/mail/."""
 
 from __future__ import annotations
 
 import smtplib
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -15,29 +17,70 @@ class MailError(RuntimeError):
     pass
 
 
-def send(message: EmailMessage, app: Flask | None = None) -> None:
-    app = app or current_app
-    config = app.config
-    if not message["From"]:
-        message["From"] = config["MAIL_FROM"]
-    if not config.get("SMTP_HOST"):
-        if config["PAIRWISE_ENV"] == "production":
-            raise MailError("SMTP_HOST is not set; e-mail cannot be sent")
-        _write_to_folder(message, Path(app.instance_path) / "mail")
-        return
-    try:
-        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15) as smtp:
-            if config["SMTP_STARTTLS"]:
-                smtp.starttls(context=ssl.create_default_context())
-            if config.get("SMTP_USERNAME"):
-                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        raise MailError(f"{type(error).__name__}: {error}") from error
+class _Smtp:
+    """One SMTP session for a batch; a broken session is opened again for the next message."""
+
+    def __init__(self, app: Flask) -> None:
+        self.config = app.config
+        self.session: smtplib.SMTP | None = None
+
+    def _open(self) -> smtplib.SMTP:
+        config = self.config
+        session = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=15)
+        if config["SMTP_STARTTLS"]:
+            session.starttls(context=ssl.create_default_context())
+        if config.get("SMTP_USERNAME"):
+            session.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD") or "")
+        return session
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            if self.session is None:
+                self.session = self._open()
+            self.session.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise MailError(f"{type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        if self.session is not None:
+            with suppress(OSError, smtplib.SMTPException):
+                self.session.quit()
+            self.session = None
 
 
-def _write_to_folder(message: EmailMessage, folder: Path) -> None:
+class _Folder:
     """Development only: each message becomes a .eml file a mail program can open."""
-    folder.mkdir(parents=True, exist_ok=True)
-    name = f"{time.time_ns()}.eml"
-    (folder / name).write_bytes(bytes(message))
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / f"{time.time_ns()}.eml").write_bytes(bytes(message))
+
+    def close(self) -> None:
+        pass
+
+
+class _Refusing:
+    def send(self, message: EmailMessage) -> None:
+        raise MailError("SMTP_HOST is not set; e-mail cannot be sent")
+
+    def close(self) -> None:
+        pass
+
+
+@contextmanager
+def connection(app: Flask | None = None) -> Iterator[_Smtp | _Folder | _Refusing]:
+    app = app or current_app
+    if app.config.get("SMTP_HOST"):
+        outbox = _Smtp(app)
+    elif app.config["PAIRWISE_ENV"] == "production":
+        outbox = _Refusing()
+    else:
+        outbox = _Folder(Path(app.instance_path) / "mail")
+    try:
+        yield outbox
+    finally:
+        outbox.close()

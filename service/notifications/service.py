@@ -1,11 +1,18 @@
-"""E-mail notifications: queued in the caller's transaction, sent by a job, retried with
-back-off, and marked failed (visible, never dropped) when every attempt failed."""
+"""E-mail notifications: written in the transaction that calls for them, sent in batches by
+a job the clock starts when mail is waiting, retried with back-off, and marked failed
+(visible, never dropped) when every attempt failed.
+
+The notifications table is its own outbox: a row is claimed by compare-and-set before it is
+sent, so however many jobs reach it, it is sent once.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +21,6 @@ from jinja2 import TemplateNotFound
 
 from service.clock import now
 from service.database import db
-from service.events import service as events
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
 
@@ -28,6 +34,8 @@ RETRY_DELAYS = (
     timedelta(minutes=30),
     timedelta(hours=2),
 )
+BATCH_SIZE = 100
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def queue_email(
@@ -39,6 +47,7 @@ def queue_email(
     participant_id: int | None = None,
     pair_id: int | None = None,
 ) -> Notification:
+    """An e-mail to send; it is sent only if the caller's transaction commits."""
     notification = Notification(
         template=template,
         to_address=to_address,
@@ -46,67 +55,154 @@ def queue_email(
         context=context,
         participant_id=participant_id,
         pair_id=pair_id,
+        next_attempt_at=now(),
     )
     db.session.add(notification)
     db.session.flush()
-    events.emit("notification.queued", {"notification_id": notification.id})
     return notification
 
 
-def _render(template: str, language: str, extension: str, context: dict[str, Any]) -> str:
-    for name in (f"email/{template}.{language}.{extension}", f"email/{template}.{extension}"):
-        try:
-            return render_template(name, **context)
-        except TemplateNotFound:
-            continue
-    raise TemplateNotFound(f"email/{template}.{extension}")
+def _names(template: str, language: str) -> tuple[str, str]:
+    """The text and HTML template names in the recipient's language, else in English; both
+    parts of one e-mail are always in the same language."""
+    localised = f"email/{template}.{language}.txt"
+    if language != "en" and _exists(localised):
+        return localised, f"email/{template}.{language}.html"
+    return f"email/{template}.txt", f"email/{template}.html"
+
+
+def _exists(name: str) -> bool:
+    try:
+        current_app.jinja_env.get_template(name)
+        return True
+    except TemplateNotFound:
+        return False
 
 
 def build_message(notification: Notification) -> EmailMessage:
     """The e-mail, plain text and HTML. The text template's first line is `Subject: …`."""
     context = dict(notification.context)
-    text = _render(notification.template, notification.language, "txt", context)
+    text_name, html_name = _names(notification.template, notification.language)
+    text = render_template(text_name, **context)
     subject_line, _, body = text.partition("\n")
     message = EmailMessage()
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
+    message["Date"] = format_datetime(now())
     message["To"] = notification.to_address
     message["From"] = current_app.config["MAIL_FROM"]
     message.set_content(body.lstrip("\n"))
-    try:
-        html = _render(notification.template, notification.language, "html", context)
-        message.add_alternative(html, subtype="html")
-    except TemplateNotFound:
-        pass
+    if _exists(html_name):
+        message.add_alternative(render_template(html_name, **context), subtype="html")
     return message
 
 
-def deliver(notification_id: int) -> str:
-    """Send one notification (a job). Retries are scheduled here, so the final failure is
-    recorded on the row rather than lost in a queue."""
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.status != NotificationStatus.PENDING:
-        return "nothing to do"
-    try:
-        mailer.send(build_message(notification))
-    except mailer.MailError as error:
-        notification.attempts += 1
-        notification.last_error = str(error)[:1000]
-        if notification.attempts > len(RETRY_DELAYS):
-            notification.status = NotificationStatus.FAILED
-            db.session.commit()
-            log.error("giving up on notification %s: %s", notification.id, error)
-            return "failed"
-        delay = RETRY_DELAYS[notification.attempts - 1]
-        db.session.commit()
-        from service.notifications.jobs import schedule_retry
+def waiting() -> bool:
+    """Is mail due to be sent? (The clock asks, to start a delivery job.)"""
+    return (
+        db.session.scalar(
+            sa.select(Notification.id)
+            .where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at <= now(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
-        schedule_retry(notification.id, delay)
-        return f"retrying in {delay}"
-    notification.status = NotificationStatus.SENT
-    notification.sent_at = now()
-    notification.attempts += 1
+
+def _claim(ids: Iterable[int]) -> list[int]:
+    """Claim the given pending notifications; returns those this sender won."""
+    won = []
+    for notification_id in ids:
+        claimed = db.session.execute(
+            sa.update(Notification)
+            .where(
+                Notification.id == notification_id,
+                Notification.status == NotificationStatus.PENDING,
+            )
+            .values(status=NotificationStatus.SENDING, claimed_at=now())
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:
+            won.append(notification_id)
     db.session.commit()
-    return "sent"
+    return won
+
+
+def deliver(ids: Iterable[int]) -> dict[str, int]:
+    """Send the given notifications over one SMTP connection. Returns what happened."""
+    claimed = _claim(ids)
+    outcome = {"sent": 0, "retrying": 0, "failed": 0}
+    if not claimed:
+        return outcome
+    rows = db.session.scalars(sa.select(Notification).where(Notification.id.in_(claimed))).all()
+    with mailer.connection() as outbox:
+        for notification in sorted(rows, key=lambda n: n.id):
+            try:
+                outbox.send(build_message(notification))
+            except mailer.MailError as error:
+                outcome[_failed(notification, error)] += 1
+            else:
+                notification.status = NotificationStatus.SENT
+                notification.sent_at = now()
+                notification.attempts += 1
+                outcome["sent"] += 1
+            db.session.commit()
+    return outcome
+
+
+def _failed(notification: Notification, error: Exception) -> str:
+    notification.attempts += 1
+    notification.last_error = str(error)[:1000]
+    if notification.attempts > len(RETRY_DELAYS):
+        notification.status = NotificationStatus.FAILED
+        log.error("giving up on notification %s: %s", notification.id, error)
+        return "failed"
+    notification.status = NotificationStatus.PENDING
+    notification.next_attempt_at = now() + RETRY_DELAYS[notification.attempts - 1]
+    return "retrying"
+
+
+def deliver_waiting(*, limit: int = BATCH_SIZE) -> dict[str, int]:
+    """Send batches of due mail until none is left (the delivery job)."""
+    total = {"sent": 0, "retrying": 0, "failed": 0}
+    while True:
+        due = db.session.scalars(
+            sa.select(Notification.id)
+            .where(
+                Notification.status == NotificationStatus.PENDING,
+                Notification.next_attempt_at <= now(),
+            )
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+        ).all()
+        if not due:
+            return total
+        for key, count in deliver(due).items():
+            total[key] += count
+
+
+def deliver_now(pending: list[Notification]) -> None:
+    """Send urgent e-mails at once, after the caller committed; the delivery job, when it
+    comes, finds them sent."""
+    if pending:
+        deliver([n.id for n in pending])
+
+
+def recover_stalled() -> int:
+    """Hand back sends that died halfway (a worker killed mid-send) to be tried again."""
+    recovered = db.session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.status == NotificationStatus.SENDING,
+            Notification.claimed_at < now() - STALLED_AFTER,
+        )
+        .values(status=NotificationStatus.PENDING, next_attempt_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return recovered.rowcount
 
 
 def recent(*, limit: int = 100, status: str | None = None) -> list[Notification]:

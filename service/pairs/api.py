@@ -16,6 +16,7 @@ from service.pairs.schemas import (
     InterventionSchema,
     PairQuerySchema,
     PairSchema,
+    PairUpdateSchema,
     TimelineSchema,
     TransitionRequestSchema,
 )
@@ -56,6 +57,16 @@ def create_pair(body: dict):
 @documents(blueprint, 401, 403, 404)
 def get_pair(pair_id: int):
     return service.get(pair_id=pair_id)
+
+
+@blueprint.patch("/<id:pair_id>")
+@require_scope("pairs:write")
+@blueprint.arguments(PairUpdateSchema)
+@blueprint.response(200, PairSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def update_pair(body: dict, pair_id: int):
+    """Assign the coordinator who looks after the pair, or set its planned end."""
+    return service.update(pair_id=pair_id, actor=current_actor(), **body)
 
 
 @blueprint.post("/<id:pair_id>/transitions")

@@ -15,6 +15,7 @@ from typing import Any
 from service.actors import Actor
 from service.approvals import service as approvals
 from service.approvals.models import Proposal
+from service.calendar import service as calendar
 from service.clock import now
 from service.database import db, transaction
 from service.events import payloads
@@ -27,6 +28,7 @@ from service.participants.models import Role
 from service.problems import Problem, invalid
 from service.programs.models import Program
 from workflows import pairing
+from workflows.cadence import add_months
 from workflows.pairing import ClosureReason, State, Trigger
 
 
@@ -130,6 +132,7 @@ def apply(
         closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
         events.emit("pair.closed", closed, pair=pair)
     approvals.supersede_stale(pair=pair)
+    calendar.after_transition(pair, target)
     return record
 
 
@@ -180,7 +183,20 @@ def _no_effect(pair: Pair, request: TransitionRequest, moment: datetime) -> dict
 
 def _assign_mentor(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
     pair.mentor_id = request.mentor_id
+    pair.matched_at = moment
     return {"mentor_id": request.mentor_id}
+
+
+def _activate(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+    """The relationship starts running: its calendar counts from here, and it gets a
+    planned end from the program's match length unless it has one."""
+    if pair.activated_at is None:
+        pair.activated_at = moment
+    program = db.session.get(Program, pair.program_id)
+    if pair.planned_end_on is None and program.match_length_months:
+        start = calendar.cadence_today(program)
+        pair.planned_end_on = add_months(start, program.match_length_months)
+    return {"planned_end_on": pair.planned_end_on.isoformat()} if pair.planned_end_on else {}
 
 
 def _plan_final_session(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
@@ -221,11 +237,14 @@ def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -
         mentor_id=request.mentor_id,
         state=State.MATCHED,
         predecessor_id=pair.id,
+        coordinator_id=pair.coordinator_id,
         state_changed_at=moment,
         created_at=moment,
+        matched_at=moment,
     )
     db.session.add(successor)
     db.session.flush()
+    calendar.reschedule(successor)
     pair.successor_id = successor.id
     events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
     return {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
@@ -233,6 +252,7 @@ def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -
 
 _EFFECTS: dict[Trigger, Effect] = {
     Trigger.MATCH: _assign_mentor,
+    Trigger.ACTIVATE: _activate,
     Trigger.BEGIN_CLOSURE: _plan_final_session,
     Trigger.CLOSE: _close,
     Trigger.WITHDRAW: _withdraw,

@@ -45,6 +45,12 @@ class Pair(db.Model):
     mentor_accepted_at: Mapped[datetime | None]
     mentee_accepted_at: Mapped[datetime | None]
     final_session_on: Mapped[date | None]
+    # The coordinator who looks after the pair: alerts and the digest go to them.
+    coordinator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Anchors of the program calendar.
+    matched_at: Mapped[datetime | None]
+    activated_at: Mapped[datetime | None]
+    planned_end_on: Mapped[date | None]
     closure_reason: Mapped[str | None] = mapped_column(sa.String(20))
     closed_at: Mapped[datetime | None]
 

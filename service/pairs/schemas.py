@@ -31,6 +31,10 @@ class PairSchema(Schema):
     final_session_on = fields.Date(dump_only=True, allow_none=True)
     closure_reason = fields.String(dump_only=True, allow_none=True)
     closed_at = fields.DateTime(dump_only=True, allow_none=True)
+    coordinator_id = fields.Integer(dump_only=True, allow_none=True)
+    matched_at = fields.DateTime(dump_only=True, allow_none=True)
+    activated_at = fields.DateTime(dump_only=True, allow_none=True)
+    planned_end_on = fields.Date(dump_only=True, allow_none=True)
     allowed_triggers = fields.Method(
         "_allowed",
         dump_only=True,
@@ -50,7 +54,18 @@ class PairSchema(Schema):
             "transitions": api_link(f"{base}/transitions"),
             "history": api_link(f"{base}/history"),
             "meetings": api_link(f"{base}/meetings"),
+            "calendar": api_link(f"{base}/calendar"),
         }
+
+
+class PairUpdateSchema(Schema):
+    coordinator_id = id_field(
+        allow_none=True, metadata={"description": "The member of staff who looks after the pair."}
+    )
+    planned_end_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "When the match is planned to end; closure is proposed in time."},
+    )
 
 
 class PairQuerySchema(PageArgsSchema):

@@ -15,7 +15,7 @@ from service.events import service as events
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
-from service.problems import Problem, not_found
+from service.problems import Problem, invalid, not_found
 from service.programs import service as programs
 from workflows.pairing import TERMINAL_STATES, State
 
@@ -115,6 +115,33 @@ def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
     for field, value in (("state", target), ("version", version + 1), ("state_changed_at", moment)):
         set_committed_value(pair, field, value)
     return version + 1
+
+
+def update(
+    *,
+    pair_id: int,
+    actor: Actor,
+    coordinator_id: int | None = ...,
+    planned_end_on: date | None = ...,
+) -> Pair:
+    """Assign the coordinator, or change the planned end (which redraws the calendar)."""
+    from service.accounts.models import User
+    from service.calendar import service as calendar
+
+    with transaction():
+        pair = lock(pair_id)
+        if coordinator_id is not ...:
+            if coordinator_id is not None:
+                user = db.session.get(User, coordinator_id)
+                if user is None or not user.active:
+                    raise invalid(
+                        "coordinator_id", f"no active member of staff with id {coordinator_id}"
+                    )
+            pair.coordinator_id = coordinator_id
+        if planned_end_on is not ...:
+            pair.planned_end_on = planned_end_on
+            calendar.reschedule(pair)
+    return pair
 
 
 def accept_introduction(*, pair_id: int, role: str, actor: Actor) -> Pair:

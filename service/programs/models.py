@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.clock import now
 from service.columns import created_at_column
-from service.database import db
+from service.database import JSONType, db
 from workflows.pairing import DEFAULT_APPROVAL_REQUIRED
 
 
@@ -28,6 +28,10 @@ def default_required_training() -> dict[str, Any]:
         "mentor": ["mentor_orientation", "joint_workshop"],
         "mentee": ["mentee_orientation", "joint_workshop"],
     }
+
+
+# Settings a program may turn off with null; applied when a program is created without them.
+OPTIONAL_DEFAULTS: dict[str, Any] = {"no_meeting_alert_days": 30, "match_length_months": 12}
 
 
 class Program(db.Model):
@@ -49,5 +53,22 @@ class Program(db.Model):
     rating_divergence_gap: Mapped[int] = mapped_column(default=3, server_default="3")
     # How long an invitation link stays valid.
     invitation_valid_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # The calendar (workflows/cadence.py).
+    cadence_policy: Mapped[str] = mapped_column(
+        sa.String(20), default="mentor_eep", server_default="mentor_eep"
+    )
+    reminder_after_days: Mapped[int] = mapped_column(default=3, server_default="3")
+    reminders_max: Mapped[int] = mapped_column(default=1, server_default="1")
+    staff_contact_grace_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    # Seed 004: e.g. {"period": "week", "meetings": 1} or {"period": "month", "minutes": 240}.
+    meeting_requirement: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # None turns these off; their defaults are in OPTIONAL_DEFAULTS, since the ORM would
+    # replace an explicit None with a column default.
+    no_meeting_alert_days: Mapped[int | None]
+    match_length_months: Mapped[int | None]
+    # How long before the planned end the closure is proposed, so the mentee is told in time.
+    closure_notice_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    # Event-based programs: the day of the event the follow-ups count from.
+    event_on: Mapped[date | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

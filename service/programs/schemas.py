@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service.programs.models import ProgramKind
 from service.schemas import PageArgsSchema, Schema, api_link
 from service.training.models import TrainingSession
+from workflows.cadence import POLICIES
 from workflows.pairing import Trigger
 
 
@@ -15,6 +16,17 @@ def _valid_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"{name!r} is not an IANA timezone such as Europe/Oslo.") from None
+
+
+class MeetingRequirementSchema(Schema):
+    period = fields.String(required=True, validate=validate.OneOf(["week", "month"]))
+    meetings = fields.Integer(load_default=0, validate=validate.Range(min=0, max=50))
+    minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+
+    @validates_schema
+    def _asks_for_something(self, data: dict, **kwargs) -> None:
+        if not data.get("meetings") and not data.get("minutes"):
+            raise ValidationError("Require some meetings, some minutes, or both.", "meetings")
 
 
 class ProgramSchema(Schema):
@@ -66,6 +78,48 @@ class ProgramSchema(Schema):
             "description": "Points mentor and mentee ratings may differ before "
             "`rating_divergence` is raised (default 3)."
         },
+    )
+    cadence_policy = fields.String(
+        validate=validate.OneOf(list(POLICIES)),
+        metadata={
+            "description": "When participants and staff are contacted: "
+            + "; ".join(f"{p.name}: {p.title}" for p in POLICIES.values())
+        },
+    )
+    reminder_after_days = fields.Integer(
+        validate=validate.Range(min=1, max=30),
+        metadata={"description": "Days an invitation may stay unanswered before a reminder."},
+    )
+    reminders_max = fields.Integer(
+        validate=validate.Range(min=0, max=5),
+        metadata={"description": "Reminders before the contact is overdue for the coordinator."},
+    )
+    staff_contact_grace_days = fields.Integer(
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "Days after its due date a coordinator's check-in is overdue."},
+    )
+    meeting_requirement = fields.Nested(
+        MeetingRequirementSchema,
+        allow_none=True,
+        metadata={"description": "Seed 004: e.g. a meeting a week, or 240 minutes a month."},
+    )
+    no_meeting_alert_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=365),
+        metadata={"description": "Days without a logged meeting before a signal is raised."},
+    )
+    match_length_months = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=60),
+        metadata={"description": "Planned length of a match, from activation."},
+    )
+    closure_notice_days = fields.Integer(
+        validate=validate.Range(min=1, max=180),
+        metadata={"description": "How long before the planned end closure is proposed."},
+    )
+    event_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "Event-based programs: the day follow-ups count from."},
     )
     invitation_valid_days = fields.Integer(
         validate=validate.Range(min=1, max=90),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from service.database import db, transaction
 from service.problems import Problem, not_found
-from service.programs.models import Program
+from service.programs.models import OPTIONAL_DEFAULTS, Program
 
 
 def slugify(name: str) -> str:
@@ -40,9 +40,23 @@ def create(*, name: str, slug: str | None = None, **settings: Any) -> Program:
     with transaction():
         slug = slug or slugify(name)
         _ensure_unique_slug(slug)
-        program = Program(name=name, slug=slug, **settings)
+        program = Program(name=name, slug=slug, **{**OPTIONAL_DEFAULTS, **settings})
         db.session.add(program)
     return program
+
+
+# Settings the calendar is built from: changing one redraws every pair's calendar.
+CALENDAR_SETTINGS = frozenset(
+    {
+        "cadence_policy",
+        "meeting_requirement",
+        "no_meeting_alert_days",
+        "closure_notice_days",
+        "event_on",
+        "timezone",
+        "youth",
+    }
+)
 
 
 def update(*, program_id: int, **changes: Any) -> Program:
@@ -52,4 +66,11 @@ def update(*, program_id: int, **changes: Any) -> Program:
             _ensure_unique_slug(changes["slug"], except_id=program.id)
         for field, value in changes.items():
             setattr(program, field, value)
+        if CALENDAR_SETTINGS & set(changes):
+            from service.calendar import service as calendar
+            from service.pairs.models import Pair
+
+            db.session.flush()
+            for pair in db.session.scalars(sa.select(Pair).where(Pair.program_id == program.id)):
+                calendar.reschedule(pair)
     return program

@@ -45,7 +45,7 @@ def raise_signals(
             category=SIGNALS[signal.code].category,
             source=source,
             source_id=source_id,
-            question=signal.question,
+            question=signal.question or None,
         )
         for signal in raised
     ]

@@ -9,6 +9,7 @@ from service.schemas import api_link
 from service.surveys import service
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (
+    CheckinSchema,
     InvitationRequestSchema,
     InvitationSchema,
     PublishVersionSchema,
@@ -122,6 +123,20 @@ def _visible(response: SurveyResponse) -> dict:
         "withheld": len(answers) - len(shown),
         "links": {"self": api_link(f"/responses/{response.id}")},
     }
+
+
+@blueprint.post("/pairs/<id:pair_id>/checkins")
+@require_scope("pairs:write")
+@blueprint.arguments(CheckinSchema)
+@blueprint.response(201, ResponseSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def record_checkin(body: dict, pair_id: int):
+    """Record a coordinator's check-in (approach: individual, pair or group); it counts toward
+    the program's cadence."""
+    response = service.record_staff_checkin(
+        pair_id=pair_id, answers=body["answers"], actor=current_actor()
+    )
+    return _visible(response), 201
 
 
 @blueprint.get("/responses/<id:response_id>")

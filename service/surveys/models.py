@@ -76,13 +76,15 @@ class SurveyResponse(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One response per invitation: a double submit stores one.
-    invitation_id: Mapped[int] = mapped_column(sa.ForeignKey("invitations.id"), unique=True)
+    # One response per invitation: a double submit stores one. None for records staff
+    # make themselves (a coordinator's check-in).
+    invitation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitations.id"), unique=True)
     survey_version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id"))
     survey_key: Mapped[str] = mapped_column(sa.String(60))
     purpose: Mapped[str] = mapped_column(sa.String(30))
-    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id"))
+    participant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("participants.id"))
     respondent_role: Mapped[str] = mapped_column(sa.String(12))
+    recorded_by: Mapped[ActorRef | None] = actor_composite("recorded_by", nullable=True)
     pair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))
     answers: Mapped[dict[str, Any]]
     # The 1-10 relationship rating, kept apart so trends are one indexed query.

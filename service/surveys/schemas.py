@@ -84,13 +84,23 @@ class AnswerSchema(Schema):
     visibility = fields.String()
 
 
+class CheckinSchema(Schema):
+    answers = fields.Dict(
+        required=True,
+        metadata={
+            "description": "Answers to the program's coordinator_checkin survey, by "
+            'question key, e.g. {"approach": "pair", "with_whom": ["mentee"]}'
+        },
+    )
+
+
 class ResponseSchema(Schema):
     id = fields.Integer()
     survey_key = fields.String()
     survey_version_id = fields.Integer()
     purpose = fields.String()
     pair_id = fields.Integer(allow_none=True)
-    participant_id = fields.Integer()
+    participant_id = fields.Integer(allow_none=True)
     respondent_role = fields.String()
     submitted_at = fields.DateTime()
     answers = fields.List(fields.Nested(AnswerSchema))

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
 from service.actors import Actor, ActorKind
+from service.calendar import service as calendar
 from service.clock import now
 from service.database import db, transaction
 from service.events import payloads
@@ -31,7 +32,7 @@ from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
-from service.problems import invalid, not_found
+from service.problems import Problem, invalid, not_found
 from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
@@ -405,6 +406,7 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
         )
         db.session.add(response)
         db.session.flush()
+        calendar.contact_answered(invitation.id)
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
             _act_on_pair(pair, response, definition, participant)
@@ -527,6 +529,70 @@ def _log_meeting(pair: Pair, response: SurveyResponse, definition: SurveyDefinit
             lifecycle.apply_or_propose(
                 pair=pair, request=request, actor=_respondent(definition, response.respondent_role)
             )
+
+
+def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers given as JSON, checked by the same form the page uses; a 422 names each one."""
+    from werkzeug.datastructures import MultiDict
+
+    from surveys.forms import answers_from, form_class
+
+    unknown = sorted(set(answers) - {q.key for q in definition.questions})
+    errors = [
+        {"location": "json", "field": f"answers.{key}", "message": "Unknown question."}
+        for key in unknown
+    ]
+    data = MultiDict()
+    for key, value in answers.items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, "y" if item is True else str(item))
+    form = form_class(definition)(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        errors += [
+            {"location": "json", "field": f"answers.{key}", "message": messages[0]}
+            for key, messages in form.errors.items()
+        ]
+    if errors:
+        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        raise Problem("validation-error", summary, errors=errors)
+    return answers_from(form, definition)
+
+
+def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor) -> SurveyResponse:
+    """A coordinator's record of a check-in (seed 000 Table 7). It counts toward the
+    program's cadence, and a safety answer in it raises a safety signal like any other."""
+    from service.pairs import service as pairs
+
+    with transaction():
+        pair = pairs.lock(pair_id)
+        version = current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
+        definition = definition_of(version)
+        cleaned = validate_answers(definition, answers)
+        response = SurveyResponse(
+            invitation_id=None,
+            survey_version_id=version.id,
+            survey_key=definition.key,
+            purpose=definition.purpose,
+            participant_id=None,
+            respondent_role="coordinator",
+            pair_id=pair.id,
+            answers=cleaned,
+            recorded_by=actor.ref,
+            submitted_at=now(),
+        )
+        db.session.add(response)
+        db.session.flush()
+        events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
+        signals.raise_signals(
+            pair=pair,
+            raised=rules.signals_from_answers(definition, cleaned),
+            source="coordinator",
+            source_id=str(response.id),
+            actor=actor,
+            reason=f"Raised in a coordinator's check-in (response {response.id}).",
+        )
+        calendar.staff_contact_recorded(pair)
+    return response
 
 
 def get_response(*, response_id: int) -> SurveyResponse:

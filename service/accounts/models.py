@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.columns import created_at_column
+from service.database import db
+
+
+class StaffRole(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    # Support staff see only the pairs assigned to them.
+    SUPPORT = "support"
+
+
+# What staff may choose to receive by e-mail; everything also lands in the in-app inbox.
+# Safety alerts are always e-mailed: that one is not a preference.
+EMAIL_KINDS: dict[str, str] = {
+    "safety_alert": "Safety alerts (always sent)",
+    "proposal_waiting": "A transition waits for my approval",
+    "checkin_overdue": "A check-in is overdue",
+    "staff_contact_due": "A check-in of mine is due",
+    "meeting_requirement": "A pair falls below its meeting requirement",
+    "digest": "The daily digest",
+}
+ALWAYS_EMAILED = frozenset({"safety_alert"})
+
+
+def default_email_preferences() -> dict[str, Any]:
+    return {kind: kind != "staff_contact_due" for kind in EMAIL_KINDS}
+
+
+class User(db.Model):
+    """A member of staff: admin, coordinator or support."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(12))
+    # Hashed with a memory-hard algorithm (scrypt); None until a password is set.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    language: Mapped[str] = mapped_column(sa.String(16), default="en")
+    email_preferences: Mapped[dict[str, Any]] = mapped_column(default=default_email_preferences)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = created_at_column()
+
+    def wants_email(self, kind: str) -> bool:
+        return kind in ALWAYS_EMAILED or bool(self.email_preferences.get(kind, True))

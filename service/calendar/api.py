@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from service.api import documents
+from service.auth import require_scope
+from service.calendar import service
+from service.calendar.schemas import CalendarSchema
+from service.pairs import service as pairs
+
+blueprint = Blueprint(
+    "calendar",
+    __name__,
+    url_prefix="/api/v1/pairs",
+    description="The program calendar of a pair: what is due, what was sent, compliance.",
+)
+
+
+@blueprint.get("/<id:pair_id>/calendar")
+@require_scope("pairs:read")
+@blueprint.response(200, CalendarSchema)
+@documents(blueprint, 401, 403, 404)
+def get_calendar(pair_id: int):
+    pairs.get(pair_id=pair_id)
+    return {
+        "pair_id": pair_id,
+        "upcoming": service.upcoming(pair_id=pair_id),
+        "contacts": service.contacts_for(pair_id=pair_id),
+        "compliance": service.compliance_for(pair_id=pair_id),
+    }

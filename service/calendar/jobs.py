@@ -1,0 +1,26 @@
+"""The calendar's recurring jobs, run by the clock of `pairwise worker` / `pairwise scheduler`."""
+
+from __future__ import annotations
+
+from service.jobs import job_context
+
+
+def run_sweep() -> dict[str, int]:
+    from service.calendar.service import sweep
+
+    with job_context():
+        result = sweep()
+        return {
+            "schedules": result.schedules,
+            "contacts": result.contacts,
+            "reminders": result.reminders,
+            "overdue": result.overdue,
+            "failures": len(result.failures),
+        }
+
+
+def run_daily_digests() -> int:
+    from service.inbox.digest import send_daily_digests
+
+    with job_context():
+        return send_daily_digests()

@@ -1,0 +1,711 @@
+"""Each pair's calendar: which contacts and checks are due, and the sweep that acts on them.
+
+The plans come from `workflows.cadence` (the program's policy); this module keeps one
+`Schedule` row per pair and kind with its next due moment, and turns a due row into
+contacts (survey invitations, a coordinator's check-in), signals, or a closure proposal.
+Exactly once comes from the database: a contact is unique per pair, kind, recipient and
+due date, and a schedule only advances by compare-and-set.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from service.actors import Actor, ActorKind
+from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
+from service.clock import now
+from service.database import db, is_postgresql, transaction
+from service.events import payloads
+from service.events import service as events
+from service.inbox import service as inbox
+from service.meetings.models import Meeting, MeetingStatus
+from service.notifications import service as notifications
+from service.pairs import lifecycle
+from service.pairs.facts import TransitionRequest
+from service.pairs.models import Pair
+from service.participants.models import Participant, Role
+from service.problems import Problem
+from service.programs.models import Program
+from service.signals import service as signals
+from service.surveys import service as surveys
+from workflows import cadence
+from workflows.cadence import STAFF, Anchor, ContactPlan, MeetingRequirement, Monitor
+from workflows.pairing import State, Trigger
+from workflows.rules import RaisedSignal
+
+log = logging.getLogger(__name__)
+
+CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
+FINAL_SESSION_REMINDERS = (timedelta(days=7), timedelta(days=1))
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+def _local_date(moment: datetime | None, timezone: str) -> date | None:
+    return moment.astimezone(ZoneInfo(timezone)).date() if moment else None
+
+
+def _anchor(pair: Pair, program: Program, anchor: Anchor) -> date | None:
+    tz = program.timezone
+    if anchor == Anchor.MATCHED:
+        return _local_date(pair.matched_at or pair.created_at, tz)
+    if anchor == Anchor.ACTIVATED:
+        return _local_date(pair.activated_at, tz)
+    if anchor == Anchor.EVENT:
+        return program.event_on or _local_date(pair.matched_at or pair.created_at, tz)
+    return _local_date(pair.closed_at, tz)
+
+
+def policy_of(program: Program) -> cadence.CadencePolicy:
+    return cadence.POLICIES.get(program.cadence_policy) or cadence.POLICIES[cadence.DEFAULT_POLICY]
+
+
+def _plan(program: Program, kind: str) -> ContactPlan | None:
+    return next((p for p in policy_of(program).contacts if p.kind == kind), None)
+
+
+def _next_contact(
+    plan: ContactPlan, pair: Pair, program: Program, after: date | None, today: date
+) -> date | None:
+    if plan.tightens_at_risk and pair.state == State.AT_RISK:
+        since = _local_date(pair.state_changed_at, program.timezone)
+        return cadence.next_at_risk(
+            since=since, after=after, today=today, every=policy_of(program).at_risk_every
+        )
+    anchor = _anchor(pair, program, plan.anchor)
+    return plan.next_on(anchor, after=after, today=today) if anchor else None
+
+
+def _last_meeting_day(pair: Pair, program: Program) -> date | None:
+    last = db.session.scalar(
+        sa.select(sa.func.max(Meeting.occurred_at)).where(
+            Meeting.pair_id == pair.id, Meeting.status == MeetingStatus.HELD
+        )
+    )
+    return _local_date(last, program.timezone)
+
+
+def _next_check(
+    monitor: Monitor, pair: Pair, program: Program, after: date | None, today: date
+) -> date | None:
+    if monitor == Monitor.MEETING_REQUIREMENT:
+        if not program.meeting_requirement:
+            return None
+        requirement = MeetingRequirement(**program.meeting_requirement)
+        # Judged the day after a period ends, for the period just ended.
+        return requirement.period_of(max(today, after or today))[1]
+    if monitor == Monitor.NO_MEETING:
+        if not program.no_meeting_alert_days:
+            return None
+        quiet = timedelta(days=program.no_meeting_alert_days)
+        known = [
+            _last_meeting_day(pair, program),
+            _local_date(pair.activated_at, program.timezone),
+            after,
+        ]
+        since = max((d for d in known if d), default=today)
+        return max(since + quiet, today)
+    if monitor == Monitor.END_OF_MATCH:
+        if pair.planned_end_on is None or after is not None:
+            return None
+        return max(pair.planned_end_on - timedelta(days=program.closure_notice_days), today)
+    if monitor == Monitor.FINAL_SESSION_REMINDER:
+        if pair.final_session_on is None:
+            return None
+        days = [pair.final_session_on - ahead for ahead in FINAL_SESSION_REMINDERS]
+        return next((d for d in days if d >= today and (after is None or d > after)), None)
+    if monitor == Monitor.CLOSURE_REFLECTION:
+        if pair.final_session_on is None or after is not None:
+            return None
+        return max(pair.final_session_on, today)
+    raise ValueError(f"unknown monitor {monitor!r}")
+
+
+def _next_day(kind: str, pair: Pair, program: Program, after: date | None, today: date):
+    plan = _plan(program, kind)
+    if plan is not None:
+        return _next_contact(plan, pair, program, after, today)
+    return _next_check(Monitor(kind), pair, program, after, today)
+
+
+# -- keeping schedules in line with the pair ---------------------------------------------------
+
+
+def wanted_kinds(pair: Pair, program: Program) -> list[str]:
+    kinds = [p.kind for p in cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)]
+    return kinds + sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+
+
+def reschedule(pair: Pair) -> None:
+    """Bring the pair's schedules in line with its state, in the caller's transaction."""
+    program = db.session.get(Program, pair.program_id)
+    today = cadence_today(program)
+    existing = {
+        s.kind: s
+        for s in db.session.scalars(sa.select(Schedule).where(Schedule.pair_id == pair.id))
+    }
+    keep: set[str] = set()
+    for kind in wanted_kinds(pair, program):
+        schedule = existing.get(kind)
+        day = _next_day(kind, pair, program, schedule.last_done_on if schedule else None, today)
+        if day is None:
+            continue
+        keep.add(kind)
+        due = cadence.due_at(day, program.timezone)
+        if schedule is None:
+            db.session.add(Schedule(pair_id=pair.id, kind=kind, next_due_at=due, next_due_on=day))
+        else:
+            schedule.next_due_at, schedule.next_due_on = due, day
+    for kind, schedule in existing.items():
+        if kind not in keep:
+            db.session.delete(schedule)
+    _stop_reminders_outside(pair, keep)
+
+
+def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:
+    """Contacts of kinds the pair no longer has (a closed pair's check-ins) stop reminding.
+    A participant may still answer; a coordinator's check-in no longer owed is cancelled."""
+    db.session.execute(
+        sa.update(Contact)
+        .where(
+            Contact.pair_id == pair.id,
+            Contact.kind.not_in(kinds),
+            Contact.status == ContactStatus.INVITED,
+        )
+        .values(next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(Contact)
+        .where(
+            Contact.pair_id == pair.id,
+            Contact.kind.not_in(kinds),
+            Contact.status == ContactStatus.DUE,
+        )
+        .values(status=ContactStatus.CANCELLED, next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def cadence_today(program: Program) -> date:
+    return now().astimezone(ZoneInfo(program.timezone)).date()
+
+
+def after_transition(pair: Pair, to_state: State) -> None:
+    """What a state change does to the calendar (called inside the transition)."""
+    if to_state == State.CLOSING and pair.final_session_on is not None:
+        _tell_final_session_date(pair)
+    reschedule(pair)
+
+
+def _tell_final_session_date(pair: Pair) -> None:
+    """SPEC.md, Closure: the mentee is told the date of the last session in advance."""
+    program = db.session.get(Program, pair.program_id)
+    for person in _people(pair, program, ("mentee", "mentor", "guardian")):
+        notifications.queue_email(
+            template="final_session_date",
+            to_address=person.email,
+            language=person.language,
+            participant_id=person.id,
+            pair_id=pair.id,
+            context={
+                "name": person.full_name,
+                "program": program.name,
+                "final_session_on": pair.final_session_on.isoformat(),
+            },
+        )
+
+
+def meeting_logged(pair: Pair, meeting: Meeting) -> None:
+    """A held meeting resets the quiet-time alarm and counts toward this period."""
+    if meeting.status != MeetingStatus.HELD:
+        return
+    program = db.session.get(Program, pair.program_id)
+    schedule = db.session.scalar(
+        sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind == Monitor.NO_MEETING)
+    )
+    if schedule is not None and program.no_meeting_alert_days:
+        day = _local_date(meeting.occurred_at, program.timezone) + timedelta(
+            days=program.no_meeting_alert_days
+        )
+        if day > schedule.next_due_on:
+            schedule.next_due_on, schedule.next_due_at = day, cadence.due_at(day, program.timezone)
+    if program.meeting_requirement:
+        requirement = MeetingRequirement(**program.meeting_requirement)
+        day = _local_date(meeting.occurred_at, program.timezone)
+        _judge_period(pair, program, requirement, *requirement.period_of(day), closed=False)
+
+
+def staff_contact_recorded(pair: Pair) -> None:
+    """A coordinator's check-in settles what they owed, and counts toward the cadence."""
+    program = db.session.get(Program, pair.program_id)
+    today = cadence_today(program)
+    db.session.execute(
+        sa.update(Contact)
+        .where(
+            Contact.pair_id == pair.id,
+            Contact.recipient == STAFF,
+            Contact.status.in_([ContactStatus.DUE, ContactStatus.OVERDUE]),
+        )
+        .values(status=ContactStatus.DONE, done_at=now(), next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    staff_kinds = [p.kind for p in policy_of(program).contacts if p.audience == (STAFF,)]
+    for schedule in db.session.scalars(
+        sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind.in_(staff_kinds))
+    ):
+        schedule.last_done_on = today
+        day = _next_day(schedule.kind, pair, program, today, today + timedelta(days=1))
+        if day is not None and day > schedule.next_due_on:
+            schedule.next_due_on, schedule.next_due_at = day, cadence.due_at(day, program.timezone)
+
+
+def contact_answered(invitation_id: int) -> None:
+    db.session.execute(
+        sa.update(Contact)
+        .where(Contact.invitation_id == invitation_id)
+        .values(status=ContactStatus.ANSWERED, done_at=now(), next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# -- the sweep -----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    schedules: int = 0
+    contacts: int = 0
+    reminders: int = 0
+    overdue: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def sweep(*, limit: int = 500) -> SweepResult:
+    """Act on everything due now. Its cost follows what is due, not how many pairs exist."""
+    result = SweepResult()
+    moment = now()
+    for schedule_id in _due(Schedule, Schedule.next_due_at, moment, limit):
+        try:
+            result.contacts += _run_schedule(schedule_id, moment)
+            result.schedules += 1
+        except Exception as error:  # one broken pair must not stop the others
+            db.session.rollback()
+            log.exception("calendar: schedule %s failed", schedule_id)
+            result.failures.append(f"schedule {schedule_id}: {error}")
+    for contact_id in _due(Contact, Contact.next_reminder_at, moment, limit):
+        try:
+            outcome = _follow_up(contact_id, moment)
+            result.reminders += outcome == "reminded"
+            result.overdue += outcome == "overdue"
+        except Exception as error:
+            db.session.rollback()
+            log.exception("calendar: contact %s failed", contact_id)
+            result.failures.append(f"contact {contact_id}: {error}")
+    notifications.recover_stalled()
+    return result
+
+
+def _due(model: type, column: sa.Column, moment: datetime, limit: int) -> list[int]:
+    query = sa.select(model.id).where(column <= moment).order_by(column).limit(limit)
+    ids = list(db.session.scalars(query))
+    db.session.commit()
+    return ids
+
+
+def _lock(model: type, row_id: int):
+    """The row, locked for this transaction; None if another sweeper holds it (PostgreSQL)."""
+    query = sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    if is_postgresql():
+        query = query.with_for_update(skip_locked=True)
+    return db.session.scalar(query)
+
+
+def _run_schedule(schedule_id: int, moment: datetime) -> int:
+    with transaction():
+        schedule = _lock(Schedule, schedule_id)
+        if schedule is None or schedule.next_due_at > moment:
+            return 0  # another sweeper has it, or already moved it on
+        pair = db.session.get(Pair, schedule.pair_id)
+        program = db.session.get(Program, pair.program_id)
+        day, due = schedule.next_due_on, schedule.next_due_at
+        made = _act(schedule.kind, pair, program, day, due)
+        following = _next_day(schedule.kind, pair, program, day, day + timedelta(days=1))
+        advanced = db.session.execute(
+            sa.update(Schedule)
+            .where(Schedule.id == schedule.id, Schedule.next_due_at == due)
+            .values(last_done_on=day)
+            .execution_options(synchronize_session=False)
+        )
+        if advanced.rowcount != 1:
+            raise Problem("concurrent-update", "another sweeper ran this schedule")
+        if following is None:
+            db.session.delete(schedule)
+        else:
+            db.session.execute(
+                sa.update(Schedule)
+                .where(Schedule.id == schedule.id)
+                .values(
+                    next_due_on=following, next_due_at=cadence.due_at(following, program.timezone)
+                )
+                .execution_options(synchronize_session=False)
+            )
+        return made
+
+
+def _act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
+    plan = _plan(program, kind)
+    if plan is not None:
+        if plan.audience == (STAFF,):
+            return _staff_contact_due(pair, program, kind, day, due)
+        return _invite(plan, pair, program, day, due)
+    monitor = Monitor(kind)
+    if monitor == Monitor.CLOSURE_REFLECTION:
+        reflection = ContactPlan(
+            "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
+        )
+        return _invite(reflection, pair, program, day, due)
+    if monitor == Monitor.FINAL_SESSION_REMINDER:
+        _remind_final_session(pair)
+    elif monitor == Monitor.MEETING_REQUIREMENT:
+        _judge_last_period(pair, program, day)
+    elif monitor == Monitor.NO_MEETING:
+        _no_meeting(pair, program, day)
+    elif monitor == Monitor.END_OF_MATCH:
+        _propose_closure(pair)
+    return 0
+
+
+def _people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Participant]:
+    people: list[Participant] = []
+    for role in roles:
+        if role == Role.MENTEE:
+            people.append(db.session.get(Participant, pair.mentee_id))
+        elif role == Role.MENTOR and pair.mentor_id:
+            people.append(db.session.get(Participant, pair.mentor_id))
+        elif role == Role.GUARDIAN and program.youth:
+            people += db.session.scalars(
+                sa.select(Participant).where(
+                    Participant.guardian_of_id == pair.mentee_id, Participant.active.is_(True)
+                )
+            )
+    return [p for p in people if p is not None and p.active]
+
+
+def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: datetime) -> int:
+    made = 0
+    reminder = (
+        due + timedelta(days=program.reminder_after_days) if program.reminder_after_days else None
+    )
+    for person in _people(pair, program, plan.audience):
+        survey = plan.survey_for(person.role)
+        contact = Contact(
+            pair_id=pair.id,
+            kind=plan.kind,
+            recipient=f"{person.role}:{person.id}",
+            participant_id=person.id,
+            due_on=day,
+            due_at=due,
+            status=ContactStatus.INVITED,
+            next_reminder_at=reminder,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(contact)
+        except IntegrityError:
+            continue  # made already, by an earlier or a concurrent sweep
+        invitation = surveys.invite(
+            survey_key=survey,
+            participant_id=person.id,
+            pair_id=pair.id,
+            actor=CALENDAR,
+            send_email=True,
+        )
+        contact.invitation_id = invitation.id
+        events.emit(
+            "checkin.due",
+            {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+            pair=pair,
+        )
+        made += 1
+    return made
+
+
+def _contact_payload(contact: Contact) -> dict:
+    return {
+        "id": contact.id,
+        "kind": contact.kind,
+        "recipient_role": contact.recipient.split(":", 1)[0],
+        "due_on": contact.due_on.isoformat(),
+        "status": contact.status,
+    }
+
+
+def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
+    contact = Contact(
+        pair_id=pair.id,
+        kind=kind,
+        recipient=STAFF,
+        due_on=day,
+        due_at=due,
+        status=ContactStatus.DUE,
+        next_reminder_at=due + timedelta(days=program.staff_contact_grace_days),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(contact)
+    except IntegrityError:
+        return 0
+    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
+    inbox.notify(
+        users=inbox.staff_for(pair),
+        kind="staff_contact_due",
+        pair=pair,
+        title=f"{what} with pair #{pair.id} is due",
+        body=f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+    )
+    events.emit(
+        "checkin.due",
+        {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+        pair=pair,
+    )
+    return 1
+
+
+def _follow_up(contact_id: int, moment: datetime) -> str:
+    """A reminder for an unanswered invitation, or, after the last, an overdue item."""
+    with transaction():
+        contact = _lock(Contact, contact_id)
+        if contact is None or contact.next_reminder_at is None or contact.next_reminder_at > moment:
+            return "nothing"
+        pair = db.session.get(Pair, contact.pair_id)
+        program = db.session.get(Program, pair.program_id)
+        if (
+            contact.status == ContactStatus.INVITED
+            and contact.reminders_sent < program.reminders_max
+        ):
+            contact.reminders_sent += 1
+            contact.next_reminder_at = moment + timedelta(days=program.reminder_after_days)
+            _send_reminder(contact, program)
+            return "reminded"
+        if contact.status not in (ContactStatus.INVITED, ContactStatus.DUE):
+            contact.next_reminder_at = None
+            return "nothing"
+        contact.status = ContactStatus.OVERDUE
+        contact.next_reminder_at = None
+        _overdue(contact, pair)
+        return "overdue"
+
+
+def _send_reminder(contact: Contact, program: Program) -> None:
+    from service.surveys.models import Invitation
+
+    person = db.session.get(Participant, contact.participant_id)
+    invitation = db.session.get(Invitation, contact.invitation_id)
+    definition = surveys.definition_of(surveys.get_version(version_id=invitation.survey_version_id))
+    notifications.queue_email(
+        template="survey_reminder",
+        to_address=person.email,
+        language=person.language,
+        participant_id=person.id,
+        pair_id=contact.pair_id,
+        context={
+            "name": person.full_name,
+            "program": program.name,
+            "survey_title": definition.title,
+            "link": surveys.link_for(invitation),
+            "expires_on": invitation.expires_at.date().isoformat(),
+        },
+    )
+
+
+def _overdue(contact: Contact, pair: Pair) -> None:
+    if contact.recipient == STAFF:
+        title = f"Your check-in with pair #{pair.id} is overdue"
+        body = f"It was due on {contact.due_on:%d %B %Y}. Record it once you have been in touch."
+        signals.raise_signals(
+            pair=pair,
+            raised=[RaisedSignal("checkin_overdue", "")],
+            source="monitoring",
+            source_id=f"contact:{contact.id}",
+            actor=CALENDAR,
+            reason=f"A staff check-in due {contact.due_on} is overdue.",
+        )
+    else:
+        role = contact.recipient.split(":", 1)[0]
+        title = f"No answer from the {role} of pair #{pair.id}"
+        body = (
+            f"The {contact.kind.replace('_', ' ')} sent on {contact.due_on:%d %B %Y} is still "
+            "unanswered after the reminder. A call may help."
+        )
+    inbox.notify(
+        users=inbox.staff_for(pair), kind="checkin_overdue", pair=pair, title=title, body=body
+    )
+    events.emit(
+        "checkin.overdue",
+        {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+        pair=pair,
+    )
+
+
+def _remind_final_session(pair: Pair) -> None:
+    program = db.session.get(Program, pair.program_id)
+    for person in _people(pair, program, ("mentee", "mentor")):
+        notifications.queue_email(
+            template="final_session_reminder",
+            to_address=person.email,
+            language=person.language,
+            participant_id=person.id,
+            pair_id=pair.id,
+            context={
+                "name": person.full_name,
+                "program": program.name,
+                "final_session_on": pair.final_session_on.isoformat(),
+            },
+        )
+
+
+def _utc_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(start, time(0), tzinfo=zone).astimezone(UTC),
+        datetime.combine(end, time(0), tzinfo=zone).astimezone(UTC),
+    )
+
+
+def _judge_period(
+    pair: Pair,
+    program: Program,
+    requirement: MeetingRequirement,
+    start: date,
+    end: date,
+    *,
+    closed: bool,
+) -> Compliance:
+    low, high = _utc_bounds(start, end, program.timezone)
+    count, minutes = db.session.execute(
+        sa.select(
+            sa.func.count(Meeting.id), sa.func.coalesce(sa.func.sum(Meeting.duration_minutes), 0)
+        ).where(
+            Meeting.pair_id == pair.id,
+            Meeting.status == MeetingStatus.HELD,
+            Meeting.occurred_at >= low,
+            Meeting.occurred_at < high,
+        )
+    ).one()
+    record = db.session.scalar(
+        sa.select(Compliance).where(Compliance.pair_id == pair.id, Compliance.period_start == start)
+    )
+    if record is None:
+        record = Compliance(
+            pair_id=pair.id,
+            period_start=start,
+            period_end=end,
+            required_meetings=requirement.meetings,
+            required_minutes=requirement.minutes,
+        )
+        db.session.add(record)
+    record.meetings, record.minutes = count, int(minutes)
+    record.compliant = requirement.met_by(count, int(minutes))
+    record.closed = record.closed or closed
+    record.updated_at = now()
+    return record
+
+
+def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
+    requirement = MeetingRequirement(**program.meeting_requirement)
+    start, end = requirement.period_of(day - timedelta(days=1))
+    record = _judge_period(pair, program, requirement, start, end, closed=True)
+    db.session.flush()
+    if not record.compliant:
+        _meeting_signal(
+            pair,
+            f"compliance:{record.id}",
+            f"Below the meeting requirement from {start} to {end}: "
+            f"{record.meetings} meeting(s), {record.minutes} minutes.",
+        )
+
+
+def _no_meeting(pair: Pair, program: Program, day: date) -> None:
+    last = _last_meeting_day(pair, program)
+    if last is not None and last + timedelta(days=program.no_meeting_alert_days) > day:
+        return  # a meeting was logged meanwhile
+    since = f"since {last:%d %B %Y}" if last else "yet"
+    _meeting_signal(
+        pair,
+        f"no_meeting:{day.isoformat()}",
+        f"No meeting logged {since}; the program expects one within "
+        f"{program.no_meeting_alert_days} days.",
+    )
+
+
+def _meeting_signal(pair: Pair, source_id: str, reason: str) -> None:
+    """Seed 004's due diligence: goes through the same rules as survey signals."""
+    signals.raise_signals(
+        pair=pair,
+        raised=[RaisedSignal("meeting_requirement_missed", "")],
+        source="monitoring",
+        source_id=source_id,
+        actor=CALENDAR,
+        reason=reason,
+    )
+    inbox.notify(
+        users=inbox.staff_for(pair),
+        kind="meeting_requirement",
+        pair=pair,
+        title=f"Pair #{pair.id} is below its meeting requirement",
+        body=reason,
+    )
+
+
+def _propose_closure(pair: Pair) -> None:
+    """The planned end approaches: propose the closure in time to tell the mentee."""
+    if pair.state not in (State.ACTIVE, State.AT_RISK):
+        return
+    program = db.session.get(Program, pair.program_id)
+    final = max(pair.planned_end_on, cadence_today(program) + timedelta(days=7))
+    request = TransitionRequest(
+        Trigger.BEGIN_CLOSURE,
+        final_session_on=final,
+        reason=f"The match reaches its planned end on {pair.planned_end_on:%d %B %Y}.",
+    )
+    try:
+        with db.session.begin_nested():
+            lifecycle.apply_or_propose(pair=pair, request=request, actor=CALENDAR)
+    except Problem as refusal:
+        log.info("calendar: no closure proposal for pair %s: %s", pair.id, refusal.detail)
+
+
+def upcoming(*, pair_id: int) -> list[Schedule]:
+    return list(
+        db.session.scalars(
+            sa.select(Schedule).where(Schedule.pair_id == pair_id).order_by(Schedule.next_due_at)
+        )
+    )
+
+
+def contacts_for(*, pair_id: int) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.pair_id == pair_id)
+            .order_by(Contact.due_at, Contact.id)
+        )
+    )
+
+
+def compliance_for(*, pair_id: int) -> list[Compliance]:
+    return list(
+        db.session.scalars(
+            sa.select(Compliance)
+            .where(Compliance.pair_id == pair_id)
+            .order_by(Compliance.period_start.desc())
+        )
+    )

@@ -1,0 +1,108 @@
+"""Telling staff: an item in their in-app inbox, and an e-mail where they want one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from service.accounts import service as accounts
+from service.accounts.models import User
+from service.clock import now
+from service.database import db
+from service.inbox.models import InboxItem
+from service.notifications import service as notifications
+from service.notifications.models import Notification
+from service.pairs.models import Pair
+
+
+def staff_for(pair: Pair | None, *, and_admins: bool = False) -> list[User]:
+    """Who hears about a pair: its coordinator, else the admins (and the admins too when
+    it is urgent). Nobody is told twice."""
+    people: list[User] = []
+    if pair is not None and pair.coordinator_id is not None:
+        coordinator = db.session.get(User, pair.coordinator_id)
+        if coordinator is not None and coordinator.active:
+            people.append(coordinator)
+    if and_admins or not people:
+        people += [admin for admin in accounts.admins() if admin not in people]
+    return people
+
+
+def console_link(path: str) -> str:
+    return f"{current_app.config['PUBLIC_URL']}{path}"
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    pair: Pair | None = None,
+    urgent: bool = False,
+    event_id: str | None = None,
+) -> list[Notification]:
+    """Inbox items for `users`, and e-mails for those who want this kind; in the caller's
+    transaction. Returns the e-mails, for callers that send urgent ones at once.
+
+    With `event_id`, a person already told about that event is not told again.
+    """
+    link = console_link(f"/console/pairs/{pair.id}") if pair is not None else None
+    emails: list[Notification] = []
+    for user in users:
+        item = InboxItem(
+            user_id=user.id,
+            kind=kind,
+            urgent=urgent,
+            pair_id=pair.id if pair else None,
+            title=title,
+            body=body,
+            link=link,
+            event_id=event_id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(item)
+        except IntegrityError:
+            continue
+        if user.wants_email(kind):
+            emails.append(
+                notifications.queue_email(
+                    template="staff_notice",
+                    to_address=user.email,
+                    language=user.language,
+                    pair_id=pair.id if pair else None,
+                    context={
+                        "name": user.full_name,
+                        "title": title,
+                        "body": body,
+                        "link": link,
+                        "urgent": urgent,
+                    },
+                )
+            )
+    return emails
+
+
+def unread(*, user_id: int, limit: int = 100) -> list[InboxItem]:
+    return list(
+        db.session.scalars(
+            sa.select(InboxItem)
+            .where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
+            .order_by(InboxItem.urgent.desc(), InboxItem.created_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(*, user_id: int, item_id: int) -> None:
+    db.session.execute(
+        sa.update(InboxItem)
+        .where(InboxItem.id == item_id, InboxItem.user_id == user_id)
+        .values(read_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()

@@ -1,0 +1,175 @@
+"""A year of a long-term program, on a controllable clock, with e-mail over real SMTP.
+
+50 pairs start on the same Monday. Mentees answer every survey they get; mentors never do,
+so every one of their invitations gets its reminder. Five pairs go at risk in the third
+month and are resolved two months later.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from service.accounts import service as accounts
+from service.calendar.models import Contact
+from service.database import db
+from service.inbox.models import InboxItem
+from tests.calendar.helpers import answer_open_invitations, next_moment, run_calendar, sent_on
+from tests.helpers import World
+from workflows.cadence import POLICIES
+
+pytestmark = pytest.mark.slow
+
+START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
+END = START + timedelta(days=365)
+PAIRS = 50
+AT_RISK = range(5)
+FLAGGED_ON = START + timedelta(days=60, hours=2)
+RESOLVED_ON = START + timedelta(days=120, hours=2)
+
+
+def _subject_starts(message, text: str) -> bool:
+    return message["Subject"].startswith(text)
+
+
+@pytest.fixture(scope="module")
+def year():
+    """Filled by the test below; the assertions read it."""
+    return {}
+
+
+def test_a_year_runs_on_the_calendar(app, api, mailbox, drain, year):
+    with time_machine.travel(START, tick=False) as clock:
+        world = World.build(
+            api,
+            mentors=PAIRS,
+            mentees=PAIRS,
+            name="A year",
+            timezone="UTC",
+            no_meeting_alert_days=None,
+            match_length_months=None,
+        )
+        with app.app_context():
+            coordinator = accounts.create(
+                email="coord@example.org", full_name="Cora Ordinator", role="coordinator"
+            )
+            coordinator_id = coordinator.id
+        pairs = []
+        for index in range(PAIRS):
+            pair = world.drive_to("active", mentee_index=index, mentor_index=index)
+            api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator_id})
+            pairs.append(pair)
+        scripted = [(FLAGGED_ON, "flag"), (RESOLVED_ON, "resolve")]
+        while True:
+            moment = next_moment(app)
+            if scripted and (moment is None or scripted[0][0] <= moment):
+                when, action = scripted.pop(0)
+                clock.move_to(when)
+                for index in AT_RISK:
+                    pair_id = pairs[index]["id"]
+                    if action == "flag":
+                        api.trigger(pair_id, "flag_risk", signals=["too_busy_to_schedule"])
+                    else:
+                        api.ok("post", f"/pairs/{pair_id}/interventions", {"description": "Call"})
+                        assert api.trigger(pair_id, "resolve").status_code == 200
+                continue
+            if moment is None or moment > END:
+                break
+            clock.move_to(moment)
+            run_calendar(app, drain)
+            answer_open_invitations(app, roles=("mentee",))
+    year.update(
+        pairs=pairs, world=world, messages=list(mailbox.messages), coordinator_id=coordinator_id
+    )
+    with app.app_context():
+        year["contacts"] = db.session.scalars(sa.select(Contact)).all()
+        db.session.expunge_all()
+        year["overdue_items"] = db.session.scalar(
+            sa.select(sa.func.count(InboxItem.id)).where(
+                InboxItem.user_id == coordinator_id, InboxItem.kind == "checkin_overdue"
+            )
+        )
+    assert len(year["messages"]) > 1000
+
+
+def _by_recipient(year, subject: str) -> dict[str, list[date]]:
+    sent: dict[str, list[date]] = defaultdict(list)
+    for message in year["messages"]:
+        if _subject_starts(message, subject):
+            sent[message["To"]].append(sent_on(message).date())
+    return sent
+
+
+def _emails(year, index: int) -> tuple[str, str]:
+    world = year["world"]
+    return world.mentees[index]["email"], world.mentors[index]["email"]
+
+
+def _expected_checkins(*, at_risk: bool) -> list[date]:
+    plan = next(p for p in POLICIES["mentor_eep"].contacts if p.kind == "checkin")
+    regular = list(itertools.takewhile(lambda d: d <= END.date(), plan.occurrences(START.date())))
+    if not at_risk:
+        return regular
+    flagged, resolved = FLAGGED_ON.date(), RESOLVED_ON.date()
+    tight = [flagged + timedelta(days=14 * n) for n in range(1, 5)]
+    return [d for d in regular if d <= flagged] + tight + [d for d in regular if d > resolved]
+
+
+def test_every_participant_is_invited_twice_in_the_first_month_then_monthly(year):
+    invited = _by_recipient(year, "How is")
+    for index in range(len(AT_RISK), PAIRS):
+        for email in _emails(year, index):
+            assert invited[email] == _expected_checkins(at_risk=False), email
+    first_month = [d for d in invited[_emails(year, 10)[0]] if d < date(2027, 2, 4)]
+    assert len(first_month) == 2
+
+
+def test_at_risk_pairs_are_contacted_every_two_weeks_until_resolved(year):
+    invited = _by_recipient(year, "How is")
+    for index in AT_RISK:
+        for email in _emails(year, index):
+            days = invited[email]
+            assert days == _expected_checkins(at_risk=True), email
+            during = [d for d in days if FLAGGED_ON.date() < d <= RESOLVED_ON.date()]
+            assert [(b - a).days for a, b in itertools.pairwise(during)] == [14, 14, 14]
+
+
+def test_nobody_receives_the_same_message_twice(year):
+    counts = Counter((m["To"], m["Subject"], sent_on(m).date()) for m in year["messages"])
+    assert [key for key, n in counts.items() if n > 1] == []
+
+
+def test_each_unanswered_invitation_gets_one_reminder_and_answered_ones_none(year):
+    invited = _by_recipient(year, "How is")
+    reminded = _by_recipient(year, "Reminder: How is")
+    for index in range(PAIRS):
+        mentee, mentor = _emails(year, index)
+        assert reminded.get(mentee, []) == []
+        # Reminders go out at nine, three days on; the simulated year ends at eight.
+        assert reminded[mentor] == [
+            d + timedelta(days=3) for d in invited[mentor] if d + timedelta(days=3) < END.date()
+        ]
+
+
+def test_the_first_meeting_check_in_goes_to_both_once(year):
+    sent = _by_recipient(year, "How was your first meeting")
+    for index in range(PAIRS):
+        for email in _emails(year, index):
+            assert sent[email] == [START.date() + timedelta(days=2)]
+
+
+def test_unanswered_invitations_end_up_on_the_coordinators_list(year):
+    mentor_contacts = [c for c in year["contacts"] if c.recipient.startswith("mentor:")]
+    overdue = [c for c in mentor_contacts if c.status == "overdue"]
+    assert len(overdue) >= len(mentor_contacts) - PAIRS  # the last of the year may still wait
+    assert year["overdue_items"] >= len(overdue)
+
+
+def test_every_contact_was_made_once(year):
+    keys = Counter((c.pair_id, c.kind, c.recipient, c.due_on) for c in year["contacts"])
+    assert max(keys.values()) == 1

@@ -1,0 +1,273 @@
+"""When to contact whom: the program calendar, as data. Pure: no database.
+
+A policy is a list of contact plans. A plan says who is contacted (participants, by role,
+through a survey, or the coordinator in person), from which anchor (the match, activation,
+the event, the closure) and how often, in phases ("every two weeks for the first month,
+then monthly"). Dates are calendar dates in the program's timezone; `due_at` turns one into
+a moment.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from workflows.pairing import State
+
+# Contacts go out at nine in the morning, program time.
+DUE_HOUR = time(9, 0)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Interval:
+    months: int = 0
+    days: int = 0
+
+    def after(self, day: date) -> date:
+        return add_months(day, self.months) + timedelta(days=self.days)
+
+
+@dataclass(frozen=True)
+class Phase:
+    every: Interval
+    # Measured from the anchor; None: for as long as the pair lasts.
+    until: Interval | None = None
+
+
+class Anchor(StrEnum):
+    MATCHED = "matched"
+    ACTIVATED = "activated"
+    EVENT = "event"
+    CLOSED = "closed"
+
+
+STAFF = "staff"
+
+
+@dataclass(frozen=True)
+class ContactPlan:
+    kind: str
+    # Roles invited to a survey, or ("staff",) for a coordinator's own check-in.
+    audience: tuple[str, ...]
+    # The survey each role answers; "{role}" is replaced by the role.
+    survey: str | None
+    anchor: Anchor = Anchor.MATCHED
+    phases: tuple[Phase, ...] = ()
+    once_after: Interval | None = None
+    # Contacted more often while the pair is at risk (seed 000 §11.2).
+    tightens_at_risk: bool = False
+
+    def occurrences(self, anchor: date) -> Iterator[date]:
+        if self.once_after is not None:
+            yield self.once_after.after(anchor)
+            return
+        last = anchor
+        for phase in self.phases:
+            end = phase.until.after(anchor) if phase.until else None
+            while True:
+                candidate = phase.every.after(last)
+                if end is not None and candidate > end:
+                    break
+                yield candidate
+                last = candidate
+
+    def next_on(self, anchor: date, *, after: date | None, today: date) -> date | None:
+        """The next contact date: after the last one made, and not before today (contacts
+        missed while the pair was elsewhere in its lifecycle are not sent late)."""
+        for day in self.occurrences(anchor):
+            if (after is None or day > after) and day >= today:
+                return day
+        return None
+
+    def survey_for(self, role: str) -> str | None:
+        return self.survey.format(role=role) if self.survey else None
+
+
+@dataclass(frozen=True)
+class CadencePolicy:
+    name: str
+    title: str
+    source: str
+    contacts: tuple[ContactPlan, ...]
+    at_risk_every: Interval = Interval(days=14)
+
+
+EVERY_TWO_WEEKS = Interval(days=14)
+MONTHLY = Interval(months=1)
+QUARTERLY = Interval(months=3)
+PARTICIPANTS = ("mentee", "mentor", "guardian")
+
+# Seed 003: a short contact with both right after the first meeting.
+FIRST_MEETING = ContactPlan(
+    "first_meeting", ("mentee", "mentor"), "first_meeting",
+    anchor=Anchor.ACTIVATED, once_after=Interval(days=2),
+)  # fmt: skip
+# Seed 000 §11.7 (and a good habit after any program): an update six months on.
+SIX_MONTHS_AFTER_CLOSURE = ContactPlan(
+    "six_month_update", ("mentee", "mentor"), "six_month_update",
+    anchor=Anchor.CLOSED, once_after=Interval(months=6),
+)  # fmt: skip
+
+POLICIES: dict[str, CadencePolicy] = {
+    policy.name: policy
+    for policy in (
+        CadencePolicy(
+            "mentor_eep",
+            "MENTOR Elements of Effective Practice (seed 004)",
+            "Contact mentor, mentee and, in youth programs, the guardian at least twice in "
+            "the first month of the match, then monthly.",
+            (
+                ContactPlan(
+                    "checkin", PARTICIPANTS, "checkin_{role}", tightens_at_risk=True,
+                    phases=(Phase(EVERY_TWO_WEEKS, until=MONTHLY), Phase(MONTHLY)),
+                ),
+                ContactPlan(
+                    "staff_contact", (STAFF,), None, tightens_at_risk=True,
+                    phases=(Phase(EVERY_TWO_WEEKS, until=MONTHLY), Phase(MONTHLY)),
+                ),
+                FIRST_MEETING,
+                SIX_MONTHS_AFTER_CLOSURE,
+            ),
+        ),
+        CadencePolicy(
+            "mentor_5th",
+            "MENTOR Elements, 5th edition",
+            "A quick check-in each month with every participant in the first year, then "
+            "quarterly; an in-depth support meeting monthly in the first quarter, then at "
+            "least quarterly.",
+            (
+                ContactPlan(
+                    "checkin", PARTICIPANTS, "checkin_{role}", tightens_at_risk=True,
+                    phases=(Phase(MONTHLY, until=Interval(months=12)), Phase(QUARTERLY)),
+                ),
+                ContactPlan(
+                    "in_depth", (STAFF,), None,
+                    phases=(Phase(MONTHLY, until=QUARTERLY), Phase(QUARTERLY)),
+                ),
+                FIRST_MEETING,
+                SIX_MONTHS_AFTER_CLOSURE,
+            ),
+        ),
+        CadencePolicy(
+            "bimonthly",
+            "Every two months (seed 000 §11.2)",
+            "One check-in with each pair about every two months: often enough to pick up "
+            "challenges, not so often that they feel watched; more often while at risk.",
+            (
+                ContactPlan(
+                    "checkin", ("mentee", "mentor"), "checkin_{role}", tightens_at_risk=True,
+                    phases=(Phase(Interval(months=2)),),
+                ),
+                ContactPlan(
+                    "staff_contact", (STAFF,), None, tightens_at_risk=True,
+                    phases=(Phase(Interval(months=2)),),
+                ),
+                FIRST_MEETING,
+                SIX_MONTHS_AFTER_CLOSURE,
+            ),
+        ),
+        CadencePolicy(
+            "event_based",
+            "Event-based mentoring (seed 000 §11.7)",
+            "A follow-up with the evaluation survey two to three weeks after the event, and "
+            "an update six months after it.",
+            (
+                ContactPlan(
+                    "event_followup", ("mentee", "mentor"), "event_followup",
+                    anchor=Anchor.EVENT, once_after=Interval(days=17),
+                ),
+                ContactPlan(
+                    "six_month_update", ("mentee", "mentor"), "six_month_update",
+                    anchor=Anchor.EVENT, once_after=Interval(months=6),
+                ),
+            ),
+        ),
+    )
+}  # fmt: skip
+DEFAULT_POLICY = "mentor_eep"
+
+# Which plans run in which states: the relationship's contacts while it runs, follow-ups
+# after a closure that was not for safety, and everything anchored on an event regardless.
+_RUNNING = frozenset({State.ACTIVE, State.AT_RISK})
+
+
+def plans_for(
+    policy: CadencePolicy, state: State | str, closure_reason: str | None = None
+) -> list[ContactPlan]:
+    state = State(state)
+    active: list[ContactPlan] = []
+    for plan in policy.contacts:
+        if plan.anchor == Anchor.EVENT:
+            runs = state != State.REMATCHED and closure_reason not in ("withdrawn", "safety")
+        elif plan.anchor == Anchor.CLOSED:
+            runs = state == State.CLOSED and closure_reason in ("completed", "ended_early")
+        else:
+            runs = state in _RUNNING
+        if runs:
+            active.append(plan)
+    return active
+
+
+def next_at_risk(*, since: date, after: date | None, today: date, every: Interval) -> date:
+    """While at risk, contacts come every `every` from the day the pair became at risk."""
+    day = every.after(since)
+    while (after is not None and day <= after) or day < today:
+        day = every.after(day)
+    return day
+
+
+def due_at(day: date, timezone: str) -> datetime:
+    """The moment a contact on `day` is due: nine in the morning, program time."""
+    return datetime.combine(day, DUE_HOUR, tzinfo=ZoneInfo(timezone))
+
+
+class Monitor(StrEnum):
+    """Checks the calendar runs besides contacts."""
+
+    MEETING_REQUIREMENT = "meeting_requirement"
+    NO_MEETING = "no_meeting"
+    END_OF_MATCH = "end_of_match"
+    FINAL_SESSION_REMINDER = "final_session_reminder"
+    CLOSURE_REFLECTION = "closure_reflection"
+
+
+MONITORS_BY_STATE: dict[State, frozenset[Monitor]] = {
+    State.ACTIVE: frozenset(
+        {Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING, Monitor.END_OF_MATCH}
+    ),
+    State.AT_RISK: frozenset(
+        {Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING, Monitor.END_OF_MATCH}
+    ),
+    State.CLOSING: frozenset({Monitor.FINAL_SESSION_REMINDER, Monitor.CLOSURE_REFLECTION}),
+}
+
+
+@dataclass(frozen=True)
+class MeetingRequirement:
+    """Seed 004's "due diligence": e.g. a meeting a week, or four hours a month."""
+
+    period: str  # "week" or "month"
+    meetings: int = 0
+    minutes: int = 0
+
+    def period_of(self, day: date) -> tuple[date, date]:
+        """The period containing `day`: [start, end)."""
+        if self.period == "week":
+            start = day - timedelta(days=day.weekday())
+            return start, start + timedelta(days=7)
+        start = day.replace(day=1)
+        return start, add_months(start, 1)
+
+    def met_by(self, meetings: int, minutes: int) -> bool:
+        return meetings >= self.meetings and minutes >= self.minutes
