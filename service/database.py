@@ -70,6 +70,19 @@ def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
         cursor.close()
 
 
+@sa.event.listens_for(sa.Engine, "savepoint")
+def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None:
+    """pysqlite begins a transaction only at the first write. A SAVEPOINT issued first would
+    itself become the transaction, and releasing it would commit at once: work the caller
+    then rolls back would stay. So begin the real transaction first."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if (
+        type(dbapi_connection).__module__.startswith("sqlite3")
+        and not dbapi_connection.in_transaction
+    ):
+        dbapi_connection.execute("BEGIN")
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
     """One unit of work: everything inside commits together, or nothing does."""

@@ -288,33 +288,47 @@ class SweepResult:
     failures: list[str] = field(default_factory=list)
 
 
-def sweep(*, limit: int = 500) -> SweepResult:
-    """Act on everything due now. Its cost follows what is due, not how many pairs exist."""
+def sweep(*, batch: int = 500) -> SweepResult:
+    """Act on everything due now, in batches. Its cost follows what is due, not how many
+    pairs exist: finding what is due is one indexed query."""
     result = SweepResult()
     moment = now()
-    for schedule_id in _due(Schedule, Schedule.next_due_at, moment, limit):
-        try:
-            result.contacts += _run_schedule(schedule_id, moment)
-            result.schedules += 1
-        except Exception as error:  # one broken pair must not stop the others
-            db.session.rollback()
-            log.exception("calendar: schedule %s failed", schedule_id)
-            result.failures.append(f"schedule {schedule_id}: {error}")
-    for contact_id in _due(Contact, Contact.next_reminder_at, moment, limit):
-        try:
-            outcome = _follow_up(contact_id, moment)
-            result.reminders += outcome == "reminded"
-            result.overdue += outcome == "overdue"
-        except Exception as error:
-            db.session.rollback()
-            log.exception("calendar: contact %s failed", contact_id)
-            result.failures.append(f"contact {contact_id}: {error}")
+    skip: set[int] = set()
+    while ids := _due(Schedule, Schedule.next_due_at, moment, batch, skip):
+        for schedule_id in ids:
+            try:
+                result.contacts += _run_schedule(schedule_id, moment)
+                result.schedules += 1
+            except Exception as error:  # one broken pair must not stop the others
+                db.session.rollback()
+                skip.add(schedule_id)
+                log.exception("calendar: schedule %s failed", schedule_id)
+                result.failures.append(f"schedule {schedule_id}: {error}")
+    skip = set()
+    while ids := _due(Contact, Contact.next_reminder_at, moment, batch, skip):
+        for contact_id in ids:
+            try:
+                outcome = _follow_up(contact_id, moment)
+                result.reminders += outcome == "reminded"
+                result.overdue += outcome == "overdue"
+            except Exception as error:
+                db.session.rollback()
+                skip.add(contact_id)
+                log.exception("calendar: contact %s failed", contact_id)
+                result.failures.append(f"contact {contact_id}: {error}")
     notifications.recover_stalled()
     return result
 
 
-def _due(model: type, column: sa.Column, moment: datetime, limit: int) -> list[int]:
-    query = sa.select(model.id).where(column <= moment).order_by(column).limit(limit)
+def _due(model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]) -> list[int]:
+    """Due rows, oldest first; rows locked by a concurrent sweeper (PostgreSQL) or that failed
+    in this sweep are left out, so every batch makes progress."""
+    query = sa.select(model.id).where(column <= moment)
+    if skip:
+        query = query.where(model.id.not_in(skip))
+    query = query.order_by(column).limit(limit)
+    if is_postgresql():
+        query = query.with_for_update(skip_locked=True)
     ids = list(db.session.scalars(query))
     db.session.commit()
     return ids
