@@ -97,3 +97,18 @@ def transaction() -> Iterator[Session]:
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_unless_exists(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
+    """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
+    matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if is_postgresql() else sqlite
+    statement = (
+        dialect.insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(model.id)
+    )
+    return db.session.execute(statement).scalar_one_or_none()

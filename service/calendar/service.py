@@ -15,12 +15,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from service.actors import Actor, ActorKind
 from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
 from service.clock import now
-from service.database import db, is_postgresql, transaction
+from service.database import db, insert_unless_exists, is_postgresql, transaction
 from service.events import payloads
 from service.events import service as events
 from service.inbox import service as inbox
@@ -42,6 +41,7 @@ from workflows.rules import RaisedSignal
 log = logging.getLogger(__name__)
 
 CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
+CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
 FINAL_SESSION_REMINDERS = (timedelta(days=7), timedelta(days=1))
 
 
@@ -420,21 +420,24 @@ def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: dat
     )
     for person in _people(pair, program, plan.audience):
         survey = plan.survey_for(person.role)
-        contact = Contact(
-            pair_id=pair.id,
-            kind=plan.kind,
-            recipient=f"{person.role}:{person.id}",
-            participant_id=person.id,
-            due_on=day,
-            due_at=due,
-            status=ContactStatus.INVITED,
-            next_reminder_at=reminder,
+        contact_id = insert_unless_exists(
+            Contact,
+            {
+                "pair_id": pair.id,
+                "kind": plan.kind,
+                "recipient": f"{person.role}:{person.id}",
+                "participant_id": person.id,
+                "due_on": day,
+                "due_at": due,
+                "status": ContactStatus.INVITED,
+                "next_reminder_at": reminder,
+                "created_at": now(),
+            },
+            CONTACT_KEY,
         )
-        try:
-            with db.session.begin_nested():
-                db.session.add(contact)
-        except IntegrityError:
+        if contact_id is None:
             continue  # made already, by an earlier or a concurrent sweep
+        contact = db.session.get(Contact, contact_id)
         invitation = surveys.invite(
             survey_key=survey,
             participant_id=person.id,
@@ -463,20 +466,23 @@ def _contact_payload(contact: Contact) -> dict:
 
 
 def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
-    contact = Contact(
-        pair_id=pair.id,
-        kind=kind,
-        recipient=STAFF,
-        due_on=day,
-        due_at=due,
-        status=ContactStatus.DUE,
-        next_reminder_at=due + timedelta(days=program.staff_contact_grace_days),
+    contact_id = insert_unless_exists(
+        Contact,
+        {
+            "pair_id": pair.id,
+            "kind": kind,
+            "recipient": STAFF,
+            "due_on": day,
+            "due_at": due,
+            "status": ContactStatus.DUE,
+            "created_at": now(),
+            "next_reminder_at": due + timedelta(days=program.staff_contact_grace_days),
+        },
+        CONTACT_KEY,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(contact)
-    except IntegrityError:
+    if contact_id is None:
         return 0
+    contact = db.session.get(Contact, contact_id)
     what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
     inbox.notify(
         users=inbox.staff_for(pair),

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError
 
@@ -122,7 +122,20 @@ def ensure_standard_version(survey_key: str) -> SurveyVersion:
 
 
 def current_version(*, survey_key: str, program_id: int) -> SurveyVersion:
-    """The version new invitations use: the program's own latest, else the standard one."""
+    """The version new invitations use: the program's own latest, else the standard one.
+
+    Remembered for the rest of the app context: a sweep inviting a thousand participants
+    looks it up once per survey and program.
+    """
+    remembered = g.setdefault("survey_versions", {})
+    if (survey_key, program_id) in remembered:
+        return db.session.get(SurveyVersion, remembered[(survey_key, program_id)])
+    version = _current_version(survey_key, program_id)
+    remembered[(survey_key, program_id)] = version.id
+    return version
+
+
+def _current_version(survey_key: str, program_id: int) -> SurveyVersion:
     own = db.session.scalar(
         sa.select(SurveyVersion)
         .where(SurveyVersion.survey_key == survey_key, SurveyVersion.program_id == program_id)
@@ -179,6 +192,7 @@ def publish_version(
             created_by=actor.ref,
         )
         db.session.add(version)
+        g.pop("survey_versions", None)
     return version
 
 

@@ -1,0 +1,185 @@
+"""How long one sweep of the calendar takes with N pairs, when 1% and when none are due.
+
+    python bench/sweep.py                      # 100,000 pairs, SQLite in a temp file
+    DATABASE_URL=postgresql://postgres@127.0.0.1/test python bench/sweep.py --pairs 100000
+
+The sweep finds what is due with one indexed query, so with nothing due it should take about
+as long for 100,000 pairs as for 1,000; with 1% due it does the work of 1,000 pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import describe
+
+
+def database(url: str | None) -> tuple[str, callable]:
+    """A fresh database: a temp SQLite file, or a new PostgreSQL database beside `url`."""
+    if not url or not url.startswith(("postgres://", "postgresql")):
+        path = Path(tempfile.mkdtemp(prefix="pairwise-bench-")) / "bench.db"
+        return f"sqlite:///{path}", lambda: None
+    base = sa.engine.make_url(url.replace("postgres://", "postgresql://", 1)).set(
+        drivername="postgresql+psycopg"
+    )
+    name = f"pairwise_bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def populate(pairs: int, today: date) -> None:
+    """Bulk rows: one program, its mentors and mentees, active pairs and their schedules."""
+    from service.calendar.models import Schedule
+    from service.database import db
+    from service.pairs.models import Pair
+    from service.participants.models import Participant
+    from service.programs import service as programs
+    from workflows.cadence import due_at
+
+    program = programs.create(
+        name="Benchmark", no_meeting_alert_days=None, match_length_months=None
+    )
+    moment = datetime.now(UTC)
+    chunk = 10_000
+    for start in range(0, pairs, chunk):
+        count = min(chunk, pairs - start)
+        people = [
+            {
+                "program_id": program.id,
+                "role": role,
+                "full_name": f"{role} {n}",
+                "email": f"{role}{n}@bench.example",
+                "language": "en",
+                "capacity": 1,
+                "goals": [],
+                "skills": [],
+                "availability": "",
+                "active": True,
+                "placement_version": 0,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+            for n in range(start, start + count)
+            for role in ("mentee", "mentor")
+        ]
+        ids = db.session.execute(
+            sa.insert(Participant).returning(Participant.id, Participant.role), people
+        ).all()
+        mentees = [i for i, role in ids if role == "mentee"]
+        mentors = [i for i, role in ids if role == "mentor"]
+        pair_ids = db.session.scalars(
+            sa.insert(Pair).returning(Pair.id),
+            [
+                {
+                    "program_id": program.id,
+                    "mentee_id": mentee,
+                    "mentor_id": mentor,
+                    "state": "active",
+                    "version": 3,
+                    "event_sequence": 0,
+                    "state_changed_at": moment,
+                    "created_at": moment,
+                    "matched_at": moment,
+                    "activated_at": moment,
+                }
+                for mentee, mentor in zip(mentees, mentors, strict=True)
+            ],
+        ).all()
+        later = today + timedelta(days=30)
+        db.session.execute(
+            sa.insert(Schedule),
+            [
+                {
+                    "pair_id": pair_id,
+                    "kind": kind,
+                    "next_due_on": later,
+                    "next_due_at": due_at(later, "UTC"),
+                }
+                for pair_id in pair_ids
+                for kind in ("checkin", "staff_contact")
+            ],
+        )
+        db.session.commit()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pairs", type=int, default=100_000)
+    parser.add_argument("--due", type=float, default=0.01, help="share of pairs due (0.01 = 1%%)")
+    arguments = parser.parse_args()
+
+    url, drop = database(os.environ.get("DATABASE_URL"))
+    os.environ["PAIRWISE_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="pairwise-bench-instance-")
+    from flask_migrate import upgrade
+
+    from service import create_app
+    from service.calendar.models import Schedule
+    from service.calendar.service import sweep
+    from service.database import db
+
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
+    )
+    try:
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory)
+            started = time.perf_counter()
+            populate(arguments.pairs, date.today())
+            loaded = time.perf_counter() - started
+
+            idle = []
+            for _ in range(5):
+                started = time.perf_counter()
+                result = sweep()
+                idle.append(time.perf_counter() - started)
+                assert result.schedules == 0
+
+            due_count = int(arguments.pairs * arguments.due)
+            due_ids = db.session.scalars(
+                sa.select(Schedule.id).where(Schedule.kind == "checkin").limit(due_count)
+            ).all()
+            db.session.execute(
+                sa.update(Schedule)
+                .where(Schedule.id.in_(due_ids))
+                .values(next_due_at=datetime.now(UTC) - timedelta(minutes=1))
+            )
+            db.session.commit()
+            started = time.perf_counter()
+            result = sweep()
+            busy = time.perf_counter() - started
+    finally:
+        drop()
+
+    print(f"machine: {describe(url)}")
+    print(
+        f"pairs: {arguments.pairs:,} ({2 * arguments.pairs:,} schedules), loaded in {loaded:.1f} s"
+    )
+    print(f"sweep, nothing due: median {statistics.median(idle) * 1000:.1f} ms over 5 runs")
+    print(
+        f"sweep, {arguments.due:.0%} due ({due_count:,} pairs): {busy:.2f} s, "
+        f"{result.contacts:,} invitations made "
+        f"({result.contacts / busy:,.0f} per second), failures: {len(result.failures)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
