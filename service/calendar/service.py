@@ -258,12 +258,17 @@ def staff_contact_recorded(pair: Pair) -> None:
         .execution_options(synchronize_session=False)
     )
     staff_kinds = [p.kind for p in policy_of(program).contacts if p.audience == (STAFF,)]
+    # A check-in recorded shortly before one falls due counts as that one.
+    soon = today + timedelta(days=program.staff_contact_grace_days)
     for schedule in db.session.scalars(
         sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind.in_(staff_kinds))
     ):
-        schedule.last_done_on = today
-        day = _next_day(schedule.kind, pair, program, today, today + timedelta(days=1))
-        if day is not None and day > schedule.next_due_on:
+        done = schedule.next_due_on if schedule.next_due_on <= soon else today
+        schedule.last_done_on = done
+        day = _next_day(schedule.kind, pair, program, done, today + timedelta(days=1))
+        if day is None:
+            db.session.delete(schedule)
+        elif day > schedule.next_due_on or done == schedule.next_due_on:
             schedule.next_due_on, schedule.next_due_at = day, cadence.due_at(day, program.timezone)
 
 
@@ -343,35 +348,38 @@ def _lock(model: type, row_id: int):
 
 
 def _run_schedule(schedule_id: int, moment: datetime) -> int:
+    """Claim one due occurrence, move the schedule on, then act on it.
+
+    The schedule is moved on first, by compare-and-set: a concurrent sweeper loses before
+    it has done anything, and an act that changes the pair's state (a signal flagging it,
+    a closure applied at once) redraws the calendar from the schedule already moved on.
+    """
     with transaction():
         schedule = _lock(Schedule, schedule_id)
         if schedule is None or schedule.next_due_at > moment:
             return 0  # another sweeper has it, or already moved it on
         pair = db.session.get(Pair, schedule.pair_id)
         program = db.session.get(Program, pair.program_id)
-        day, due = schedule.next_due_on, schedule.next_due_at
-        made = _act(schedule.kind, pair, program, day, due)
-        following = _next_day(schedule.kind, pair, program, day, day + timedelta(days=1))
+        kind, day, due = schedule.kind, schedule.next_due_on, schedule.next_due_at
+        following = _next_day(kind, pair, program, day, day + timedelta(days=1))
+        values = {"last_done_on": day}
+        if following is not None:
+            values.update(
+                next_due_on=following, next_due_at=cadence.due_at(following, program.timezone)
+            )
         advanced = db.session.execute(
             sa.update(Schedule)
             .where(Schedule.id == schedule.id, Schedule.next_due_at == due)
-            .values(last_done_on=day)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         if advanced.rowcount != 1:
             raise Problem("concurrent-update", "another sweeper ran this schedule")
+        db.session.expire(schedule)
         if following is None:
             db.session.delete(schedule)
-        else:
-            db.session.execute(
-                sa.update(Schedule)
-                .where(Schedule.id == schedule.id)
-                .values(
-                    next_due_on=following, next_due_at=cadence.due_at(following, program.timezone)
-                )
-                .execution_options(synchronize_session=False)
-            )
-        return made
+            db.session.flush()
+        return _act(kind, pair, program, day, due)
 
 
 def _act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:

@@ -141,7 +141,8 @@ def deliver(ids: Iterable[int]) -> dict[str, int]:
         for notification in sorted(rows, key=lambda n: n.id):
             try:
                 outbox.send(build_message(notification))
-            except mailer.MailError as error:
+            except Exception as error:  # a broken template fails like a refused send
+                log.warning("notification %s not sent: %s", notification.id, error)
                 outcome[_failed(notification, error)] += 1
             else:
                 notification.status = NotificationStatus.SENT

@@ -309,7 +309,12 @@ def invite(
     db.session.add(invitation)
     db.session.flush()
     if send_email:
-        _email_link(invitation, participant, definition, program)
+        template = (
+            "event_followup_invitation"
+            if definition.purpose == "event_followup"
+            else "survey_invitation"
+        )
+        _email_link(invitation, participant, definition, program, template)
     return invitation
 
 
