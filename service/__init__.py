@@ -12,6 +12,7 @@ from flask import Flask
 from service import config as settings
 from service.database import db
 from service.web.csrf import csrf
+from service.web.staff import login_manager
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 
@@ -30,16 +31,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from flask_migrate import Migrate
 
     from service import api, models, problems  # noqa: F401  (models: every table for Alembic)
+    from service.accounts import views as account_views
+    from service.approvals import views as approval_views
+    from service.console import views as console_views
     from service.events.subscribers import register_defaults
+    from service.pairs import views as pair_views
+    from service.programs import views as program_views
     from service.surveys import views as survey_views
     from service.web import views
 
     db.init_app(app)
     csrf.init_app(app)
+    login_manager.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIRECTORY, compare_type=True)
     problems.init_app(app)
     api.init_app(app)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(survey_views.blueprint)
+    for console in (account_views, console_views, pair_views, approval_views, program_views):
+        app.register_blueprint(console.blueprint)
     register_defaults()
     return app

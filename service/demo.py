@@ -143,7 +143,10 @@ def seed() -> Program:
     lifecycle.request_transition(
         pair_id=rematched,
         request=TransitionRequest(
-            Trigger.REMATCH, mentor_id=mentors[0].id, reason="No chemistry after two months."
+            Trigger.REMATCH,
+            mentor_id=mentors[0].id,
+            reason="No chemistry after two months.",
+            buffer_override_reason="Demo data: both asked to change at once.",
         ),
         actor=DEMO_COORDINATOR,
     )  # rematched, and its successor matched with mentor 0's second place

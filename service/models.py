@@ -1,11 +1,13 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
-from service.accounts.models import User
+from service.accounts.models import LoginFailure, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
+from service.closure.models import ClosureRecord
 from service.events.models import Lease, OutboxEvent
 from service.inbox.models import InboxItem
 from service.meetings.models import Meeting
+from service.notes.models import AccessRecord, Note
 from service.notifications.models import Notification
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants.models import Participant
@@ -16,7 +18,9 @@ from service.tokens.models import ApiToken
 from service.training.models import TrainingRecord
 
 __all__ = [
+    "AccessRecord",
     "ApiToken",
+    "ClosureRecord",
     "Compliance",
     "Contact",
     "DigestRun",
@@ -24,7 +28,9 @@ __all__ = [
     "Intervention",
     "Invitation",
     "Lease",
+    "LoginFailure",
     "Meeting",
+    "Note",
     "Notification",
     "OutboxEvent",
     "Pair",

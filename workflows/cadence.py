@@ -240,9 +240,13 @@ class Monitor(StrEnum):
     END_OF_MATCH = "end_of_match"
     FINAL_SESSION_REMINDER = "final_session_reminder"
     CLOSURE_REFLECTION = "closure_reflection"
+    # Seed 000 §11.6: a re-matched mentor's extra session, watched until it is recorded.
+    REMATCH_BRIEFING = "rematch_briefing"
 
 
 MONITORS_BY_STATE: dict[State, frozenset[Monitor]] = {
+    State.MATCHED: frozenset({Monitor.REMATCH_BRIEFING}),
+    State.TRAINING: frozenset({Monitor.REMATCH_BRIEFING}),
     State.ACTIVE: frozenset(
         {Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING, Monitor.END_OF_MATCH}
     ),

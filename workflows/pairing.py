@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -76,6 +76,9 @@ class PairFacts(Protocol):
     final_session_logged: bool
     actor_is_admin: bool
     current_closure_reason: ClosureReason | None
+    last_interaction_on: date | None
+    rematch_buffer_days: int
+    buffer_override_reason: str | None
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class Facts:
     final_session_logged: bool = False
     actor_is_admin: bool = False
     current_closure_reason: ClosureReason | None = None
+    last_interaction_on: date | None = None
+    rematch_buffer_days: int = 0
+    buffer_override_reason: str | None = None
 
 
 Guard = Callable[[PairFacts], bool]
@@ -149,6 +155,18 @@ def has_signal_or_flag(facts: PairFacts) -> bool:
     return bool(facts.signals) or bool(facts.reason and facts.reason.strip())
 
 
+@guard(
+    "the program's buffer after the final interaction has passed, or a coordinator overrides "
+    "it with a reason (SPEC.md, Closure)"
+)
+def rematch_buffer_respected(facts: PairFacts) -> bool:
+    if facts.buffer_override_reason and facts.buffer_override_reason.strip():
+        return True
+    if facts.last_interaction_on is None:
+        return True
+    return facts.today >= facts.last_interaction_on + timedelta(days=facts.rematch_buffer_days)
+
+
 @guard("an intervention was recorded since the pair became at risk")
 def intervention_recorded(facts: PairFacts) -> bool:
     return facts.interventions_since_at_risk > 0
@@ -192,7 +210,8 @@ TRANSITIONS: list[dict] = [
     {"trigger": Trigger.RESOLVE, "source": State.AT_RISK, "dest": State.ACTIVE,
      "conditions": [intervention_recorded]},
     {"trigger": Trigger.REMATCH, "source": State.AT_RISK, "dest": State.REMATCHED,
-     "conditions": [mentor_chosen, mentor_has_capacity, mentor_is_new_to_mentee]},
+     "conditions": [mentor_chosen, mentor_has_capacity, mentor_is_new_to_mentee,
+                    rematch_buffer_respected]},
     {"trigger": Trigger.BEGIN_CLOSURE, "source": [State.ACTIVE, State.AT_RISK],
      "dest": State.CLOSING, "conditions": [final_session_date_ahead]},
     {"trigger": Trigger.CLOSE, "source": State.CLOSING, "dest": State.CLOSED,

@@ -35,6 +35,27 @@ def default_email_preferences() -> dict[str, Any]:
     return {kind: kind != "staff_contact_due" for kind in EMAIL_KINDS}
 
 
+class LoginFailure(db.Model):
+    """A failed sign-in; too many for one address in a while, and it must wait."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = created_at_column()
+
+
+pair_support = sa.Table(
+    "pair_support",
+    db.metadata,
+    sa.Column("pair_id", sa.ForeignKey("pairs.id"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True),
+)
+"""Support staff assigned to a pair: the only pairs they may open."""
+
+
 class User(db.Model):
     """A member of staff: admin, coordinator or support."""
 
@@ -50,6 +71,23 @@ class User(db.Model):
     email_preferences: Mapped[dict[str, Any]] = mapped_column(default=default_email_preferences)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = created_at_column()
+
+    # Flask-Login
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        # With the hash's tail, so changing the password ends every other session.
+        return f"{self.id}:{(self.password_hash or '')[-12:]}"
 
     def wants_email(self, kind: str) -> bool:
         return kind in ALWAYS_EMAILED or bool(self.email_preferences.get(kind, True))

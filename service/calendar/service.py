@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
 CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
 FINAL_SESSION_REMINDERS = (timedelta(days=7), timedelta(days=1))
+REMATCH_BRIEFING_WITHIN = timedelta(days=7)
 
 
 # -- dates -----------------------------------------------------------------------------------
@@ -125,7 +126,36 @@ def _next_check(
         if pair.final_session_on is None or after is not None:
             return None
         return max(pair.final_session_on, today)
+    if monitor == Monitor.REMATCH_BRIEFING:
+        if pair.predecessor_id is None or after is not None or _briefed(pair):
+            return None
+        matched = _local_date(pair.matched_at or pair.created_at, program.timezone)
+        return max(matched + REMATCH_BRIEFING_WITHIN, today)
     raise ValueError(f"unknown monitor {monitor!r}")
+
+
+def _briefed(pair: Pair) -> bool:
+    from service.training import service as training
+
+    return pair.mentor_id is not None and training.completed_rematch_briefing(
+        mentor_id=pair.mentor_id, pair_id=pair.id
+    )
+
+
+def rematch_started(successor: Pair) -> None:
+    """Seed 000 §11.6: the new mentor gets an extra session; invite them, and remind the
+    coordinator if it is not recorded within a week."""
+    program = db.session.get(Program, successor.program_id)
+    mentor = db.session.get(Participant, successor.mentor_id)
+    notifications.queue_email(
+        template="rematch_briefing",
+        to_address=mentor.email,
+        language=mentor.language,
+        participant_id=mentor.id,
+        pair_id=successor.id,
+        context={"name": mentor.full_name, "program": program.name},
+    )
+    reschedule(successor)
 
 
 def _next_day(kind: str, pair: Pair, program: Program, after: date | None, today: date):
@@ -396,6 +426,15 @@ def _act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> i
         return _invite(reflection, pair, program, day, due)
     if monitor == Monitor.FINAL_SESSION_REMINDER:
         _remind_final_session(pair)
+    elif monitor == Monitor.REMATCH_BRIEFING and not _briefed(pair):
+        inbox.notify(
+            users=inbox.staff_for(pair),
+            kind="staff_contact_due",
+            pair=pair,
+            title=f"The re-match briefing of pair #{pair.id}'s new mentor is not recorded yet",
+            body="Seed 000 §11.6: a re-matched mentor needs an extra session before the pair "
+            "can start. Record it on the mentor's training once held.",
+        )
     elif monitor == Monitor.MEETING_REQUIREMENT:
         _judge_last_period(pair, program, day)
     elif monitor == Monitor.NO_MEETING:

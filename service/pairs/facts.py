@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -31,6 +32,8 @@ class TransitionRequest:
     mentor_id: int | None = None
     final_session_on: date | None = None
     closure_reason: ClosureReason | None = None
+    # rematch: re-match before the program's buffer has passed, and why.
+    buffer_override_reason: str | None = None
 
     def __post_init__(self) -> None:
         # A flag without a signal is a coordinator's flag, and is recorded as one.
@@ -62,6 +65,7 @@ class TransitionRequest:
             mentor_id=params.get("mentor_id"),
             final_session_on=final,
             closure_reason=ClosureReason(closure) if closure else None,
+            buffer_override_reason=params.get("buffer_override_reason"),
         )
 
 
@@ -178,6 +182,23 @@ class DatabaseFacts:
     @property
     def actor_is_admin(self) -> bool:
         return self.actor.is_admin
+
+    @cached_property
+    def last_interaction_on(self) -> date | None:
+        last = db.session.scalar(
+            sa.select(sa.func.max(Meeting.occurred_at)).where(
+                Meeting.pair_id == self.pair.id, Meeting.status == MeetingStatus.HELD
+            )
+        )
+        return last.astimezone(ZoneInfo(self.program.timezone)).date() if last else None
+
+    @property
+    def rematch_buffer_days(self) -> int:
+        return self.program.rematch_buffer_days
+
+    @property
+    def buffer_override_reason(self) -> str | None:
+        return self.request.buffer_override_reason
 
     @property
     def current_closure_reason(self) -> ClosureReason | None:

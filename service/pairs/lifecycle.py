@@ -17,6 +17,7 @@ from service.approvals import service as approvals
 from service.approvals.models import Proposal
 from service.calendar import service as calendar
 from service.clock import now
+from service.closure import service as closure
 from service.database import db, transaction
 from service.events import payloads
 from service.events import service as events
@@ -211,13 +212,13 @@ def _plan_final_session(pair: Pair, request: TransitionRequest, moment: datetime
 def _close(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
     pair.closure_reason = pair.closure_reason or ClosureReason.COMPLETED
     pair.closed_at = moment
-    return {"closure_reason": pair.closure_reason}
+    return {"closure_reason": pair.closure_reason, "closure": closure.snapshot(pair)}
 
 
 def _withdraw(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
     pair.closure_reason = request.closure_reason or ClosureReason.WITHDRAWN
     pair.closed_at = moment
-    return {"closure_reason": pair.closure_reason}
+    return {"closure_reason": pair.closure_reason, "closure": closure.snapshot(pair)}
 
 
 def _reopen(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
@@ -247,7 +248,11 @@ def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -
     calendar.reschedule(successor)
     pair.successor_id = successor.id
     events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
-    return {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
+    calendar.rematch_started(successor)
+    details = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
+    if request.buffer_override_reason:
+        details["buffer_overridden"] = True
+    return details
 
 
 _EFFECTS: dict[Trigger, Effect] = {

@@ -81,7 +81,7 @@ class PairQuerySchema(PageArgsSchema):
 # Which request fields each trigger takes, and which of them it requires.
 _TRIGGER_FIELDS: dict[Trigger, tuple[set[str], set[str]]] = {
     Trigger.MATCH: ({"mentor_id"}, {"mentor_id"}),
-    Trigger.REMATCH: ({"mentor_id"}, {"mentor_id"}),
+    Trigger.REMATCH: ({"mentor_id", "buffer_override_reason"}, {"mentor_id"}),
     Trigger.BEGIN_CLOSURE: ({"final_session_on", "closure_reason"}, {"final_session_on"}),
     Trigger.WITHDRAW: ({"closure_reason"}, {"closure_reason", "reason"}),
     Trigger.REOPEN: (set(), {"reason"}),
@@ -100,6 +100,13 @@ class TransitionRequestSchema(Schema):
     final_session_on = fields.Date(
         metadata={"description": "begin_closure: the date of the last session, today or later."}
     )
+    buffer_override_reason = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={
+            "description": "rematch: why the program's buffer after the final "
+            "interaction is overridden."
+        },
+    )
     closure_reason = fields.String(
         validate=validate.OneOf(list(ClosureReason)),
         metadata={
@@ -115,7 +122,7 @@ class TransitionRequestSchema(Schema):
             return
         accepted, required = _TRIGGER_FIELDS.get(trigger, (set(), set()))
         errors: dict[str, list[str]] = {}
-        for name in ("mentor_id", "final_session_on", "closure_reason"):
+        for name in ("mentor_id", "final_session_on", "closure_reason", "buffer_override_reason"):
             if name in data and name not in accepted:
                 errors[name] = [f"Not used by '{trigger}'."]
         for name in required:

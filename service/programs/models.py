@@ -70,5 +70,9 @@ class Program(db.Model):
     closure_notice_days: Mapped[int] = mapped_column(default=30, server_default="30")
     # Event-based programs: the day of the event the follow-ups count from.
     event_on: Mapped[date | None]
+    # SPEC.md, Closure: a re-match waits this long after the final interaction.
+    rematch_buffer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # The program's own words for the playbook (workflows/playbook.py), by signal.
+    playbook: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)

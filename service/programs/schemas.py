@@ -9,6 +9,7 @@ from service.schemas import PageArgsSchema, Schema, api_link
 from service.training.models import TrainingSession
 from workflows.cadence import POLICIES
 from workflows.pairing import Trigger
+from workflows.signals import SIGNALS
 
 
 def _valid_timezone(name: str) -> None:
@@ -120,6 +121,18 @@ class ProgramSchema(Schema):
     event_on = fields.Date(
         allow_none=True,
         metadata={"description": "Event-based programs: the day follow-ups count from."},
+    )
+    rematch_buffer_days = fields.Integer(
+        validate=validate.Range(min=0, max=90),
+        metadata={
+            "description": "Days a re-match waits after the final interaction (default "
+            "14), unless a coordinator overrides it with a reason."
+        },
+    )
+    playbook = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(SIGNALS))),
+        values=fields.String(validate=validate.Length(max=4000)),
+        metadata={"description": "The program's own words for the playbook, by signal."},
     )
     invitation_valid_days = fields.Integer(
         validate=validate.Range(min=1, max=90),

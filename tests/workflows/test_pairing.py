@@ -122,6 +122,12 @@ GUARD_CASES = [
     (S.AT_RISK, T.RESOLVE, {"interventions_since_at_risk": 0}, "intervention_recorded"),
     (S.AT_RISK, T.REMATCH, {"previous_mentor_ids": frozenset({7})}, "mentor_is_new_to_mentee"),
     (S.AT_RISK, T.REMATCH, {"mentor_open_places": 0}, "mentor_has_capacity"),
+    (
+        S.AT_RISK,
+        T.REMATCH,
+        {"last_interaction_on": TODAY - timedelta(days=3), "rematch_buffer_days": 14},
+        "rematch_buffer_respected",
+    ),
     (S.ACTIVE, T.BEGIN_CLOSURE, {"final_session_on": None}, "final_session_date_ahead"),
     (
         S.ACTIVE,
@@ -148,6 +154,20 @@ def test_a_failing_guard_refuses_the_trigger_and_is_named(state, trigger, change
 def test_a_new_pair_needs_no_extra_training_only_a_successor_does():
     first_match = _with(is_successor_pair=False, mentor_completed_extra_training=False)
     assert pairing.decide(State.TRAINING, Trigger.ACTIVATE, first_match) == State.ACTIVE
+
+
+def test_a_rematch_may_come_once_the_buffer_after_the_last_meeting_has_passed():
+    waited = _with(last_interaction_on=TODAY - timedelta(days=14), rematch_buffer_days=14)
+    assert pairing.decide(State.AT_RISK, Trigger.REMATCH, waited) == State.REMATCHED
+
+
+def test_a_coordinator_may_override_the_rematch_buffer_with_a_reason():
+    early = _with(
+        last_interaction_on=TODAY,
+        rematch_buffer_days=14,
+        buffer_override_reason="The mentee asked to change mentor at once",
+    )
+    assert pairing.decide(State.AT_RISK, Trigger.REMATCH, early) == State.REMATCHED
 
 
 def test_a_final_session_today_is_still_ahead():

@@ -1,0 +1,157 @@
+"""What the dashboard shows, for one member of staff and their filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from service.accounts.models import User
+from service.approvals.models import Proposal, ProposalStatus
+from service.calendar.models import Compliance, Contact, ContactStatus
+from service.clock import now
+from service.database import db
+from service.pairs.models import Pair
+from service.participants.models import Participant
+from service.signals.models import Signal
+from service.web.staff import may_read_safety, visible_pairs
+from workflows.pairing import State
+from workflows.signals import SIGNALS, is_safety
+
+
+@dataclass(frozen=True)
+class Filters:
+    program_id: int | None = None
+    coordinator_id: int | None = None
+    state: str | None = None
+
+
+def scope(user: User, filters: Filters) -> sa.Select:
+    """The pairs the dashboard covers: those the user may open, narrowed by the filters."""
+    query = sa.select(Pair.id).where(Pair.id.in_(visible_pairs(user)))
+    if filters.program_id:
+        query = query.where(Pair.program_id == filters.program_id)
+    if filters.coordinator_id:
+        query = query.where(Pair.coordinator_id == filters.coordinator_id)
+    if filters.state:
+        query = query.where(Pair.state == filters.state)
+    return query
+
+
+def names(pairs: list[Pair]) -> dict[int, str]:
+    """'Mentee & Mentor' for each pair, in one query."""
+    ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs if p.mentor_id}
+    people = dict(
+        db.session.execute(
+            sa.select(Participant.id, Participant.full_name).where(Participant.id.in_(ids))
+        ).all()
+    )
+    return {
+        p.id: f"{people.get(p.mentee_id, '?')} & {people.get(p.mentor_id, 'no mentor yet')}"
+        for p in pairs
+    }
+
+
+def state_counts(pairs: sa.Select) -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            sa.select(Pair.state, sa.func.count()).where(Pair.id.in_(pairs)).group_by(Pair.state)
+        ).all()
+    )
+    return {state.value: counts.get(state.value, 0) for state in State}
+
+
+def waiting_proposals(pairs: sa.Select) -> list[Proposal]:
+    return list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.status == ProposalStatus.PENDING, Proposal.pair_id.in_(pairs))
+            .order_by(Proposal.created_at)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    pair: Pair
+    since: datetime
+    days: int
+    signals: list[str]
+
+
+def at_risk(pairs: sa.Select, user: User) -> list[AtRisk]:
+    rows = db.session.scalars(
+        sa.select(Pair)
+        .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
+        .order_by(Pair.state_changed_at)
+    ).all()
+    found: list[AtRisk] = []
+    moment = now()
+    for pair in rows:
+        codes = db.session.scalars(
+            sa.select(Signal.code)
+            .where(Signal.pair_id == pair.id, Signal.raised_at >= pair.state_changed_at)
+            .order_by(Signal.raised_at)
+        ).all()
+        if not codes:  # flagged by a request: the signals it carried
+            codes = _last_flag_signals(pair)
+        shown = _visible_codes(codes, may_read_safety(user, pair))
+        found.append(
+            AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, shown)
+        )
+    return found
+
+
+def _last_flag_signals(pair: Pair) -> list[str]:
+    from service.pairs.models import TransitionRecord
+
+    record = db.session.scalar(
+        sa.select(TransitionRecord)
+        .where(TransitionRecord.pair_id == pair.id, TransitionRecord.to_state == State.AT_RISK)
+        .order_by(TransitionRecord.sequence.desc())
+        .limit(1)
+    )
+    return list(record.signals) if record else []
+
+
+def _visible_codes(codes: list[str], may_read: bool) -> list[str]:
+    seen: list[str] = []
+    for code in codes:
+        code = code if may_read or not is_safety(code) else "safety_concern"
+        if code in SIGNALS and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def overdue(pairs: sa.Select) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.pair_id.in_(pairs), Contact.status == ContactStatus.OVERDUE)
+            .order_by(Contact.due_at)
+        )
+    )
+
+
+def below_requirement(pairs: sa.Select) -> list[Compliance]:
+    """Each pair's latest judged period, where it fell short."""
+    latest = (
+        sa.select(Compliance.pair_id, sa.func.max(Compliance.period_start).label("start"))
+        .where(Compliance.closed.is_(True), Compliance.pair_id.in_(pairs))
+        .group_by(Compliance.pair_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            sa.select(Compliance)
+            .join(
+                latest,
+                sa.and_(
+                    Compliance.pair_id == latest.c.pair_id,
+                    Compliance.period_start == latest.c.start,
+                ),
+            )
+            .where(Compliance.compliant.is_(False))
+        )
+    )

@@ -1,0 +1,144 @@
+"""The console's own pages: the dashboard, the pair list, the inbox, stories, access log."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from service.accounts import service as accounts
+from service.accounts.models import StaffRole, User
+from service.console import queries
+from service.console.diagram import lifecycle_svg
+from service.database import db
+from service.inbox import service as inbox
+from service.inbox.models import InboxItem
+from service.notes.models import AccessRecord
+from service.pairs.models import Pair
+from service.programs.models import Program
+from service.surveys.models import SurveyResponse
+from service.web.staff import staff_required, visible_pairs
+from workflows.pairing import State
+from workflows.signals import SIGNALS
+
+blueprint = Blueprint("console", __name__, url_prefix="/console")
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and int(value) < 2**31 else None
+
+
+def _filters() -> queries.Filters:
+    state = request.args.get("state")
+    return queries.Filters(
+        program_id=_int_arg("program"),
+        coordinator_id=_int_arg("coordinator"),
+        state=state if state in set(State) else None,
+    )
+
+
+def _choices() -> dict:
+    return {
+        "programs": db.session.scalars(sa.select(Program).order_by(Program.name)).all(),
+        "coordinators": accounts.coordinators(),
+    }
+
+
+@blueprint.get("/")
+@staff_required()
+def dashboard():
+    filters = _filters()
+    pairs = queries.scope(current_user, filters)
+    counts = queries.state_counts(pairs)
+    waiting = queries.waiting_proposals(pairs)
+    at_risk = queries.at_risk(pairs, current_user)
+    overdue = queries.overdue(pairs)
+    short = queries.below_requirement(pairs)
+    mentioned = (
+        {p.pair_id for p in waiting} | {c.pair_id for c in overdue} | {c.pair_id for c in short}
+    )
+    pair_rows = {p.id: p for p in db.session.scalars(sa.select(Pair).where(Pair.id.in_(mentioned)))}
+    pair_rows.update({row.pair.id: row.pair for row in at_risk})
+    return render_template(
+        "console/dashboard.html",
+        filters=filters,
+        counts=counts,
+        total=sum(counts.values()),
+        diagram=lifecycle_svg(counts),
+        waiting=waiting,
+        at_risk=at_risk,
+        overdue=overdue,
+        short=short,
+        names=queries.names(list(pair_rows.values())),
+        signals=SIGNALS,
+        unread=len(inbox.unread(user_id=current_user.id)),
+        **_choices(),
+    )
+
+
+@blueprint.get("/pairs")
+@staff_required()
+def pairs():
+    filters = _filters()
+    rows = db.session.scalars(
+        sa.select(Pair).where(Pair.id.in_(queries.scope(current_user, filters))).order_by(Pair.id)
+    ).all()
+    return render_template(
+        "console/pairs.html",
+        pairs=rows,
+        names=queries.names(rows),
+        filters=filters,
+        states=[s.value for s in State],
+        **_choices(),
+    )
+
+
+@blueprint.route("/inbox", methods=["GET", "POST"])
+@staff_required()
+def inbox_page():
+    if request.method == "POST":
+        item_id = request.form.get("item", "")
+        if item_id.isdigit():
+            inbox.mark_read(user_id=current_user.id, item_id=int(item_id))
+        return redirect(url_for(".inbox_page"))
+    items = db.session.scalars(
+        sa.select(InboxItem)
+        .where(InboxItem.user_id == current_user.id)
+        .order_by(
+            InboxItem.read_at.is_not(None), InboxItem.urgent.desc(), InboxItem.created_at.desc()
+        )
+        .limit(200)
+    ).all()
+    return render_template("console/inbox.html", items=items)
+
+
+@blueprint.get("/stories")
+@staff_required()
+def stories():
+    """Stories participants agreed to share (seed 000 §11.4), in one place."""
+    visible = visible_pairs(current_user)
+    responses = db.session.scalars(
+        sa.select(SurveyResponse)
+        .where(
+            SurveyResponse.pair_id.in_(visible),
+            SurveyResponse.survey_key.in_(["closure_reflection", "six_month_update"]),
+        )
+        .order_by(SurveyResponse.submitted_at.desc())
+    ).all()
+    shared = [
+        r for r in responses if r.answers.get("share_story") == "yes" and r.answers.get("story")
+    ]
+    return render_template("console/stories.html", stories=shared)
+
+
+@blueprint.get("/access-log")
+@staff_required(StaffRole.ADMIN)
+def access_log():
+    records = db.session.execute(
+        sa.select(AccessRecord, User.full_name)
+        .join(User, User.id == AccessRecord.user_id)
+        .order_by(AccessRecord.at.desc())
+        .limit(500)
+    ).all()
+    return render_template("console/access_log.html", records=records)

@@ -1,0 +1,111 @@
+"""Staff sessions for the console (Flask-Login), and who may see what.
+
+Admins and coordinators open every pair; support staff only the pairs assigned to them.
+Safety notes and safety answers are for admins and the pair's own coordinator, and every
+read of one is logged (SPEC.md, Confidentiality and safety).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import abort, g, request
+from flask_login import LoginManager, current_user, login_required
+
+from service.accounts.models import StaffRole, User, pair_support
+from service.actors import Actor, ActorKind
+from service.database import db
+from service.notes.models import AccessRecord
+from service.pairs.models import Pair
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, tail = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.active or (user.password_hash or "")[-12:] != tail:
+        return None
+    return user
+
+
+def actor_for(user: User) -> Actor:
+    """A member of staff acting in the console. Admins and coordinators decide directly:
+    their own action is the approval a proposal would wait for."""
+    return Actor(
+        ActorKind.USER,
+        str(user.id),
+        user.full_name,
+        is_admin=user.role == StaffRole.ADMIN,
+        decides_directly=user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR),
+    )
+
+
+def staff_required(*roles: str) -> Callable[[F], F]:
+    """Signed-in staff, in one of `roles` if given; the acting user becomes `g.actor`."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if roles and current_user.role not in roles:
+                abort(403)
+            g.actor = actor_for(current_user)
+            g.user = current_user
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def assigned_support(pair: Pair) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(pair_support.c.user_id).where(pair_support.c.pair_id == pair.id)
+        )
+    )
+
+
+def can_open(user: User, pair: Pair) -> bool:
+    if user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR):
+        return True
+    return user.id in assigned_support(pair)
+
+
+def visible_pairs(user: User) -> sa.Select:
+    """The ids of the pairs `user` may open, as a subquery."""
+    if user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR):
+        return sa.select(Pair.id)
+    return sa.select(pair_support.c.pair_id).where(pair_support.c.user_id == user.id)
+
+
+def pair_or_404(pair_id: int) -> Pair:
+    pair = db.session.get(Pair, pair_id)
+    if pair is None:
+        abort(404)
+    if not can_open(current_user, pair):
+        abort(403)
+    return pair
+
+
+def may_read_safety(user: User, pair: Pair) -> bool:
+    return user.role == StaffRole.ADMIN or (
+        user.role == StaffRole.COORDINATOR and pair.coordinator_id == user.id
+    )
+
+
+def log_safety_read(user: User, pair: Pair, subject: str) -> None:
+    """Every read of a safety note or answer is recorded; committed with the page."""
+    db.session.add(
+        AccessRecord(user_id=user.id, pair_id=pair.id, subject=subject, address=request.remote_addr)
+    )
