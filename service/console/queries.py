@@ -103,15 +103,20 @@ def at_risk(pairs: sa.Select, user: User) -> list[AtRisk]:
     return found
 
 
-def _last_flag_signals(pair: Pair) -> list[str]:
+def last_flag_record(pair: Pair):
+    """The transition that last made the pair at risk, with the signals it named."""
     from service.pairs.models import TransitionRecord
 
-    record = db.session.scalar(
+    return db.session.scalar(
         sa.select(TransitionRecord)
         .where(TransitionRecord.pair_id == pair.id, TransitionRecord.to_state == State.AT_RISK)
         .order_by(TransitionRecord.sequence.desc())
         .limit(1)
     )
+
+
+def _last_flag_signals(pair: Pair) -> list[str]:
+    record = last_flag_record(pair)
     return list(record.signals) if record else []
 
 

@@ -251,7 +251,7 @@ def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -
     calendar.rematch_started(successor)
     details = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
     if request.buffer_override_reason:
-        details["buffer_overridden"] = True
+        details["buffer_override_reason"] = request.buffer_override_reason
     return details
 
 

@@ -168,7 +168,7 @@ class TimelineEntrySchema(Schema):
     kind = fields.String(
         metadata={
             "description": "created, transition, proposal, decision, meeting, signal, "
-            "response or intervention"
+            "response, intervention, note (never its text) or notification"
         }
     )
     summary = fields.String()

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from service.approvals.models import Proposal
 from service.database import db
 from service.meetings.models import Meeting
+from service.notes.models import Note
+from service.notifications.models import Notification
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.signals.models import Signal
 from service.surveys.models import SurveyResponse
@@ -130,6 +132,31 @@ def timeline(pair: Pair, *, show_safety_kinds: bool = False) -> list[Entry]:
                     "follow_up_on": intervention.follow_up_on.isoformat()
                     if intervention.follow_up_on
                     else None,
+                },
+            )
+        )
+    for note in _all(Note, pair.id):
+        # Never the body here: a note is read on the pair page, safety notes on their own.
+        entries.append(
+            Entry(
+                note.created_at,
+                "note",
+                f"Note ({note.confidentiality}) by {note.author.label}",
+                {"note_id": note.id, "confidentiality": note.confidentiality},
+            )
+        )
+    for message in _all(Notification, pair.id):
+        recipient = "a participant" if message.participant_id else "staff"
+        entries.append(
+            Entry(
+                message.created_at,
+                "notification",
+                f"E-mail {message.template.replace('_', ' ')} to {recipient}: {message.status}",
+                {
+                    "notification_id": message.id,
+                    "template": message.template,
+                    "status": message.status,
+                    "participant_id": message.participant_id,
                 },
             )
         )

@@ -21,7 +21,7 @@ from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import service as calendar
 from service.closure import service as closure
 from service.closure.models import ContactPolicy
-from service.console.queries import names
+from service.console.queries import last_flag_record, names
 from service.database import db, transaction
 from service.meetings import service as meetings
 from service.notes.models import Confidentiality, Note
@@ -103,15 +103,23 @@ def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]
         .order_by(Signal.raised_at.desc())
         .limit(20)
     ).all()
+    # Signals named when the pair was flagged (by a coordinator or the API) come first.
+    flagged = last_flag_record(pair)
+    raised = (
+        [(code, flagged.created_at, flagged.actor.label) for code in flagged.signals]
+        if (flagged and pair.state == State.AT_RISK)
+        else []
+    )
+    raised += [(s.code, s.raised_at, s.source) for s in rows]
     seen: dict[str, dict] = {}
-    for signal in rows:
-        code = signal.code if readable or not is_safety(signal.code) else "safety_concern"
-        if code not in seen:
+    for code, raised_at, source in raised:
+        code = code if readable or not is_safety(code) else "safety_concern"
+        if code in SIGNALS and code not in seen:
             seen[code] = {
                 "code": code,
                 "label": SIGNALS[code].label,
-                "raised_at": signal.raised_at,
-                "source": signal.source,
+                "raised_at": raised_at,
+                "source": source,
                 "approach": approach_for(code, program.playbook),
             }
     return list(seen.values())

@@ -1,0 +1,83 @@
+"""Staff in the console: accounts made as `pairwise create-user` makes them, and a signed-in
+browser-like client that sends the page's CSRF token with every form."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from werkzeug.test import TestResponse
+
+from service.accounts import service as accounts
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Staff:
+    id: int
+    email: str
+    full_name: str
+    role: str
+
+
+class Console:
+    """One member of staff's session in the console."""
+
+    def __init__(self, app: Flask) -> None:
+        self.client = app.test_client()
+
+    def csrf_token(self, path: str = "/console/login") -> str:
+        page = self.client.get(path).get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert match, f"{path} has no CSRF token"
+        return match.group(1)
+
+    def sign_in(self, email: str, password: str = PASSWORD) -> TestResponse:
+        return self.client.post(
+            "/console/login",
+            data={"csrf_token": self.csrf_token(), "email": email, "password": password},
+        )
+
+    def get(self, path: str) -> TestResponse:
+        return self.client.get(path)
+
+    def page(self, path: str) -> str:
+        response = self.client.get(path)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response.get_data(as_text=True)
+
+    def post(self, path: str, data: dict | None = None, **kwargs) -> TestResponse:
+        token = self.csrf_token("/console/settings")
+        return self.client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+    def flashes(self) -> str:
+        """The messages shown on the next page."""
+        return self.page("/console/settings")
+
+
+@pytest.fixture
+def make_staff(app: Flask) -> Callable[..., Staff]:
+    def make(role: str = "coordinator", name: str | None = None) -> Staff:
+        email = f"{role}-{secrets.token_hex(3)}@example.org"
+        full_name = name or f"{role.title()} {secrets.token_hex(2)}"
+        with app.app_context():
+            user = accounts.create(email=email, full_name=full_name, role=role, password=PASSWORD)
+            return Staff(user.id, email, full_name, role)
+
+    return make
+
+
+@pytest.fixture
+def console_as(app: Flask) -> Callable[[Staff], Console]:
+    def sign_in(staff: Staff) -> Console:
+        console = Console(app)
+        response = console.sign_in(staff.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return console
+
+    return sign_in
