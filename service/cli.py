@@ -168,6 +168,31 @@ def create_user_command(
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role} {user.full_name} <{user.email}> (user {user.id}).")
+    if password is None:
+        click.echo(f"They cannot sign in until `pairwise set-password --email {email}`.", err=True)
+
+
+@cli.command("set-password")
+@click.option("--email", required=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (no prompt)."
+)
+def set_password_command(email: str, password_stdin: bool) -> None:
+    """Set (or reset) a staff member's password; their other sessions are signed out."""
+    from service.accounts import service as accounts
+
+    user = accounts.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no staff account has the e-mail {email}")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        accounts.set_password(user_id=user.id, password=password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password set for {user.full_name} <{user.email}>.")
 
 
 @cli.command("create-token")

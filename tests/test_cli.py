@@ -81,3 +81,67 @@ def test_the_console_script_is_installed(service_env):
     assert result.returncode == 0
     for command in ("run", "worker", "create-token", "seed-demo", "diagram", "db"):
         assert command in result.stdout
+
+
+def test_create_user_makes_an_account_that_signs_in(app, service_env):
+    from tests.console.conftest import Console
+
+    result = CliRunner().invoke(
+        cli,
+        ["create-user", "--email", "cora@example.org", "--name", "Cora", "--password-stdin"],
+        input="correct horse battery\n",
+        env=service_env,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Created coordinator Cora <cora@example.org>" in result.output
+    response = Console(app).sign_in("cora@example.org", "correct horse battery")
+    assert response.status_code == 302
+
+
+def test_create_user_refuses_a_short_password_clearly(app, service_env):
+    result = CliRunner().invoke(
+        cli,
+        ["create-user", "--email", "cora@example.org", "--name", "Cora", "--password-stdin"],
+        input="short\n",
+        env=service_env,
+    )
+
+    assert result.exit_code == 1
+    assert "a password needs at least 12 characters" in result.output
+
+
+def test_create_user_refuses_an_unknown_role(app, service_env):
+    result = _invoke(
+        service_env, "create-user", "--email", "a@b.org", "--name", "A", "--role", "boss"
+    )
+
+    assert result.exit_code == 2
+    assert "'boss' is not one of" in result.output
+
+
+def test_an_account_without_a_password_gets_one_with_set_password(app, service_env):
+    from tests.console.conftest import Console
+
+    created = _invoke(
+        service_env, "create-user", "--email", "sam@example.org", "--name", "Sam", "--no-password"
+    )
+    assert "pairwise set-password --email sam@example.org" in created.output
+    assert Console(app).sign_in("sam@example.org", "anything at all here").status_code == 401
+
+    result = CliRunner().invoke(
+        cli,
+        ["set-password", "--email", "sam@example.org", "--password-stdin"],
+        input="a long enough passphrase\n",
+        env=service_env,
+    )
+
+    assert result.exit_code == 0, result.output
+    assert Console(app).sign_in("sam@example.org", "a long enough passphrase").status_code == 302
+
+
+def test_set_password_names_an_unknown_account(app, service_env):
+    result = _invoke(service_env, "set-password", "--email", "ghost@example.org")
+
+    assert result.exit_code == 1
+    assert "no staff account has the e-mail ghost@example.org" in result.output

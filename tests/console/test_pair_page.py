@@ -91,9 +91,7 @@ def test_an_intervention_without_a_description_is_refused(world, api, make_staff
     assert [e for e in timeline if e["kind"] == "intervention"] == []
 
 
-def test_a_coordinator_check_in_is_recorded_on_the_timeline(
-    world, api, make_staff, console_as
-):
+def test_a_coordinator_check_in_is_recorded_on_the_timeline(world, api, make_staff, console_as):
     pair = world.drive_to("active")
     console = console_as(make_staff())
 
