@@ -244,6 +244,9 @@ def list_tokens_command() -> None:
         )
 
 
+DEMO_COORDINATOR = "coordinator@demo.pairwise.test"
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load a demo program with a pair in every state (once; later runs do nothing)."""
@@ -254,6 +257,7 @@ def seed_demo_command() -> None:
     if app.config["PAIRWISE_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production.")
     token_file = Path(app.instance_path) / "demo-token"
+    login_file = Path(app.instance_path) / "demo-login"
     if demo.demo_exists():
         click.echo("The demo program is there already.", err=True)
     else:
@@ -262,8 +266,13 @@ def seed_demo_command() -> None:
         _, raw = tokens.create(name=f"demo-{os.urandom(3).hex()}", scopes=tokens.SCOPES)
         token_file.write_text(raw + "\n")
         token_file.chmod(0o600)
+        login_file.write_text(f"{DEMO_COORDINATOR} {demo.add_coordinator(DEMO_COORDINATOR)}\n")
+        login_file.chmod(0o600)
     if token_file.exists():
         click.echo(f"Demo API token (all scopes): {token_file.read_text().strip()}", err=True)
+    if login_file.exists():
+        email, password = login_file.read_text().split()
+        click.echo(f"Console sign-in (admin): {email} / {password}", err=True)
 
 
 @cli.command("diagram")

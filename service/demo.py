@@ -180,3 +180,22 @@ def _log_meeting(pair_id: int, *, final: bool = False) -> None:
 def _email(name: str) -> str:
     local = "".join(ch for ch in name.lower().replace(" ", ".") if ch.isalnum() or ch == ".")
     return f"{local}@example.org"
+
+
+def add_coordinator(email: str) -> str:
+    """A demo admin who coordinates every demo pair; returns the generated password."""
+    import secrets
+
+    from service.accounts import service as accounts
+    from service.pairs.models import Pair
+
+    password = secrets.token_urlsafe(12)
+    user = accounts.create(
+        email=email, full_name="Dana Demo (coordinator)", role="admin", password=password
+    )
+    program = db.session.scalar(sa.select(Program).where(Program.slug == DEMO_SLUG))
+    db.session.execute(
+        sa.update(Pair).where(Pair.program_id == program.id).values(coordinator_id=user.id)
+    )
+    db.session.commit()
+    return password

@@ -145,3 +145,18 @@ def test_set_password_names_an_unknown_account(app, service_env):
 
     assert result.exit_code == 1
     assert "no staff account has the e-mail ghost@example.org" in result.output
+
+
+def test_seed_demo_prints_a_console_sign_in_that_works(app, service_env):
+    import re
+
+    from tests.console.conftest import Console
+
+    first = CliRunner().invoke(cli, ["seed-demo"], env=service_env)
+    again = CliRunner().invoke(cli, ["seed-demo"], env=service_env)
+
+    email, password = re.search(r"Console sign-in \(admin\): (\S+) / (\S+)", first.output).groups()
+    assert f"{email} / {password}" in again.output
+    console = Console(app)
+    assert console.sign_in(email, password).status_code == 302
+    assert "Riverside" in console.page("/console/pairs")
