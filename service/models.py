@@ -5,6 +5,7 @@ from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord
 from service.events.models import Lease, OutboxEvent
+from service.inbound.models import InboundEvent, InboundSource
 from service.inbox.models import InboxItem
 from service.meetings.models import Meeting
 from service.notes.models import AccessRecord, Note
@@ -16,14 +17,20 @@ from service.signals.models import Signal
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 from service.tokens.models import ApiToken
 from service.training.models import TrainingRecord
+from service.webhooks.models import Attempt, Delivery, Endpoint
 
 __all__ = [
     "AccessRecord",
     "ApiToken",
+    "Attempt",
     "ClosureRecord",
     "Compliance",
     "Contact",
+    "Delivery",
     "DigestRun",
+    "Endpoint",
+    "InboundEvent",
+    "InboundSource",
     "InboxItem",
     "Intervention",
     "Invitation",

@@ -34,5 +34,7 @@ class Meeting(db.Model):
     # Who cancelled or did not turn up, for meetings that were not held.
     missed_by: Mapped[str | None] = mapped_column(sa.String(10))
     is_final_session: Mapped[bool] = mapped_column(default=False)
+    # For a cancelled or moved meeting: how many hours before it was due it was called off.
+    notice_hours: Mapped[int | None]
     recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
     created_at: Mapped[datetime] = created_at_column()

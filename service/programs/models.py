@@ -72,6 +72,11 @@ class Program(db.Model):
     event_on: Mapped[date | None]
     # SPEC.md, Closure: a re-match waits this long after the final interaction.
     rematch_buffer_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    # Seed 001's warning signs from meeting events: this many cancellations or no-shows
+    # within the window flag the pair; less notice than this is a last-minute change.
+    cancellations_to_flag: Mapped[int] = mapped_column(default=3, server_default="3")
+    cancellation_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    late_notice_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # The program's own words for the playbook (workflows/playbook.py), by signal.
     playbook: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at_column()
