@@ -100,6 +100,7 @@ def init_app(app: Flask) -> None:
     from service.participants.api import blueprint as participants
     from service.programs.api import blueprint as programs
     from service.surveys.api import blueprint as surveys
+    from service.webhooks.api import blueprint as webhooks
 
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
@@ -127,9 +128,13 @@ def init_app(app: Flask) -> None:
         surveys,
         events,
         notifications,
+        webhooks,
     )
     for blueprint in blueprints:
         # Bearer tokens, not cookies, authenticate the API: no CSRF to defend against.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
+    from service.events.schemas import add_to_spec
+
+    add_to_spec(api.spec)
     app.extensions["pairwise.api"] = api

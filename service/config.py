@@ -62,6 +62,24 @@ def env_secret(name: str) -> str | None:
     return env(name)
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _durations(text: str) -> list[float]:
+    """`5s,5m,30m,2h` → seconds."""
+    found: list[float] = []
+    for item in text.replace(" ", "").split(","):
+        if not item:
+            continue
+        unit = item[-1] if item[-1] in _UNITS else "s"
+        number = item[:-1] if item[-1] in _UNITS else item
+        try:
+            found.append(float(number) * _UNITS[unit])
+        except ValueError:
+            raise ConfigError(f"{item!r} is not a duration such as 30s, 5m or 2h") from None
+    return found
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -120,6 +138,14 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # The hour (server time) the daily digest goes out.
         "DIGEST_HOUR": env_int("PAIRWISE_DIGEST_HOUR", 7, minimum=0),
         "API_PAGE_SIZE_MAX": 200,
+        # Outbound webhooks: addresses allowed although private (on-premises receivers),
+        # the wait before each retry, and when a failing endpoint is given up.
+        "WEBHOOK_ALLOW": env("PAIRWISE_WEBHOOK_ALLOW", ""),
+        "WEBHOOK_RETRY_SCHEDULE": _durations(
+            env("PAIRWISE_WEBHOOK_RETRY_SCHEDULE", "5s,5m,30m,2h,5h,10h,10h") or ""
+        ),
+        "WEBHOOK_TIMEOUT_SECONDS": min(env_int("PAIRWISE_WEBHOOK_TIMEOUT", 15, minimum=1), 15),
+        "WEBHOOK_DISABLE_AFTER_DAYS": env_int("PAIRWISE_WEBHOOK_DISABLE_AFTER_DAYS", 5, minimum=1),
         "SMTP_HOST": env("SMTP_HOST"),
         "SMTP_PORT": env_int("SMTP_PORT", 25, minimum=1),
         "SMTP_USERNAME": env("SMTP_USERNAME"),

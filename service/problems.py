@@ -105,6 +105,14 @@ PROBLEM_TYPES = _types(
         "The request contradicts data that already exists.",
     ),
     ProblemType(
+        "webhook-url-refused",
+        422,
+        "Webhook URL refused",
+        "Webhooks go to http or https URLs on public addresses; this one is not, or does not "
+        "resolve. `detail` says why. An operator may allow-list on-premises receivers "
+        "(PAIRWISE_WEBHOOK_ALLOW).",
+    ),
+    ProblemType(
         "service-unavailable",
         503,
         "Temporarily unavailable",

@@ -19,6 +19,7 @@ from service.events.relay import LEASE_NAME, LEASE_TTL, default_holder, relay_on
 from service.notifications import service as notifications
 from service.notifications.jobs import start_delivery
 from service.queue import DEFAULT_QUEUE, redis_connection
+from service.webhooks import service as webhooks
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ def tick(app: Flask, holder: str) -> int:
     published = relay_once(holder=holder)
     if notifications.waiting():
         start_delivery(redis_connection(app))
+    webhooks.enqueue_due(redis_connection(app))
     return published
 
 

@@ -27,6 +27,7 @@ EMAIL_KINDS: dict[str, str] = {
     "staff_contact_due": "A check-in of mine is due",
     "meeting_requirement": "A pair falls below its meeting requirement",
     "digest": "The daily digest",
+    "webhook_disabled": "A webhook endpoint was disabled after failing",
 }
 ALWAYS_EMAILED = frozenset({"safety_alert"})
 

@@ -21,9 +21,11 @@ def subscribe(event_type: str, subscriber: Subscriber) -> None:
 def register_defaults() -> None:
     """The service's own consumers of its events."""
     from service.events.reactions import alert_staff_to_safety, ask_for_a_decision
+    from service.webhooks.service import fan_out
 
     subscribe("alert.safety", alert_staff_to_safety)
     subscribe("proposal.created", ask_for_a_decision)
+    subscribe("*", fan_out)
 
 
 def subscribers_for(event_type: str) -> list[Subscriber]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from service.actors import Actor
 from service.calendar import service as calendar
+from service.clock import now
 from service.database import db, transaction
 from service.events import payloads
 from service.events import service as events
@@ -21,6 +22,11 @@ from workflows.pairing import State
 _MEETING_STATES = frozenset(
     {State.MATCHED, State.TRAINING, State.ACTIVE, State.AT_RISK, State.CLOSING}
 )
+
+
+# A meeting known only by its date is placed at noon UTC, which is still ahead in the
+# morning of the same day for the Americas; allow that much, not more.
+HELD_AHEAD_TOLERANCE = timedelta(hours=14)
 
 
 def log(
@@ -43,6 +49,8 @@ def log(
                 "conflict",
                 f"Pair {pair.id} is {pair.state}; meetings are logged from matched until closed.",
             )
+        if status == MeetingStatus.HELD and occurred_at > now() + HELD_AHEAD_TOLERANCE:
+            raise invalid("occurred_at", "a held meeting cannot be in the future")
         if status == MeetingStatus.HELD and missed_by is not None:
             raise invalid(
                 "missed_by", "only a cancelled or missed meeting has someone who missed it"

@@ -464,9 +464,13 @@ def rematch(pair_id: int):
         )
         if request.form.get("reassure") == "yes":
             _reassure(pair, program, people, _text("message") or REASSURANCE)
-        _outcome(outcome)
         if outcome.applied:
+            flash(
+                f"Re-matched: pair #{pair.id} continues as pair "
+                f"#{outcome.pair.successor_id} with the new mentor."
+            )
             return redirect(url_for(".show", pair_id=outcome.pair.successor_id))
+        _outcome(outcome)
         return redirect(url_for(".show", pair_id=pair.id))
     last = facts.last_interaction_on
     buffer_ends = last + timedelta(days=program.rematch_buffer_days) if last else None

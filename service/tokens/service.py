@@ -25,6 +25,7 @@ SCOPES: dict[str, str] = {
     "pairs:write": "Create pairs, request transitions, log meetings and interventions",
     "proposals:decide": "Approve or reject proposed transitions",
     "events:read": "Read the event feed",
+    "webhooks:manage": "Register webhook endpoints, read their secrets and delivery log, redeliver",
     "surveys:read": "Read survey definitions, their versions and invitations",
     "surveys:write": "Publish a program's own version of a survey",
     "surveys:invite": "Create survey invitations (the links are credentials: keep them safe)",

@@ -200,9 +200,12 @@ def test_a_coordinator_re_matches_an_at_risk_pair_overriding_the_buffer_with_a_r
     page.get_by_label("Reason for the re-match").fill("No chemistry")
     page.get_by_role("button", name="Confirm the re-match").click()
 
-    expect(_flash(page)).to_have_text("Done: the pair is now rematched.")
     old = world.pair(pair["id"])
     assert old["state"] == "rematched"
+    expect(_flash(page)).to_have_text(
+        f"Re-matched: pair #{pair['id']} continues as pair #{old['successor_id']} "
+        "with the new mentor."
+    )
     successor = world.pair(old["successor_id"])
     expect(page.locator("h1")).to_contain_text(f"Pair #{successor['id']}:")
     expect(page.get_by_role("link", name=f"re-matched from pair #{pair['id']}")).to_be_visible()

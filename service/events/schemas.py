@@ -1,0 +1,202 @@
+"""The JSON schema of every event's payload, for the OpenAPI document's `webhooks` section.
+
+Each mirrors a builder in `payloads.py`; `tests/api/test_event_schemas.py` checks real
+events against them, so the two cannot drift apart unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import fields
+
+from service.events.catalog import EVENT_TYPES, public_event_types
+from service.schemas import Schema
+
+
+class EventLinksSchema(Schema):
+    self = fields.String()
+    history = fields.String()
+    meetings = fields.String()
+
+
+class PairRefSchema(Schema):
+    id = fields.Integer(required=True)
+    program_id = fields.Integer(required=True)
+    state = fields.String(required=True)
+    mentee_id = fields.Integer(required=True)
+    mentor_id = fields.Integer(allow_none=True)
+    predecessor_id = fields.Integer(allow_none=True)
+    successor_id = fields.Integer(allow_none=True)
+    links = fields.Nested(EventLinksSchema)
+
+
+class TransitionPayloadSchema(Schema):
+    sequence = fields.Integer(required=True)
+    trigger = fields.String(required=True)
+    from_ = fields.String(data_key="from", required=True)
+    to = fields.String(required=True)
+    actor_kind = fields.String(required=True, metadata={"description": "user, token or system"})
+    signals = fields.List(fields.String())
+    proposal_id = fields.Integer(allow_none=True)
+    occurred_at = fields.String(required=True)
+    links = fields.Nested(EventLinksSchema)
+
+
+class ProposalPayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    pair_id = fields.Integer(required=True)
+    trigger = fields.String(required=True)
+    status = fields.String(required=True)
+    signals = fields.List(fields.String())
+    links = fields.Nested(EventLinksSchema)
+
+
+class SignalPayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(
+        required=True, metadata={"description": "safety kinds read safety_concern"}
+    )
+    category = fields.String(required=True)
+    source = fields.String(required=True)
+    raised_at = fields.String(required=True)
+
+
+class ResponsePayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    survey = fields.String(required=True)
+    purpose = fields.String(allow_none=True)
+    respondent_role = fields.String(required=True)
+    pair_id = fields.Integer(allow_none=True)
+    participant_id = fields.Integer(required=True)
+    submitted_at = fields.String(required=True)
+    links = fields.Nested(EventLinksSchema)
+
+
+class MeetingPayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    pair_id = fields.Integer(required=True)
+    status = fields.String(required=True)
+    occurred_at = fields.String(required=True)
+    duration_minutes = fields.Integer(allow_none=True)
+    is_final_session = fields.Boolean(required=True)
+    links = fields.Nested(EventLinksSchema)
+
+
+class ContactPayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    recipient_role = fields.String(required=True)
+    due_on = fields.String(required=True)
+    status = fields.String(required=True)
+
+
+class _Common(Schema):
+    event_id = fields.String(required=True, metadata={"description": "= the webhook-id header"})
+    pair_id = fields.Integer(allow_none=True)
+    pair_sequence = fields.Integer(
+        allow_none=True, metadata={"description": "1, 2, 3… per pair: order events by it"}
+    )
+
+
+class PairEventSchema(_Common):
+    pair = fields.Nested(PairRefSchema, required=True)
+
+
+class PairTransitionedSchema(PairEventSchema):
+    transition = fields.Nested(TransitionPayloadSchema, required=True)
+
+
+class PairClosedSchema(PairEventSchema):
+    closure_reason = fields.String(allow_none=True)
+
+
+class ProposalEventSchema(_Common):
+    proposal = fields.Nested(ProposalPayloadSchema, required=True)
+
+
+class MeetingEventSchema(_Common):
+    meeting = fields.Nested(MeetingPayloadSchema, required=True)
+
+
+class SurveySubmittedSchema(_Common):
+    response = fields.Nested(ResponsePayloadSchema, required=True)
+
+
+class SignalRaisedSchema(PairEventSchema):
+    signal = fields.Nested(SignalPayloadSchema, required=True)
+
+
+class SafetyAlertSchema(PairEventSchema):
+    urgency = fields.String(required=True)
+    category = fields.String(required=True)
+    signal_ids = fields.List(fields.Integer(), required=True)
+    source = fields.String(required=True)
+
+
+class CheckinSchema(PairEventSchema):
+    contact = fields.Nested(ContactPayloadSchema, required=True)
+
+
+class ProposalDecidedSchema(ProposalEventSchema):
+    pass
+
+
+class CheckinOverdueSchema(CheckinSchema):
+    pass
+
+
+DATA_SCHEMAS: dict[str, type[Schema]] = {
+    "pair.created": PairEventSchema,
+    "pair.transitioned": PairTransitionedSchema,
+    "pair.closed": PairClosedSchema,
+    "proposal.created": ProposalEventSchema,
+    "proposal.decided": ProposalDecidedSchema,
+    "meeting.logged": MeetingEventSchema,
+    "survey.submitted": SurveySubmittedSchema,
+    "signal.raised": SignalRaisedSchema,
+    "alert.safety": SafetyAlertSchema,
+    "checkin.due": CheckinSchema,
+    "checkin.overdue": CheckinOverdueSchema,
+}
+
+
+def _component(event_type: str) -> str:
+    return "".join(part.title() for part in event_type.replace("_", ".").split(".")) + "Event"
+
+
+def add_to_spec(spec: Any) -> None:
+    """Register each event's schema and describe it under the document's `webhooks`."""
+    webhooks: dict[str, Any] = {}
+    for event_type in public_event_types():
+        name = _component(event_type)
+        data = f"{name}Data"
+        spec.components.schema(data, schema=DATA_SCHEMAS[event_type])
+        spec.components.schema(
+            name,
+            {
+                "type": "object",
+                "required": ["type", "timestamp", "data"],
+                "properties": {
+                    "type": {"type": "string", "const": event_type},
+                    "timestamp": {"type": "string", "format": "date-time"},
+                    "data": {"$ref": f"#/components/schemas/{data}"},
+                },
+            },
+        )
+        webhooks[event_type] = {
+            "post": {
+                "summary": event_type,
+                "description": EVENT_TYPES[event_type]
+                + " Signed per Standard Webhooks (webhook-id, webhook-timestamp, "
+                "webhook-signature).",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                    },
+                },
+                "responses": {"2XX": {"description": "Received; any 2xx counts."}},
+            }
+        }
+    spec.options["webhooks"] = webhooks

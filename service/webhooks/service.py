@@ -1,0 +1,299 @@
+"""Registering endpoints, and turning events into deliveries.
+
+An event handled by the consumer becomes one delivery per enabled endpoint that wants it
+(unique per endpoint and event, so a re-handled event is not delivered twice). The clock
+enqueues what is due; `delivery.deliver` makes one attempt. Deliveries to one endpoint
+about one pair go in the pair's order: an earlier open one holds back the later ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from redis import Redis
+from rq import Queue
+from rq.exceptions import DuplicateJobError
+from sqlalchemy.orm import aliased
+
+from service.actors import Actor
+from service.clock import now
+from service.database import db, insert_unless_exists, transaction
+from service.events.catalog import is_known, public_event_types
+from service.events.models import OutboxEvent
+from service.problems import Problem, invalid, not_found
+from service.queue import DEFAULT_QUEUE
+from service.webhooks import addresses
+from service.webhooks.models import Delivery, DeliveryStatus, Endpoint
+
+# A rotated secret keeps signing for this long, so receivers can switch without a gap.
+ROTATION_OVERLAP = timedelta(hours=24)
+# A delivery claimed by a worker that died is retried after this.
+CLAIM_TIMEOUT = timedelta(seconds=60)
+# An enqueued delivery not yet attempted is enqueued again after this (Redis lost it).
+REENQUEUE_AFTER = timedelta(seconds=60)
+DUE_BATCH = 500
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def allow_list() -> list[addresses.Network]:
+    return addresses.parse_allow_list(current_app.config.get("WEBHOOK_ALLOW"))
+
+
+def check_url(url: str) -> addresses.Target:
+    try:
+        return addresses.check(url, allow_list())
+    except addresses.AddressRefused as refusal:
+        raise Problem("webhook-url-refused", f"{url}: {refusal}") from None
+
+
+def _event_types(event_types: list[str] | None) -> list[str]:
+    if not event_types or "*" in event_types:
+        return ["*"]
+    unknown = [t for t in event_types if not is_known(t) or t not in public_event_types()]
+    if unknown:
+        raise invalid(
+            "event_types",
+            f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(public_event_types())}",
+        )
+    return sorted(set(event_types))
+
+
+def get(*, endpoint_id: int) -> Endpoint:
+    endpoint = db.session.get(Endpoint, endpoint_id)
+    if endpoint is None:
+        raise not_found("webhook endpoint", endpoint_id)
+    return endpoint
+
+
+def register(
+    *,
+    url: str,
+    actor: Actor,
+    event_types: list[str] | None = None,
+    description: str = "",
+    enabled: bool = True,
+    owner_user_id: int | None = None,
+) -> Endpoint:
+    check_url(url)
+    with transaction():
+        endpoint = Endpoint(
+            url=url,
+            event_types=_event_types(event_types),
+            description=description,
+            enabled=enabled,
+            secret=new_secret(),
+            owner_user_id=owner_user_id,
+            created_by_label=actor.label,
+        )
+        db.session.add(endpoint)
+    return endpoint
+
+
+def update(
+    *,
+    endpoint_id: int,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    description: str | None = None,
+    enabled: bool | None = None,
+) -> Endpoint:
+    if url is not None:
+        check_url(url)
+    with transaction():
+        endpoint = get(endpoint_id=endpoint_id)
+        if url is not None:
+            endpoint.url = url
+        if event_types is not None:
+            endpoint.event_types = _event_types(event_types)
+        if description is not None:
+            endpoint.description = description
+        if enabled is not None:
+            if enabled and not endpoint.enabled:
+                endpoint.failing_since = None
+                endpoint.disabled_reason = None
+            endpoint.enabled = enabled
+            if not enabled and not endpoint.disabled_reason:
+                endpoint.disabled_reason = "disabled by hand"
+    return endpoint
+
+
+def rotate_secret(*, endpoint_id: int) -> Endpoint:
+    """A new secret; the old one still signs for 24 hours, so deliveries carry both."""
+    with transaction():
+        endpoint = get(endpoint_id=endpoint_id)
+        endpoint.previous_secret = endpoint.secret
+        endpoint.previous_secret_expires_at = now() + ROTATION_OVERLAP
+        endpoint.secret = new_secret()
+    return endpoint
+
+
+def signing_secrets(endpoint: Endpoint, moment: datetime) -> list[str]:
+    found = [endpoint.secret]
+    if (
+        endpoint.previous_secret
+        and endpoint.previous_secret_expires_at
+        and endpoint.previous_secret_expires_at > moment
+    ):
+        found.append(endpoint.previous_secret)
+    return found
+
+
+def delete(*, endpoint_id: int) -> None:
+    from service.webhooks.models import Attempt
+
+    with transaction():
+        endpoint = get(endpoint_id=endpoint_id)
+        deliveries = sa.select(Delivery.id).where(Delivery.endpoint_id == endpoint.id)
+        db.session.execute(sa.delete(Attempt).where(Attempt.delivery_id.in_(deliveries)))
+        db.session.execute(sa.delete(Delivery).where(Delivery.endpoint_id == endpoint.id))
+        db.session.delete(endpoint)
+
+
+# -- from events to deliveries ------------------------------------------------------------
+
+
+def fan_out(event: OutboxEvent) -> None:
+    """Subscriber to every event: a delivery per endpoint that wants it, in the consumer's
+    transaction (committed with the event's `handled_at`)."""
+    if event.type not in public_event_types():
+        return
+    endpoints = db.session.scalars(sa.select(Endpoint).where(Endpoint.enabled.is_(True))).all()
+    for endpoint in endpoints:
+        if endpoint.wants(event.type):
+            insert_unless_exists(
+                Delivery,
+                {
+                    "endpoint_id": endpoint.id,
+                    "event_id": event.event_id,
+                    "event_type": event.type,
+                    "pair_id": event.pair_id,
+                    "pair_sequence": event.pair_sequence,
+                    "status": DeliveryStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now(),
+                    "created_at": now(),
+                },
+                unique=["endpoint_id", "event_id"],
+            )
+
+
+def due_ids(moment: datetime, limit: int = DUE_BATCH) -> list[int]:
+    """Deliveries to attempt now: pending and due (or claimed by a worker that vanished),
+    to an enabled endpoint, with no earlier open delivery to it about the same pair."""
+    earlier = aliased(Delivery)
+    open_states = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+    blocked = (
+        sa.select(earlier.id)
+        .where(
+            earlier.endpoint_id == Delivery.endpoint_id,
+            earlier.pair_id == Delivery.pair_id,
+            earlier.pair_sequence < Delivery.pair_sequence,
+            earlier.status.in_(open_states),
+        )
+        .exists()
+    )
+    statement = (
+        sa.select(Delivery.id)
+        .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
+        .where(
+            Delivery.status.in_(open_states),
+            Delivery.next_attempt_at <= moment,
+            Endpoint.enabled.is_(True),
+            sa.or_(
+                sa.and_(
+                    Delivery.status == DeliveryStatus.PENDING,
+                    sa.or_(
+                        Delivery.enqueued_at.is_(None),
+                        Delivery.enqueued_at < moment - REENQUEUE_AFTER,
+                    ),
+                ),
+                sa.and_(
+                    Delivery.status == DeliveryStatus.SENDING,
+                    Delivery.claimed_at < moment - CLAIM_TIMEOUT,
+                ),
+            ),
+            ~blocked,
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(statement))
+
+
+def enqueue_due(connection: Redis) -> int:
+    """The clock's part: enqueue a job per due delivery, and note it, so the next tick does
+    not enqueue it again while it waits in the queue."""
+    moment = now()
+    ids = due_ids(moment)
+    if not ids:
+        return 0
+    db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(enqueued_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    queue = Queue(DEFAULT_QUEUE, connection=connection)
+    for delivery_id in ids:
+        with suppress(DuplicateJobError):
+            queue.enqueue_call(
+                "service.webhooks.delivery.deliver",
+                args=(delivery_id,),
+                job_id=f"webhook-{delivery_id}-{int(moment.timestamp())}",
+                unique=True,
+                result_ttl=0,
+                timeout=60,
+            )
+    return len(ids)
+
+
+# -- manual redelivery --------------------------------------------------------------------
+
+
+def redeliver(*, delivery_id: int) -> Delivery:
+    """Send a delivery again now, with the same `webhook-id`."""
+    with transaction():
+        delivery = db.session.get(Delivery, delivery_id)
+        if delivery is None:
+            raise not_found("webhook delivery", delivery_id)
+        if delivery.status == DeliveryStatus.SENDING:
+            raise Problem("conflict", f"Delivery {delivery.id} is being sent right now.")
+        delivery.status = DeliveryStatus.PENDING
+        delivery.next_attempt_at = now()
+        delivery.enqueued_at = None
+        delivery.manual = True
+    return delivery
+
+
+def redeliver_failed(*, endpoint_id: int, since: datetime, until: datetime) -> int:
+    """Every failed delivery to the endpoint created in [since, until), sent again now."""
+    if until <= since:
+        raise invalid("until", "must be after since")
+    with transaction():
+        get(endpoint_id=endpoint_id)
+        result = db.session.execute(
+            sa.update(Delivery)
+            .where(
+                Delivery.endpoint_id == endpoint_id,
+                Delivery.status == DeliveryStatus.FAILED,
+                Delivery.created_at >= since,
+                Delivery.created_at < until,
+            )
+            .values(
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now(),
+                enqueued_at=None,
+                manual=True,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return result.rowcount
