@@ -269,3 +269,41 @@ def test_the_body_is_the_standard_webhooks_envelope(api, world, receiver, webhoo
     assert body["data"]["pair"]["id"] == pair["id"]
     assert body["data"]["pair_sequence"] == 1
     assert receiver.requests[0].headers["webhook-id"] == body["data"]["event_id"]
+
+
+def test_an_endpoint_failing_for_days_is_disabled_and_its_owner_and_the_admins_are_told(
+    app, api, world, receiver, webhook_settings, drain, mailbox
+):
+    from service.accounts import service as accounts
+    from service.webhooks.models import Endpoint
+
+    with app.app_context():
+        accounts.create(email="ada@example.org", full_name="Ada Admin", role="admin")
+    endpoint = _register(api, receiver, event_types=["pair.created"])
+    with app.app_context():
+        db.session.get(Endpoint, endpoint["id"]).failing_since = datetime.now(UTC) - timedelta(
+            days=5, minutes=1
+        )
+        db.session.commit()
+    receiver.answer(500)
+    world.new_pair()
+
+    drain()
+
+    state = api.ok("get", f"/webhooks/{endpoint['id']}")
+    assert state["enabled"] is False
+    assert state["disabled_reason"].startswith("failing since ")
+    (message,) = mailbox.to("ada@example.org")
+    assert f"Webhook endpoint {endpoint['id']} is disabled" in message["Subject"]
+
+
+def test_a_success_clears_the_failing_streak(api, world, receiver, webhook_settings, drain):
+    endpoint = _register(api, receiver, event_types=["pair.created"])
+    receiver.answer(500)
+    world.new_pair()
+
+    drain()
+
+    state = api.ok("get", f"/webhooks/{endpoint['id']}")
+    assert state["enabled"] is True
+    assert state["failing_since"] is None
