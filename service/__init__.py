@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.programs import views as program_views
     from service.surveys import views as survey_views
     from service.web import views
+    from service.webhooks import views as webhook_views
 
     db.init_app(app)
     csrf.init_app(app)
@@ -48,7 +49,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(survey_views.blueprint)
-    for console in (account_views, console_views, pair_views, approval_views, program_views):
+    for console in (
+        account_views,
+        console_views,
+        pair_views,
+        approval_views,
+        program_views,
+        webhook_views,
+    ):
         app.register_blueprint(console.blueprint)
     register_defaults()
     return app

@@ -275,3 +275,7 @@ def live_server(service_env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+# Staff accounts and signed-in console sessions, for every test that needs them.
+from tests.staff import console_as, make_staff  # noqa: E402, F401

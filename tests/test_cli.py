@@ -84,7 +84,7 @@ def test_the_console_script_is_installed(service_env):
 
 
 def test_create_user_makes_an_account_that_signs_in(app, service_env):
-    from tests.console.conftest import Console
+    from tests.staff import Console
 
     result = CliRunner().invoke(
         cli,
@@ -121,7 +121,7 @@ def test_create_user_refuses_an_unknown_role(app, service_env):
 
 
 def test_an_account_without_a_password_gets_one_with_set_password(app, service_env):
-    from tests.console.conftest import Console
+    from tests.staff import Console
 
     created = _invoke(
         service_env, "create-user", "--email", "sam@example.org", "--name", "Sam", "--no-password"
@@ -150,7 +150,7 @@ def test_set_password_names_an_unknown_account(app, service_env):
 def test_seed_demo_prints_a_console_sign_in_that_works(app, service_env):
     import re
 
-    from tests.console.conftest import Console
+    from tests.staff import Console
 
     first = CliRunner().invoke(cli, ["seed-demo"], env=service_env)
     again = CliRunner().invoke(cli, ["seed-demo"], env=service_env)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from service.accounts.models import LoginFailure
 from service.database import db
-from tests.console.conftest import PASSWORD, Console
+from tests.staff import PASSWORD, Console
 
 
 def _refusal(response) -> str:

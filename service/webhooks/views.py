@@ -1,0 +1,154 @@
+"""Webhooks in the console: register endpoints, read the delivery log, redeliver. Admins."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from service.accounts.models import StaffRole
+from service.database import db
+from service.events.catalog import EVENT_TYPES, public_event_types
+from service.problems import Problem
+from service.web.staff import staff_required
+from service.webhooks import service
+from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
+
+blueprint = Blueprint("webhooks_console", __name__, url_prefix="/console/webhooks")
+
+
+def _refusal(problem: Problem) -> None:
+    flash(problem.detail, "error")
+
+
+@blueprint.get("")
+@staff_required(StaffRole.ADMIN)
+def index():
+    endpoints = db.session.scalars(sa.select(Endpoint).order_by(Endpoint.id)).all()
+    failing = dict(
+        db.session.execute(
+            sa.select(Delivery.endpoint_id, sa.func.count())
+            .where(Delivery.status == DeliveryStatus.FAILED)
+            .group_by(Delivery.endpoint_id)
+        ).all()
+    )
+    return render_template(
+        "console/webhooks.html",
+        endpoints=endpoints,
+        failing=failing,
+        event_types=public_event_types(),
+        descriptions=EVENT_TYPES,
+    )
+
+
+@blueprint.post("")
+@staff_required(StaffRole.ADMIN)
+def register():
+    chosen = request.form.getlist("event_types")
+    try:
+        endpoint = service.register(
+            url=(request.form.get("url") or "").strip(),
+            description=(request.form.get("description") or "").strip()[:500],
+            event_types=chosen or ["*"],
+            actor=g.actor,
+            owner_user_id=current_user.id,
+        )
+    except Problem as problem:
+        _refusal(problem)
+        return redirect(url_for(".index"))
+    flash("The endpoint is registered. Give its secret to the receiver to verify signatures.")
+    return redirect(url_for(".show", endpoint_id=endpoint.id))
+
+
+def _moment(field: str) -> datetime | None:
+    raw = request.values.get(field, "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Problem(
+            "validation-error", f"{field}: a date and time such as 2026-11-24T09:00"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@blueprint.get("/<id:endpoint_id>")
+@staff_required(StaffRole.ADMIN)
+def show(endpoint_id: int):
+    endpoint = service.get(endpoint_id=endpoint_id)
+    status = request.args.get("status") or None
+    query = sa.select(Delivery).where(Delivery.endpoint_id == endpoint.id)
+    if status in set(DeliveryStatus):
+        query = query.where(Delivery.status == status)
+    deliveries = db.session.scalars(query.order_by(Delivery.id.desc()).limit(200)).all()
+    return render_template(
+        "console/webhook.html",
+        endpoint=endpoint,
+        deliveries=deliveries,
+        status=status,
+        statuses=list(DeliveryStatus),
+    )
+
+
+@blueprint.post("/<id:endpoint_id>")
+@staff_required(StaffRole.ADMIN)
+def act(endpoint_id: int):
+    action = request.form.get("action")
+    try:
+        if action == "enable":
+            service.update(endpoint_id=endpoint_id, enabled=True)
+            flash("Enabled: deliveries resume.")
+        elif action == "disable":
+            service.update(endpoint_id=endpoint_id, enabled=False)
+            flash("Disabled: nothing is sent until it is enabled again.")
+        elif action == "rotate":
+            service.rotate_secret(endpoint_id=endpoint_id)
+            flash("A new secret. The previous one keeps signing for 24 hours.")
+        elif action == "redeliver_failed":
+            since, until = _moment("since"), _moment("until")
+            if since is None or until is None:
+                raise Problem("validation-error", "Give the start and the end of the range.")
+            count = service.redeliver_failed(endpoint_id=endpoint_id, since=since, until=until)
+            flash(f"{count} failed deliver{'y' if count == 1 else 'ies'} will be sent again.")
+        elif action == "delete":
+            service.delete(endpoint_id=endpoint_id)
+            flash("The endpoint and its delivery log are deleted.")
+            return redirect(url_for(".index"))
+        else:
+            raise Problem("validation-error", "Unknown action.")
+    except Problem as problem:
+        _refusal(problem)
+    return redirect(url_for(".show", endpoint_id=endpoint_id))
+
+
+@blueprint.get("/deliveries/<id:delivery_id>")
+@staff_required(StaffRole.ADMIN)
+def delivery(delivery_id: int):
+    found = db.session.get(Delivery, delivery_id)
+    if found is None:
+        return render_template(
+            "error.html", status=404, title="Not found", detail="No such delivery."
+        ), 404
+    attempts = db.session.scalars(
+        sa.select(Attempt).where(Attempt.delivery_id == found.id).order_by(Attempt.id)
+    ).all()
+    return render_template(
+        "console/webhook_delivery.html",
+        delivery=found,
+        endpoint=db.session.get(Endpoint, found.endpoint_id),
+        attempts=attempts,
+    )
+
+
+@blueprint.post("/deliveries/<id:delivery_id>")
+@staff_required(StaffRole.ADMIN)
+def redeliver(delivery_id: int):
+    try:
+        service.redeliver(delivery_id=delivery_id)
+        flash("It will be sent again in a moment, with the same webhook-id.")
+    except Problem as problem:
+        _refusal(problem)
+    return redirect(url_for(".delivery", delivery_id=delivery_id))
