@@ -11,6 +11,7 @@ from flask import Flask
 
 from service import config as settings
 from service.database import db
+from service.observability import logs
 from service.web.csrf import csrf
 from service.web.staff import login_manager
 
@@ -23,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(Path(app.instance_path), config))
     # Problem documents read best as type, title, status, detail: keep insertion order.
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logs.configure(fmt="json" if app.config["PAIRWISE_ENV"] == "production" else None)
     # Per-transition and per-plugin chatter; our own records say what happened.
     for noisy in ("transitions", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -35,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.approvals import views as approval_views
     from service.console import views as console_views
     from service.events.subscribers import register_defaults
+    from service.observability import health, metrics
     from service.pairs import views as pair_views
     from service.programs import views as program_views
     from service.surveys import views as survey_views
@@ -46,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIRECTORY, compare_type=True)
     problems.init_app(app)
+    logs.init_app(app)
+    metrics.init_app(app)
+    app.register_blueprint(health.blueprint)
     api.init_app(app)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(survey_views.blueprint)

@@ -113,6 +113,28 @@ PROBLEM_TYPES = _types(
         "(PAIRWISE_WEBHOOK_ALLOW).",
     ),
     ProblemType(
+        "inbound-signature-invalid",
+        401,
+        "Signature missing or invalid",
+        "An inbound request must be signed with its source's secret: Standard Webhooks headers "
+        "(webhook-id, webhook-timestamp, webhook-signature) or Calendly-Webhook-Signature. "
+        "Nothing was recorded.",
+    ),
+    ProblemType(
+        "inbound-replayed",
+        401,
+        "Signature too old",
+        "The signature is valid but its timestamp is more than 5 minutes from now: a replayed "
+        "or delayed request. Sign it again and resend. Nothing was recorded.",
+    ),
+    ProblemType(
+        "inbound-duplicate",
+        409,
+        "Event already received",
+        "This sender sent an event with this id before; it was recorded then and nothing was "
+        "changed now. `inbound_event_id` names the stored event.",
+    ),
+    ProblemType(
         "service-unavailable",
         503,
         "Temporarily unavailable",

@@ -30,6 +30,11 @@ class MeetingSchema(Schema):
         validate=validate.OneOf(["mentor", "mentee", "both"]),
         metadata={"description": "Who cancelled or did not show up."},
     )
+    notice_hours = fields.Integer(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "For a cancellation sent in as a meeting event: hours of notice."},
+    )
     is_final_session = fields.Boolean(
         metadata={"description": "The celebratory final session; `close` requires it."}
     )

@@ -29,6 +29,10 @@ _MEETING_STATES = frozenset(
 HELD_AHEAD_TOLERANCE = timedelta(hours=14)
 
 
+def accepts_meetings(pair: Pair) -> bool:
+    return pair.state in _MEETING_STATES
+
+
 def log(
     *,
     pair_id: int,
@@ -44,7 +48,7 @@ def log(
 ) -> Meeting:
     with transaction():
         pair = pairs.get(pair_id=pair_id)
-        if pair.state not in _MEETING_STATES:
+        if not accepts_meetings(pair):
             raise Problem(
                 "conflict",
                 f"Pair {pair.id} is {pair.state}; meetings are logged from matched until closed.",

@@ -129,6 +129,24 @@ class ProgramSchema(Schema):
             "14), unless a coordinator overrides it with a reason."
         },
     )
+    cancellations_to_flag = fields.Integer(
+        validate=validate.Range(min=1, max=20),
+        metadata={
+            "description": "Cancellations and no-shows within the window that raise "
+            "`missed_meetings` (default 3)."
+        },
+    )
+    cancellation_window_days = fields.Integer(
+        validate=validate.Range(min=1, max=365),
+        metadata={"description": "The window for meeting-event warning signs (default 30)."},
+    )
+    late_notice_hours = fields.Integer(
+        validate=validate.Range(min=1, max=168),
+        metadata={
+            "description": "Less notice than this makes a cancellation or move last-minute; the "
+            "second within the window raises `last_minute_rescheduling` (default 24)."
+        },
+    )
     playbook = fields.Dict(
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),
         values=fields.String(validate=validate.Length(max=4000)),

@@ -26,6 +26,8 @@ SCOPES: dict[str, str] = {
     "proposals:decide": "Approve or reject proposed transitions",
     "events:read": "Read the event feed",
     "webhooks:manage": "Register webhook endpoints, read their secrets and delivery log, redeliver",
+    "meetings:inbound": "Send meeting events (held, cancelled, no-show, moved) for pairs",
+    "integrations:manage": "Manage inbound sources and their secrets; resolve unmatched events",
     "surveys:read": "Read survey definitions, their versions and invitations",
     "surveys:write": "Publish a program's own version of a survey",
     "surveys:invite": "Create survey invitations (the links are credentials: keep them safe)",

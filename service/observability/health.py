@@ -1,0 +1,63 @@
+"""`/healthz`: the process answers. `/readyz`: it can do its work: the database and Redis
+answer and the schema is at the migrations' head (a new release waits for its migration)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+from redis.exceptions import RedisError
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.database import db
+from service.queue import redis_connection
+
+blueprint = Blueprint("health", __name__)
+
+
+@cache
+def migrations_head(directory: str) -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", directory)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _database() -> tuple[bool, str]:
+    try:
+        current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return False, f"unreachable or not migrated: {type(error).__name__}"
+    head = migrations_head(current_app.extensions["migrate"].directory)
+    if current != head:
+        return False, f"schema at {current}, code expects {head}: run `pairwise db upgrade`"
+    return True, f"schema at {current}"
+
+
+def _redis() -> tuple[bool, str]:
+    try:
+        redis_connection().ping()
+    except (RedisError, OSError) as error:
+        return False, f"unreachable: {type(error).__name__}"
+    return True, "answers"
+
+
+@blueprint.get("/healthz")
+def healthz():
+    return {"status": "ok"}
+
+
+@blueprint.get("/readyz")
+def readyz():
+    checks: dict[str, Any] = {}
+    ready = True
+    for name, check in (("database", _database), ("redis", _redis)):
+        ok, detail = check()
+        checks[name] = {"ok": ok, "detail": detail}
+        ready = ready and ok
+    return {"status": "ready" if ready else "not ready", "checks": checks}, 200 if ready else 503
