@@ -35,3 +35,45 @@ def test_migrations_downgrade_to_nothing_and_upgrade_again(app):
         assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade(directory=directory)
         assert _differences() == []
+
+
+def test_two_upgrades_started_at_once_on_postgresql_both_succeed_once(database_url, service_env):
+    """Replicas of a release may all run the migration step; the advisory lock serialises
+    them, and the later ones find nothing to do."""
+    import secrets
+    import subprocess
+    import sys
+
+    import pytest
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer; the race is a PostgreSQL deployment's")
+    base = sa.engine.make_url(database_url)
+    name = f"pairwise_race_{secrets.token_hex(4)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        env = {**service_env, "DATABASE_URL": url}
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "db", "upgrade"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        outputs = [run.communicate(timeout=120)[0] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0, 0], outputs
+        engine = sa.create_engine(url)
+        with engine.connect() as connection:
+            versions = connection.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+        engine.dispose()
+        assert len(versions) == 1
+    finally:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

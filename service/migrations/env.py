@@ -15,6 +15,8 @@ if config.config_file_name and not logging.getLogger().handlers:
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
+# The advisory lock every `pairwise db upgrade` on PostgreSQL takes ("pairwise" in ASCII).
+LOCK = 0x70616972776973
 
 
 def render_item(type_, obj, autogen_context):
@@ -50,6 +52,10 @@ def run_migrations_online():
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two releases starting at once: the second waits here, then finds the schema
+                # at head and does nothing. Released when the transaction ends.
+                connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK})
             context.run_migrations()
 
 
