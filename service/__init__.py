@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.approvals import views as approval_views
     from service.console import views as console_views
     from service.events.subscribers import register_defaults
+    from service.inbound import views as inbound_views
     from service.observability import health, metrics
     from service.pairs import views as pair_views
     from service.programs import views as program_views
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         approval_views,
         program_views,
         webhook_views,
+        inbound_views,
     ):
         app.register_blueprint(console.blueprint)
     register_defaults()

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     from service.approvals.api import blueprint as approvals
     from service.calendar.api import blueprint as calendar
     from service.events.api import blueprint as events
+    from service.inbound.api import blueprint as inbound
     from service.meetings.api import blueprint as meetings
     from service.notifications.api import blueprint as notifications
     from service.pairs.api import blueprint as pairs
@@ -129,9 +130,10 @@ def init_app(app: Flask) -> None:
         events,
         notifications,
         webhooks,
+        inbound,
     )
     for blueprint in blueprints:
-        # Bearer tokens, not cookies, authenticate the API: no CSRF to defend against.
+        # Bearer tokens or signatures, not cookies, authenticate the API: no CSRF to defend.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     from service.events.schemas import add_to_spec

@@ -216,6 +216,15 @@ def _validation_errors(messages: dict[str, Any]) -> list[dict[str, str]]:
     return errors
 
 
+def validation_problem(messages: dict[str, Any]) -> Problem:
+    """A 422 from marshmallow's messages by location, for bodies a view loads itself."""
+    errors = _validation_errors(messages)
+    summary = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
+    return Problem("validation-error", summary or "Invalid request.", errors=errors)
+
+
 _SLUG_FOR_STATUS = {
     400: "malformed-request",
     401: "unauthorized",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
@@ -16,6 +17,34 @@ class Schema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_nul(self, data: Any, **kwargs: Any) -> Any:
+        # PostgreSQL text cannot hold NUL: refuse it here as a 422, not later as a 500.
+        path = _nul_path(data)
+        if path is not None:
+            message: Any = ["Text cannot contain NUL (\\u0000) characters."]
+            for key in reversed(path or ["_schema"]):
+                message = {key: message}
+            raise ma.ValidationError(message)
+        return data
+
+
+def _nul_path(value: Any, path: tuple[str, ...] = ()) -> list[str] | None:
+    """Where in a loaded body a NUL character is, if anywhere."""
+    if isinstance(value, str):
+        return list(path) if "\x00" in value else None
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            found = _nul_path(key, (*path, str(key))) or _nul_path(child, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, child in enumerate(value):
+            found = _nul_path(child, (*path, str(index)))
+            if found is not None:
+                return found
+    return None
 
 
 class ActorSchema(Schema):

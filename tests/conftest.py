@@ -278,4 +278,5 @@ def live_server(service_env: dict[str, str]) -> Iterator[str]:
 
 
 # Staff accounts and signed-in console sessions, for every test that needs them.
+from tests.receiver import receiver  # noqa: E402, F401
 from tests.staff import console_as, make_staff  # noqa: E402, F401

@@ -6,7 +6,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from service.clock import now
 from service.inbound.models import InboundStatus, SourceKind
+from service.meetings.service import HELD_AHEAD_TOLERANCE
 from service.schemas import Schema, aware_datetime, id_field
 from workflows.meeting_rules import CANCELLERS, MeetingEventType
 
@@ -135,14 +137,22 @@ class MeetingEventSchema(Schema):
     def _coherent(self, data: dict[str, Any], **kwargs: Any) -> None:
         kind = data.get("type")
         if kind == MeetingEventType.RESCHEDULED and not data.get("previous_starts_at"):
-            raise ValidationError("A reschedule needs the time it moved from.", "previous_starts_at")
+            raise ValidationError(
+                "A reschedule needs the time it moved from.", "previous_starts_at"
+            )
         if data.get("pair_id") is None and not data.get("participants"):
             raise ValidationError("Give the pair_id or the participants' addresses.", "pair_id")
         moved = (MeetingEventType.CANCELLED, MeetingEventType.RESCHEDULED)
         if kind not in moved and data.get("cancelled_by"):
-            raise ValidationError("Only a cancellation or reschedule has a canceller.", "cancelled_by")
+            raise ValidationError(
+                "Only a cancellation or reschedule has a canceller.", "cancelled_by"
+            )
         if kind != MeetingEventType.NO_SHOW and data.get("missed_by"):
             raise ValidationError("Only a no-show has someone who missed it.", "missed_by")
+        happened = (MeetingEventType.HELD, MeetingEventType.NO_SHOW)
+        starts_at = data.get("starts_at")
+        if kind in happened and starts_at and starts_at > now() + HELD_AHEAD_TOLERANCE:
+            raise ValidationError("A meeting held or missed cannot be in the future.", "starts_at")
 
 
 class InboundEventSchema(Schema):
@@ -181,8 +191,8 @@ class ResolveSchema(Schema):
 
 
 # Calendly's payloads carry much more than we read; what we do not read is left out.
-class _Lenient(ma.Schema):
-    class Meta:
+class _Lenient(Schema):
+    class Meta(Schema.Meta):
         unknown = ma.EXCLUDE
 
 

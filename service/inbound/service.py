@@ -180,39 +180,57 @@ def receive(
     """Store the event once, and apply it to its pair if the pair can be told."""
     emails = _normalise(emails)
     with transaction():
-        # One statement decides who was first, even between concurrent requests.
-        event_id = insert_unless_exists(
-            InboundEvent,
-            {
-                "sender": sender,
-                "external_id": external_id,
-                "kind": change.type,
-                "status": InboundStatus.UNMATCHED,
-                "emails": emails,
-                "details": change.to_details(),
-                "received_at": now(),
-            },
-            ["sender", "external_id"],
+        event = _store_once(
+            sender=sender,
+            external_id=external_id,
+            kind=change.type,
+            status=InboundStatus.UNMATCHED,
+            emails=emails,
+            details=change.to_details(),
         )
-        if event_id is None:
-            first = db.session.scalar(
-                sa.select(InboundEvent.id).where(
-                    InboundEvent.sender == sender, InboundEvent.external_id == external_id
-                )
-            )
-            raise Problem(
-                "inbound-duplicate",
-                f"Event {external_id!r} from {sender} was received before (inbound event "
-                f"{first}); nothing was changed.",
-                inbound_event_id=first,
-            )
-        event = db.session.get(InboundEvent, event_id)
         pair, unmatched_because = _find_pair(pair_id=pair_id, emails=emails, program_id=program_id)
         if pair is None:
             event.details = {**event.details, "unmatched_because": unmatched_because}
         else:
             _apply(event, pair_id=pair.id, actor=actor, status=InboundStatus.APPLIED)
     return event
+
+
+def record_ignored(*, sender: str, external_id: str, kind: str, reason: str) -> InboundEvent:
+    """An event understood but of a kind that records nothing: kept, once, as ignored."""
+    with transaction():
+        event = _store_once(
+            sender=sender,
+            external_id=external_id[:200],
+            kind=kind[:40],
+            status=InboundStatus.IGNORED,
+            emails=[],
+            details={"ignored_because": reason},
+        )
+    return event
+
+
+def _store_once(*, sender: str, external_id: str, **values: Any) -> InboundEvent:
+    """Insert the event unless the sender sent this id before: one statement decides who was
+    first, even between concurrent requests; the later one is refused and changes nothing."""
+    event_id = insert_unless_exists(
+        InboundEvent,
+        {"sender": sender, "external_id": external_id, "received_at": now(), **values},
+        ["sender", "external_id"],
+    )
+    if event_id is None:
+        first = db.session.scalar(
+            sa.select(InboundEvent.id).where(
+                InboundEvent.sender == sender, InboundEvent.external_id == external_id
+            )
+        )
+        raise Problem(
+            "inbound-duplicate",
+            f"Event {external_id!r} from {sender} was received before (inbound event {first}); "
+            "nothing was changed.",
+            inbound_event_id=first,
+        )
+    return db.session.get(InboundEvent, event_id)
 
 
 def resolve(

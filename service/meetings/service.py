@@ -19,7 +19,7 @@ from service.problems import Problem, invalid
 from workflows.pairing import State
 
 # A pair without a mentor has nobody to meet; a finished pair meets no more.
-_MEETING_STATES = frozenset(
+MEETING_STATES = frozenset(
     {State.MATCHED, State.TRAINING, State.ACTIVE, State.AT_RISK, State.CLOSING}
 )
 
@@ -30,7 +30,7 @@ HELD_AHEAD_TOLERANCE = timedelta(hours=14)
 
 
 def accepts_meetings(pair: Pair) -> bool:
-    return pair.state in _MEETING_STATES
+    return pair.state in MEETING_STATES
 
 
 def log(

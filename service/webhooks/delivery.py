@@ -27,7 +27,7 @@ from service.events.models import OutboxEvent
 from service.jobs import job_context
 from service.webhooks import addresses
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
-from service.webhooks.service import CLAIM_TIMEOUT, allow_list, signing_secrets
+from service.webhooks.service import CLAIM_TIMEOUT, allow_list, held_back, signing_secrets
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def _next_in_line(delivery: Delivery) -> int | None:
             Delivery.status == DeliveryStatus.PENDING,
             Delivery.next_attempt_at <= now(),
             Delivery.pair_sequence > delivery.pair_sequence,
+            ~held_back(),
         )
         .order_by(Delivery.pair_sequence)
         .limit(1)

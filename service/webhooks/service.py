@@ -185,21 +185,37 @@ def fan_out(event: OutboxEvent) -> None:
             )
 
 
-def due_ids(moment: datetime, limit: int = DUE_BATCH) -> list[int]:
-    """Deliveries to attempt now: pending and due (or claimed by a worker that vanished),
-    to an enabled endpoint, with no earlier open delivery to it about the same pair."""
+def held_back() -> sa.ColumnElement[bool]:
+    """A delivery waits while an earlier event of its pair may still reach the endpoint: an
+    earlier delivery to it is open, or an earlier event is not handled yet (its delivery
+    may not exist yet: consumers handle batches side by side)."""
     earlier = aliased(Delivery)
-    open_states = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-    blocked = (
+    open_delivery = (
         sa.select(earlier.id)
         .where(
             earlier.endpoint_id == Delivery.endpoint_id,
             earlier.pair_id == Delivery.pair_id,
             earlier.pair_sequence < Delivery.pair_sequence,
-            earlier.status.in_(open_states),
+            earlier.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
         )
         .exists()
     )
+    unhandled_event = (
+        sa.select(OutboxEvent.id)
+        .where(
+            OutboxEvent.pair_id == Delivery.pair_id,
+            OutboxEvent.pair_sequence < Delivery.pair_sequence,
+            OutboxEvent.handled_at.is_(None),
+        )
+        .exists()
+    )
+    return sa.or_(open_delivery, unhandled_event)
+
+
+def due_ids(moment: datetime, limit: int = DUE_BATCH) -> list[int]:
+    """Deliveries to attempt now: pending and due (or claimed by a worker that vanished),
+    to an enabled endpoint, and not held back by an earlier event of the same pair."""
+    open_states = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
     statement = (
         sa.select(Delivery.id)
         .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
@@ -220,7 +236,7 @@ def due_ids(moment: datetime, limit: int = DUE_BATCH) -> list[int]:
                     Delivery.claimed_at < moment - CLAIM_TIMEOUT,
                 ),
             ),
-            ~blocked,
+            ~held_back(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)

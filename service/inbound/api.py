@@ -1,0 +1,289 @@
+"""Inbound meeting events: the sources that send them, the three ways in, and the events
+waiting for a coordinator to name their pair."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError
+
+from service.api import documents
+from service.auth import current_actor, require_scope
+from service.inbound import calendly, service, standard
+from service.inbound.models import InboundEvent, InboundStatus, SourceKind
+from service.inbound.schemas import (
+    CalendlyWebhookSchema,
+    InboundEventListSchema,
+    InboundEventQuerySchema,
+    InboundEventSchema,
+    InboundSourceListSchema,
+    InboundSourceSchema,
+    InboundSourceUpdateSchema,
+    InboundSourceWithSecretSchema,
+    MeetingEventSchema,
+    ResolveSchema,
+)
+from service.problems import Problem, validation_problem
+
+blueprint = Blueprint(
+    "inbound",
+    __name__,
+    url_prefix="/api/v1",
+    description="Meeting events sent in by other services (our format signed per Standard "
+    "Webhooks, Calendly's webhooks, or with an API token): recorded once per sender and event "
+    "id, attached to a pair by its id or its participants' addresses, and judged for seed "
+    "001's warning signs. Events whose pair cannot be told wait as `unmatched`.",
+)
+
+MANAGE = "integrations:manage"
+
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"in": "header", "name": name, "required": True, "schema": {"type": "string"}} | {
+        "description": description
+    }
+
+
+_SIGNED_STANDARD = {
+    "security": [],
+    "parameters": [
+        _header("webhook-id", "The message id (Standard Webhooks)."),
+        _header("webhook-timestamp", "Unix seconds; refused more than 5 minutes away."),
+        _header("webhook-signature", "v1,<base64 HMAC-SHA256> with the source's secret."),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": MeetingEventSchema}},
+    },
+}
+_SIGNED_CALENDLY = {
+    "security": [],
+    "parameters": [
+        _header(calendly.HEADER, "t=<unix seconds>,v1=<hex HMAC-SHA256 of 't.body'>."),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": CalendlyWebhookSchema}},
+    },
+}
+
+
+def _answer(event: InboundEvent) -> tuple[InboundEvent, int]:
+    """201 when recorded on a pair; 202 when kept for a coordinator, or ignored."""
+    return event, 201 if event.status == InboundStatus.APPLIED else 202
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        raise Problem("malformed-request", "The body is not valid JSON.") from None
+
+
+def _load(schema: Schema, data: Any) -> dict[str, Any]:
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        raise validation_problem({"json": error.messages}) from None
+
+
+def _receive_ours(body: dict[str, Any], *, sender: str, actor, program_id=None) -> InboundEvent:
+    change = service.MeetingChange(
+        type=body["type"],
+        starts_at=body["starts_at"],
+        previous_starts_at=body.get("previous_starts_at"),
+        cancelled_by=body.get("cancelled_by"),
+        cancelled_at=body.get("cancelled_at"),
+        duration_minutes=body.get("duration_minutes"),
+        missed_by=body.get("missed_by"),
+    )
+    return service.receive(
+        sender=sender,
+        external_id=body["id"],
+        change=change,
+        emails=body.get("participants") or [],
+        pair_id=body.get("pair_id"),
+        program_id=program_id,
+        actor=actor,
+    )
+
+
+# ---------------------------------------------------------------------------- receiving
+
+
+@blueprint.post("/inbound/<string:slug>/meetings")
+@blueprint.doc(**_SIGNED_STANDARD)
+@blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
+@blueprint.alt_response(
+    202,
+    schema=InboundEventSchema,
+    success=True,
+    description="Kept: no pair could be told (unmatched), or nothing to record (ignored)",
+)
+@documents(blueprint, 400, 401, 403, 404, 409, 415, 422)
+def receive_signed(slug: str):
+    """A meeting event in our format, signed per Standard Webhooks with the source's secret.
+    `meeting.held`, `meeting.cancelled` and `meeting.no_show` become meetings of the pair;
+    `meeting.scheduled` and `meeting.rescheduled` are kept as events."""
+    source = service.receiving_source(slug=slug, kind=SourceKind.STANDARD)
+    raw = request.get_data()
+    standard.verify(source.secret, raw, request.headers)
+    body = _load(MeetingEventSchema(), _json(raw))
+    event = _receive_ours(
+        body,
+        sender=f"source:{source.slug}",
+        actor=service.source_actor(source),
+        program_id=source.program_id,
+    )
+    return _answer(event)
+
+
+@blueprint.post("/inbound/<string:slug>/calendly")
+@blueprint.doc(**_SIGNED_CALENDLY)
+@blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
+@blueprint.alt_response(
+    202,
+    schema=InboundEventSchema,
+    success=True,
+    description="Kept: no pair could be told (unmatched), or nothing to record (ignored)",
+)
+@documents(blueprint, 400, 401, 403, 404, 409, 415, 422)
+def receive_calendly(slug: str):
+    """Calendly's `invitee.created` (a booking) and `invitee.canceled` (a cancellation, or a
+    reschedule when `payload.rescheduled`), signed with the subscription's signing key."""
+    source = service.receiving_source(slug=slug, kind=SourceKind.CALENDLY)
+    raw = request.get_data()
+    calendly.verify(source.secret, raw, request.headers.get(calendly.HEADER))
+    data = _json(raw)
+    sender, actor = f"source:{source.slug}", service.source_actor(source)
+    event_name = data.get("event") if isinstance(data, dict) else None
+    if isinstance(event_name, str) and event_name not in calendly.EVENTS:
+        # Another subscription event: acknowledged, so Calendly does not retry it.
+        return _answer(
+            service.record_ignored(
+                sender=sender,
+                external_id=f"{event_name[:60]}:{hashlib.sha256(raw).hexdigest()}",
+                kind=event_name,
+                reason="not a Calendly event Pairwise reads",
+            )
+        )
+    data = _load(CalendlyWebhookSchema(), data)
+    change, emails = calendly.to_change(data)
+    event = service.receive(
+        sender=sender,
+        external_id=calendly.external_id(data),
+        change=change,
+        emails=emails,
+        program_id=source.program_id,
+        actor=actor,
+    )
+    return _answer(event)
+
+
+@blueprint.post("/inbound/meetings")
+@require_scope("meetings:inbound")
+@blueprint.arguments(MeetingEventSchema)
+@blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
+@blueprint.alt_response(
+    202,
+    schema=InboundEventSchema,
+    success=True,
+    description="Kept: no pair could be told (unmatched), or nothing to record (ignored)",
+)
+@documents(blueprint, 400, 401, 403, 409, 422)
+def receive_with_token(body: dict):
+    """A meeting event in our format from a service holding an API token; its event ids are
+    unique per token name."""
+    actor = current_actor()
+    return _answer(_receive_ours(body, sender=f"token:{actor.label}", actor=actor))
+
+
+# ---------------------------------------------------------------------------- events
+
+
+@blueprint.get("/inbound/events")
+@require_scope(MANAGE)
+@blueprint.arguments(InboundEventQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(200, InboundEventListSchema)
+@documents(blueprint, 401, 403, 422)
+def list_events(limit: int, status: str | None = None):
+    """Received events, newest first; `?status=unmatched` for those waiting for a pair."""
+    return {"items": service.list_events(status=status, limit=limit)}
+
+
+@blueprint.get("/inbound/events/<id:event_id>")
+@require_scope(MANAGE)
+@blueprint.response(200, InboundEventSchema)
+@documents(blueprint, 401, 403, 404)
+def get_event(event_id: int):
+    return service.get_event(event_id=event_id)
+
+
+@blueprint.post("/inbound/events/<id:event_id>/resolve")
+@require_scope(MANAGE)
+@blueprint.arguments(ResolveSchema)
+@blueprint.response(200, InboundEventSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def resolve_event(body: dict, event_id: int):
+    """Attach an unmatched event to its pair: it is applied then (meeting, rules, signals)."""
+    return service.resolve(event_id=event_id, actor=current_actor(), **body)
+
+
+@blueprint.post("/inbound/events/<id:event_id>/ignore")
+@require_scope(MANAGE)
+@blueprint.response(200, InboundEventSchema)
+@documents(blueprint, 401, 403, 404, 409)
+def ignore_event(event_id: int):
+    """An unmatched event that concerns no pair: kept, marked ignored."""
+    return service.ignore(event_id=event_id, actor=current_actor())
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+@blueprint.get("/inbound-sources")
+@require_scope(MANAGE)
+@blueprint.response(200, InboundSourceListSchema)
+@documents(blueprint, 401, 403)
+def list_sources():
+    return {"items": service.list_sources()}
+
+
+@blueprint.post("/inbound-sources")
+@require_scope(MANAGE)
+@blueprint.arguments(InboundSourceSchema)
+@blueprint.response(201, InboundSourceWithSecretSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def create_source(body: dict):
+    """A sending service. A standard source gets a generated `whsec_` secret; a Calendly
+    source takes the signing key of its webhook subscription."""
+    return service.create_source(**body), 201
+
+
+@blueprint.get("/inbound-sources/<id:source_id>")
+@require_scope(MANAGE)
+@blueprint.response(200, InboundSourceWithSecretSchema)
+@documents(blueprint, 401, 403, 404)
+def get_source(source_id: int):
+    return service.get_source(source_id=source_id)
+
+
+@blueprint.patch("/inbound-sources/<id:source_id>")
+@require_scope(MANAGE)
+@blueprint.arguments(InboundSourceUpdateSchema)
+@blueprint.response(200, InboundSourceSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def update_source(body: dict, source_id: int):
+    return service.update_source(source_id=source_id, **body)
+
+
+@blueprint.delete("/inbound-sources/<id:source_id>")
+@require_scope(MANAGE)
+@blueprint.response(204)
+@documents(blueprint, 401, 403, 404)
+def delete_source(source_id: int):
+    service.delete_source(source_id=source_id)
