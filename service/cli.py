@@ -53,7 +53,7 @@ def run_command(host: str, port: int, worker: bool) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["PAIRWISE_ENV"] == "production":
-        click.echo("Note: for production, serve with gunicorn (see README, Deploy).", err=True)
+        click.echo("Note: for production, serve with gunicorn (see README, Deploying).", err=True)
     if "PUBLIC_URL" not in os.environ:
         app.config["PUBLIC_URL"] = f"http://{'localhost' if host == '127.0.0.1' else host}:{port}"
     # A plain `kill` should clean up like Ctrl-C does.

@@ -128,3 +128,21 @@ def test_request_counts_add_up_across_gunicorn_processes(service_env, tmp_path):
     # wait_for_http may have asked more than once before the server answered.
     assert all(count >= 30 for count in counts)
     assert len(set(counts)) == 1
+
+
+def test_readyz_stays_ready_when_a_newer_release_has_migrated_already(app, client):
+    with app.app_context():
+        current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        db.session.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        db.session.commit()
+    try:
+        response = client.get("/readyz")
+    finally:
+        with app.app_context():
+            db.session.execute(
+                sa.text("UPDATE alembic_version SET version_num = :v"), {"v": current}
+            )
+            db.session.commit()
+
+    assert response.status_code == 200
+    assert "newer than this code" in response.get_json()["checks"]["database"]["detail"]
