@@ -244,6 +244,8 @@ def resolve(
         source = _source_of(event)
         if source is not None and source.program_id not in (None, pair.program_id):
             raise invalid("pair_id", f"source {source.slug!r} sends events for another program")
+        if not meetings.accepts_meetings(pair):
+            raise Problem("conflict", f"Pair {pair.id} is {pair.state}: it has no meetings.")
         if cancelled_by is not None:
             event.details = {**event.details, "cancelled_by": cancelled_by}
         event.resolved_by_label = actor.label

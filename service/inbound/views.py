@@ -70,8 +70,7 @@ def resolve(event_id: int):
         raised = ", ".join(SIGNALS[code].label for code in event.details.get("signals", []))
         flash(
             f"Event {event.id} attached to pair #{event.pair_id}"
-            + (f"; it raised: {raised}." if raised else "."),
-            "ok",
+            + (f"; it raised: {raised}." if raised else ".")
         )
     return redirect(url_for(".index"))
 
@@ -84,5 +83,5 @@ def ignore(event_id: int):
     except Problem as problem:
         flash(problem.detail, "error")
     else:
-        flash(f"Event {event_id} set aside: it concerns no pair.", "ok")
+        flash(f"Event {event_id} set aside: it concerns no pair.")
     return redirect(url_for(".index"))

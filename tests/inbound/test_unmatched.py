@@ -53,6 +53,18 @@ def test_an_event_is_resolved_once(admin_api, world, calendly_sender):
     assert admin_api.post(path, {"pair_id": pair["id"]}).status_code == 409
 
 
+def test_an_event_is_not_attached_to_a_pair_that_does_not_meet(admin_api, world, calendly_sender):
+    recruited = world.new_pair()
+    waiting = calendly_sender.post(_unknown_cancellation()).get_json()
+
+    response = admin_api.post(
+        f"/inbound/events/{waiting['id']}/resolve", {"pair_id": recruited["id"]}
+    )
+
+    assert response.status_code == 409
+    assert admin_api.ok("get", f"/inbound/events/{waiting['id']}")["status"] == "unmatched"
+
+
 def test_an_addressed_pair_of_another_program_is_not_matched(api, admin_api, world, client):
     other = world.drive_to("active")
     program = api.ok("post", "/programs", {"name": "Another program"})
