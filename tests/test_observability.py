@@ -146,3 +146,24 @@ def test_readyz_stays_ready_when_a_newer_release_has_migrated_already(app, clien
 
     assert response.status_code == 200
     assert "newer than this code" in response.get_json()["checks"]["database"]["detail"]
+
+
+def test_the_request_id_follows_a_change_into_the_jobs_it_causes(
+    app, api, world, drain, monkeypatch
+):
+    from service.events import subscribers
+
+    seen: list[str | None] = []
+    monkeypatch.setattr(
+        subscribers, "_subscribers", {"*": [lambda event: seen.append(logs.current_request_id())]}
+    )
+
+    response = api.client.post(
+        "/api/v1/pairs",
+        json={"program_id": world.program["id"], "mentee_id": world.mentees[0]["id"]},
+        headers={"X-Request-ID": "crm-import-000042", **api._headers()},
+    )
+    drain()
+
+    assert response.headers["X-Request-ID"] == "crm-import-000042"
+    assert seen == ["crm-import-000042"]

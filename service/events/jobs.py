@@ -11,6 +11,7 @@ from service.database import db
 from service.events.models import OutboxEvent
 from service.events.subscribers import subscribers_for
 from service.jobs import job_context
+from service.observability.logs import request_id_context
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +43,9 @@ def _handle(event_id: str) -> str:
         return "unknown"
     if event.handled_at is not None:
         return "duplicate"
-    for subscriber in subscribers_for(event.type):
-        subscriber(event)
+    with request_id_context(event.request_id):
+        for subscriber in subscribers_for(event.type):
+            subscriber(event)
     marked = db.session.execute(
         sa.update(OutboxEvent)
         .where(OutboxEvent.id == event.id, OutboxEvent.handled_at.is_(None))

@@ -68,6 +68,8 @@ class OutboxEvent(db.Model):
     occurred_at: Mapped[datetime] = created_at_column()
     published_at: Mapped[datetime | None]
     handled_at: Mapped[datetime | None]
+    # The request that caused it, so the jobs it causes log under the same id.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 class Lease(db.Model):

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service.database import db
 from service.events import catalog
 from service.events.models import OutboxEvent
+from service.observability.logs import current_request_id
 from service.pairs.models import Pair
 
 
@@ -45,6 +46,7 @@ def emit(event_type: str, payload: dict[str, Any], *, pair: Pair | None = None) 
         pair_id=pair.id if pair is not None else None,
         pair_sequence=sequence,
         payload=payload,
+        request_id=current_request_id(),
     )
     db.session.add(event)
     return event

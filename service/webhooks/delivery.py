@@ -25,6 +25,7 @@ from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
 from service.jobs import job_context
+from service.observability.logs import request_id_context
 from service.webhooks import addresses
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 from service.webhooks.service import CLAIM_TIMEOUT, allow_list, held_back, signing_secrets
@@ -58,10 +59,11 @@ def deliver(delivery_id: int) -> str:
             event = db.session.scalar(
                 sa.select(OutboxEvent).where(OutboxEvent.event_id == delivery.event_id)
             )
-            manual = delivery.manual
+            manual, request_id = delivery.manual, delivery.request_id
             db.session.commit()  # no transaction held open across the HTTP request
-            outcome = attempt(endpoint, delivery, event)
-            _record(next_id, outcome, manual)
+            with request_id_context(request_id):
+                outcome = attempt(endpoint, delivery, event)
+                _record(next_id, outcome, manual)
             summary = outcome.summary
             next_id = _next_in_line(delivery) if outcome.delivered else None
     return summary

@@ -87,6 +87,8 @@ class Delivery(db.Model):
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     delivered_at: Mapped[datetime | None]
+    # The request that caused the event: the delivery job logs under it.
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
     # Sent again by hand: the next attempt is recorded as manual.
     manual: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = created_at_column()

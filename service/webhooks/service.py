@@ -176,6 +176,7 @@ def fan_out(event: OutboxEvent) -> None:
                     "event_type": event.type,
                     "pair_id": event.pair_id,
                     "pair_sequence": event.pair_sequence,
+                    "request_id": event.request_id,
                     "status": DeliveryStatus.PENDING,
                     "attempts": 0,
                     "next_attempt_at": now(),
