@@ -28,6 +28,9 @@ NUMBERS = {
     "invitation_valid_days": (1, 90),
     "rating_drop_threshold": (1, 9),
     "rating_divergence_gap": (1, 9),
+    "cancellations_to_flag": (1, 20),
+    "cancellation_window_days": (1, 180),
+    "late_notice_hours": (1, 168),
 }
 OPTIONAL_NUMBERS = {"no_meeting_alert_days": (1, 365), "match_length_months": (1, 60)}
 
