@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import time
 from pathlib import Path
 
 
@@ -25,3 +26,20 @@ def describe(database_url: str = "") -> str:
         f"{cpu}, {os.cpu_count()} cores{memory}; {platform.system()} {platform.release()}; "
         f"Python {platform.python_version()}; database: {backend}"
     )
+
+
+def idle_share(seconds: float = 1.0) -> float | None:
+    """The share of CPU time idle over the next `seconds` (Linux), to show whether something
+    else was running when a benchmark started; None where /proc/stat is missing."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return None
+
+    def sample() -> tuple[int, int]:
+        fields = [int(value) for value in stat.read_text().split("\n", 1)[0].split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle + iowait, all
+
+    idle_before, total_before = sample()
+    time.sleep(seconds)
+    idle_after, total_after = sample()
+    return (idle_after - idle_before) / max(total_after - total_before, 1)
