@@ -385,6 +385,13 @@ def _run_schedule(schedule_id: int, moment: datetime) -> int:
     a closure applied at once) redraws the calendar from the schedule already moved on.
     """
     with transaction():
+        pair_id = db.session.scalar(sa.select(Schedule.pair_id).where(Schedule.id == schedule_id))
+        if pair_id is None:
+            return 0  # gone: the pair's calendar was redrawn
+        # The pair first, then its schedule: the order a transition takes them in, so two
+        # sweepers on two schedules of one pair, or a sweeper and a transition, queue up
+        # instead of deadlocking.
+        db.session.execute(sa.select(Pair.id).where(Pair.id == pair_id).with_for_update())
         schedule = _lock(Schedule, schedule_id)
         if schedule is None or schedule.next_due_at > moment:
             return 0  # another sweeper has it, or already moved it on

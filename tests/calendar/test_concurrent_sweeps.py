@@ -57,9 +57,11 @@ def test_three_workers_sweeping_at_once_send_each_invitation_once(
         )
         for n in range(3)
     ]
+    logs = []
     for worker in workers:
         _, errors = worker.communicate(timeout=300)
         assert worker.returncode == 0, errors[-2000:]
+        logs.append(errors)
     drain()
 
     with app.app_context():
@@ -72,7 +74,9 @@ def test_three_workers_sweeping_at_once_send_each_invitation_once(
         )
     participant_contacts = [c for c in contacts if c.participant_id is not None]
     # Every pair: a check-in for mentee and mentor, and the first-meeting survey for both.
-    assert len(participant_contacts) == PAIRS * 4
+    assert len(participant_contacts) == PAIRS * 4, [
+        line for log in logs for line in log.splitlines() if "ERROR" in line or "Error" in line
+    ][:20]
     assert (
         Counter((c.pair_id, c.kind, c.recipient, c.due_on) for c in contacts).most_common(1)[0][1]
         == 1
