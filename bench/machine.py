@@ -28,6 +28,16 @@ def describe(database_url: str = "") -> str:
     )
 
 
+def print_setting(database_url: str, database: str, redis: str, idle: float | None) -> None:
+    """The lines every HTTP-level benchmark starts its report with."""
+    print(f"machine: {describe(database_url)}")
+    print(f"database: {database}; {redis}; PAIRWISE_ENV=production")
+    if idle is not None:
+        print(
+            f"CPU idle in the second before the run: {idle:.0%} (anything else running skews this)"
+        )
+
+
 def idle_share(seconds: float = 1.0) -> float | None:
     """The share of CPU time idle over the next `seconds` (Linux), to show whether something
     else was running when a benchmark started; None where /proc/stat is missing."""

@@ -57,19 +57,11 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from bench.machine import describe, idle_share
+from bench.machine import describe, idle_share, print_setting
 from bench.sweep import database
+from tests.helpers import CALM_MENTEE_CHECKIN
 
 ROOT = Path(__file__).resolve().parent.parent
-# The answers of tests/helpers.py CALM_MENTEE_CHECKIN: nothing raises a signal.
-CALM_MENTEE_CHECKIN = {
-    "meetings_held": "3",
-    "meetings_missed": "0",
-    "relationship_rating": "8",
-    "progress_on_actions": "yes",
-    "talking_balance": "even",
-    "feels_unsafe": "no",
-}
 FLAG_RISK = json.dumps({"trigger": "flag_risk", "signals": ["missed_meetings"]}).encode()
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -605,12 +597,7 @@ def measure(arguments: argparse.Namespace) -> None:
             server.stop()
         backend.close(keep_logs=not finished)
 
-    print(f"machine: {describe(backend.database_url)}")
-    print(f"database: {kind}; {backend.redis_kind}; PAIRWISE_ENV=production")
-    if idle is not None:
-        print(
-            f"CPU idle in the second before the run: {idle:.0%} (anything else running skews this)"
-        )
+    print_setting(backend.database_url, kind, backend.redis_kind, idle)
     print(
         f"gunicorn: {arguments.workers} sync workers; load: {arguments.concurrency} client "
         f"processes (http.client, closed loop) on the same {os.cpu_count()} cores; "

@@ -46,6 +46,29 @@ def database(url: str | None) -> tuple[str, callable]:
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+def participant_rows(program_id: int, numbers: range, moment: datetime) -> list[dict]:
+    """Bulk rows for a mentee and a mentor per number, as the API would have made them."""
+    return [
+        {
+            "program_id": program_id,
+            "role": role,
+            "full_name": f"{role} {n}",
+            "email": f"{role}{n}@bench.example",
+            "language": "en",
+            "capacity": 1,
+            "goals": [],
+            "skills": [],
+            "availability": "",
+            "active": True,
+            "placement_version": 0,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        for n in numbers
+        for role in ("mentee", "mentor")
+    ]
+
+
 def populate(pairs: int, today: date) -> None:
     """Bulk rows: one program, its mentors and mentees, active pairs and their schedules."""
     from service.calendar.models import Schedule
@@ -62,25 +85,7 @@ def populate(pairs: int, today: date) -> None:
     chunk = 10_000
     for start in range(0, pairs, chunk):
         count = min(chunk, pairs - start)
-        people = [
-            {
-                "program_id": program.id,
-                "role": role,
-                "full_name": f"{role} {n}",
-                "email": f"{role}{n}@bench.example",
-                "language": "en",
-                "capacity": 1,
-                "goals": [],
-                "skills": [],
-                "availability": "",
-                "active": True,
-                "placement_version": 0,
-                "created_at": moment,
-                "updated_at": moment,
-            }
-            for n in range(start, start + count)
-            for role in ("mentee", "mentor")
-        ]
+        people = participant_rows(program.id, range(start, start + count), moment)
         ids = db.session.execute(
             sa.insert(Participant).returning(Participant.id, Participant.role), people
         ).all()

@@ -37,8 +37,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
 
-from bench.machine import describe, idle_share
+from bench.machine import idle_share, print_setting
 from bench.requests_per_second import ROOT, app_for, backends, database_kind, service_env, upgrade
+from bench.sweep import participant_rows
 
 
 class Receiver:
@@ -88,25 +89,7 @@ def write_events(events: int) -> int:
     program = programs.create(name="Webhook benchmark")
     count = (events + 1) // 2
     moment = datetime.now(UTC)
-    people = [
-        {
-            "program_id": program.id,
-            "role": role,
-            "full_name": f"{role} {n}",
-            "email": f"{role}{n}@bench.example",
-            "language": "en",
-            "capacity": 1,
-            "goals": [],
-            "skills": [],
-            "availability": "",
-            "active": True,
-            "placement_version": 0,
-            "created_at": moment,
-            "updated_at": moment,
-        }
-        for n in range(count)
-        for role in ("mentee", "mentor")
-    ]
+    people = participant_rows(program.id, range(count), moment)
     table = Participant.__table__
     ids = db.session.scalars(
         sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), people
@@ -213,12 +196,7 @@ def main() -> None:
         backend.close(keep_logs=not done)
 
     arrivals = sorted(receiver.arrivals)
-    print(f"machine: {describe(backend.database_url)}")
-    print(f"database: {kind}; {backend.redis_kind}; PAIRWISE_ENV=production")
-    if idle is not None:
-        print(
-            f"CPU idle in the second before the run: {idle:.0%} (anything else running skews this)"
-        )
+    print_setting(backend.database_url, kind, backend.redis_kind, idle)
     print(
         f"events: {events:,} ({pair_count:,} pairs created and matched through the service "
         f"functions in {written:.1f} s), 1 endpoint: a ThreadingHTTPServer on 127.0.0.1"

@@ -24,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.load(Path(app.instance_path), config))
     # Problem documents read best as type, title, status, detail: keep insertion order.
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logs.configure(fmt="json" if app.config["PAIRWISE_ENV"] == "production" else None)
+    logs.configure(production=app.config["PAIRWISE_ENV"] == "production")
     # Per-transition and per-plugin chatter; our own records say what happened.
     for noisy in ("transitions", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -255,7 +255,8 @@ def _is_contention(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlstate", None) in ("40P01", "40001", "55P03")
 
 
-def _render_html_error(status: int, title: str, detail: str) -> tuple[str, int]:
+def html_error(status: int, title: str, detail: str) -> tuple[str, int]:
+    """The error page, for browsers."""
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
@@ -264,12 +265,12 @@ def init_app(app: Flask) -> None:
     def handle_problem(problem: Problem):
         if _wants_json():
             return problem_response(problem)
-        return _render_html_error(problem.type.status, problem.type.title, problem.detail)
+        return html_error(problem.type.status, problem.type.title, problem.detail)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         if not _wants_json():
-            return _render_html_error(error.code or 500, error.name, error.description or "")
+            return html_error(error.code or 500, error.name, error.description or "")
         problem = _from_http_exception(error)
         headers = {}
         if error.code == 405 and (response := error.get_response()) is not None:
@@ -286,7 +287,7 @@ def init_app(app: Flask) -> None:
         problem = Problem("conflict", "The change conflicts with data that already exists.")
         if _wants_json():
             return problem_response(problem)
-        return _render_html_error(409, problem.type.title, problem.detail)
+        return html_error(409, problem.type.title, problem.detail)
 
     @app.errorhandler(OperationalError)
     def handle_operational_error(error: OperationalError):
@@ -309,7 +310,7 @@ def init_app(app: Flask) -> None:
             headers = {"Retry-After": "5"}
         if _wants_json():
             return problem_response(problem, headers)
-        return _render_html_error(problem.type.status, problem.type.title, problem.detail)
+        return html_error(problem.type.status, problem.type.title, problem.detail)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
@@ -320,7 +321,7 @@ def init_app(app: Flask) -> None:
         problem = Problem("internal-error", PROBLEM_TYPES["internal-error"].description)
         if _wants_json():
             return problem_response(problem)
-        return _render_html_error(500, problem.type.title, problem.detail)
+        return html_error(500, problem.type.title, problem.detail)
 
     app.register_blueprint(blueprint)
 

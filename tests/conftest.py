@@ -27,6 +27,10 @@ from service.database import db
 from service.embedded_redis import EmbeddedRedis
 from tests.helpers import Api, World
 
+# Fixtures shared by every folder: a webhook receiver, staff and their console sessions.
+from tests.receiver import receiver  # noqa: F401
+from tests.staff import console_as, make_staff  # noqa: F401
+
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
@@ -275,8 +279,3 @@ def live_server(service_env: dict[str, str]) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
-
-
-# Staff accounts and signed-in console sessions, for every test that needs them.
-from tests.receiver import receiver  # noqa: E402, F401
-from tests.staff import console_as, make_staff  # noqa: E402, F401

@@ -30,6 +30,7 @@ class Console:
 
     def __init__(self, app: Flask) -> None:
         self.client = app.test_client()
+        self._token: str | None = None
 
     def csrf_token(self, path: str = "/console/login") -> str:
         page = self.client.get(path).get_data(as_text=True)
@@ -52,8 +53,9 @@ class Console:
         return response.get_data(as_text=True)
 
     def post(self, path: str, data: dict | None = None, **kwargs) -> TestResponse:
-        token = self.csrf_token("/console/settings")
-        return self.client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+        # The CSRF token belongs to the session: read it once, not before every form.
+        self._token = self._token or self.csrf_token("/console/settings")
+        return self.client.post(path, data={"csrf_token": self._token, **(data or {})}, **kwargs)
 
     def flashes(self) -> str:
         """The messages shown on the next page."""

@@ -7,6 +7,8 @@ import logging
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -29,19 +31,27 @@ def test_readyz_is_ready_when_database_redis_and_migrations_are(client):
     assert body["checks"]["database"]["ok"] and body["checks"]["redis"]["ok"]
 
 
-def test_readyz_is_503_while_the_schema_is_behind_the_code(app, client):
+@contextmanager
+def _schema_at(app, version: str) -> Iterator[None]:
+    """The database claims to be at `version` for a while."""
+
+    def set_version(value: str) -> None:
+        db.session.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": value})
+        db.session.commit()
+
     with app.app_context():
         current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
-        db.session.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
-        db.session.commit()
+        set_version(version)
     try:
-        response = client.get("/readyz")
+        yield
     finally:
         with app.app_context():
-            db.session.execute(
-                sa.text("UPDATE alembic_version SET version_num = :v"), {"v": current}
-            )
-            db.session.commit()
+            set_version(current)
+
+
+def test_readyz_is_503_while_the_schema_is_behind_the_code(app, client):
+    with _schema_at(app, "0001"):
+        response = client.get("/readyz")
 
     assert response.status_code == 503
     assert "run `pairwise db upgrade`" in response.get_json()["checks"]["database"]["detail"]
@@ -131,18 +141,8 @@ def test_request_counts_add_up_across_gunicorn_processes(service_env, tmp_path):
 
 
 def test_readyz_stays_ready_when_a_newer_release_has_migrated_already(app, client):
-    with app.app_context():
-        current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
-        db.session.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
-        db.session.commit()
-    try:
+    with _schema_at(app, "9999"):
         response = client.get("/readyz")
-    finally:
-        with app.app_context():
-            db.session.execute(
-                sa.text("UPDATE alembic_version SET version_num = :v"), {"v": current}
-            )
-            db.session.commit()
 
     assert response.status_code == 200
     assert "newer than this code" in response.get_json()["checks"]["database"]["detail"]

@@ -147,13 +147,8 @@ def rematch_started(successor: Pair) -> None:
     coordinator if it is not recorded within a week."""
     program = db.session.get(Program, successor.program_id)
     mentor = db.session.get(Participant, successor.mentor_id)
-    notifications.queue_email(
-        template="rematch_briefing",
-        to_address=mentor.email,
-        language=mentor.language,
-        participant_id=mentor.id,
-        pair_id=successor.id,
-        context={"name": mentor.full_name, "program": program.name},
+    notifications.email_participant(
+        mentor, program, template="rematch_briefing", pair_id=successor.id
     )
     reschedule(successor)
 
@@ -237,19 +232,18 @@ def after_transition(pair: Pair, to_state: State) -> None:
 
 def _tell_final_session_date(pair: Pair) -> None:
     """SPEC.md, Closure: the mentee is told the date of the last session in advance."""
+    _email_final_session(pair, "final_session_date", ("mentee", "mentor", "guardian"))
+
+
+def _email_final_session(pair: Pair, template: str, roles: tuple[str, ...]) -> None:
     program = db.session.get(Program, pair.program_id)
-    for person in _people(pair, program, ("mentee", "mentor", "guardian")):
-        notifications.queue_email(
-            template="final_session_date",
-            to_address=person.email,
-            language=person.language,
-            participant_id=person.id,
+    for person in _people(pair, program, roles):
+        notifications.email_participant(
+            person,
+            program,
+            template=template,
             pair_id=pair.id,
-            context={
-                "name": person.full_name,
-                "program": program.name,
-                "final_session_on": pair.final_session_on.isoformat(),
-            },
+            final_session_on=pair.final_session_on.isoformat(),
         )
 
 
@@ -584,20 +578,7 @@ def _send_reminder(contact: Contact, program: Program) -> None:
     person = db.session.get(Participant, contact.participant_id)
     invitation = db.session.get(Invitation, contact.invitation_id)
     definition = surveys.definition_of(surveys.get_version(version_id=invitation.survey_version_id))
-    notifications.queue_email(
-        template="survey_reminder",
-        to_address=person.email,
-        language=person.language,
-        participant_id=person.id,
-        pair_id=contact.pair_id,
-        context={
-            "name": person.full_name,
-            "program": program.name,
-            "survey_title": definition.title,
-            "link": surveys.link_for(invitation),
-            "expires_on": invitation.expires_at.date().isoformat(),
-        },
-    )
+    surveys.email_link(invitation, person, definition, program, "survey_reminder")
 
 
 def _overdue(contact: Contact, pair: Pair) -> None:
@@ -630,20 +611,7 @@ def _overdue(contact: Contact, pair: Pair) -> None:
 
 
 def _remind_final_session(pair: Pair) -> None:
-    program = db.session.get(Program, pair.program_id)
-    for person in _people(pair, program, ("mentee", "mentor")):
-        notifications.queue_email(
-            template="final_session_reminder",
-            to_address=person.email,
-            language=person.language,
-            participant_id=person.id,
-            pair_id=pair.id,
-            context={
-                "name": person.full_name,
-                "program": program.name,
-                "final_session_on": pair.final_session_on.isoformat(),
-            },
-        )
+    _email_final_session(pair, "final_session_reminder", ("mentee", "mentor"))
 
 
 def _utc_bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:

@@ -8,8 +8,6 @@ kept as `unmatched` for a coordinator to attach, never dropped.
 
 from __future__ import annotations
 
-import base64
-import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -31,6 +29,7 @@ from service.programs import service as programs
 from service.programs.models import Program
 from service.signals import service as signals
 from service.signals.models import Signal
+from service.webhooks.service import new_secret
 from workflows import meeting_rules as rules
 from workflows.meeting_rules import MeetingEventType
 from workflows.pairing import TERMINAL_STATES
@@ -51,11 +50,6 @@ def source_actor(source: InboundSource) -> Actor:
 
 
 # ---------------------------------------------------------------------------- sources
-
-
-def new_secret() -> str:
-    """A Standard Webhooks secret: `whsec_` and 24 random bytes in base64."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
 def list_sources() -> list[InboundSource]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -23,6 +23,10 @@ from service.clock import now
 from service.database import db
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
+
+if TYPE_CHECKING:
+    from service.participants.models import Participant
+    from service.programs.models import Program
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,25 @@ def queue_email(
     db.session.add(notification)
     db.session.flush()
     return notification
+
+
+def email_participant(
+    participant: Participant,
+    program: Program,
+    *,
+    template: str,
+    pair_id: int | None,
+    **context: Any,
+) -> Notification:
+    """An e-mail to a participant, in their language, greeting them by name."""
+    return queue_email(
+        template=template,
+        to_address=participant.email,
+        language=participant.language,
+        participant_id=participant.id,
+        pair_id=pair_id,
+        context={"name": participant.full_name, "program": program.name, **context},
+    )
 
 
 def _names(template: str, language: str) -> tuple[str, str]:

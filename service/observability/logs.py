@@ -44,14 +44,12 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def configure(level: str | None = None, fmt: str | None = None) -> None:
-    """Once per process: JSON (PAIRWISE_LOG_FORMAT=json, the default in production) or text."""
-    level = level or os.environ.get("LOG_LEVEL", "INFO")
-    production = os.environ.get("PAIRWISE_ENV") == "production"
-    fmt = fmt or os.environ.get("PAIRWISE_LOG_FORMAT", "json" if production else "text")
+def configure(*, production: bool) -> None:
+    """Once per process: JSON or text (PAIRWISE_LOG_FORMAT; JSON by default in production)."""
     root = logging.getLogger()
     if getattr(root, "_pairwise_configured", False):
         return
+    fmt = os.environ.get("PAIRWISE_LOG_FORMAT") or ("json" if production else "text")
     handler = logging.StreamHandler()
     if fmt == "json":
         handler.setFormatter(
@@ -67,7 +65,7 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
         )
     handler.addFilter(RequestIdFilter())
     root.handlers = [handler]
-    root.setLevel(level)
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     root._pairwise_configured = True  # type: ignore[attr-defined]
 
 

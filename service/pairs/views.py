@@ -31,13 +31,19 @@ from service.pairs import service as pairs
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.timeline import timeline
 from service.participants.models import Participant
-from service.problems import Problem
+from service.problems import Problem, html_error
 from service.programs.models import Program
 from service.signals.models import Signal
 from service.surveys import service as surveys
 from service.surveys.models import SurveyResponse
 from service.training import service as training
-from service.web.staff import log_safety_read, may_read_safety, pair_or_404, staff_required
+from service.web.staff import (
+    assigned_support,
+    log_safety_read,
+    may_read_safety,
+    pair_or_404,
+    staff_required,
+)
 from surveys.forms import form_class
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
@@ -184,12 +190,7 @@ def show(pair_id: int):
         support_staff=db.session.scalars(
             sa.select(User).where(User.role == StaffRole.SUPPORT, User.active.is_(True))
         ).all(),
-        assigned_support={
-            u
-            for u in db.session.scalars(
-                sa.select(pair_support.c.user_id).where(pair_support.c.pair_id == pair.id)
-            )
-        },
+        assigned_support=assigned_support(pair),
         confidentiality=list(Confidentiality),
         closure_reasons=[ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY],
         required_training=program.required_training,
@@ -316,29 +317,21 @@ def read_note(pair_id: int, note_id: int):
     pair = pair_or_404(pair_id)
     note = db.session.get(Note, note_id)
     if note is None or note.pair_id != pair.id:
-        return render_template(
-            "error.html", status=404, title="Not found", detail="No such note."
-        ), 404
+        return html_error(404, "Not found", "No such note.")
     if note.confidentiality == Confidentiality.SAFETY:
         if not may_read_safety(current_user, pair):
-            return render_template(
-                "error.html",
-                status=403,
-                title="A safety note",
-                detail="Safety notes are read by admins and the pair's coordinator only.",
-            ), 403
+            return html_error(
+                403,
+                "A safety note",
+                "Safety notes are read by admins and the pair's coordinator only.",
+            )
         log_safety_read(current_user, pair, f"note:{note.id}")
         db.session.commit()
     elif (
         note.confidentiality == Confidentiality.COORDINATORS
         and current_user.role == StaffRole.SUPPORT
     ):
-        return render_template(
-            "error.html",
-            status=403,
-            title="For coordinators",
-            detail="This note is for coordinators and admins.",
-        ), 403
+        return html_error(403, "For coordinators", "This note is for coordinators and admins.")
     return render_template("console/note.html", pair=pair, note=note)
 
 
@@ -350,9 +343,7 @@ def read_response(pair_id: int, response_id: int):
     pair = pair_or_404(pair_id)
     response = db.session.get(SurveyResponse, response_id)
     if response is None or response.pair_id != pair.id:
-        return render_template(
-            "error.html", status=404, title="Not found", detail="No such response."
-        ), 404
+        return html_error(404, "Not found", "No such response.")
     answers = surveys.readable_answers(response)
     readable = may_read_safety(current_user, pair)
     if readable and any(a.safety for a in answers):
@@ -491,13 +482,12 @@ def _reassure(pair, program: Program, people: dict, message: str) -> None:
     with transaction():
         for person in (people["mentee"], people["mentor"]):
             if person is not None:
-                notifications.queue_email(
+                notifications.email_participant(
+                    person,
+                    program,
                     template="rematch_reassurance",
-                    to_address=person.email,
-                    language=person.language,
-                    participant_id=person.id,
                     pair_id=pair.id,
-                    context={"name": person.full_name, "program": program.name, "message": message},
+                    message=message,
                 )
 
 

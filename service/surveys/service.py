@@ -314,30 +314,25 @@ def invite(
             if definition.purpose == "event_followup"
             else "survey_invitation"
         )
-        _email_link(invitation, participant, definition, program, template)
+        email_link(invitation, participant, definition, program, template)
     return invitation
 
 
-def _email_link(
+def email_link(
     invitation: Invitation,
     participant: Participant,
     definition: SurveyDefinition,
     program: Program,
     template: str = "survey_invitation",
 ) -> None:
-    notifications.queue_email(
+    notifications.email_participant(
+        participant,
+        program,
         template=template,
-        to_address=participant.email,
-        language=participant.language,
-        participant_id=participant.id,
         pair_id=invitation.pair_id,
-        context={
-            "name": participant.full_name,
-            "program": program.name,
-            "survey_title": definition.title,
-            "link": link_for(invitation),
-            "expires_on": invitation.expires_at.date().isoformat(),
-        },
+        survey_title=definition.title,
+        link=link_for(invitation),
+        expires_on=invitation.expires_at.date().isoformat(),
     )
 
 
@@ -374,7 +369,7 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
         )
         db.session.add(fresh)
         db.session.flush()
-        _email_link(fresh, participant, definition_of(version), program, "survey_link_reissued")
+        email_link(fresh, participant, definition_of(version), program, "survey_link_reissued")
     return fresh, True
 
 

@@ -167,16 +167,11 @@ def rotate_secret(endpoint_id: int):
 @blueprint.response(200, DeliveryListSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def list_deliveries(endpoint_id: int, limit: int, status=None, since=None, until=None):
-    service.get(endpoint_id=endpoint_id)
-    query = db.select(Delivery).where(Delivery.endpoint_id == endpoint_id)
-    if status:
-        query = query.where(Delivery.status == status)
-    if since:
-        query = query.where(Delivery.created_at >= since)
-    if until:
-        query = query.where(Delivery.created_at < until)
-    rows = db.session.scalars(query.order_by(Delivery.id.desc()).limit(limit)).all()
-    return {"items": rows}
+    return {
+        "items": service.deliveries(
+            endpoint_id=endpoint_id, status=status, since=since, until=until, limit=limit
+        )
+    }
 
 
 @blueprint.post("/webhooks/<id:endpoint_id>/redeliver-failed")

@@ -40,6 +40,7 @@ DUE_BATCH = 500
 
 
 def new_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and 24 random bytes in base64."""
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
@@ -271,6 +272,26 @@ def enqueue_due(connection: Redis) -> int:
                 timeout=60,
             )
     return len(ids)
+
+
+def deliveries(
+    *,
+    endpoint_id: int,
+    status: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 100,
+) -> list[Delivery]:
+    """The endpoint's delivery log, newest first."""
+    get(endpoint_id=endpoint_id)
+    query = sa.select(Delivery).where(Delivery.endpoint_id == endpoint_id)
+    if status:
+        query = query.where(Delivery.status == status)
+    if since:
+        query = query.where(Delivery.created_at >= since)
+    if until:
+        query = query.where(Delivery.created_at < until)
+    return list(db.session.scalars(query.order_by(Delivery.id.desc()).limit(limit)))
 
 
 # -- manual redelivery --------------------------------------------------------------------

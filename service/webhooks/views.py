@@ -11,16 +11,12 @@ from flask_login import current_user
 from service.accounts.models import StaffRole
 from service.database import db
 from service.events.catalog import EVENT_TYPES, public_event_types
-from service.problems import Problem
+from service.problems import Problem, html_error
 from service.web.staff import staff_required
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 blueprint = Blueprint("webhooks_console", __name__, url_prefix="/console/webhooks")
-
-
-def _refusal(problem: Problem) -> None:
-    flash(problem.detail, "error")
 
 
 @blueprint.get("")
@@ -56,7 +52,7 @@ def register():
             owner_user_id=current_user.id,
         )
     except Problem as problem:
-        _refusal(problem)
+        flash(problem.detail, "error")
         return redirect(url_for(".index"))
     flash("The endpoint is registered. Give its secret to the receiver to verify signatures.")
     return redirect(url_for(".show", endpoint_id=endpoint.id))
@@ -79,11 +75,9 @@ def _moment(field: str) -> datetime | None:
 @staff_required(StaffRole.ADMIN)
 def show(endpoint_id: int):
     endpoint = service.get(endpoint_id=endpoint_id)
-    status = request.args.get("status") or None
-    query = sa.select(Delivery).where(Delivery.endpoint_id == endpoint.id)
-    if status in set(DeliveryStatus):
-        query = query.where(Delivery.status == status)
-    deliveries = db.session.scalars(query.order_by(Delivery.id.desc()).limit(200)).all()
+    status = request.args.get("status")
+    status = status if status in set(DeliveryStatus) else None
+    deliveries = service.deliveries(endpoint_id=endpoint.id, status=status, limit=200)
     return render_template(
         "console/webhook.html",
         endpoint=endpoint,
@@ -120,7 +114,7 @@ def act(endpoint_id: int):
         else:
             raise Problem("validation-error", "Unknown action.")
     except Problem as problem:
-        _refusal(problem)
+        flash(problem.detail, "error")
     return redirect(url_for(".show", endpoint_id=endpoint_id))
 
 
@@ -129,9 +123,7 @@ def act(endpoint_id: int):
 def delivery(delivery_id: int):
     found = db.session.get(Delivery, delivery_id)
     if found is None:
-        return render_template(
-            "error.html", status=404, title="Not found", detail="No such delivery."
-        ), 404
+        return html_error(404, "Not found", "No such delivery.")
     attempts = db.session.scalars(
         sa.select(Attempt).where(Attempt.delivery_id == found.id).order_by(Attempt.id)
     ).all()
@@ -150,5 +142,5 @@ def redeliver(delivery_id: int):
         service.redeliver(delivery_id=delivery_id)
         flash("It will be sent again in a moment, with the same webhook-id.")
     except Problem as problem:
-        _refusal(problem)
+        flash(problem.detail, "error")
     return redirect(url_for(".delivery", delivery_id=delivery_id))
