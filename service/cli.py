@@ -221,12 +221,12 @@ def create_token_command(name: str, scopes: tuple[str, ...], all_scopes: bool) -
 @click.option("--name", required=True)
 def revoke_token_command(name: str) -> None:
     """Revoke an API token; requests with it get 401 from now on."""
-    from service.problems import Problem
+    from service.errors import NotFound
     from service.tokens import service as tokens
 
     try:
         tokens.revoke(name=name)
-    except Problem as problem:
+    except NotFound as problem:
         raise click.ClickException(problem.detail) from None
     click.echo(f"Revoked token {name!r}.")
 

@@ -1,7 +1,9 @@
-"""RFC 7807 problem details: one catalogue of stable problem types, and the error handlers.
+"""RFC 9457 problem details (which replaced RFC 7807): one catalogue of stable problem types,
+and the error handlers.
 
 A client branches on `type`, never on `title` or `detail`. Each type is dereferenceable:
-GET /problems/<slug> describes it.
+GET /problems/<slug> describes it. This is where a domain's refusal (`service.errors`)
+becomes a problem document: its `problem_type` names the type, hence the status.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from typing import Any
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
+
+from service.database import db
+from service.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -160,6 +165,11 @@ class Problem(Exception):
         self.extensions = extensions
 
 
+def from_domain_error(error: DomainError) -> Problem:
+    """A domain's refusal as the API answers it: same type, detail and extensions."""
+    return Problem(error.problem_type, error.detail, **error.extensions)
+
+
 def not_found(what: str, ident: object) -> Problem:
     return Problem("not-found", f"No {what} with id {ident}.")
 
@@ -267,6 +277,10 @@ def init_app(app: Flask) -> None:
             return problem_response(problem)
         return html_error(problem.type.status, problem.type.title, problem.detail)
 
+    @app.errorhandler(DomainError)
+    def handle_domain_error(error: DomainError):
+        return handle_problem(from_domain_error(error))
+
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         if not _wants_json():
@@ -280,8 +294,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # A constraint caught what a service check did not: refuse, change nothing.
-        from service.database import db
-
         db.session.rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
         problem = Problem("conflict", "The change conflicts with data that already exists.")
@@ -291,8 +303,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def handle_operational_error(error: OperationalError):
-        from service.database import db
-
         db.session.rollback()
         if _is_contention(error):
             # PostgreSQL chose this transaction as the victim of a lock conflict.
@@ -315,8 +325,6 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        from service.database import db
-
         db.session.rollback()
         problem = Problem("internal-error", PROBLEM_TYPES["internal-error"].description)
         if _wants_json():

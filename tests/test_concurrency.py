@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from service.database import db
+from service.errors import ConcurrentUpdate
 from service.events.models import OutboxEvent
 from service.pairs import service as pairs
 from service.pairs.models import Pair, TransitionRecord
-from service.problems import Problem
 from workflows.pairing import State
 
 RACERS = 8
@@ -49,9 +49,9 @@ def test_a_transition_based_on_a_stale_read_loses_the_compare_and_set(app, world
             fresh = db.session.get(Pair, pair_id)
             pairs.compare_and_set_state(fresh, State.AT_RISK, fresh.state_changed_at)
             db.session.commit()
-        with pytest.raises(Problem) as refusal:
+        with pytest.raises(ConcurrentUpdate) as refusal:
             pairs.compare_and_set_state(stale, State.CLOSING, stale.state_changed_at)
-        assert refusal.value.type.slug == "concurrent-update"
+        assert refusal.value.problem_type == "concurrent-update"
         db.session.rollback()
 
 

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from service.accounts.models import LoginFailure, StaffRole, User
 from service.clock import now
 from service.database import db, transaction
-from service.problems import not_found
+from service.errors import NotFound
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -18,7 +18,7 @@ MIN_PASSWORD_LENGTH = 12
 def get(*, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise not_found("user", user_id)
+        raise NotFound.of("user", user_id)
     return user
 
 

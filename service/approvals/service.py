@@ -12,12 +12,12 @@ from service.actors import Actor, system
 from service.approvals.models import Proposal, ProposalStatus
 from service.clock import now
 from service.database import db, transaction
+from service.errors import AlreadyDecided, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.models import Pair
-from service.problems import Problem, not_found
 from service.programs.models import Program
 from service.schemas import api_link
 from workflows import pairing
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def get(*, proposal_id: int) -> Proposal:
     proposal = db.session.get(Proposal, proposal_id)
     if proposal is None:
-        raise not_found("proposal", proposal_id)
+        raise NotFound.of("proposal", proposal_id)
     return proposal
 
 
@@ -84,8 +84,7 @@ def _same_or_conflict(existing: Proposal, request: TransitionRequest) -> Proposa
     refused, so nobody believes a different date or mentor was filed."""
     if existing.params == request.params() and (existing.reason or None) == request.reason:
         return existing
-    raise Problem(
-        "conflict",
+    raise Conflict(
         f"Proposal {existing.id} to {existing.trigger} this pair is waiting for a coordinator "
         "with other details; reject it first, or wait for its decision.",
         proposal_id=existing.id,
@@ -128,8 +127,7 @@ def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str
         db.session.refresh(proposal)
         decider = proposal.decided_by
         who = decider.label if decider else "someone"
-        raise Problem(
-            "proposal-already-decided",
+        raise AlreadyDecided(
             f"Proposal {proposal.id} was already {proposal.status} by {who} "
             f"at {proposal.decided_at:%Y-%m-%d %H:%M} UTC.",
             proposal_status=proposal.status,

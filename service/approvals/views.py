@@ -8,6 +8,7 @@ from service.approvals import service
 from service.approvals.models import Proposal
 from service.database import db
 from service.problems import Problem
+from service.web.refusals import REFUSALS
 from service.web.staff import pair_or_404, staff_required
 
 blueprint = Blueprint("approvals_console", __name__, url_prefix="/console/proposals")
@@ -43,6 +44,6 @@ def decide(proposal_id: int):
             flash(f"Rejected the proposal to {proposal.trigger.replace('_', ' ')}.")
         else:
             raise Problem("validation-error", "Approve or reject.")
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
     return redirect(_back(proposal))

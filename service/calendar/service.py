@@ -20,6 +20,7 @@ from service.actors import Actor, ActorKind
 from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
 from service.clock import now
 from service.database import db, insert_unless_exists, is_postgresql, transaction
+from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
 from service.events import service as events
 from service.inbox import service as inbox
@@ -29,7 +30,6 @@ from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
-from service.problems import Problem
 from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys import service as surveys
@@ -405,7 +405,7 @@ def _run_schedule(schedule_id: int, moment: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
         if advanced.rowcount != 1:
-            raise Problem("concurrent-update", "another sweeper ran this schedule")
+            raise ConcurrentUpdate("another sweeper ran this schedule")
         db.session.expire(schedule)
         if following is None:
             db.session.delete(schedule)
@@ -721,7 +721,7 @@ def _propose_closure(pair: Pair) -> None:
     try:
         with db.session.begin_nested():
             lifecycle.apply_or_propose(pair=pair, request=request, actor=CALENDAR)
-    except Problem as refusal:
+    except DomainError as refusal:
         log.info("calendar: no closure proposal for pair %s: %s", pair.id, refusal.detail)
 
 

@@ -15,11 +15,11 @@ from service.actors import Actor
 from service.clock import now
 from service.closure.models import ClosureRecord, ContactPolicy
 from service.database import db, transaction
+from service.errors import Invalid, NotFound
 from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.models import Notification
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.problems import invalid, not_found
 from service.programs.models import Program
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 
@@ -46,12 +46,12 @@ def save(
     contact_policy_notes: str | None = None,
 ) -> ClosureRecord:
     if contact_policy is not None and contact_policy not in set(ContactPolicy):
-        raise invalid("contact_policy", f"choose one of {', '.join(ContactPolicy)}")
+        raise Invalid("contact_policy", f"choose one of {', '.join(ContactPolicy)}")
     if kind is not None and kind not in ("anticipated", "unanticipated"):
-        raise invalid("kind", "anticipated or unanticipated")
+        raise Invalid("kind", "anticipated or unanticipated")
     with transaction():
         if db.session.get(Pair, pair_id) is None:
-            raise not_found("pair", pair_id)
+            raise NotFound.of("pair", pair_id)
         record = db.session.get(ClosureRecord, pair_id) or ClosureRecord(pair_id=pair_id)
         db.session.add(record)
         for field, value in (

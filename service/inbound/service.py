@@ -18,13 +18,13 @@ from sqlalchemy.orm import aliased
 from service.actors import Actor, ActorKind
 from service.clock import now
 from service.database import db, insert_unless_exists, transaction
+from service.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from service.inbound.models import InboundEvent, InboundSource, InboundStatus, SourceKind
 from service.meetings import service as meetings
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.problems import Problem, invalid, not_found
 from service.programs import service as programs
 from service.programs.models import Program
 from service.signals import service as signals
@@ -45,6 +45,12 @@ _MEETING_STATUS = {
 _RECORDED = (InboundStatus.APPLIED, InboundStatus.RESOLVED)
 
 
+class Duplicate(DomainError):
+    """This sender sent an event with this id before; nothing was changed now."""
+
+    problem_type = "inbound-duplicate"
+
+
 def source_actor(source: InboundSource) -> Actor:
     return Actor(ActorKind.SYSTEM, str(source.id), f"inbound source {source.slug}")
 
@@ -59,7 +65,7 @@ def list_sources() -> list[InboundSource]:
 def get_source(*, source_id: int) -> InboundSource:
     source = db.session.get(InboundSource, source_id)
     if source is None:
-        raise not_found("inbound source", source_id)
+        raise NotFound.of("inbound source", source_id)
     return source
 
 
@@ -76,7 +82,7 @@ def create_source(
         if program_id is not None:
             programs.get(program_id=program_id)
         if db.session.scalar(sa.select(InboundSource.id).where(InboundSource.slug == slug)):
-            raise Problem("conflict", f"An inbound source with the slug {slug!r} exists already.")
+            raise Conflict(f"An inbound source with the slug {slug!r} exists already.")
         source = InboundSource(
             slug=slug,
             name=name,
@@ -96,7 +102,7 @@ def update_source(*, source_id: int, **changes: Any) -> InboundSource:
         if changes.get("program_id") is not None:
             programs.get(program_id=changes["program_id"])
         if "secret" in changes and source.kind != SourceKind.CALENDLY:
-            raise invalid("secret", "only a Calendly source's signing key is set by hand")
+            raise Invalid("secret", "only a Calendly source's signing key is set by hand")
         for name, value in changes.items():
             setattr(source, name, value)
     return source
@@ -111,9 +117,9 @@ def delete_source(*, source_id: int) -> None:
 def receiving_source(*, slug: str, kind: str) -> InboundSource:
     source = db.session.scalar(sa.select(InboundSource).where(InboundSource.slug == slug))
     if source is None or source.kind != kind:
-        raise Problem("not-found", f"No {kind} inbound source named {slug!r}.")
+        raise NotFound(f"No {kind} inbound source named {slug!r}.")
     if not source.enabled:
-        raise Problem("forbidden", f"The inbound source {slug!r} is disabled.")
+        raise Forbidden(f"The inbound source {slug!r} is disabled.")
     return source
 
 
@@ -218,8 +224,7 @@ def _store_once(*, sender: str, external_id: str, **values: Any) -> InboundEvent
                 InboundEvent.sender == sender, InboundEvent.external_id == external_id
             )
         )
-        raise Problem(
-            "inbound-duplicate",
+        raise Duplicate(
             f"Event {external_id!r} from {sender} was received before (inbound event {first}); "
             "nothing was changed.",
             inbound_event_id=first,
@@ -237,9 +242,9 @@ def resolve(
         pair = pairs.get(pair_id=pair_id)
         source = _source_of(event)
         if source is not None and source.program_id not in (None, pair.program_id):
-            raise invalid("pair_id", f"source {source.slug!r} sends events for another program")
+            raise Invalid("pair_id", f"source {source.slug!r} sends events for another program")
         if not meetings.accepts_meetings(pair):
-            raise Problem("conflict", f"Pair {pair.id} is {pair.state}: it has no meetings.")
+            raise Conflict(f"Pair {pair.id} is {pair.state}: it has no meetings.")
         if cancelled_by is not None:
             event.details = {**event.details, "cancelled_by": cancelled_by}
         event.resolved_by_label = actor.label
@@ -261,7 +266,7 @@ def ignore(*, event_id: int, actor: Actor) -> InboundEvent:
 def get_event(*, event_id: int) -> InboundEvent:
     event = db.session.get(InboundEvent, event_id)
     if event is None:
-        raise not_found("inbound event", event_id)
+        raise NotFound.of("inbound event", event_id)
     return event
 
 
@@ -281,11 +286,9 @@ def _unmatched(event_id: int) -> InboundEvent:
         .execution_options(populate_existing=True)
     )
     if event is None:
-        raise not_found("inbound event", event_id)
+        raise NotFound.of("inbound event", event_id)
     if event.status != InboundStatus.UNMATCHED:
-        raise Problem(
-            "conflict", f"Inbound event {event.id} is {event.status}; only unmatched ones wait."
-        )
+        raise Conflict(f"Inbound event {event.id} is {event.status}; only unmatched ones wait.")
     return event
 
 

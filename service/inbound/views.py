@@ -14,6 +14,7 @@ from service.inbound.models import InboundEvent, InboundSource, InboundStatus
 from service.meetings.service import MEETING_STATES
 from service.pairs.models import Pair
 from service.problems import Problem
+from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
 from workflows.signals import SIGNALS
 
@@ -64,7 +65,7 @@ def resolve(event_id: int):
         if not pair_id.isdigit() or int(pair_id) >= 2**31:
             raise Problem("validation-error", "Choose the pair this event belongs to.")
         event = service.resolve(event_id=event_id, pair_id=int(pair_id), actor=g.actor)
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
     else:
         raised = ", ".join(SIGNALS[code].label for code in event.details.get("signals", []))
@@ -80,7 +81,7 @@ def resolve(event_id: int):
 def ignore(event_id: int):
     try:
         service.ignore(event_id=event_id, actor=g.actor)
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
     else:
         flash(f"Event {event_id} set aside: it concerns no pair.")

@@ -10,12 +10,12 @@ from service.actors import Actor
 from service.calendar import service as calendar
 from service.clock import now
 from service.database import db, transaction
+from service.errors import Conflict, Invalid
 from service.events import payloads
 from service.events import service as events
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
 from service.pairs.models import Pair
-from service.problems import Problem, invalid
 from workflows.pairing import State
 
 # A pair without a mentor has nobody to meet; a finished pair meets no more.
@@ -49,22 +49,20 @@ def log(
     with transaction():
         pair = pairs.get(pair_id=pair_id)
         if not accepts_meetings(pair):
-            raise Problem(
-                "conflict",
+            raise Conflict(
                 f"Pair {pair.id} is {pair.state}; meetings are logged from matched until closed.",
             )
         if status == MeetingStatus.HELD and occurred_at > now() + HELD_AHEAD_TOLERANCE:
-            raise invalid("occurred_at", "a held meeting cannot be in the future")
+            raise Invalid("occurred_at", "a held meeting cannot be in the future")
         if status == MeetingStatus.HELD and missed_by is not None:
-            raise invalid(
+            raise Invalid(
                 "missed_by", "only a cancelled or missed meeting has someone who missed it"
             )
         if is_final_session:
             if status != MeetingStatus.HELD:
-                raise invalid("is_final_session", "the final session must be a held meeting")
+                raise Invalid("is_final_session", "the final session must be a held meeting")
             if pair.state != State.CLOSING:
-                raise Problem(
-                    "conflict",
+                raise Conflict(
                     f"The final session is logged once closure has begun; pair {pair.id} is "
                     f"{pair.state}. Request 'begin_closure' with the final-session date first.",
                 )

@@ -19,6 +19,7 @@ from service.calendar import service as calendar
 from service.clock import now
 from service.closure import service as closure
 from service.database import db, transaction
+from service.errors import DomainError, Forbidden, GuardFailed, Invalid, TriggerNotAllowed
 from service.events import payloads
 from service.events import service as events
 from service.pairs import service as pairs
@@ -26,7 +27,6 @@ from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.models import Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
-from service.problems import Problem, invalid
 from service.programs.models import Program
 from workflows import pairing
 from workflows.cadence import add_months
@@ -82,7 +82,7 @@ def decide(
     """
     if request.trigger in (Trigger.MATCH, Trigger.REMATCH):
         if request.mentor_id is None:
-            raise invalid("mentor_id", f"{request.trigger} needs the new mentor's id")
+            raise Invalid("mentor_id", f"{request.trigger} needs the new mentor's id")
         mentor = participants.get_in_program(
             participant_id=request.mentor_id,
             program_id=program.id,
@@ -95,7 +95,7 @@ def decide(
     try:
         return pairing.decide(pair.state, request.trigger, facts)
     except pairing.TransitionRefused as refusal:
-        raise _refusal_problem(refusal, facts) from None
+        raise _refusal_error(refusal, facts) from None
 
 
 def apply(
@@ -137,12 +137,11 @@ def apply(
     return record
 
 
-def _refusal_problem(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -> Problem:
+def _refusal_error(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -> DomainError:
     if isinstance(refusal, pairing.UnknownTrigger):
-        return invalid("trigger", str(refusal))
+        return Invalid("trigger", str(refusal))
     if isinstance(refusal, pairing.TriggerNotAllowed):
-        return Problem(
-            "trigger-not-allowed",
+        return TriggerNotAllowed(
             str(refusal),
             state=refusal.state,
             trigger=refusal.trigger,
@@ -151,7 +150,7 @@ def _refusal_problem(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -
     assert isinstance(refusal, pairing.GuardFailed)
     if pairing.actor_is_admin in refusal.failed:
         # Who may do it is an authorisation question, answered as one.
-        return Problem("forbidden", f"Only an admin may {refusal.trigger} a pair.")
+        return Forbidden(f"Only an admin may {refusal.trigger} a pair.")
     detail = str(refusal)
     if pairing.both_completed_training in refusal.failed:
         missing = [
@@ -163,8 +162,7 @@ def _refusal_problem(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -
             if sessions
         ]
         detail += " (" + "; ".join(missing) + ")"
-    return Problem(
-        "guard-failed",
+    return GuardFailed(
         detail,
         state=refusal.state,
         trigger=refusal.trigger,

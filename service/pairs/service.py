@@ -10,12 +10,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service.actors import Actor
 from service.clock import now
 from service.database import db, transaction
+from service.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
-from service.problems import Problem, invalid, not_found
 from service.programs import service as programs
 from workflows.pairing import TERMINAL_STATES, State
 
@@ -23,7 +23,7 @@ from workflows.pairing import TERMINAL_STATES, State
 def get(*, pair_id: int) -> Pair:
     pair = db.session.get(Pair, pair_id)
     if pair is None:
-        raise not_found("pair", pair_id)
+        raise NotFound.of("pair", pair_id)
     return pair
 
 
@@ -56,8 +56,7 @@ def open_pair_of(mentee_id: int, *, except_pair_id: int | None = None) -> Pair |
 def ensure_mentee_free(mentee_id: int, *, except_pair_id: int | None = None) -> None:
     existing = open_pair_of(mentee_id, except_pair_id=except_pair_id)
     if existing is not None:
-        raise Problem(
-            "conflict",
+        raise Conflict(
             f"Mentee {mentee_id} is already in open pair {existing.id} ({existing.state}).",
             pair_id=existing.id,
         )
@@ -91,7 +90,7 @@ def lock(pair_id: int) -> Pair:
         .execution_options(populate_existing=True)
     )
     if pair is None:
-        raise not_found("pair", pair_id)
+        raise NotFound.of("pair", pair_id)
     return pair
 
 
@@ -108,8 +107,7 @@ def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     if changed.rowcount != 1:
-        raise Problem(
-            "concurrent-update",
+        raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )
     for field, value in (("state", target), ("version", version + 1), ("state_changed_at", moment)):
@@ -134,7 +132,7 @@ def update(
             if coordinator_id is not None:
                 user = db.session.get(User, coordinator_id)
                 if user is None or not user.active:
-                    raise invalid(
+                    raise Invalid(
                         "coordinator_id", f"no active member of staff with id {coordinator_id}"
                     )
             pair.coordinator_id = coordinator_id
@@ -149,8 +147,7 @@ def accept_introduction(*, pair_id: int, role: str, actor: Actor) -> Pair:
     with transaction():
         pair = get(pair_id=pair_id)
         if pair.state != State.MATCHED:
-            raise Problem(
-                "conflict",
+            raise Conflict(
                 f"Introductions are accepted while a pair is matched; pair {pair.id} is "
                 f"{pair.state}.",
             )
@@ -172,7 +169,7 @@ def record_intervention(
     with transaction():
         pair = get(pair_id=pair_id)
         if not pair.is_open:
-            raise Problem("conflict", f"Pair {pair.id} is {pair.state}; its lifecycle has ended.")
+            raise Conflict(f"Pair {pair.id} is {pair.state}; its lifecycle has ended.")
         intervention = Intervention(
             pair_id=pair.id,
             description=description,

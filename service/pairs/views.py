@@ -37,6 +37,7 @@ from service.signals.models import Signal
 from service.surveys import service as surveys
 from service.surveys.models import SurveyResponse
 from service.training import service as training
+from service.web.refusals import REFUSALS
 from service.web.staff import (
     assigned_support,
     log_safety_read,
@@ -66,7 +67,7 @@ def _refused(view: Callable) -> Callable:
     def wrapper(pair_id: int, *args: Any, **kwargs: Any) -> Any:
         try:
             return view(pair_id, *args, **kwargs)
-        except Problem as problem:
+        except REFUSALS as problem:
             flash(problem.detail, "error")
             return redirect(url_for(".show", pair_id=pair_id))
 

@@ -7,15 +7,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.database import db, transaction
+from service.errors import Conflict, Invalid, NotFound
 from service.participants.models import Participant, Role
-from service.problems import Problem, invalid, not_found
 from service.programs import service as programs
 
 
 def get(*, participant_id: int) -> Participant:
     participant = db.session.get(Participant, participant_id)
     if participant is None:
-        raise not_found("participant", participant_id)
+        raise NotFound.of("participant", participant_id)
     return participant
 
 
@@ -32,7 +32,7 @@ def get_in_program(*, participant_id: int, program_id: int, role: Role, field: s
     elif not participant.active:
         problem = f"participant {participant_id} is inactive"
     if problem:
-        raise invalid(field, problem)
+        raise Invalid(field, problem)
     return participant  # type: ignore[return-value]
 
 
@@ -58,8 +58,7 @@ def _check_unique_email(program_id: int, role: str, email: str, except_id: int |
         )
     )
     if clash is not None and clash != except_id:
-        raise Problem(
-            "conflict",
+        raise Conflict(
             f"A {role} with e-mail {email} is already in this program (participant {clash}).",
         )
 
@@ -68,7 +67,7 @@ def _check_guardian_link(role: str, program_id: int, guardian_of_id: int | None)
     if guardian_of_id is None:
         return
     if role != Role.GUARDIAN:
-        raise invalid("guardian_of_id", "only a guardian can be the guardian of a mentee")
+        raise Invalid("guardian_of_id", "only a guardian can be the guardian of a mentee")
     get_in_program(
         participant_id=guardian_of_id,
         program_id=program_id,

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.database import db, transaction
-from service.problems import Problem, not_found
+from service.errors import Conflict, NotFound
 from service.programs.models import OPTIONAL_DEFAULTS, Program
 
 
@@ -19,7 +19,7 @@ def slugify(name: str) -> str:
 def get(*, program_id: int) -> Program:
     program = db.session.get(Program, program_id)
     if program is None:
-        raise not_found("program", program_id)
+        raise NotFound.of("program", program_id)
     return program
 
 
@@ -33,7 +33,7 @@ def list_query(*, kind: str | None = None) -> sa.Select:
 def _ensure_unique_slug(slug: str, *, except_id: int | None = None) -> None:
     clash = db.session.scalar(sa.select(Program.id).where(Program.slug == slug))
     if clash is not None and clash != except_id:
-        raise Problem("conflict", f"A program with slug {slug!r} exists already (id {clash}).")
+        raise Conflict(f"A program with slug {slug!r} exists already (id {clash}).")
 
 
 def create(*, name: str, slug: str | None = None, **settings: Any) -> Program:

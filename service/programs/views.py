@@ -10,6 +10,7 @@ from service.problems import Problem
 from service.programs import service
 from service.programs.models import Program
 from service.surveys import service as surveys
+from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
 from surveys import loader
 from workflows.cadence import POLICIES
@@ -91,7 +92,7 @@ def settings(program_id: int):
                 and text.strip() != APPROACHES.get(code, "")
             }
             service.update(program_id=program.id, **changes)
-        except Problem as problem:
+        except REFUSALS as problem:
             flash(problem.detail, "error")
         else:
             flash("The settings are saved; every pair's calendar follows them from now on.")

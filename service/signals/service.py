@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from service.actors import Actor
 from service.database import db
+from service.errors import DomainError
 from service.events import payloads
 from service.events import service as events
 from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
-from service.problems import Problem
 from service.signals.models import Signal
 from workflows.rules import RaisedSignal, reaction
 from workflows.signals import SIGNALS, is_safety
@@ -75,7 +75,7 @@ def raise_signals(
             # A savepoint: a refusal leaves the signals recorded and the caller's work intact.
             with db.session.begin_nested():
                 lifecycle.apply_or_propose(pair=pair, request=request, actor=actor)
-        except Problem as refusal:
+        except DomainError as refusal:
             log.info("signals on pair %s did not move it: %s", pair.id, refusal.detail)
     return rows
 

@@ -23,6 +23,7 @@ from service.actors import Actor, ActorKind
 from service.calendar import service as calendar
 from service.clock import now
 from service.database import db, transaction
+from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.meetings import service as meetings
@@ -32,7 +33,6 @@ from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
-from service.problems import Problem, invalid, not_found
 from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
@@ -87,7 +87,7 @@ def standard_keys() -> list[str]:
 def _standard(survey_key: str) -> tuple[SurveyDefinition, dict[str, Any]]:
     found = loader.standard().get(survey_key)
     if found is None:
-        raise not_found("survey", survey_key)
+        raise NotFound.of("survey", survey_key)
     return found
 
 
@@ -159,7 +159,7 @@ def versions(*, survey_key: str, program_id: int | None = None) -> list[SurveyVe
 def get_version(*, version_id: int) -> SurveyVersion:
     version = db.session.get(SurveyVersion, version_id)
     if version is None:
-        raise not_found("survey version", version_id)
+        raise NotFound.of("survey version", version_id)
     return version
 
 
@@ -170,7 +170,7 @@ def publish_version(
     with transaction():
         program = db.session.get(Program, program_id)
         if program is None:
-            raise not_found("program", program_id)
+            raise NotFound.of("program", program_id)
         standard, _ = _standard(survey_key)
         data = {**data, "key": survey_key}
         data.setdefault("purpose", standard.purpose)
@@ -181,9 +181,9 @@ def publish_version(
             definition = parse(data, source=f"program {program_id}'s version of {survey_key}")
         except DefinitionError as error:
             field = f"questions.{error.question}" if error.question else "definition"
-            raise invalid(field, error.problem) from None
+            raise Invalid(field, error.problem) from None
         if definition.purpose != standard.purpose:
-            raise invalid("purpose", f"a version of {survey_key} keeps purpose {standard.purpose}")
+            raise Invalid("purpose", f"a version of {survey_key} keeps purpose {standard.purpose}")
         version = SurveyVersion(
             survey_key=survey_key,
             program_id=program.id,
@@ -281,22 +281,22 @@ def invite(
     """`create_invitation` inside the caller's transaction."""
     participant = db.session.get(Participant, participant_id)
     if participant is None:
-        raise invalid("participant_id", f"no participant with id {participant_id}")
+        raise Invalid("participant_id", f"no participant with id {participant_id}")
     program = db.session.get(Program, participant.program_id)
     version = current_version(survey_key=survey_key, program_id=program.id)
     definition = definition_of(version)
     if participant.role not in definition.audience:
-        raise invalid(
+        raise Invalid(
             "participant_id",
             f"{survey_key} is answered by {' or '.join(definition.audience)}, "
             f"not by a {participant.role}",
         )
     if pair_id is None and definition.purpose in PAIR_PURPOSES:
-        raise invalid("pair_id", f"{survey_key} is about a pair; give the pair's id")
+        raise Invalid("pair_id", f"{survey_key} is about a pair; give the pair's id")
     if pair_id is not None:
         pair = db.session.get(Pair, pair_id)
         if pair is None or _pair_member_role(pair, participant) is None:
-            raise invalid("pair_id", f"participant {participant.id} is not part of pair {pair_id}")
+            raise Invalid("pair_id", f"participant {participant.id} is not part of pair {pair_id}")
     days = valid_days or program.invitation_valid_days
     invitation = Invitation(
         nonce=secrets.token_urlsafe(16),
@@ -376,7 +376,7 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
 def get_invitation(*, invitation_id: int) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None:
-        raise not_found("invitation", invitation_id)
+        raise NotFound.of("invitation", invitation_id)
     return invitation
 
 
@@ -567,8 +567,7 @@ def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> d
             for key, messages in form.errors.items()
         ]
     if errors:
-        summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        raise Problem("validation-error", summary, errors=errors)
+        raise Invalid.many(errors)
     return answers_from(form, definition)
 
 
@@ -612,7 +611,7 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
 def get_response(*, response_id: int) -> SurveyResponse:
     response = db.session.get(SurveyResponse, response_id)
     if response is None:
-        raise not_found("survey response", response_id)
+        raise NotFound.of("survey response", response_id)
     return response
 
 

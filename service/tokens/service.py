@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from service.clock import now
 from service.database import db, transaction
-from service.problems import Problem
+from service.errors import NotFound
 from service.tokens.models import ApiToken
 
 TOKEN_PREFIX = "pw_"
@@ -104,7 +104,7 @@ def revoke(*, name: str) -> ApiToken:
     with transaction():
         token = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == name))
         if token is None:
-            raise Problem("not-found", f"No token named {name!r}.")
+            raise NotFound(f"No token named {name!r}.")
         if token.revoked_at is None:
             token.revoked_at = now()
     return token

@@ -7,10 +7,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from service.database import db, transaction
+from service.errors import Invalid
 from service.pairs.models import Pair
 from service.participants import service as participants
 from service.participants.models import Participant, Role
-from service.problems import invalid
 from service.training.models import TrainingRecord, TrainingSession
 
 SESSIONS_FOR_ROLE: dict[str, frozenset[TrainingSession]] = {
@@ -33,15 +33,15 @@ def record(
     with transaction():
         participant = participants.get(participant_id=participant_id)
         if session not in SESSIONS_FOR_ROLE[participant.role]:
-            raise invalid("session", f"a {participant.role} does not attend {session}")
+            raise Invalid("session", f"a {participant.role} does not attend {session}")
         if session == TrainingSession.REMATCH_BRIEFING:
             if pair_id is None:
-                raise invalid("pair_id", "the re-match briefing belongs to one pair; give its id")
+                raise Invalid("pair_id", "the re-match briefing belongs to one pair; give its id")
             pair = db.session.get(Pair, pair_id)
             if pair is None or pair.mentor_id != participant.id:
-                raise invalid("pair_id", f"participant {participant.id} is not this pair's mentor")
+                raise Invalid("pair_id", f"participant {participant.id} is not this pair's mentor")
         elif pair_id is not None:
-            raise invalid("pair_id", f"{session} is not tied to one pair")
+            raise Invalid("pair_id", f"{session} is not tied to one pair")
         return add_record(
             participant=participant, session=session, completed_on=completed_on, pair_id=pair_id
         )

@@ -23,9 +23,9 @@ from sqlalchemy.orm import aliased
 from service.actors import Actor
 from service.clock import now
 from service.database import db, insert_unless_exists, transaction
+from service.errors import Conflict, DomainError, Invalid, NotFound
 from service.events.catalog import is_known, public_event_types
 from service.events.models import OutboxEvent
-from service.problems import Problem, invalid, not_found
 from service.queue import DEFAULT_QUEUE
 from service.webhooks import addresses
 from service.webhooks.models import Delivery, DeliveryStatus, Endpoint
@@ -37,6 +37,12 @@ CLAIM_TIMEOUT = timedelta(seconds=60)
 # An enqueued delivery not yet attempted is enqueued again after this (Redis lost it).
 REENQUEUE_AFTER = timedelta(seconds=60)
 DUE_BATCH = 500
+
+
+class UrlRefused(DomainError):
+    """A receiver address webhooks may not reach (not public, or not resolving)."""
+
+    problem_type = "webhook-url-refused"
 
 
 def new_secret() -> str:
@@ -52,7 +58,7 @@ def check_url(url: str) -> addresses.Target:
     try:
         return addresses.check(url, allow_list())
     except addresses.AddressRefused as refusal:
-        raise Problem("webhook-url-refused", f"{url}: {refusal}") from None
+        raise UrlRefused(f"{url}: {refusal}") from None
 
 
 def _event_types(event_types: list[str] | None) -> list[str]:
@@ -60,7 +66,7 @@ def _event_types(event_types: list[str] | None) -> list[str]:
         return ["*"]
     unknown = [t for t in event_types if not is_known(t) or t not in public_event_types()]
     if unknown:
-        raise invalid(
+        raise Invalid(
             "event_types",
             f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(public_event_types())}",
         )
@@ -70,7 +76,7 @@ def _event_types(event_types: list[str] | None) -> list[str]:
 def get(*, endpoint_id: int) -> Endpoint:
     endpoint = db.session.get(Endpoint, endpoint_id)
     if endpoint is None:
-        raise not_found("webhook endpoint", endpoint_id)
+        raise NotFound.of("webhook endpoint", endpoint_id)
     return endpoint
 
 
@@ -302,9 +308,9 @@ def redeliver(*, delivery_id: int) -> Delivery:
     with transaction():
         delivery = db.session.get(Delivery, delivery_id)
         if delivery is None:
-            raise not_found("webhook delivery", delivery_id)
+            raise NotFound.of("webhook delivery", delivery_id)
         if delivery.status == DeliveryStatus.SENDING:
-            raise Problem("conflict", f"Delivery {delivery.id} is being sent right now.")
+            raise Conflict(f"Delivery {delivery.id} is being sent right now.")
         delivery.status = DeliveryStatus.PENDING
         delivery.next_attempt_at = now()
         delivery.enqueued_at = None
@@ -315,7 +321,7 @@ def redeliver(*, delivery_id: int) -> Delivery:
 def redeliver_failed(*, endpoint_id: int, since: datetime, until: datetime) -> int:
     """Every failed delivery to the endpoint created in [since, until), sent again now."""
     if until <= since:
-        raise invalid("until", "must be after since")
+        raise Invalid("until", "must be after since")
     with transaction():
         get(endpoint_id=endpoint_id)
         result = db.session.execute(

@@ -12,6 +12,7 @@ from service.accounts.models import StaffRole
 from service.database import db
 from service.events.catalog import EVENT_TYPES, public_event_types
 from service.problems import Problem, html_error
+from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
@@ -51,7 +52,7 @@ def register():
             actor=g.actor,
             owner_user_id=current_user.id,
         )
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
         return redirect(url_for(".index"))
     flash("The endpoint is registered. Give its secret to the receiver to verify signatures.")
@@ -113,7 +114,7 @@ def act(endpoint_id: int):
             return redirect(url_for(".index"))
         else:
             raise Problem("validation-error", "Unknown action.")
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
     return redirect(url_for(".show", endpoint_id=endpoint_id))
 
@@ -141,6 +142,6 @@ def redeliver(delivery_id: int):
     try:
         service.redeliver(delivery_id=delivery_id)
         flash("It will be sent again in a moment, with the same webhook-id.")
-    except Problem as problem:
+    except REFUSALS as problem:
         flash(problem.detail, "error")
     return redirect(url_for(".delivery", delivery_id=delivery_id))
