@@ -173,7 +173,7 @@ class Api:
 def seed(app, count: int) -> Seed:
     """A program and an active pair through the API, then `count` invitations (each on its
     own active pair) and `count` more active pairs for transitions."""
-    from service.surveys import service as surveys
+    from service.surveys import invitations
     from service.tokens import service as tokens
 
     started = time.perf_counter()
@@ -213,7 +213,7 @@ def seed(app, count: int) -> Seed:
         survey_pairs, transition_pairs = copies[:count], copies[count:]
         made = invitations(first["id"], survey_pairs)
         survey_tokens = [first["url"].rsplit("/", 1)[1]] + [
-            surveys.token_for(invitation) for invitation in made
+            invitations.token_for(invitation) for invitation in made
         ]
     done = time.perf_counter()
     return Seed(

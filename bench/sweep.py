@@ -138,7 +138,7 @@ def main() -> None:
 
     from service import create_app
     from service.calendar.models import Schedule
-    from service.calendar.service import sweep
+    from service.calendar.sweep import sweep
     from service.database import db
 
     app = create_app(

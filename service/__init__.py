@@ -8,12 +8,23 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_migrate import Migrate
 
+from service import api, jobs, models, problems, reactions  # noqa: F401  (models: every table, for Alembic)
 from service import config as settings
+from service.accounts import views as account_views
+from service.approvals import views as approval_views
+from service.console import views as console_views
 from service.database import db
-from service.observability import logs
+from service.inbound import views as inbound_views
+from service.observability import health, logs, metrics
+from service.pairs import views as pair_views
+from service.programs import views as program_views
+from service.surveys import views as survey_views
+from service.web import views
 from service.web.csrf import csrf
 from service.web.staff import login_manager
+from service.webhooks import views as webhook_views
 
 MIGRATIONS_DIRECTORY = str(Path(__file__).parent / "migrations")
 
@@ -28,21 +39,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Per-transition and per-plugin chatter; our own records say what happened.
     for noisy in ("transitions", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-    from flask_migrate import Migrate
-
-    from service import api, models, problems  # noqa: F401  (models: every table for Alembic)
-    from service.accounts import views as account_views
-    from service.approvals import views as approval_views
-    from service.console import views as console_views
-    from service.events.subscribers import register_defaults
-    from service.inbound import views as inbound_views
-    from service.observability import health, metrics
-    from service.pairs import views as pair_views
-    from service.programs import views as program_views
-    from service.surveys import views as survey_views
-    from service.web import views
-    from service.webhooks import views as webhook_views
 
     db.init_app(app)
     csrf.init_app(app)
@@ -65,5 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         inbound_views,
     ):
         app.register_blueprint(console.blueprint)
-    register_defaults()
+    reactions.wire()
     return app
+
+
+# Jobs build their app with this factory when no worker gave them one.
+jobs.use_factory(create_app)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import http
-from collections.abc import Callable
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, request
-from flask_smorest import Api, Blueprint
+from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
@@ -55,17 +54,6 @@ DESCRIPTION = (
     "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
     "Errors are RFC 7807 problem documents with a stable `type`."
 )
-
-
-def documents(blueprint: Blueprint, *statuses: int) -> Callable:
-    """Document the problem responses a view can give."""
-
-    def decorate(view: Callable) -> Callable:
-        for status in statuses:
-            view = blueprint.alt_response(status, response=http.HTTPStatus(status).name)(view)
-        return view
-
-    return decorate
 
 
 class IdConverter(IntegerConverter):

@@ -128,7 +128,7 @@ def relay_command() -> None:
 @cli.command("sweep")
 def sweep_command() -> None:
     """Run the calendar's sweep once, now, and say what it did."""
-    from service.calendar.service import sweep
+    from service.calendar.sweep import sweep
 
     result = sweep()
     click.echo(

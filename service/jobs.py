@@ -6,12 +6,19 @@ own database session, removed when the job ends.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 
 _app: Flask | None = None
+# The app factory; `service/__init__.py` names it, so this module needs no import of it.
+_factory: Callable[[], Flask] | None = None
+
+
+def use_factory(factory: Callable[[], Flask]) -> None:
+    global _factory
+    _factory = factory
 
 
 def use_app(app: Flask) -> None:
@@ -23,9 +30,9 @@ def use_app(app: Flask) -> None:
 def job_app() -> Flask:
     global _app
     if _app is None:
-        from service import create_app
-
-        _app = create_app()
+        if _factory is None:
+            raise RuntimeError("no app factory: import the service package first")
+        _app = _factory()
     return _app
 
 

@@ -1,13 +1,15 @@
-"""Schema pieces shared by every API blueprint."""
+"""Schema pieces shared by every API blueprint, and how a view documents its problems."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import http
+from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
 from flask import current_app
+from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 
@@ -137,3 +139,14 @@ def api_link(path: str) -> str:
 
 def as_utc(value: Any) -> Any:
     return value.astimezone(UTC) if value is not None else None
+
+
+def documents(blueprint: Blueprint, *statuses: int) -> Callable:
+    """Document the problem responses a view can give."""
+
+    def decorate(view: Callable) -> Callable:
+        for status in statuses:
+            view = blueprint.alt_response(status, response=http.HTTPStatus(status).name)(view)
+        return view
+
+    return decorate

@@ -112,7 +112,7 @@ def test_a_rejection_racing_a_transition_that_supersedes_it_gets_a_clear_answer(
 ):
     """Both paths lock the pair before its proposals. Were the order reversed, this
     interleaving would deadlock on PostgreSQL and one side would get a 500."""
-    from service.approvals import service as approvals
+    from service.approvals import proposals as approvals
 
     pair = world.drive_to("at_risk")
     proposal = api.trigger(pair["id"], "rematch", mentor_id=world.mentors[1]["id"]).get_json()

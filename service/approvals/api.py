@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
-from service.approvals import service
+from service.approvals import decisions, proposals
 from service.approvals.schemas import (
     ApproveSchema,
     ProposalQuerySchema,
@@ -13,7 +12,7 @@ from service.approvals.schemas import (
 )
 from service.auth import current_actor, require_scope
 from service.pagination import paginate
-from service.schemas import page_of
+from service.schemas import documents, page_of
 
 blueprint = Blueprint(
     "proposals",
@@ -29,7 +28,7 @@ blueprint = Blueprint(
 @blueprint.response(200, page_of(ProposalSchema))
 @documents(blueprint, 401, 403, 422)
 def list_proposals(page: int, per_page: int, **filters):
-    return paginate(service.list_query(**filters), page=page, per_page=per_page)
+    return paginate(proposals.list_query(**filters), page=page, per_page=per_page)
 
 
 @blueprint.get("/<id:proposal_id>")
@@ -37,7 +36,7 @@ def list_proposals(page: int, per_page: int, **filters):
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404)
 def get_proposal(proposal_id: int):
-    return service.get(proposal_id=proposal_id)
+    return proposals.get(proposal_id=proposal_id)
 
 
 @blueprint.post("/<id:proposal_id>/approve")
@@ -47,7 +46,7 @@ def get_proposal(proposal_id: int):
 @documents(blueprint, 401, 403, 404, 409, 422)
 def approve(body: dict, proposal_id: int):
     """Re-check the guards and apply; 409 if someone decided first or it no longer applies."""
-    outcome = service.approve(proposal_id=proposal_id, actor=current_actor(), **body)
+    outcome = decisions.approve(proposal_id=proposal_id, actor=current_actor(), **body)
     return {
         "outcome": "applied",
         "pair": outcome.pair,
@@ -62,4 +61,4 @@ def approve(body: dict, proposal_id: int):
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def reject(body: dict, proposal_id: int):
-    return service.reject(proposal_id=proposal_id, actor=current_actor(), reason=body["reason"])
+    return decisions.reject(proposal_id=proposal_id, actor=current_actor(), reason=body["reason"])

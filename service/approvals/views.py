@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
 
-from service.approvals import service
+from service.approvals import decisions
 from service.approvals.models import Proposal
 from service.database import db
 from service.problems import Problem
@@ -33,14 +33,14 @@ def decide(proposal_id: int):
     reason = (request.form.get("reason") or "").strip() or None
     try:
         if decision == "approve":
-            outcome = service.approve(proposal_id=proposal_id, actor=g.actor, reason=reason)
+            outcome = decisions.approve(proposal_id=proposal_id, actor=g.actor, reason=reason)
             flash(
                 f"Approved: pair #{outcome.pair.id} is now {outcome.pair.state.replace('_', ' ')}."
             )
         elif decision == "reject":
             if not reason:
                 raise Problem("validation-error", "Say why you reject it; the reason is recorded.")
-            service.reject(proposal_id=proposal_id, actor=g.actor, reason=reason)
+            decisions.reject(proposal_id=proposal_id, actor=g.actor, reason=reason)
             flash(f"Rejected the proposal to {proposal.trigger.replace('_', ' ')}.")
         else:
             raise Problem("validation-error", "Approve or reject.")

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
 from service.auth import require_scope
-from service.calendar import service
+from service.calendar import schedule
 from service.calendar.schemas import CalendarSchema
 from service.pairs import service as pairs
+from service.schemas import documents
 
 blueprint = Blueprint(
     "calendar",
@@ -24,7 +24,7 @@ def get_calendar(pair_id: int):
     pairs.get(pair_id=pair_id)
     return {
         "pair_id": pair_id,
-        "upcoming": service.upcoming(pair_id=pair_id),
-        "contacts": service.contacts_for(pair_id=pair_id),
-        "compliance": service.compliance_for(pair_id=pair_id),
+        "upcoming": schedule.upcoming(pair_id=pair_id),
+        "contacts": schedule.contacts_for(pair_id=pair_id),
+        "compliance": schedule.compliance_for(pair_id=pair_id),
     }

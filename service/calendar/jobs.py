@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from service.calendar.sweep import sweep
+from service.inbox.digest import send_daily_digests
 from service.jobs import job_context
 
 
 def run_sweep() -> dict[str, int]:
-    from service.calendar.service import sweep
-
     with job_context():
         result = sweep()
         return {
@@ -20,7 +20,5 @@ def run_sweep() -> dict[str, int]:
 
 
 def run_daily_digests() -> int:
-    from service.inbox.digest import send_daily_digests
-
     with job_context():
         return send_daily_digests()

@@ -21,6 +21,7 @@ from service.notifications.models import Notification
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.programs.models import Program
+from service.surveys import invitations
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 
 
@@ -151,8 +152,6 @@ def snapshot(pair: Pair) -> dict[str, Any]:
 
 def send_reflections(*, pair_id: int, actor: Actor) -> int:
     """Invite mentee, mentor (and guardian) to the closure reflection, unless invited already."""
-    from service.surveys import service as surveys
-
     with transaction():
         pair = db.session.get(Pair, pair_id)
         program = db.session.get(Program, pair.program_id)
@@ -173,7 +172,7 @@ def send_reflections(*, pair_id: int, actor: Actor) -> int:
         sent = 0
         for person_id in people:
             if person_id and person_id not in invited:
-                surveys.invite(
+                invitations.invite_within(
                     survey_key="closure_reflection",
                     participant_id=person_id,
                     pair_id=pair.id,

@@ -4,13 +4,12 @@ import sqlalchemy as sa
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from service.api import documents
 from service.auth import require_scope
 from service.database import db
 from service.events import catalog
 from service.events.models import OutboxEvent
 from service.events.service import envelope
-from service.schemas import Schema, id_field
+from service.schemas import Schema, documents, id_field
 
 blueprint = Blueprint(
     "events",

@@ -1,5 +1,7 @@
-"""Who consumes which events. Consumers must be idempotent by event id: delivery is
-at least once, and `handle_event` only skips events already marked handled."""
+"""The registry of the outbox's consumers; which consume what is wired in service/reactions.py.
+
+Consumers must be idempotent by event id: delivery is at least once, and `handle_event` only
+skips events already marked handled."""
 
 from __future__ import annotations
 
@@ -16,16 +18,6 @@ def subscribe(event_type: str, subscriber: Subscriber) -> None:
     registered = _subscribers.setdefault(event_type, [])
     if subscriber not in registered:
         registered.append(subscriber)
-
-
-def register_defaults() -> None:
-    """The service's own consumers of its events."""
-    from service.events.reactions import alert_staff_to_safety, ask_for_a_decision
-    from service.webhooks.service import fan_out
-
-    subscribe("alert.safety", alert_staff_to_safety)
-    subscribe("proposal.created", ask_for_a_decision)
-    subscribe("*", fan_out)
 
 
 def subscribers_for(event_type: str) -> list[Subscriber]:

@@ -11,7 +11,6 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
-from service.api import documents
 from service.auth import current_actor, require_scope
 from service.inbound import calendly, service, standard
 from service.inbound.models import InboundEvent, InboundStatus, SourceKind
@@ -28,6 +27,7 @@ from service.inbound.schemas import (
     ResolveSchema,
 )
 from service.problems import Problem, validation_problem
+from service.schemas import documents
 
 blueprint = Blueprint(
     "inbound",

@@ -406,7 +406,7 @@ def _apply(event: InboundEvent, *, pair_id: int, actor: Actor, status: str) -> N
             notice_hours=notice,
             recorded_by=actor.ref,
         )
-        meetings.add(meeting, pair=pair)
+        meetings.log_within(meeting, pair=pair)
         event.meeting_id = meeting.id
     event.status = status
     event.details = {

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
 from service.auth import current_actor, require_scope
 from service.meetings import service
 from service.meetings.schemas import MeetingListSchema, MeetingSchema
+from service.schemas import documents
 
 blueprint = Blueprint(
     "meetings",

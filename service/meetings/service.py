@@ -6,13 +6,14 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from service import bus
 from service.actors import Actor
-from service.calendar import service as calendar
 from service.clock import now
 from service.database import db, transaction
 from service.errors import Conflict, Invalid
 from service.events import payloads
 from service.events import service as events
+from service.meetings.domain_events import MeetingLogged
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
 from service.pairs.models import Pair
@@ -78,16 +79,17 @@ def log(
             is_final_session=is_final_session,
             recorded_by=actor.ref,
         )
-        add(meeting, pair=pair)
+        log_within(meeting, pair=pair)
     return meeting
 
 
-def add(meeting: Meeting, *, pair: Pair) -> None:
-    """Store a meeting and publish it, in the caller's transaction."""
+def log_within(meeting: Meeting, *, pair: Pair) -> None:
+    """`log` a meeting already checked, inside the caller's transaction: store, publish,
+    announce."""
     db.session.add(meeting)
     db.session.flush()
     events.emit("meeting.logged", {"meeting": payloads.meeting(meeting)}, pair=pair)
-    calendar.meeting_logged(pair, meeting)
+    bus.announce(MeetingLogged(pair, meeting))
 
 
 def noon_utc(day: date) -> datetime:

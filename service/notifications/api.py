@@ -4,11 +4,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service.accounts import service as accounts
-from service.api import documents
 from service.auth import require_scope
 from service.notifications import service
 from service.notifications.models import NotificationStatus
-from service.schemas import Schema
+from service.schemas import Schema, documents
 
 blueprint = Blueprint(
     "notifications",

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
 from service.confidentiality import may_read_safety_notes
@@ -21,7 +20,7 @@ from service.pairs.schemas import (
     TransitionRequestSchema,
 )
 from service.pairs.timeline import timeline
-from service.schemas import api_link, page_of
+from service.schemas import api_link, documents, page_of
 
 blueprint = Blueprint(
     "pairs",

@@ -2,27 +2,28 @@
 
 A transition checks its guards, moves the pair with a compare-and-set, and writes its
 transition record, its side effects and its outbox events in the caller's transaction:
-all of it commits, or none of it does.
+all of it commits, or none of it does. Then it announces `PairMoved`: what other domains do
+about it (the calendar, approvals, closure) is theirs, wired in `service/reactions.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from service import bus
 from service.actors import Actor
-from service.approvals import service as approvals
+from service.approvals import proposals
 from service.approvals.models import Proposal
-from service.calendar import service as calendar
-from service.clock import now
-from service.closure import service as closure
+from service.clock import now, today_in
 from service.database import db, transaction
 from service.errors import DomainError, Forbidden, GuardFailed, Invalid, TriggerNotAllowed
 from service.events import payloads
 from service.events import service as events
 from service.pairs import service as pairs
+from service.pairs.domain_events import PairMoved
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.models import Pair, TransitionRecord
 from service.participants import service as participants
@@ -47,11 +48,11 @@ class Outcome:
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
     with transaction():
-        return apply_or_propose(pair=pairs.lock(pair_id), request=request, actor=actor)
+        return request_transition_within(pair=pairs.lock(pair_id), request=request, actor=actor)
 
 
-def apply_or_propose(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
-    """`request_transition` inside the caller's transaction."""
+def request_transition_within(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
+    """`request_transition`, inside the caller's transaction."""
     program = db.session.get(Program, pair.program_id)
     if not actor.decides_directly and pairing.needs_approval(
         request.trigger,
@@ -61,7 +62,7 @@ def apply_or_propose(*, pair: Pair, request: TransitionRequest, actor: Actor) ->
     ):
         # Refuse now what could never be approved, rather than file it.
         decide(pair=pair, program=program, request=request, actor=actor, placing=False)
-        proposal = approvals.file(pair=pair, request=request, actor=actor)
+        proposal = proposals.file(pair=pair, request=request, actor=actor)
         return Outcome(pair=pair, proposal=proposal)
     record = apply(pair=pair, program=program, request=request, actor=actor)
     return Outcome(pair=pair, transition=record)
@@ -106,12 +107,12 @@ def apply(
     actor: Actor,
     proposal: Proposal | None = None,
 ) -> TransitionRecord:
-    """Apply a transition inside the caller's transaction."""
+    """Apply a transition inside the caller's transaction, and announce it."""
     target = decide(pair=pair, program=program, request=request, actor=actor)
     from_state = State(pair.state)
     moment = now()
     sequence = pairs.compare_and_set_state(pair, target, moment)
-    details = _EFFECTS.get(request.trigger, _no_effect)(pair, request, moment)
+    effect = _EFFECTS.get(request.trigger, _no_effect)(pair, program, request, moment)
     record = TransitionRecord(
         pair_id=pair.id,
         sequence=sequence,
@@ -121,7 +122,7 @@ def apply(
         actor=actor.ref,
         reason=request.reason,
         signals=list(request.signals),
-        details=details,
+        details=effect.details,
         proposal_id=proposal.id if proposal is not None else None,
         created_at=moment,
     )
@@ -132,8 +133,18 @@ def apply(
     if target == State.CLOSED:
         closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
         events.emit("pair.closed", closed, pair=pair)
-    approvals.supersede_stale(pair=pair)
-    calendar.after_transition(pair, target)
+    bus.announce(
+        PairMoved(
+            pair=pair,
+            program=program,
+            record=record,
+            request=request,
+            actor=actor,
+            from_state=from_state,
+            to_state=target,
+            successor=effect.successor,
+        )
+    )
     return record
 
 
@@ -173,63 +184,84 @@ def _refusal_error(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -> 
     )
 
 
-Effect = Callable[[Pair, TransitionRequest, datetime], dict[str, Any]]
+@dataclass(frozen=True)
+class Effect:
+    """What a trigger did besides moving the pair: kept on the transition record."""
+
+    details: dict[str, Any] = field(default_factory=dict)
+    successor: Pair | None = None
 
 
-def _no_effect(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
-    return {}
+EffectOf = Callable[[Pair, Program, TransitionRequest, datetime], Effect]
 
 
-def _assign_mentor(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _no_effect(
+    pair: Pair, program: Program, request: TransitionRequest, moment: datetime
+) -> Effect:
+    return Effect()
+
+
+def _assign_mentor(
+    pair: Pair, program: Program, request: TransitionRequest, moment: datetime
+) -> Effect:
     pair.mentor_id = request.mentor_id
     pair.matched_at = moment
-    return {"mentor_id": request.mentor_id}
+    return Effect({"mentor_id": request.mentor_id})
 
 
-def _activate(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _activate(pair: Pair, program: Program, request: TransitionRequest, moment: datetime) -> Effect:
     """The relationship starts running: its calendar counts from here, and it gets a
     planned end from the program's match length unless it has one."""
     if pair.activated_at is None:
         pair.activated_at = moment
-    program = db.session.get(Program, pair.program_id)
     if pair.planned_end_on is None and program.match_length_months:
-        start = calendar.cadence_today(program)
+        start = today_in(program.timezone)
         pair.planned_end_on = add_months(start, program.match_length_months)
-    return {"planned_end_on": pair.planned_end_on.isoformat()} if pair.planned_end_on else {}
+    return Effect(
+        {"planned_end_on": pair.planned_end_on.isoformat()} if pair.planned_end_on else {}
+    )
 
 
-def _plan_final_session(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _plan_final_session(
+    pair: Pair, program: Program, request: TransitionRequest, moment: datetime
+) -> Effect:
     pair.final_session_on = request.final_session_on
     pair.closure_reason = request.closure_reason or ClosureReason.COMPLETED
-    return {
-        "final_session_on": request.final_session_on.isoformat(),
-        "closure_reason": pair.closure_reason,
-    }
+    return Effect(
+        {
+            "final_session_on": request.final_session_on.isoformat(),
+            "closure_reason": pair.closure_reason,
+        }
+    )
 
 
-def _close(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _close(pair: Pair, program: Program, request: TransitionRequest, moment: datetime) -> Effect:
+    # The closure procedure as it stood is added to the details by closure's reaction.
     pair.closure_reason = pair.closure_reason or ClosureReason.COMPLETED
     pair.closed_at = moment
-    return {"closure_reason": pair.closure_reason, "closure": closure.snapshot(pair)}
+    return Effect({"closure_reason": pair.closure_reason})
 
 
-def _withdraw(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _withdraw(pair: Pair, program: Program, request: TransitionRequest, moment: datetime) -> Effect:
     pair.closure_reason = request.closure_reason or ClosureReason.WITHDRAWN
     pair.closed_at = moment
-    return {"closure_reason": pair.closure_reason, "closure": closure.snapshot(pair)}
+    return Effect({"closure_reason": pair.closure_reason})
 
 
-def _reopen(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
+def _reopen(pair: Pair, program: Program, request: TransitionRequest, moment: datetime) -> Effect:
     pairs.ensure_mentee_free(pair.mentee_id, except_pair_id=pair.id)
     previous = pair.closure_reason
     pair.closure_reason = None
     pair.closed_at = None
     pair.final_session_on = None
-    return {"previous_closure_reason": previous}
+    return Effect({"previous_closure_reason": previous})
 
 
-def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -> dict[str, Any]:
-    """Seed 000 §11.6: the mentee starts again with a new mentor, in a new linked pair."""
+def _start_successor(
+    pair: Pair, program: Program, request: TransitionRequest, moment: datetime
+) -> Effect:
+    """A re-match: the mentee starts again with a new mentor, in a new linked pair (whose
+    calendar the calendar's reaction draws)."""
     successor = Pair(
         program_id=pair.program_id,
         mentee_id=pair.mentee_id,
@@ -243,17 +275,15 @@ def _start_successor(pair: Pair, request: TransitionRequest, moment: datetime) -
     )
     db.session.add(successor)
     db.session.flush()
-    calendar.reschedule(successor)
     pair.successor_id = successor.id
     events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
-    calendar.rematch_started(successor)
     details = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
     if request.buffer_override_reason:
         details["buffer_override_reason"] = request.buffer_override_reason
-    return details
+    return Effect(details, successor=successor)
 
 
-_EFFECTS: dict[Trigger, Effect] = {
+_EFFECTS: dict[Trigger, EffectOf] = {
     Trigger.MATCH: _assign_mentor,
     Trigger.ACTIVATE: _activate,
     Trigger.BEGIN_CLOSURE: _plan_final_session,

@@ -7,16 +7,20 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from service import bus
+from service.accounts.models import User
 from service.actors import Actor
 from service.clock import now
 from service.database import db, transaction
 from service.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
+from service.pairs.domain_events import PlannedEndChanged
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
 from service.programs import service as programs
+from service.programs.models import Program
 from workflows.pairing import TERMINAL_STATES, State
 
 
@@ -123,9 +127,6 @@ def update(
     planned_end_on: date | None = ...,
 ) -> Pair:
     """Assign the coordinator, or change the planned end (which redraws the calendar)."""
-    from service.accounts.models import User
-    from service.calendar import service as calendar
-
     with transaction():
         pair = lock(pair_id)
         if coordinator_id is not ...:
@@ -138,7 +139,8 @@ def update(
             pair.coordinator_id = coordinator_id
         if planned_end_on is not ...:
             pair.planned_end_on = planned_end_on
-            calendar.reschedule(pair)
+            program = db.session.get(Program, pair.program_id)
+            bus.announce(PlannedEndChanged(pair, program))
     return pair
 
 

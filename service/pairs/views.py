@@ -18,7 +18,7 @@ from flask_login import current_user
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User, pair_support
 from service.approvals.models import Proposal, ProposalStatus
-from service.calendar import service as calendar
+from service.calendar import schedule
 from service.closure import service as closure
 from service.closure.models import ContactPolicy
 from service.console.queries import last_flag_record, names
@@ -34,7 +34,7 @@ from service.participants.models import Participant
 from service.problems import Problem, html_error
 from service.programs.models import Program
 from service.signals.models import Signal
-from service.surveys import service as surveys
+from service.surveys import responses, versions
 from service.surveys.models import SurveyResponse
 from service.training import service as training
 from service.web.refusals import REFUSALS
@@ -45,7 +45,7 @@ from service.web.staff import (
     pair_or_404,
     staff_required,
 )
-from surveys.forms import form_class
+from surveys.forms import answers_from, form_class
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.playbook import approach_for
@@ -154,10 +154,10 @@ def show(pair_id: int):
         if n.confidentiality != Confidentiality.COORDINATORS
         or current_user.role != StaffRole.SUPPORT
     ]
-    checkin_version = surveys.current_version(
+    checkin_version = versions.current_version(
         survey_key="coordinator_checkin", program_id=program.id
     )
-    checkin = surveys.definition_of(checkin_version)
+    checkin = versions.definition_of(checkin_version)
     return render_template(
         "console/pair.html",
         pair=pair,
@@ -169,11 +169,11 @@ def show(pair_id: int):
         timeline=timeline(pair, show_safety_kinds=readable),
         signals=_signals_with_playbook(pair, program, readable),
         all_signals=[s for s in SIGNALS.values() if s.flags_risk],
-        upcoming=calendar.upcoming(pair_id=pair.id),
-        contacts=calendar.contacts_for(pair_id=pair.id)[-10:],
-        compliance=calendar.compliance_for(pair_id=pair.id)[:6],
+        upcoming=schedule.upcoming(pair_id=pair.id),
+        contacts=schedule.contacts_for(pair_id=pair.id)[-10:],
+        compliance=schedule.compliance_for(pair_id=pair.id)[:6],
         meetings=meetings.list_for(pair_id=pair.id),
-        responses=surveys.responses_for_pair(pair_id=pair.id),
+        responses=responses.responses_for_pair(pair_id=pair.id),
         notes=visible_notes,
         readable=readable,
         proposals=db.session.scalars(
@@ -267,7 +267,8 @@ def record_training(pair_id: int):
     )
     if briefing:
         with transaction():
-            calendar.reschedule(pairs.get(pair_id=pair.id))
+            pair = pairs.get(pair_id=pair.id)
+            schedule.reschedule(pair, db.session.get(Program, pair.program_id))
     flash(f"Recorded: {session.replace('_', ' ')}.")
     return redirect(url_for(".show", pair_id=pair_id))
 
@@ -345,7 +346,7 @@ def read_response(pair_id: int, response_id: int):
     response = db.session.get(SurveyResponse, response_id)
     if response is None or response.pair_id != pair.id:
         return html_error(404, "Not found", "No such response.")
-    answers = surveys.readable_answers(response)
+    answers = responses.readable_answers(response)
     readable = may_read_safety(current_user, pair)
     if readable and any(a.safety for a in answers):
         log_safety_read(current_user, pair, f"response:{response.id}")
@@ -361,17 +362,15 @@ def read_response(pair_id: int, response_id: int):
 def record_checkin(pair_id: int):
     """The coordinator_checkin survey, answered by staff; it counts toward the cadence."""
     pair = pair_or_404(pair_id)
-    version = surveys.current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
-    definition = surveys.definition_of(version)
+    version = versions.current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
+    definition = versions.definition_of(version)
     # CSRFProtect has checked this POST already; the survey form itself has no token.
     form = form_class(definition)(prefix="checkin", meta={"csrf": False})
     if not form.validate():
         first = next(iter(form.errors.items()))
         label = definition.question(first[0]).label if definition.has_question(first[0]) else ""
         raise Problem("validation-error", f"Check-in not saved. {label}: {first[1][0]}")
-    from surveys.forms import answers_from
-
-    surveys.record_staff_checkin(
+    responses.record_staff_checkin(
         pair_id=pair_id, answers=answers_from(form, definition), actor=g.actor
     )
     flash("The check-in is recorded.")
@@ -475,7 +474,7 @@ def rematch(pair_id: int):
         candidates=matching.rank_mentors(people["mentee"], program_id=program.id),
         reassurance=REASSURANCE,
         buffer_ends=buffer_ends,
-        within_buffer=buffer_ends is not None and buffer_ends > calendar.cadence_today(program),
+        within_buffer=buffer_ends is not None and buffer_ends > schedule.cadence_today(program),
     )
 
 
@@ -558,5 +557,5 @@ def closure_page(pair_id: int):
         record=closure.record_for(pair.id),
         policies=list(ContactPolicy),
         people=_people(pair),
-        today=calendar.cadence_today(program),
+        today=schedule.cadence_today(program),
     )

@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
 from service.auth import require_scope
 from service.pagination import paginate
 from service.programs import service
 from service.programs.schemas import ProgramQuerySchema, ProgramSchema
-from service.schemas import api_link, page_of
+from service.schemas import api_link, documents, page_of
 
 blueprint = Blueprint(
     "programs",

@@ -7,8 +7,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from service import bus
 from service.database import db, transaction
 from service.errors import Conflict, NotFound
+from service.programs.domain_events import ProgramChanged
 from service.programs.models import OPTIONAL_DEFAULTS, Program
 
 
@@ -45,20 +47,6 @@ def create(*, name: str, slug: str | None = None, **settings: Any) -> Program:
     return program
 
 
-# Settings the calendar is built from: changing one redraws every pair's calendar.
-CALENDAR_SETTINGS = frozenset(
-    {
-        "cadence_policy",
-        "meeting_requirement",
-        "no_meeting_alert_days",
-        "closure_notice_days",
-        "event_on",
-        "timezone",
-        "youth",
-    }
-)
-
-
 def update(*, program_id: int, **changes: Any) -> Program:
     with transaction():
         program = get(program_id=program_id)
@@ -66,11 +54,6 @@ def update(*, program_id: int, **changes: Any) -> Program:
             _ensure_unique_slug(changes["slug"], except_id=program.id)
         for field, value in changes.items():
             setattr(program, field, value)
-        if CALENDAR_SETTINGS & set(changes):
-            from service.calendar import service as calendar
-            from service.pairs.models import Pair
-
-            db.session.flush()
-            for pair in db.session.scalars(sa.select(Pair).where(Pair.program_id == program.id)):
-                calendar.reschedule(pair)
+        # The calendar redraws every pair's calendar when one of its settings changed.
+        bus.announce(ProgramChanged(program, frozenset(changes)))
     return program

@@ -9,7 +9,7 @@ from service.database import db
 from service.problems import Problem
 from service.programs import service
 from service.programs.models import Program
-from service.surveys import service as surveys
+from service.surveys import versions
 from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
 from surveys import loader
@@ -97,8 +97,8 @@ def settings(program_id: int):
         else:
             flash("The settings are saved; every pair's calendar follows them from now on.")
         return redirect(url_for(".settings", program_id=program.id))
-    versions = {
-        key: surveys.versions(survey_key=key, program_id=program.id)
+    by_survey = {
+        key: versions.versions(survey_key=key, program_id=program.id)
         for key in sorted(loader.standard())
     }
     db.session.commit()
@@ -111,5 +111,5 @@ def settings(program_id: int):
         optional_numbers=OPTIONAL_NUMBERS,
         signals=SIGNALS,
         approaches=APPROACHES,
-        versions=versions,
+        versions=by_survey,
     )

@@ -74,7 +74,7 @@ def raise_signals(
         try:
             # A savepoint: a refusal leaves the signals recorded and the caller's work intact.
             with db.session.begin_nested():
-                lifecycle.apply_or_propose(pair=pair, request=request, actor=actor)
+                lifecycle.request_transition_within(pair=pair, request=request, actor=actor)
         except DomainError as refusal:
             log.info("signals on pair %s did not move it: %s", pair.id, refusal.detail)
     return rows

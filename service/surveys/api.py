@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.api import documents
 from service.auth import current_actor, require_scope
 from service.confidentiality import answer_visible_to
-from service.schemas import api_link
-from service.surveys import service
+from service.pairs import service as pairs
+from service.schemas import api_link, documents
+from service.surveys import invitations, responses, versions
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (
     CheckinSchema,
@@ -46,7 +46,7 @@ def list_surveys():
 @blueprint.response(200, SurveyVersionListSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def list_versions(key: str, program_id: int | None = None):
-    return {"items": service.versions(survey_key=key, program_id=program_id)}
+    return {"items": versions.versions(survey_key=key, program_id=program_id)}
 
 
 @blueprint.get("/survey-versions/<id:version_id>")
@@ -54,7 +54,7 @@ def list_versions(key: str, program_id: int | None = None):
 @blueprint.response(200, SurveyVersionSchema)
 @documents(blueprint, 401, 403, 404)
 def get_version(version_id: int):
-    return service.get_version(version_id=version_id)
+    return versions.get_version(version_id=version_id)
 
 
 @blueprint.post("/programs/<id:program_id>/surveys/<key>/versions")
@@ -64,7 +64,7 @@ def get_version(version_id: int):
 @documents(blueprint, 401, 403, 404, 422)
 def publish_version(body: dict, program_id: int, key: str):
     """Publish the program's own version; new invitations use it, old answers keep theirs."""
-    version = service.publish_version(
+    version = versions.publish_version(
         program_id=program_id, survey_key=key, data=body, actor=current_actor()
     )
     return version, 201, {"Location": api_link(f"/survey-versions/{version.id}")}
@@ -77,8 +77,8 @@ def publish_version(body: dict, program_id: int, key: str):
 @documents(blueprint, 401, 403, 404, 422)
 def create_invitation(body: dict):
     """A signed, expiring, single-use link for one participant (and pair) to one survey."""
-    invitation = service.create_invitation(actor=current_actor(), **body)
-    return {**_invitation_fields(invitation), "url": service.link_for(invitation)}, 201
+    invitation = invitations.invite(actor=current_actor(), **body)
+    return {**_invitation_fields(invitation), "url": invitations.link_for(invitation)}, 201
 
 
 @blueprint.get("/invitations/<id:invitation_id>")
@@ -86,7 +86,7 @@ def create_invitation(body: dict):
 @blueprint.response(200, InvitationSchema)
 @documents(blueprint, 401, 403, 404)
 def get_invitation(invitation_id: int):
-    return _invitation_fields(service.get_invitation(invitation_id=invitation_id))
+    return _invitation_fields(invitations.get_invitation(invitation_id=invitation_id))
 
 
 def _invitation_fields(invitation) -> dict:
@@ -106,7 +106,7 @@ def _invitation_fields(invitation) -> dict:
 
 def _visible(response: SurveyResponse) -> dict:
     actor = current_actor()
-    answers = service.readable_answers(response)
+    answers = responses.readable_answers(response)
     shown = [
         a for a in answers if answer_visible_to(actor, visibility=a.visibility, safety=a.safety)
     ]
@@ -133,7 +133,7 @@ def _visible(response: SurveyResponse) -> dict:
 def record_checkin(body: dict, pair_id: int):
     """Record a coordinator's check-in (approach: individual, pair or group); it counts toward
     the program's cadence."""
-    response = service.record_staff_checkin(
+    response = responses.record_staff_checkin(
         pair_id=pair_id, answers=body["answers"], actor=current_actor()
     )
     return _visible(response), 201
@@ -145,7 +145,7 @@ def record_checkin(body: dict, pair_id: int):
 @documents(blueprint, 401, 403, 404)
 def get_response(response_id: int):
     """Answers with the questions they were given under, as far as the token may read."""
-    return _visible(service.get_response(response_id=response_id))
+    return _visible(responses.get_response(response_id=response_id))
 
 
 @blueprint.get("/pairs/<id:pair_id>/responses")
@@ -153,7 +153,5 @@ def get_response(response_id: int):
 @blueprint.response(200, ResponseListSchema)
 @documents(blueprint, 401, 403, 404)
 def list_pair_responses(pair_id: int):
-    from service.pairs import service as pairs
-
     pairs.get(pair_id=pair_id)
-    return {"items": [_visible(r) for r in service.responses_for_pair(pair_id=pair_id)]}
+    return {"items": [_visible(r) for r in responses.responses_for_pair(pair_id=pair_id)]}

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from service.database import db
 from service.participants.models import Participant
 from service.programs.models import Program
-from service.surveys import service
+from service.surveys import invitations, responses, versions
 from service.surveys.models import Invitation, SurveyVersion
 from service.web.csrf import csrf
 from surveys.definition import Question, SurveyDefinition
@@ -26,7 +26,7 @@ class ReissueForm(FlaskForm):
 
 
 def _form_for(version: SurveyVersion, definition: SurveyDefinition) -> FlaskForm:
-    key = service.content_key(version)
+    key = versions.content_key(version)
     if key not in _form_classes:
         _form_classes[key] = form_class(definition)
     return _form_classes[key]()
@@ -81,8 +81,8 @@ INVALID_LINK = (
 
 def _invitation(token: str) -> Invitation:
     try:
-        return service.resolve(token)
-    except service.InvalidLink:
+        return invitations.resolve(token)
+    except invitations.InvalidLink:
         abort(make_response(*_message("This link is not valid", INVALID_LINK, status=400)))
 
 
@@ -92,7 +92,7 @@ def _context(
     version = db.session.get(SurveyVersion, invitation.survey_version_id)
     participant = db.session.get(Participant, invitation.participant_id)
     program = db.session.get(Program, participant.program_id)
-    return version, service.definition_of(version), participant, program
+    return version, versions.definition_of(version), participant, program
 
 
 def _already_received(program: Program):
@@ -111,7 +111,7 @@ def show(token: str):
     version, definition, participant, program = _context(invitation)
     if invitation.used_at is not None:
         return _already_received(program)
-    if service.is_expired(invitation):
+    if invitations.is_expired(invitation):
         return _message(
             "This link has expired",
             f"Links work for a limited time, and this one ended on "
@@ -127,12 +127,14 @@ def show(token: str):
     if request.method == "POST":
         if form.validate():
             try:
-                service.submit(invitation_id=invitation.id, answers=answers_from(form, definition))
-            except service.AlreadyAnswered:
+                responses.submit(
+                    invitation_id=invitation.id, answers=answers_from(form, definition)
+                )
+            except responses.AlreadyAnswered:
                 return _already_received(program)
             return redirect(url_for(".received", token=token), code=303)
         status = 422
-    role = service.respondent_role(invitation, participant)
+    role = invitations.respondent_role(invitation, participant)
     page = render_template(
         "surveys/form.html",
         form=form,
@@ -163,9 +165,9 @@ def reissue(token: str):
     _, _, participant, program = _context(invitation)
     if invitation.used_at is not None:
         return _already_received(program)
-    if not service.is_expired(invitation):
+    if not invitations.is_expired(invitation):
         return redirect(url_for(".show", token=token))
-    _, sent_now = service.reissue(invitation_id=invitation.id)
+    _, sent_now = invitations.reissue(invitation_id=invitation.id)
     where = _masked(participant.email)
     first = (
         f"We have e-mailed a new link to {where}."

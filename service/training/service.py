@@ -42,15 +42,16 @@ def record(
                 raise Invalid("pair_id", f"participant {participant.id} is not this pair's mentor")
         elif pair_id is not None:
             raise Invalid("pair_id", f"{session} is not tied to one pair")
-        return add_record(
+        return record_within(
             participant=participant, session=session, completed_on=completed_on, pair_id=pair_id
         )
 
 
-def add_record(
+def record_within(
     *, participant: Participant, session: str, completed_on: date, pair_id: int | None = None
 ) -> TrainingRecord:
-    """Store an attended session in the caller's transaction, unless it is recorded already."""
+    """`record`, inside the caller's transaction (the session is not checked against the
+    role): stores an attended session unless it is recorded already."""
     existing = db.session.scalar(
         sa.select(TrainingRecord).where(
             TrainingRecord.participant_id == participant.id,

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from service.api import documents
 from service.auth import current_actor, require_scope
 from service.database import db
 from service.events.catalog import public_event_types
 from service.problems import not_found
-from service.schemas import Schema
+from service.schemas import Schema, documents
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 

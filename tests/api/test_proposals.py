@@ -139,7 +139,7 @@ def test_a_previous_mentor_cannot_be_chosen_again(api, world):
 
 def test_two_proposals_cannot_be_pending_for_one_trigger_even_if_filed_at_once(app, world):
     from service.actors import system
-    from service.approvals import service as approvals
+    from service.approvals import proposals as approvals
     from service.pairs.facts import TransitionRequest
     from service.pairs.models import Pair
     from workflows.pairing import Trigger

@@ -8,9 +8,9 @@ from email.utils import parsedate_to_datetime
 import sqlalchemy as sa
 
 from service.calendar.models import Contact, ContactStatus, Schedule
-from service.calendar.service import sweep
+from service.calendar.sweep import sweep
 from service.database import db
-from service.surveys import service as surveys
+from service.surveys import invitations, responses, versions
 
 ANSWERS = {
     "checkin_mentee": {
@@ -67,9 +67,9 @@ def answer_open_invitations(app, roles: tuple[str, ...]) -> int:
             role = contact.recipient.split(":")[0]
             if role not in roles:
                 continue
-            invitation = surveys.get_invitation(invitation_id=contact.invitation_id)
-            version = surveys.get_version(version_id=invitation.survey_version_id)
-            surveys.submit(invitation_id=invitation.id, answers=ANSWERS[version.survey_key])
+            invitation = invitations.get_invitation(invitation_id=contact.invitation_id)
+            version = versions.get_version(version_id=invitation.survey_version_id)
+            responses.submit(invitation_id=invitation.id, answers=ANSWERS[version.survey_key])
             answered += 1
     return answered
 

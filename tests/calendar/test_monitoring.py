@@ -16,7 +16,7 @@ import time_machine
 
 from service.accounts import service as accounts
 from service.calendar.models import Contact, Schedule
-from service.calendar.service import sweep
+from service.calendar.sweep import sweep
 from service.database import db
 from service.inbox.models import InboxItem
 from service.signals.models import Signal

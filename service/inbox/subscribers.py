@@ -1,4 +1,5 @@
-"""What the service itself does when some events happen: staff hear about them."""
+"""Staff hear about some events: the inbox's consumers of the outbox (wired in
+service/reactions.py, run by a worker after the change committed)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Proposals: transitions that wait for a coordinator, decided exactly once."""
+"""Proposals: transitions that wait for a coordinator. Filing one, finding them, and closing
+those a pair's new state made impossible; deciding them is `approvals.decisions`."""
 
 from __future__ import annotations
 
@@ -11,14 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service.actors import Actor, system
 from service.approvals.models import Proposal, ProposalStatus
 from service.clock import now
-from service.database import db, transaction
-from service.errors import AlreadyDecided, Conflict, NotFound
+from service.database import db
+from service.errors import Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
-from service.pairs import lifecycle
-from service.pairs import service as pairs
 from service.pairs.models import Pair
-from service.programs.models import Program
 from service.schemas import api_link
 from workflows import pairing
 
@@ -92,7 +90,7 @@ def _same_or_conflict(existing: Proposal, request: TransitionRequest) -> Proposa
     )
 
 
-def _compare_and_decide(
+def compare_and_decide(
     proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None
 ) -> bool:
     """Decide a pending proposal with a compare-and-set; False if it was decided already."""
@@ -121,50 +119,6 @@ def _compare_and_decide(
     return True
 
 
-def _claim(proposal: Proposal, status: ProposalStatus, actor: Actor, reason: str | None) -> None:
-    """Decide a pending proposal, or tell the caller who decided it first."""
-    if not _compare_and_decide(proposal, status, actor, reason):
-        db.session.refresh(proposal)
-        decider = proposal.decided_by
-        who = decider.label if decider else "someone"
-        raise AlreadyDecided(
-            f"Proposal {proposal.id} was already {proposal.status} by {who} "
-            f"at {proposal.decided_at:%Y-%m-%d %H:%M} UTC.",
-            proposal_status=proposal.status,
-            decided_by={"kind": decider.kind, "label": decider.label} if decider else None,
-            decided_at=proposal.decided_at.isoformat() if proposal.decided_at else None,
-        )
-
-
-def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lifecycle.Outcome:
-    """Re-check the guards and apply the transition; on refusal the proposal stays pending."""
-    from service.pairs.facts import TransitionRequest
-
-    with transaction():
-        pair = pairs.lock(get(proposal_id=proposal_id).pair_id)
-        proposal = get(proposal_id=proposal_id)
-        _claim(proposal, ProposalStatus.APPROVED, actor, reason)
-        program = db.session.get(Program, pair.program_id)
-        request = TransitionRequest.from_params(
-            proposal.trigger, proposal.params, reason=proposal.reason, signals=proposal.signals
-        )
-        record = lifecycle.apply(
-            pair=pair, program=program, request=request, actor=actor, proposal=proposal
-        )
-        proposal.transition_id = record.id
-        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
-        return lifecycle.Outcome(pair=pair, transition=record, proposal=proposal)
-
-
-def reject(*, proposal_id: int, actor: Actor, reason: str) -> Proposal:
-    with transaction():
-        pair = pairs.lock(get(proposal_id=proposal_id).pair_id)
-        proposal = get(proposal_id=proposal_id)
-        _claim(proposal, ProposalStatus.REJECTED, actor, reason)
-        events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)
-    return proposal
-
-
 def supersede_stale(*, pair: Pair) -> None:
     """Pending proposals the pair's new state no longer allows are closed, not left hanging."""
     allowed = set(pairing.allowed_triggers(pair.state))
@@ -178,5 +132,5 @@ def supersede_stale(*, pair: Pair) -> None:
     for proposal in stale:
         # Someone may have decided it since we read it; then there is nothing to supersede.
         reason = f"The pair moved to {pair.state}."
-        if _compare_and_decide(proposal, ProposalStatus.SUPERSEDED, system(), reason):
+        if compare_and_decide(proposal, ProposalStatus.SUPERSEDED, system(), reason):
             events.emit("proposal.decided", {"proposal": payloads.proposal(proposal)}, pair=pair)

@@ -1,0 +1,11 @@
+"""What approvals do when a pair moves (wired in service/reactions.py)."""
+
+from __future__ import annotations
+
+from service.approvals import proposals
+from service.pairs.domain_events import PairMoved
+
+
+def supersede_stale_proposals(moved: PairMoved) -> None:
+    """Pending proposals the pair's new state no longer allows are closed, not left hanging."""
+    proposals.supersede_stale(pair=moved.pair)

@@ -1,0 +1,273 @@
+"""What a due calendar item does: invite participants, tell staff a check-in is due or
+overdue, remind, judge a period, raise a signal, or propose the closure.
+
+Each runs in the sweep's transaction for that one item (`calendar.sweep`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from service.actors import Actor, ActorKind
+from service.calendar import schedule
+from service.calendar.compliance import judge_period, last_meeting_day
+from service.calendar.models import Contact, ContactStatus
+from service.clock import now
+from service.database import db, insert_unless_exists
+from service.errors import DomainError
+from service.events import payloads
+from service.events import service as events
+from service.inbox import service as inbox
+from service.pairs import lifecycle
+from service.pairs.facts import TransitionRequest
+from service.pairs.models import Pair
+from service.participants.models import Participant
+from service.programs.models import Program
+from service.signals import service as signals
+from service.surveys import invitations, versions
+from service.surveys.models import Invitation
+from workflows.cadence import STAFF, ContactPlan, MeetingRequirement, Monitor
+from workflows.pairing import State, Trigger
+from workflows.rules import RaisedSignal
+
+log = logging.getLogger(__name__)
+
+CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
+CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
+
+
+def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
+    """Do what the `kind` due on `day` asks; returns how many contacts were made."""
+    plan = schedule.plan_for(program, kind)
+    if plan is not None:
+        if plan.audience == (STAFF,):
+            return _staff_contact_due(pair, program, kind, day, due)
+        return _invite(plan, pair, program, day, due)
+    monitor = Monitor(kind)
+    if monitor == Monitor.CLOSURE_REFLECTION:
+        reflection = ContactPlan(
+            "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
+        )
+        return _invite(reflection, pair, program, day, due)
+    if monitor == Monitor.FINAL_SESSION_REMINDER:
+        schedule.email_final_session(pair, program, "final_session_reminder", ("mentee", "mentor"))
+    elif monitor == Monitor.REMATCH_BRIEFING and not schedule.briefed(pair):
+        inbox.notify(
+            users=inbox.staff_for(pair),
+            kind="staff_contact_due",
+            pair=pair,
+            title=f"The re-match briefing of pair #{pair.id}'s new mentor is not recorded yet",
+            body="Seed 000 §11.6: a re-matched mentor needs an extra session before the pair "
+            "can start. Record it on the mentor's training once held.",
+        )
+    elif monitor == Monitor.MEETING_REQUIREMENT:
+        _judge_last_period(pair, program, day)
+    elif monitor == Monitor.NO_MEETING:
+        _no_meeting(pair, program, day)
+    elif monitor == Monitor.END_OF_MATCH:
+        _propose_closure(pair, program)
+    return 0
+
+
+def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: datetime) -> int:
+    made = 0
+    reminder = (
+        due + timedelta(days=program.reminder_after_days) if program.reminder_after_days else None
+    )
+    for person in schedule.people(pair, program, plan.audience):
+        survey = plan.survey_for(person.role)
+        contact_id = insert_unless_exists(
+            Contact,
+            {
+                "pair_id": pair.id,
+                "kind": plan.kind,
+                "recipient": f"{person.role}:{person.id}",
+                "participant_id": person.id,
+                "due_on": day,
+                "due_at": due,
+                "status": ContactStatus.INVITED,
+                "next_reminder_at": reminder,
+                "created_at": now(),
+            },
+            CONTACT_KEY,
+        )
+        if contact_id is None:
+            continue  # made already, by an earlier or a concurrent sweep
+        contact = db.session.get(Contact, contact_id)
+        invitation = invitations.invite_within(
+            survey_key=survey,
+            participant_id=person.id,
+            pair_id=pair.id,
+            actor=CALENDAR,
+            send_email=True,
+        )
+        contact.invitation_id = invitation.id
+        events.emit(
+            "checkin.due",
+            {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+            pair=pair,
+        )
+        made += 1
+    return made
+
+
+def _contact_payload(contact: Contact) -> dict:
+    return {
+        "id": contact.id,
+        "kind": contact.kind,
+        "recipient_role": contact.recipient.split(":", 1)[0],
+        "due_on": contact.due_on.isoformat(),
+        "status": contact.status,
+    }
+
+
+def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
+    contact_id = insert_unless_exists(
+        Contact,
+        {
+            "pair_id": pair.id,
+            "kind": kind,
+            "recipient": STAFF,
+            "due_on": day,
+            "due_at": due,
+            "status": ContactStatus.DUE,
+            "created_at": now(),
+            "next_reminder_at": due + timedelta(days=program.staff_contact_grace_days),
+        },
+        CONTACT_KEY,
+    )
+    if contact_id is None:
+        return 0
+    contact = db.session.get(Contact, contact_id)
+    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
+    inbox.notify(
+        users=inbox.staff_for(pair),
+        kind="staff_contact_due",
+        pair=pair,
+        title=f"{what} with pair #{pair.id} is due",
+        body=f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+    )
+    events.emit(
+        "checkin.due",
+        {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+        pair=pair,
+    )
+    return 1
+
+
+def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) -> str:
+    """A reminder for an unanswered invitation, or, after the last, an overdue item."""
+    if contact.status == ContactStatus.INVITED and contact.reminders_sent < program.reminders_max:
+        contact.reminders_sent += 1
+        contact.next_reminder_at = moment + timedelta(days=program.reminder_after_days)
+        _send_reminder(contact, program)
+        return "reminded"
+    if contact.status not in (ContactStatus.INVITED, ContactStatus.DUE):
+        contact.next_reminder_at = None
+        return "nothing"
+    contact.status = ContactStatus.OVERDUE
+    contact.next_reminder_at = None
+    _overdue(contact, pair)
+    return "overdue"
+
+
+def _send_reminder(contact: Contact, program: Program) -> None:
+    person = db.session.get(Participant, contact.participant_id)
+    invitation = db.session.get(Invitation, contact.invitation_id)
+    definition = versions.definition_of(
+        versions.get_version(version_id=invitation.survey_version_id)
+    )
+    invitations.email_link(invitation, person, definition, program, "survey_reminder")
+
+
+def _overdue(contact: Contact, pair: Pair) -> None:
+    if contact.recipient == STAFF:
+        title = f"Your check-in with pair #{pair.id} is overdue"
+        body = f"It was due on {contact.due_on:%d %B %Y}. Record it once you have been in touch."
+        signals.raise_signals(
+            pair=pair,
+            raised=[RaisedSignal("checkin_overdue", "")],
+            source="monitoring",
+            source_id=f"contact:{contact.id}",
+            actor=CALENDAR,
+            reason=f"A staff check-in due {contact.due_on} is overdue.",
+        )
+    else:
+        role = contact.recipient.split(":", 1)[0]
+        title = f"No answer from the {role} of pair #{pair.id}"
+        body = (
+            f"The {contact.kind.replace('_', ' ')} sent on {contact.due_on:%d %B %Y} is still "
+            "unanswered after the reminder. A call may help."
+        )
+    inbox.notify(
+        users=inbox.staff_for(pair), kind="checkin_overdue", pair=pair, title=title, body=body
+    )
+    events.emit(
+        "checkin.overdue",
+        {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+        pair=pair,
+    )
+
+
+def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
+    requirement = MeetingRequirement(**program.meeting_requirement)
+    start, end = requirement.period_of(day - timedelta(days=1))
+    record = judge_period(pair, program, requirement, start, end, closed=True)
+    db.session.flush()
+    if not record.compliant:
+        _meeting_signal(
+            pair,
+            f"compliance:{record.id}",
+            f"Below the meeting requirement from {start} to {end}: "
+            f"{record.meetings} meeting(s), {record.minutes} minutes.",
+        )
+
+
+def _no_meeting(pair: Pair, program: Program, day: date) -> None:
+    last = last_meeting_day(pair, program)
+    if last is not None and last + timedelta(days=program.no_meeting_alert_days) > day:
+        return  # a meeting was logged meanwhile
+    since = f"since {last:%d %B %Y}" if last else "yet"
+    _meeting_signal(
+        pair,
+        f"no_meeting:{day.isoformat()}",
+        f"No meeting logged {since}; the program expects one within "
+        f"{program.no_meeting_alert_days} days.",
+    )
+
+
+def _meeting_signal(pair: Pair, source_id: str, reason: str) -> None:
+    """Seed 004's due diligence: goes through the same rules as survey signals."""
+    signals.raise_signals(
+        pair=pair,
+        raised=[RaisedSignal("meeting_requirement_missed", "")],
+        source="monitoring",
+        source_id=source_id,
+        actor=CALENDAR,
+        reason=reason,
+    )
+    inbox.notify(
+        users=inbox.staff_for(pair),
+        kind="meeting_requirement",
+        pair=pair,
+        title=f"Pair #{pair.id} is below its meeting requirement",
+        body=reason,
+    )
+
+
+def _propose_closure(pair: Pair, program: Program) -> None:
+    """The planned end approaches: propose the closure in time to tell the mentee."""
+    if pair.state not in (State.ACTIVE, State.AT_RISK):
+        return
+    final = max(pair.planned_end_on, schedule.cadence_today(program) + timedelta(days=7))
+    request = TransitionRequest(
+        Trigger.BEGIN_CLOSURE,
+        final_session_on=final,
+        reason=f"The match reaches its planned end on {pair.planned_end_on:%d %B %Y}.",
+    )
+    try:
+        with db.session.begin_nested():
+            lifecycle.request_transition_within(pair=pair, request=request, actor=CALENDAR)
+    except DomainError as refusal:
+        log.info("calendar: no closure proposal for pair %s: %s", pair.id, refusal.detail)

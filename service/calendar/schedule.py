@@ -1,0 +1,236 @@
+"""Drawing each pair's calendar: which contacts and checks it has, and when each is next due.
+
+The plans come from `workflows.cadence` (the program's policy); this module keeps one
+`Schedule` row per pair and kind with its next due moment. It only draws: the sweep
+(`calendar.sweep`) acts on what falls due, and `calendar.reactions` redraws when the pair,
+its program or its meetings change.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from service.calendar.compliance import last_meeting_day, local_date
+from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
+from service.clock import today_in
+from service.database import db
+from service.notifications import service as notifications
+from service.pairs.models import Pair
+from service.participants.models import Participant, Role
+from service.programs.models import Program
+from service.training import service as training
+from workflows import cadence
+from workflows.cadence import Anchor, ContactPlan, MeetingRequirement, Monitor
+from workflows.pairing import State
+
+FINAL_SESSION_REMINDERS = (timedelta(days=7), timedelta(days=1))
+REMATCH_BRIEFING_WITHIN = timedelta(days=7)
+
+
+def cadence_today(program: Program) -> date:
+    return today_in(program.timezone)
+
+
+def policy_of(program: Program) -> cadence.CadencePolicy:
+    return cadence.POLICIES.get(program.cadence_policy) or cadence.POLICIES[cadence.DEFAULT_POLICY]
+
+
+def plan_for(program: Program, kind: str) -> ContactPlan | None:
+    return next((p for p in policy_of(program).contacts if p.kind == kind), None)
+
+
+def _anchor(pair: Pair, program: Program, anchor: Anchor) -> date | None:
+    tz = program.timezone
+    if anchor == Anchor.MATCHED:
+        return local_date(pair.matched_at or pair.created_at, tz)
+    if anchor == Anchor.ACTIVATED:
+        return local_date(pair.activated_at, tz)
+    if anchor == Anchor.EVENT:
+        return program.event_on or local_date(pair.matched_at or pair.created_at, tz)
+    return local_date(pair.closed_at, tz)
+
+
+def _next_contact(
+    plan: ContactPlan, pair: Pair, program: Program, after: date | None, today: date
+) -> date | None:
+    if plan.tightens_at_risk and pair.state == State.AT_RISK:
+        since = local_date(pair.state_changed_at, program.timezone)
+        return cadence.next_at_risk(
+            since=since, after=after, today=today, every=policy_of(program).at_risk_every
+        )
+    anchor = _anchor(pair, program, plan.anchor)
+    return plan.next_on(anchor, after=after, today=today) if anchor else None
+
+
+def _next_check(
+    monitor: Monitor, pair: Pair, program: Program, after: date | None, today: date
+) -> date | None:
+    if monitor == Monitor.MEETING_REQUIREMENT:
+        if not program.meeting_requirement:
+            return None
+        requirement = MeetingRequirement(**program.meeting_requirement)
+        # Judged the day after a period ends, for the period just ended.
+        return requirement.period_of(max(today, after or today))[1]
+    if monitor == Monitor.NO_MEETING:
+        if not program.no_meeting_alert_days:
+            return None
+        quiet = timedelta(days=program.no_meeting_alert_days)
+        known = [
+            last_meeting_day(pair, program),
+            local_date(pair.activated_at, program.timezone),
+            after,
+        ]
+        since = max((d for d in known if d), default=today)
+        return max(since + quiet, today)
+    if monitor == Monitor.END_OF_MATCH:
+        if pair.planned_end_on is None or after is not None:
+            return None
+        return max(pair.planned_end_on - timedelta(days=program.closure_notice_days), today)
+    if monitor == Monitor.FINAL_SESSION_REMINDER:
+        if pair.final_session_on is None:
+            return None
+        days = [pair.final_session_on - ahead for ahead in FINAL_SESSION_REMINDERS]
+        return next((d for d in days if d >= today and (after is None or d > after)), None)
+    if monitor == Monitor.CLOSURE_REFLECTION:
+        if pair.final_session_on is None or after is not None:
+            return None
+        return max(pair.final_session_on, today)
+    if monitor == Monitor.REMATCH_BRIEFING:
+        if pair.predecessor_id is None or after is not None or briefed(pair):
+            return None
+        matched = local_date(pair.matched_at or pair.created_at, program.timezone)
+        return max(matched + REMATCH_BRIEFING_WITHIN, today)
+    raise ValueError(f"unknown monitor {monitor!r}")
+
+
+def briefed(pair: Pair) -> bool:
+    """Has the pair's re-matched mentor attended the extra briefing for this pair?"""
+    return pair.mentor_id is not None and training.completed_rematch_briefing(
+        mentor_id=pair.mentor_id, pair_id=pair.id
+    )
+
+
+def next_day(kind: str, pair: Pair, program: Program, after: date | None, today: date):
+    """The day `kind` is next due for the pair, after the occurrence done on `after`."""
+    plan = plan_for(program, kind)
+    if plan is not None:
+        return _next_contact(plan, pair, program, after, today)
+    return _next_check(Monitor(kind), pair, program, after, today)
+
+
+def wanted_kinds(pair: Pair, program: Program) -> list[str]:
+    kinds = [p.kind for p in cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)]
+    return kinds + sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+
+
+def reschedule(pair: Pair, program: Program) -> None:
+    """Bring the pair's schedules in line with its state, in the caller's transaction."""
+    today = cadence_today(program)
+    existing = {
+        s.kind: s
+        for s in db.session.scalars(sa.select(Schedule).where(Schedule.pair_id == pair.id))
+    }
+    keep: set[str] = set()
+    for kind in wanted_kinds(pair, program):
+        schedule = existing.get(kind)
+        day = next_day(kind, pair, program, schedule.last_done_on if schedule else None, today)
+        if day is None:
+            continue
+        keep.add(kind)
+        due = cadence.due_at(day, program.timezone)
+        if schedule is None:
+            db.session.add(Schedule(pair_id=pair.id, kind=kind, next_due_at=due, next_due_on=day))
+        else:
+            schedule.next_due_at, schedule.next_due_on = due, day
+    for kind, schedule in existing.items():
+        if kind not in keep:
+            db.session.delete(schedule)
+    _stop_reminders_outside(pair, keep)
+
+
+def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:
+    """Contacts of kinds the pair no longer has (a closed pair's check-ins) stop reminding.
+    A participant may still answer; a coordinator's check-in no longer owed is cancelled."""
+    db.session.execute(
+        sa.update(Contact)
+        .where(
+            Contact.pair_id == pair.id,
+            Contact.kind.not_in(kinds),
+            Contact.status == ContactStatus.INVITED,
+        )
+        .values(next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(Contact)
+        .where(
+            Contact.pair_id == pair.id,
+            Contact.kind.not_in(kinds),
+            Contact.status == ContactStatus.DUE,
+        )
+        .values(status=ContactStatus.CANCELLED, next_reminder_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Participant]:
+    """The pair's active participants in these roles (guardians only in youth programs)."""
+    found: list[Participant] = []
+    for role in roles:
+        if role == Role.MENTEE:
+            found.append(db.session.get(Participant, pair.mentee_id))
+        elif role == Role.MENTOR and pair.mentor_id:
+            found.append(db.session.get(Participant, pair.mentor_id))
+        elif role == Role.GUARDIAN and program.youth:
+            found += db.session.scalars(
+                sa.select(Participant).where(
+                    Participant.guardian_of_id == pair.mentee_id, Participant.active.is_(True)
+                )
+            )
+    return [p for p in found if p is not None and p.active]
+
+
+def email_final_session(
+    pair: Pair, program: Program, template: str, roles: tuple[str, ...]
+) -> None:
+    for person in people(pair, program, roles):
+        notifications.email_participant(
+            person,
+            program,
+            template=template,
+            pair_id=pair.id,
+            final_session_on=pair.final_session_on.isoformat(),
+        )
+
+
+# -- what the calendar shows ---------------------------------------------------------------
+
+
+def upcoming(*, pair_id: int) -> list[Schedule]:
+    return list(
+        db.session.scalars(
+            sa.select(Schedule).where(Schedule.pair_id == pair_id).order_by(Schedule.next_due_at)
+        )
+    )
+
+
+def contacts_for(*, pair_id: int) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            sa.select(Contact)
+            .where(Contact.pair_id == pair_id)
+            .order_by(Contact.due_at, Contact.id)
+        )
+    )
+
+
+def compliance_for(*, pair_id: int) -> list[Compliance]:
+    return list(
+        db.session.scalars(
+            sa.select(Compliance)
+            .where(Compliance.pair_id == pair_id)
+            .order_by(Compliance.period_start.desc())
+        )
+    )

@@ -1,0 +1,26 @@
+"""What the surveys domain announces (see `service.bus`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from service.pairs.models import Pair
+    from service.surveys.models import SurveyResponse
+
+
+@dataclass(frozen=True)
+class ResponseSubmitted:
+    """A participant answered through their invitation (which is now used up)."""
+
+    response: SurveyResponse
+    invitation_id: int
+
+
+@dataclass(frozen=True)
+class StaffCheckinRecorded:
+    """A coordinator recorded their own check-in with the pair."""
+
+    pair: Pair
+    response: SurveyResponse

@@ -1,0 +1,219 @@
+"""Survey invitations: a signed, expiring, single-use link made for one participant, their
+pair and one survey, and the e-mails that carry it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from service.actors import Actor, ActorKind
+from service.clock import now
+from service.database import db, transaction
+from service.errors import Invalid, NotFound
+from service.notifications import service as notifications
+from service.pairs.models import Pair
+from service.participants.models import Participant, Role
+from service.programs.models import Program
+from service.surveys.models import Invitation, SurveyVersion
+from service.surveys.versions import current_version, definition_of
+from surveys.definition import SurveyDefinition
+
+TOKEN_SALT = "pairwise-survey-invitation"
+# Purposes about a relationship need a pair; applications and training do not.
+PAIR_PURPOSES = frozenset(
+    {
+        "meeting_log",
+        "first_meeting",
+        "periodic_checkin",
+        "closure_reflection",
+        "event_followup",
+        "six_month_update",
+    }
+)
+REISSUE_QUIET_PERIOD = timedelta(minutes=10)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def token_for(invitation: Invitation) -> str:
+    return _serializer().dumps([invitation.id, invitation.nonce])
+
+
+def link_for(invitation: Invitation) -> str:
+    # Built by hand, not url_for: jobs make links outside any request.
+    return f"{current_app.config['PUBLIC_URL']}/s/{token_for(invitation)}"
+
+
+class InvalidLink(Exception):
+    """A link that was tampered with, or names no invitation."""
+
+
+def resolve(token: str) -> Invitation:
+    try:
+        invitation_id, nonce = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        raise InvalidLink("the link's signature does not match") from None
+    invitation = (
+        db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    )
+    if invitation is None or invitation.nonce != nonce:
+        raise InvalidLink("no such invitation")
+    return invitation
+
+
+def is_expired(invitation: Invitation) -> bool:
+    return invitation.expires_at <= now()
+
+
+def respondent_role(invitation: Invitation, participant: Participant) -> str:
+    """The role the participant answers in: their place in the pair, else their own role."""
+    pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+    return (_pair_member_role(pair, participant) if pair else None) or participant.role
+
+
+def _pair_member_role(pair: Pair, participant: Participant) -> str | None:
+    if participant.id == pair.mentee_id:
+        return Role.MENTEE
+    if participant.id == pair.mentor_id:
+        return Role.MENTOR
+    if participant.role == Role.GUARDIAN and participant.guardian_of_id == pair.mentee_id:
+        return Role.GUARDIAN
+    return None
+
+
+def invite(
+    *,
+    survey_key: str,
+    participant_id: int,
+    actor: Actor,
+    pair_id: int | None = None,
+    valid_days: int | None = None,
+    send_email: bool = False,
+) -> Invitation:
+    """Make an invitation (and e-mail its link if asked): one unit of work."""
+    with transaction():
+        return invite_within(
+            survey_key=survey_key,
+            participant_id=participant_id,
+            actor=actor,
+            pair_id=pair_id,
+            valid_days=valid_days,
+            send_email=send_email,
+        )
+
+
+def invite_within(
+    *,
+    survey_key: str,
+    participant_id: int,
+    actor: Actor,
+    pair_id: int | None = None,
+    valid_days: int | None = None,
+    send_email: bool = False,
+) -> Invitation:
+    """`invite`, inside the caller's transaction."""
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        raise Invalid("participant_id", f"no participant with id {participant_id}")
+    program = db.session.get(Program, participant.program_id)
+    version = current_version(survey_key=survey_key, program_id=program.id)
+    definition = definition_of(version)
+    if participant.role not in definition.audience:
+        raise Invalid(
+            "participant_id",
+            f"{survey_key} is answered by {' or '.join(definition.audience)}, "
+            f"not by a {participant.role}",
+        )
+    if pair_id is None and definition.purpose in PAIR_PURPOSES:
+        raise Invalid("pair_id", f"{survey_key} is about a pair; give the pair's id")
+    if pair_id is not None:
+        pair = db.session.get(Pair, pair_id)
+        if pair is None or _pair_member_role(pair, participant) is None:
+            raise Invalid("pair_id", f"participant {participant.id} is not part of pair {pair_id}")
+    days = valid_days or program.invitation_valid_days
+    invitation = Invitation(
+        nonce=secrets.token_urlsafe(16),
+        survey_version_id=version.id,
+        participant_id=participant.id,
+        pair_id=pair_id,
+        expires_at=now() + timedelta(days=days),
+        created_by=actor.ref,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    if send_email:
+        template = (
+            "event_followup_invitation"
+            if definition.purpose == "event_followup"
+            else "survey_invitation"
+        )
+        email_link(invitation, participant, definition, program, template)
+    return invitation
+
+
+def email_link(
+    invitation: Invitation,
+    participant: Participant,
+    definition: SurveyDefinition,
+    program: Program,
+    template: str = "survey_invitation",
+) -> None:
+    notifications.email_participant(
+        participant,
+        program,
+        template=template,
+        pair_id=invitation.pair_id,
+        survey_title=definition.title,
+        link=link_for(invitation),
+        expires_on=invitation.expires_at.date().isoformat(),
+    )
+
+
+def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
+    """A fresh link for an expired one, e-mailed to the address on file.
+
+    Returns the new invitation, and whether an e-mail went out now (not when a fresh link
+    was sent moments ago, so the button cannot flood an inbox).
+    """
+    with transaction():
+        old = db.session.get(Invitation, invitation_id)
+        recent = db.session.scalar(
+            sa.select(Invitation)
+            .where(
+                Invitation.reissued_from_id == old.id,
+                Invitation.created_at > now() - REISSUE_QUIET_PERIOD,
+            )
+            .order_by(Invitation.id.desc())
+            .limit(1)
+        )
+        if recent is not None:
+            return recent, False
+        participant = db.session.get(Participant, old.participant_id)
+        program = db.session.get(Program, participant.program_id)
+        version = db.session.get(SurveyVersion, old.survey_version_id)
+        fresh = Invitation(
+            nonce=secrets.token_urlsafe(16),
+            survey_version_id=version.id,
+            participant_id=participant.id,
+            pair_id=old.pair_id,
+            expires_at=now() + timedelta(days=program.invitation_valid_days),
+            reissued_from_id=old.id,
+            created_by=Actor(ActorKind.SYSTEM, None, "expired link").ref,
+        )
+        db.session.add(fresh)
+        db.session.flush()
+        email_link(fresh, participant, definition_of(version), program, "survey_link_reissued")
+    return fresh, True
+
+
+def get_invitation(*, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None:
+        raise NotFound.of("invitation", invitation_id)
+    return invitation

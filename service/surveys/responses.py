@@ -1,0 +1,318 @@
+"""Survey responses: a submission, and what it does to the pair.
+
+A submission is one transaction: the response is stored, the invitation used up, its
+signals recorded and handed to the lifecycle, and its effects (a logged meeting, a
+training record) written; or none of it happens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
+
+from service import bus
+from service.actors import Actor, ActorKind
+from service.clock import now
+from service.database import db, transaction
+from service.errors import Invalid, NotFound
+from service.events import payloads
+from service.events import service as events
+from service.meetings import service as meetings
+from service.meetings.models import Meeting, MeetingStatus
+from service.pairs import lifecycle
+from service.pairs import service as pairs
+from service.pairs.facts import TransitionRequest
+from service.pairs.models import Pair
+from service.participants.models import Participant, Role
+from service.programs.models import Program
+from service.signals import service as signals
+from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
+from service.surveys.invitations import respondent_role
+from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.versions import current_version, definition_of
+from service.training import service as training
+from surveys.definition import SurveyDefinition
+from surveys.forms import answers_from, form_class
+from workflows import rules
+from workflows.pairing import State, Trigger
+
+
+class AlreadyAnswered(Exception):
+    """The invitation was used: this is a second submission of the same link."""
+
+
+def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
+    """Store a response and let it act on the pair, all in one transaction."""
+    with transaction():
+        invitation = db.session.get(Invitation, invitation_id)
+        moment = now()
+        used = db.session.execute(
+            sa.update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+            .values(used_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        if used.rowcount != 1:
+            raise AlreadyAnswered()
+        version = db.session.get(SurveyVersion, invitation.survey_version_id)
+        definition = definition_of(version)
+        participant = db.session.get(Participant, invitation.participant_id)
+        pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+        role = respondent_role(invitation, participant)
+        pulse = _pulse(definition, answers)
+        response = SurveyResponse(
+            invitation_id=invitation.id,
+            survey_version_id=version.id,
+            survey_key=definition.key,
+            purpose=definition.purpose,
+            participant_id=participant.id,
+            respondent_role=role,
+            pair_id=pair.id if pair else None,
+            answers=answers,
+            pulse_rating=pulse,
+            submitted_at=moment,
+        )
+        db.session.add(response)
+        db.session.flush()
+        bus.announce(ResponseSubmitted(response, invitation.id))
+        if pair is not None:
+            events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
+            _act_on_pair(pair, response, definition, participant)
+        _apply_purpose(definition, response, participant, pair)
+    return response
+
+
+def _pulse(definition: SurveyDefinition, answers: dict[str, Any]) -> int | None:
+    for trend in definition.trends:
+        if answers.get(trend.question) is not None:
+            return int(answers[trend.question])
+    return None
+
+
+def _respondent(definition: SurveyDefinition, role: str) -> Actor:
+    return Actor(ActorKind.SYSTEM, None, f"{definition.title} ({role})")
+
+
+def _act_on_pair(
+    pair: Pair, response: SurveyResponse, definition: SurveyDefinition, participant: Participant
+) -> None:
+    program = db.session.get(Program, pair.program_id)
+    raised = rules.signals_from_answers(definition, response.answers)
+    if response.pulse_rating is not None:
+        raised += rules.trend_signals(
+            definition,
+            response.answers,
+            _rating_history(pair, response),
+            drop_threshold=program.rating_drop_threshold,
+            divergence_gap=program.rating_divergence_gap,
+        )
+    signals.raise_signals(
+        pair=pair,
+        raised=raised,
+        source="survey",
+        source_id=str(response.id),
+        actor=_respondent(definition, response.respondent_role),
+        reason=f"Raised by a survey answer: {definition.title} ({response.respondent_role}), "
+        f"response {response.id}.",
+    )
+
+
+def _rating_history(pair: Pair, response: SurveyResponse) -> rules.RatingHistory:
+    def latest(*conditions: Any) -> int | None:
+        return db.session.scalar(
+            sa.select(SurveyResponse.pulse_rating)
+            .where(
+                SurveyResponse.pair_id == pair.id,
+                SurveyResponse.pulse_rating.is_not(None),
+                SurveyResponse.id != response.id,
+                *conditions,
+            )
+            .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
+            .limit(1)
+        )
+
+    other = Role.MENTOR if response.respondent_role == Role.MENTEE else Role.MENTEE
+    return rules.RatingHistory(
+        previous_own=latest(SurveyResponse.participant_id == response.participant_id),
+        latest_other=latest(SurveyResponse.respondent_role == other)
+        if response.respondent_role in (Role.MENTOR, Role.MENTEE)
+        else None,
+    )
+
+
+def _apply_purpose(
+    definition: SurveyDefinition,
+    response: SurveyResponse,
+    participant: Participant,
+    pair: Pair | None,
+) -> None:
+    """What some surveys also record: a meeting, a training session, an application."""
+    answers = response.answers
+    if definition.purpose == "meeting_log" and pair is not None:
+        _log_meeting(pair, response, definition)
+    elif definition.purpose == "training_feedback" and answers.get("attended") == "yes":
+        session = answers["session"]
+        if session in training.SESSIONS_FOR_ROLE[participant.role]:
+            with db.session.begin_nested():
+                training.record_within(
+                    participant=participant,
+                    session=session,
+                    completed_on=response.submitted_at.date(),
+                )
+    elif definition.purpose == "application":
+        # What matching compares: shared topics, skills, availability.
+        if answers.get("topics"):
+            participant.goals = list(answers["topics"])
+        if answers.get("skills"):
+            participant.skills = [answers["skills"]]
+        if answers.get("availability"):
+            participant.availability = answers["availability"]
+
+
+def _log_meeting(pair: Pair, response: SurveyResponse, definition: SurveyDefinition) -> None:
+    answers = response.answers
+    held = answers["held"]
+    final = answers.get("final_session") == "yes" and held == MeetingStatus.HELD
+    if final and pair.state != State.CLOSING:
+        final = False  # A final session counts once closure has begun; the answer is kept.
+    occurred = date.fromisoformat(answers["occurred_on"])
+    meeting = Meeting(
+        pair_id=pair.id,
+        occurred_at=meetings.noon_utc(occurred),
+        status=held,
+        duration_minutes=answers.get("duration_minutes"),
+        attendees=answers.get("attendees", []),
+        location=answers.get("location", ""),
+        activities=answers.get("activities", ""),
+        missed_by=answers.get("missed_by"),
+        is_final_session=final,
+        recorded_by=_respondent(definition, response.respondent_role).ref,
+    )
+    meetings.log_within(meeting, pair=pair)
+    if final:
+        request = TransitionRequest(
+            Trigger.CLOSE, reason=f"The final session was logged (response {response.id})."
+        )
+        with db.session.begin_nested():
+            lifecycle.request_transition_within(
+                pair=pair, request=request, actor=_respondent(definition, response.respondent_role)
+            )
+
+
+def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers given as JSON, checked by the same form the page uses; `Invalid` names each."""
+    unknown = sorted(set(answers) - {q.key for q in definition.questions})
+    errors = [
+        {"location": "json", "field": f"answers.{key}", "message": "Unknown question."}
+        for key in unknown
+    ]
+    data = MultiDict()
+    for key, value in answers.items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, "y" if item is True else str(item))
+    form = form_class(definition)(formdata=data, meta={"csrf": False})
+    if not form.validate():
+        errors += [
+            {"location": "json", "field": f"answers.{key}", "message": messages[0]}
+            for key, messages in form.errors.items()
+        ]
+    if errors:
+        raise Invalid.many(errors)
+    return answers_from(form, definition)
+
+
+def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor) -> SurveyResponse:
+    """A coordinator's record of a check-in (seed 000 Table 7). It counts toward the
+    program's cadence, and a safety answer in it raises a safety signal like any other."""
+    with transaction():
+        pair = pairs.lock(pair_id)
+        version = current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
+        definition = definition_of(version)
+        cleaned = validate_answers(definition, answers)
+        response = SurveyResponse(
+            invitation_id=None,
+            survey_version_id=version.id,
+            survey_key=definition.key,
+            purpose=definition.purpose,
+            participant_id=None,
+            respondent_role="coordinator",
+            pair_id=pair.id,
+            answers=cleaned,
+            recorded_by=actor.ref,
+            submitted_at=now(),
+        )
+        db.session.add(response)
+        db.session.flush()
+        events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
+        signals.raise_signals(
+            pair=pair,
+            raised=rules.signals_from_answers(definition, cleaned),
+            source="coordinator",
+            source_id=str(response.id),
+            actor=actor,
+            reason=f"Raised in a coordinator's check-in (response {response.id}).",
+        )
+        bus.announce(StaffCheckinRecorded(pair, response))
+    return response
+
+
+def get_response(*, response_id: int) -> SurveyResponse:
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None:
+        raise NotFound.of("survey response", response_id)
+    return response
+
+
+def responses_for_pair(*, pair_id: int) -> list[SurveyResponse]:
+    return list(
+        db.session.scalars(
+            sa.select(SurveyResponse)
+            .where(SurveyResponse.pair_id == pair_id)
+            .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ShownAnswer:
+    key: str
+    label: str
+    type: str
+    value: Any
+    display: str
+    visibility: str
+    safety: bool
+
+
+def readable_answers(response: SurveyResponse) -> list[ShownAnswer]:
+    """The answers with the questions of the version they were given under."""
+    definition = definition_of(db.session.get(SurveyVersion, response.survey_version_id))
+    shown: list[ShownAnswer] = []
+    for question in definition.questions:
+        if question.key not in response.answers:
+            continue
+        value = response.answers[question.key]
+        if question.type == "multiple_choice":
+            display = ", ".join(question.choice_label(v) for v in value)
+        elif question.options:
+            display = question.choice_label(value)
+        elif question.type == "consent":
+            display = "Agreed"
+        else:
+            display = str(value)
+        shown.append(
+            ShownAnswer(
+                question.key,
+                question.label,
+                question.type,
+                value,
+                display,
+                question.visibility,
+                question.safety,
+            )
+        )
+    return shown
