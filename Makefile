@@ -13,8 +13,7 @@ run: $(STAMP)
 	$(BIN)/pairwise seed-demo
 	$(BIN)/pairwise run $(RUN_ARGS)
 
-test: $(STAMP) browser
-	$(BIN)/ruff check .
+test: lint browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -35,9 +34,11 @@ browser:
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q chromium; \
 	  else echo "Chromium is missing (apt install chromium): the browser tests will be skipped."; fi; }
 
+# Style, and the architecture: the layer contracts in pyproject.toml (lint-imports).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -12,9 +12,21 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
 
+from service.approvals.api import blueprint as approvals
+from service.calendar.api import blueprint as calendar
+from service.events.api import blueprint as events
+from service.events.schemas import add_to_spec
+from service.inbound.api import blueprint as inbound
+from service.meetings.api import blueprint as meetings
+from service.notifications.api import blueprint as notifications
+from service.pairs.api import blueprint as pairs
+from service.participants.api import blueprint as participants
 from service.problems import Problem
+from service.programs.api import blueprint as programs
 from service.schemas import MAX_ID, ProblemSchema
+from service.surveys.api import blueprint as surveys
 from service.web.csrf import csrf
+from service.webhooks.api import blueprint as webhooks
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -79,18 +91,6 @@ def _require_json_body() -> None:
 
 
 def init_app(app: Flask) -> None:
-    from service.approvals.api import blueprint as approvals
-    from service.calendar.api import blueprint as calendar
-    from service.events.api import blueprint as events
-    from service.inbound.api import blueprint as inbound
-    from service.meetings.api import blueprint as meetings
-    from service.notifications.api import blueprint as notifications
-    from service.pairs.api import blueprint as pairs
-    from service.participants.api import blueprint as participants
-    from service.programs.api import blueprint as programs
-    from service.surveys.api import blueprint as surveys
-    from service.webhooks.api import blueprint as webhooks
-
     app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.url_map.converters["id"] = IdConverter
@@ -124,7 +124,5 @@ def init_app(app: Flask) -> None:
         # Bearer tokens or signatures, not cookies, authenticate the API: no CSRF to defend.
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
-    from service.events.schemas import add_to_spec
-
     add_to_spec(api.spec)
     app.extensions["pairwise.api"] = api

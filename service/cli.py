@@ -1,4 +1,8 @@
-"""The `pairwise` command: run the service, its workers, and its chores."""
+"""The `pairwise` command: run the service, its workers, and its chores.
+
+Each command imports what only it needs inside its own function: `pairwise diagram` should
+not load RQ and the worker, nor `pairwise worker` the embedded Redis and the demo data.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from flask import g
 
 from service.actors import Actor
+from service.events.payloads import public_signals
 from workflows.pairing import ClosureReason
 from workflows.signals import is_safety
 
@@ -39,8 +40,6 @@ def visible_signals(codes: Iterable[str]) -> list[str]:
     who may read safety notes; others see only that there is a safety concern."""
     if may_read_safety_notes(g.get("actor")):
         return list(codes)
-    from service.events.payloads import public_signals
-
     return public_signals(list(codes))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
@@ -102,8 +103,6 @@ def is_postgresql() -> bool:
 def insert_unless_exists(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
     matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
     dialect = postgresql if is_postgresql() else sqlite
     statement = (
         dialect.insert(model)

@@ -3,10 +3,12 @@ same service functions the API uses, so every history and event is real."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 
+from service.accounts import service as accounts
 from service.actors import Actor, ActorKind
 from service.clock import now, today_in
 from service.database import db
@@ -14,6 +16,7 @@ from service.meetings import service as meetings
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
+from service.pairs.models import Pair
 from service.participants import service as participants
 from service.programs import service as programs
 from service.programs.models import Program
@@ -184,11 +187,6 @@ def _email(name: str) -> str:
 
 def add_coordinator(email: str) -> str:
     """A demo admin who coordinates every demo pair; returns the generated password."""
-    import secrets
-
-    from service.accounts import service as accounts
-    from service.pairs.models import Pair
-
     password = secrets.token_urlsafe(12)
     user = accounts.create(
         email=email, full_name="Dana Demo (coordinator)", role="admin", password=password

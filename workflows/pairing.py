@@ -340,6 +340,7 @@ def needs_approval(
 
 def mermaid_diagram() -> str:
     """The lifecycle as a Mermaid state diagram, drawn from the declarations above."""
+    # The diagram extension is only needed by `pairwise diagram` and its test.
     from transitions.extensions import GraphMachine
 
     model = _Pair(State.RECRUITED)

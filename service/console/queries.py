@@ -12,7 +12,7 @@ from service.approvals.models import Proposal, ProposalStatus
 from service.calendar.models import Compliance, Contact, ContactStatus
 from service.clock import now
 from service.database import db
-from service.pairs.models import Pair
+from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from service.signals.models import Signal
 from service.web.staff import may_read_safety, visible_pairs
@@ -105,8 +105,6 @@ def at_risk(pairs: sa.Select, user: User) -> list[AtRisk]:
 
 def last_flag_record(pair: Pair):
     """The transition that last made the pair at risk, with the signals it named."""
-    from service.pairs.models import TransitionRecord
-
     return db.session.scalar(
         sa.select(TransitionRecord)
         .where(TransitionRecord.pair_id == pair.id, TransitionRecord.to_state == State.AT_RISK)

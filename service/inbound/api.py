@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from service.auth import current_actor, require_scope
-from service.inbound import calendly, service, standard
+from service.inbound import calendly, events, sources, standard
 from service.inbound.models import InboundEvent, InboundStatus, SourceKind
 from service.inbound.schemas import (
     CalendlyWebhookSchema,
@@ -92,7 +92,7 @@ def _load(schema: Schema, data: Any) -> dict[str, Any]:
 
 
 def _receive_ours(body: dict[str, Any], *, sender: str, actor, program_id=None) -> InboundEvent:
-    change = service.MeetingChange(
+    change = events.MeetingChange(
         type=body["type"],
         starts_at=body["starts_at"],
         previous_starts_at=body.get("previous_starts_at"),
@@ -101,7 +101,7 @@ def _receive_ours(body: dict[str, Any], *, sender: str, actor, program_id=None) 
         duration_minutes=body.get("duration_minutes"),
         missed_by=body.get("missed_by"),
     )
-    return service.receive(
+    return events.receive(
         sender=sender,
         external_id=body["id"],
         change=change,
@@ -129,14 +129,14 @@ def receive_signed(slug: str):
     """A meeting event in our format, signed per Standard Webhooks with the source's secret.
     `meeting.held`, `meeting.cancelled` and `meeting.no_show` become meetings of the pair;
     `meeting.scheduled` and `meeting.rescheduled` are kept as events."""
-    source = service.receiving_source(slug=slug, kind=SourceKind.STANDARD)
+    source = sources.receiving_source(slug=slug, kind=SourceKind.STANDARD)
     raw = request.get_data()
     standard.verify(source.secret, raw, request.headers)
     body = _load(MeetingEventSchema(), _json(raw))
     event = _receive_ours(
         body,
         sender=f"source:{source.slug}",
-        actor=service.source_actor(source),
+        actor=sources.source_actor(source),
         program_id=source.program_id,
     )
     return _answer(event)
@@ -155,16 +155,16 @@ def receive_signed(slug: str):
 def receive_calendly(slug: str):
     """Calendly's `invitee.created` (a booking) and `invitee.canceled` (a cancellation, or a
     reschedule when `payload.rescheduled`), signed with the subscription's signing key."""
-    source = service.receiving_source(slug=slug, kind=SourceKind.CALENDLY)
+    source = sources.receiving_source(slug=slug, kind=SourceKind.CALENDLY)
     raw = request.get_data()
     calendly.verify(source.secret, raw, request.headers.get(calendly.HEADER))
     data = _json(raw)
-    sender, actor = f"source:{source.slug}", service.source_actor(source)
+    sender, actor = f"source:{source.slug}", sources.source_actor(source)
     event_name = data.get("event") if isinstance(data, dict) else None
     if isinstance(event_name, str) and event_name not in calendly.EVENTS:
         # Another subscription event: acknowledged, so Calendly does not retry it.
         return _answer(
-            service.record_ignored(
+            events.record_ignored(
                 sender=sender,
                 external_id=f"{event_name[:60]}:{hashlib.sha256(raw).hexdigest()}",
                 kind=event_name,
@@ -173,7 +173,7 @@ def receive_calendly(slug: str):
         )
     data = _load(CalendlyWebhookSchema(), data)
     change, emails = calendly.to_change(data)
-    event = service.receive(
+    event = events.receive(
         sender=sender,
         external_id=calendly.external_id(data),
         change=change,
@@ -212,7 +212,7 @@ def receive_with_token(body: dict):
 @documents(blueprint, 401, 403, 422)
 def list_events(limit: int, status: str | None = None):
     """Received events, newest first; `?status=unmatched` for those waiting for a pair."""
-    return {"items": service.list_events(status=status, limit=limit)}
+    return {"items": events.list_events(status=status, limit=limit)}
 
 
 @blueprint.get("/inbound/events/<id:event_id>")
@@ -220,7 +220,7 @@ def list_events(limit: int, status: str | None = None):
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404)
 def get_event(event_id: int):
-    return service.get_event(event_id=event_id)
+    return events.get_event(event_id=event_id)
 
 
 @blueprint.post("/inbound/events/<id:event_id>/resolve")
@@ -230,7 +230,7 @@ def get_event(event_id: int):
 @documents(blueprint, 401, 403, 404, 409, 422)
 def resolve_event(body: dict, event_id: int):
     """Attach an unmatched event to its pair: it is applied then (meeting, rules, signals)."""
-    return service.resolve(event_id=event_id, actor=current_actor(), **body)
+    return events.resolve(event_id=event_id, actor=current_actor(), **body)
 
 
 @blueprint.post("/inbound/events/<id:event_id>/ignore")
@@ -239,7 +239,7 @@ def resolve_event(body: dict, event_id: int):
 @documents(blueprint, 401, 403, 404, 409)
 def ignore_event(event_id: int):
     """An unmatched event that concerns no pair: kept, marked ignored."""
-    return service.ignore(event_id=event_id, actor=current_actor())
+    return events.ignore(event_id=event_id, actor=current_actor())
 
 
 # ---------------------------------------------------------------------------- sources
@@ -250,7 +250,7 @@ def ignore_event(event_id: int):
 @blueprint.response(200, InboundSourceListSchema)
 @documents(blueprint, 401, 403)
 def list_sources():
-    return {"items": service.list_sources()}
+    return {"items": sources.list_sources()}
 
 
 @blueprint.post("/inbound-sources")
@@ -261,7 +261,7 @@ def list_sources():
 def create_source(body: dict):
     """A sending service. A standard source gets a generated `whsec_` secret; a Calendly
     source takes the signing key of its webhook subscription."""
-    return service.create_source(**body), 201
+    return sources.create_source(**body), 201
 
 
 @blueprint.get("/inbound-sources/<id:source_id>")
@@ -269,7 +269,7 @@ def create_source(body: dict):
 @blueprint.response(200, InboundSourceWithSecretSchema)
 @documents(blueprint, 401, 403, 404)
 def get_source(source_id: int):
-    return service.get_source(source_id=source_id)
+    return sources.get_source(source_id=source_id)
 
 
 @blueprint.patch("/inbound-sources/<id:source_id>")
@@ -278,7 +278,7 @@ def get_source(source_id: int):
 @blueprint.response(200, InboundSourceSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def update_source(body: dict, source_id: int):
-    return service.update_source(source_id=source_id, **body)
+    return sources.update_source(source_id=source_id, **body)
 
 
 @blueprint.delete("/inbound-sources/<id:source_id>")
@@ -286,4 +286,4 @@ def update_source(body: dict, source_id: int):
 @blueprint.response(204)
 @documents(blueprint, 401, 403, 404)
 def delete_source(source_id: int):
-    service.delete_source(source_id=source_id)
+    sources.delete_source(source_id=source_id)

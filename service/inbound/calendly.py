@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from service.clock import now
+from service.inbound.events import MeetingChange
 from service.inbound.models import SourceKind
-from service.inbound.service import MeetingChange
 from service.problems import Problem
 from workflows.meeting_rules import MeetingEventType
 

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from service.clock import now
 from service.inbound.models import InboundStatus, SourceKind
 from service.meetings.service import HELD_AHEAD_TOLERANCE
-from service.schemas import Schema, aware_datetime, id_field
+from service.schemas import Schema, api_link, aware_datetime, id_field
 from workflows.meeting_rules import CANCELLERS, MeetingEventType
 
 
@@ -59,8 +59,6 @@ class InboundSourceSchema(Schema):
     created_at = fields.DateTime(dump_only=True)
 
     def _url(self, source: Any) -> str:
-        from service.schemas import api_link
-
         tail = "calendly" if source.kind == SourceKind.CALENDLY else "meetings"
         return api_link(f"/inbound/{source.slug}/{tail}")
 

@@ -9,7 +9,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from service.accounts.models import StaffRole
 from service.console.queries import names
 from service.database import db
-from service.inbound import service
+from service.inbound import events
 from service.inbound.models import InboundEvent, InboundSource, InboundStatus
 from service.meetings.service import MEETING_STATES
 from service.pairs.models import Pair
@@ -21,7 +21,7 @@ from workflows.signals import SIGNALS
 blueprint = Blueprint("inbound_console", __name__, url_prefix="/console/inbound")
 
 
-def _choices(events: list[InboundEvent]) -> dict[int, list[Pair]]:
+def _choices(waiting: list[InboundEvent]) -> dict[int, list[Pair]]:
     """For each event, the pairs it may belong to: those of its source's program, if any."""
     sources = {
         f"source:{s.slug}": s.program_id for s in db.session.scalars(sa.select(InboundSource))
@@ -34,24 +34,24 @@ def _choices(events: list[InboundEvent]) -> dict[int, list[Pair]]:
     ).all()
     return {
         event.id: [p for p in pairs if sources.get(event.sender) in (None, p.program_id)]
-        for event in events
+        for event in waiting
     }
 
 
 @blueprint.get("/")
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
 def index():
-    events = db.session.scalars(
+    waiting = db.session.scalars(
         sa.select(InboundEvent)
         .where(InboundEvent.status == InboundStatus.UNMATCHED)
         .order_by(InboundEvent.received_at.desc(), InboundEvent.id.desc())
         .limit(200)
     ).all()
-    choices = _choices(events)
+    choices = _choices(waiting)
     every_pair = {p.id: p for options in choices.values() for p in options}
     return render_template(
         "console/inbound.html",
-        events=events,
+        events=waiting,
         choices=choices,
         names=names(list(every_pair.values())),
     )
@@ -64,7 +64,7 @@ def resolve(event_id: int):
     try:
         if not pair_id.isdigit() or int(pair_id) >= 2**31:
             raise Problem("validation-error", "Choose the pair this event belongs to.")
-        event = service.resolve(event_id=event_id, pair_id=int(pair_id), actor=g.actor)
+        event = events.resolve(event_id=event_id, pair_id=int(pair_id), actor=g.actor)
     except REFUSALS as problem:
         flash(problem.detail, "error")
     else:
@@ -80,7 +80,7 @@ def resolve(event_id: int):
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
 def ignore(event_id: int):
     try:
-        service.ignore(event_id=event_id, actor=g.actor)
+        events.ignore(event_id=event_id, actor=g.actor)
     except REFUSALS as problem:
         flash(problem.detail, "error")
     else:

@@ -9,14 +9,13 @@ from rq import Queue
 from rq.exceptions import DuplicateJobError
 
 from service.jobs import job_context
+from service.notifications.service import deliver_waiting
 from service.queue import DEFAULT_QUEUE
 
 DELIVERY_JOB_ID = "deliver-waiting-mail"
 
 
 def deliver_waiting_mail() -> dict[str, int]:
-    from service.notifications.service import deliver_waiting
-
     with job_context():
         return deliver_waiting()
 

@@ -20,6 +20,7 @@ blueprint = Blueprint("health", __name__)
 @cache
 def migrations(directory: str) -> tuple[str | None, frozenset[str]]:
     """The head revision this code expects, and every revision it knows."""
+    # Alembic is only read here, once per process (cached): no need to load it at start.
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

@@ -23,8 +23,14 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from rq import Queue
+from rq.registry import FailedJobRegistry
 
 from service.database import db
+from service.pairs.models import Pair
+from service.queue import queue_names, redis_connection
+from service.webhooks.models import Delivery
+from workflows.pairing import State
 
 blueprint = Blueprint("metrics", __name__)
 
@@ -51,14 +57,6 @@ class ServiceCollector(Collector):
         yield from self._cached[1]
 
     def _read(self) -> list[GaugeMetricFamily]:
-        from rq import Queue
-        from rq.registry import FailedJobRegistry
-
-        from service.pairs.models import Pair
-        from service.queue import queue_names, redis_connection
-        from service.webhooks.models import Delivery
-        from workflows.pairing import State
-
         families = []
         with self.app.app_context():
             depth = GaugeMetricFamily("pairwise_queue_depth", "Jobs waiting.", labels=["queue"])
@@ -104,6 +102,7 @@ def _registry(app: Flask) -> CollectorRegistry:
     registry = app.extensions.get("pairwise.metrics")
     if registry is None:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Only under gunicorn with several processes: the module reads that directory.
             from prometheus_client import multiprocess
 
             registry = CollectorRegistry()

@@ -23,9 +23,12 @@ import sqlalchemy as sa
 from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
+from service.accounts import service as accounts
+from service.accounts.models import User
 from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
+from service.inbox import service as inbox
 from service.jobs import job_context
 from service.observability.logs import request_id_context
 from service.webhooks import addresses
@@ -301,10 +304,6 @@ def _disable(endpoint: Endpoint, reason: str) -> None:
     """Stop sending, and tell the endpoint's owner and the admins, in this transaction."""
     if not endpoint.enabled:
         return
-    from service.accounts import service as accounts
-    from service.accounts.models import User
-    from service.inbox import service as inbox
-
     endpoint.enabled = False
     endpoint.disabled_reason = reason[:200]
     people = {user.id: user for user in accounts.admins()}

@@ -28,7 +28,7 @@ from service.events.catalog import is_known, public_event_types
 from service.events.models import OutboxEvent
 from service.queue import DEFAULT_QUEUE
 from service.webhooks import addresses
-from service.webhooks.models import Delivery, DeliveryStatus, Endpoint
+from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 # A rotated secret keeps signing for this long, so receivers can switch without a gap.
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -154,8 +154,6 @@ def signing_secrets(endpoint: Endpoint, moment: datetime) -> list[str]:
 
 
 def delete(*, endpoint_id: int) -> None:
-    from service.webhooks.models import Attempt
-
     with transaction():
         endpoint = get(endpoint_id=endpoint_id)
         deliveries = sa.select(Delivery.id).where(Delivery.endpoint_id == endpoint.id)

@@ -1,0 +1,108 @@
+"""The shape of the code: no import cycle, project imports at the top of their modules, and
+the layer contracts of pyproject.toml (docs/development/architecture.md draws them)."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import grimp
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("service", "workflows", "surveys")
+# Commands import what only they need, inside the command (see the module's docstring).
+IMPORTS_IN_FUNCTIONS_ALLOWED = {"service/cli.py"}
+
+
+def import_cycles() -> list[list[str]]:
+    """The strongly connected components of the module import graph with more than one
+    module (or a module importing itself): each holds at least one cycle."""
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in sorted(graph.modules)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    found: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        # Tarjan's algorithm, iteratively: the graph is deep enough for Python's recursion.
+        work = [(root, 0)]
+        while work:
+            module, position = work.pop()
+            if position == 0:
+                index[module] = low[module] = len(index)
+                stack.append(module)
+                on_stack.add(module)
+            for offset, target in enumerate(edges[module][position:], position):
+                if target not in index:
+                    work += [(module, offset + 1), (target, 0)]
+                    break
+                if target in on_stack:
+                    low[module] = min(low[module], index[target])
+            else:
+                if low[module] == index[module]:
+                    component = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.append(member)
+                        if member == module:
+                            break
+                    if len(component) > 1 or module in edges[module]:
+                        found.append(sorted(component))
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[module])
+    return found
+
+
+def test_the_project_has_no_import_cycle():
+    cycles = import_cycles()
+    for component in cycles:
+        print("import cycle among:", ", ".join(component))
+    assert cycles == []
+
+
+def _imports_in_functions(path: Path) -> list[str]:
+    """Project modules imported inside a function body (not for type checking only)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.ImportFrom) and inner.module:
+                names = [inner.module]
+            elif isinstance(inner, ast.Import):
+                names = [alias.name for alias in inner.names]
+            else:
+                continue
+            for name in names:
+                if name.split(".")[0] in PACKAGES:
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno} imports {name}")
+    return found
+
+
+def test_project_modules_are_imported_at_the_top_of_a_module_except_by_cli_commands():
+    found = [
+        line
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+        and str(path.relative_to(ROOT)) not in IMPORTS_IN_FUNCTIONS_ALLOWED
+        for line in _imports_in_functions(path)
+    ]
+    assert found == []
+
+
+def test_the_import_contracts_hold():
+    checked = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
