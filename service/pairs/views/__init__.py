@@ -1,0 +1,11 @@
+"""The pair pages of the console: one blueprint, one module per flow.
+
+Views are thin: they read the form, call the same service functions the API calls, and
+redirect back with what happened (a refusal is shown as the service worded it).
+"""
+
+from service.pairs.views import actions, closure, notes, page, rematch, staff, training
+from service.pairs.views.common import blueprint
+
+# Importing each flow registers its routes on the blueprint.
+__all__ = ["actions", "blueprint", "closure", "notes", "page", "rematch", "staff", "training"]

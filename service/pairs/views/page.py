@@ -1,0 +1,209 @@
+"""The pair page: everything about one pair on one screen, built as a `PairPage`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, render_template
+from flask_login import current_user
+
+from service.accounts import service as accounts
+from service.accounts.models import StaffRole, User
+from service.actors import Actor
+from service.approvals.models import Proposal, ProposalStatus
+from service.calendar import schedule
+from service.calendar.models import Compliance, Contact, Schedule
+from service.closure import service as closure
+from service.console.queries import last_flag_record, names
+from service.database import db
+from service.meetings import service as meetings
+from service.meetings.models import Meeting
+from service.notes.models import Confidentiality, Note
+from service.pairs import matching
+from service.pairs.facts import DatabaseFacts, TransitionRequest
+from service.pairs.matching import Candidate
+from service.pairs.models import Pair
+from service.pairs.timeline import Entry, timeline
+from service.pairs.views.common import blueprint, people_of
+from service.problems import html_error
+from service.programs.models import Program
+from service.signals.models import Signal
+from service.surveys import responses, versions
+from service.surveys.models import SurveyResponse
+from service.web.staff import (
+    assigned_support,
+    log_safety_read,
+    may_read_safety,
+    pair_or_404,
+    staff_required,
+)
+from surveys.definition import SurveyDefinition
+from surveys.forms import form_class
+from workflows import pairing
+from workflows.pairing import ClosureReason, State, Trigger
+from workflows.playbook import approach_for
+from workflows.signals import SIGNALS, SignalType, is_safety
+
+
+def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]:
+    """The pair's signals since it last became at risk (or its latest), each with the
+    program's recommended approach (seed 000 Table 8)."""
+    rows = db.session.scalars(
+        sa.select(Signal)
+        .where(Signal.pair_id == pair.id)
+        .order_by(Signal.raised_at.desc())
+        .limit(20)
+    ).all()
+    # Signals named when the pair was flagged (by a coordinator or the API) come first.
+    flagged = last_flag_record(pair)
+    raised = (
+        [(code, flagged.created_at, flagged.actor.label) for code in flagged.signals]
+        if (flagged and pair.state == State.AT_RISK)
+        else []
+    )
+    raised += [(s.code, s.raised_at, s.source) for s in rows]
+    seen: dict[str, dict] = {}
+    for code, raised_at, source in raised:
+        code = code if readable or not is_safety(code) else "safety_concern"
+        if code in SIGNALS and code not in seen:
+            seen[code] = {
+                "code": code,
+                "label": SIGNALS[code].label,
+                "raised_at": raised_at,
+                "source": source,
+                "approach": approach_for(code, program.playbook),
+            }
+    return list(seen.values())
+
+
+@dataclass(frozen=True)
+class PairPage:
+    """What the pair page shows, gathered in one place (the template's variables)."""
+
+    pair: Pair
+    program: Program
+    people: dict[str, Any]  # mentee, mentor, guardians
+    title: str
+    allowed: list[Trigger]
+    facts: DatabaseFacts
+    timeline: list[Entry]
+    signals: list[dict[str, Any]]
+    all_signals: list[SignalType]
+    upcoming: list[Schedule]
+    contacts: list[Contact]
+    compliance: list[Compliance]
+    meetings: list[Meeting]
+    responses: list[SurveyResponse]
+    notes: list[Note]
+    readable: bool
+    proposals: list[Proposal]
+    checkin: SurveyDefinition
+    checkin_form: Any
+    closure_steps: list[closure.Step]
+    candidates: list[Candidate]
+    coordinators: list[User]
+    support_staff: list[User]
+    assigned_support: set[int]
+    confidentiality: list[Confidentiality]
+    closure_reasons: list[ClosureReason]
+    required_training: dict[str, list[str]]
+    missing: dict[str, tuple[str, ...]]
+
+    def context(self) -> dict[str, Any]:
+        """The template's variables (not `asdict`, which would copy every row)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
+    """Everything the pair page shows `user`, read once."""
+    program = db.session.get(Program, pair.program_id)
+    readable = may_read_safety(user, pair)
+    people = people_of(pair)
+    facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.ACTIVATE), actor)
+    notes = db.session.scalars(
+        sa.select(Note).where(Note.pair_id == pair.id).order_by(Note.created_at.desc())
+    ).all()
+    checkin = versions.definition_of(
+        versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
+    )
+    return PairPage(
+        pair=pair,
+        program=program,
+        people=people,
+        title=names([pair])[pair.id],
+        allowed=[
+            t
+            for t in pairing.allowed_triggers(pair.state)
+            if t != Trigger.REOPEN or user.role == StaffRole.ADMIN
+        ],
+        facts=facts,
+        timeline=timeline(pair, show_safety_kinds=readable),
+        signals=_signals_with_playbook(pair, program, readable),
+        all_signals=[s for s in SIGNALS.values() if s.flags_risk],
+        upcoming=schedule.upcoming(pair_id=pair.id),
+        contacts=schedule.contacts_for(pair_id=pair.id)[-10:],
+        compliance=schedule.compliance_for(pair_id=pair.id)[:6],
+        meetings=meetings.list_for(pair_id=pair.id),
+        responses=responses.responses_for_pair(pair_id=pair.id),
+        notes=[
+            n
+            for n in notes
+            if n.confidentiality != Confidentiality.COORDINATORS or user.role != StaffRole.SUPPORT
+        ],
+        readable=readable,
+        proposals=list(
+            db.session.scalars(
+                sa.select(Proposal).where(
+                    Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
+                )
+            )
+        ),
+        checkin=checkin,
+        checkin_form=form_class(checkin)(prefix="checkin", meta={"csrf": False}),
+        closure_steps=closure.steps(pair) if pair.state in (State.CLOSING, State.CLOSED) else [],
+        candidates=matching.rank_mentors(people["mentee"], program_id=program.id)
+        if pair.state == State.RECRUITED
+        else [],
+        coordinators=accounts.coordinators(),
+        support_staff=list(
+            db.session.scalars(
+                sa.select(User).where(User.role == StaffRole.SUPPORT, User.active.is_(True))
+            )
+        ),
+        assigned_support=assigned_support(pair),
+        confidentiality=list(Confidentiality),
+        closure_reasons=[ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY],
+        required_training=program.required_training,
+        missing={
+            "mentor": facts.mentor_missing_training if pair.mentor_id else (),
+            "mentee": facts.mentee_missing_training,
+        },
+    )
+
+
+@blueprint.get("/<id:pair_id>")
+@staff_required()
+def show(pair_id: int):
+    page = pair_page(pair_or_404(pair_id), current_user, g.actor)
+    return render_template("console/pair.html", **page.context())
+
+
+@blueprint.get("/<id:pair_id>/responses/<id:response_id>")
+@staff_required()
+def read_response(pair_id: int, response_id: int):
+    """Answers as asked in their version. Safety answers show only to those who may read
+    them, and showing them is logged."""
+    pair = pair_or_404(pair_id)
+    response = db.session.get(SurveyResponse, response_id)
+    if response is None or response.pair_id != pair.id:
+        return html_error(404, "Not found", "No such response.")
+    answers = responses.readable_answers(response)
+    readable = may_read_safety(current_user, pair)
+    if readable and any(a.safety for a in answers):
+        log_safety_read(current_user, pair, f"response:{response.id}")
+        db.session.commit()
+    return render_template(
+        "console/response.html", pair=pair, response=response, answers=answers, readable=readable
+    )
