@@ -12,10 +12,7 @@ from service.pairs.facts import TransitionRequest
 from service.pairs.views.common import blueprint, flash_outcome, form_date, form_text, refused
 from service.problems import Problem
 from service.surveys import responses, versions
-from service.web.staff import (
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import pair_or_404, staff_required
 from surveys.forms import answers_from, form_class
 from workflows.pairing import ClosureReason, Trigger
 from workflows.signals import SIGNALS

@@ -21,10 +21,7 @@ from service.pairs.views.common import (
 )
 from service.problems import Problem
 from service.programs.models import Program
-from service.web.staff import (
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import ClosureReason, Trigger
 
 

@@ -10,12 +10,7 @@ from service.database import db, transaction
 from service.notes.models import Confidentiality, Note
 from service.pairs.views.common import blueprint, form_text, refused
 from service.problems import Problem, html_error
-from service.web.staff import (
-    log_safety_read,
-    may_read_safety,
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import log_safety_read, may_read_safety, pair_or_404, staff_required
 
 
 @blueprint.post("/<id:pair_id>/notes")

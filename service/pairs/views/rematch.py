@@ -15,10 +15,7 @@ from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.views.common import blueprint, flash_outcome, form_text, people_of, refused
 from service.problems import Problem
 from service.programs.models import Program
-from service.web.staff import (
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import State, Trigger
 
 REASSURANCE = (

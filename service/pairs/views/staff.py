@@ -9,10 +9,7 @@ from service.accounts.models import StaffRole, User, pair_support
 from service.database import db, transaction
 from service.pairs import service as pairs
 from service.pairs.views.common import blueprint, refused
-from service.web.staff import (
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import pair_or_404, staff_required
 
 
 @blueprint.post("/<id:pair_id>/staff")

@@ -13,10 +13,7 @@ from service.pairs.views.common import blueprint, form_date, refused
 from service.problems import Problem
 from service.programs.models import Program
 from service.training import service as training
-from service.web.staff import (
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import pair_or_404, staff_required
 
 
 @blueprint.post("/<id:pair_id>/training")
