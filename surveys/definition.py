@@ -257,7 +257,8 @@ class Question(_Declared):
         if self.type == "likert":
             return _LIKERT
         if self.type == "rating":
-            low, high = self.min or RATING_DEFAULTS[0], self.max or RATING_DEFAULTS[1]
+            low = RATING_DEFAULTS[0] if self.min is None else self.min
+            high = RATING_DEFAULTS[1] if self.max is None else self.max
             return tuple(
                 Choice.model_construct(value=str(n), label=str(n), signal=None)
                 for n in range(low, high + 1)

@@ -191,3 +191,9 @@ def test_an_unquoted_yes_is_refused_with_a_hint_to_quote_it(tmp_path):
         loader.load_file(path)
     assert "question 'pick': choice True: value must be text, got True" in str(error.value)
     assert "quotes" in str(error.value)
+
+
+def test_a_rating_scale_from_zero_offers_zero():
+    definition, _ = loader.standard()["closure_reflection"]
+    recommend = definition.question("recommend")
+    assert [choice.value for choice in recommend.options] == [str(n) for n in range(11)]
