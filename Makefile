@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# mkdocs-material prints a notice about its successor on every build; the notice is known.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: run test install browser lint format diagram docs docs-serve clean
 
