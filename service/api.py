@@ -21,7 +21,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class PairwiseApi(Api):
-    """flask-smorest, with RFC 7807 problems documented as every error response."""
+    """flask-smorest, with RFC 9457 problems documented as every error response."""
 
     ERROR_SCHEMA = ProblemSchema
 
@@ -36,7 +36,7 @@ class PairwiseApi(Api):
                 response["schema"] = self.ERROR_SCHEMA
                 prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
             self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "Problem details (RFC 7807)", "schema": self.ERROR_SCHEMA}
+        default = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
         prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
@@ -52,8 +52,8 @@ def schema_name(schema: type[Schema] | Schema) -> str:
 
 DESCRIPTION = (
     "Every mentor/mentee pair on a persisted state machine. "
-    "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
-    "Errors are RFC 7807 problem documents with a stable `type`."
+    "Authenticate with `Authorization: Bearer <token>` (`pairwise create-token`). "
+    "Errors are RFC 9457 problem documents with a stable `type`."
 )
 
 

@@ -317,6 +317,40 @@ def diagram_command(output: Path | None, readme: Path | None, check: bool) -> No
     click.echo(f"Updated the diagram in {readme}.")
 
 
+def openapi_document() -> str:
+    """The OpenAPI document the running app serves at /api/v1/openapi.json, as stable text."""
+    import json
+
+    api = current_app.extensions["pairwise.api"]
+    return json.dumps(api.spec.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+@cli.command("openapi")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the document to this file (default: stdout).",
+)
+@click.option("--check", is_flag=True, help="With --output: fail if the file is out of date.")
+def openapi_command(output: Path | None, check: bool) -> None:
+    """Print the OpenAPI document of the API (the docs site keeps a copy of it)."""
+    document = openapi_document()
+    if output is None:
+        if check:
+            raise click.UsageError("--check needs --output")
+        click.echo(document, nl=False)
+        return
+    if check:
+        if not output.exists() or output.read_text() != document:
+            raise click.ClickException(
+                f"{output} is out of date: run pairwise openapi --output {output}"
+            )
+        click.echo(f"{output} is up to date.")
+        return
+    output.write_text(document)
+    click.echo(f"Wrote the OpenAPI document to {output}.")
+
+
 def main() -> None:
     try:
         cli.main(prog_name="pairwise")

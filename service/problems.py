@@ -1,4 +1,5 @@
-"""RFC 7807 problem details: one catalogue of stable problem types, and the error handlers.
+"""RFC 9457 problem details (which replaced RFC 7807): one catalogue of stable problem
+types, and the error handlers.
 
 A client branches on `type`, never on `title` or `detail`. Each type is dereferenceable:
 GET /problems/<slug> describes it.

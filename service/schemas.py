@@ -66,7 +66,7 @@ class OptionalActor(fields.Nested):
 
 
 class ProblemSchema(Schema):
-    """RFC 7807 problem details; extension members vary by `type`."""
+    """RFC 9457 problem details; extension members vary by `type`."""
 
     class Meta:
         unknown = ma.INCLUDE
