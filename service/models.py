@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
-from service.accounts.models import LoginFailure, User
+from service.accounts.models import StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord
@@ -35,7 +35,6 @@ __all__ = [
     "Intervention",
     "Invitation",
     "Lease",
-    "LoginFailure",
     "Meeting",
     "Note",
     "Notification",
@@ -46,6 +45,7 @@ __all__ = [
     "Proposal",
     "Schedule",
     "Signal",
+    "StaffSession",
     "SurveyResponse",
     "SurveyVersion",
     "TrainingRecord",

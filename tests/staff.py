@@ -61,6 +61,19 @@ class Console:
         """The messages shown on the next page."""
         return self.page("/console/settings")
 
+    def cookie(self) -> str:
+        """The session cookie as an attacker would capture it."""
+        cookie = self.client.get_cookie("session")
+        assert cookie is not None, "no session cookie"
+        return cookie.value
+
+
+def replayed(app: Flask, cookie: str, path: str = "/console/") -> TestResponse:
+    """A captured session cookie, sent from a fresh client that never signed in."""
+    stranger = app.test_client()
+    stranger.set_cookie("session", cookie)
+    return stranger.get(path)
+
 
 @pytest.fixture
 def make_staff(app: Flask) -> Callable[..., Staff]:
