@@ -28,8 +28,10 @@ class Staff:
 class Console:
     """One member of staff's session in the console."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, address: str | None = None) -> None:
         self.client = app.test_client()
+        if address:  # the client's IP address, as the app sees it
+            self.client.environ_base["REMOTE_ADDR"] = address
         self._token: str | None = None
 
     def csrf_token(self, path: str = "/console/login") -> str:

@@ -7,7 +7,7 @@ per what, and what a client that went over is told.
 | failed console sign-ins | client | LIMIT_SIGN_IN_CLIENT |
 | password reset requests | address; client | LIMIT_PASSWORD_RESET; LIMIT_PASSWORD_RESET_CLIENT |
 | the API | token (client without one) | LIMIT_API |
-| inbound meeting events | source (its slug, or its token) | LIMIT_INBOUND |
+| inbound meeting events | source (its slug, or its token), if signed | LIMIT_INBOUND |
 | survey pages | client | LIMIT_SURVEY; the fresh-link request also LIMIT_SURVEY_NEW_LINK |
 
 Failed sign-ins are counted per address *and* client, so nobody elsewhere can lock a
@@ -88,6 +88,10 @@ def _failed_sign_in(response: Response) -> bool:
     return response.status_code == 401
 
 
+def _authenticated(response: Response) -> bool:
+    return response.status_code not in (401, 404)
+
+
 def _setting(name: str) -> Callable[[], str]:
     """Read a limit per request, so it follows the app's configuration."""
     return lambda: current_app.config[name]
@@ -119,6 +123,8 @@ def init_app(app: Flask) -> Limiter:
         strategy="moving-window",
         in_memory_fallback_enabled=True,
         swallow_errors=True,
+        # Check every limit, so Retry-After names the longest wait, not the first one found.
+        fail_on_first_breach=False,
         key_prefix="pairwise",
         enabled=app.config["RATELIMIT_ENABLED"],
     )
@@ -128,13 +134,20 @@ def init_app(app: Flask) -> Limiter:
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):
             limiter.limit(_setting("LIMIT_API"), key_func=token_key)(blueprint)
-    # Inbound events are counted per sender instead of per token.
+    # Inbound events are counted per sender instead of per token, and only those that prove
+    # who sent them: nobody without a source's secret can use up its allowance.
     for endpoint in (
         "inbound.receive_signed",
         "inbound.receive_calendly",
         "inbound.receive_with_token",
     ):
-        _limit_view(app, endpoint, limiter.limit(_setting("LIMIT_INBOUND"), key_func=source_key))
+        _limit_view(
+            app,
+            endpoint,
+            limiter.limit(
+                _setting("LIMIT_INBOUND"), key_func=source_key, deduct_when=_authenticated
+            ),
+        )
 
     limiter.limit(_setting("LIMIT_SURVEY"))(app.blueprints["surveys"])
     _limit_view(
@@ -167,14 +180,13 @@ def init_app(app: Flask) -> Limiter:
 
 
 def _retry_after() -> int:
-    """Seconds until the limit that was hit lets a request through again."""
+    """Seconds until every limit this request went over lets a request through again."""
     limiter: Limiter = current_app.extensions["pairwise.limiter"]
-    hit = limiter.current_limit
     try:
-        reset_at = hit.reset_at if hit is not None else None
+        resets = [hit.window.reset_time for hit in limiter.current_limits if hit.breached]
     except Exception:  # the storage went away in between: a guess beats a 500
-        reset_at = None
-    return max(1, math.ceil(reset_at - time.time())) if reset_at else 60
+        resets = []
+    return max(1, math.ceil(max(resets) - time.time())) if resets else 60
 
 
 def wait_in_words(seconds: int) -> str:

@@ -134,3 +134,25 @@ def test_a_short_new_password_is_refused_on_the_page(app, make_staff, mailbox, d
     assert response.status_code == 422
     assert "at least 12 characters" in response.get_data(as_text=True)
     assert Console(app).sign_in(cora.email, PASSWORD).status_code == 302
+
+
+def test_asking_for_links_for_one_address_is_limited(app, make_staff, monkeypatch, mailbox, drain):
+    monkeypatch.setitem(app.config, "LIMIT_PASSWORD_RESET", "2 per hour")
+    cora = make_staff()
+    assert [_ask_for_link(app, cora.email).status_code for _ in range(2)] == [200, 200]
+
+    response = _ask_for_link(app, cora.email)
+    drain()
+
+    assert response.status_code == 429
+    assert 60 < int(response.headers["Retry-After"]) <= 3600
+    assert "Too many requests for now. Wait an hour" in response.get_data(as_text=True)
+    assert len(mailbox.to(cora.email)) == 2
+
+
+def test_asking_for_links_from_one_client_is_limited(app, make_staff, monkeypatch):
+    monkeypatch.setitem(app.config, "LIMIT_PASSWORD_RESET_CLIENT", "2 per hour")
+    for n in range(2):
+        _ask_for_link(app, f"someone-{n}@example.org")
+
+    assert _ask_for_link(app, "someone-else@example.org").status_code == 429
