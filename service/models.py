@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
-from service.accounts.models import StaffSession, User
+from service.accounts.models import LoginFailure, StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord
@@ -35,6 +35,7 @@ __all__ = [
     "Intervention",
     "Invitation",
     "Lease",
+    "LoginFailure",
     "Meeting",
     "Note",
     "Notification",

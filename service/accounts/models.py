@@ -36,6 +36,20 @@ def default_email_preferences() -> dict[str, Any]:
     return {kind: kind != "staff_contact_due" for kind in EMAIL_KINDS}
 
 
+class LoginFailure(db.Model):
+    """No longer written: failed sign-ins are counted by the rate limiter in Redis. The table
+    stays for one release, since the previous release writes it during a rollout; a later
+    migration drops it (README, Upgrading)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (sa.Index("ix_login_failures_email_at", "email", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = created_at_column()
+
+
 pair_support = sa.Table(
     "pair_support",
     db.metadata,

@@ -1,4 +1,4 @@
-"""staff sessions kept on the server; the hand-made sign-in counter gives way to rate limits
+"""staff sessions kept on the server
 
 Revision ID: 0009
 Revises: 0007
@@ -40,25 +40,11 @@ def upgrade():
     )
     with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staff_sessions_user_id"), ["user_id"], unique=False)
-
-    # Failed sign-ins are counted by the rate limiter in Redis now.
-    with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.drop_index("ix_login_failures_email_at")
-    op.drop_table("login_failures")
+    # login_failures is no longer written (the rate limiter counts failed sign-ins), but the
+    # previous release writes it during a rollout: a later migration drops it.
 
 
 def downgrade():
-    op.create_table(
-        "login_failures",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
-        sa.Column("address", sa.String(length=64), nullable=True),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failures")),
-    )
-    with op.batch_alter_table("login_failures", schema=None) as batch_op:
-        batch_op.create_index("ix_login_failures_email_at", ["email", "at"], unique=False)
-
     with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_sessions_user_id"))
     op.drop_table("staff_sessions")
