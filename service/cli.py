@@ -192,7 +192,32 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         accounts.set_password(user_id=user.id, password=password)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password set for {user.full_name} <{user.email}>.")
+    click.echo(f"Password set for {user.full_name} <{user.email}>; their sessions are ended.")
+
+
+@cli.command("disable-user")
+@click.option("--email", required=True)
+def disable_user_command(email: str) -> None:
+    """Disable a staff account: it is signed out everywhere and cannot sign in."""
+    _set_active(email, active=False)
+
+
+@cli.command("enable-user")
+@click.option("--email", required=True)
+def enable_user_command(email: str) -> None:
+    """Let a disabled staff account sign in again."""
+    _set_active(email, active=True)
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    from service.accounts import service as accounts
+
+    user = accounts.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no staff account has the e-mail {email}")
+    accounts.set_active(user_id=user.id, active=active)
+    state = "enabled" if active else "disabled and signed out everywhere"
+    click.echo(f"{user.full_name} <{user.email}> is {state}.")
 
 
 @cli.command("create-token")

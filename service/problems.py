@@ -136,6 +136,13 @@ PROBLEM_TYPES = _types(
         "changed now. `inbound_event_id` names the stored event.",
     ),
     ProblemType(
+        "rate-limited",
+        429,
+        "Too many requests",
+        "This token, source or client went over its rate limit; nothing was done. Retry after "
+        "`Retry-After` seconds (also in `retry_after`).",
+    ),
+    ProblemType(
         "service-unavailable",
         503,
         "Temporarily unavailable",
@@ -235,6 +242,7 @@ _SLUG_FOR_STATUS = {
     409: "conflict",
     415: "unsupported-media-type",
     422: "validation-error",
+    429: "rate-limited",
 }
 
 
