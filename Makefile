@@ -5,8 +5,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# mkdocs-material prints a notice about its successor on every build; the notice is known.
+export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: run test install browser lint format diagram clean
+.PHONY: run test install browser lint format diagram docs docs-serve clean
 
 run: $(STAMP)
 	$(BIN)/pairwise db upgrade
@@ -14,6 +16,7 @@ run: $(STAMP)
 	$(BIN)/pairwise run $(RUN_ARGS)
 
 test: lint browser
+	$(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(STAMP)
@@ -22,7 +25,7 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Pairwise needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -46,6 +49,16 @@ format: $(STAMP)
 
 diagram: $(STAMP)
 	$(BIN)/pairwise diagram --readme README.md
+	$(BIN)/pairwise diagram --readme docs/concepts/lifecycle.md
+
+# The documentation site, into site/: first what is generated from the code (the lifecycle
+# diagram, the OpenAPI document), then the pages. Tests fail when a committed copy drifts.
+docs: diagram
+	$(BIN)/pairwise openapi --output docs/api/openapi.json
+	$(BIN)/mkdocs build --strict
+
+docs-serve: $(STAMP)
+	$(BIN)/mkdocs serve
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+	rm -rf $(VENV) instance site .pytest_cache .ruff_cache

@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import api, jobs, models, problems, reactions  # noqa: F401  (models: every table, for Alembic)
 from service import config as settings
+from service.accounts import staff_views
 from service.accounts import views as account_views
 from service.approvals import views as approval_views
 from service.console import views as console_views
@@ -21,7 +23,7 @@ from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
 from service.programs import views as program_views
 from service.surveys import views as survey_views
-from service.web import views
+from service.web import limits, views
 from service.web.csrf import csrf
 from service.web.staff import login_manager
 from service.webhooks import views as webhook_views
@@ -59,9 +61,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         program_views,
         webhook_views,
         inbound_views,
+        staff_views,
     ):
         app.register_blueprint(console.blueprint)
+    limits.init_app(app)
     reactions.wire()
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind N proxies, the client is the address the N-th from the end of
+        # X-Forwarded-For names; with none trusted, that header is ignored (it is the client's).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app
 
 

@@ -63,7 +63,7 @@ def schema_name(schema: type[Schema] | Schema) -> str:
 
 DESCRIPTION = (
     "Every mentor/mentee pair on a persisted state machine. "
-    "Authenticate with 'Authorization: Bearer <token>' (pairwise create-token). "
+    "Authenticate with `Authorization: Bearer <token>` (`pairwise create-token`). "
     "Errors are RFC 9457 problem documents with a stable `type`."
 )
 

@@ -196,7 +196,32 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         accounts.set_password(user_id=user.id, password=password)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password set for {user.full_name} <{user.email}>.")
+    click.echo(f"Password set for {user.full_name} <{user.email}>; their sessions are ended.")
+
+
+@cli.command("disable-user")
+@click.option("--email", required=True)
+def disable_user_command(email: str) -> None:
+    """Disable a staff account: it is signed out everywhere and cannot sign in."""
+    _set_active(email, active=False)
+
+
+@cli.command("enable-user")
+@click.option("--email", required=True)
+def enable_user_command(email: str) -> None:
+    """Let a disabled staff account sign in again."""
+    _set_active(email, active=True)
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    from service.accounts import service as accounts
+
+    user = accounts.by_email(email)
+    if user is None:
+        raise click.ClickException(f"no staff account has the e-mail {email}")
+    accounts.set_active(user_id=user.id, active=active)
+    state = "enabled" if active else "disabled and signed out everywhere"
+    click.echo(f"{user.full_name} <{user.email}> is {state}.")
 
 
 @cli.command("create-token")
@@ -319,6 +344,40 @@ def diagram_command(output: Path | None, readme: Path | None, check: bool) -> No
         return
     readme.write_text(updated)
     click.echo(f"Updated the diagram in {readme}.")
+
+
+def openapi_document() -> str:
+    """The OpenAPI document the running app serves at /api/v1/openapi.json, as stable text."""
+    import json
+
+    api = current_app.extensions["pairwise.api"]
+    return json.dumps(api.spec.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+@cli.command("openapi")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the document to this file (default: stdout).",
+)
+@click.option("--check", is_flag=True, help="With --output: fail if the file is out of date.")
+def openapi_command(output: Path | None, check: bool) -> None:
+    """Print the OpenAPI document of the API (the docs site keeps a copy of it)."""
+    document = openapi_document()
+    if output is None:
+        if check:
+            raise click.UsageError("--check needs --output")
+        click.echo(document, nl=False)
+        return
+    if check:
+        if not output.exists() or output.read_text() != document:
+            raise click.ClickException(
+                f"{output} is out of date: run pairwise openapi --output {output}"
+            )
+        click.echo(f"{output} is up to date.")
+        return
+    output.write_text(document)
+    click.echo(f"Wrote the OpenAPI document to {output}.")
 
 
 def main() -> None:

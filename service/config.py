@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,33 @@ def _durations(text: str) -> list[float]:
         except ValueError:
             raise ConfigError(f"{item!r} is not a duration such as 30s, 5m or 2h") from None
     return found
+
+
+def env_duration(name: str, default: str) -> timedelta:
+    """One duration such as `90s`, `30m`, `8h` or `2d` (a bare number is seconds)."""
+    text = env(name, default) or default
+    try:
+        found = _durations(text)
+    except ConfigError as error:
+        raise ConfigError(f"{name}: {error}") from None
+    if len(found) != 1 or found[0] <= 0:
+        raise ConfigError(f"{name} must be one duration such as 30m or 8h, got {text!r}")
+    return timedelta(seconds=found[0])
+
+
+def env_limit(name: str, default: str) -> str:
+    """A rate limit in Flask-Limiter's notation: `10 per minute`, several joined by `;`."""
+    from limits import parse_many
+
+    text = env(name, default) or default
+    try:
+        parse_many(text)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be a rate limit such as '10 per minute' or '5/minute;50/day', "
+            f"got {text!r}"
+        ) from None
+    return text
 
 
 def normalise_database_url(url: str) -> str:
@@ -154,6 +182,32 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAIL_FROM": env("MAIL_FROM", "Pairwise <pairwise@localhost>"),
         # Participants may take their time over a survey: the CSRF token lasts the session.
         "WTF_CSRF_TIME_LIMIT": None,
+        # Staff sessions end after this long without a request, and this long after sign-in
+        # whatever happens; a password change, an admin or signing out ends them sooner.
+        "SESSION_IDLE_TIMEOUT": env_duration("PAIRWISE_SESSION_IDLE_TIMEOUT", "1h"),
+        "SESSION_MAX_AGE": env_duration("PAIRWISE_SESSION_MAX_AGE", "12h"),
+        "PASSWORD_RESET_MAX_AGE": env_duration("PAIRWISE_PASSWORD_RESET_MAX_AGE", "1h"),
+        # Reverse proxies in front of the app that set X-Forwarded-For/-Proto. 0: the peer
+        # address is the client (a client-sent X-Forwarded-For is ignored).
+        "TRUSTED_PROXIES": env_int("PAIRWISE_TRUSTED_PROXIES", 0, minimum=0),
+        # Rate limits (Flask-Limiter notation), counted in Redis (see service/web/limits.py).
+        "RATELIMIT_ENABLED": env_bool("PAIRWISE_RATELIMIT_ENABLED", True),
+        # Failed sign-ins per address and client: each step waits longer (backoff).
+        "LIMIT_SIGN_IN": env_limit(
+            "PAIRWISE_LIMIT_SIGN_IN", "5 per minute;10 per 10 minutes;20 per hour;40 per day"
+        ),
+        # Failed sign-ins per client, whatever the address: one client guessing many.
+        "LIMIT_SIGN_IN_CLIENT": env_limit(
+            "PAIRWISE_LIMIT_SIGN_IN_CLIENT", "30 per 10 minutes;200 per day"
+        ),
+        "LIMIT_PASSWORD_RESET": env_limit("PAIRWISE_LIMIT_PASSWORD_RESET", "5 per hour"),
+        "LIMIT_PASSWORD_RESET_CLIENT": env_limit(
+            "PAIRWISE_LIMIT_PASSWORD_RESET_CLIENT", "20 per hour"
+        ),
+        "LIMIT_API": env_limit("PAIRWISE_LIMIT_API", "1200 per minute"),
+        "LIMIT_SURVEY": env_limit("PAIRWISE_LIMIT_SURVEY", "120 per minute"),
+        "LIMIT_SURVEY_NEW_LINK": env_limit("PAIRWISE_LIMIT_SURVEY_NEW_LINK", "10 per hour"),
+        "LIMIT_INBOUND": env_limit("PAIRWISE_LIMIT_INBOUND", "600 per minute"),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
-from service.accounts.models import LoginFailure, User
+from service.accounts.models import LoginFailure, StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord
@@ -46,6 +46,7 @@ __all__ = [
     "Proposal",
     "Schedule",
     "Signal",
+    "StaffSession",
     "SurveyResponse",
     "SurveyVersion",
     "TrainingRecord",

@@ -1,5 +1,5 @@
-"""RFC 9457 problem details (which replaced RFC 7807): one catalogue of stable problem types,
-and the error handlers.
+"""RFC 9457 problem details (which replaced RFC 7807): one catalogue of stable problem
+types, and the error handlers.
 
 A client branches on `type`, never on `title` or `detail`. Each type is dereferenceable:
 GET /problems/<slug> describes it. This is where a domain's refusal (`service.errors`)
@@ -140,6 +140,13 @@ PROBLEM_TYPES = _types(
         "changed now. `inbound_event_id` names the stored event.",
     ),
     ProblemType(
+        "rate-limited",
+        429,
+        "Too many requests",
+        "This token, source or client went over its rate limit; nothing was done. Retry after "
+        "`Retry-After` seconds (also in `retry_after`).",
+    ),
+    ProblemType(
         "service-unavailable",
         503,
         "Temporarily unavailable",
@@ -244,6 +251,7 @@ _SLUG_FOR_STATUS = {
     409: "conflict",
     415: "unsupported-media-type",
     422: "validation-error",
+    429: "rate-limited",
 }
 
 

@@ -1,19 +1,38 @@
 """What a survey is: questions, who sees each answer, and which answers raise which signals.
 
 Definitions are data (YAML files under `surveys/definitions/`, or JSON published by a
-program through the API). `parse()` validates one thoroughly and names the file and the
-question in every error, so a broken definition never reaches a participant.
+program through the API). The models below declare what a definition may say; they are
+the validation, the objects the service reads, and the source of the JSON Schema that
+editors use (`surveys/definition.schema.json`, written by `python -m surveys.schema`).
+`parse()` validates one and names the file and the question in every error, so a broken
+definition never reaches a participant.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar, get_args
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from workflows.signals import SIGNALS
 
-QUESTION_TYPES = (
+QuestionType = Literal[
     "single_choice",
     "multiple_choice",
     "likert",
@@ -24,25 +43,11 @@ QUESTION_TYPES = (
     "text",
     "long_text",
     "consent",
-)
-CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
-# Questions whose answer is one value from a fixed set: these can steer `show_if`.
-SELECT_ONE_TYPES = frozenset({"single_choice", "yes_no", "likert"})
-NUMERIC_TYPES = frozenset({"number", "rating", "likert"})
-
-LIKERT_CHOICES = (
-    ("1", "Strongly disagree"),
-    ("2", "Disagree"),
-    ("3", "Neither agree nor disagree"),
-    ("4", "Agree"),
-    ("5", "Strongly agree"),
-)
-YES_NO_CHOICES = (("yes", "Yes"), ("no", "No"))
-
-# Who may read an answer (SPEC.md, Confidentiality).
-VISIBILITIES = ("staff", "pair", "public")
-AUDIENCES = ("mentee", "mentor", "guardian", "coordinator")
-PURPOSES = (
+]
+# Who may read an answer: program staff only, the pair too, or published with consent.
+Visibility = Literal["staff", "pair", "public"]
+Audience = Literal["mentee", "mentor", "guardian", "coordinator"]
+Purpose = Literal[
     "application",
     "training_feedback",
     "meeting_log",
@@ -52,9 +57,34 @@ PURPOSES = (
     "closure_reflection",
     "event_followup",
     "six_month_update",
-)
+]
+TrendName = Literal["rating_drop", "rating_divergence"]
+
+QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
+VISIBILITIES: tuple[str, ...] = get_args(Visibility)
+AUDIENCES: tuple[str, ...] = get_args(Audience)
+PURPOSES: tuple[str, ...] = get_args(Purpose)
+TRENDS: tuple[str, ...] = get_args(TrendName)
 OPERATORS = ("equals", "in", "includes", "at_least", "at_most", "answered")
-TRENDS = ("rating_drop", "rating_divergence")
+
+CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
+# Questions whose answer is one value from a fixed set: these can steer `show_if`.
+SELECT_ONE_TYPES = frozenset({"single_choice", "yes_no", "likert"})
+NUMERIC_TYPES = frozenset({"number", "rating", "likert"})
+RANGE_TYPES = frozenset({"number", "rating"})
+TEXT_LENGTHS = {"text": 200, "long_text": 4000}
+RATING_DEFAULTS = (1, 10)
+RATING_MOST_POINTS = 21
+
+LIKERT_CHOICES = (
+    ("1", "Strongly disagree"),
+    ("2", "Disagree"),
+    ("3", "Neither agree nor disagree"),
+    ("4", "Agree"),
+    ("5", "Strongly agree"),
+)
+YES_NO_CHOICES = (("yes", "Yes"), ("no", "No"))
+DEFAULT_THANKS = "Thank you. Your answers have been received."
 
 # Purposes whose answers become records elsewhere need these questions, in every version.
 REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
@@ -74,52 +104,209 @@ class DefinitionError(ValueError):
         self.problem = message
 
 
-@dataclass(frozen=True)
-class Choice:
-    value: str
-    label: str
-    signal: str | None = None
+def _refusal(problem: str, question: str | None = None) -> PydanticCustomError:
+    """A rule the models check themselves, worded for the person who wrote the definition."""
+    return PydanticCustomError(
+        "definition", "{problem}", {"problem": problem, "question": question}
+    )
 
 
-@dataclass(frozen=True)
-class Condition:
+def _known_signal(code: str) -> str:
+    if code not in SIGNALS:
+        raise _refusal(f"unknown signal {code!r}")
+    return code
+
+
+def _one_or_many(value: Any) -> Any:
+    return value if isinstance(value, list | tuple) else [value]
+
+
+def _none_as_blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _blank_as_thanks(value: Any) -> Any:
+    return value or DEFAULT_THANKS
+
+
+Text = Annotated[str, Field(min_length=1)]
+OptionalText = Annotated[str, BeforeValidator(_none_as_blank, json_schema_input_type=str | None)]
+SignalCode = Annotated[
+    str,
+    AfterValidator(_known_signal),
+    WithJsonSchema({"type": "string", "enum": sorted(SIGNALS)}),
+]
+KEY_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+Key = Annotated[str, Field(pattern=KEY_PATTERN)]
+Scalar = str | int | float | bool
+T = TypeVar("T")
+NonEmptyList = Annotated[list[T], Field(min_length=1)]
+
+
+class _Declared(BaseModel):
+    # Misspelt fields are errors; numbers are read as text where text is expected (YAML
+    # reads `value: 1` as a number); attribute docstrings describe fields in the schema.
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        coerce_numbers_to_str=True,
+        use_attribute_docstrings=True,
+    )
+
+
+class Choice(_Declared):
+    """One answer a choice question offers."""
+
+    value: Text
+    """What is stored, and what `show_if` and rules compare with."""
+    label: Text
+    """What the participant reads."""
+    signal: SignalCode | None = None
+    """A signal raised whenever this choice is picked."""
+
+
+class Condition(_Declared):
     """Show a question only when an earlier one was answered with one of `values`."""
 
     question: str
-    values: tuple[str, ...]
+    """The key of an earlier single choice, yes/no or Likert question."""
+    values: Annotated[
+        Annotated[tuple[Text, ...], Field(min_length=1)],
+        BeforeValidator(_one_or_many, json_schema_input_type=Text | NonEmptyList[Text]),
+    ] = Field(validation_alias=AliasChoices("equals", "values"))
+    """The answer (or list of answers) that shows the question (`values:` is read too)."""
 
 
-@dataclass(frozen=True)
-class Question:
-    key: str
-    type: str
-    label: str
-    hint: str = ""
+class Question(_Declared):
+    """One question: how it is asked, who may read the answer, and when it is shown."""
+
+    key: Key
+    """Names the answer: letters, digits and _, unique in the survey."""
+    type: QuestionType
+    """How it is answered; yes/no, Likert and rating questions bring their own choices."""
+    label: Text
+    """The question as the participant reads it."""
+    hint: OptionalText = ""
+    """A line of help under the question."""
     required: bool = True
-    visibility: str = "staff"
-    # A safety report: read only by admins and the pair's coordinator, never sent out.
+    visibility: Visibility = "staff"
+    """Who may read the answer: program staff only, the pair too, or published with consent."""
     safety: bool = False
+    """A safety report: read only by admins and the pair's coordinator, never sent out."""
     choices: tuple[Choice, ...] = ()
-    min: int | None = None
-    max: int | None = None
-    min_label: str = ""
-    max_label: str = ""
-    max_length: int | None = None
+    """The answers offered by single_choice and multiple_choice questions."""
+    min: StrictInt | None = None
+    """The lowest number or rating (a rating scale defaults to 1-10)."""
+    max: StrictInt | None = None
+    min_label: OptionalText = ""
+    max_label: OptionalText = ""
+    max_length: StrictInt | None = None
+    """The longest text answer (defaults: 200 for text, 4000 for long_text)."""
     show_if: Condition | None = None
+    """Ask this only after a given answer to an earlier question."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults(cls, data: Any) -> Any:
+        """A rating scale runs 1-10 unless told otherwise; text answers have a length."""
+        if not isinstance(data, Mapping):
+            return data
+        kind = data.get("type")
+        if not isinstance(kind, str):
+            return data
+        if kind == "rating":
+            low, high = RATING_DEFAULTS
+            data = {
+                **data,
+                "min": low if data.get("min") is None else data["min"],
+                "max": high if data.get("max") is None else data["max"],
+            }
+        length = data.get("max_length")
+        if kind in TEXT_LENGTHS and (length is None or (type(length) is int and length == 0)):
+            data = {**data, "max_length": TEXT_LENGTHS[kind]}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Question:
+        kind = self.type
+        if kind in CHOICE_TYPES and not self.choices:
+            raise _refusal("a choice question needs a non-empty list of choices")
+        if kind not in CHOICE_TYPES and "choices" in self.model_fields_set:
+            raise _refusal(f"a {kind} question has no choices")
+        values = [choice.value for choice in self.choices]
+        duplicates = sorted({value for value in values if values.count(value) > 1})
+        if duplicates:
+            raise _refusal(f"duplicate choice value(s) {', '.join(duplicates)}")
+        low, high = self.min, self.max
+        if low is not None and high is not None:
+            if kind == "rating" and high - low + 1 > RATING_MOST_POINTS:
+                raise _refusal(f"a rating scale has at most {RATING_MOST_POINTS} points")
+            if low > high:
+                raise _refusal(f"min {low} is above max {high}")
+        if (low is not None or high is not None) and kind not in RANGE_TYPES:
+            raise _refusal(f"min and max apply to number and rating, not {kind}")
+        if self.max_length is not None and kind not in TEXT_LENGTHS:
+            raise _refusal(f"max_length applies to text questions, not {kind}")
+        return self
 
     @property
     def options(self) -> tuple[Choice, ...]:
         """The choices offered, including the fixed ones of yes/no, Likert and rating."""
         if self.type == "yes_no":
-            return tuple(Choice(v, label) for v, label in YES_NO_CHOICES)
+            return _YES_NO
         if self.type == "likert":
-            return tuple(Choice(v, label) for v, label in LIKERT_CHOICES)
+            return _LIKERT
         if self.type == "rating":
-            return tuple(Choice(str(n), str(n)) for n in range(self.min or 1, (self.max or 10) + 1))
+            low = RATING_DEFAULTS[0] if self.min is None else self.min
+            high = RATING_DEFAULTS[1] if self.max is None else self.max
+            return tuple(
+                Choice.model_construct(value=str(n), label=str(n), signal=None)
+                for n in range(low, high + 1)
+            )
         return self.choices
 
     def choice_label(self, value: str) -> str:
         return next((c.label for c in self.options if c.value == str(value)), str(value))
+
+
+_YES_NO = tuple(Choice(value=value, label=label) for value, label in YES_NO_CHOICES)
+_LIKERT = tuple(Choice(value=value, label=label) for value, label in LIKERT_CHOICES)
+
+
+class When(_Declared):
+    """The question a rule reads, and one test of its answer."""
+
+    question: str
+    """The key of the question whose answer is tested."""
+    equals: Scalar | None = None
+    in_: list[Scalar] | None = Field(default=None, alias="in")
+    includes: Scalar | None = None
+    """A multiple choice answer includes this value."""
+    at_least: float | None = None
+    at_most: float | None = None
+    answered: bool | None = None
+    """true: raised when answered; false: raised when left blank."""
+
+    @model_validator(mode="after")
+    def _one_test(self) -> When:
+        if len(self._tests()) != 1:
+            raise _refusal(f"a rule's 'when' takes the question and one of {', '.join(OPERATORS)}")
+        return self
+
+    def _tests(self) -> list[str]:
+        return [op for op in OPERATORS if _field_of(op) in self.model_fields_set]
+
+    @property
+    def operator(self) -> str:
+        return self._tests()[0]
+
+    @property
+    def value(self) -> Any:
+        return getattr(self, _field_of(self.operator))
+
+
+def _field_of(operator: str) -> str:
+    return "in_" if operator == "in" else operator
 
 
 @dataclass(frozen=True)
@@ -132,26 +319,104 @@ class Rule:
     value: Any = None
 
 
-@dataclass(frozen=True)
-class Trend:
+class DeclaredRule(_Declared):
+    """A rule as a definition writes it: `{signal: …, when: {question: …, at_least: 2}}`."""
+
+    signal: SignalCode
+    when: When
+
+    @property
+    def rule(self) -> Rule:
+        return Rule(self.signal, self.when.question, self.when.operator, self.when.value)
+
+
+class Trend(_Declared):
     """A rule across responses: `rating_drop` or `rating_divergence` on a rating question."""
 
-    signal: str
+    signal: TrendName
     question: str
 
 
-@dataclass(frozen=True)
-class SurveyDefinition:
-    key: str
-    title: str
-    audience: tuple[str, ...]
-    purpose: str
-    questions: tuple[Question, ...]
-    version: int = 1
-    intro: str = ""
-    thanks: str = "Thank you. Your answers have been received."
-    rules: tuple[Rule, ...] = ()
-    trends: tuple[Trend, ...] = ()
+class TrendTarget(BaseModel):
+    question: str
+    """The key of a rating question."""
+
+
+def _trends_from_mapping(value: Any) -> Any:
+    if not value:
+        return []
+    if not isinstance(value, Mapping):
+        raise _refusal("trends must be a mapping of trend name to question")
+    trends = []
+    for name, target in value.items():
+        if not isinstance(target, Mapping):
+            raise _refusal(f"trend {name!r} needs {{question: <key of a rating question>}}")
+        trends.append({"signal": name, "question": target.get("question")})
+    return trends
+
+
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+class SurveyDefinition(_Declared):
+    """A survey: its questions, who answers it, and which answers raise which signals."""
+
+    key: Text
+    """Names the survey; a file's key is unique among the definitions."""
+    version: Annotated[StrictInt, Field(ge=1)] = 1
+    """Give a changed definition a new version: answers keep the version they were given."""
+    title: Text
+    """The survey's heading, on its page and in the e-mails about it."""
+    audience: Annotated[
+        Annotated[tuple[Audience, ...], Field(min_length=1)],
+        BeforeValidator(_one_or_many, json_schema_input_type=Audience | NonEmptyList[Audience]),
+    ]
+    """Who answers it: one role, or a list of roles."""
+    purpose: Purpose
+    """What the answers are for; some purposes need certain questions."""
+    intro: OptionalText = ""
+    """A paragraph above the questions."""
+    thanks: Annotated[str, BeforeValidator(_blank_as_thanks, json_schema_input_type=str | None)] = (
+        DEFAULT_THANKS
+    )
+    """What the participant reads after sending their answers."""
+    questions: Annotated[tuple[Question, ...], Field(min_length=1)]
+    rules: Annotated[
+        tuple[DeclaredRule, ...],
+        BeforeValidator(_none_as_empty, json_schema_input_type=list[DeclaredRule] | None),
+    ] = ()
+    """Signals raised by answers, besides those carried by choices."""
+    trends: Annotated[
+        tuple[Trend, ...],
+        BeforeValidator(
+            _trends_from_mapping, json_schema_input_type=dict[TrendName, TrendTarget] | None
+        ),
+    ] = Field(default_factory=tuple)
+    """Signals raised by comparing a rating with earlier ones: trend name to question."""
+
+    @model_validator(mode="after")
+    def _references(self) -> SurveyDefinition:
+        """Questions refer only to earlier ones; rules and trends only to existing ones."""
+        earlier: dict[str, Question] = {}
+        for question in self.questions:
+            if question.key in earlier:
+                raise _refusal("duplicate key", question.key)
+            if question.show_if is not None:
+                _check_condition(question.key, question.show_if, earlier)
+            earlier[question.key] = question
+        for needed in REQUIRED_KEYS.get(self.purpose, ()):
+            if needed not in earlier:
+                raise _refusal(f"a {self.purpose} survey must keep this question", needed)
+        for declared in self.rules:
+            _check_rule(declared, earlier)
+        for trend in self.trends:
+            target = earlier.get(trend.question)
+            if target is None:
+                raise _refusal(f"trend {trend.signal!r} names a missing question", trend.question)
+            if target.type != "rating":
+                raise _refusal(f"trend {trend.signal!r} needs a rating question", trend.question)
+        return self
 
     def question(self, key: str) -> Question:
         return next(q for q in self.questions if q.key == key)
@@ -173,253 +438,200 @@ class SurveyDefinition:
             for choice in question.options
             if choice.signal
         )
-        return self.rules + carried
+        return tuple(declared.rule for declared in self.rules) + carried
 
 
-def _require(data: Mapping, name: str, source: str, question: str | None = None) -> Any:
-    if name not in data or data[name] in (None, ""):
-        raise DefinitionError(source, f"missing {name!r}", question)
-    return data[name]
-
-
-def _known_keys(data: Mapping, allowed: Iterable[str], source: str, question: str | None) -> None:
-    unknown = sorted(set(data) - set(allowed))
-    if unknown:
-        raise DefinitionError(source, f"unknown field(s) {', '.join(map(repr, unknown))}", question)
-
-
-def _int_or_none(value: Any, name: str, source: str, question: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DefinitionError(source, f"{name} must be a whole number, got {value!r}", question)
-    return value
-
-
-def _parse_choices(raw: Any, source: str, key: str) -> tuple[Choice, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise DefinitionError(source, "a choice question needs a non-empty list of choices", key)
-    choices: list[Choice] = []
-    for item in raw:
-        if not isinstance(item, Mapping):
-            raise DefinitionError(
-                source, f"each choice needs a value and a label, got {item!r}", key
-            )
-        _known_keys(item, ("value", "label", "signal"), source, key)
-        choice = Choice(
-            value=str(_require(item, "value", source, key)),
-            label=str(_require(item, "label", source, key)),
-            signal=item.get("signal"),
-        )
-        if choice.signal and choice.signal not in SIGNALS:
-            raise DefinitionError(
-                source, f"choice {choice.value!r}: unknown signal {choice.signal!r}", key
-            )
-        choices.append(choice)
-    values = [c.value for c in choices]
-    duplicates = sorted({v for v in values if values.count(v) > 1})
-    if duplicates:
-        raise DefinitionError(source, f"duplicate choice value(s) {', '.join(duplicates)}", key)
-    return tuple(choices)
-
-
-_QUESTION_FIELDS = (
-    "key",
-    "type",
-    "label",
-    "hint",
-    "required",
-    "visibility",
-    "safety",
-    "choices",
-    "min",
-    "max",
-    "min_label",
-    "max_label",
-    "max_length",
-    "show_if",
-)
-
-
-def _parse_question(raw: Any, source: str, index: int, earlier: dict[str, Question]) -> Question:
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(source, f"question #{index + 1} must be a mapping, got {raw!r}")
-    key = raw.get("key")
-    if not isinstance(key, str) or not key.isidentifier():
-        raise DefinitionError(
-            source, f"question #{index + 1} needs a key made of letters, digits and _"
-        )
-    if key in earlier:
-        raise DefinitionError(source, "duplicate key", key)
-    _known_keys(raw, _QUESTION_FIELDS, source, key)
-    kind = _require(raw, "type", source, key)
-    if kind not in QUESTION_TYPES:
-        raise DefinitionError(
-            source, f"unknown type {kind!r}; known types: {', '.join(QUESTION_TYPES)}", key
-        )
-    visibility = raw.get("visibility", "staff")
-    if visibility not in VISIBILITIES:
-        raise DefinitionError(
-            source, f"unknown visibility {visibility!r}; use one of {', '.join(VISIBILITIES)}", key
-        )
-    choices = _parse_choices(raw.get("choices"), source, key) if kind in CHOICE_TYPES else ()
-    if kind not in CHOICE_TYPES and "choices" in raw:
-        raise DefinitionError(source, f"a {kind} question has no choices", key)
-    low = _int_or_none(raw.get("min"), "min", source, key)
-    high = _int_or_none(raw.get("max"), "max", source, key)
-    if kind == "rating":
-        low, high = (1 if low is None else low), (10 if high is None else high)
-        if high - low > 20:
-            raise DefinitionError(source, "a rating scale has at most 21 points", key)
-    if low is not None and high is not None and low > high:
-        raise DefinitionError(source, f"min {low} is above max {high}", key)
-    if (low is not None or high is not None) and kind not in ("number", "rating"):
-        raise DefinitionError(source, f"min and max apply to number and rating, not {kind}", key)
-    max_length = _int_or_none(raw.get("max_length"), "max_length", source, key)
-    if kind in ("text", "long_text"):
-        max_length = max_length or (200 if kind == "text" else 4000)
-    elif max_length is not None:
-        raise DefinitionError(source, f"max_length applies to text questions, not {kind}", key)
-    return Question(
-        key=key,
-        type=kind,
-        label=str(_require(raw, "label", source, key)),
-        hint=str(raw.get("hint", "")),
-        required=bool(raw.get("required", True)),
-        visibility=visibility,
-        safety=bool(raw.get("safety", False)),
-        choices=choices,
-        min=low,
-        max=high,
-        min_label=str(raw.get("min_label", "")),
-        max_label=str(raw.get("max_label", "")),
-        max_length=max_length,
-        show_if=_parse_condition(raw.get("show_if"), source, key, earlier),
-    )
-
-
-def _parse_condition(
-    raw: Any, source: str, key: str, earlier: dict[str, Question]
-) -> Condition | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(source, "show_if needs 'question' and 'equals'", key)
-    _known_keys(raw, ("question", "equals", "values"), source, key)
-    target = _require(raw, "question", source, key)
-    if target not in earlier:
-        raise DefinitionError(
-            source, f"show_if names {target!r}, which is not an earlier question", key
-        )
-    controller = earlier[target]
+def _check_condition(key: str, condition: Condition, earlier: Mapping[str, Question]) -> None:
+    target, values = condition.question, condition.values
+    controller = earlier.get(target)
+    if controller is None:
+        raise _refusal(f"show_if names {target!r}, which is not an earlier question", key)
     if controller.type not in SELECT_ONE_TYPES:
-        raise DefinitionError(
-            source,
+        raise _refusal(
             f"show_if can follow a single choice, yes/no or Likert question; {target!r} is "
             f"{controller.type}",
             key,
         )
-    wanted = raw.get("equals", raw.get("values"))
-    values = tuple(str(v) for v in (wanted if isinstance(wanted, list) else [wanted]))
-    offered = {c.value for c in controller.options}
-    if not values or any(v not in offered for v in values):
-        raise DefinitionError(
-            source, f"show_if value(s) {list(values)} are not among {target!r}'s choices", key
-        )
-    return Condition(target, values)
+    offered = {choice.value for choice in controller.options}
+    if any(value not in offered for value in values):
+        raise _refusal(f"show_if value(s) {list(values)} are not among {target!r}'s choices", key)
 
 
-def _parse_rule(raw: Any, source: str, questions: dict[str, Question]) -> Rule:
-    if not isinstance(raw, Mapping):
-        raise DefinitionError(source, f"a rule must be a mapping, got {raw!r}")
-    _known_keys(raw, ("signal", "when"), source, None)
-    signal = _require(raw, "signal", source)
-    when = _require(raw, "when", source)
-    target = when.get("question") if isinstance(when, Mapping) else None
-    if target not in questions:
-        raise DefinitionError(source, f"rule for {signal!r} names a missing question", target)
-    if signal not in SIGNALS:
-        raise DefinitionError(source, f"rule names unknown signal {signal!r}", target)
-    operators = [op for op in OPERATORS if op in when]
-    if len(operators) != 1 or set(when) - {"question", *OPERATORS}:
-        raise DefinitionError(
-            source, f"a rule's 'when' takes the question and one of {', '.join(OPERATORS)}", target
-        )
-    operator = operators[0]
-    question = questions[target]
+def _check_rule(declared: DeclaredRule, questions: Mapping[str, Question]) -> None:
+    target = declared.when.question
+    question = questions.get(target)
+    if question is None:
+        raise _refusal(f"rule for {declared.signal!r} names a missing question", target)
+    operator = declared.when.operator
     if operator in ("at_least", "at_most") and question.type not in NUMERIC_TYPES:
-        raise DefinitionError(source, f"{operator} needs a number or rating question", target)
+        raise _refusal(f"{operator} needs a number or rating question", target)
     if operator == "includes" and question.type != "multiple_choice":
-        raise DefinitionError(source, "includes needs a multiple choice question", target)
-    return Rule(signal, target, operator, when[operator])
-
-
-def _parse_trend(name: str, raw: Any, source: str, questions: dict[str, Question]) -> Trend:
-    if name not in TRENDS:
-        raise DefinitionError(source, f"unknown trend {name!r}; known: {', '.join(TRENDS)}")
-    target = raw.get("question") if isinstance(raw, Mapping) else None
-    if target not in questions:
-        raise DefinitionError(source, f"trend {name!r} names a missing question", target)
-    if questions[target].type != "rating":
-        raise DefinitionError(source, f"trend {name!r} needs a rating question", target)
-    return Trend(name, target)
-
-
-_SURVEY_FIELDS = (
-    "key",
-    "version",
-    "title",
-    "audience",
-    "purpose",
-    "intro",
-    "thanks",
-    "questions",
-    "rules",
-    "trends",
-)
+        raise _refusal("includes needs a multiple choice question", target)
 
 
 def parse(data: Any, source: str) -> SurveyDefinition:
     """Validate and build a definition; every error names `source` and the question."""
-    if not isinstance(data, Mapping):
-        raise DefinitionError(source, "a survey definition must be a mapping")
-    _known_keys(data, _SURVEY_FIELDS, source, None)
-    key = _require(data, "key", source)
-    audience = data.get("audience")
-    audience = tuple(audience) if isinstance(audience, list) else (audience,)
-    if not audience or any(a not in AUDIENCES for a in audience):
-        raise DefinitionError(source, f"audience must be among {', '.join(AUDIENCES)}")
-    purpose = _require(data, "purpose", source)
-    if purpose not in PURPOSES:
-        raise DefinitionError(source, f"unknown purpose {purpose!r}; known: {', '.join(PURPOSES)}")
-    raw_questions = data.get("questions")
-    if not isinstance(raw_questions, list) or not raw_questions:
-        raise DefinitionError(source, "a survey needs a non-empty list of questions")
-    questions: dict[str, Question] = {}
-    for index, raw in enumerate(raw_questions):
-        question = _parse_question(raw, source, index, questions)
-        questions[question.key] = question
-    for needed in REQUIRED_KEYS.get(purpose, ()):
-        if needed not in questions:
-            raise DefinitionError(source, f"a {purpose} survey must keep this question", needed)
-    rules = tuple(_parse_rule(raw, source, questions) for raw in data.get("rules") or [])
-    raw_trends = data.get("trends") or {}
-    if not isinstance(raw_trends, Mapping):
-        raise DefinitionError(source, "trends must be a mapping of trend name to question")
-    version = data.get("version", 1)
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise DefinitionError(source, f"version must be a whole number from 1, got {version!r}")
-    return SurveyDefinition(
-        key=str(key),
-        version=version,
-        title=str(_require(data, "title", source)),
-        audience=audience,
-        purpose=purpose,
-        intro=str(data.get("intro", "")),
-        thanks=str(data.get("thanks") or SurveyDefinition.thanks),
-        questions=tuple(questions.values()),
-        rules=rules,
-        trends=tuple(
-            _parse_trend(name, raw, source, questions) for name, raw in raw_trends.items()
-        ),
+    try:
+        return SurveyDefinition.model_validate(data)
+    except ValidationError as invalid:
+        errors = invalid.errors(include_url=False)
+        raise DefinitionError(source, *_explain(errors, data)) from None
+
+
+# -- errors in plain words -----------------------------------------------------------------
+
+_KINDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "dict_type": "a mapping",
+}
+_MAPPING_KINDS = frozenset({"model_type", "model_attributes_type", "dict_type"})
+# Lists whose items are mappings: an error in one names the item (question, choice, rule…).
+_ITEMS = frozenset({"questions", "choices", "rules", "trends"})
+# Enumerations short enough to list in a message (the signal catalogue is not).
+_MOST_LISTED = 12
+
+Loc = tuple[int | str, ...]
+
+
+@cache
+def _field_names() -> frozenset[str]:
+    models: tuple[type[BaseModel], ...] = (
+        SurveyDefinition,
+        Question,
+        Choice,
+        Condition,
+        When,
+        DeclaredRule,
+        Trend,
     )
+    names = {"equals", "in"}
+    for model in models:
+        names.update(model.model_fields)
+    return frozenset(names)
+
+
+def _explain(errors: list[ErrorDetails], data: Any) -> tuple[str, str | None]:
+    """The first error as a problem in plain words, and the question it concerns."""
+    first = errors[0]
+    if first["type"] == "extra_forbidden":
+        container = _path(first["loc"][:-1])
+        where, question = _where(container, data)
+        names = [
+            repr(e["loc"][-1])
+            for e in errors
+            if e["type"] == "extra_forbidden" and _path(e["loc"][:-1]) == container
+        ]
+        return _join(where, f"unknown field(s) {', '.join(names)}"), question
+    container, field = _split(_path(first["loc"]))
+    where, question = _where(container, data)
+    if container[:1] == ("trends",) and field == "signal":
+        # The trend's name is the thing that is wrong: say so once.
+        where, field = [], "trend"
+    if first["type"] == "definition":
+        context = first.get("ctx") or {}
+        return _join(where, str(context["problem"])), context.get("question") or question
+    return _join(where, _what(first, container, field)), question
+
+
+def _path(loc: Loc) -> Loc:
+    """The location without the names pydantic gives the members of a union (`str`, `int`)."""
+    fields = _field_names()
+    return tuple(step for step in loc if isinstance(step, int) or step in fields)
+
+
+def _split(loc: Loc) -> tuple[Loc, str | None]:
+    """Where the error is (a mapping), and the field of it that is wrong, if one is."""
+    if loc and isinstance(loc[-1], str):
+        return loc[:-1], loc[-1]
+    if len(loc) >= 2 and isinstance(loc[-2], str) and loc[-2] not in _ITEMS:
+        return loc[:-2], loc[-2]  # an item of a list of values: audience, equals, in
+    return loc, None
+
+
+def _join(where: list[str], what: str) -> str:
+    return ": ".join([*where, what])
+
+
+def _where(path: Loc, data: Any) -> tuple[list[str], str | None]:
+    """`path` in words (question #2, choice 'a', show_if…) and the question it is about."""
+    where: list[str] = []
+    question: str | None = None
+    node = data
+    steps = list(path)
+    while steps:
+        step = steps.pop(0)
+        items = node.get(step) if isinstance(node, Mapping) else None
+        if step in _ITEMS and steps and isinstance(steps[0], int):
+            index = int(steps.pop(0))
+            if isinstance(items, Mapping):  # trends: name to question
+                name = list(items)[index] if index < len(items) else index + 1
+                node = items.get(name)
+                where.append(f"trend {name!r}")
+                continue
+            node = items[index] if isinstance(items, list) and index < len(items) else None
+            described, about = _describe(str(step), index, node)
+            where += described
+            question = about or question
+        else:
+            node = items
+            where.append(str(step))
+    return where, question
+
+
+def _describe(section: str, index: int, item: Any) -> tuple[list[str], str | None]:
+    raw = item if isinstance(item, Mapping) else {}
+    if section == "questions":
+        key = raw.get("key")
+        if isinstance(key, str) and re.match(KEY_PATTERN, key):
+            return [], key
+        return [f"question #{index + 1}"], None
+    if section == "choices":
+        value = raw.get("value")
+        return [f"choice {value!r}" if value is not None else f"choice #{index + 1}"], None
+    when = raw.get("when")
+    target = when.get("question") if isinstance(when, Mapping) else None
+    return [f"rule #{index + 1}"], target if isinstance(target, str) else None
+
+
+def _what(error: ErrorDetails, container: Loc, field: str | None) -> str:
+    """What is wrong with `field` (or with the item itself), in plain words."""
+    kind, given = error["type"], error.get("input")
+    context = error.get("ctx") or {}
+    name = field or ""
+    if container == () and field == "questions":
+        return "a survey needs a non-empty list of questions"
+    if container[:1] == ("questions",) and len(container) == 2 and field == "key":
+        return "needs a key made of letters, digits and _"
+    if field == "show_if" and kind in _MAPPING_KINDS:
+        return "show_if needs 'question' and 'equals'"
+    if container[-1:] == ("show_if",) and kind == "missing":
+        return "needs 'question' and 'equals'"
+    if container == () and field is None and kind in _MAPPING_KINDS:
+        return f"a survey definition must be a mapping, got {given!r}"
+    if kind in ("missing", "string_too_short"):
+        return f"missing {name!r}"
+    if kind == "literal_error":
+        expected = str(context.get("expected", ""))
+        listed = expected.count(",") < _MOST_LISTED
+        return f"unknown {name} {given!r}" + (f"; use one of {expected}" if listed else "")
+    if kind == "too_short":
+        return f"{name} needs at least one item"
+    if kind == "greater_than_equal":
+        return f"{name} must be at least {context.get('ge')}, got {given!r}"
+    if kind in _KINDS:
+        subject = f"{name} must" if name else "must"
+        quote = isinstance(given, bool) and kind == "string_type"
+        hint = " (put it in quotes: YAML reads yes and no as true and false)" if quote else ""
+        return f"{subject} be {_KINDS[kind]}, got {given!r}{hint}"
+    return f"{name}: {error['msg']}" if name else error["msg"]

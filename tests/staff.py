@@ -28,8 +28,10 @@ class Staff:
 class Console:
     """One member of staff's session in the console."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, address: str | None = None) -> None:
         self.client = app.test_client()
+        if address:  # the client's IP address, as the app sees it
+            self.client.environ_base["REMOTE_ADDR"] = address
         self._token: str | None = None
 
     def csrf_token(self, path: str = "/console/login") -> str:
@@ -60,6 +62,19 @@ class Console:
     def flashes(self) -> str:
         """The messages shown on the next page."""
         return self.page("/console/settings")
+
+    def cookie(self) -> str:
+        """The session cookie as an attacker would capture it."""
+        cookie = self.client.get_cookie("session")
+        assert cookie is not None, "no session cookie"
+        return cookie.value
+
+
+def replayed(app: Flask, cookie: str, path: str = "/console/") -> TestResponse:
+    """A captured session cookie, sent from a fresh client that never signed in."""
+    stranger = app.test_client()
+    stranger.set_cookie("session", cookie)
+    return stranger.get(path)
 
 
 @pytest.fixture

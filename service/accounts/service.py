@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from service.accounts.models import LoginFailure, StaffRole, User
-from service.clock import now
+from service.accounts import sessions
+from service.accounts.models import SessionEnd, StaffRole, User
 from service.database import db, transaction
 from service.errors import NotFound
 
@@ -46,49 +44,74 @@ def create(*, email: str, full_name: str, role: str, password: str | None = None
     return user
 
 
-# Sign-ins refused for an address after this many failures in the window.
-MAX_FAILURES = 5
-FAILURE_WINDOW = timedelta(minutes=15)
 # Checked against when the e-mail is unknown, so an unknown address takes as long to refuse.
 _DUMMY_HASH = generate_password_hash("not a real password")
 
 
 class SignInRefused(Exception):
-    """Wrong e-mail or password (never which), or too many attempts."""
+    """Wrong e-mail or password: never which. (Too many attempts is the rate limit's 429.)"""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    message = "The e-mail address or the password is not right."
 
 
-def authenticate(*, email: str, password: str, address: str | None) -> User:
-    email = email.strip().lower()
-    since = now() - FAILURE_WINDOW
-    failures = db.session.scalar(
-        sa.select(sa.func.count(LoginFailure.id)).where(
-            LoginFailure.email == email, LoginFailure.at > since
-        )
-    )
-    if failures >= MAX_FAILURES:
-        raise SignInRefused("Too many attempts. Wait a few minutes, then try again.")
-    user = by_email(email)
+def authenticate(*, email: str, password: str) -> User:
+    user = by_email(email.strip())
     valid = check_password_hash(
         user.password_hash if user and user.password_hash else _DUMMY_HASH, password
     )
     if user is None or not user.active or not user.password_hash or not valid:
-        db.session.add(LoginFailure(email=email, address=address))
-        db.session.commit()
-        raise SignInRefused("The e-mail address or the password is not right.")
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
-    db.session.commit()
+        raise SignInRefused()
     return user
 
 
-def set_password(*, user_id: int, password: str) -> None:
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def set_password(*, user_id: int, password: str) -> None:
+    """A new password ends every session of the user (a fresh one may start after)."""
+    _check_password(password)
     with transaction():
         get(user_id=user_id).password_hash = generate_password_hash(password)
+        sessions.end_all(user_id=user_id, why=SessionEnd.PASSWORD_CHANGED)
+
+
+def replace_password(*, user: User, password: str) -> bool:
+    """Like set_password, but only if the password is still the one `user` was read with
+    (compare-and-set): two uses of one reset link cannot both set a password."""
+    _check_password(password)
+    current = user.password_hash
+    with transaction():
+        changed = db.session.execute(
+            sa.update(User)
+            .where(
+                User.id == user.id,
+                User.password_hash.is_(None) if current is None else User.password_hash == current,
+            )
+            .values(password_hash=generate_password_hash(password))
+            .execution_options(synchronize_session=False)
+        )
+        if changed.rowcount != 1:
+            return False
+        sessions.end_all(user_id=user.id, why=SessionEnd.PASSWORD_CHANGED)
+    return True
+
+
+def set_active(*, user_id: int, active: bool, by_user_id: int | None = None) -> User:
+    """Disable or enable an account; disabling ends its sessions at once."""
+    if not active and by_user_id == user_id:
+        raise ValueError("you cannot disable your own account")
+    with transaction():
+        user = get(user_id=user_id)
+        user.active = active
+        if not active:
+            sessions.end_all(user_id=user_id, why=SessionEnd.DISABLED, by_user_id=by_user_id)
+    return user
+
+
+def everyone() -> list[User]:
+    return list(db.session.scalars(sa.select(User).order_by(User.full_name, User.id)))
 
 
 def set_email_preferences(*, user_id: int, preferences: dict[str, bool]) -> None:

@@ -1,23 +1,69 @@
-"""The JSON schema of every event's payload, for the OpenAPI document's `webhooks` section.
+"""What each event's payload says: declared once, dumped by `payloads.py`, and published in
+the OpenAPI document's `webhooks` section.
 
-Each mirrors a builder in `payloads.py`; `tests/api/test_event_schemas.py` checks real
-events against them, so the two cannot drift apart unnoticed.
+A field states where its value comes from (`attribute=`) and, where the service holds more
+than it may send, what leaves: signal codes through `PublicSignals`, links as full URLs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import fields
 
 from service.events.catalog import EVENT_TYPES, public_event_types
+from service.events.service import link
 from service.schemas import Schema
+from workflows.signals import is_safety
+
+
+def public_signals(codes: list[str]) -> list[str]:
+    """Signal codes fit to leave the service: the kind of a safety report never does."""
+    public: list[str] = []
+    for code in codes:
+        code = "safety_concern" if is_safety(code) else code
+        if code not in public:
+            public.append(code)
+    return public
+
+
+class PublicSignals(fields.List):
+    """Signal codes as they may leave the service (see `public_signals`)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(fields.String(), **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(
+            None if value is None else public_signals(value), attr, obj, **kwargs
+        )
+
+
+class PublicSignal(fields.String):
+    """One signal code as it may leave the service: safety kinds read `safety_concern`."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return super()._serialize(
+            None if value is None else public_signals([value])[0], attr, obj, **kwargs
+        )
 
 
 class EventLinksSchema(Schema):
     self = fields.String()
     history = fields.String()
     meetings = fields.String()
+
+
+class Links(fields.Nested):
+    """Full URLs to the resource, each path built from the object being dumped."""
+
+    def __init__(self, /, **paths: Callable[[Any], str]) -> None:
+        super().__init__(EventLinksSchema)
+        self.paths = paths
+
+    def serialize(self, attr: str, obj: Any, accessor: Any = None, **kwargs: Any) -> Any:
+        return {name: link(path(obj)) for name, path in self.paths.items()}
 
 
 class PairRefSchema(Schema):
@@ -28,19 +74,21 @@ class PairRefSchema(Schema):
     mentor_id = fields.Integer(allow_none=True)
     predecessor_id = fields.Integer(allow_none=True)
     successor_id = fields.Integer(allow_none=True)
-    links = fields.Nested(EventLinksSchema)
+    links = Links(self=lambda pair: f"/api/v1/pairs/{pair.id}")
 
 
 class TransitionPayloadSchema(Schema):
     sequence = fields.Integer(required=True)
     trigger = fields.String(required=True)
-    from_ = fields.String(data_key="from", required=True)
-    to = fields.String(required=True)
-    actor_kind = fields.String(required=True, metadata={"description": "user, token or system"})
-    signals = fields.List(fields.String())
+    from_ = fields.String(attribute="from_state", data_key="from", required=True)
+    to = fields.String(attribute="to_state", required=True)
+    actor_kind = fields.String(
+        attribute="actor.kind", required=True, metadata={"description": "user, token or system"}
+    )
+    signals = PublicSignals()
     proposal_id = fields.Integer(allow_none=True)
-    occurred_at = fields.String(required=True)
-    links = fields.Nested(EventLinksSchema)
+    occurred_at = fields.DateTime(attribute="created_at", required=True)
+    links = Links(history=lambda record: f"/api/v1/pairs/{record.pair_id}/history")
 
 
 class ProposalPayloadSchema(Schema):
@@ -48,39 +96,39 @@ class ProposalPayloadSchema(Schema):
     pair_id = fields.Integer(required=True)
     trigger = fields.String(required=True)
     status = fields.String(required=True)
-    signals = fields.List(fields.String())
-    links = fields.Nested(EventLinksSchema)
+    signals = PublicSignals()
+    links = Links(self=lambda proposal: f"/api/v1/proposals/{proposal.id}")
 
 
 class SignalPayloadSchema(Schema):
     id = fields.Integer(required=True)
-    code = fields.String(
-        required=True, metadata={"description": "safety kinds read safety_concern"}
-    )
+    code = PublicSignal(required=True, metadata={"description": "safety kinds read safety_concern"})
     category = fields.String(required=True)
     source = fields.String(required=True)
-    raised_at = fields.String(required=True)
+    raised_at = fields.DateTime(required=True)
 
 
 class ResponsePayloadSchema(Schema):
+    """That a survey was answered, by whom (role) and for which pair; never the answers."""
+
     id = fields.Integer(required=True)
-    survey = fields.String(required=True)
+    survey = fields.String(attribute="survey_key", required=True)
     purpose = fields.String(allow_none=True)
     respondent_role = fields.String(required=True)
     pair_id = fields.Integer(allow_none=True)
     participant_id = fields.Integer(required=True)
-    submitted_at = fields.String(required=True)
-    links = fields.Nested(EventLinksSchema)
+    submitted_at = fields.DateTime(required=True)
+    links = Links(self=lambda response: f"/api/v1/responses/{response.id}")
 
 
 class MeetingPayloadSchema(Schema):
     id = fields.Integer(required=True)
     pair_id = fields.Integer(required=True)
     status = fields.String(required=True)
-    occurred_at = fields.String(required=True)
+    occurred_at = fields.DateTime(required=True)
     duration_minutes = fields.Integer(allow_none=True)
     is_final_session = fields.Boolean(required=True)
-    links = fields.Nested(EventLinksSchema)
+    links = Links(meetings=lambda meeting: f"/api/v1/pairs/{meeting.pair_id}/meetings")
 
 
 class ContactPayloadSchema(Schema):

@@ -10,6 +10,7 @@ from service.participants.models import Participant
 from service.programs.models import Program
 from service.surveys import invitations, responses, versions
 from service.surveys.models import Invitation, SurveyVersion
+from service.web import limits
 from service.web.csrf import csrf
 from surveys.definition import Question, SurveyDefinition
 from surveys.forms import answers_from, form_class
@@ -177,6 +178,17 @@ def reissue(token: str):
     return _message(
         "Check your e-mail", first, "It can take a few minutes to arrive.", program=program
     )
+
+
+@limits.page_for("surveys")
+def _throttled(wait: str) -> str:
+    page, _ = _message(
+        "Please wait a moment",
+        "There were many requests from your connection in a short time, so nothing was sent "
+        "this time.",
+        f"Please wait {wait}, then go back and try again. Your link still works.",
+    )
+    return page
 
 
 def _masked(email: str) -> str:

@@ -12,9 +12,10 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import abort, g, request
-from flask_login import LoginManager, current_user, login_required
+from flask import abort, g, request, session
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
+from service.accounts import sessions
 from service.accounts.models import StaffRole, User, pair_support
 from service.actors import Actor, ActorKind
 from service.database import db
@@ -29,13 +30,41 @@ login_manager.login_message = "Please sign in to continue."
 login_manager.session_protection = "strong"
 
 
+# The key in the signed cookie under which a session's secret travels.
+SESSION_SECRET = "staff_session"
+
+
 @login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    user_id, _, tail = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.active or (user.password_hash or "")[-12:] != tail:
+def load_user(user_id: str) -> User | None:
+    """Every console request: the cookie's session must still be live on the server, so a
+    cookie captured before a sign-out, a password change or a disabling stops working."""
+    if not user_id.isdigit():
         return None
+    found = sessions.resume(session.get(SESSION_SECRET), user_id=int(user_id))
+    if found is None:
+        return None
+    user, record = found
+    g.staff_session_id = record.id
     return user
+
+
+def begin_session(user: User) -> None:
+    """Sign `user` in on this browser, with a new server-side session."""
+    login_user(user)
+    session[SESSION_SECRET] = sessions.start(
+        user_id=user.id,
+        address=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+
+
+def end_session() -> None:
+    sessions.end_current(session.pop(SESSION_SECRET, None))
+    logout_user()
+
+
+def current_session_id() -> int | None:
+    return g.get("staff_session_id")
 
 
 def actor_for(user: User) -> Actor:

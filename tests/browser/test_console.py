@@ -400,3 +400,31 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
         expect(support_page.locator("body")).not_to_contain_text(world.mentees[1]["full_name"])
     finally:
         context.close()
+
+
+def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, browser):
+    admin = _staff(app, name="Ada Admin", role="admin")
+    member = _staff(app, name="Cora Ordinator")
+    for width in (375, 1440):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.goto(f"{live_server}/console/login")
+        page.get_by_role("link", name="Forgot your password?").click()
+        expect(page.locator("h1")).to_have_text("Forgot your password?")
+        assert serious_violations(page) == []
+        elsewhere = browser.new_context()
+        _sign_in(elsewhere.new_page(), live_server, member)
+        elsewhere.close()
+        _sign_in(page, live_server, admin)
+
+        page.get_by_role("link", name="Your sessions").click()
+        expect(page.locator("h1")).to_have_text("Your sessions")
+        expect(page.get_by_text("this browser")).to_be_visible()
+        assert serious_violations(page) == []
+        page.get_by_role("link", name="Staff").click()
+        page.get_by_role("link", name="Cora Ordinator").click()
+        expect(page.locator("h1")).to_have_text("Cora Ordinator")
+        assert serious_violations(page) == []
+        page.get_by_role("button", name="Sign Cora Ordinator out everywhere").click()
+        expect(_flash(page)).to_contain_text("Signed Cora Ordinator out of 1 session")
+        context.close()

@@ -179,3 +179,21 @@ def test_every_signal_a_standard_survey_raises_is_in_the_catalogue():
     for definition, _ in loader.standard().values():
         for rule in definition.all_rules:
             assert rule.signal in SIGNALS
+
+
+def test_an_unquoted_yes_is_refused_with_a_hint_to_quote_it(tmp_path):
+    path = _write(
+        tmp_path,
+        BASE
+        + "  - {key: pick, type: single_choice, label: P, choices: [{value: yes, label: Y}]}\n",
+    )
+    with pytest.raises(DefinitionError) as error:
+        loader.load_file(path)
+    assert "question 'pick': choice True: value must be text, got True" in str(error.value)
+    assert "quotes" in str(error.value)
+
+
+def test_a_rating_scale_from_zero_offers_zero():
+    definition, _ = loader.standard()["closure_reflection"]
+    recommend = definition.question("recommend")
+    assert [choice.value for choice in recommend.options] == [str(n) for n in range(11)]
