@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from service.accounts import service as accounts
@@ -52,7 +52,7 @@ def dashboard():
     pairs = queries.scope(current_user, filters)
     counts = queries.state_counts(pairs)
     waiting = queries.waiting_proposals(pairs)
-    at_risk = queries.at_risk(pairs, current_user)
+    at_risk = queries.at_risk(pairs, g.actor)
     overdue = queries.overdue(pairs)
     short = queries.below_requirement(pairs)
     mentioned = (
