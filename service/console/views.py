@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
+from service.approvals import service as approvals
 from service.console import queries
 from service.console.diagram import lifecycle_svg
 from service.database import db
@@ -67,6 +68,7 @@ def dashboard():
         total=sum(counts.values()),
         diagram=lifecycle_svg(counts),
         waiting=waiting,
+        own_proposals=approvals.approved_by_others(waiting, g.actor),
         at_risk=at_risk,
         overdue=overdue,
         short=short,

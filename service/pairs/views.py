@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
+from service.approvals import service as approvals
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import service as calendar
 from service.closure import service as closure
@@ -158,6 +159,11 @@ def show(pair_id: int):
     )
     checkin = surveys.definition_of(checkin_version)
     support = assigned_support(pair)
+    proposals = db.session.scalars(
+        sa.select(Proposal).where(
+            Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
+        )
+    ).all()
     return render_template(
         "console/pair.html",
         pair=pair,
@@ -176,11 +182,8 @@ def show(pair_id: int):
         responses=surveys.responses_for_pair(pair_id=pair.id),
         notes=visible_notes,
         readable=readable,
-        proposals=db.session.scalars(
-            sa.select(Proposal).where(
-                Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
-            )
-        ).all(),
+        proposals=proposals,
+        own_proposals=approvals.approved_by_others(proposals, g.actor),
         checkin=checkin,
         checkin_form=form_class(checkin)(prefix="checkin", meta={"csrf": False}),
         closure_steps=closure.steps(pair) if pair.state in (State.CLOSING, State.CLOSED) else [],
