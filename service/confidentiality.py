@@ -1,6 +1,9 @@
 """Who may read what. One rule for safety reports, the same in the console and the API:
 safety notes, safety answers and the kind of a safety signal are for admins (an admin
-user, or a token with the `admin` scope) and the pair's assigned coordinator."""
+user, or a token with the `admin` scope) and the pair's assigned coordinator.
+
+The helpers below that take no pair serve the API, where the caller is a token: a token is
+never a pair's coordinator, so there the rule comes down to the `admin` scope."""
 
 from __future__ import annotations
 
@@ -38,15 +41,13 @@ def may_read_safety(actor: Actor | None, pair: Pair | None = None) -> bool:
     return actor.is_admin or (actor.role == StaffRole.COORDINATOR and holds_pair(actor, pair))
 
 
-def answer_visible_to(
-    actor: Actor | None, *, visibility: str, safety: bool, pair: Pair | None = None
-) -> bool:
+def answer_visible_to(actor: Actor | None, *, visibility: str, safety: bool) -> bool:
     """Whether the caller may read one survey answer: a mentor never sees the mentee's
     private answers, and safety answers follow `may_read_safety`."""
     if actor is None:
         return False
     if safety:
-        return may_read_safety(actor, pair)
+        return may_read_safety(actor)
     if actor.is_admin:
         return True
     if visibility == "staff":
@@ -54,24 +55,19 @@ def answer_visible_to(
     return "responses:read" in actor.scopes or "responses:read_private" in actor.scopes
 
 
-def visible_signals(codes: Iterable[str], pair: Pair | None = None) -> list[str]:
+def visible_signals(codes: Iterable[str]) -> list[str]:
     """Signal codes as the caller may see them: the kind of a safety report is for those
     who may read safety notes; others see only that there is a safety concern."""
-    if may_read_safety(g.get("actor"), pair):
+    if may_read_safety(g.get("actor")):
         return list(codes)
     from service.events.payloads import public_signals
 
     return public_signals(list(codes))
 
 
-def visible_reason(
-    reason: str | None,
-    signals: Iterable[str],
-    closure_reason: str | None = None,
-    pair: Pair | None = None,
-):
+def visible_reason(reason: str | None, signals: Iterable[str], closure_reason: str | None = None):
     """The free-text reason, unless it belongs to a safety report the caller may not read."""
-    if is_safety_related(signals, closure_reason) and not may_read_safety(g.get("actor"), pair):
+    if is_safety_related(signals, closure_reason) and not may_read_safety(g.get("actor")):
         return None
     return reason
 
