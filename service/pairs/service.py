@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from service.events import service as events
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
-from service.problems import Problem, invalid, not_found
+from service.problems import Problem, not_found
 from service.programs import service as programs
 from workflows.pairing import TERMINAL_STATES, State
 
@@ -122,22 +123,20 @@ def update(
     pair_id: int,
     actor: Actor,
     coordinator_id: int | None = ...,
+    support_ids: Iterable[int] = ...,
     planned_end_on: date | None = ...,
 ) -> Pair:
-    """Assign the coordinator, or change the planned end (which redraws the calendar)."""
-    from service.accounts.models import User
+    """Change who looks after the pair (by the rule of `staffing`), or its planned end
+    (which redraws the calendar), in one transaction."""
     from service.calendar import service as calendar
+    from service.pairs import staffing
 
     with transaction():
         pair = lock(pair_id)
-        if coordinator_id is not ...:
-            if coordinator_id is not None:
-                user = db.session.get(User, coordinator_id)
-                if user is None or not user.active:
-                    raise invalid(
-                        "coordinator_id", f"no active member of staff with id {coordinator_id}"
-                    )
-            pair.coordinator_id = coordinator_id
+        if coordinator_id is not ... or support_ids is not ...:
+            staffing.change(
+                pair=pair, actor=actor, coordinator_id=coordinator_id, support_ids=support_ids
+            )
         if planned_end_on is not ...:
             pair.planned_end_on = planned_end_on
             calendar.reschedule(pair)

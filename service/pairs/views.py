@@ -16,17 +16,19 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from service.accounts import service as accounts
-from service.accounts.models import StaffRole, User, pair_support
+from service.accounts.models import StaffRole, User
+from service.approvals import service as approvals
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import service as calendar
 from service.closure import service as closure
 from service.closure.models import ContactPolicy
+from service.confidentiality import may_read_safety
 from service.console.queries import last_flag_record, names
 from service.database import db, transaction
 from service.meetings import service as meetings
 from service.notes.models import Confidentiality, Note
 from service.notifications import service as notifications
-from service.pairs import lifecycle, matching
+from service.pairs import lifecycle, matching, staffing
 from service.pairs import service as pairs
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.timeline import timeline
@@ -37,13 +39,7 @@ from service.signals.models import Signal
 from service.surveys import service as surveys
 from service.surveys.models import SurveyResponse
 from service.training import service as training
-from service.web.staff import (
-    assigned_support,
-    log_safety_read,
-    may_read_safety,
-    pair_or_404,
-    staff_required,
-)
+from service.web.staff import assigned_support, log_safety_read, pair_or_404, staff_required
 from surveys.forms import form_class
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
@@ -100,6 +96,11 @@ def _people(pair) -> dict[str, Participant | None]:
     }
 
 
+def _full_name(user_id: int | None) -> str | None:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user is not None else None
+
+
 def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]:
     """The pair's signals since it last became at risk (or its latest), each with the
     program's recommended approach (seed 000 Table 8)."""
@@ -136,7 +137,7 @@ def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]
 def show(pair_id: int):
     pair = pair_or_404(pair_id)
     program = db.session.get(Program, pair.program_id)
-    readable = may_read_safety(current_user, pair)
+    readable = may_read_safety(g.actor, pair)
     people = _people(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.ACTIVATE), g.actor)
     allowed = [
@@ -157,6 +158,12 @@ def show(pair_id: int):
         survey_key="coordinator_checkin", program_id=program.id
     )
     checkin = surveys.definition_of(checkin_version)
+    support = assigned_support(pair)
+    proposals = db.session.scalars(
+        sa.select(Proposal).where(
+            Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
+        )
+    ).all()
     return render_template(
         "console/pair.html",
         pair=pair,
@@ -175,11 +182,8 @@ def show(pair_id: int):
         responses=surveys.responses_for_pair(pair_id=pair.id),
         notes=visible_notes,
         readable=readable,
-        proposals=db.session.scalars(
-            sa.select(Proposal).where(
-                Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
-            )
-        ).all(),
+        proposals=proposals,
+        own_proposals=approvals.approved_by_others(proposals, g.actor),
         checkin=checkin,
         checkin_form=form_class(checkin)(prefix="checkin", meta={"csrf": False}),
         closure_steps=closure.steps(pair) if pair.state in (State.CLOSING, State.CLOSED) else [],
@@ -190,7 +194,10 @@ def show(pair_id: int):
         support_staff=db.session.scalars(
             sa.select(User).where(User.role == StaffRole.SUPPORT, User.active.is_(True))
         ).all(),
-        assigned_support=assigned_support(pair),
+        assigned_support=support,
+        may_change_staff=staffing.may_change_staff(g.actor, pair),
+        coordinator_name=_full_name(pair.coordinator_id),
+        support_names=sorted(_full_name(u) for u in support),
         confidentiality=list(Confidentiality),
         closure_reasons=[ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY],
         required_training=program.required_training,
@@ -319,7 +326,7 @@ def read_note(pair_id: int, note_id: int):
     if note is None or note.pair_id != pair.id:
         return html_error(404, "Not found", "No such note.")
     if note.confidentiality == Confidentiality.SAFETY:
-        if not may_read_safety(current_user, pair):
+        if not may_read_safety(g.actor, pair):
             return html_error(
                 403,
                 "A safety note",
@@ -345,7 +352,7 @@ def read_response(pair_id: int, response_id: int):
     if response is None or response.pair_id != pair.id:
         return html_error(404, "Not found", "No such response.")
     answers = surveys.readable_answers(response)
-    readable = may_read_safety(current_user, pair)
+    readable = may_read_safety(g.actor, pair)
     if readable and any(a.safety for a in answers):
         log_safety_read(current_user, pair, f"response:{response.id}")
         db.session.commit()
@@ -406,21 +413,24 @@ def log_meeting(pair_id: int):
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
 @_refused
 def assign_staff(pair_id: int):
+    """Hand the pair over, or change its support staff (admins, or its own coordinator)."""
     pair = pair_or_404(pair_id)
+    refusal = staffing.staff_change_refusal(g.actor, pair)
+    if refusal is not None:
+        return html_error(403, "Not yours to hand over", refusal)
     coordinator = request.form.get("coordinator_id", "")
-    pairs.update(
-        pair_id=pair.id,
-        actor=g.actor,
-        coordinator_id=int(coordinator) if coordinator.isdigit() else None,
-    )
-    chosen = {int(u) for u in request.form.getlist("support") if u.isdigit()}
-    with transaction():
-        db.session.execute(sa.delete(pair_support).where(pair_support.c.pair_id == pair.id))
-        support = db.session.scalars(
-            sa.select(User.id).where(User.id.in_(chosen), User.role == StaffRole.SUPPORT)
-        ).all()
-        for user_id in support:
-            db.session.execute(sa.insert(pair_support).values(pair_id=pair.id, user_id=user_id))
+    try:
+        pairs.update(
+            pair_id=pair.id,
+            actor=g.actor,
+            coordinator_id=int(coordinator) if coordinator.isdigit() else None,
+            support_ids={int(u) for u in request.form.getlist("support") if u.isdigit()},
+        )
+    except Problem as problem:
+        if problem.type.status != 403:
+            raise
+        # The pair changed hands since the page was read.
+        return html_error(403, "Not yours to hand over", problem.detail)
     flash("Staff assignment saved.")
     return redirect(url_for(".show", pair_id=pair_id))
 
