@@ -35,10 +35,16 @@ class Actor:
     is_admin: bool = False
     # Staff whose own action counts as the coordinator's approval.
     decides_directly: bool = False
+    # A console user's staff role (admin, coordinator, support); None for tokens and the system.
+    role: str | None = None
 
     @property
     def ref(self) -> ActorRef:
         return ActorRef(self.kind.value, self.id, self.label)
+
+    def is_user(self, user_id: int | None) -> bool:
+        """Whether this actor is the member of staff `user_id`, signed in to the console."""
+        return self.kind == ActorKind.USER and user_id is not None and self.id == str(user_id)
 
 
 def system(label: str = "system") -> Actor:

@@ -57,6 +57,15 @@ PROBLEM_TYPES = _types(
         "Not allowed",
         "The credentials are valid but lack the scope or role this needs.",
     ),
+    ProblemType(
+        "self-approval",
+        403,
+        "Someone else approves this",
+        "Whoever filed a proposal (a token, or a member of staff) may not approve it: another "
+        "token with `proposals:decide`, or a coordinator, must. Rejecting one's own proposal "
+        "withdraws it and is allowed. A program may allow self-approval "
+        "(`allow_self_approval`).",
+    ),
     ProblemType("not-found", 404, "Not found", "No such resource, or no such URL."),
     ProblemType(
         "method-not-allowed",

@@ -40,6 +40,17 @@ class Api:
         assert response.status_code in expected, (response.status_code, response.get_json())
         return response.get_json()
 
+    def colleague(self, *scopes: str) -> Api:
+        """Another service's token on the same client: four eyes, someone else approves."""
+        from service.tokens import service as tokens
+
+        with self.client.application.app_context():
+            _, raw = tokens.create(
+                name=f"colleague-{secrets.token_hex(3)}",
+                scopes=scopes or ("pairs:read", "proposals:decide"),
+            )
+        return Api(self.client, raw)
+
     def trigger(self, pair_id: int, trigger: str, **fields: Any) -> TestResponse:
         return self.post(f"/pairs/{pair_id}/transitions", {"trigger": trigger, **fields})
 
@@ -62,6 +73,7 @@ class World:
     program: dict
     mentors: list[dict] = field(default_factory=list)
     mentees: list[dict] = field(default_factory=list)
+    _approver: Api | None = None
 
     @classmethod
     def build(cls, api: Api, *, mentors: int = 3, mentees: int = 3, **program: Any) -> World:
@@ -114,8 +126,15 @@ class World:
         }
         return self.api.ok("post", f"/pairs/{pair_id}/meetings", body)
 
+    @property
+    def approver(self) -> Api:
+        """The token that approves what `api` proposes (never the one that filed it)."""
+        if self._approver is None:
+            self._approver = self.api.colleague()
+        return self._approver
+
     def approve(self, proposal_id: int, **fields: Any) -> dict:
-        return self.api.ok("post", f"/proposals/{proposal_id}/approve", fields)
+        return self.approver.ok("post", f"/proposals/{proposal_id}/approve", fields)
 
     def drive_to(self, state: str, mentee_index: int = 0, mentor_index: int = 0) -> dict:
         """A pair walked through the API to `state` (one of the states on the main path)."""

@@ -4,8 +4,10 @@ the layer contracts of pyproject.toml (docs/development/architecture.md draws th
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -106,3 +108,32 @@ def test_the_import_contracts_hold():
         text=True,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _contracts() -> dict[str, dict]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    return {c["type"]: c for c in config["tool"]["importlinter"]["contracts"]}
+
+
+def _matches(pattern: str, module: str) -> bool:
+    return re.fullmatch(pattern.replace(".", r"\.").replace("*", r"[^.]+"), module) is not None
+
+
+def test_every_module_below_the_edges_has_a_layer():
+    """A module left out of the layers is checked by nothing: the contract would stay green
+    while it imported any domain."""
+    contracts = _contracts()
+    edges = contracts["protected"]["allowed_importers"] + ["service.models"]
+    layered = {
+        name.strip() for layer in contracts["layers"]["layers"] for name in re.split(r"[|:]", layer)
+    }
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    packages = {module.rsplit(".", 1)[0] for module in graph.modules if "." in module}
+    unlayered = sorted(
+        module
+        for module in graph.modules
+        if module not in packages
+        and not any(_matches(edge, module) for edge in edges)
+        and not any(module == name or module.startswith(name + ".") for name in layered)
+    )
+    assert unlayered == []

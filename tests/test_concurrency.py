@@ -93,7 +93,10 @@ def test_concurrent_approvals_of_one_proposal_apply_it_once(app, api, world, liv
     final = (date.today() + timedelta(days=7)).isoformat()
     proposal = api.trigger(pair["id"], "begin_closure", final_session_on=final).get_json()
     responses = _race(
-        live_server, api.token, f"/api/v1/proposals/{proposal['proposal']['id']}/approve", {}
+        live_server,
+        world.approver.token,
+        f"/api/v1/proposals/{proposal['proposal']['id']}/approve",
+        {},
     )
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] + [409] * (RACERS - 1)

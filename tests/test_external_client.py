@@ -12,17 +12,29 @@ pytestmark = pytest.mark.slow
 
 
 class ExternalClient:
-    """Knows only the base URL, a token and what the OpenAPI document says."""
+    """Knows only the base URL, its token and what the OpenAPI document says. Proposals it
+    files are approved by another service's token (four eyes)."""
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, approver_token: str) -> None:
         self.http = httpx.Client(
             base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
+        self.approver = httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {approver_token}"}, timeout=30
+        )
         self.spec = self.http.get("/api/v1/openapi.json").json()
 
-    def call(self, method: str, template: str, body: dict | None = None, **path) -> httpx.Response:
+    def call(
+        self,
+        method: str,
+        template: str,
+        body: dict | None = None,
+        *,
+        http: httpx.Client | None = None,
+        **path,
+    ) -> httpx.Response:
         operation = self.spec["paths"][template][method]  # KeyError: not documented
-        response = self.http.request(method, template.format(**path), json=body)
+        response = (http or self.http).request(method, template.format(**path), json=body)
         assert str(response.status_code) in operation["responses"], (
             f"{method.upper()} {template} answered {response.status_code}, "
             "which the OpenAPI document does not list"
@@ -46,7 +58,11 @@ class ExternalClient:
 
     def approve(self, proposal_id: int) -> dict:
         response = self.call(
-            "post", "/api/v1/proposals/{proposal_id}/approve", {}, proposal_id=proposal_id
+            "post",
+            "/api/v1/proposals/{proposal_id}/approve",
+            {},
+            http=self.approver,
+            proposal_id=proposal_id,
         )
         assert response.status_code == 200, response.json()
         return response.json()
@@ -54,7 +70,11 @@ class ExternalClient:
 
 @pytest.fixture
 def external(live_server, make_token) -> ExternalClient:
-    return ExternalClient(live_server, make_token("admin", name="crm"))
+    return ExternalClient(
+        live_server,
+        make_token("admin", name="crm"),
+        make_token("pairs:read", "proposals:decide", name="coordinators-app"),
+    )
 
 
 def _person(client: ExternalClient, program_id: int, role: str, name: str) -> dict:

@@ -172,7 +172,13 @@ def test_two_instances_three_workers_and_a_scheduler_do_everything_exactly_once(
     endpoint = _ok(clients[0].post("/webhooks", json={"url": receiver.url}), 201)
     program = _ok(
         clients[1].post(
-            "/programs", json={"name": "Topology", "approval_required": ["begin_closure"]}
+            "/programs",
+            # One service plays every part here, approving its own proposals too.
+            json={
+                "name": "Topology",
+                "approval_required": ["begin_closure"],
+                "allow_self_approval": True,
+            },
         )
     )
 

@@ -28,6 +28,7 @@ EMAIL_KINDS: dict[str, str] = {
     "meeting_requirement": "A pair falls below its meeting requirement",
     "digest": "The daily digest",
     "webhook_disabled": "A webhook endpoint was disabled after failing",
+    "safety_handover": "A pair with safety records changed coordinator",
 }
 ALWAYS_EMAILED = frozenset({"safety_alert"})
 

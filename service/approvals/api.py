@@ -45,7 +45,8 @@ def get_proposal(proposal_id: int):
 @blueprint.response(200, TransitionResultSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def approve(body: dict, proposal_id: int):
-    """Re-check the guards and apply; 409 if someone decided first or it no longer applies."""
+    """Re-check the guards and apply; 409 if someone decided first or it no longer applies,
+    403 `self-approval` when the caller filed it (unless its program allows that)."""
     outcome = decisions.approve(proposal_id=proposal_id, actor=current_actor(), **body)
     return {
         "outcome": "applied",
@@ -61,4 +62,5 @@ def approve(body: dict, proposal_id: int):
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def reject(body: dict, proposal_id: int):
+    """Reject with a reason; whoever filed a proposal may reject it (withdraw it)."""
     return decisions.reject(proposal_id=proposal_id, actor=current_actor(), reason=body["reason"])

@@ -8,14 +8,16 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from service.accounts.models import User
+from service.actors import Actor
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar.models import Compliance, Contact, ContactStatus
 from service.clock import now
+from service.confidentiality import may_read_safety
 from service.database import db
 from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from service.signals.models import Signal
-from service.web.staff import may_read_safety, visible_pairs
+from service.web.staff import visible_pairs
 from workflows.pairing import State
 from workflows.signals import SIGNALS, is_safety
 
@@ -80,7 +82,7 @@ class AtRisk:
     signals: list[str]
 
 
-def at_risk(pairs: sa.Select, user: User) -> list[AtRisk]:
+def at_risk(pairs: sa.Select, actor: Actor) -> list[AtRisk]:
     rows = db.session.scalars(
         sa.select(Pair)
         .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
@@ -96,7 +98,7 @@ def at_risk(pairs: sa.Select, user: User) -> list[AtRisk]:
         ).all()
         if not codes:  # flagged by a request: the signals it carried
             codes = _last_flag_signals(pair)
-        shown = _visible_codes(codes, may_read_safety(user, pair))
+        shown = _visible_codes(codes, may_read_safety(actor, pair))
         found.append(
             AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, shown)
         )

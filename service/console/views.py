@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
+from service.approvals import decisions as approvals
 from service.console import queries
 from service.console.diagram import lifecycle_svg
 from service.database import db
@@ -52,7 +53,7 @@ def dashboard():
     pairs = queries.scope(current_user, filters)
     counts = queries.state_counts(pairs)
     waiting = queries.waiting_proposals(pairs)
-    at_risk = queries.at_risk(pairs, current_user)
+    at_risk = queries.at_risk(pairs, g.actor)
     overdue = queries.overdue(pairs)
     short = queries.below_requirement(pairs)
     mentioned = (
@@ -67,6 +68,7 @@ def dashboard():
         total=sum(counts.values()),
         diagram=lifecycle_svg(counts),
         waiting=waiting,
+        own_proposals=approvals.approved_by_others(waiting, g.actor),
         at_risk=at_risk,
         overdue=overdue,
         short=short,

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
-from service.confidentiality import may_read_safety_notes
+from service.confidentiality import may_read_safety
 from service.pagination import paginate
 from service.pairs import lifecycle, service
 from service.pairs.facts import TransitionRequest
@@ -114,7 +114,7 @@ def get_history(pair_id: int):
 def get_timeline(pair_id: int):
     """Everything that happened to the pair, in time order; never answer text."""
     pair = service.get(pair_id=pair_id)
-    entries = timeline(pair, show_safety_kinds=may_read_safety_notes(current_actor()))
+    entries = timeline(pair, show_safety_kinds=may_read_safety(current_actor(), pair))
     return {"pair_id": pair_id, "items": entries}
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -91,4 +92,26 @@ class Intervention(db.Model):
     signal: Mapped[str | None] = mapped_column(sa.String(40))
     follow_up_on: Mapped[date | None]
     recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class StaffPost(StrEnum):
+    """What a member of staff is on a pair."""
+
+    COORDINATOR = "coordinator"
+    SUPPORT = "support"
+
+
+class StaffChange(db.Model):
+    """One change of who looks after a pair: its coordinator, or one member of its support
+    staff (from nobody: added; to nobody: removed). Who made it is kept with it."""
+
+    __tablename__ = "staff_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(12))
+    from_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    to_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_by: Mapped[ActorRef] = actor_composite("changed_by")
     created_at: Mapped[datetime] = created_at_column()

@@ -168,7 +168,8 @@ class TimelineEntrySchema(Schema):
     kind = fields.String(
         metadata={
             "description": "created, transition, proposal, decision, meeting, signal, "
-            "response, intervention, note (never its text) or notification"
+            "response, intervention, note (never its text), notification or staff (a "
+            "change of coordinator or support staff: who, from whom, to whom)"
         }
     )
     summary = fields.String()

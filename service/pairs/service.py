@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service import bus
-from service.accounts.models import User
 from service.actors import Actor
 from service.clock import now
 from service.database import db, transaction
-from service.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
+from service.errors import ConcurrentUpdate, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
+from service.pairs import staffing
 from service.pairs.domain_events import PlannedEndChanged
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
@@ -124,19 +125,17 @@ def update(
     pair_id: int,
     actor: Actor,
     coordinator_id: int | None = ...,
+    support_ids: Iterable[int] = ...,
     planned_end_on: date | None = ...,
 ) -> Pair:
-    """Assign the coordinator, or change the planned end (which redraws the calendar)."""
+    """Change who looks after the pair (by the rule of `staffing`), or its planned end
+    (which redraws the calendar), in one transaction."""
     with transaction():
         pair = lock(pair_id)
-        if coordinator_id is not ...:
-            if coordinator_id is not None:
-                user = db.session.get(User, coordinator_id)
-                if user is None or not user.active:
-                    raise Invalid(
-                        "coordinator_id", f"no active member of staff with id {coordinator_id}"
-                    )
-            pair.coordinator_id = coordinator_id
+        if coordinator_id is not ... or support_ids is not ...:
+            staffing.change(
+                pair=pair, actor=actor, coordinator_id=coordinator_id, support_ids=support_ids
+            )
         if planned_end_on is not ...:
             pair.planned_end_on = planned_end_on
             program = db.session.get(Program, pair.program_id)

@@ -8,12 +8,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from service.accounts.models import User
 from service.approvals.models import Proposal
 from service.database import db
 from service.meetings.models import Meeting
 from service.notes.models import Note
 from service.notifications.models import Notification
-from service.pairs.models import Intervention, Pair, TransitionRecord
+from service.pairs.models import Intervention, Pair, StaffChange, StaffPost, TransitionRecord
 from service.signals.models import Signal
 from service.surveys.models import SurveyResponse
 from workflows.signals import SIGNALS, is_safety
@@ -160,4 +161,41 @@ def timeline(pair: Pair, *, show_safety_kinds: bool = False) -> list[Entry]:
                 },
             )
         )
+    entries += _staff_changes(pair)
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _staff_changes(pair: Pair) -> list[Entry]:
+    """Who changed the pair's coordinator or support staff, from whom, to whom, and when."""
+    changes = _all(StaffChange, pair.id)
+    ids = {c.from_user_id for c in changes} | {c.to_user_id for c in changes}
+    names = dict(
+        db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).all()
+    )
+    entries = []
+    for change in changes:
+        before = names.get(change.from_user_id, "nobody")
+        after = names.get(change.to_user_id, "nobody")
+        if change.role == StaffPost.COORDINATOR:
+            what = f"Coordinator: {before} → {after}"
+        elif change.to_user_id is not None:
+            what = f"Support staff: {after} added"
+        else:
+            what = f"Support staff: {before} removed"
+        entries.append(
+            Entry(
+                change.created_at,
+                "staff",
+                f"{what} by {change.changed_by.label}",
+                {
+                    "role": change.role,
+                    "from_user_id": change.from_user_id,
+                    "from": names.get(change.from_user_id),
+                    "to_user_id": change.to_user_id,
+                    "to": names.get(change.to_user_id),
+                    "changed_by": change.changed_by.label,
+                    "actor_kind": change.changed_by.kind,
+                },
+            )
+        )
+    return entries

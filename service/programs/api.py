@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from service.auth import require_scope
+from service.auth import current_actor, require_scope
 from service.pagination import paginate
 from service.programs import service
 from service.programs.schemas import ProgramQuerySchema, ProgramSchema
@@ -31,6 +31,8 @@ def list_programs(page: int, per_page: int, kind: str | None = None):
 @blueprint.response(201, ProgramSchema)
 @documents(blueprint, 401, 403, 409, 422)
 def create_program(body: dict):
+    """Create a program; turning on `allow_self_approval` needs the admin scope."""
+    service.ensure_may_loosen_approvals(current_actor(), None, body)
     program = service.create(**body)
     return program, 201, {"Location": api_link(f"/programs/{program.id}")}
 
@@ -49,4 +51,7 @@ def get_program(program_id: int):
 @blueprint.response(200, ProgramSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def update_program(body: dict, program_id: int):
+    """Change settings; taking a trigger out of `approval_required` or turning on
+    `allow_self_approval` needs the admin scope."""
+    service.ensure_may_loosen_approvals(current_actor(), service.get(program_id=program_id), body)
     return service.update(program_id=program_id, **body)

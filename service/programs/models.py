@@ -46,6 +46,8 @@ class Program(db.Model):
     youth: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     approval_required: Mapped[list[str]] = mapped_column(default=default_approval_required)
+    # Four-eyes: whoever filed a proposal may not approve it, unless the program says so.
+    allow_self_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     required_training: Mapped[dict[str, Any]] = mapped_column(default=default_required_training)
     # Pulse ratings (1-10): how far a rating may fall since the last check-in, and how far
     # mentor and mentee may disagree, before a signal is raised.

@@ -52,7 +52,17 @@ class ProgramSchema(Schema):
     timezone = fields.String(validate=_valid_timezone)
     approval_required = fields.List(
         fields.String(validate=validate.OneOf(list(Trigger))),
-        metadata={"description": "Triggers a coordinator must approve."},
+        metadata={
+            "description": "Triggers a coordinator must approve. Removing one from an existing "
+            "program needs the admin scope."
+        },
+    )
+    allow_self_approval = fields.Boolean(
+        metadata={
+            "description": "Four-eyes is the default (false): whoever filed a proposal, a token "
+            "or a member of staff, may not approve it; someone else must. true lets them "
+            "approve their own (for a one-person team). Turning it on needs the admin scope."
+        }
     )
     required_training = fields.Dict(
         keys=fields.String(validate=validate.OneOf(["mentor", "mentee"])),

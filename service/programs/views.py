@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from service.database import db
 from service.problems import Problem
@@ -70,6 +70,7 @@ def settings(program_id: int):
             changes["approval_required"] = sorted(
                 t for t in request.form.getlist("approval_required") if t in set(Trigger)
             )
+            changes["allow_self_approval"] = request.form.get("allow_self_approval") == "yes"
             period = request.form.get("requirement_period", "")
             if period in ("week", "month"):
                 meetings = _number("requirement_meetings", 0, 50)
@@ -91,6 +92,7 @@ def settings(program_id: int):
                 if (text := request.form.get(f"playbook_{code}", "")).strip()
                 and text.strip() != APPROACHES.get(code, "")
             }
+            service.ensure_may_loosen_approvals(g.actor, program, changes)
             service.update(program_id=program.id, **changes)
         except REFUSALS as problem:
             flash(problem.detail, "error")

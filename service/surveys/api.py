@@ -6,7 +6,7 @@ from service.auth import current_actor, require_scope
 from service.confidentiality import answer_visible_to
 from service.pairs import service as pairs
 from service.schemas import api_link, documents
-from service.surveys import invitations, responses, versions
+from service.surveys import answers, invitations, responses, versions
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (
     CheckinSchema,
@@ -106,10 +106,8 @@ def _invitation_fields(invitation) -> dict:
 
 def _visible(response: SurveyResponse) -> dict:
     actor = current_actor()
-    answers = responses.readable_answers(response)
-    shown = [
-        a for a in answers if answer_visible_to(actor, visibility=a.visibility, safety=a.safety)
-    ]
+    every = answers.readable_answers(response)
+    shown = [a for a in every if answer_visible_to(actor, visibility=a.visibility, safety=a.safety)]
     return {
         "id": response.id,
         "survey_key": response.survey_key,
@@ -120,7 +118,7 @@ def _visible(response: SurveyResponse) -> dict:
         "respondent_role": response.respondent_role,
         "submitted_at": response.submitted_at,
         "answers": shown,
-        "withheld": len(answers) - len(shown),
+        "withheld": len(every) - len(shown),
         "links": {"self": api_link(f"/responses/{response.id}")},
     }
 

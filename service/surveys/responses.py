@@ -7,7 +7,6 @@ training record) written; or none of it happens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -275,44 +274,3 @@ def responses_for_pair(*, pair_id: int) -> list[SurveyResponse]:
             .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
         )
     )
-
-
-@dataclass(frozen=True)
-class ShownAnswer:
-    key: str
-    label: str
-    type: str
-    value: Any
-    display: str
-    visibility: str
-    safety: bool
-
-
-def readable_answers(response: SurveyResponse) -> list[ShownAnswer]:
-    """The answers with the questions of the version they were given under."""
-    definition = definition_of(db.session.get(SurveyVersion, response.survey_version_id))
-    shown: list[ShownAnswer] = []
-    for question in definition.questions:
-        if question.key not in response.answers:
-            continue
-        value = response.answers[question.key]
-        if question.type == "multiple_choice":
-            display = ", ".join(question.choice_label(v) for v in value)
-        elif question.options:
-            display = question.choice_label(value)
-        elif question.type == "consent":
-            display = "Agreed"
-        else:
-            display = str(value)
-        shown.append(
-            ShownAnswer(
-                question.key,
-                question.label,
-                question.type,
-                value,
-                display,
-                question.visibility,
-                question.safety,
-            )
-        )
-    return shown

@@ -1,8 +1,8 @@
 """Staff sessions for the console (Flask-Login), and who may see what.
 
 Admins and coordinators open every pair; support staff only the pairs assigned to them.
-Safety notes and safety answers are for admins and the pair's own coordinator, and every
-read of one is logged (SPEC.md, Confidentiality and safety).
+Who may read safety notes and answers is decided in `service.confidentiality`, for the
+console and the API alike; here every read of one is logged.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from service.actors import Actor, ActorKind
 from service.database import db
 from service.notes.models import AccessRecord
 from service.pairs.models import Pair
+from service.pairs.staffing import support_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,6 +77,7 @@ def actor_for(user: User) -> Actor:
         user.full_name,
         is_admin=user.role == StaffRole.ADMIN,
         decides_directly=user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR),
+        role=user.role,
     )
 
 
@@ -98,11 +100,7 @@ def staff_required(*roles: str) -> Callable[[F], F]:
 
 
 def assigned_support(pair: Pair) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(pair_support.c.user_id).where(pair_support.c.pair_id == pair.id)
-        )
-    )
+    return support_of(pair.id)
 
 
 def can_open(user: User, pair: Pair) -> bool:
@@ -125,12 +123,6 @@ def pair_or_404(pair_id: int) -> Pair:
     if not can_open(current_user, pair):
         abort(403)
     return pair
-
-
-def may_read_safety(user: User, pair: Pair) -> bool:
-    return user.role == StaffRole.ADMIN or (
-        user.role == StaffRole.COORDINATOR and pair.coordinator_id == user.id
-    )
 
 
 def log_safety_read(user: User, pair: Pair, subject: str) -> None:

@@ -29,7 +29,9 @@ def test_pending_proposals_are_listed_for_coordinators(api, world):
 
 def test_approving_applies_the_transition_and_records_the_decision(api, world):
     pair, proposal = _propose_closure(world)
-    result = api.ok("post", f"/proposals/{proposal['id']}/approve", {"reason": "Year end"})
+    result = world.approver.ok(
+        "post", f"/proposals/{proposal['id']}/approve", {"reason": "Year end"}
+    )
     assert result["pair"]["state"] == "closing"
     assert result["pair"]["final_session_on"] == NEXT_WEEK
     decided = result["proposal"]
@@ -57,7 +59,7 @@ def test_rejecting_needs_a_reason(api, world):
 def test_a_proposal_is_decided_once_and_the_second_decider_learns_who_was_first(api, world):
     _, proposal = _propose_closure(world)
     api.ok("post", f"/proposals/{proposal['id']}/reject", {"reason": "Not yet"})
-    response = api.post(f"/proposals/{proposal['id']}/approve", {})
+    response = world.approver.post(f"/proposals/{proposal['id']}/approve", {})
     assert response.status_code == 409
     problem = response.get_json()
     assert problem["type"] == "/problems/proposal-already-decided"
@@ -71,7 +73,9 @@ def test_approval_re_checks_the_guards_and_leaves_the_proposal_pending_if_refuse
     proposed = api.trigger(at_risk["id"], "rematch", mentor_id=world.mentors[1]["id"])
     assert proposed.status_code == 202
     world.drive_to("matched", mentee_index=1, mentor_index=1)  # takes the new mentor's place
-    response = api.post(f"/proposals/{proposed.get_json()['proposal']['id']}/approve", {})
+    response = world.approver.post(
+        f"/proposals/{proposed.get_json()['proposal']['id']}/approve", {}
+    )
     assert response.status_code == 409
     assert response.get_json()["requirements"][0]["guard"] == "mentor_has_capacity"
     assert api.ok("get", f"/proposals/{proposed.get_json()['proposal']['id']}")["status"] == (

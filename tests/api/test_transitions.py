@@ -223,7 +223,9 @@ def test_a_withdrawal_waits_for_approval_but_a_safety_withdrawal_is_immediate(ap
 
 
 def test_a_program_can_require_approval_for_flagging_but_safety_flags_at_once(api, world):
-    api.ok("patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]})
+    api.colleague("admin").ok(
+        "patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]}
+    )
     first = world.drive_to("active", mentee_index=0, mentor_index=0)
     second = world.drive_to("active", mentee_index=1, mentor_index=1)
     assert api.trigger(first["id"], "flag_risk", signals=["missed_meetings"]).status_code == 202

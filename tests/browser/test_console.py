@@ -378,7 +378,8 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
     other = world.drive_to("active", mentee_index=1, mentor_index=1)
     support = _staff(app, "Sam Support", role="support")
 
-    _sign_in(page, live_server, _staff(app))
+    # The pair has no coordinator yet: an admin assigns its staff.
+    _sign_in(page, live_server, _staff(app, "Ada Admin", role="admin"))
     _open_pair(page, live_server, theirs["id"])
     page.get_by_role("group", name="Support staff who may open this pair").get_by_label(
         "Sam Support"

@@ -237,7 +237,7 @@ def _pair_with_coordinator(app, api):
     world = World.build(api, mentors=1, mentees=1, staff_contact_grace_days=GRACE_DAYS, **QUIET)
     user_id = coordinator(app)
     pair = world.drive_to("active")
-    api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
+    api.colleague("admin").ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
     return world, pair, user_id
 
 
@@ -323,7 +323,7 @@ def test_sweeping_twice_at_the_same_moment_makes_each_contact_and_sends_each_inv
         user_id = coordinator(app)
         pairs = [world.drive_to("active", i, i) for i in range(2)]
         for pair in pairs:
-            api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
+            api.colleague("admin").ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
         simulate(app, drain, clock, until=at(STAFF_DUE, 8))
         mailbox.messages.clear()
         clock.move_to(at(STAFF_DUE, 9))
@@ -385,7 +385,7 @@ def test_the_end_of_a_match_is_proposed_in_time_announced_reminded_and_reflected
         )
         user_id = coordinator(app)
         pair = world.drive_to("active")
-        api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
+        api.colleague("admin").ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": user_id})
         assert world.pair(pair["id"])["planned_end_on"] == planned_end.isoformat()
         simulate(app, drain, clock, until=at(date(2027, 2, 18)))
 

@@ -208,7 +208,9 @@ def test_mentor_5th_edition_checks_in_monthly_in_year_one_and_meets_in_depth_mon
                 email="fifth@example.org", full_name="Fifth Edition", role="coordinator"
             ).id
         pair = world.drive_to("active")
-        api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator_id})
+        api.colleague("admin").ok(
+            "patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator_id}
+        )
         simulate(app, drain, clock, until=datetime(2028, 5, 1, tzinfo=UTC))
 
     year_one = [date(2027, month, 4) for month in range(2, 13)] + [date(2028, 1, 4)]

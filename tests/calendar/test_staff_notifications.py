@@ -35,7 +35,7 @@ def coordinator(app, email: str, **preferences: bool) -> int:
 
 
 def assign(api, pair_id: int, user_id: int) -> None:
-    api.ok("patch", f"/pairs/{pair_id}", {"coordinator_id": user_id})
+    api.colleague("admin").ok("patch", f"/pairs/{pair_id}", {"coordinator_id": user_id})
 
 
 def inbox_of(app, user_id: int, kind: str | None = None) -> list[InboxItem]:

@@ -62,7 +62,9 @@ def test_a_year_runs_on_the_calendar(app, api, mailbox, drain, year):
         pairs = []
         for index in range(PAIRS):
             pair = world.drive_to("active", mentee_index=index, mentor_index=index)
-            api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator_id})
+            api.colleague("admin").ok(
+                "patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator_id}
+            )
             pairs.append(pair)
         scripted = [(FLAGGED_ON, "flag"), (RESOLVED_ON, "resolve")]
         while True:

@@ -25,7 +25,7 @@ def team(make_staff, console_as, world, api):
         make_staff("coordinator", "Colin Colleague"),
     )
     support = make_staff("support", "Sam Support")
-    api.ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator.id})
+    api.colleague("admin").ok("patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator.id})
     as_coordinator = console_as(coordinator)
     as_coordinator.post(
         f"/console/pairs/{pair['id']}/staff",

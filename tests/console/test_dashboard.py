@@ -120,8 +120,8 @@ def test_the_dashboard_filters_by_coordinator(api, world, make_staff, console_as
     cora, colin = make_staff(name="Cora"), make_staff(name="Colin")
     mine = world.drive_to("at_risk")
     theirs = world.drive_to("at_risk", mentee_index=1, mentor_index=1)
-    api.ok("patch", f"/pairs/{mine['id']}", {"coordinator_id": cora.id})
-    api.ok("patch", f"/pairs/{theirs['id']}", {"coordinator_id": colin.id})
+    api.colleague("admin").ok("patch", f"/pairs/{mine['id']}", {"coordinator_id": cora.id})
+    api.colleague("admin").ok("patch", f"/pairs/{theirs['id']}", {"coordinator_id": colin.id})
 
     page = console_as(cora).page(f"/console/?coordinator={cora.id}")
 

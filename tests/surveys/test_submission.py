@@ -79,7 +79,9 @@ def test_a_calm_check_in_leaves_the_pair_active(app, api, world):
 
 
 def test_where_flagging_needs_approval_a_risk_signal_files_a_proposal(app, api, world):
-    api.ok("patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]})
+    api.colleague("admin").ok(
+        "patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]}
+    )
     pair = world.drive_to("active")
     _answer(
         api,
@@ -96,7 +98,9 @@ def test_where_flagging_needs_approval_a_risk_signal_files_a_proposal(app, api, 
 def test_a_safety_answer_flags_at_once_and_raises_an_urgent_alert_without_answer_text(
     app, api, world
 ):
-    api.ok("patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]})
+    api.colleague("admin").ok(
+        "patch", f"/programs/{world.program['id']}", {"approval_required": ["flag_risk"]}
+    )
     pair = world.drive_to("active")
     secret = "He keeps messaging me late at night"
     _answer(

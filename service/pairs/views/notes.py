@@ -6,11 +6,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from service.accounts.models import StaffRole
+from service.confidentiality import may_read_safety
 from service.database import db, transaction
 from service.notes.models import Confidentiality, Note
 from service.pairs.views.common import blueprint, form_text, refused
 from service.problems import Problem, html_error
-from service.web.staff import log_safety_read, may_read_safety, pair_or_404, staff_required
+from service.web.staff import log_safety_read, pair_or_404, staff_required
 
 
 @blueprint.post("/<id:pair_id>/notes")
@@ -39,7 +40,7 @@ def read_note(pair_id: int, note_id: int):
     if note is None or note.pair_id != pair.id:
         return html_error(404, "Not found", "No such note.")
     if note.confidentiality == Confidentiality.SAFETY:
-        if not may_read_safety(current_user, pair):
+        if not may_read_safety(g.actor, pair):
             return html_error(
                 403,
                 "A safety note",

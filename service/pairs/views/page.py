@@ -12,16 +12,18 @@ from flask_login import current_user
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.actors import Actor
+from service.approvals import decisions
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import schedule
 from service.calendar.models import Compliance, Contact, Schedule
 from service.closure import service as closure
+from service.confidentiality import may_read_safety
 from service.console.queries import last_flag_record, names
 from service.database import db
 from service.meetings import service as meetings
 from service.meetings.models import Meeting
 from service.notes.models import Confidentiality, Note
-from service.pairs import matching
+from service.pairs import matching, staffing
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.matching import Candidate
 from service.pairs.models import Pair
@@ -30,12 +32,11 @@ from service.pairs.views.common import blueprint, people_of
 from service.problems import html_error
 from service.programs.models import Program
 from service.signals.models import Signal
-from service.surveys import responses, versions
+from service.surveys import answers, responses, versions
 from service.surveys.models import SurveyResponse
 from service.web.staff import (
     assigned_support,
     log_safety_read,
-    may_read_safety,
     pair_or_404,
     staff_required,
 )
@@ -99,6 +100,8 @@ class PairPage:
     notes: list[Note]
     readable: bool
     proposals: list[Proposal]
+    # The pending proposals this user filed and so may not approve themselves (four eyes).
+    own_proposals: set[int]
     checkin: SurveyDefinition
     checkin_form: Any
     closure_steps: list[closure.Step]
@@ -106,6 +109,9 @@ class PairPage:
     coordinators: list[User]
     support_staff: list[User]
     assigned_support: set[int]
+    may_change_staff: bool
+    coordinator_name: str | None
+    support_names: list[str | None]
     confidentiality: list[Confidentiality]
     closure_reasons: list[ClosureReason]
     required_training: dict[str, list[str]]
@@ -116,15 +122,28 @@ class PairPage:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
+def _full_name(user_id: int | None) -> str | None:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user is not None else None
+
+
 def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
     """Everything the pair page shows `user`, read once."""
     program = db.session.get(Program, pair.program_id)
-    readable = may_read_safety(user, pair)
+    readable = may_read_safety(actor, pair)
     people = people_of(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.ACTIVATE), actor)
     notes = db.session.scalars(
         sa.select(Note).where(Note.pair_id == pair.id).order_by(Note.created_at.desc())
     ).all()
+    support = assigned_support(pair)
+    proposals = list(
+        db.session.scalars(
+            sa.select(Proposal).where(
+                Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
+            )
+        )
+    )
     checkin = versions.definition_of(
         versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
     )
@@ -153,13 +172,8 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
             if n.confidentiality != Confidentiality.COORDINATORS or user.role != StaffRole.SUPPORT
         ],
         readable=readable,
-        proposals=list(
-            db.session.scalars(
-                sa.select(Proposal).where(
-                    Proposal.pair_id == pair.id, Proposal.status == ProposalStatus.PENDING
-                )
-            )
-        ),
+        proposals=proposals,
+        own_proposals=decisions.approved_by_others(proposals, actor),
         checkin=checkin,
         checkin_form=form_class(checkin)(prefix="checkin", meta={"csrf": False}),
         closure_steps=closure.steps(pair) if pair.state in (State.CLOSING, State.CLOSED) else [],
@@ -172,7 +186,10 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
                 sa.select(User).where(User.role == StaffRole.SUPPORT, User.active.is_(True))
             )
         ),
-        assigned_support=assigned_support(pair),
+        assigned_support=support,
+        may_change_staff=staffing.may_change_staff(actor, pair),
+        coordinator_name=_full_name(pair.coordinator_id),
+        support_names=sorted(_full_name(u) for u in support),
         confidentiality=list(Confidentiality),
         closure_reasons=[ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY],
         required_training=program.required_training,
@@ -199,11 +216,11 @@ def read_response(pair_id: int, response_id: int):
     response = db.session.get(SurveyResponse, response_id)
     if response is None or response.pair_id != pair.id:
         return html_error(404, "Not found", "No such response.")
-    answers = responses.readable_answers(response)
-    readable = may_read_safety(current_user, pair)
-    if readable and any(a.safety for a in answers):
+    shown = answers.readable_answers(response)
+    readable = may_read_safety(g.actor, pair)
+    if readable and any(a.safety for a in shown):
         log_safety_read(current_user, pair, f"response:{response.id}")
         db.session.commit()
     return render_template(
-        "console/response.html", pair=pair, response=response, answers=answers, readable=readable
+        "console/response.html", pair=pair, response=response, answers=shown, readable=readable
     )
