@@ -80,6 +80,17 @@ def _durations(text: str) -> list[float]:
     return found
 
 
+def _duration(name: str, default: str, *, minimum: float) -> float:
+    """One duration such as 24h, 30m or 90s; NAME must give exactly one."""
+    text = env(name, default) or default
+    found = _durations(text)
+    if len(found) != 1:
+        raise ConfigError(f"{name} must be one duration such as 24h, 30m or 90s, got {text!r}")
+    if found[0] < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g} s, got {text!r}")
+    return found[0]
+
+
 def normalise_database_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres://, postgresql://)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -138,6 +149,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # The hour (server time) the daily digest goes out.
         "DIGEST_HOUR": env_int("PAIRWISE_DIGEST_HOUR", 7, minimum=0),
         "API_PAGE_SIZE_MAX": 200,
+        # Bodies larger than this are refused (413) before they are read.
+        "MAX_CONTENT_LENGTH": env_int("PAIRWISE_MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+        # How long an Idempotency-Key and its answer are kept.
+        "IDEMPOTENCY_KEY_TTL_SECONDS": _duration("PAIRWISE_IDEMPOTENCY_KEY_TTL", "24h", minimum=60),
         # Outbound webhooks: addresses allowed although private (on-premises receivers),
         # the wait before each retry, and when a failing endpoint is given up.
         "WEBHOOK_ALLOW": env("PAIRWISE_WEBHOOK_ALLOW", ""),
