@@ -367,6 +367,11 @@ def database_problem(error: BaseException) -> tuple[Problem, dict[str, str]]:
     }
 
 
+_TOO_LARGE_PAGE = (
+    "What you sent is larger than we can receive, so nothing was saved. Please shorten the "
+    "longest answers and send it again."
+)
+
 # Pages speak to people, not clients: no header names.
 _PAGE_DETAIL = {
     "service-unavailable": "Pairwise cannot reach its database just now. Nothing was changed; "
@@ -399,6 +404,8 @@ def init_app(app: Flask) -> None:
             # Raised outside a view (an after-request hook, an error handler): still a 503.
             return handle_database_error(original)
         if not _wants_json():
+            if error.code == 413:
+                return html_error(413, "Too much to send", _TOO_LARGE_PAGE)
             return html_error(error.code or 500, error.name, error.description or "")
         problem = _from_http_exception(error)
         headers = {}

@@ -196,9 +196,28 @@ def _int_or_none(value: Any, name: str, source: str, question: str) -> int | Non
     return value
 
 
+# Generous bounds, so that a version published through the API stays a survey a person
+# can answer (and a row of sane size).
+MAX_CHOICES = 50
+MAX_LABEL = 500
+MAX_HINT = 1000
+MAX_CHOICE_LABEL = 300
+MAX_CHOICE_VALUE = 60
+MAX_TEXT_ANSWER = 10_000
+
+
+def _text(raw: Mapping, name: str, source: str, key: str, *, limit: int, default: str = "") -> str:
+    value = str(raw.get(name, default))
+    if len(value) > limit:
+        raise DefinitionError(source, f"{name} is longer than {limit} characters", key)
+    return value
+
+
 def _parse_choices(raw: Any, source: str, key: str) -> tuple[Choice, ...]:
     if not isinstance(raw, list) or not raw:
         raise DefinitionError(source, "a choice question needs a non-empty list of choices", key)
+    if len(raw) > MAX_CHOICES:
+        raise DefinitionError(source, f"a question has at most {MAX_CHOICES} choices", key)
     choices: list[Choice] = []
     for item in raw:
         if not isinstance(item, Mapping):
@@ -206,9 +225,11 @@ def _parse_choices(raw: Any, source: str, key: str) -> tuple[Choice, ...]:
                 source, f"each choice needs a value and a label, got {item!r}", key
             )
         _known_keys(item, ("value", "label", "signal"), source, key)
+        _require(item, "value", source, key)
+        _require(item, "label", source, key)
         choice = Choice(
-            value=str(_require(item, "value", source, key)),
-            label=str(_require(item, "label", source, key)),
+            value=_text(item, "value", source, key, limit=MAX_CHOICE_VALUE),
+            label=_text(item, "label", source, key, limit=MAX_CHOICE_LABEL),
             signal=item.get("signal"),
         )
         if choice.signal and choice.signal not in SIGNALS:
@@ -280,19 +301,22 @@ def _parse_question(raw: Any, source: str, index: int, earlier: dict[str, Questi
         max_length = max_length or (200 if kind == "text" else 4000)
     elif max_length is not None:
         raise DefinitionError(source, f"max_length applies to text questions, not {kind}", key)
+    if max_length is not None and not 1 <= max_length <= MAX_TEXT_ANSWER:
+        raise DefinitionError(source, f"max_length must be from 1 to {MAX_TEXT_ANSWER}", key)
+    _require(raw, "label", source, key)
     return Question(
         key=key,
         type=kind,
-        label=str(_require(raw, "label", source, key)),
-        hint=str(raw.get("hint", "")),
+        label=_text(raw, "label", source, key, limit=MAX_LABEL),
+        hint=_text(raw, "hint", source, key, limit=MAX_HINT),
         required=bool(raw.get("required", True)),
         visibility=visibility,
         safety=bool(raw.get("safety", False)),
         choices=choices,
         min=low,
         max=high,
-        min_label=str(raw.get("min_label", "")),
-        max_label=str(raw.get("max_label", "")),
+        min_label=_text(raw, "min_label", source, key, limit=MAX_CHOICE_LABEL),
+        max_label=_text(raw, "max_label", source, key, limit=MAX_CHOICE_LABEL),
         max_length=max_length,
         show_if=_parse_condition(raw.get("show_if"), source, key, earlier),
     )

@@ -32,13 +32,18 @@ PARAMETER = {
     "in": "header",
     "name": HEADER,
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 257,
+        "pattern": '^[!#-~]{1,255}$|^"[!#-~]{1,255}"$',
+    },
     "description": (
         "Makes retrying safe (draft-ietf-httpapi-idempotency-key-header), e.g. a UUID. A retry "
         "with the same key and the same request gets the first answer again, with "
         f"`{REPLAYED}: true`, and changes nothing; the same key with another request is a 422 "
         "`idempotency-key-reused`; while the first request runs, a 409 "
-        "`idempotency-key-in-flight`. Keys are kept for 24 hours, per token."
+        "`idempotency-key-in-flight`. Keys are per token and kept for 24 hours."
     ),
     "example": "5f0c6d2e-8a4b-4d51-9b1e-3f7a2c9d8e10",
 }

@@ -11,7 +11,7 @@ from service.database import db
 from service.events.catalog import public_event_types
 from service.idempotency.decorators import idempotent
 from service.problems import not_found
-from service.schemas import Schema
+from service.schemas import BoundedList, Schema
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
@@ -33,8 +33,9 @@ class EndpointSchema(Schema):
         require_tld=False,
         validate=validate.Length(max=2000),
     )
-    event_types = fields.List(
+    event_types = BoundedList(
         fields.String(validate=validate.OneOf(["*", *public_event_types()])),
+        max_items=len(public_event_types()) + 1,
         metadata={"description": 'The event types wanted; ["*"] (the default) for all.'},
     )
     description = fields.String(validate=validate.Length(max=500))
