@@ -147,9 +147,7 @@ def test_a_commit_whose_acknowledgement_is_lost_is_unknown_and_a_retry_creates_o
         headers = {"Authorization": f"Bearer {api.token}", "Idempotency-Key": str(uuid.uuid4())}
         path = f"/api/v1/pairs/{pair['id']}/interventions"
         # PostgreSQL commits the intervention; its acknowledgement never reaches the app.
-        proxy.lose_reply_to(
-            PG_COMMIT, after=b"response_body=", reply_marker=PG_COMMIT_DONE
-        )
+        proxy.lose_reply_to(PG_COMMIT, after=b"response_body=", reply_marker=PG_COMMIT_DONE)
         lost = client.post(path, json=NOTE, headers=headers)
         assert proxy.lost.is_set()
         retried = client.post(path, json=NOTE, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import SurveyTaker, invite
+from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 
 
 def _post_raw(api, path: str, data: bytes | str):
@@ -67,7 +67,7 @@ def test_an_oversized_survey_form_gets_a_page_that_says_so(api, world, client):
     pair = world.drive_to("active")
     taker = SurveyTaker(client, invite(api, "checkin_mentee", pair["mentee_id"], pair["id"])["url"])
 
-    response = taker.submit({"anything_else": "x" * (1024 * 1024 + 1)})
+    response = taker.submit({**CALM_MENTEE_CHECKIN, "how_is_it_going": "x" * (1024 * 1024)})
 
     assert response.status_code == 413
     page = response.get_data(as_text=True)
