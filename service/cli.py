@@ -99,7 +99,15 @@ def worker_command(burst: bool, clock: bool, name: str | None) -> None:
     from service.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_worker(app, burst=burst, with_clock=clock, name=name)
+    try:
+        run_worker(app, burst=burst, with_clock=clock, name=name)
+    except ValueError as error:
+        if "active worker named" not in str(error):
+            raise
+        raise click.ClickException(
+            f"{error}: it is running (or on another machine, it has not missed its heartbeat "
+            "yet). Choose another --name, or stop that worker first."
+        ) from None
 
 
 @cli.command("scheduler")

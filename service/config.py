@@ -141,6 +141,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL"),
+        # A worker that lost Redis tries again after 1, 2, 4… seconds, at most this long.
+        "REDIS_RETRY_MAX_SECONDS": env_int("PAIRWISE_REDIS_RETRY_MAX", 30, minimum=1),
         "PUBLIC_URL": (env("PUBLIC_URL", "http://localhost:5000") or "").rstrip("/"),
         "EVENT_QUEUE": env("PAIRWISE_EVENT_QUEUE", "pairwise-events"),
         "RELAY_INTERVAL_SECONDS": env_int("PAIRWISE_RELAY_INTERVAL", 1, minimum=1),

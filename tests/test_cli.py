@@ -206,9 +206,7 @@ def test_seed_demo_run_again_creates_nothing_and_prints_the_same_sign_in(app, se
     assert _demo_rows(app) == rows
 
 
-def test_seed_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(
-    app, service_env
-):
+def test_seed_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(app, service_env):
     from tests.staff import Console
 
     _invoke(service_env, "seed-demo")
