@@ -43,7 +43,7 @@ def get_proposal(proposal_id: int):
 
 @blueprint.post("/<id:proposal_id>/approve")
 @require_scope("proposals:decide")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(ApproveSchema)
 @blueprint.response(200, TransitionResultSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -60,7 +60,7 @@ def approve(body: dict, proposal_id: int):
 
 @blueprint.post("/<id:proposal_id>/reject")
 @require_scope("proposals:decide")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(RejectSchema)
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, make_response, request
@@ -27,6 +28,8 @@ REPLAYED = "Idempotent-Replayed"
 # The draft makes the value a Structured Field string ("…"); a bare value is accepted too.
 _KEY = re.compile(r'^"([\x21\x23-\x7e]{1,255})"$|^([\x21\x23-\x7e]{1,255})$')
 _KEPT_HEADERS = ("Location", "Content-Type")
+# A malformed key, a key in flight, a key used for another request.
+_PROBLEMS = (HTTPStatus.BAD_REQUEST, HTTPStatus.CONFLICT, HTTPStatus.UNPROCESSABLE_ENTITY)
 
 PARAMETER = {
     "in": "header",
@@ -105,9 +108,10 @@ def _stored_body(response: Response, secret_of: Callable[[dict], str | None] | N
 
 
 def idempotent(
-    view: View | None = None, *, secret_of: Callable[[dict], str | None] | None = None
-) -> Any:
-    """Decorate a POST view, below `require_scope` and above `arguments`.
+    blueprint: Blueprint, *, secret_of: Callable[[dict], str | None] | None = None
+) -> Callable[[View], View]:
+    """Decorate a POST view, below `require_scope` and above `arguments`; documents the
+    header and the problems it may answer.
 
     `secret_of`, for answers that show a secret: reads the resource's secret from the
     answer (its `id`), so that the stored copy never holds it."""
@@ -140,6 +144,10 @@ def idempotent(
                 raise
             return response
 
-        return Blueprint.doc(parameters=[PARAMETER])(wrapper)
+        documented = set(getattr(view, "_apidoc", {}).get("response", {}).get("responses", {}))
+        for status in _PROBLEMS:
+            if status.value not in documented:
+                wrapper = blueprint.alt_response(status.value, response=status.name)(wrapper)
+        return blueprint.doc(parameters=[PARAMETER])(wrapper)
 
-    return decorate(view) if view is not None else decorate
+    return decorate

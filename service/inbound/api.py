@@ -188,7 +188,7 @@ def receive_calendly(slug: str):
 
 @blueprint.post("/inbound/meetings")
 @require_scope("meetings:inbound")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(MeetingEventSchema)
 @blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
 @blueprint.alt_response(
@@ -228,7 +228,7 @@ def get_event(event_id: int):
 
 @blueprint.post("/inbound/events/<id:event_id>/resolve")
 @require_scope(MANAGE)
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(ResolveSchema)
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -239,7 +239,7 @@ def resolve_event(body: dict, event_id: int):
 
 @blueprint.post("/inbound/events/<id:event_id>/ignore")
 @require_scope(MANAGE)
-@idempotent
+@idempotent(blueprint)
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404, 409)
 def ignore_event(event_id: int):
@@ -266,7 +266,7 @@ def list_sources():
 
 @blueprint.post("/inbound-sources")
 @require_scope(MANAGE)
-@idempotent(secret_of=_source_secret)
+@idempotent(blueprint, secret_of=_source_secret)
 @blueprint.arguments(InboundSourceSchema)
 @blueprint.response(201, InboundSourceWithSecretSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

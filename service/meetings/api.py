@@ -26,7 +26,7 @@ def list_meetings(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/meetings")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(MeetingSchema)
 @blueprint.response(201, MeetingSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

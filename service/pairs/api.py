@@ -43,7 +43,7 @@ def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filte
 
 @blueprint.post("")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(PairSchema)
 @blueprint.response(201, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -73,7 +73,7 @@ def update_pair(body: dict, pair_id: int):
 
 @blueprint.post("/<id:pair_id>/transitions")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(TransitionRequestSchema)
 @blueprint.response(200, TransitionResultSchema, description="Applied")
 @blueprint.alt_response(
@@ -124,7 +124,7 @@ def get_timeline(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/acceptances")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(AcceptanceSchema)
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -143,7 +143,7 @@ def list_interventions(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/interventions")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(InterventionSchema)
 @blueprint.response(201, InterventionSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

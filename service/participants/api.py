@@ -31,7 +31,7 @@ def list_participants(page: int, per_page: int, **filters):
 
 @blueprint.post("")
 @require_scope("participants:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(ParticipantSchema)
 @blueprint.response(201, ParticipantSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -67,7 +67,7 @@ def list_training(participant_id: int):
 
 @blueprint.post("/<id:participant_id>/training")
 @require_scope("participants:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(TrainingRecordSchema)
 @blueprint.response(201, TrainingRecordSchema)
 @documents(blueprint, 401, 403, 404, 422)

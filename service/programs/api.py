@@ -29,7 +29,7 @@ def list_programs(page: int, per_page: int, kind: str | None = None):
 
 @blueprint.post("")
 @require_scope("programs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(ProgramSchema)
 @blueprint.response(201, ProgramSchema)
 @documents(blueprint, 401, 403, 409, 422)

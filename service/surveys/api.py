@@ -60,7 +60,7 @@ def get_version(version_id: int):
 
 @blueprint.post("/programs/<id:program_id>/surveys/<key>/versions")
 @require_scope("surveys:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(PublishVersionSchema)
 @blueprint.response(201, SurveyVersionSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -74,7 +74,7 @@ def publish_version(body: dict, program_id: int, key: str):
 
 @blueprint.post("/invitations")
 @require_scope("surveys:invite")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(InvitationRequestSchema)
 @blueprint.response(201, InvitationSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -130,7 +130,7 @@ def _visible(response: SurveyResponse) -> dict:
 
 @blueprint.post("/pairs/<id:pair_id>/checkins")
 @require_scope("pairs:write")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(CheckinSchema)
 @blueprint.response(201, ResponseSchema)
 @documents(blueprint, 401, 403, 404, 422)

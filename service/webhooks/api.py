@@ -128,7 +128,7 @@ def list_endpoints():
 
 @blueprint.post("/webhooks")
 @require_scope("webhooks:manage")
-@idempotent(secret_of=_endpoint_secret)
+@idempotent(blueprint, secret_of=_endpoint_secret)
 @blueprint.arguments(EndpointSchema)
 @blueprint.response(201, EndpointWithSecretSchema)
 @documents(blueprint, 401, 403, 422)
@@ -163,7 +163,7 @@ def delete_endpoint(endpoint_id: int):
 
 @blueprint.post("/webhooks/<id:endpoint_id>/rotate-secret")
 @require_scope("webhooks:manage")
-@idempotent(secret_of=_endpoint_secret)
+@idempotent(blueprint, secret_of=_endpoint_secret)
 @blueprint.response(200, EndpointWithSecretSchema)
 @documents(blueprint, 401, 403, 404)
 def rotate_secret(endpoint_id: int):
@@ -186,7 +186,7 @@ def list_deliveries(endpoint_id: int, limit: int, status=None, since=None, until
 
 @blueprint.post("/webhooks/<id:endpoint_id>/redeliver-failed")
 @require_scope("webhooks:manage")
-@idempotent
+@idempotent(blueprint)
 @blueprint.arguments(RedeliverRangeSchema)
 @blueprint.response(200, RedeliveredSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -208,7 +208,7 @@ def get_delivery(delivery_id: int):
 
 @blueprint.post("/webhook-deliveries/<id:delivery_id>/redeliver")
 @require_scope("webhooks:manage")
-@idempotent
+@idempotent(blueprint)
 @blueprint.response(202, DeliverySchema)
 @documents(blueprint, 401, 403, 404, 409)
 def redeliver(delivery_id: int):

@@ -207,7 +207,7 @@ def test_an_answer_with_a_secret_is_replayed_with_it_and_never_stored(app, api, 
     assert stored and all(secret not in text for text in stored)
 
 
-def test_every_creating_operation_documents_the_header(client):
+def test_every_creating_operation_documents_the_header_and_its_problems(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     signed = {"/api/v1/inbound/{slug}/meetings", "/api/v1/inbound/{slug}/calendly"}
     for path, item in spec["paths"].items():
@@ -215,6 +215,7 @@ def test_every_creating_operation_documents_the_header(client):
             continue
         names = [p["name"] for p in item["post"].get("parameters", [])]
         assert "Idempotency-Key" in names, f"POST {path} does not take an Idempotency-Key"
+        assert {"400", "409", "422"} <= set(item["post"]["responses"]), path
 
 
 @pytest.mark.slow
