@@ -178,7 +178,8 @@ def _set_outcome(outcome: Outcome) -> None:
 
 @sa.event.listens_for(Session, "do_orm_execute")
 def _note_statement_write(state: Any) -> None:
-    # Bookkeeping (a token's last use) is not a change the client asked for.
+    # Bookkeeping (a token's last use, an Idempotency-Key claimed) is not a change the client
+    # asked for.
     if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(
         "bookkeeping"
     ):
@@ -220,9 +221,12 @@ def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def insert_unless_exists(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
+def insert_unless_exists(
+    model: type, values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
+) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
-    matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike."""
+    matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike.
+    `bookkeeping`: not a change the client asked for (see `request_outcome`)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = postgresql if is_postgresql() else sqlite
@@ -231,5 +235,6 @@ def insert_unless_exists(model: type, values: dict[str, Any], unique: list[str])
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model.id)
+        .execution_options(bookkeeping=bookkeeping)
     )
     return db.session.execute(statement).scalar_one_or_none()

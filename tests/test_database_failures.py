@@ -160,3 +160,35 @@ def test_a_commit_whose_acknowledgement_is_lost_is_unknown_and_a_retry_creates_o
     assert retried.status_code == 201
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert _interventions(app, pair["id"]) == 1
+
+
+def test_a_failure_before_commit_says_nothing_was_changed_even_under_an_idempotency_key(
+    app, api, world, postgresql
+):
+    pair = world.drive_to("at_risk")
+    engine = _engine(app)
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def kill_the_insert(connection, cursor, statement, *args):
+        if statement.startswith("INSERT INTO interventions"):
+            _kill(app, connection.connection.dbapi_connection)
+
+    try:
+        response = api.client.post(
+            f"/api/v1/pairs/{pair['id']}/interventions",
+            json=NOTE,
+            headers={"Authorization": f"Bearer {api.token}", "Idempotency-Key": "key-1"},
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", kill_the_insert)
+
+    assert response.status_code == 503
+    assert response.get_json()["type"] == "/problems/service-unavailable"
+    assert _interventions(app, pair["id"]) == 0
+    retried = api.client.post(
+        f"/api/v1/pairs/{pair['id']}/interventions",
+        json=NOTE,
+        headers={"Authorization": f"Bearer {api.token}", "Idempotency-Key": "key-1"},
+    )
+    assert retried.status_code == 201  # the key was freed: the retry does the work
+    assert _interventions(app, pair["id"]) == 1

@@ -20,6 +20,9 @@ from service.problems import Problem
 
 log = logging.getLogger(__name__)
 
+# Claiming and releasing a key are bookkeeping: a failure after them still changed nothing
+# the client asked for (service.database.request_outcome).
+
 # How long a request may hold a key before a retry may take it over. The holder's answer
 # is stored only if it still holds the key then, so a slow holder never doubles the work.
 LEASE = timedelta(seconds=60)
@@ -60,11 +63,13 @@ def claim(*, owner: str, key: str, fingerprint: str) -> Claim | StoredAnswer:
     ttl = timedelta(seconds=current_app.config["IDEMPOTENCY_KEY_TTL_SECONDS"])
     with transaction():
         db.session.execute(
-            sa.delete(IdempotencyKey).where(
+            sa.delete(IdempotencyKey)
+            .where(
                 IdempotencyKey.owner == owner,
                 IdempotencyKey.key == key,
                 IdempotencyKey.expires_at < moment,
             )
+            .execution_options(bookkeeping=True)
         )
         claimed = insert_unless_exists(
             IdempotencyKey,
@@ -78,6 +83,7 @@ def claim(*, owner: str, key: str, fingerprint: str) -> Claim | StoredAnswer:
                 "created_at": moment,
             },
             ["owner", "key"],
+            bookkeeping=True,
         )
     if claimed is not None:
         return Claim(claimed, lease)
@@ -108,7 +114,7 @@ def claim(*, owner: str, key: str, fingerprint: str) -> Claim | StoredAnswer:
                 IdempotencyKey.lease == record.lease,
             )
             .values(lease=lease, locked_until=moment + LEASE)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, bookkeeping=True)
         )
     if taken.rowcount != 1:
         raise _in_flight()
@@ -144,11 +150,13 @@ def release(claim: Claim) -> None:
     try:
         with transaction():
             db.session.execute(
-                sa.delete(IdempotencyKey).where(
+                sa.delete(IdempotencyKey)
+                .where(
                     IdempotencyKey.id == claim.id,
                     IdempotencyKey.lease == claim.lease,
                     IdempotencyKey.status_code.is_(None),
                 )
+                .execution_options(bookkeeping=True)
             )
     except SQLAlchemyError as error:
         log.warning("idempotency key %s not released (its lease runs out): %s", claim.id, error)

@@ -236,3 +236,38 @@ def test_a_retry_after_a_lost_answer_gets_it_and_creates_one_row(app, api, world
     assert retried.status_code == 201
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert _interventions(app, pair["id"]) == 1
+
+
+def test_a_retried_transition_gets_its_first_answer_not_a_refusal(api, world):
+    pair = world.drive_to("active")
+    body = {"trigger": "flag_risk", "signals": ["no_chemistry"]}
+    path = f"/pairs/{pair['id']}/transitions"
+
+    first = _post(api, path, body, "flag-1")
+    again = _post(api, path, body, "flag-1")
+
+    assert first.status_code == 200, first.get_json()
+    assert again.status_code == 200  # not 409: the pair is at_risk already, by this request
+    assert again.get_json() == first.get_json()
+    assert len(api.ok("get", f"/pairs/{pair['id']}/history")["items"]) == 4
+
+
+def test_a_retried_proposal_is_filed_once(app, api, world):
+    from datetime import date, timedelta
+
+    from service.approvals.models import Proposal
+
+    pair = world.drive_to("active")
+    body = {
+        "trigger": "begin_closure",
+        "final_session_on": (date.today() + timedelta(days=7)).isoformat(),
+    }
+    path = f"/pairs/{pair['id']}/transitions"
+
+    first = _post(api, path, body, "close-1")
+    again = _post(api, path, body, "close-1")
+
+    assert first.status_code == again.status_code == 202
+    assert again.headers["Location"] == first.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Proposal)) == 1
