@@ -42,8 +42,8 @@ class ShownWhen:
 
 
 NUL_MESSAGE = (
-    "This answer contains an invisible NUL character (it can come with pasted text), which "
-    "cannot be saved. Please type the answer again."
+    "This answer contains a NUL character (it can come with pasted text, and may show as �), "
+    "which cannot be saved. Please remove it, or type the answer again."
 )
 
 

@@ -142,7 +142,7 @@ def test_a_nul_character_in_an_answer_is_shown_beside_it_and_nothing_is_stored(a
 
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert "invisible NUL character" in page
+    assert "This answer contains a NUL character" in page
     assert "Fine" in page  # the other answers are kept on the page
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 0
