@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from service.api import documents
 from service.auth import current_actor, require_scope
+from service.idempotency.decorators import idempotent
 from service.meetings import service
 from service.meetings.schemas import MeetingListSchema, MeetingSchema
 
@@ -25,6 +26,7 @@ def list_meetings(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/meetings")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(MeetingSchema)
 @blueprint.response(201, MeetingSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
