@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http
+import re
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -79,7 +80,31 @@ def _id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
     return {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
-def _require_json_body() -> None:
+# No request the API takes nests deeper than a handful of levels; parsing a deeper body
+# recurses once per level, which is how a small body could exhaust the stack.
+MAX_JSON_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether arrays and objects in `body` nest deeper than `limit`, found without parsing:
+    brackets inside strings do not count."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(body):
+        bracket = token.group()
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif bracket in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+def _check_json_body() -> None:
+    """Before any view reads it: JSON only, within the size limit, and not too deep."""
     if not request.path.startswith("/api/"):
         return
     has_body = request.method in ("POST", "PUT", "PATCH") and bool(request.content_length)
@@ -87,6 +112,13 @@ def _require_json_body() -> None:
         raise Problem(
             "unsupported-media-type",
             f"Send the body as application/json, not {request.mimetype or 'untyped data'}.",
+        )
+    # Reading it enforces MAX_CONTENT_LENGTH (a 413) even without a Content-Length.
+    if request.method in ("POST", "PUT", "PATCH") and json_depth_exceeds(request.get_data()):
+        raise Problem(
+            "request-too-large",
+            f"The JSON nests arrays and objects deeper than {MAX_JSON_DEPTH} levels.",
+            max_depth=MAX_JSON_DEPTH,
         )
 
 
@@ -106,7 +138,7 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )
-    app.before_request(_require_json_body)
+    app.before_request(_check_json_body)
     blueprints = (
         programs,
         participants,

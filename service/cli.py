@@ -103,7 +103,15 @@ def worker_command(burst: bool, clock: bool, name: str | None) -> None:
     from service.worker import run_worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    run_worker(app, burst=burst, with_clock=clock, name=name)
+    try:
+        run_worker(app, burst=burst, with_clock=clock, name=name)
+    except ValueError as error:
+        if "active worker named" not in str(error):
+            raise
+        raise click.ClickException(
+            f"{error}: it is running (or on another machine, it has not missed its heartbeat "
+            "yet). Choose another --name, or stop that worker first."
+        ) from None
 
 
 @cli.command("scheduler")
@@ -273,35 +281,30 @@ def list_tokens_command() -> None:
         )
 
 
-DEMO_COORDINATOR = "coordinator@demo.pairwise.test"
-
-
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
-    """Load a demo program with a pair in every state (once; later runs do nothing)."""
+    """Load a demo program with a pair in every state, and print how to sign in.
+
+    Run again, it creates nothing and prints the same sign-in. The API token is kept in the
+    instance folder (only its digest is in the database); if that copy is lost, a fresh
+    token is issued and the older demo tokens are revoked.
+    """
     from service import demo
-    from service.tokens import service as tokens
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["PAIRWISE_ENV"] == "production":
         raise click.ClickException("seed-demo refuses to run in production.")
-    token_file = Path(app.instance_path) / "demo-token"
-    login_file = Path(app.instance_path) / "demo-login"
+    instance = Path(app.instance_path)
+    # Before anything is committed: the token is only ever shown from the file kept here.
+    instance.mkdir(parents=True, exist_ok=True)
     if demo.demo_exists():
         click.echo("The demo program is there already.", err=True)
     else:
         program = demo.seed()
         click.echo(f"Loaded the demo program {program.name!r}.", err=True)
-        _, raw = tokens.create(name=f"demo-{os.urandom(3).hex()}", scopes=tokens.SCOPES)
-        token_file.write_text(raw + "\n")
-        token_file.chmod(0o600)
-        login_file.write_text(f"{DEMO_COORDINATOR} {demo.add_coordinator(DEMO_COORDINATOR)}\n")
-        login_file.chmod(0o600)
-    if token_file.exists():
-        click.echo(f"Demo API token (all scopes): {token_file.read_text().strip()}", err=True)
-    if login_file.exists():
-        email, password = login_file.read_text().split()
-        click.echo(f"Console sign-in (admin): {email} / {password}", err=True)
+    email, password = demo.console_sign_in(instance / "demo-login")
+    click.echo(f"Demo API token (all scopes): {demo.api_token(instance / 'demo-token')}", err=True)
+    click.echo(f"Console sign-in (admin): {email} / {password}", err=True)
 
 
 @cli.command("diagram")

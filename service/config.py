@@ -81,7 +81,7 @@ def _durations(text: str) -> list[float]:
     return found
 
 
-def env_duration(name: str, default: str) -> timedelta:
+def env_duration(name: str, default: str, *, minimum: timedelta | None = None) -> timedelta:
     """One duration such as `90s`, `30m`, `8h` or `2d` (a bare number is seconds)."""
     text = env(name, default) or default
     try:
@@ -90,7 +90,10 @@ def env_duration(name: str, default: str) -> timedelta:
         raise ConfigError(f"{name}: {error}") from None
     if len(found) != 1 or found[0] <= 0:
         raise ConfigError(f"{name} must be one duration such as 30m or 8h, got {text!r}")
-    return timedelta(seconds=found[0])
+    duration = timedelta(seconds=found[0])
+    if minimum is not None and duration < minimum:
+        raise ConfigError(f"{name} must be at least {minimum.total_seconds():g} s, got {text!r}")
+    return duration
 
 
 def env_limit(name: str, default: str) -> str:
@@ -158,6 +161,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL"),
+        # A worker that lost Redis tries again after 1, 2, 4… seconds, at most this long.
+        "REDIS_RETRY_MAX_SECONDS": env_int("PAIRWISE_REDIS_RETRY_MAX", 30, minimum=1),
         "PUBLIC_URL": (env("PUBLIC_URL", "http://localhost:5000") or "").rstrip("/"),
         "EVENT_QUEUE": env("PAIRWISE_EVENT_QUEUE", "pairwise-events"),
         "RELAY_INTERVAL_SECONDS": env_int("PAIRWISE_RELAY_INTERVAL", 1, minimum=1),
@@ -166,6 +171,12 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # The hour (server time) the daily digest goes out.
         "DIGEST_HOUR": env_int("PAIRWISE_DIGEST_HOUR", 7, minimum=0),
         "API_PAGE_SIZE_MAX": 200,
+        # Bodies larger than this are refused (413) before they are read.
+        "MAX_CONTENT_LENGTH": env_int("PAIRWISE_MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+        # How long an Idempotency-Key and its answer are kept.
+        "IDEMPOTENCY_KEY_TTL_SECONDS": env_duration(
+            "PAIRWISE_IDEMPOTENCY_KEY_TTL", "24h", minimum=timedelta(minutes=1)
+        ).total_seconds(),
         # Outbound webhooks: addresses allowed although private (on-premises receivers),
         # the wait before each retry, and when a failing endpoint is given up.
         "WEBHOOK_ALLOW": env("PAIRWISE_WEBHOOK_ALLOW", ""),

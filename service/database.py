@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
+
+log = logging.getLogger(__name__)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -57,7 +63,19 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        """End the request's session. A connection that died after the answer was made fails
+        the rollback here, after the view: the server rolls back on disconnect anyway, so the
+        answer stands (Flask would otherwise replace it with a plain 500 page)."""
+        try:
+            self.session.remove()
+        except SQLAlchemyError as error:
+            log.warning("database session could not be closed cleanly: %s", error)
+            self.session.registry.clear()
+
+
+db = Database(model_class=Base)
 
 
 @sa.event.listens_for(sa.Engine, "connect")
@@ -84,30 +102,138 @@ def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None
         dbapi_connection.execute("BEGIN")
 
 
+def rollback(session: Session | None = None) -> None:
+    """Roll back, even on a connection that died: SQLAlchemy has invalidated it by then, and
+    the server discards the work of a connection it lost."""
+    session = session or db.session
+    try:
+        session.rollback()
+    except SQLAlchemyError as error:
+        log.warning("rollback failed: %s", error)
+
+
+_UNIT_OF_WORK = "pairwise.unit_of_work"
+_UNIT_COMMITS = "pairwise.unit_commits"
+_WRITES = "pairwise.writes"
+
+
 @contextmanager
 def transaction() -> Iterator[Session]:
-    """One unit of work: everything inside commits together, or nothing does."""
+    """One unit of work: everything inside commits together, or nothing does.
+
+    Inside `unit_of_work()` it is a savepoint instead: the enclosing unit commits, so a
+    service function's writes and what the request adds to them land in one transaction.
+    """
     session = db.session
+    if session.info.get(_UNIT_OF_WORK):
+        with session.begin_nested():
+            yield session
+        return
     try:
         yield session
         session.commit()
     except BaseException:
-        session.rollback()
+        rollback(session)
         raise
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """Commit once, at the end, everything done inside: service functions' transactions
+    included. A commit from anything else inside is a bug, and refused."""
+    session = db.session()
+    if session.in_transaction():
+        session.commit()  # what came before (reads, bookkeeping) is not part of this unit
+    session.info[_UNIT_OF_WORK] = True
+    try:
+        yield session
+        session.info[_UNIT_COMMITS] = True
+        session.commit()
+    except BaseException:
+        rollback(session)
+        raise
+    finally:
+        session.info.pop(_UNIT_OF_WORK, None)
+        session.info.pop(_UNIT_COMMITS, None)
+
+
+class Outcome(StrEnum):
+    """What the current request has done to the database so far: a failure is reported
+    as changing nothing only when nothing was, or may have been, committed."""
+
+    UNCHANGED = "unchanged"
+    COMMITTING = "committing"  # a COMMIT was sent; whether it took, we do not know
+    COMMITTED = "committed"
+
+
+def request_outcome() -> Outcome:
+    if not has_request_context():
+        return Outcome.UNCHANGED
+    return g.get("pairwise_db_outcome", Outcome.UNCHANGED)
+
+
+def _set_outcome(outcome: Outcome) -> None:
+    if has_request_context():
+        g.pairwise_db_outcome = outcome
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_statement_write(state: Any) -> None:
+    # Bookkeeping (a token's last use, an Idempotency-Key claimed) is not a change the client
+    # asked for.
+    if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(
+        "bookkeeping"
+    ):
+        state.session.info[_WRITES] = True
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_flushed_write(session: Session, flush_context: Any) -> None:
+    session.info[_WRITES] = True
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _commit_starts(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # releasing a savepoint commits nothing
+    if session.info.get(_UNIT_OF_WORK) and not session.info.get(_UNIT_COMMITS):
+        raise RuntimeError("commit inside a unit of work: use transaction(), which it commits")
+    if session.info.get(_WRITES) or session.new or session.dirty or session.deleted:
+        _set_outcome(Outcome.COMMITTING)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _commit_ended(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_WRITES, None)
+    if request_outcome() is Outcome.COMMITTING:
+        _set_outcome(Outcome.COMMITTED)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.info.pop(_WRITES, None)
 
 
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def insert_unless_exists(model: type, values: dict[str, Any], unique: list[str]) -> int | None:
+def insert_unless_exists(
+    model: type, values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
+) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
-    matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike."""
+    matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike.
+    `bookkeeping`: not a change the client asked for (see `request_outcome`)."""
     dialect = postgresql if is_postgresql() else sqlite
     statement = (
         dialect.insert(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(model.id)
+        .execution_options(bookkeeping=bookkeeping)
     )
     return db.session.execute(statement).scalar_one_or_none()

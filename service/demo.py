@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash
 
 from service.accounts import service as accounts
 from service.actors import Actor, ActorKind
@@ -20,6 +22,7 @@ from service.pairs.models import Pair
 from service.participants import service as participants
 from service.programs import service as programs
 from service.programs.models import Program
+from service.tokens import service as tokens
 from service.training import service as training
 from workflows.pairing import ClosureReason, Trigger
 
@@ -183,6 +186,54 @@ def _log_meeting(pair_id: int, *, final: bool = False) -> None:
 def _email(name: str) -> str:
     local = "".join(ch for ch in name.lower().replace(" ", ".") if ch.isalnum() or ch == ".")
     return f"{local}@example.org"
+
+
+DEMO_ADMIN_EMAIL = "coordinator@demo.pairwise.test"
+DEMO_TOKEN_PREFIX = "demo-"
+
+
+def _keep(path: Path, text: str) -> None:
+    """Write a credential readable by its owner only (written first, then filled)."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
+
+
+def api_token(kept: Path) -> str:
+    """The demo's API token: the one kept in `kept` while it still works.
+
+    Only a token's digest is stored, so a lost token cannot be shown again. Then a fresh one
+    is issued and kept, and every older demo token is revoked: one demo token at a time.
+    """
+    if kept.exists():
+        raw = kept.read_text().strip()
+        if raw and tokens.authenticate(raw) is not None:
+            return raw
+    token, raw = tokens.create(
+        name=f"{DEMO_TOKEN_PREFIX}{secrets.token_hex(3)}", scopes=tokens.SCOPES
+    )
+    _keep(kept, raw + "\n")
+    for old in tokens.list_all():
+        if old.name.startswith(DEMO_TOKEN_PREFIX) and old.id != token.id and not old.revoked_at:
+            tokens.revoke(name=old.name)
+    return raw
+
+
+def console_sign_in(kept: Path) -> tuple[str, str]:
+    """The demo admin's e-mail and password: those kept in `kept` while they still sign in;
+    otherwise the account is made (or its password set) again and kept."""
+    user = accounts.by_email(DEMO_ADMIN_EMAIL)
+    if user is not None and kept.exists():
+        email, _, password = kept.read_text().strip().partition(" ")
+        if email == user.email and check_password_hash(user.password_hash or "", password):
+            return email, password
+    if user is None:
+        password = add_coordinator(DEMO_ADMIN_EMAIL)
+    else:
+        password = secrets.token_urlsafe(12)
+        accounts.set_password(user_id=user.id, password=password)
+    _keep(kept, f"{DEMO_ADMIN_EMAIL} {password}\n")
+    return DEMO_ADMIN_EMAIL, password
 
 
 def add_coordinator(email: str) -> str:

@@ -5,6 +5,7 @@ from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord
 from service.events.models import Lease, OutboxEvent
+from service.idempotency.models import IdempotencyKey
 from service.inbound.models import InboundEvent, InboundSource
 from service.inbox.models import InboxItem
 from service.meetings.models import Meeting
@@ -29,6 +30,7 @@ __all__ = [
     "Delivery",
     "DigestRun",
     "Endpoint",
+    "IdempotencyKey",
     "InboundEvent",
     "InboundSource",
     "InboxItem",

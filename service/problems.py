@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, NotFound
 
-from service.database import db
+from service.database import Outcome, request_outcome, rollback
 from service.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,33 @@ PROBLEM_TYPES = _types(
         "`Retry-After` seconds (also in `retry_after`).",
     ),
     ProblemType(
+        "request-too-large",
+        413,
+        "Request too large",
+        "The body is larger than the service accepts (`max_bytes`), or its JSON is nested "
+        "deeper than it accepts (`max_depth`). Nothing was read or changed.",
+    ),
+    ProblemType(
+        "idempotency-key-invalid",
+        400,
+        "Idempotency-Key invalid",
+        "The Idempotency-Key header must be 1 to 255 visible ASCII characters, e.g. a UUID.",
+    ),
+    ProblemType(
+        "idempotency-key-reused",
+        422,
+        "Idempotency-Key used for another request",
+        "This Idempotency-Key was used before with another request (method, path or body). "
+        "Use a new key for a new request; nothing was changed.",
+    ),
+    ProblemType(
+        "idempotency-key-in-flight",
+        409,
+        "Request with this Idempotency-Key still in progress",
+        "A request with this Idempotency-Key is being processed. Retry after `Retry-After` "
+        "seconds to get its answer; nothing was changed by this one.",
+    ),
+    ProblemType(
         "service-unavailable",
         503,
         "Temporarily unavailable",
@@ -163,10 +191,19 @@ PROBLEM_TYPES = _types(
         "seconds.",
     ),
     ProblemType(
+        "outcome-unknown",
+        503,
+        "Outcome unknown",
+        "The database failed while or after saving the change, so it may have been saved. "
+        "Retry with the same Idempotency-Key to get the original answer (or to apply it, if it "
+        "was not saved); without one, read the resource before retrying.",
+    ),
+    ProblemType(
         "internal-error",
         500,
         "Internal error",
-        "Something failed on our side; nothing was changed. The error is logged.",
+        "Something failed on our side; the error is logged. `detail` says whether anything "
+        "may have been saved.",
     ),
 )
 
@@ -174,10 +211,13 @@ PROBLEM_TYPES = _types(
 class Problem(Exception):
     """Raise anywhere in a request to answer with a problem document."""
 
-    def __init__(self, slug: str, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, slug: str, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.type = PROBLEM_TYPES[slug]
         self.detail = detail
+        self.headers = headers or {}
         self.extensions = extensions
 
 
@@ -258,6 +298,7 @@ _SLUG_FOR_STATUS = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    413: "request-too-large",
     415: "unsupported-media-type",
     422: "validation-error",
     429: "rate-limited",
@@ -277,9 +318,98 @@ def _from_http_exception(error: HTTPException) -> Problem:
     return Problem(slug, error.description or PROBLEM_TYPES[slug].description)
 
 
-def _is_contention(error: OperationalError) -> bool:
+def _is_contention(error: Exception) -> bool:
     """Deadlock or serialisation failure (SQLSTATE 40P01, 40001): safe to retry."""
-    return getattr(error.orig, "sqlstate", None) in ("40P01", "40001", "55P03")
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in ("40P01", "40001", "55P03")
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """The database could not be reached or answer (as opposed to refusing a statement)."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _answered_by_server(error: BaseException) -> bool:
+    """The server answered with an error (so it rolled the transaction back), rather than the
+    connection failing with the outcome unknown (SQLSTATE class 08, or an administrator or
+    crash shutdown, 57P01-57P03). SQLite runs in this process: its errors are answers."""
+    orig = getattr(error, "orig", None)
+    if orig is None:
+        return False
+    if type(orig).__module__.startswith("sqlite3"):
+        return True
+    sqlstate = getattr(orig, "sqlstate", None)
+    return bool(sqlstate) and not (sqlstate.startswith("08") or sqlstate in _SHUTDOWN)
+
+
+_SHUTDOWN = {"57P01", "57P02", "57P03"}
+
+_OUTCOME_DETAIL = {
+    Outcome.COMMITTED: "The change was saved, but the database failed before the answer "
+    "was complete.",
+    Outcome.COMMITTING: "The database failed while saving the change: it may or may not "
+    "have been saved.",
+}
+_RETRY_ADVICE = (
+    " Retry with the same Idempotency-Key to get the original answer (or to apply the change "
+    "if it was not saved); without one, read the resource before retrying."
+)
+_PAGE_ADVICE = " Please check whether it was saved before trying again."
+_SURVEY_ADVICE = " Open your link again: it will say so if we have your answers."
+
+
+def _advice() -> str:
+    if _wants_json():
+        return _RETRY_ADVICE
+    return _SURVEY_ADVICE if request.path.startswith("/s/") else _PAGE_ADVICE
+
+
+def _outcome(error: BaseException | None) -> Outcome:
+    """What the request did, as far as we know, given the error that ended it."""
+    outcome = request_outcome()
+    if outcome is Outcome.COMMITTING and error is not None and _answered_by_server(error):
+        return Outcome.UNCHANGED  # the COMMIT itself was refused: nothing was saved
+    return outcome
+
+
+def database_problem(error: BaseException) -> tuple[Problem, dict[str, str]]:
+    """The problem to answer for a database failure, honest about what may have been saved."""
+    outcome = _outcome(error)
+    if outcome is not Outcome.UNCHANGED:
+        problem = Problem("outcome-unknown", _OUTCOME_DETAIL[outcome] + _advice())
+        return problem, {"Retry-After": "5"}
+    if _is_contention(error):
+        # PostgreSQL chose this transaction as the victim of a lock conflict.
+        problem = Problem(
+            "concurrent-update",
+            "Another request changed the same data at the same moment; nothing was "
+            "changed by this one. Read it again and retry.",
+        )
+        return problem, {}
+    return Problem("service-unavailable", PROBLEM_TYPES["service-unavailable"].description), {
+        "Retry-After": "5"
+    }
+
+
+_TOO_LARGE_PAGE = (
+    "What you sent is larger than we can receive, so nothing was saved. Please shorten the "
+    "longest answers and send it again."
+)
+
+# Pages speak to people, not clients: no header names.
+_PAGE_DETAIL = {
+    "service-unavailable": "Pairwise cannot reach its database just now. Nothing was changed; "
+    "please try again in a minute.",
+}
+
+
+def _answer(problem: Problem, headers: dict[str, str] | None = None):
+    if _wants_json():
+        return problem_response(problem, headers)
+    detail = _PAGE_DETAIL.get(problem.type.slug, problem.detail)
+    body, status = html_error(problem.type.status, problem.type.title, detail)
+    return body, status, headers or {}
 
 
 def html_error(status: int, title: str, detail: str) -> tuple[str, int]:
@@ -290,9 +420,7 @@ def html_error(status: int, title: str, detail: str) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(Problem)
     def handle_problem(problem: Problem):
-        if _wants_json():
-            return problem_response(problem)
-        return html_error(problem.type.status, problem.type.title, problem.detail)
+        return _answer(problem, problem.headers)
 
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
@@ -300,53 +428,49 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
+        original = getattr(error, "original_exception", None)
+        if original is not None and is_database_outage(original):
+            # Raised outside a view (an after-request hook, an error handler): still a 503.
+            return handle_database_error(original)
         if not _wants_json():
+            if error.code == 413:
+                return html_error(413, "Too much to send", _TOO_LARGE_PAGE)
             return html_error(error.code or 500, error.name, error.description or "")
         problem = _from_http_exception(error)
         headers = {}
         if error.code == 405 and (response := error.get_response()) is not None:
             headers["Allow"] = response.headers.get("Allow", "")
+        if error.code == 413:
+            problem.extensions["max_bytes"] = app.config["MAX_CONTENT_LENGTH"]
         return problem_response(problem, headers)
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_error(error: IntegrityError):
         # A constraint caught what a service check did not: refuse, change nothing.
-        db.session.rollback()
+        rollback()
         log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
-        problem = Problem("conflict", "The change conflicts with data that already exists.")
-        if _wants_json():
-            return problem_response(problem)
-        return html_error(409, problem.type.title, problem.detail)
+        return _answer(Problem("conflict", "The change conflicts with data that already exists."))
 
-    @app.errorhandler(OperationalError)
-    def handle_operational_error(error: OperationalError):
-        db.session.rollback()
-        if _is_contention(error):
-            # PostgreSQL chose this transaction as the victim of a lock conflict.
-            problem = Problem(
-                "concurrent-update",
-                "Another request changed the same data at the same moment; nothing was "
-                "changed by this one. Read it again and retry.",
-            )
-            headers = {}
-        else:
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeout)
+    def handle_database_error(error: Exception):
+        rollback()
+        if not is_database_outage(error):
+            return handle_unexpected(error)
+        if not _is_contention(error):
             log.error("database unavailable on %s %s: %s", request.method, request.path, error)
-            problem = Problem(
-                "service-unavailable", PROBLEM_TYPES["service-unavailable"].description
-            )
-            headers = {"Retry-After": "5"}
-        if _wants_json():
-            return problem_response(problem, headers)
-        return html_error(problem.type.status, problem.type.title, problem.detail)
+        problem, headers = database_problem(error)
+        return _answer(problem, headers)
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
-        problem = Problem("internal-error", PROBLEM_TYPES["internal-error"].description)
-        if _wants_json():
-            return problem_response(problem)
-        return html_error(500, problem.type.title, problem.detail)
+        log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        rollback()
+        outcome = _outcome(error)
+        detail = "Something failed on our side; nothing was changed. The error is logged."
+        if outcome is not Outcome.UNCHANGED:
+            detail = "Something failed on our side. " + _OUTCOME_DETAIL[outcome] + _advice()
+        return _answer(Problem("internal-error", detail))
 
     app.register_blueprint(blueprint)
 

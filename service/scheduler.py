@@ -16,6 +16,7 @@ from service.calendar.jobs import run_daily_digests, run_sweep
 from service.database import db
 from service.events import leases
 from service.events.relay import LEASE_NAME, LEASE_TTL, default_holder, relay_once
+from service.idempotency.jobs import purge_expired_keys
 from service.notifications import service as notifications
 from service.notifications.jobs import start_delivery
 from service.queue import DEFAULT_QUEUE, redis_connection
@@ -32,6 +33,7 @@ def recurring_jobs(app: Flask) -> CronScheduler:
         interval=app.config["SWEEP_INTERVAL_SECONDS"],
         job_timeout=900,
     )
+    cron.register(purge_expired_keys, queue_name=DEFAULT_QUEUE, interval=3600)
     cron.register(
         run_daily_digests,
         queue_name=DEFAULT_QUEUE,

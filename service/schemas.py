@@ -49,6 +49,46 @@ def _nul_path(value: Any, path: tuple[str, ...] = ()) -> list[str] | None:
     return None
 
 
+class BoundedList(fields.List):
+    """A list a client sends, at most `max_items` long: longer is a 422 naming the limit,
+    before any item is read (a list of 100,000 items is refused, not validated item by item).
+    """
+
+    def __init__(
+        self, cls_or_instance: Any, *, max_items: int, min_items: int | None = None, **kwargs: Any
+    ) -> None:
+        self.max_items = max_items
+        length = validate.Length(min=min_items, max=max_items, error=_length_error(min_items))
+        extra = kwargs.pop("validate", None)
+        extra = [] if extra is None else [extra] if callable(extra) else list(extra)
+        super().__init__(cls_or_instance, validate=[length, *extra], **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) > self.max_items:
+            raise ma.ValidationError(f"At most {self.max_items} items, got {len(value)}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _length_error(min_items: int | None) -> str:
+    if min_items:
+        return "From {min} to {max} items."
+    return "At most {max} items."
+
+
+class BoundedDict(fields.Dict):
+    """A mapping a client sends, with at most `max_entries` keys (a 422 naming the limit)."""
+
+    def __init__(self, *, max_entries: int, **kwargs: Any) -> None:
+        self.max_entries = max_entries
+        metadata = {**kwargs.pop("metadata", {}), "maxProperties": max_entries}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, Mapping) and len(value) > self.max_entries:
+            raise ma.ValidationError(f"At most {self.max_entries} entries, got {len(value)}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ActorSchema(Schema):
     kind = fields.String(metadata={"description": "user, token or system"})
     id = fields.String(allow_none=True)

@@ -129,8 +129,22 @@ def _blank_as_thanks(value: Any) -> Any:
     return value or DEFAULT_THANKS
 
 
+# Generous bounds, so that a version published through the API stays a survey a person
+# can answer (and a row of sane size).
+MAX_CHOICES = 50
+MAX_LABEL = 500
+MAX_HINT = 1000
+MAX_CHOICE_LABEL = 300
+MAX_CHOICE_VALUE = 60
+MAX_TEXT_ANSWER = 10_000
+
 Text = Annotated[str, Field(min_length=1)]
 OptionalText = Annotated[str, BeforeValidator(_none_as_blank, json_schema_input_type=str | None)]
+Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
+ChoiceLabel = Annotated[str, Field(min_length=1, max_length=MAX_CHOICE_LABEL)]
+ChoiceValue = Annotated[str, Field(min_length=1, max_length=MAX_CHOICE_VALUE)]
+Hint = Annotated[OptionalText, Field(max_length=MAX_HINT)]
+EndLabel = Annotated[OptionalText, Field(max_length=MAX_CHOICE_LABEL)]
 SignalCode = Annotated[
     str,
     AfterValidator(_known_signal),
@@ -157,9 +171,9 @@ class _Declared(BaseModel):
 class Choice(_Declared):
     """One answer a choice question offers."""
 
-    value: Text
+    value: ChoiceValue
     """What is stored, and what `show_if` and rules compare with."""
-    label: Text
+    label: ChoiceLabel
     """What the participant reads."""
     signal: SignalCode | None = None
     """A signal raised whenever this choice is picked."""
@@ -184,23 +198,23 @@ class Question(_Declared):
     """Names the answer: letters, digits and _, unique in the survey."""
     type: QuestionType
     """How it is answered; yes/no, Likert and rating questions bring their own choices."""
-    label: Text
+    label: Label
     """The question as the participant reads it."""
-    hint: OptionalText = ""
+    hint: Hint = ""
     """A line of help under the question."""
     required: bool = True
     visibility: Visibility = "staff"
     """Who may read the answer: program staff only, the pair too, or published with consent."""
     safety: bool = False
     """A safety report: read only by admins and the pair's coordinator, never sent out."""
-    choices: tuple[Choice, ...] = ()
+    choices: Annotated[tuple[Choice, ...], Field(max_length=MAX_CHOICES)] = ()
     """The answers offered by single_choice and multiple_choice questions."""
     min: StrictInt | None = None
     """The lowest number or rating (a rating scale defaults to 1-10)."""
     max: StrictInt | None = None
-    min_label: OptionalText = ""
-    max_label: OptionalText = ""
-    max_length: StrictInt | None = None
+    min_label: EndLabel = ""
+    max_label: EndLabel = ""
+    max_length: Annotated[StrictInt, Field(ge=1, le=MAX_TEXT_ANSWER)] | None = None
     """The longest text answer (defaults: 200 for text, 4000 for long_text)."""
     show_if: Condition | None = None
     """Ask this only after a given answer to an earlier question."""
@@ -627,6 +641,14 @@ def _what(error: ErrorDetails, container: Loc, field: str | None) -> str:
         return f"unknown {name} {given!r}" + (f"; use one of {expected}" if listed else "")
     if kind == "too_short":
         return f"{name} needs at least one item"
+    if kind == "too_long" and field == "choices":
+        return f"a question has at most {context.get('max_length')} choices"
+    if kind == "too_long":
+        return f"{name} has at most {context.get('max_length')} items"
+    if kind == "string_too_long":
+        return f"{name} is longer than {context.get('max_length')} characters"
+    if kind == "less_than_equal":
+        return f"{name} must be at most {context.get('le')}, got {given!r}"
     if kind == "greater_than_equal":
         return f"{name} must be at least {context.get('ge')}, got {given!r}"
     if kind in _KINDS:

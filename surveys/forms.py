@@ -41,6 +41,19 @@ class ShownWhen:
             raise validators.StopValidation()
 
 
+NUL_MESSAGE = (
+    "This answer contains a NUL character (it can come with pasted text, and may show as �), "
+    "which cannot be saved. Please remove it, or type the answer again."
+)
+
+
+def no_nul(form: FlaskForm, field: Field) -> None:
+    """Text with NUL cannot be stored (PostgreSQL refuses it): say so on the page, as the
+    API answers a 422, rather than fail when saving."""
+    if isinstance(field.data, str) and "\x00" in field.data:
+        raise validators.ValidationError(NUL_MESSAGE)
+
+
 def _required(question: Question) -> validators.InputRequired:
     messages = {
         "single_choice": "Choose an answer",
@@ -87,6 +100,7 @@ def _field(question: Question) -> Field:
                 message=f"Use no more than {question.max_length} characters",
             )
         )
+        chain.append(no_nul)
         field_class = StringField if kind == "text" else TextAreaField
         return field_class(question.label, validators=chain, filters=[_strip])
     if kind == "consent":

@@ -62,6 +62,19 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture
+def flaky_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A real Redis on a TCP port of its own, keeping an append-only file as production's
+    does, which a test may stop and start again (never the shared one)."""
+    data = tmp_path / "flaky-redis-data"
+    data.mkdir()
+    server = EmbeddedRedis(tmp_path / "flaky-redis", port=free_port(), data_directory=data)
+    (tmp_path / "flaky-redis").mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
 class Inbox:
     """What a real SMTP server on localhost received."""
 

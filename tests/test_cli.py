@@ -160,3 +160,72 @@ def test_seed_demo_prints_a_console_sign_in_that_works(app, service_env):
     console = Console(app)
     assert console.sign_in(email, password).status_code == 302
     assert "Riverside" in console.page("/console/pairs")
+
+
+def _demo_sign_in(output: str) -> tuple[str, str, str]:
+    import re
+
+    token = re.search(r"Demo API token \(all scopes\): (\S+)", output).group(1)
+    email, password = re.search(r"Console sign-in \(admin\): (\S+) / (\S+)", output).groups()
+    return token, email, password
+
+
+def test_seed_demo_makes_a_missing_instance_folder_and_keeps_a_working_token(
+    client, service_env, tmp_path
+):
+    instance = tmp_path / "new" / "instance"
+    result = _invoke({**service_env, "PAIRWISE_INSTANCE_PATH": str(instance)}, "seed-demo")
+
+    assert result.exit_code == 0, result.output
+    token, _, _ = _demo_sign_in(result.output)
+    assert Api(client, token).get("/pairs").status_code == 200
+    assert (instance / "demo-token").stat().st_mode & 0o777 == 0o600
+    assert (instance / "demo-login").stat().st_mode & 0o777 == 0o600
+
+
+def _demo_rows(app) -> dict[str, int]:
+    from service.accounts.models import User
+    from service.programs.models import Program
+    from service.tokens.models import ApiToken
+
+    with app.app_context():
+        return {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (Program, Pair, ApiToken, User)
+        }
+
+
+def test_seed_demo_run_again_creates_nothing_and_prints_the_same_sign_in(app, service_env):
+    first = _invoke(service_env, "seed-demo")
+    rows = _demo_rows(app)
+
+    again = _invoke(service_env, "seed-demo")
+
+    assert again.exit_code == 0, again.output
+    assert _demo_sign_in(again.output) == _demo_sign_in(first.output)
+    assert _demo_rows(app) == rows
+
+
+def test_seed_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(app, service_env):
+    from tests.staff import Console
+
+    _invoke(service_env, "seed-demo")
+    rows = _demo_rows(app)
+    (Path(app.instance_path) / "demo-login").unlink()
+
+    again = _invoke(service_env, "seed-demo")
+
+    _, email, password = _demo_sign_in(again.output)
+    assert Console(app).sign_in(email, password).status_code == 302
+    assert _demo_rows(app) == rows  # the same demo admin, with a new password
+
+
+def test_seed_demo_issues_a_fresh_token_when_the_kept_one_is_lost(app, client, service_env):
+    old, _, _ = _demo_sign_in(_invoke(service_env, "seed-demo").output)
+    (Path(app.instance_path) / "demo-token").unlink()
+
+    new, _, _ = _demo_sign_in(_invoke(service_env, "seed-demo").output)
+
+    assert new != old
+    assert Api(client, new).get("/pairs").status_code == 200
+    assert Api(client, old).get("/pairs").status_code == 401  # one demo token at a time

@@ -66,6 +66,15 @@ def test_readyz_is_503_when_redis_is_unreachable(app, client, monkeypatch):
     assert response.get_json()["checks"]["redis"]["ok"] is False
 
 
+def test_readyz_says_why_redis_is_unreachable(app, client, monkeypatch):
+    monkeypatch.setitem(app.extensions, "pairwise.redis", __import__("redis").Redis(port=1))
+
+    detail = client.get("/readyz").get_json()["checks"]["redis"]["detail"]
+
+    assert detail.startswith("unreachable: ")
+    assert "connecting to localhost:1" in detail
+
+
 def test_a_request_id_is_answered_and_a_given_one_is_kept(client):
     assert re.fullmatch(r"[0-9a-f]{32}", client.get("/healthz").headers["X-Request-ID"])
     given = client.get("/healthz", headers={"X-Request-ID": "trace-abc-12345"})

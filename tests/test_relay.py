@@ -17,12 +17,11 @@ from rq import Queue
 from service import create_app
 from service.clock import now
 from service.database import db
-from service.embedded_redis import EmbeddedRedis
 from service.events import leases
 from service.events.models import OutboxEvent
 from service.events.relay import LEASE_NAME, enqueue_once, relay_once
 from service.scheduler import run_clock
-from tests.conftest import TEST_SECRET, free_port
+from tests.conftest import TEST_SECRET
 
 
 def _outbox(app) -> list[tuple[str, bool]]:
@@ -80,16 +79,6 @@ def test_only_the_holder_of_the_lease_relays(app, world):
         assert relay_once(connection=connection, holder="this-worker") == 0
         with time_machine.travel(now() + timedelta(seconds=31)):
             assert relay_once(connection=connection, holder="this-worker") > 0
-
-
-@pytest.fixture
-def flaky_redis(tmp_path):
-    """A real Redis on a TCP port of its own, which a test may stop and start again."""
-    server = EmbeddedRedis(tmp_path / "flaky", port=free_port())
-    (tmp_path / "flaky").mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 def test_with_redis_down_transitions_succeed_and_their_events_go_out_once_it_is_back(

@@ -11,6 +11,7 @@ from service.approvals.schemas import (
     TransitionResultSchema,
 )
 from service.auth import current_actor, require_scope
+from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.schemas import documents, page_of
 
@@ -41,6 +42,7 @@ def get_proposal(proposal_id: int):
 
 @blueprint.post("/<id:proposal_id>/approve")
 @require_scope("proposals:decide")
+@idempotent(blueprint)
 @blueprint.arguments(ApproveSchema)
 @blueprint.response(200, TransitionResultSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -58,6 +60,7 @@ def approve(body: dict, proposal_id: int):
 
 @blueprint.post("/<id:proposal_id>/reject")
 @require_scope("proposals:decide")
+@idempotent(blueprint)
 @blueprint.arguments(RejectSchema)
 @blueprint.response(200, ProposalSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

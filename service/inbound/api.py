@@ -12,8 +12,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from service.auth import current_actor, require_scope
+from service.database import db
+from service.idempotency.decorators import idempotent
 from service.inbound import calendly, events, sources, standard
-from service.inbound.models import InboundEvent, InboundStatus, SourceKind
+from service.inbound.models import InboundEvent, InboundSource, InboundStatus, SourceKind
 from service.inbound.schemas import (
     CalendlyWebhookSchema,
     InboundEventListSchema,
@@ -186,6 +188,7 @@ def receive_calendly(slug: str):
 
 @blueprint.post("/inbound/meetings")
 @require_scope("meetings:inbound")
+@idempotent(blueprint)
 @blueprint.arguments(MeetingEventSchema)
 @blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
 @blueprint.alt_response(
@@ -225,6 +228,7 @@ def get_event(event_id: int):
 
 @blueprint.post("/inbound/events/<id:event_id>/resolve")
 @require_scope(MANAGE)
+@idempotent(blueprint)
 @blueprint.arguments(ResolveSchema)
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -235,6 +239,7 @@ def resolve_event(body: dict, event_id: int):
 
 @blueprint.post("/inbound/events/<id:event_id>/ignore")
 @require_scope(MANAGE)
+@idempotent(blueprint)
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404, 409)
 def ignore_event(event_id: int):
@@ -243,6 +248,12 @@ def ignore_event(event_id: int):
 
 
 # ---------------------------------------------------------------------------- sources
+
+
+def _source_secret(answer: dict) -> str | None:
+    """A source's current secret, for a replayed answer (never stored in it)."""
+    source = db.session.get(InboundSource, answer["id"])
+    return source.secret if source is not None else None
 
 
 @blueprint.get("/inbound-sources")
@@ -255,6 +266,7 @@ def list_sources():
 
 @blueprint.post("/inbound-sources")
 @require_scope(MANAGE)
+@idempotent(blueprint, secret_of=_source_secret)
 @blueprint.arguments(InboundSourceSchema)
 @blueprint.response(201, InboundSourceWithSecretSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

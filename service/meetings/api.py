@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from service.auth import current_actor, require_scope
+from service.idempotency.decorators import idempotent
 from service.meetings import service
 from service.meetings.schemas import MeetingListSchema, MeetingSchema
 from service.schemas import documents
@@ -25,6 +26,7 @@ def list_meetings(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/meetings")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(MeetingSchema)
 @blueprint.response(201, MeetingSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

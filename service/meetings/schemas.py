@@ -5,7 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service.meetings.models import MeetingStatus
-from service.schemas import ActorSchema, Schema, aware_datetime
+from service.schemas import ActorSchema, BoundedList, Schema, aware_datetime
 
 
 class MeetingSchema(Schema):
@@ -17,8 +17,9 @@ class MeetingSchema(Schema):
     )
     status = fields.String(required=True, validate=validate.OneOf(list(MeetingStatus)))
     duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1440))
-    attendees = fields.List(
+    attendees = BoundedList(
         fields.String(validate=validate.OneOf(["mentor", "mentee", "guardian", "coordinator"])),
+        max_items=4,
         metadata={"description": "Who was present."},
     )
     location = fields.String(validate=validate.Length(max=200))

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.database import db
+from service.database import db, rollback
 from service.queue import redis_connection
 
 blueprint = Blueprint("health", __name__)
@@ -30,12 +30,19 @@ def migrations(directory: str) -> tuple[str | None, frozenset[str]]:
     return scripts.get_current_head(), frozenset(s.revision for s in scripts.walk_revisions())
 
 
+def _why(error: BaseException) -> str:
+    """The first line of what the driver said: enough for an operator to act on."""
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines() or [type(cause).__name__]
+    return lines[0][:200]
+
+
 def _database() -> tuple[bool, str]:
     try:
         current = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
     except SQLAlchemyError as error:
-        db.session.rollback()
-        return False, f"unreachable or not migrated: {type(error).__name__}"
+        rollback()
+        return False, f"unreachable or not migrated: {_why(error)}"
     head, known = migrations(current_app.extensions["migrate"].directory)
     if current == head:
         return True, f"schema at {current}"
@@ -50,7 +57,7 @@ def _redis() -> tuple[bool, str]:
     try:
         redis_connection().ping()
     except (RedisError, OSError) as error:
-        return False, f"unreachable: {type(error).__name__}"
+        return False, f"unreachable: {_why(error)}"
     return True, "answers"
 
 

@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
 from service.confidentiality import may_read_safety
+from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.pairs import lifecycle, service
 from service.pairs.facts import TransitionRequest
@@ -41,6 +42,7 @@ def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filte
 
 @blueprint.post("")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(PairSchema)
 @blueprint.response(201, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -70,6 +72,7 @@ def update_pair(body: dict, pair_id: int):
 
 @blueprint.post("/<id:pair_id>/transitions")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(TransitionRequestSchema)
 @blueprint.response(200, TransitionResultSchema, description="Applied")
 @blueprint.alt_response(
@@ -120,6 +123,7 @@ def get_timeline(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/acceptances")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(AcceptanceSchema)
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -138,6 +142,7 @@ def list_interventions(pair_id: int):
 
 @blueprint.post("/<id:pair_id>/interventions")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(InterventionSchema)
 @blueprint.response(201, InterventionSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)

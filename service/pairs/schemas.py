@@ -5,12 +5,22 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from service.confidentiality import visible_reason, visible_signals
-from service.schemas import ActorSchema, PageArgsSchema, Schema, api_link, id_field
+from service.schemas import (
+    ActorSchema,
+    BoundedList,
+    PageArgsSchema,
+    Schema,
+    api_link,
+    id_field,
+)
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.signals import SIGNALS
 
-_signal_list = fields.List(fields.String(validate=validate.OneOf(list(SIGNALS))))
+# A signal named twice is still one signal: a list longer than the catalogue is a mistake.
+_signal_list = BoundedList(
+    fields.String(validate=validate.OneOf(list(SIGNALS))), max_items=len(SIGNALS)
+)
 
 
 class PairSchema(Schema):
@@ -70,8 +80,9 @@ class PairUpdateSchema(Schema):
 
 class PairQuerySchema(PageArgsSchema):
     program_id = id_field()
-    state = fields.List(
+    state = BoundedList(
         fields.String(validate=validate.OneOf(list(State))),
+        max_items=len(State),
         metadata={"description": "Repeat to match several: state=active&state=at_risk"},
     )
     mentor_id = id_field()

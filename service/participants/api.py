@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from service.auth import require_scope
+from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.participants import service
 from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
@@ -29,6 +30,7 @@ def list_participants(page: int, per_page: int, **filters):
 
 @blueprint.post("")
 @require_scope("participants:write")
+@idempotent(blueprint)
 @blueprint.arguments(ParticipantSchema)
 @blueprint.response(201, ParticipantSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -64,6 +66,7 @@ def list_training(participant_id: int):
 
 @blueprint.post("/<id:participant_id>/training")
 @require_scope("participants:write")
+@idempotent(blueprint)
 @blueprint.arguments(TrainingRecordSchema)
 @blueprint.response(201, TrainingRecordSchema)
 @documents(blueprint, 401, 403, 404, 422)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from service.auth import current_actor, require_scope
+from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.programs import service
 from service.programs.schemas import ProgramQuerySchema, ProgramSchema
@@ -27,6 +28,7 @@ def list_programs(page: int, per_page: int, kind: str | None = None):
 
 @blueprint.post("")
 @require_scope("programs:write")
+@idempotent(blueprint)
 @blueprint.arguments(ProgramSchema)
 @blueprint.response(201, ProgramSchema)
 @documents(blueprint, 401, 403, 409, 422)

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from service.programs.models import ProgramKind
-from service.schemas import PageArgsSchema, Schema, api_link
+from service.schemas import BoundedDict, BoundedList, PageArgsSchema, Schema, api_link
 from service.training.models import TrainingSession
 from workflows.cadence import POLICIES
 from workflows.pairing import Trigger
@@ -49,9 +49,10 @@ class ProgramSchema(Schema):
         metadata={"description": "long_term, or event_based (seed 000 §11.7)"},
     )
     youth = fields.Boolean(metadata={"description": "Parents or guardians take part."})
-    timezone = fields.String(validate=_valid_timezone)
-    approval_required = fields.List(
+    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    approval_required = BoundedList(
         fields.String(validate=validate.OneOf(list(Trigger))),
+        max_items=len(Trigger),
         metadata={
             "description": "Triggers a coordinator must approve. Removing one from an existing "
             "program needs the admin scope."
@@ -64,15 +65,17 @@ class ProgramSchema(Schema):
             "approve their own (for a one-person team). Turning it on needs the admin scope."
         }
     )
-    required_training = fields.Dict(
+    required_training = BoundedDict(
+        max_entries=2,
         keys=fields.String(validate=validate.OneOf(["mentor", "mentee"])),
         # The re-match briefing belongs to one pair; `activate` asks for it by itself.
-        values=fields.List(
+        values=BoundedList(
             fields.String(
                 validate=validate.OneOf(
                     [s for s in TrainingSession if s != TrainingSession.REMATCH_BRIEFING]
                 )
-            )
+            ),
+            max_items=len(TrainingSession),
         ),
         metadata={"description": "Sessions each role attends before `activate`."},
     )
@@ -157,7 +160,8 @@ class ProgramSchema(Schema):
             "second within the window raises `last_minute_rescheduling` (default 24)."
         },
     )
-    playbook = fields.Dict(
+    playbook = BoundedDict(
+        max_entries=len(SIGNALS),
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),
         values=fields.String(validate=validate.Length(max=4000)),
         metadata={"description": "The program's own words for the playbook, by signal."},

@@ -4,6 +4,7 @@ from flask_smorest import Blueprint
 
 from service.auth import current_actor, require_scope
 from service.confidentiality import answer_visible_to
+from service.idempotency.decorators import idempotent
 from service.pairs import service as pairs
 from service.schemas import api_link, documents
 from service.surveys import answers, invitations, responses, versions
@@ -59,6 +60,7 @@ def get_version(version_id: int):
 
 @blueprint.post("/programs/<id:program_id>/surveys/<key>/versions")
 @require_scope("surveys:write")
+@idempotent(blueprint)
 @blueprint.arguments(PublishVersionSchema)
 @blueprint.response(201, SurveyVersionSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -72,6 +74,7 @@ def publish_version(body: dict, program_id: int, key: str):
 
 @blueprint.post("/invitations")
 @require_scope("surveys:invite")
+@idempotent(blueprint)
 @blueprint.arguments(InvitationRequestSchema)
 @blueprint.response(201, InvitationSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -125,6 +128,7 @@ def _visible(response: SurveyResponse) -> dict:
 
 @blueprint.post("/pairs/<id:pair_id>/checkins")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(CheckinSchema)
 @blueprint.response(201, ResponseSchema)
 @documents(blueprint, 401, 403, 404, 422)

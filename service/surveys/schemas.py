@@ -4,7 +4,8 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from service.schemas import ActorSchema, Schema, api_link, id_field
+from service.schemas import ActorSchema, BoundedDict, BoundedList, Schema, api_link, id_field
+from surveys.definition import TRENDS
 
 
 class SurveySchema(Schema):
@@ -44,9 +45,10 @@ class PublishVersionSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     intro = fields.String(validate=validate.Length(max=2000))
     thanks = fields.String(validate=validate.Length(max=1000))
-    questions = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=100))
-    rules = fields.List(fields.Dict())
-    trends = fields.Dict()
+    # Each question and rule is checked as a survey definition is (surveys/definition.py).
+    questions = BoundedList(BoundedDict(max_entries=20), required=True, min_items=1, max_items=100)
+    rules = BoundedList(BoundedDict(max_entries=20), max_items=200)
+    trends = BoundedDict(max_entries=len(TRENDS))
 
 
 class InvitationRequestSchema(Schema):
@@ -85,7 +87,8 @@ class AnswerSchema(Schema):
 
 
 class CheckinSchema(Schema):
-    answers = fields.Dict(
+    answers = BoundedDict(
+        max_entries=100,
         required=True,
         metadata={
             "description": "Answers to the program's coordinator_checkin survey, by "

@@ -94,7 +94,7 @@ def authenticate(raw_token: str) -> ApiToken | None:
             sa.update(ApiToken)
             .where(ApiToken.id == token.id)
             .values(last_used_at=moment)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, bookkeeping=True)
         )
         db.session.commit()
     return token

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from service.database import db
 from service.pairs.models import Pair
+from service.problems import html_error
 from workflows.pairing import State
 
 blueprint = Blueprint("web", __name__)
+
+
+@blueprint.before_app_request
+def refuse_nul_in_forms():
+    """Console forms are read field by field; text with NUL cannot be stored (PostgreSQL
+    refuses it), so refuse the form before any view reads it. Survey pages say it beside
+    the answer instead (surveys.forms.no_nul), and the API answers a 422."""
+    if request.method != "POST" or request.path.startswith(("/api/", "/s/")):
+        return None
+    if any("\x00" in value for _, values in request.form.lists() for value in values):
+        return html_error(
+            400,
+            "A field could not be read",
+            "One of the fields contains an invisible NUL character (it can come with pasted "
+            "text), so nothing was saved. Go back, type that text again, and send the form.",
+        )
+    return None
 
 
 @blueprint.get("/")

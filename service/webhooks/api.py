@@ -8,8 +8,9 @@ from marshmallow import fields, validate
 from service.auth import current_actor, require_scope
 from service.database import db
 from service.events.catalog import public_event_types
+from service.idempotency.decorators import idempotent
 from service.problems import not_found
-from service.schemas import Schema, documents
+from service.schemas import BoundedList, Schema, documents
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
@@ -31,8 +32,9 @@ class EndpointSchema(Schema):
         require_tld=False,
         validate=validate.Length(max=2000),
     )
-    event_types = fields.List(
+    event_types = BoundedList(
         fields.String(validate=validate.OneOf(["*", *public_event_types()])),
+        max_items=len(public_event_types()) + 1,
         metadata={"description": 'The event types wanted; ["*"] (the default) for all.'},
     )
     description = fields.String(validate=validate.Length(max=500))
@@ -109,6 +111,12 @@ class RedeliveredSchema(Schema):
     redelivered = fields.Integer()
 
 
+def _endpoint_secret(answer: dict) -> str | None:
+    """An endpoint's current secret, for a replayed answer (never stored in it)."""
+    endpoint = db.session.get(Endpoint, answer["id"])
+    return endpoint.secret if endpoint is not None else None
+
+
 @blueprint.get("/webhooks")
 @require_scope("webhooks:manage")
 @blueprint.response(200, EndpointListSchema)
@@ -119,6 +127,7 @@ def list_endpoints():
 
 @blueprint.post("/webhooks")
 @require_scope("webhooks:manage")
+@idempotent(blueprint, secret_of=_endpoint_secret)
 @blueprint.arguments(EndpointSchema)
 @blueprint.response(201, EndpointWithSecretSchema)
 @documents(blueprint, 401, 403, 422)
@@ -153,6 +162,7 @@ def delete_endpoint(endpoint_id: int):
 
 @blueprint.post("/webhooks/<id:endpoint_id>/rotate-secret")
 @require_scope("webhooks:manage")
+@idempotent(blueprint, secret_of=_endpoint_secret)
 @blueprint.response(200, EndpointWithSecretSchema)
 @documents(blueprint, 401, 403, 404)
 def rotate_secret(endpoint_id: int):
@@ -175,6 +185,7 @@ def list_deliveries(endpoint_id: int, limit: int, status=None, since=None, until
 
 @blueprint.post("/webhooks/<id:endpoint_id>/redeliver-failed")
 @require_scope("webhooks:manage")
+@idempotent(blueprint)
 @blueprint.arguments(RedeliverRangeSchema)
 @blueprint.response(200, RedeliveredSchema)
 @documents(blueprint, 401, 403, 404, 422)
@@ -196,6 +207,7 @@ def get_delivery(delivery_id: int):
 
 @blueprint.post("/webhook-deliveries/<id:delivery_id>/redeliver")
 @require_scope("webhooks:manage")
+@idempotent(blueprint)
 @blueprint.response(202, DeliverySchema)
 @documents(blueprint, 401, 403, 404, 409)
 def redeliver(delivery_id: int):

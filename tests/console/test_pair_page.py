@@ -7,6 +7,9 @@ import html
 import re
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
+from service.database import db
 from workflows.playbook import APPROACHES
 
 
@@ -165,3 +168,19 @@ def test_program_settings_are_saved_and_bad_numbers_are_explained(
     assert program["cadence_policy"] == "bimonthly"
     assert sorted(program["approval_required"]) == ["close", "rematch"]
     assert program["meeting_requirement"]["period"] == "week"
+
+
+def test_a_nul_character_in_a_console_form_is_refused_on_a_page_and_nothing_is_saved(
+    app, world, console_as, make_staff
+):
+    from service.notes.models import Note
+
+    pair = world.new_pair()
+    console = console_as(make_staff("admin"))
+
+    response = console.post(f"/console/pairs/{pair['id']}/notes", {"body": "Called\x00 home"})
+
+    assert response.status_code == 400
+    assert "invisible NUL character" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Note)) == 0

@@ -133,3 +133,17 @@ def test_the_fresh_link_form_is_protected_against_csrf(api, world):
     with time_machine.travel(now() + timedelta(days=15)):
         response = api.client.post(f"{taker.path}/new-link", data={})
     assert response.status_code == 400
+
+
+def test_a_nul_character_in_an_answer_is_shown_beside_it_and_nothing_is_stored(app, api, world):
+    _, taker = _mentee_link(api, world)
+
+    response = taker.submit({**CALM_MENTEE_CHECKIN, "how_is_it_going": "Fine\x00 thanks"})
+
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "This answer contains a NUL character" in page
+    assert "Fine" in page  # the other answers are kept on the page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyResponse)) == 0
+    assert taker.submit(CALM_MENTEE_CHECKIN).status_code == 303  # the link still works

@@ -1,0 +1,1 @@
+"""Idempotency-Key for requests that create (draft-ietf-httpapi-idempotency-key-header)."""
