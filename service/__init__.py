@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 
 from service import config as settings
+from service import encryption
 from service.database import db
 from service.observability import logs
 from service.web.csrf import csrf
@@ -44,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.web import views
     from service.webhooks import views as webhook_views
 
+    encryption.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)

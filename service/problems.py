@@ -14,6 +14,8 @@ from flask import Blueprint, Flask, Response, jsonify, render_template, request
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
+from service.encryption import SecretUnreadable
+
 log = logging.getLogger(__name__)
 
 
@@ -140,6 +142,14 @@ PROBLEM_TYPES = _types(
         "Temporarily unavailable",
         "The database is unreachable or busy; nothing was changed. Retry after `Retry-After` "
         "seconds.",
+    ),
+    ProblemType(
+        "encryption-key-missing",
+        503,
+        "Encryption key missing",
+        "A stored secret cannot be decrypted with the configured encryption keys: an operator "
+        "must list the key it was encrypted with in PAIRWISE_ENCRYPTION_KEYS. Nothing was "
+        "changed.",
     ),
     ProblemType(
         "internal-error",
@@ -310,6 +320,20 @@ def init_app(app: Flask) -> None:
             headers = {"Retry-After": "5"}
         if _wants_json():
             return problem_response(problem, headers)
+        return html_error(problem.type.status, problem.type.title, problem.detail)
+
+    @app.errorhandler(SecretUnreadable)
+    def handle_secret_unreadable(error: SecretUnreadable):
+        # The operator's to fix: say so in the log, without a traceback, and to the client.
+        from service.database import db
+
+        db.session.rollback()
+        log.error("%s %s: %s", request.method, request.path, error)
+        problem = Problem(
+            "encryption-key-missing", PROBLEM_TYPES["encryption-key-missing"].description
+        )
+        if _wants_json():
+            return problem_response(problem)
         return html_error(problem.type.status, problem.type.title, problem.detail)
 
     @app.errorhandler(Exception)
