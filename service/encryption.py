@@ -9,7 +9,7 @@ the attributes sees plain text and never changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
