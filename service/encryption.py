@@ -89,7 +89,8 @@ COLUMNS = (
 def _rows(connection: sa.Connection, column: EncryptedColumn) -> list[tuple[int, str]]:
     table = sa.table(column.table, sa.column("id"), sa.column(column.column))
     value = table.c[column.column]
-    return list(connection.execute(sa.select(table.c.id, value).where(value.is_not(None))).tuples())
+    query = sa.select(table.c.id, value).where(value.is_not(None))
+    return [(row_id, text) for row_id, text in connection.execute(query)]
 
 
 def _replace(
