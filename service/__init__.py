@@ -13,6 +13,7 @@ from service import config as settings
 from service import encryption
 from service.database import db
 from service.observability import logs
+from service.web import credentials, security
 from service.web.csrf import csrf
 from service.web.staff import login_manager
 
@@ -46,6 +47,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.webhooks import views as webhook_views
 
     encryption.init_app(app)
+    credentials.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -67,5 +70,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         inbound_views,
     ):
         app.register_blueprint(console.blueprint)
+    credentials.learn(app.url_map)
     register_defaults()
     return app

@@ -302,6 +302,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # Participants may take their time over a survey: the CSRF token lasts the session.
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SECURE": production,
+        # Redirect plain HTTP to HTTPS (when no proxy in front does it already).
+        "FORCE_HTTPS": env_bool("PAIRWISE_FORCE_HTTPS", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "API_TITLE": "Pairwise",

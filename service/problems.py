@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from service.encryption import SecretUnreadable
+from service.web.credentials import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +294,7 @@ def init_app(app: Flask) -> None:
         from service.database import db
 
         db.session.rollback()
-        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        log.warning("integrity error on %s %s: %s", request.method, loggable_path(), error.orig)
         problem = Problem("conflict", "The change conflicts with data that already exists.")
         if _wants_json():
             return problem_response(problem)
@@ -313,7 +314,7 @@ def init_app(app: Flask) -> None:
             )
             headers = {}
         else:
-            log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+            log.error("database unavailable on %s %s: %s", request.method, loggable_path(), error)
             problem = Problem(
                 "service-unavailable", PROBLEM_TYPES["service-unavailable"].description
             )
@@ -328,7 +329,7 @@ def init_app(app: Flask) -> None:
         from service.database import db
 
         db.session.rollback()
-        log.error("%s %s: %s", request.method, request.path, error)
+        log.error("%s %s: %s", request.method, loggable_path(), error)
         problem = Problem(
             "encryption-key-missing", PROBLEM_TYPES["encryption-key-missing"].description
         )
@@ -338,7 +339,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s", request.method, loggable_path())
         from service.database import db
 
         db.session.rollback()
