@@ -1,7 +1,7 @@
 """Settings from the environment, read through strict helpers.
 
 Every setting has a safe default for a laptop; production mode (PAIRWISE_ENV=production)
-refuses to start with a missing, default or short secret.
+refuses to start with a missing or weak SECRET_KEY, or without encryption keys.
 """
 
 from __future__ import annotations

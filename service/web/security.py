@@ -31,8 +31,6 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
 }
 
-talisman = Talisman()
-
 
 def init_app(app: Flask) -> None:
     production = app.config["PAIRWISE_ENV"] == "production"
@@ -45,7 +43,8 @@ def init_app(app: Flask) -> None:
             response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    talisman.init_app(
+    # One Talisman per app: it keeps its settings (and the app) on itself.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=production,
