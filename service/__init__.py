@@ -11,8 +11,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service import config as settings
+from service import encryption
 from service.database import db
 from service.observability import logs
+from service.web import credentials, security
 from service.web.csrf import csrf
 from service.web.staff import login_manager
 
@@ -46,6 +48,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from service.web import limits, views
     from service.webhooks import views as webhook_views
 
+    encryption.init_app(app)
+    credentials.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -69,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(console.blueprint)
     limits.init_app(app)
+    credentials.learn(app.url_map)
     register_defaults()
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Behind N proxies, the client is the address the N-th from the end of
