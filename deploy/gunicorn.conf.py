@@ -15,6 +15,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 # Load the app once in the master, so a configuration error stops the start at once.
 preload_app = True
 accesslog = "-"
+# Access and error lines name a survey link's route (`/s/<token>`), never its token.
+logger_class = "service.observability.access_log.Logger"
 timeout = 30
 graceful_timeout = 30
 # Worker heartbeats in memory, not on a container's disk-backed /tmp (gunicorn's advice).

@@ -11,7 +11,7 @@ from flask import Flask
 from flask_migrate import Migrate
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service import api, jobs, models, problems, reactions  # noqa: F401  (models: every table, for Alembic)
+from service import api, encryption, jobs, models, problems, reactions  # noqa: F401  (models: every table, for Alembic)
 from service import config as settings
 from service.accounts import staff_views
 from service.accounts import views as account_views
@@ -23,7 +23,7 @@ from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
 from service.programs import views as program_views
 from service.surveys import views as survey_views
-from service.web import limits, views
+from service.web import credentials, limits, security, views
 from service.web.csrf import csrf
 from service.web.staff import login_manager
 from service.webhooks import views as webhook_views
@@ -42,6 +42,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for noisy in ("transitions", "alembic.runtime.plugins"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
+    encryption.init_app(app)
+    credentials.init_app(app)
+    security.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -65,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(console.blueprint)
     limits.init_app(app)
+    credentials.learn(app.url_map)
     reactions.wire()
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Behind N proxies, the client is the address the N-th from the end of

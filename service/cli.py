@@ -281,6 +281,32 @@ def list_tokens_command() -> None:
         )
 
 
+@cli.command("rotate-encryption-key")
+def rotate_encryption_key_command() -> None:
+    """Re-encrypt every stored secret with the newest key of PAIRWISE_ENCRYPTION_KEYS.
+
+    Put the new key first (the old ones after it) everywhere the service runs, then run this
+    once; afterwards the old keys can be removed.
+    """
+    from service import encryption
+    from service.database import db
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ring = app.extensions[encryption.EXTENSION]
+    try:
+        with db.engine.begin() as connection:
+            count = encryption.rotate_all_rows(connection, ring)
+    except encryption.SecretUnreadable as error:
+        raise click.ClickException(f"{error} Nothing was changed.") from None
+    click.echo(f"Re-encrypted {count} secret(s) with the newest key.")
+    older = len(app.config["ENCRYPTION_KEYS"]) - 1
+    if older:
+        click.echo(f"The {older} older key(s) can now be removed from PAIRWISE_ENCRYPTION_KEYS.")
+
+
+DEMO_COORDINATOR = "coordinator@demo.pairwise.test"
+
+
 @cli.command("seed-demo")
 def seed_demo_command() -> None:
     """Load a demo program with a pair in every state, and print how to sign in.

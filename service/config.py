@@ -1,20 +1,48 @@
 """Settings from the environment, read through strict helpers.
 
 Every setting has a safe default for a laptop; production mode (PAIRWISE_ENV=production)
-refuses to start with a missing, default or short secret.
+refuses to start with a missing or weak SECRET_KEY, or without encryption keys.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import math
 import os
 import secrets
+import string
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
-INSECURE_SECRETS = frozenset({"", "dev", "secret", "changeme", "change-me", "development"})
+# "At least 32 random bytes", as far as a string can be judged (see weak_secret_reason): 32
+# random bytes in hex or base64 estimate at 250-258 bits there, a 32-character random
+# password at about 190.
+MIN_SECRET_BITS = 240
+HOW_TO_GENERATE = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+HOW_TO_GENERATE_KEY = (
+    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+)
+# Words that the placeholders and examples shipped in deploy/ (and the usual defaults) are
+# made of: a secret containing one was typed in, not generated.
+PLACEHOLDER_WORDS = (
+    "replace",
+    "changeme",
+    "change-me",
+    "change_me",
+    "example",
+    "placeholder",
+    "secret",
+    "password",
+    "development",
+    "insecure",
+    "test-only",
+    "your-",
+)
 
 
 class ConfigError(RuntimeError):
@@ -119,16 +147,130 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _alphabet_size(text: str) -> int:
+    """How many symbols `text` was most likely drawn from: the alphabet of a common encoding
+    it fits (digits, hex, base64), else the sizes of the character classes it uses."""
+    chars = set(text)
+    if chars <= set(string.digits):
+        return 10
+    if chars <= set(string.digits + "abcdef") or chars <= set(string.digits + "ABCDEF"):
+        return 16
+    classes = [set(string.ascii_lowercase), set(string.ascii_uppercase), set(string.digits)]
+    used = [c for c in classes if chars & c]
+    if len(used) == 3 and chars <= set(string.ascii_letters + string.digits + "-_+/"):
+        return 64
+    size = sum(len(c) for c in used)
+    other = chars - set(string.ascii_letters + string.digits)
+    if other:
+        size += 33 if other <= set(string.punctuation + " ") else 100
+    return size
+
+
+def estimated_bits(text: str) -> float:
+    """Length times log2(alphabet), where a run of one character counts at most three times."""
+    text = text.rstrip("=")  # base64 padding carries nothing
+    if not text:
+        return 0.0
+    effective = sum(1 for i in range(len(text)) if i < 3 or len(set(text[i - 3 : i + 1])) > 1)
+    return effective * math.log2(max(_alphabet_size(text), 2))
+
+
+def weak_secret_reason(value: str | None) -> str | None:
+    """Why `value` is not fit to be a production secret, or None if it looks random enough.
+
+    Judged as far as a string can be: placeholders and defaults, a short value, a repeated
+    pattern, fewer distinct characters than a random string of that length would have, and
+    too little estimated entropy."""
+    if not value:
+        return "it is not set"
+    if any(word in value.lower() for word in PLACEHOLDER_WORDS):
+        return "it is a placeholder or a well-known default"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"it is {len(value)} characters long; it needs at least {MIN_SECRET_LENGTH}"
+    if value in (value + value)[1:-1]:
+        return "it repeats a pattern"
+    alphabet = _alphabet_size(value)
+    expected = alphabet * (1 - (1 - 1 / alphabet) ** len(value))
+    if len(set(value)) < expected / 2:
+        return f"it uses only {len(set(value))} different characters"
+    bits = estimated_bits(value)
+    if bits < MIN_SECRET_BITS:
+        return f"it carries about {bits:.0f} bits of randomness; it needs {MIN_SECRET_BITS}"
+    return None
+
+
+def weak_key_reason(key: str, *, strict: bool) -> str | None:
+    """Why `key` is not a usable Fernet key (32 bytes in URL-safe base64), or None; `strict`
+    (production) also refuses placeholders and keys whose bytes are not random."""
+    try:
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raw = b""
+    if len(raw) != 32:
+        return "it is not a Fernet key (32 bytes in URL-safe base64: 44 characters)"
+    if not strict:
+        return None
+    if any(word in key.lower() for word in PLACEHOLDER_WORDS):
+        return "it is a placeholder or a well-known default"
+    # 32 random bytes hold about 30 different values; a key derived from a word or typed in
+    # holds far fewer, or repeats itself.
+    if len(set(raw)) < 20 or raw in (raw + raw)[1:-1]:
+        return "its bytes are not random"
+    return None
+
+
+def _instance_file(instance_path: Path, name: str, make: Callable[[], str]) -> str:
+    """A random value kept in the instance folder, so it survives a restart. Several
+    processes may start at once: the first to create the file wins, the others read it."""
+    path = instance_path / name
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.write_text(make())
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
 def _development_secret(instance_path: Path) -> str:
-    """A random secret kept in the instance folder, so sessions survive a restart."""
-    path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret)
-    path.chmod(0o600)
-    return secret
+    return _instance_file(instance_path, "secret_key", lambda: secrets.token_urlsafe(48))
+
+
+def _development_encryption_key(instance_path: Path) -> str:
+    from cryptography.fernet import Fernet
+
+    return _instance_file(instance_path, "encryption_key", lambda: Fernet.generate_key().decode())
+
+
+def encryption_keys(
+    instance_path: Path, *, production: bool, given: str | list[str] | None = None
+) -> list[str]:
+    """PAIRWISE_ENCRYPTION_KEYS (or its _FILE): comma-separated Fernet keys, newest first.
+    The newest encrypts; every one decrypts, so a retired key stays until
+    `pairwise rotate-encryption-key` has re-encrypted everything with the newest."""
+    text = given if given is not None else env_secret("PAIRWISE_ENCRYPTION_KEYS")
+    keys = text if isinstance(text, list) else [k.strip() for k in (text or "").split(",")]
+    keys = [k for k in keys if k]
+    if not keys:
+        if production:
+            raise ConfigError(
+                "PAIRWISE_ENCRYPTION_KEYS must be set in production: it encrypts webhook and "
+                f"inbound signing secrets in the database. Generate one with {HOW_TO_GENERATE_KEY}"
+            )
+        return [_development_encryption_key(instance_path)]
+    for position, key in enumerate(keys, start=1):
+        reason = weak_key_reason(key, strict=production)
+        if reason:
+            raise ConfigError(
+                f"PAIRWISE_ENCRYPTION_KEYS: key {position} of {len(keys)} is refused: {reason}. "
+                f"Generate one with {HOW_TO_GENERATE_KEY}"
+            )
+    return keys
 
 
 def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -143,14 +285,17 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
 
     secret = overrides.get("SECRET_KEY") or env_secret("SECRET_KEY")
     if production:
-        if not secret or secret.lower() in INSECURE_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        reason = weak_secret_reason(secret)
+        if reason:
             raise ConfigError(
-                "SECRET_KEY must be set to a random value of at least "
-                f"{MIN_SECRET_LENGTH} characters in production "
-                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+                f"SECRET_KEY must be set to a long random value in production, and {reason}. "
+                f"Generate one with {HOW_TO_GENERATE}"
             )
     elif not secret:
         secret = _development_secret(instance_path)
+    keys = encryption_keys(
+        instance_path, production=production, given=overrides.get("ENCRYPTION_KEYS")
+    )
 
     default_database = f"sqlite:///{instance_path / 'pairwise.db'}"
     database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env("DATABASE_URL", default_database)
@@ -158,6 +303,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config: dict[str, Any] = {
         "PAIRWISE_ENV": environment,
         "SECRET_KEY": secret,
+        # Fernet keys, newest first: webhook and inbound signing secrets are stored encrypted.
+        "ENCRYPTION_KEYS": keys,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env("REDIS_URL"),
@@ -220,6 +367,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LIMIT_SURVEY_NEW_LINK": env_limit("PAIRWISE_LIMIT_SURVEY_NEW_LINK", "10 per hour"),
         "LIMIT_INBOUND": env_limit("PAIRWISE_LIMIT_INBOUND", "600 per minute"),
         "SESSION_COOKIE_SECURE": production,
+        # Redirect plain HTTP to HTTPS (when no proxy in front does it already).
+        "FORCE_HTTPS": env_bool("PAIRWISE_FORCE_HTTPS", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "API_TITLE": "Pairwise",

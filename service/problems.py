@@ -18,7 +18,9 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, NotFound
 
 from service.database import Outcome, request_outcome, rollback
+from service.encryption import SecretUnreadable
 from service.errors import DomainError
+from service.web.credentials import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +199,14 @@ PROBLEM_TYPES = _types(
         "The database failed while or after saving the change, so it may have been saved. "
         "Retry with the same Idempotency-Key to get the original answer (or to apply it, if it "
         "was not saved); without one, read the resource before retrying.",
+    ),
+    ProblemType(
+        "encryption-key-missing",
+        503,
+        "Encryption key missing",
+        "A stored secret cannot be decrypted with the configured encryption keys: an operator "
+        "must list the key it was encrypted with in PAIRWISE_ENCRYPTION_KEYS. Nothing was "
+        "changed.",
     ),
     ProblemType(
         "internal-error",
@@ -448,7 +458,7 @@ def init_app(app: Flask) -> None:
     def handle_integrity_error(error: IntegrityError):
         # A constraint caught what a service check did not: refuse, change nothing.
         rollback()
-        log.warning("integrity error on %s %s: %s", request.method, request.path, error.orig)
+        log.warning("integrity error on %s %s: %s", request.method, loggable_path(), error.orig)
         return _answer(Problem("conflict", "The change conflicts with data that already exists."))
 
     @app.errorhandler(DBAPIError)
@@ -458,13 +468,21 @@ def init_app(app: Flask) -> None:
         if not is_database_outage(error):
             return handle_unexpected(error)
         if not _is_contention(error):
-            log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+            log.error("database unavailable on %s %s: %s", request.method, loggable_path(), error)
         problem, headers = database_problem(error)
         return _answer(problem, headers)
 
+    @app.errorhandler(SecretUnreadable)
+    def handle_secret_unreadable(error: SecretUnreadable):
+        # The operator's to fix: say so in the log, without a traceback, and to the client.
+        rollback()
+        log.error("%s %s: %s", request.method, loggable_path(), error)
+        description = PROBLEM_TYPES["encryption-key-missing"].description
+        return _answer(Problem("encryption-key-missing", description))
+
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        log.exception("unhandled error on %s %s", request.method, loggable_path(), exc_info=error)
         rollback()
         outcome = _outcome(error)
         detail = "Something failed on our side; nothing was changed. The error is logged."

@@ -2,32 +2,159 @@
 
 from __future__ import annotations
 
+import secrets
+from pathlib import Path
+
 import pytest
+import yaml
+from cryptography.fernet import Fernet
 
 from service import config
+
+DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in ("PAIRWISE_ENV", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL", "REDIS_URL"):
+    for name in (
+        "PAIRWISE_ENV",
+        "SECRET_KEY",
+        "SECRET_KEY_FILE",
+        "PAIRWISE_ENCRYPTION_KEYS",
+        "PAIRWISE_ENCRYPTION_KEYS_FILE",
+        "DATABASE_URL",
+        "REDIS_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 
-@pytest.mark.parametrize("secret", [None, "dev", "changeme", "short-but-random-123"])
-def test_production_refuses_a_missing_default_or_short_secret(clean_env, monkeypatch, secret):
+@pytest.fixture
+def production(clean_env, monkeypatch):
+    """Production with good secrets; a test replaces the one it is about."""
     monkeypatch.setenv("PAIRWISE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("PAIRWISE_ENCRYPTION_KEYS", Fernet.generate_key().decode())
+    return clean_env
+
+
+@pytest.mark.parametrize("secret", [None, "dev", "changeme", "short-but-random-123"])
+def test_production_refuses_a_missing_default_or_short_secret(production, monkeypatch, secret):
+    monkeypatch.delenv("SECRET_KEY")
     if secret:
         monkeypatch.setenv("SECRET_KEY", secret)
     with pytest.raises(config.ConfigError, match="SECRET_KEY"):
-        config.load(clean_env)
+        config.load(production)
 
 
-def test_production_starts_with_a_long_random_secret(clean_env, monkeypatch):
-    monkeypatch.setenv("PAIRWISE_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "k" * 20 + "q9Zr" * 5)
-    settings = config.load(clean_env)
+def _example_values() -> dict[str, str]:
+    """The values deploy/ ships as examples: the Kubernetes Secret template's."""
+    (secret,) = [d for d in yaml.safe_load_all((DEPLOY / "k8s/secret.example.yaml").read_text())]
+    return secret["stringData"]
+
+
+def test_production_refuses_the_placeholder_of_the_secret_template(production, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", _example_values()["SECRET_KEY"])
+
+    with pytest.raises(config.ConfigError, match="placeholder") as refused:
+        config.load(production)
+    assert "secrets.token_urlsafe(48)" in str(refused.value)
+
+
+def test_production_refuses_the_placeholder_encryption_key_of_the_template(production, monkeypatch):
+    monkeypatch.setenv("PAIRWISE_ENCRYPTION_KEYS", _example_values()["PAIRWISE_ENCRYPTION_KEYS"])
+
+    with pytest.raises(config.ConfigError, match="PAIRWISE_ENCRYPTION_KEYS") as refused:
+        config.load(production)
+    assert "Fernet.generate_key()" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("a" * 64, "repeats a pattern"),
+        ("k" * 20 + "q9Zr" * 5, "different characters"),
+        ("Tr0ub4dor&3" * 5, "repeats a pattern"),
+        ("0123456789" * 5 + "x", "different characters"),
+        ("correcthorsebatterystaple2024", "characters long"),
+        ("mY-sEcReT-kEy-" + "0" * 40, "placeholder"),
+        # 36 random letters and digits: about 214 bits, short of 32 bytes.
+        ("9hQ2vLr7XkP0aZt4Wm8cNb1Ye6Js3Gd5Fu0R", "bits of randomness"),
+        # 64 random hex digits, then a long run of one: the run adds nothing.
+        ("3f9a" + "0" * 60, "different characters"),
+    ],
+)
+def test_production_refuses_a_weak_secret_and_says_why(production, monkeypatch, secret, why):
+    monkeypatch.setenv("SECRET_KEY", secret)
+
+    with pytest.raises(config.ConfigError, match=why):
+        config.load(production)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: secrets.token_urlsafe(48),
+        lambda: secrets.token_urlsafe(32),
+        lambda: secrets.token_hex(32),
+        lambda: Fernet.generate_key().decode(),
+    ],
+    ids=["token_urlsafe(48)", "token_urlsafe(32)", "token_hex(32)", "a Fernet key"],
+)
+def test_production_accepts_every_usual_way_of_generating_32_random_bytes(
+    production, monkeypatch, make
+):
+    for _ in range(200):
+        secret = make()
+        assert config.weak_secret_reason(secret) is None, secret
+    monkeypatch.setenv("SECRET_KEY", secret)
+    assert config.load(production)["SECRET_KEY"] == secret
+
+
+def test_production_starts_with_a_long_random_secret(production):
+    settings = config.load(production)
     assert settings["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_refuses_to_start_without_an_encryption_key(production, monkeypatch):
+    monkeypatch.delenv("PAIRWISE_ENCRYPTION_KEYS")
+
+    with pytest.raises(config.ConfigError, match="PAIRWISE_ENCRYPTION_KEYS must be set"):
+        config.load(production)
+
+
+@pytest.mark.parametrize(
+    ("keys", "why"),
+    [
+        ("not-a-key", "not a Fernet key"),
+        # 32 bytes, but they spell a word over and over.
+        ("cGFzc3dvcmRwYXNzd29yZHBhc3N3b3JkcGFzc3dvcmQ=", "not random"),
+    ],
+)
+def test_production_refuses_an_unusable_encryption_key(production, monkeypatch, keys, why):
+    monkeypatch.setenv("PAIRWISE_ENCRYPTION_KEYS", f"{Fernet.generate_key().decode()},{keys}")
+
+    with pytest.raises(config.ConfigError, match=f"key 2 of 2 is refused: .*{why}"):
+        config.load(production)
+
+
+def test_encryption_keys_are_read_newest_first_from_a_file(production, monkeypatch):
+    new, old = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    key_file = production / "keys"
+    key_file.write_text(f"{new}, {old}\n")
+    monkeypatch.delenv("PAIRWISE_ENCRYPTION_KEYS")
+    monkeypatch.setenv("PAIRWISE_ENCRYPTION_KEYS_FILE", str(key_file))
+
+    assert config.load(production)["ENCRYPTION_KEYS"] == [new, old]
+
+
+def test_development_makes_its_own_encryption_key_and_keeps_it(clean_env):
+    first = config.load(clean_env)["ENCRYPTION_KEYS"]
+
+    assert len(first) == 1
+    Fernet(first[0])  # a usable key
+    assert config.load(clean_env)["ENCRYPTION_KEYS"] == first
+    assert (clean_env / "encryption_key").stat().st_mode & 0o077 == 0
 
 
 def test_a_secret_can_come_from_a_file(clean_env, monkeypatch):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
 from service.database import db
+from service.encryption import EncryptedText
 
 
 class SourceKind(StrEnum):
@@ -29,7 +30,8 @@ class InboundSource(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     kind: Mapped[str] = mapped_column(sa.String(20))
-    secret: Mapped[str] = mapped_column(sa.String(200))
+    # Stored encrypted: the requests' signatures are checked with it, so it is read back.
+    secret: Mapped[str] = mapped_column(EncryptedText)
     # Where unknown e-mail addresses are looked for; None: every program.
     program_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programs.id"))
     enabled: Mapped[bool] = mapped_column(default=True)

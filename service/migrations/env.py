@@ -8,6 +8,7 @@ from alembic import context
 from flask import current_app
 
 from service.database import UTCDateTime
+from service.encryption import EncryptedText
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -23,6 +24,8 @@ def render_item(type_, obj, autogen_context):
     """Write portable types into migrations instead of the app's own classes."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedText):
+        return "sa.Text()"
     if type_ == "type" and isinstance(obj, sa.JSON):
         autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
         return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'

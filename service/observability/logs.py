@@ -19,6 +19,8 @@ from contextvars import ContextVar
 from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
 
+from service.web.credentials import CredentialFilter
+
 _request_id: ContextVar[str | None] = ContextVar("pairwise_request_id", default=None)
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 HEADER = "X-Request-ID"
@@ -64,6 +66,9 @@ def configure(*, production: bool) -> None:
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
     handler.addFilter(RequestIdFilter())
+    # Survey links and other credentials in URLs never reach the log (werkzeug's request
+    # lines in `pairwise run` included).
+    handler.addFilter(CredentialFilter())
     root.handlers = [handler]
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     root._pairwise_configured = True  # type: ignore[attr-defined]

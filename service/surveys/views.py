@@ -105,7 +105,7 @@ def _already_received(program: Program):
     )
 
 
-@blueprint.route("/<token>", methods=["GET", "POST"])
+@blueprint.route("/<credential:token>", methods=["GET", "POST"])
 @csrf.exempt  # The form checks its own CSRF token, so a stale one is shown with the answers kept.
 def show(token: str):
     invitation = _invitation(token)
@@ -151,7 +151,7 @@ def show(token: str):
     return page, status
 
 
-@blueprint.get("/<token>/received")
+@blueprint.get("/<credential:token>/received")
 def received(token: str):
     invitation = _invitation(token)
     _, definition, _, program = _context(invitation)
@@ -160,7 +160,7 @@ def received(token: str):
     return _message("Thank you", definition.thanks, program=program)
 
 
-@blueprint.post("/<token>/new-link")
+@blueprint.post("/<credential:token>/new-link")
 def reissue(token: str):
     invitation = _invitation(token)
     _, _, participant, program = _context(invitation)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
 from service.database import db
+from service.encryption import EncryptedText
 
 
 class Endpoint(db.Model):
@@ -24,9 +25,9 @@ class Endpoint(db.Model):
     enabled: Mapped[bool] = mapped_column(default=True)
     disabled_reason: Mapped[str | None] = mapped_column(sa.String(200))
     # Standard Webhooks secret, "whsec_" + base64. After a rotation the previous one signs
-    # too until `previous_secret_expires_at`.
-    secret: Mapped[str] = mapped_column(sa.String(100))
-    previous_secret: Mapped[str | None] = mapped_column(sa.String(100))
+    # too until `previous_secret_expires_at`. Both are stored encrypted.
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    previous_secret: Mapped[str | None] = mapped_column(EncryptedText)
     previous_secret_expires_at: Mapped[datetime | None]
     # Set at the first failure after a success; an endpoint failing for days is disabled.
     failing_since: Mapped[datetime | None]

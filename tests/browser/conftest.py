@@ -39,8 +39,42 @@ def browser() -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield browser
+        yield WatchedBrowser(browser)
         browser.close()
+
+
+class WatchedBrowser:
+    """The browser, with every context it opens watched for Content-Security-Policy
+    violations: Chromium reports each one in the console, and a test that causes one fails."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(
+                f"{message.page.url if message.page else '?'}: {message.text}"
+            )
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    browser: WatchedBrowser = request.getfixturevalue("browser")
+    browser.csp_violations.clear()
+    yield
+    assert browser.csp_violations == [], "the page broke its Content-Security-Policy"
 
 
 @pytest.fixture

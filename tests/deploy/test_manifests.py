@@ -99,6 +99,7 @@ def test_docker_compose_accepts_the_file(tmp_path):
     env = {
         **os.environ,
         "SECRET_KEY": "test-only-" + "k" * 40,
+        "PAIRWISE_ENCRYPTION_KEYS": "test-only-key",
         "POSTGRES_PASSWORD": "test-only-password",
     }
     result = subprocess.run(
@@ -210,7 +211,7 @@ def test_the_env_example_names_every_variable_the_compose_file_requires():
             name, _, value = line.partition("=")
             example[name] = value
 
-    assert required == {"SECRET_KEY", "POSTGRES_PASSWORD"}
+    assert required == {"SECRET_KEY", "PAIRWISE_ENCRYPTION_KEYS", "POSTGRES_PASSWORD"}
     assert required <= example.keys()
     assert all(example[name] == "" for name in required), "the example holds no secret"
     assert example["SMTP_PASSWORD"] == ""
@@ -275,7 +276,9 @@ def test_the_secret_template_holds_placeholders_only():
     (secret,) = _documents(K8S / "secret.example.yaml")
 
     assert secret["kind"] == "Secret"
-    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"} <= secret["stringData"].keys()
+    assert {"SECRET_KEY", "PAIRWISE_ENCRYPTION_KEYS", "DATABASE_URL", "REDIS_URL"} <= secret[
+        "stringData"
+    ].keys()
     for key, value in secret["stringData"].items():
         assert "REPLACE" in value, f"{key} looks like a real value"
     assert "kubectl" in (K8S / "secret.example.yaml").read_text()

@@ -10,32 +10,108 @@ import pytest
 
 from service.webhooks import addresses
 
+# One row per range: IANA's IPv4 and IPv6 special-purpose registries, multicast, the cloud
+# metadata services, and the IPv6 forms that carry an IPv4 address. IP literals only.
+REFUSED = [
+    ("0.0.0.0", "a 'this network' address"),
+    ("0.1.2.3", "a 'this network' address"),
+    ("10.1.2.3", "a private address"),
+    ("100.64.0.1", "a carrier-grade NAT address"),
+    ("127.0.0.1", "a loopback address"),
+    ("169.254.10.1", "a link-local address"),
+    ("169.254.169.254", "a cloud metadata address"),
+    ("172.16.5.4", "a private address"),
+    ("192.0.0.1", "an IETF protocol assignment (192.0.0.0/24)"),
+    ("192.0.0.9", "an IETF protocol assignment (192.0.0.0/24)"),
+    ("192.0.0.170", "an IETF protocol assignment (192.0.0.0/24)"),
+    ("192.0.2.7", "a documentation address"),
+    ("192.31.196.1", "an AS112 address"),
+    ("192.52.193.1", "an AMT address"),
+    ("192.88.99.1", "a 6to4 relay anycast address"),
+    ("192.168.0.10", "a private address"),
+    ("192.175.48.1", "an AS112 address"),
+    ("198.18.0.1", "a benchmarking address"),
+    ("198.51.100.7", "a documentation address"),
+    ("203.0.113.7", "a documentation address"),
+    ("224.0.0.1", "a multicast address"),
+    ("240.0.0.1", "a reserved address"),
+    ("255.255.255.255", "a reserved address"),
+    ("::1", "a loopback address"),
+    ("::", "the unspecified address"),
+    ("::ffff:127.0.0.1", "an IPv4-mapped IPv6 address (it carries 127.0.0.1, a loopback address)"),
+    ("::ffff:8.8.8.8", "an IPv4-mapped IPv6 address (it carries 8.8.8.8)"),
+    ("::ffff:0:a00:1", "an IPv4-translated IPv6 address (it carries 10.0.0.1, a private address)"),
+    (
+        "::a9fe:a9fe",
+        "an IPv4-compatible IPv6 address (it carries 169.254.169.254, a cloud metadata address)",
+    ),
+    ("::8.8.8.8", "an IPv4-compatible IPv6 address (it carries 8.8.8.8)"),
+    (
+        "64:ff9b::a9fe:a9fe",
+        "a NAT64 address (it carries 169.254.169.254, a cloud metadata address)",
+    ),
+    ("64:ff9b::808:808", "a NAT64 address (it carries 8.8.8.8)"),
+    ("64:ff9b:1::a00:1", "a local-use NAT64 address"),
+    ("100::1", "a discard-only address"),
+    ("100:0:0:1::1", "a dummy IPv6 address"),
+    (
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+        "a Teredo address (it carries 192.0.2.45, a documentation address)",
+    ),
+    ("2001:1::1", "an IETF anycast address"),
+    ("2001:1::2", "an IETF anycast address"),
+    ("2001:1::3", "an IETF anycast address"),
+    ("2001:2::1", "a benchmarking address"),
+    ("2001:3::1", "an AMT address"),
+    ("2001:4:112::1", "an AS112 address"),
+    ("2001:10::1", "an ORCHID address"),
+    ("2001:20::1", "an ORCHIDv2 address"),
+    ("2001:30::1", "a drone remote ID address"),
+    ("2001:100::1", "an IETF protocol assignment (2001::/23)"),
+    ("2001:db8::1", "a documentation address"),
+    ("2002:a9fe:a9fe::1", "a 6to4 address (it carries 169.254.169.254, a cloud metadata address)"),
+    ("2002:a00:1::1", "a 6to4 address (it carries 10.0.0.1, a private address)"),
+    ("2002:808:808::1", "a 6to4 address (it carries 8.8.8.8)"),
+    ("2620:4f:8000::1", "an AS112 address"),
+    ("3fff::1", "a documentation address"),
+    ("5f00::1", "a segment routing address"),
+    ("fc00::1", "a unique local (private) address"),
+    ("fd00:ec2::254", "a cloud metadata address"),
+    ("fe80::1", "a link-local address"),
+    ("fec0::1", "a site-local address"),
+    ("ff02::1", "a multicast address"),
+    ("4000::1", "not a global unicast address"),
+]
 
-@pytest.mark.parametrize(
-    ("address", "why"),
-    [
-        ("127.0.0.1", "a loopback address"),
-        ("::1", "a loopback address"),
-        ("10.1.2.3", "a private address"),
-        ("192.168.0.10", "a private address"),
-        ("172.16.5.4", "a private address"),
-        ("169.254.169.254", "a cloud metadata address"),
-        ("169.254.10.1", "a link-local address"),
-        ("fe80::1", "a link-local address"),
-        ("100.64.0.1", "a carrier-grade NAT address"),
-        ("::ffff:127.0.0.1", "an IPv4-mapped IPv6 address"),
-        ("::ffff:8.8.8.8", "an IPv4-mapped IPv6 address"),
-        ("0.0.0.0", "a private address"),
-        ("224.0.0.1", "a reserved address"),
-    ],
-)
-def test_non_public_addresses_are_named(address, why):
+
+@pytest.mark.parametrize(("address", "why"), REFUSED, ids=[a for a, _ in REFUSED])
+def test_every_special_purpose_address_is_refused_and_named(address, why):
     assert addresses.why_not_public(ipaddress.ip_address(address)) == why
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "2606:4700:4700::1111", "93.184.216.34"])
-def test_public_addresses_pass(address):
-    assert addresses.why_not_public(ipaddress.ip_address(address)) is None
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[2002:a9fe:a9fe::]/latest/meta-data",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hooks",
+        "http://[::a9fe:a9fe]/hooks",
+        "http://192.0.0.170/hooks",
+    ],
+)
+def test_a_url_on_an_ipv6_transition_form_or_192_0_0_0_is_refused(url):
+    with pytest.raises(addresses.AddressRefused, match="public addresses only"):
+        addresses.check(url)
+
+
+def test_an_allow_listed_nat64_prefix_reaches_public_ipv4_receivers_only():
+    allow = addresses.parse_allow_list("64:ff9b::/96")
+
+    target = addresses.check("https://[64:ff9b::808:808]/hooks", allow)
+    assert str(target.address) == "64:ff9b::808:808"
+    refused = re.escape("it carries 10.0.0.1, a private address")
+    with pytest.raises(addresses.AddressRefused, match=refused):
+        addresses.check("https://[64:ff9b::a00:1]/hooks", allow)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,32 @@
+"""No other site can frame a console page and trick a coordinator into pressing its buttons
+(clickjacking): the pair page, with its transition forms, refuses to be framed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.test_console import _sign_in, _staff
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_pair_page_with_its_transition_forms_cannot_be_framed(app, live_server, browser, world):
+    pair = world.drive_to("active")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _sign_in(page, live_server, _staff(app, role="admin"))
+        target = f"{live_server}/console/pairs/{pair['id']}"
+        page.goto(target)
+        assert page.locator(f'form[action="/console/pairs/{pair["id"]}/transition"]').count()
+
+        page.set_content(f'<h1>Win a prize</h1><iframe src="{target}" width="800"></iframe>')
+        page.wait_for_timeout(1500)
+
+        (framed,) = [frame for frame in page.frames if frame != page.main_frame]
+        assert framed.locator("form").count() == 0
+        assert "Pair #" not in framed.content()
+        assert any("frame-ancestors 'none'" in text for text in browser.csp_violations)
+    finally:
+        context.close()
+        browser.csp_violations.clear()  # the refusal above is the one expected
