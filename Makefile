@@ -12,7 +12,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 run: $(STAMP)
 	$(BIN)/pairwise db upgrade
-	$(BIN)/pairwise seed-demo
+	$(BIN)/pairwise demo
 	$(BIN)/pairwise run $(RUN_ARGS)
 
 test: lint browser

@@ -144,11 +144,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-# -- seeding -------------------------------------------------------------------------------
+# -- preparing -------------------------------------------------------------------------------
 
 
 @dataclass
-class Seed:
+class Prepared:
     token: str
     survey_tokens: list[str]
     transition_pairs: list[int]
@@ -170,7 +170,7 @@ class Api:
         return response.get_json()
 
 
-def seed(app, count: int) -> Seed:
+def prepare(app, count: int) -> Prepared:
     """A program and an active pair through the API, then `count` invitations (each on its
     own active pair) and `count` more active pairs for transitions."""
     from service.surveys import invitations
@@ -216,7 +216,7 @@ def seed(app, count: int) -> Seed:
             invitations.token_for(invitation) for invitation in made
         ]
     done = time.perf_counter()
-    return Seed(
+    return Prepared(
         token=raw,
         survey_tokens=survey_tokens,
         transition_pairs=[pair_id for pair_id, _ in transition_pairs],
@@ -567,7 +567,7 @@ def measure(arguments: argparse.Namespace) -> None:
         upgrade(env)
         app = app_for(backend, secret, public_url)
         pool = arguments.pool or int((arguments.warmup + arguments.seconds) * 700)
-        prepared = seed(app, pool)
+        prepared = prepare(app, pool)
         kind = database_kind(app)
         from service.database import db
 
@@ -603,7 +603,9 @@ def measure(arguments: argparse.Namespace) -> None:
         f"processes (http.client, closed loop) on the same {os.cpu_count()} cores; "
         f"{arguments.seconds:g} s each after {arguments.warmup:g} s warm-up"
     )
-    print("seeded: " + ", ".join(f"{name} {took:.1f} s" for name, took in prepared.timings.items()))
+    print(
+        "prepared: " + ", ".join(f"{name} {took:.1f} s" for name, took in prepared.timings.items())
+    )
     floor = results[0].rate
     print(f"{'':52} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs minimal':>11}")
     for result in results:
@@ -634,7 +636,7 @@ def profile(arguments: argparse.Namespace) -> None:
         upgrade(env)
         # The test client speaks http://, so the session cookie must not be Secure here.
         app = app_for(backend, secret, "http://localhost", SESSION_COOKIE_SECURE=False)
-        prepared = seed(app, 2 * count + 20)
+        prepared = prepare(app, 2 * count + 20)
         kind = database_kind(app)
         client = app.test_client()
         page = client.get(f"/s/{prepared.survey_tokens[0]}").get_data(as_text=True)

@@ -307,8 +307,8 @@ def rotate_encryption_key_command() -> None:
 DEMO_COORDINATOR = "coordinator@demo.pairwise.test"
 
 
-@cli.command("seed-demo")
-def seed_demo_command() -> None:
+@cli.command("demo")
+def demo_command() -> None:
     """Load a demo program with a pair in every state, and print how to sign in.
 
     Run again, it creates nothing and prints the same sign-in. The API token is kept in the
@@ -319,14 +319,14 @@ def seed_demo_command() -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["PAIRWISE_ENV"] == "production":
-        raise click.ClickException("seed-demo refuses to run in production.")
+        raise click.ClickException("demo refuses to run in production.")
     instance = Path(app.instance_path)
     # Before anything is committed: the token is only ever shown from the file kept here.
     instance.mkdir(parents=True, exist_ok=True)
     if demo.demo_exists():
         click.echo("The demo program is there already.", err=True)
     else:
-        program = demo.seed()
+        program = demo.load()
         click.echo(f"Loaded the demo program {program.name!r}.", err=True)
     email, password = demo.console_sign_in(instance / "demo-login")
     click.echo(f"Demo API token (all scopes): {demo.api_token(instance / 'demo-token')}", err=True)

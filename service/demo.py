@@ -1,4 +1,4 @@
-"""`pairwise seed-demo`: a youth program with a pair in every state, built through the
+"""`pairwise demo`: a youth program with a pair in every state, built through the
 same service functions the API uses, so every history and event is real."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def demo_exists() -> bool:
     return db.session.scalar(sa.select(Program.id).where(Program.slug == DEMO_SLUG)) is not None
 
 
-def seed() -> Program:
+def load() -> Program:
     """Create the demo program; call only when `demo_exists()` is False."""
     program = programs.create(
         name="Riverside Youth Mentoring (demo)",

@@ -49,10 +49,10 @@ def test_a_token_name_is_used_once(app, service_env):
     assert "exists already" in result.output
 
 
-def test_seed_demo_loads_a_pair_in_every_state_once(app, service_env):
-    first = _invoke(service_env, "seed-demo")
+def test_demo_loads_a_pair_in_every_state_once(app, service_env):
+    first = _invoke(service_env, "demo")
     assert first.exit_code == 0, first.output
-    second = _invoke(service_env, "seed-demo")
+    second = _invoke(service_env, "demo")
     assert "there already" in second.output
     with app.app_context():
         states = db.session.scalars(sa.select(Pair.state)).all()
@@ -79,7 +79,7 @@ def test_the_console_script_is_installed(service_env):
     script = Path(sys.executable).parent / "pairwise"
     result = subprocess.run([script, "--help"], env=service_env, capture_output=True, text=True)
     assert result.returncode == 0
-    for command in ("run", "worker", "create-token", "seed-demo", "diagram", "db"):
+    for command in ("run", "worker", "create-token", "demo", "diagram", "db"):
         assert command in result.stdout
 
 
@@ -147,13 +147,13 @@ def test_set_password_names_an_unknown_account(app, service_env):
     assert "no staff account has the e-mail ghost@example.org" in result.output
 
 
-def test_seed_demo_prints_a_console_sign_in_that_works(app, service_env):
+def test_demo_prints_a_console_sign_in_that_works(app, service_env):
     import re
 
     from tests.staff import Console
 
-    first = CliRunner().invoke(cli, ["seed-demo"], env=service_env)
-    again = CliRunner().invoke(cli, ["seed-demo"], env=service_env)
+    first = CliRunner().invoke(cli, ["demo"], env=service_env)
+    again = CliRunner().invoke(cli, ["demo"], env=service_env)
 
     email, password = re.search(r"Console sign-in \(admin\): (\S+) / (\S+)", first.output).groups()
     assert f"{email} / {password}" in again.output
@@ -170,11 +170,11 @@ def _demo_sign_in(output: str) -> tuple[str, str, str]:
     return token, email, password
 
 
-def test_seed_demo_makes_a_missing_instance_folder_and_keeps_a_working_token(
+def test_demo_makes_a_missing_instance_folder_and_keeps_a_working_token(
     client, service_env, tmp_path
 ):
     instance = tmp_path / "new" / "instance"
-    result = _invoke({**service_env, "PAIRWISE_INSTANCE_PATH": str(instance)}, "seed-demo")
+    result = _invoke({**service_env, "PAIRWISE_INSTANCE_PATH": str(instance)}, "demo")
 
     assert result.exit_code == 0, result.output
     token, _, _ = _demo_sign_in(result.output)
@@ -195,36 +195,36 @@ def _demo_rows(app) -> dict[str, int]:
         }
 
 
-def test_seed_demo_run_again_creates_nothing_and_prints_the_same_sign_in(app, service_env):
-    first = _invoke(service_env, "seed-demo")
+def test_demo_run_again_creates_nothing_and_prints_the_same_sign_in(app, service_env):
+    first = _invoke(service_env, "demo")
     rows = _demo_rows(app)
 
-    again = _invoke(service_env, "seed-demo")
+    again = _invoke(service_env, "demo")
 
     assert again.exit_code == 0, again.output
     assert _demo_sign_in(again.output) == _demo_sign_in(first.output)
     assert _demo_rows(app) == rows
 
 
-def test_seed_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(app, service_env):
+def test_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(app, service_env):
     from tests.staff import Console
 
-    _invoke(service_env, "seed-demo")
+    _invoke(service_env, "demo")
     rows = _demo_rows(app)
     (Path(app.instance_path) / "demo-login").unlink()
 
-    again = _invoke(service_env, "seed-demo")
+    again = _invoke(service_env, "demo")
 
     _, email, password = _demo_sign_in(again.output)
     assert Console(app).sign_in(email, password).status_code == 302
     assert _demo_rows(app) == rows  # the same demo admin, with a new password
 
 
-def test_seed_demo_issues_a_fresh_token_when_the_kept_one_is_lost(app, client, service_env):
-    old, _, _ = _demo_sign_in(_invoke(service_env, "seed-demo").output)
+def test_demo_issues_a_fresh_token_when_the_kept_one_is_lost(app, client, service_env):
+    old, _, _ = _demo_sign_in(_invoke(service_env, "demo").output)
     (Path(app.instance_path) / "demo-token").unlink()
 
-    new, _, _ = _demo_sign_in(_invoke(service_env, "seed-demo").output)
+    new, _, _ = _demo_sign_in(_invoke(service_env, "demo").output)
 
     assert new != old
     assert Api(client, new).get("/pairs").status_code == 200

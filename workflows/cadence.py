@@ -65,7 +65,7 @@ class ContactPlan:
     anchor: Anchor = Anchor.MATCHED
     phases: tuple[Phase, ...] = ()
     once_after: Interval | None = None
-    # Contacted more often while the pair is at risk (seed 000 §11.2).
+    # Contacted more often while the pair is at risk.
     tightens_at_risk: bool = False
 
     def occurrences(self, anchor: date) -> Iterator[date]:
@@ -108,12 +108,12 @@ MONTHLY = Interval(months=1)
 QUARTERLY = Interval(months=3)
 PARTICIPANTS = ("mentee", "mentor", "guardian")
 
-# Seed 003: a short contact with both right after the first meeting.
+# A short contact with both right after the first meeting.
 FIRST_MEETING = ContactPlan(
     "first_meeting", ("mentee", "mentor"), "first_meeting",
     anchor=Anchor.ACTIVATED, once_after=Interval(days=2),
 )  # fmt: skip
-# Seed 000 §11.7 (and a good habit after any program): an update six months on.
+# Event-based programs (and a good habit after any program): an update six months on.
 SIX_MONTHS_AFTER_CLOSURE = ContactPlan(
     "six_month_update", ("mentee", "mentor"), "six_month_update",
     anchor=Anchor.CLOSED, once_after=Interval(months=6),
@@ -124,7 +124,7 @@ POLICIES: dict[str, CadencePolicy] = {
     for policy in (
         CadencePolicy(
             "mentor_eep",
-            "MENTOR Elements of Effective Practice (seed 004)",
+            "MENTOR Elements of Effective Practice",
             "Contact mentor, mentee and, in youth programs, the guardian at least twice in "
             "the first month of the match, then monthly.",
             (
@@ -161,7 +161,7 @@ POLICIES: dict[str, CadencePolicy] = {
         ),
         CadencePolicy(
             "bimonthly",
-            "Every two months (seed 000 §11.2)",
+            "Every two months",
             "One check-in with each pair about every two months: often enough to pick up "
             "challenges, not so often that they feel watched; more often while at risk.",
             (
@@ -179,7 +179,7 @@ POLICIES: dict[str, CadencePolicy] = {
         ),
         CadencePolicy(
             "event_based",
-            "Event-based mentoring (seed 000 §11.7)",
+            "Event-based mentoring",
             "A follow-up with the evaluation survey two to three weeks after the event, and "
             "an update six months after it.",
             (
@@ -240,7 +240,7 @@ class Monitor(StrEnum):
     END_OF_MATCH = "end_of_match"
     FINAL_SESSION_REMINDER = "final_session_reminder"
     CLOSURE_REFLECTION = "closure_reflection"
-    # Seed 000 §11.6: a re-matched mentor's extra session, watched until it is recorded.
+    # A re-matched mentor's extra session, watched until it is recorded.
     REMATCH_BRIEFING = "rematch_briefing"
 
 
@@ -259,7 +259,7 @@ MONITORS_BY_STATE: dict[State, frozenset[Monitor]] = {
 
 @dataclass(frozen=True)
 class MeetingRequirement:
-    """Seed 004's "due diligence": e.g. a meeting a week, or four hours a month."""
+    """The program's "due diligence": e.g. a meeting a week, or four hours a month."""
 
     period: str  # "week" or "month"
     meetings: int = 0

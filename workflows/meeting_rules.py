@@ -1,4 +1,4 @@
-"""Seed 001's warning signs in the calendar: meetings cancelled, missed, or moved at the last
+"""Warning signs in the calendar: meetings cancelled, missed, or moved at the last
 minute ("Either party is canceling appointments"; "failing to turn up or regularly rearranges
 last minute"). Pure: no database.
 

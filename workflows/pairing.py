@@ -145,7 +145,7 @@ def both_completed_training(facts: PairFacts) -> bool:
     return not facts.mentor_missing_training and not facts.mentee_missing_training
 
 
-@guard("a re-matched mentor completed the extra training session (seed 000 §11.6)")
+@guard("a re-matched mentor completed the extra training session")
 def new_mentor_completed_extra_training(facts: PairFacts) -> bool:
     return not facts.is_successor_pair or facts.mentor_completed_extra_training
 
@@ -157,7 +157,7 @@ def has_signal_or_flag(facts: PairFacts) -> bool:
 
 @guard(
     "the program's buffer after the final interaction has passed, or a coordinator overrides "
-    "it with a reason (SPEC.md, Closure)"
+    "it with a reason"
 )
 def rematch_buffer_respected(facts: PairFacts) -> bool:
     if facts.buffer_override_reason and facts.buffer_override_reason.strip():
@@ -223,7 +223,7 @@ TRANSITIONS: list[dict] = [
 ]
 # fmt: on
 
-# Coordinators approve these by default (SPEC.md); flag_risk is automatic.
+# Coordinators approve these by default; flag_risk is automatic.
 DEFAULT_APPROVAL_REQUIRED = frozenset({Trigger.REMATCH, Trigger.BEGIN_CLOSURE, Trigger.WITHDRAW})
 
 

@@ -1,7 +1,8 @@
 """What to do about each challenge or warning sign: the coordinator's playbook, as data.
 
-The approaches are those of seed 000 Table 8 ("Common challenges in maintaining the
-mentoring relationship") and, where it applies, seed 002; programs may reword any of them.
+The approaches follow the published guides to common challenges in maintaining a
+mentoring relationship (the documentation's practice page names them); programs may
+reword any of them.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ APPROACHES: dict[str, str] = {
         "possible consequences. If the response is positive, ask what the challenge is and what "
         "help they need; if negative, give them space before revisiting. If they keep coming "
         "unprepared, act on the program's terms. Suggest they bring something concrete to talk "
-        "about to each meeting (seed 003)."
+        "about to each meeting."
     ),
     "mentee_ashamed_to_ask": (
         "Ask open questions: what is the question, what makes it feel stupid, how important is "
@@ -84,39 +85,39 @@ APPROACHES: dict[str, str] = {
         "procedure."
     ),
     "ambivalence": (
-        "Be boldly upfront: remind the mentee of their goal and what it takes to reach it "
-        "(seed 002). After working through the obstacles, if the ambivalence persists, let the "
+        "Be boldly upfront: remind the mentee of their goal and what it takes to reach it. "
+        "After working through the obstacles, if the ambivalence persists, let the "
         "mentee go until they are ready to commit."
     ),
     "dependence": (
         "Mentors are not therapists. Help the mentor step back and set clearer boundaries; "
         "where a need is beyond a mentor's scope, refer the mentee to a professional who can "
-        "help (seed 002)."
+        "help."
     ),
     "unrealistic_expectations": (
         "Help the pair reset expectations: talk openly about goals and the time real progress "
-        "takes, share examples of earlier mentees, and celebrate small gains (seed 002)."
+        "takes, share examples of earlier mentees, and celebrate small gains."
     ),
     "no_progress_on_actions": (
         "Ask both about the actions agreed and what stands in the way. Encourage concrete "
         "plans for the next weeks, short check-ins between meetings, and clear expectations "
-        "about work between sessions (seed 002)."
+        "about work between sessions."
     ),
     "distracted_or_cut_short": (
         "Call both separately to hear how the meetings feel. Agree a time and place without "
-        "distractions, and a length both can keep (seed 001: warning sign)."
+        "distractions, and a length both can keep."
     ),
     "one_side_not_contributing": (
         "Ask the quieter side how they find the meetings; suggest the mentor ask for feedback "
-        '("How are you finding the mentoring relationship so far?", seed 001) and that each '
+        '("How are you finding the mentoring relationship so far?") and that each '
         "brings something to discuss."
     ),
     "last_minute_rescheduling": (
         "Call the mentor or mentee to understand why meetings move; agree a recurring slot and "
-        "the commitment the program expects (seed 001 and Table 8)."
+        "the commitment the program expects."
     ),
     "meeting_requirement_missed": (
-        "The pair is below the program's meeting requirement (seed 004, due diligence). Call "
+        "The pair is below the program's meeting requirement. Call "
         "both to learn why and agree how they will meet as promised; record the contact."
     ),
     "rating_drop": (
@@ -125,7 +126,7 @@ APPROACHES: dict[str, str] = {
     ),
     "rating_divergence": (
         "Mentor and mentee rate the relationship very differently: call each separately to "
-        "hear both sides (seed 000 Table 7: individually when there are challenges)."
+        "hear both sides, individually when there are challenges."
     ),
     "checkin_overdue": "Get in touch with the pair and record the check-in.",
     "coordinator_flag": "Follow up on your own note: decide the approach and a follow-up date.",

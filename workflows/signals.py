@@ -1,8 +1,8 @@
 """The catalogue of signals: typed observations about a pair, with where they come from.
 
-Warning signs are those of seed 001 ("How to identify when a mentoring relationship is
-not working"); challenges are seed 000 Table 8 and seed 002; safety signals are the
-Table 8 rows that must never wait for a coordinator's approval.
+Warning signs say a relationship is not working; challenges are the ones mentors and
+mentees commonly report; safety signals are the challenges that must never wait for a
+coordinator's approval (the documentation's practice page names the sources).
 """
 
 from __future__ import annotations

@@ -82,7 +82,7 @@ def commands() -> str:
             for name, command in sorted(cli.commands.items())
             # Flask's own shell and routes need no introduction; the demo loader is what
             # `make run` calls, and the Getting started page tells it that way.
-            if name not in ("shell", "routes", "seed-demo")
+            if name not in ("shell", "routes", "demo")
         ),
     )
 

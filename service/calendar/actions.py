@@ -58,7 +58,7 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
             kind="staff_contact_due",
             pair=pair,
             title=f"The re-match briefing of pair #{pair.id}'s new mentor is not recorded yet",
-            body="Seed 000 §11.6: a re-matched mentor needs an extra session before the pair "
+            body="A re-matched mentor needs an extra session before the pair "
             "can start. Record it on the mentor's training once held.",
         )
     elif monitor == Monitor.MEETING_REQUIREMENT:
@@ -238,7 +238,7 @@ def _no_meeting(pair: Pair, program: Program, day: date) -> None:
 
 
 def _meeting_signal(pair: Pair, source_id: str, reason: str) -> None:
-    """Seed 004's due diligence: goes through the same rules as survey signals."""
+    """Due diligence on meetings: goes through the same rules as survey signals."""
     signals.raise_signals(
         pair=pair,
         raised=[RaisedSignal("meeting_requirement_missed", "")],

@@ -11,7 +11,7 @@ from service.database import db
 
 
 class ContactPolicy(StrEnum):
-    """What mentor and mentee agreed about contact after the program (SPEC.md, Closure)."""
+    """What mentor and mentee agreed about contact after the program."""
 
     THROUGH_PROGRAM = "through_program"
     DIRECTLY = "directly"

@@ -1,4 +1,4 @@
-"""The closure procedure (SPEC.md, Closure): whether anticipated or not, the mentee is told
+"""The closure procedure: whether anticipated or not, the mentee is told
 the last session's date, a celebratory final session is planned, reflections are collected
 from mentor, mentee and guardian, and a contact policy is agreed. Each step shows whether it
 is done; the closing transition keeps a snapshot, so the closed record proves it."""

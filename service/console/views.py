@@ -118,7 +118,7 @@ def inbox_page():
 @blueprint.get("/stories")
 @staff_required()
 def stories():
-    """Stories participants agreed to share (seed 000 §11.4), in one place."""
+    """Stories participants agreed to share, in one place."""
     visible = visible_pairs(current_user)
     responses = db.session.scalars(
         sa.select(SurveyResponse)

@@ -1,7 +1,7 @@
 """Every event type the service publishes, in one place.
 
 Payloads carry ids, states and links, never free text, answers or anything
-confidential (SPEC.md, Confidentiality): receivers outside the service see them.
+confidential: receivers outside the service see them.
 """
 
 from __future__ import annotations

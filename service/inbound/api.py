@@ -37,8 +37,9 @@ blueprint = Blueprint(
     url_prefix="/api/v1",
     description="Meeting events sent in by other services (our format signed per Standard "
     "Webhooks, Calendly's webhooks, or with an API token): recorded once per sender and event "
-    "id, attached to a pair by its id or its participants' addresses, and judged for seed "
-    "001's warning signs. Events whose pair cannot be told wait as `unmatched`.",
+    "id, attached to a pair by its id or its participants' addresses, and judged for the "
+    "warning signs of a relationship in trouble. Events whose pair cannot be told wait as "
+    "`unmatched`.",
 )
 
 MANAGE = "integrations:manage"

@@ -1,5 +1,5 @@
 """Meeting events other services send in: stored once per sender and event id, attached to a
-pair, recorded as meetings, and judged by seed 001's warning signs (workflows/meeting_rules.py).
+pair, recorded as meetings, and judged by the warning signs (workflows/meeting_rules.py).
 
 Each request is one transaction: the stored event, the meeting, the signals and the pair's
 flag commit together or not at all. An event whose pair cannot be told from its addresses is

@@ -14,7 +14,7 @@ from service.pairs.models import Pair
 def alert_staff_to_safety(event: OutboxEvent) -> None:
     """A safety concern: the coordinator and the admins, at once, by e-mail and inbox.
 
-    The message says where to look, never what was reported (SPEC.md, Confidentiality).
+    The message says where to look, never what was reported.
     """
     pair = db.session.get(Pair, event.pair_id)
     emails = inbox.notify(

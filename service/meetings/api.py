@@ -12,7 +12,7 @@ blueprint = Blueprint(
     "meetings",
     __name__,
     url_prefix="/api/v1/pairs",
-    description="Meetings of a pair: held, cancelled or missed (seed 004's match record).",
+    description="Meetings of a pair: held, cancelled or missed.",
 )
 
 

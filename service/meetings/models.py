@@ -18,7 +18,7 @@ class MeetingStatus(StrEnum):
 
 
 class Meeting(db.Model):
-    """A mentoring session, held or not: seed 004's minimum record of a match meeting."""
+    """A mentoring session, held or not: the minimum record monitoring asks of a meeting."""
 
     __tablename__ = "meetings"
     __table_args__ = (sa.Index("ix_meetings_pair_id_occurred_at", "pair_id", "occurred_at"),)

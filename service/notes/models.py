@@ -33,7 +33,7 @@ class Note(db.Model):
 
 
 class AccessRecord(db.Model):
-    """Who read a safety note or a safety answer, and when (SPEC.md: every read is logged)."""
+    """Who read a safety note or a safety answer, and when."""
 
     __tablename__ = "access_log"
     __table_args__ = (sa.Index("ix_access_log_pair_id_at", "pair_id", "at"),)

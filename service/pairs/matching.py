@@ -1,6 +1,6 @@
 """Choosing a mentor: candidates ranked by what they share with the mentee.
 
-Never a previous mentor of this mentee (SPEC.md), never one without an open place.
+Never a previous mentor of this mentee, never one without an open place.
 """
 
 from __future__ import annotations

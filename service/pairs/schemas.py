@@ -203,7 +203,7 @@ class InterventionSchema(Schema):
     approach = fields.String(
         allow_none=True,
         validate=validate.OneOf(["individual", "pair", "group", "other"]),
-        metadata={"description": "Seed 000 Table 7: with one of them, both, or a group."},
+        metadata={"description": "With one of them, both, or a group."},
     )
     signal = fields.String(
         allow_none=True,

@@ -23,7 +23,7 @@ def default_approval_required() -> list[str]:
 
 
 def default_required_training() -> dict[str, Any]:
-    # Seed 003: mentors have a session of their own, mentees theirs, then a joint workshop.
+    # Mentors have a session of their own, mentees theirs, then a joint workshop.
     return {
         "mentor": ["mentor_orientation", "joint_workshop"],
         "mentee": ["mentee_orientation", "joint_workshop"],
@@ -42,7 +42,7 @@ class Program(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     description: Mapped[str] = mapped_column(sa.Text, default="")
     kind: Mapped[str] = mapped_column(sa.String(20), default=ProgramKind.LONG_TERM)
-    # Youth programs involve a parent or guardian in monitoring (seed 004).
+    # Youth programs involve a parent or guardian in monitoring.
     youth: Mapped[bool] = mapped_column(default=False)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     approval_required: Mapped[list[str]] = mapped_column(default=default_approval_required)
@@ -62,7 +62,7 @@ class Program(db.Model):
     reminder_after_days: Mapped[int] = mapped_column(default=3, server_default="3")
     reminders_max: Mapped[int] = mapped_column(default=1, server_default="1")
     staff_contact_grace_days: Mapped[int] = mapped_column(default=7, server_default="7")
-    # Seed 004: e.g. {"period": "week", "meetings": 1} or {"period": "month", "minutes": 240}.
+    # E.g. {"period": "week", "meetings": 1} or {"period": "month", "minutes": 240}.
     meeting_requirement: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # None turns these off; their defaults are in OPTIONAL_DEFAULTS, since the ORM would
     # replace an explicit None with a column default.
@@ -72,9 +72,9 @@ class Program(db.Model):
     closure_notice_days: Mapped[int] = mapped_column(default=30, server_default="30")
     # Event-based programs: the day of the event the follow-ups count from.
     event_on: Mapped[date | None]
-    # SPEC.md, Closure: a re-match waits this long after the final interaction.
+    # A re-match waits this long after the final interaction.
     rematch_buffer_days: Mapped[int] = mapped_column(default=14, server_default="14")
-    # Seed 001's warning signs from meeting events: this many cancellations or no-shows
+    # Warning signs from meeting events: this many cancellations or no-shows
     # within the window flag the pair; less notice than this is a last-minute change.
     cancellations_to_flag: Mapped[int] = mapped_column(default=3, server_default="3")
     cancellation_window_days: Mapped[int] = mapped_column(default=30, server_default="30")

@@ -46,7 +46,7 @@ class ProgramSchema(Schema):
     description = fields.String(validate=validate.Length(max=5000))
     kind = fields.String(
         validate=validate.OneOf(list(ProgramKind)),
-        metadata={"description": "long_term, or event_based (seed 000 §11.7)"},
+        metadata={"description": "long_term, or event_based"},
     )
     youth = fields.Boolean(metadata={"description": "Parents or guardians take part."})
     timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
@@ -115,7 +115,7 @@ class ProgramSchema(Schema):
     meeting_requirement = fields.Nested(
         MeetingRequirementSchema,
         allow_none=True,
-        metadata={"description": "Seed 004: e.g. a meeting a week, or 240 minutes a month."},
+        metadata={"description": "e.g. a meeting a week, or 240 minutes a month."},
     )
     no_meeting_alert_days = fields.Integer(
         allow_none=True,

@@ -10,7 +10,7 @@ from service.database import db
 
 
 class Signal(db.Model):
-    """A typed observation about a pair, with where it came from (SPEC.md, Signals)."""
+    """A typed observation about a pair, with where it came from."""
 
     __tablename__ = "signals"
     __table_args__ = (sa.Index("ix_signals_pair_id_raised_at", "pair_id", "raised_at"),)

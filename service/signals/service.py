@@ -1,5 +1,5 @@
 """Signals enter here, whoever observed them: recorded, published, and handed to the
-lifecycle, all in the caller's transaction (SPEC.md: signals propose or make transitions)."""
+lifecycle, all in the caller's transaction."""
 
 from __future__ import annotations
 

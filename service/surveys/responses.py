@@ -225,7 +225,7 @@ def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> d
 
 
 def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor) -> SurveyResponse:
-    """A coordinator's record of a check-in (seed 000 Table 7). It counts toward the
+    """A coordinator's record of a check-in. It counts toward the
     program's cadence, and a safety answer in it raises a safety signal like any other."""
     with transaction():
         pair = pairs.lock(pair_id)

@@ -11,11 +11,11 @@ from service.database import db
 
 
 class TrainingSession(StrEnum):
-    # Seed 003: mentors first meet separately from mentees, then together.
+    # Mentors first meet separately from mentees, then together.
     MENTOR_ORIENTATION = "mentor_orientation"
     MENTEE_ORIENTATION = "mentee_orientation"
     JOINT_WORKSHOP = "joint_workshop"
-    # Seed 000 §11.6: a re-matched mentor gets an extra session for that match.
+    # A re-matched mentor gets an extra session for that match.
     REMATCH_BRIEFING = "rematch_briefing"
 
 

@@ -1,4 +1,4 @@
-"""Meetings: seed 004's minimum record of what happened."""
+"""Meetings: the minimum record of what happened."""
 
 from __future__ import annotations
 

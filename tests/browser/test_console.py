@@ -133,7 +133,7 @@ def test_an_at_risk_pair_shows_its_signals_and_playbook_and_is_resolved_after_an
     page.get_by_label("About", exact=True).select_option(
         label=SIGNALS["too_busy_to_schedule"].label
     )
-    page.get_by_label("Approach (seed 000 Table 7)").select_option(
+    page.get_by_label("Approach (individually, as a pair, or in a group)").select_option(
         label="With one of them on their own"
     )
     page.get_by_label("What you did").fill("Called both; they agreed a recurring slot.")

@@ -110,7 +110,7 @@ def upcoming(api, pair_id: int) -> dict[str, str]:
     return {s["kind"]: s["next_due_on"] for s in calendar["upcoming"]}
 
 
-# -- a pair that stops meeting (seed 004's due diligence) -----------------------------------
+# -- a pair that stops meeting -----------------------------------
 
 
 def test_a_pair_with_no_meeting_for_the_configured_days_goes_at_risk_with_a_signal(app, api, drain):

@@ -1,7 +1,7 @@
 """Cadence policies, simulated on a controllable clock with e-mail over real SMTP.
 
-Each program picks a policy (workflows/cadence.py): the bi-monthly check-ins of seed 000
-§11.2, the event-based follow-ups of §11.7, MENTOR's 5th edition; youth programs also ask
+Each program picks a policy (workflows/cadence.py): the bi-monthly check-ins,
+the event-based follow-ups, MENTOR's 5th edition; youth programs also ask
 the guardian; participants are written to in their own language, English by default.
 """
 
@@ -79,7 +79,7 @@ def assert_no_duplicates(mailbox) -> None:
     assert [key for key, n in counts.items() if n > 1] == []
 
 
-# -- the bi-monthly policy (seed 000 §11.2) ---------------------------------------------------
+# -- the bi-monthly policy ---------------------------------------------------
 
 BIMONTHLY_CHECKINS = [
     date(2027, 3, 4),
@@ -156,7 +156,7 @@ def test_bimonthly_nobody_receives_the_same_message_twice(bimonthly_year):
     assert [key for key, n in counts.items() if n > 1] == []
 
 
-# -- event-based programs (seed 000 §11.7) ----------------------------------------------------
+# -- event-based programs ----------------------------------------------------
 
 EVENT_DAY = date(2027, 3, 6)
 

@@ -1,4 +1,4 @@
-"""Closure, anticipated or not (SPEC.md, Closure): the mentee is told the date, the final
+"""Closure, anticipated or not: the mentee is told the date, the final
 session is celebrated, reflections are collected, the contact policy is agreed, and the closed
 record proves it. Admins may reopen with a reason; shared stories are collected in one place."""
 

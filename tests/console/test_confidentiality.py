@@ -1,5 +1,5 @@
 """Who sees what: support staff see their own pairs, safety notes are for admins and the
-pair's coordinator, and every read of one is logged (SPEC.md, Confidentiality and safety)."""
+pair's coordinator, and every read of one is logged."""
 
 from __future__ import annotations
 

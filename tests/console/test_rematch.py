@@ -1,4 +1,4 @@
-"""Re-matching from an at-risk pair (seed 000 §11.6): reassure both, choose a new mentor from
+"""Re-matching from an at-risk pair: reassure both, choose a new mentor from
 a ranked list, confirm; the successor appears and the new mentor is briefed."""
 
 from __future__ import annotations

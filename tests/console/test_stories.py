@@ -1,4 +1,4 @@
-"""Stories participants agreed to share are collected in one place (seed 000 §11.4)."""
+"""Stories participants agreed to share are collected in one place."""
 
 from __future__ import annotations
 

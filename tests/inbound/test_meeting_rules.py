@@ -1,4 +1,4 @@
-"""workflows/meeting_rules.py: seed 001's warning signs from meeting events, without a database."""
+"""workflows/meeting_rules.py: the warning signs from meeting events, without a database."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def test_the_periodic_check_ins_carry_the_pulse_rating_and_a_safety_question():
         assert any(q.safety for q in definition.questions)
 
 
-def test_the_mentee_check_in_covers_the_warning_signs_of_seed_001():
+def test_the_mentee_check_in_covers_the_warning_signs():
     definition, _ = loader.standard()["checkin_mentee"]
     signals = {rule.signal for rule in definition.all_rules}
     assert {

@@ -1,4 +1,4 @@
-"""The lifecycle of SPEC.md, checked for every (state, trigger) pair."""
+"""The pair lifecycle, checked for every (state, trigger) pair."""
 
 from __future__ import annotations
 

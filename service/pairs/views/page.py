@@ -50,7 +50,7 @@ from workflows.signals import SIGNALS, SignalType, is_safety
 
 def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]:
     """The pair's signals since it last became at risk (or its latest), each with the
-    program's recommended approach (seed 000 Table 8)."""
+    program's recommended approach."""
     rows = db.session.scalars(
         sa.select(Signal)
         .where(Signal.pair_id == pair.id)

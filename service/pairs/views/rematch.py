@@ -29,7 +29,7 @@ REASSURANCE = (
 @staff_required()
 @refused
 def rematch(pair_id: int):
-    """Seed 000 §11.6: reassure both, choose a new mentor, confirm; the successor appears."""
+    """Reassure both, choose a new mentor, confirm; the successor appears."""
     pair = pair_or_404(pair_id)
     if pair.state != State.AT_RISK:
         raise Problem("conflict", "Only a pair at risk can be re-matched.")
