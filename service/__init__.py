@@ -49,11 +49,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     Migrate(app, db, directory=MIGRATIONS_DIRECTORY, compare_type=True)
-    problems.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     app.register_blueprint(health.blueprint)
     api.init_app(app)
+    # After the API: its HTTP error handler gives way to the one that answers with problems.
+    problems.init_app(app)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(survey_views.blueprint)
     for console in (

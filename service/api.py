@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import http
 import re
 from typing import Any
 
+from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask, request
 from flask_smorest import Api
-from flask_smorest.utils import prepare_response
 from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
 
@@ -37,20 +36,26 @@ class PairwiseApi(Api):
 
     ERROR_SCHEMA = ProblemSchema
 
-    def _register_error_handlers(self) -> None:
-        # service.problems handles every error, for the API and the pages alike.
-        pass
 
-    def _register_responses(self) -> None:
-        for status in http.HTTPStatus:
-            response: dict[str, Any] = {"description": status.phrase}
-            if status >= 400:
-                response["schema"] = self.ERROR_SCHEMA
-                prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        default = {"description": "Problem details (RFC 9457)", "schema": self.ERROR_SCHEMA}
-        prepare_response(default, self.spec, PROBLEM_CONTENT_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+class ProblemContentType(BasePlugin):
+    """Error responses are served as application/problem+json: document them so.
+
+    flask-smorest documents its error responses with its default content type; this apispec
+    plugin (apispec's public extension point) renames it wherever a response carries the
+    problem schema, which flask-smorest's `ERROR_SCHEMA` puts on every error response."""
+
+    def response_helper(self, response: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        content = response.get("content") or {}
+        body = content.get("application/json")
+        if body is not None and _is_problem_schema(body.get("schema")):
+            response["content"] = {PROBLEM_CONTENT_TYPE: body}
+        return response
+
+
+def _is_problem_schema(schema: Any) -> bool:
+    if isinstance(schema, dict):
+        return schema.get("$ref", "").endswith("/Problem")
+    return schema is ProblemSchema or isinstance(schema, ProblemSchema)
 
 
 def schema_name(schema: type[Schema] | Schema) -> str:
@@ -130,6 +135,7 @@ def init_app(app: Flask) -> None:
         app,
         spec_kwargs={
             "marshmallow_plugin": MarshmallowPlugin(schema_name_resolver=schema_name),
+            "extra_plugins": [ProblemContentType()],
             "info": {"description": DESCRIPTION},
             "security": [{"bearerAuth": []}],
         },
