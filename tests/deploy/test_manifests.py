@@ -660,9 +660,13 @@ def test_the_built_wheel_holds_the_migrations_templates_and_surveys(tmp_path):
 # --- README -------------------------------------------------------------------------------
 
 
-def test_the_readme_names_only_deployment_files_that_exist():
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Deploying", 1)[1].split("\n## ", 1)[0]
+@pytest.mark.parametrize(
+    ("document", "heading"),
+    [("README.md", "## Configuration and deployment"), ("docs/operations/deploy.md", None)],
+)
+def test_the_deployment_docs_name_only_deployment_files_that_exist(document, heading):
+    text = (ROOT / document).read_text()
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0] if heading else text
     # Files (with a suffix) and the two folders; not `deploy/web` (kubectl's deployment/web)
     # nor deploy/.env, which people make themselves.
     files = set(re.findall(r"\bdeploy/(?:[\w-]+/)*[\w-]*\.[\w.]*\w", section))
