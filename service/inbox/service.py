@@ -31,6 +31,18 @@ def staff_for(pair: Pair | None, *, and_admins: bool = False) -> list[User]:
     return people
 
 
+def why_told(user: User, pair: Pair | None) -> str:
+    """The reason an e-mail gives its reader, true for that reader: the pair's coordinator
+    coordinates it, an admin is told as an admin, support staff support it."""
+    if pair is not None and user.id == pair.coordinator_id:
+        return "you coordinate this pair"
+    if user.role == "admin":
+        return "you are an administrator of this Pairwise"
+    if pair is not None:
+        return "you support this pair"
+    return "you coordinate pairs in this Pairwise"
+
+
 def console_link(path: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}{path}"
 
@@ -81,6 +93,7 @@ def notify(
                         "body": body,
                         "link": link,
                         "urgent": urgent,
+                        "reason": why_told(user, pair),
                     },
                 )
             )

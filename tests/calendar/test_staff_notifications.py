@@ -120,6 +120,20 @@ def test_a_proposal_waiting_for_approval_reaches_the_coordinators_inbox_and_emai
     assert email["Subject"] == item.title
 
 
+def test_a_coordinators_email_says_it_comes_because_they_coordinate_the_pair(
+    app, api, mailbox, drain
+):
+    world = World.build(api, mentors=1, mentees=1)
+    pair = world.drive_to("active")
+    assign(api, pair["id"], coordinator(app, "eager@example.org"))
+
+    _propose_closure(api, pair["id"])
+    drain()
+
+    [email] = mailbox.to("eager@example.org")
+    assert "because you coordinate this pair" in email.get_body(("plain",)).get_content()
+
+
 def test_a_coordinator_who_turned_off_proposal_emails_gets_the_inbox_item_only(
     app, api, mailbox, drain
 ):

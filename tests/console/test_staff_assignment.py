@@ -277,3 +277,15 @@ def test_a_handover_of_a_pair_without_safety_records_tells_nobody(app, team, dra
 
     assert _handover_notices(app) == []
     assert mailbox.to(team["admin_staff"].email) == []
+
+
+def test_an_admin_told_about_a_pair_is_told_it_as_an_administrator(app, team, drain, mailbox):
+    _add_safety_note(app, team)
+
+    _hand_over(team["cora"], team["pair"]["id"], team["colin_staff"].id)
+    drain()
+
+    [message] = mailbox.to(team["admin_staff"].email)
+    body = message.get_body(("plain",)).get_content()
+    assert "because you are an administrator of this Pairwise" in body
+    assert "look after this pair" not in body
