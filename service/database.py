@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -76,6 +76,14 @@ class Database(SQLAlchemy):
 
 
 db = Database(model_class=Base)
+
+# The models' base class. Flask-SQLAlchemy makes `db.Model` from `Base` at run time, which
+# mypy cannot follow (to it `db.Model` is a variable): it sees `Base`, which has the same
+# columns, registry and metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 @sa.event.listens_for(sa.Engine, "connect")

@@ -22,7 +22,6 @@ from service.pairs.domain_events import PairMoved, PlannedEndChanged
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.programs.domain_events import ProgramChanged
-from service.programs.models import Program
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from workflows import cadence
 from workflows.cadence import STAFF, MeetingRequirement, Monitor
@@ -87,7 +86,7 @@ def count_meeting(logged: MeetingLogged) -> None:
     pair, meeting = logged.pair, logged.meeting
     if meeting.status != MeetingStatus.HELD:
         return
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     no_meeting = db.session.scalar(
         sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind == Monitor.NO_MEETING)
     )
@@ -107,7 +106,7 @@ def count_meeting(logged: MeetingLogged) -> None:
 def settle_staff_contact(recorded: StaffCheckinRecorded) -> None:
     """A coordinator's check-in settles what they owed, and counts toward the cadence."""
     pair = recorded.pair
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     today = schedule.cadence_today(program)
     db.session.execute(
         sa.update(Contact)

@@ -180,9 +180,9 @@ def people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Partici
     found: list[Participant] = []
     for role in roles:
         if role == Role.MENTEE:
-            found.append(db.session.get(Participant, pair.mentee_id))
-        elif role == Role.MENTOR and pair.mentor_id:
-            found.append(db.session.get(Participant, pair.mentor_id))
+            found.append(pair.mentee)
+        elif role == Role.MENTOR and pair.mentor is not None:
+            found.append(pair.mentor)
         elif role == Role.GUARDIAN and program.youth:
             found += db.session.scalars(
                 sa.select(Participant).where(

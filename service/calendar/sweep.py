@@ -21,7 +21,6 @@ from service.database import db, is_postgresql, transaction
 from service.errors import ConcurrentUpdate
 from service.notifications import service as notifications
 from service.pairs.models import Pair
-from service.programs.models import Program
 from workflows import cadence
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ def _run_schedule(schedule_id: int, moment: datetime) -> int:
         if row is None or row.next_due_at > moment:
             return 0  # another sweeper has it, or already moved it on
         pair = db.session.get(Pair, row.pair_id)
-        program = db.session.get(Program, pair.program_id)
+        program = pair.program
         kind, day, due = row.kind, row.next_due_on, row.next_due_at
         following = schedule.next_day(kind, pair, program, day, day + timedelta(days=1))
         values = {"last_done_on": day}
@@ -139,5 +138,5 @@ def _follow_up(contact_id: int, moment: datetime) -> str:
         if contact is None or contact.next_reminder_at is None or contact.next_reminder_at > moment:
             return "nothing"
         pair = db.session.get(Pair, contact.pair_id)
-        program = db.session.get(Program, pair.program_id)
+        program = pair.program
         return actions.follow_up(contact, pair, program, moment)

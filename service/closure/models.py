@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
 class ContactPolicy(StrEnum):
@@ -18,7 +18,7 @@ class ContactPolicy(StrEnum):
     NONE = "none"
 
 
-class ClosureRecord(db.Model):
+class ClosureRecord(Model):
     """The closure procedure of one pair, step by step; the `close` transition keeps a copy."""
 
     __tablename__ = "closure_records"

@@ -20,7 +20,6 @@ from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.models import Notification
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.programs.models import Program
 from service.surveys import invitations
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 
@@ -69,7 +68,7 @@ def save(
 
 
 def _reflections(pair: Pair) -> dict[str, bool]:
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     roles = ["mentee", "mentor"] + (["guardian"] if program.youth else [])
     answered = set(
         db.session.scalars(
@@ -154,7 +153,7 @@ def send_reflections(*, pair_id: int, actor: Actor) -> int:
     """Invite mentee, mentor (and guardian) to the closure reflection, unless invited already."""
     with transaction():
         pair = db.session.get(Pair, pair_id)
-        program = db.session.get(Program, pair.program_id)
+        program = pair.program
         people = [pair.mentee_id, pair.mentor_id]
         if program.youth:
             people += db.session.scalars(

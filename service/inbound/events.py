@@ -25,7 +25,6 @@ from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.programs.models import Program
 from service.signals import service as signals
 from service.signals.models import Signal
 from workflows import meeting_rules as rules
@@ -293,7 +292,7 @@ def _apply(event: InboundEvent, *, pair_id: int, actor: Actor, status: str) -> N
         event.status = InboundStatus.IGNORED
         event.details = {**event.details, "ignored_because": f"pair {pair.id} is {pair.state}"}
         return
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     thresholds = rules.Thresholds(
         cancellations_to_flag=program.cancellations_to_flag,
         window_days=program.cancellation_window_days,

@@ -21,7 +21,6 @@ from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
 from service.programs import service as programs
-from service.programs.models import Program
 from workflows.pairing import TERMINAL_STATES, State
 
 
@@ -138,7 +137,7 @@ def update(
             )
         if planned_end_on is not ...:
             pair.planned_end_on = planned_end_on
-            program = db.session.get(Program, pair.program_id)
+            program = pair.program
             bus.announce(PlannedEndChanged(pair, program))
     return pair
 

@@ -18,7 +18,7 @@ from service.notifications import service as notifications
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
-from service.surveys.models import Invitation, SurveyVersion
+from service.surveys.models import Invitation
 from service.surveys.versions import current_version, definition_of
 from surveys.definition import SurveyDefinition
 
@@ -73,7 +73,7 @@ def is_expired(invitation: Invitation) -> bool:
 
 def respondent_role(invitation: Invitation, participant: Participant) -> str:
     """The role the participant answers in: their place in the pair, else their own role."""
-    pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+    pair = invitation.pair
     return (_pair_member_role(pair, participant) if pair else None) or participant.role
 
 
@@ -121,7 +121,7 @@ def invite_within(
     participant = db.session.get(Participant, participant_id)
     if participant is None:
         raise Invalid("participant_id", f"no participant with id {participant_id}")
-    program = db.session.get(Program, participant.program_id)
+    program = participant.program
     version = current_version(survey_key=survey_key, program_id=program.id)
     definition = definition_of(version)
     if participant.role not in definition.audience:
@@ -194,9 +194,9 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
         )
         if recent is not None:
             return recent, False
-        participant = db.session.get(Participant, old.participant_id)
-        program = db.session.get(Program, participant.program_id)
-        version = db.session.get(SurveyVersion, old.survey_version_id)
+        participant = old.participant
+        program = participant.program
+        version = old.survey_version
         fresh = Invitation(
             nonce=secrets.token_urlsafe(16),
             survey_version_id=version.id,

@@ -27,11 +27,10 @@ from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
-from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.surveys.invitations import respondent_role
-from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.models import Invitation, SurveyResponse
 from service.surveys.versions import current_version, definition_of
 from service.training import service as training
 from surveys.definition import SurveyDefinition
@@ -57,10 +56,10 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
         )
         if used.rowcount != 1:
             raise AlreadyAnswered()
-        version = db.session.get(SurveyVersion, invitation.survey_version_id)
+        version = invitation.survey_version
         definition = definition_of(version)
-        participant = db.session.get(Participant, invitation.participant_id)
-        pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+        participant = invitation.participant
+        pair = invitation.pair
         role = respondent_role(invitation, participant)
         pulse = _pulse(definition, answers)
         response = SurveyResponse(
@@ -99,7 +98,7 @@ def _respondent(definition: SurveyDefinition, role: str) -> Actor:
 def _act_on_pair(
     pair: Pair, response: SurveyResponse, definition: SurveyDefinition, participant: Participant
 ) -> None:
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     raised = rules.signals_from_answers(definition, response.answers)
     if response.pulse_rating is not None:
         raised += rules.trend_signals(

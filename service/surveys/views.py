@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from service.database import db
 from service.participants.models import Participant
 from service.programs.models import Program
 from service.surveys import invitations, responses, versions
@@ -90,9 +89,9 @@ def _invitation(token: str) -> Invitation:
 def _context(
     invitation: Invitation,
 ) -> tuple[SurveyVersion, SurveyDefinition, Participant, Program]:
-    version = db.session.get(SurveyVersion, invitation.survey_version_id)
-    participant = db.session.get(Participant, invitation.participant_id)
-    program = db.session.get(Program, participant.program_id)
+    version = invitation.survey_version
+    participant = invitation.participant
+    program = participant.program
     return version, versions.definition_of(version), participant, program
 
 
