@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
@@ -104,7 +105,8 @@ def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None
     then rolls back would stay. So begin the real transaction first."""
     dbapi_connection = connection.connection.dbapi_connection
     if (
-        type(dbapi_connection).__module__.startswith("sqlite3")
+        dbapi_connection is not None
+        and type(dbapi_connection).__module__.startswith("sqlite3")
         and not dbapi_connection.in_transaction
     ):
         dbapi_connection.execute("BEGIN")
@@ -113,7 +115,7 @@ def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None
 def rollback(session: Session | None = None) -> None:
     """Roll back, even on a connection that died: SQLAlchemy has invalidated it by then, and
     the server discards the work of a connection it lost."""
-    session = session or db.session
+    session = session or db.session()
     try:
         session.rollback()
     except SQLAlchemyError as error:
@@ -132,7 +134,7 @@ def transaction() -> Iterator[Session]:
     Inside `unit_of_work()` it is a savepoint instead: the enclosing unit commits, so a
     service function's writes and what the request adds to them land in one transaction.
     """
-    session = db.session
+    session = db.session()
     if session.info.get(_UNIT_OF_WORK):
         with session.begin_nested():
             yield session
@@ -226,12 +228,18 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_WRITES, None)
 
 
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. `Session.execute` is typed to return a `Result`;
+    for these statements it is a `CursorResult`, which has the count."""
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
+
+
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
 def insert_unless_exists(
-    model: type, values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
+    model: type[Any], values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
 ) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
     matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from transitions import Machine, MachineError
 
@@ -198,7 +198,7 @@ def not_closed_for_safety(facts: PairFacts) -> bool:
 
 
 # fmt: off
-TRANSITIONS: list[dict] = [
+TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": Trigger.MATCH, "source": State.RECRUITED, "dest": State.MATCHED,
      "conditions": [mentor_chosen, mentor_has_capacity, mentor_is_new_to_mentee]},
     {"trigger": Trigger.START_TRAINING, "source": State.MATCHED, "dest": State.TRAINING,
@@ -265,6 +265,11 @@ class GuardFailed(TransitionRefused):
 class _Pair:
     """The model the machine moves: a state and nothing else."""
 
+    # Bound by the machine that takes the model (declared here for the type checker only:
+    # a real attribute of that name would stop the machine from binding its own).
+    trigger: Callable[..., bool]
+    get_graph: Callable[..., Any]
+
     def __init__(self, state: State) -> None:
         self.state = state
 
@@ -299,7 +304,9 @@ def decide(state: State | str, trigger: str, facts: PairFacts) -> State:
 
 def failed_guards(state: State, trigger: Trigger, facts: PairFacts) -> list[Guard]:
     declared = _machine(None, initial=state).get_transitions(trigger, source=state)
-    return [c.func for t in declared for c in t.conditions if not c.func(facts)]
+    # TRANSITIONS names its conditions as Guard functions, never by method name.
+    conditions = [cast(Guard, c.func) for t in declared for c in t.conditions]
+    return [check for check in conditions if not check(facts)]
 
 
 # What allowed_triggers found, per state: the declarations above never change.

@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service.actors import Actor, system
 from service.approvals.models import Proposal, ProposalStatus
 from service.clock import now
-from service.database import db
+from service.database import db, rowcount
 from service.errors import Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -109,7 +109,7 @@ def compare_and_decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return False
     set_committed_value(proposal, "status", status)
     set_committed_value(proposal, "decided_at", moment)

@@ -77,6 +77,8 @@ def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: dat
     )
     for person in schedule.people(pair, program, plan.audience):
         survey = plan.survey_for(person.role)
+        if survey is None:
+            raise ValueError(f"{plan!r} names no survey to invite to")
         contact_id = insert_unless_exists(
             Contact,
             {
@@ -94,7 +96,7 @@ def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: dat
         )
         if contact_id is None:
             continue  # made already, by an earlier or a concurrent sweep
-        contact = db.session.get(Contact, contact_id)
+        contact = db.session.get_one(Contact, contact_id)
         invitation = invitations.invite_within(
             survey_key=survey,
             participant_id=person.id,
@@ -139,7 +141,7 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
     )
     if contact_id is None:
         return 0
-    contact = db.session.get(Contact, contact_id)
+    contact = db.session.get_one(Contact, contact_id)
     what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
     inbox.notify(
         users=inbox.staff_for(pair),
@@ -173,8 +175,10 @@ def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) 
 
 
 def _send_reminder(contact: Contact, program: Program) -> None:
-    person = db.session.get(Participant, contact.participant_id)
-    invitation = db.session.get(Invitation, contact.invitation_id)
+    if contact.participant_id is None or contact.invitation_id is None:
+        raise ValueError(f"contact {contact.id} is a staff contact: no invitation to remind of")
+    person = db.session.get_one(Participant, contact.participant_id)
+    invitation = db.session.get_one(Invitation, contact.invitation_id)
     definition = versions.definition_of(
         versions.get_version(version_id=invitation.survey_version_id)
     )
@@ -211,6 +215,8 @@ def _overdue(contact: Contact, pair: Pair) -> None:
 
 
 def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
+    if program.meeting_requirement is None:
+        return  # the program dropped its requirement since the period began
     requirement = MeetingRequirement(**program.meeting_requirement)
     start, end = requirement.period_of(day - timedelta(days=1))
     record = judge_period(pair, program, requirement, start, end, closed=True)
@@ -225,6 +231,8 @@ def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
 
 
 def _no_meeting(pair: Pair, program: Program, day: date) -> None:
+    if program.no_meeting_alert_days is None:
+        return  # the program turned the alert off since it was scheduled
     last = last_meeting_day(pair, program)
     if last is not None and last + timedelta(days=program.no_meeting_alert_days) > day:
         return  # a meeting was logged meanwhile
@@ -260,6 +268,8 @@ def _propose_closure(pair: Pair, program: Program) -> None:
     """The planned end approaches: propose the closure in time to tell the mentee."""
     if pair.state not in (State.ACTIVE, State.AT_RISK):
         return
+    if pair.planned_end_on is None:
+        return  # the planned end was removed since the proposal was scheduled
     final = max(pair.planned_end_on, schedule.cadence_today(program) + timedelta(days=7))
     request = TransitionRequest(
         Trigger.BEGIN_CLOSURE,

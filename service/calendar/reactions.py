@@ -20,7 +20,6 @@ from service.meetings.models import MeetingStatus
 from service.notifications import service as notifications
 from service.pairs.domain_events import PairMoved, PlannedEndChanged
 from service.pairs.models import Pair
-from service.participants.models import Participant
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from workflows import cadence
@@ -47,7 +46,9 @@ def start_successor_calendar(moved: PairMoved) -> None:
     successor = moved.successor
     if successor is None:
         return
-    mentor = db.session.get(Participant, successor.mentor_id)
+    mentor = successor.mentor
+    if mentor is None:
+        raise ValueError(f"re-matched pair {successor.id} has no mentor")
     notifications.email_participant(
         mentor, moved.program, template="rematch_briefing", pair_id=successor.id
     )

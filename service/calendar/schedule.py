@@ -82,7 +82,7 @@ def _next_check(
             local_date(pair.activated_at, program.timezone),
             after,
         ]
-        since = max((d for d in known if d), default=today)
+        since = max((d for d in known if d is not None), default=today)
         return max(since + quiet, today)
     if monitor == Monitor.END_OF_MATCH:
         if pair.planned_end_on is None or after is not None:
@@ -195,6 +195,8 @@ def people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Partici
 def email_final_session(
     pair: Pair, program: Program, template: str, roles: tuple[str, ...]
 ) -> None:
+    if pair.final_session_on is None:
+        return  # no final session planned: nothing to tell
     for person in people(pair, program, roles):
         notifications.email_participant(
             person,

@@ -11,19 +11,24 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from service.calendar import actions, schedule
 from service.calendar.models import Contact, Schedule
 from service.clock import now
-from service.database import db, is_postgresql, transaction
+from service.database import db, is_postgresql, rowcount, transaction
 from service.errors import ConcurrentUpdate
 from service.notifications import service as notifications
 from service.pairs.models import Pair
 from workflows import cadence
 
 log = logging.getLogger(__name__)
+
+# The rows the sweep takes one at a time.
+_Row = TypeVar("_Row", Schedule, Contact)
 
 
 @dataclass
@@ -67,7 +72,13 @@ def sweep(*, batch: int = 500) -> SweepResult:
     return result
 
 
-def _due(model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]) -> list[int]:
+def _due(
+    model: type[Schedule | Contact],
+    column: InstrumentedAttribute[Any],
+    moment: datetime,
+    limit: int,
+    skip: set[int],
+) -> list[int]:
     """Due rows, oldest first; rows locked by a concurrent sweeper (PostgreSQL) or that failed
     in this sweep are left out, so every batch makes progress."""
     query = sa.select(model.id).where(column <= moment)
@@ -81,7 +92,7 @@ def _due(model: type, column: sa.Column, moment: datetime, limit: int, skip: set
     return ids
 
 
-def _lock(model: type, row_id: int):
+def _lock(model: type[_Row], row_id: int) -> _Row | None:
     """The row, locked for this transaction; None if another sweeper holds it (PostgreSQL)."""
     query = sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
     if is_postgresql():
@@ -107,7 +118,7 @@ def _run_schedule(schedule_id: int, moment: datetime) -> int:
         row = _lock(Schedule, schedule_id)
         if row is None or row.next_due_at > moment:
             return 0  # another sweeper has it, or already moved it on
-        pair = db.session.get(Pair, row.pair_id)
+        pair = db.session.get_one(Pair, row.pair_id)
         program = pair.program
         kind, day, due = row.kind, row.next_due_on, row.next_due_at
         following = schedule.next_day(kind, pair, program, day, day + timedelta(days=1))
@@ -122,7 +133,7 @@ def _run_schedule(schedule_id: int, moment: datetime) -> int:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if advanced.rowcount != 1:
+        if rowcount(advanced) != 1:
             raise ConcurrentUpdate("another sweeper ran this schedule")
         db.session.expire(row)
         if following is None:
@@ -137,6 +148,6 @@ def _follow_up(contact_id: int, moment: datetime) -> str:
         contact = _lock(Contact, contact_id)
         if contact is None or contact.next_reminder_at is None or contact.next_reminder_at > moment:
             return "nothing"
-        pair = db.session.get(Pair, contact.pair_id)
+        pair = db.session.get_one(Pair, contact.pair_id)
         program = pair.program
         return actions.follow_up(contact, pair, program, moment)

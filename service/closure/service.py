@@ -153,6 +153,8 @@ def send_reflections(*, pair_id: int, actor: Actor) -> int:
     """Invite mentee, mentor (and guardian) to the closure reflection, unless invited already."""
     with transaction():
         pair = db.session.get(Pair, pair_id)
+        if pair is None:
+            raise NotFound.of("pair", pair_id)
         program = pair.program
         people = [pair.mentee_id, pair.mentor_id]
         if program.youth:

@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service import bus
 from service.actors import Actor
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, rowcount, transaction
 from service.errors import ConcurrentUpdate, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -110,7 +110,7 @@ def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
         .values(state=target, version=version + 1, state_changed_at=moment)
         .execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:
+    if rowcount(changed) != 1:
         raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )

@@ -183,6 +183,8 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
     """
     with transaction():
         old = db.session.get(Invitation, invitation_id)
+        if old is None:
+            raise NotFound.of("invitation", invitation_id)
         recent = db.session.scalar(
             sa.select(Invitation)
             .where(

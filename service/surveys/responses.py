@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, rowcount, transaction
 from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -47,6 +47,8 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
     """Store a response and let it act on the pair, all in one transaction."""
     with transaction():
         invitation = db.session.get(Invitation, invitation_id)
+        if invitation is None:
+            raise NotFound.of("invitation", invitation_id)
         moment = now()
         used = db.session.execute(
             sa.update(Invitation)
@@ -54,7 +56,7 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
             .values(used_at=moment)
             .execution_options(synchronize_session=False)
         )
-        if used.rowcount != 1:
+        if rowcount(used) != 1:
             raise AlreadyAnswered()
         version = invitation.survey_version
         definition = definition_of(version)
@@ -208,7 +210,7 @@ def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> d
         {"location": "json", "field": f"answers.{key}", "message": "Unknown question."}
         for key in unknown
     ]
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for key, value in answers.items():
         for item in value if isinstance(value, list) else [value]:
             data.add(key, "y" if item is True else str(item))

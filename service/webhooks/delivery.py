@@ -26,7 +26,7 @@ from standardwebhooks.webhooks import Webhook
 from service.accounts import service as accounts
 from service.accounts.models import User
 from service.clock import now
-from service.database import db
+from service.database import db, rowcount
 from service.events.models import OutboxEvent
 from service.inbox import service as inbox
 from service.jobs import job_context
@@ -111,7 +111,7 @@ def _claim(delivery_id: int) -> Delivery | None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return None
     return db.session.get(Delivery, delivery_id)
 

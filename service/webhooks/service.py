@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from service.actors import Actor
 from service.clock import now
-from service.database import db, insert_unless_exists, transaction
+from service.database import db, insert_unless_exists, rowcount, transaction
 from service.errors import Conflict, DomainError, Invalid, NotFound
 from service.events.catalog import is_known, public_event_types
 from service.events.models import OutboxEvent
@@ -338,4 +338,4 @@ def redeliver_failed(*, endpoint_id: int, since: datetime, until: datetime) -> i
             )
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount
+    return rowcount(result)
