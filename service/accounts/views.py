@@ -180,7 +180,7 @@ def reset_password(token: str):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            reset.reset(token=token, password=form.password.data)
+            reset.reset(token=token, password=form.password.data or "")
         except reset.ResetLinkInvalid:
             return render_template("console/reset_password.html", invalid=True), 410
         if current_user.is_authenticated:

@@ -98,6 +98,7 @@ def request_transition(body: dict, pair_id: int):
     }
     if outcome.applied:
         return result
+    assert outcome.proposal is not None  # not applied, so filed as a proposal
     return result, 202, {"Location": api_link(f"/proposals/{outcome.proposal.id}")}
 
 

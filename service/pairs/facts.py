@@ -105,7 +105,7 @@ class DatabaseFacts:
                 Pair.mentee_id == self.pair.mentee_id, Pair.mentor_id.is_not(None)
             )
         )
-        return frozenset(mentor_ids)
+        return frozenset(m for m in mentor_ids if m is not None)
 
     @property
     def mentor_accepted_introduction(self) -> bool:

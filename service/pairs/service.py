@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from types import EllipsisType
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -123,9 +124,9 @@ def update(
     *,
     pair_id: int,
     actor: Actor,
-    coordinator_id: int | None = ...,
-    support_ids: Iterable[int] = ...,
-    planned_end_on: date | None = ...,
+    coordinator_id: int | EllipsisType | None = ...,
+    support_ids: Iterable[int] | EllipsisType = ...,
+    planned_end_on: date | EllipsisType | None = ...,
 ) -> Pair:
     """Change who looks after the pair (by the rule of `staffing`), or its planned end
     (which redraws the calendar), in one transaction."""

@@ -13,6 +13,7 @@ with safety records changes coordinator the admins are told.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import EllipsisType
 
 import sqlalchemy as sa
 
@@ -62,8 +63,8 @@ def change(
     *,
     pair: Pair,
     actor: Actor,
-    coordinator_id: int | None = ...,  # type: ignore[assignment]
-    support_ids: Iterable[int] = ...,  # type: ignore[assignment]
+    coordinator_id: int | EllipsisType | None = ...,
+    support_ids: Iterable[int] | EllipsisType = ...,
 ) -> list[StaffChange]:
     """Change the pair's coordinator and/or support staff, in the caller's transaction with
     the pair locked. Naming the staff it already has changes and records nothing, but is

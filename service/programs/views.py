@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
@@ -61,7 +63,9 @@ def settings(program_id: int):
     program = service.get(program_id=program_id)
     if request.method == "POST":
         try:
-            changes = {name: _number(name, *bounds) for name, bounds in NUMBERS.items()}
+            changes: dict[str, Any] = {
+                name: _number(name, *bounds) for name, bounds in NUMBERS.items()
+            }
             changes |= {n: _number(n, *b, optional=True) for n, b in OPTIONAL_NUMBERS.items()}
             policy = request.form.get("cadence_policy")
             if policy not in POLICIES:

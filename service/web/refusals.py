@@ -10,4 +10,4 @@ from __future__ import annotations
 from service.errors import DomainError
 from service.problems import Problem
 
-REFUSALS: tuple[type[Exception], ...] = (DomainError, Problem)
+REFUSALS: tuple[type[DomainError], type[Problem]] = (DomainError, Problem)

@@ -60,7 +60,7 @@ def deliver(delivery_id: int) -> str:
             delivery = _claim(next_id)
             if delivery is None:
                 break
-            endpoint = db.session.get(Endpoint, delivery.endpoint_id)
+            endpoint = db.session.get_one(Endpoint, delivery.endpoint_id)
             event = db.session.scalar(
                 sa.select(OutboxEvent).where(OutboxEvent.event_id == delivery.event_id)
             )
@@ -256,8 +256,8 @@ def retry_delay(attempts: int, retry_after: timedelta | None) -> timedelta | Non
 
 def _record(delivery_id: int, outcome: Outcome, manual: bool) -> None:
     moment = now()
-    delivery = db.session.get(Delivery, delivery_id)
-    endpoint = db.session.get(Endpoint, delivery.endpoint_id)
+    delivery = db.session.get_one(Delivery, delivery_id)
+    endpoint = db.session.get_one(Endpoint, delivery.endpoint_id)
     db.session.add(
         Attempt(
             delivery_id=delivery.id,
