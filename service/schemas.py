@@ -101,7 +101,8 @@ class OptionalActor(fields.Nested):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(ActorSchema, allow_none=True, **kwargs)
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+    # Field names the first parameter `value`, Nested `nested_obj`: no name matches both.
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if value is None or value.kind is None:
             return None
         return super()._serialize(value, attr, obj, **kwargs)
