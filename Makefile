@@ -37,11 +37,13 @@ browser:
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q chromium; \
 	  else echo "Chromium is missing (apt install chromium): the browser tests will be skipped."; fi; }
 
-# Style, and the architecture: the layer contracts in pyproject.toml (lint-imports).
+# Style, the architecture (the layer contracts in pyproject.toml: lint-imports), and types
+# (mypy, configured in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

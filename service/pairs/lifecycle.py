@@ -53,7 +53,7 @@ def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor
 
 def request_transition_within(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
     """`request_transition`, inside the caller's transaction."""
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     if not actor.decides_directly and pairing.needs_approval(
         request.trigger,
         program.approval_required,
@@ -225,6 +225,8 @@ def _activate(pair: Pair, program: Program, request: TransitionRequest, moment: 
 def _plan_final_session(
     pair: Pair, program: Program, request: TransitionRequest, moment: datetime
 ) -> Effect:
+    if request.final_session_on is None:  # a guard requires it; this keeps the promise local
+        raise Invalid("final_session_on", f"{request.trigger} needs the final session's date")
     pair.final_session_on = request.final_session_on
     pair.closure_reason = request.closure_reason or ClosureReason.COMPLETED
     return Effect(
@@ -277,7 +279,7 @@ def _start_successor(
     db.session.flush()
     pair.successor_id = successor.id
     events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
-    details = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
+    details: dict[str, Any] = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
     if request.buffer_override_reason:
         details["buffer_override_reason"] = request.buffer_override_reason
     return Effect(details, successor=successor)

@@ -8,7 +8,6 @@ from service.calendar import schedule
 from service.closure import service as closure
 from service.closure.models import ContactPolicy
 from service.console.queries import names
-from service.database import db
 from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
 from service.pairs.views.common import (
@@ -20,7 +19,6 @@ from service.pairs.views.common import (
     refused,
 )
 from service.problems import Problem
-from service.programs.models import Program
 from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import ClosureReason, Trigger
 
@@ -78,7 +76,7 @@ def closure_page(pair_id: int):
         else:
             raise Problem("validation-error", "Unknown closure step.")
         return redirect(url_for(".closure_page", pair_id=pair.id))
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     return render_template(
         "console/closure.html",
         pair=pair,

@@ -3,16 +3,17 @@ form fields, refusals shown on the page, the outcome of a transition."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, url_for
 
 from service.database import db
 from service.pairs import lifecycle
+from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.problems import Problem
 from service.web.refusals import REFUSALS
@@ -51,10 +52,16 @@ def form_text(field: str) -> str | None:
     return value or None
 
 
-def people_of(pair) -> dict[str, Participant | None]:
+class People(TypedDict):
+    mentee: Participant
+    mentor: Participant | None
+    guardians: Sequence[Participant]
+
+
+def people_of(pair: Pair) -> People:
     return {
-        "mentee": db.session.get(Participant, pair.mentee_id),
-        "mentor": db.session.get(Participant, pair.mentor_id) if pair.mentor_id else None,
+        "mentee": pair.mentee,
+        "mentor": pair.mentor,
         "guardians": db.session.scalars(
             sa.select(Participant).where(Participant.guardian_of_id == pair.mentee_id)
         ).all(),
@@ -65,4 +72,5 @@ def flash_outcome(outcome: lifecycle.Outcome) -> None:
     if outcome.applied:
         flash(f"Done: the pair is now {outcome.pair.state.replace('_', ' ')}.")
     else:
+        assert outcome.proposal is not None  # not applied, so filed as a proposal
         flash(f"Filed for a coordinator's approval: {outcome.proposal.trigger.replace('_', ' ')}.")

@@ -8,11 +8,18 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from service.calendar import schedule
 from service.console.queries import names
-from service.database import db, transaction
+from service.database import transaction
 from service.notifications import service as notifications
 from service.pairs import lifecycle, matching
 from service.pairs.facts import DatabaseFacts, TransitionRequest
-from service.pairs.views.common import blueprint, flash_outcome, form_text, people_of, refused
+from service.pairs.views.common import (
+    People,
+    blueprint,
+    flash_outcome,
+    form_text,
+    people_of,
+    refused,
+)
 from service.problems import Problem
 from service.programs.models import Program
 from service.web.staff import pair_or_404, staff_required
@@ -33,7 +40,7 @@ def rematch(pair_id: int):
     pair = pair_or_404(pair_id)
     if pair.state != State.AT_RISK:
         raise Problem("conflict", "Only a pair at risk can be re-matched.")
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     people = people_of(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.REMATCH), g.actor)
     if request.method == "POST":
@@ -75,7 +82,7 @@ def rematch(pair_id: int):
     )
 
 
-def _reassure(pair, program: Program, people: dict, message: str) -> None:
+def _reassure(pair, program: Program, people: People, message: str) -> None:
     with transaction():
         for person in (people["mentee"], people["mentor"]):
             if person is not None:

@@ -7,11 +7,10 @@ from datetime import date
 from flask import flash, redirect, request, url_for
 
 from service.calendar import schedule
-from service.database import db, transaction
+from service.database import transaction
 from service.pairs import service as pairs
 from service.pairs.views.common import blueprint, form_date, refused
 from service.problems import Problem
-from service.programs.models import Program
 from service.training import service as training
 from service.web.staff import pair_or_404, staff_required
 
@@ -35,6 +34,6 @@ def record_training(pair_id: int):
     if briefing:
         with transaction():
             pair = pairs.get(pair_id=pair.id)
-            schedule.reschedule(pair, db.session.get(Program, pair.program_id))
+            schedule.reschedule(pair, pair.program)
     flash(f"Recorded: {session.replace('_', ' ')}.")
     return redirect(url_for(".show", pair_id=pair_id))
