@@ -33,8 +33,10 @@ def _in_transaction() -> None:
     bus.react(PairMoved, approvals.supersede_stale_proposals)
     # 3. after a re-match, the successor is looked after by the same staff (on its timeline),
     bus.react(PairMoved, staffing.hand_successor_its_staff)
-    # 4. and the new mentor is asked to the briefing and the successor's calendar is drawn;
+    # 4. and the new mentor is asked to the briefing and the successor's calendar is drawn,
     bus.react(PairMoved, calendar.start_successor_calendar)
+    #    and the mentee and old mentor are reassured if the coordinator asked for it;
+    bus.react(PairMoved, calendar.reassure_after_rematch)
     # 5. closure begun: the mentee, mentor and guardian are told the final session's date;
     bus.react(PairMoved, calendar.tell_final_session_date)
     # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
