@@ -73,4 +73,3 @@ def rematch(pair_id: int):
         buffer_ends=buffer_ends,
         within_buffer=buffer_ends is not None and buffer_ends > schedule.cadence_today(program),
     )
-
