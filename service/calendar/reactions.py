@@ -55,6 +55,22 @@ def start_successor_calendar(moved: PairMoved) -> None:
     schedule.reschedule(successor, moved.program)
 
 
+def reassure_after_rematch(moved: PairMoved) -> None:
+    """A re-match that asked for it tells the mentee and the old mentor, when it happens
+    (not when it is only proposed), that the change is nobody's fault."""
+    if moved.successor is None or not moved.request.reassurance:
+        return
+    for person in (moved.pair.mentee, moved.pair.mentor):
+        if person is not None:
+            notifications.email_participant(
+                person,
+                moved.program,
+                template="rematch_reassurance",
+                pair_id=moved.pair.id,
+                message=moved.request.reassurance,
+            )
+
+
 def tell_final_session_date(moved: PairMoved) -> None:
     """Closure begins: the mentee (and mentor, and guardian) are told the last session's date
     in advance."""

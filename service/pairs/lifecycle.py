@@ -263,14 +263,13 @@ def _start_successor(
     pair: Pair, program: Program, request: TransitionRequest, moment: datetime
 ) -> Effect:
     """A re-match: the mentee starts again with a new mentor, in a new linked pair (whose
-    calendar the calendar's reaction draws)."""
+    staff and calendar the reactions give it)."""
     successor = Pair(
         program_id=pair.program_id,
         mentee_id=pair.mentee_id,
         mentor_id=request.mentor_id,
         state=State.MATCHED,
         predecessor_id=pair.id,
-        coordinator_id=pair.coordinator_id,
         state_changed_at=moment,
         created_at=moment,
         matched_at=moment,

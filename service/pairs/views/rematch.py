@@ -8,20 +8,10 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from service.calendar import schedule
 from service.console.queries import names
-from service.database import transaction
-from service.notifications import service as notifications
 from service.pairs import lifecycle, matching
 from service.pairs.facts import DatabaseFacts, TransitionRequest
-from service.pairs.views.common import (
-    People,
-    blueprint,
-    flash_outcome,
-    form_text,
-    people_of,
-    refused,
-)
+from service.pairs.views.common import blueprint, flash_outcome, form_text, people_of, refused
 from service.problems import Problem
-from service.programs.models import Program
 from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import State, Trigger
 
@@ -55,10 +45,11 @@ def rematch(pair_id: int):
                 mentor_id=int(mentor),
                 reason=form_text("reason"),
                 buffer_override_reason=form_text("buffer_override_reason"),
+                reassurance=(form_text("message") or REASSURANCE)
+                if request.form.get("reassure") == "yes"
+                else None,
             ),
         )
-        if request.form.get("reassure") == "yes":
-            _reassure(pair, program, people, form_text("message") or REASSURANCE)
         if outcome.applied:
             flash(
                 f"Re-matched: pair #{pair.id} continues as pair "
@@ -80,16 +71,3 @@ def rematch(pair_id: int):
         buffer_ends=buffer_ends,
         within_buffer=buffer_ends is not None and buffer_ends > schedule.cadence_today(program),
     )
-
-
-def _reassure(pair, program: Program, people: People, message: str) -> None:
-    with transaction():
-        for person in (people["mentee"], people["mentor"]):
-            if person is not None:
-                notifications.email_participant(
-                    person,
-                    program,
-                    template="rematch_reassurance",
-                    pair_id=pair.id,
-                    message=message,
-                )
