@@ -3,6 +3,7 @@ words itself, and how a form's first error becomes the refusal shown on the page
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -44,11 +45,46 @@ class WholeNumber(IntegerField):
             raise ValueError(self.gettext(_range_message(self)))
 
 
+class Day(StringField):
+    """A date like 2026-12-01, or None when left empty."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        self.data = None
+        if raw:
+            try:
+                self.data = date.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(f"{self.label.text}: use a date like 2026-12-01.") from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if self.data else ""
+
+
+class Id(IntegerField):
+    """A row's id from a choice on the page, or None when none is chosen."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        # Ids are 32-bit in PostgreSQL: a bigger one names no row (and would be a 500).
+        self.data = int(raw) if raw.isdigit() and int(raw) < 2**31 else None
+
+
 class Choices(SelectMultipleField):
     """Checkboxes: the values ticked, each one of `choices`."""
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def one_of(values: Any, message: str, *, optional: bool = False) -> list[Any]:
+    """One of `values`; `optional`: or nothing at all."""
+    first = validators.Optional() if optional else validators.InputRequired(message)
+    return [first, validators.AnyOf([str(v) for v in values], message)]
 
 
 def between(label: str, bounds: tuple[int, int]) -> list[Any]:

@@ -1,20 +1,19 @@
-"""The pair pages' shared blueprint, and what every flow on them reads the same way:
-form fields, refusals shown on the page, the outcome of a transition."""
+"""The pair pages' shared blueprint, and what every flow on them does the same way:
+refusals shown on the page, the outcome of a transition. Their forms are in
+`service/pairs/forms.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, url_for
 
 from service.database import db
 from service.pairs import lifecycle
 from service.participants.models import Participant
-from service.problems import Problem
 from service.web.refusals import REFUSALS
 
 blueprint = Blueprint("pairs_console", __name__, url_prefix="/console/pairs")
@@ -32,23 +31,6 @@ def refused(view: Callable) -> Callable:
             return redirect(url_for(".show", pair_id=pair_id))
 
     return wrapper
-
-
-def form_date(field: str) -> date | None:
-    value = request.form.get(field, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Problem(
-            "validation-error", f"{field.replace('_', ' ')}: use a date like 2026-12-01."
-        ) from None
-
-
-def form_text(field: str) -> str | None:
-    value = request.form.get(field, "").strip()
-    return value or None
 
 
 def people_of(pair) -> dict[str, Participant | None]:
