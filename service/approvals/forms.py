@@ -1,0 +1,23 @@
+"""The console's form for deciding a proposal; the reason's bound is the API's."""
+
+from __future__ import annotations
+
+from wtforms import StringField, ValidationError
+
+from service.approvals import bounds
+from service.web.forms import ConsoleForm, Text, at_most, one_of
+
+
+class DecisionForm(ConsoleForm):
+    decision = StringField(validators=one_of(("approve", "reject"), "Approve or reject."))
+    reason = Text("Reason", at_most("Reason", bounds.REASON_MAX))
+    back = StringField()
+
+    def validate_reason(self, field: Text) -> None:
+        if self.decision.data == "reject" and not field.data:
+            raise ValidationError("Say why you reject it; the reason is recorded.")
+
+    def back_to(self) -> str | None:
+        """Where the form was posted from, if it is a console page (never another site)."""
+        target = self.back.data or ""
+        return target if target.startswith("/console") and "//" not in target else None
