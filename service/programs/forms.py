@@ -15,7 +15,15 @@ from wtforms import (
 
 from service.programs import bounds
 from service.programs.models import Program
-from service.web.forms import Choices, ConsoleForm, WholeNumber, at_most, between, skip_unless
+from service.web.forms import (
+    Choices,
+    ConsoleForm,
+    WholeNumber,
+    at_most,
+    between,
+    one_of,
+    skip_unless,
+)
 from workflows.cadence import POLICIES
 from workflows.pairing import Trigger
 from workflows.playbook import APPROACHES
@@ -35,7 +43,11 @@ def _optional_between(label: str, limits: tuple[int, int]) -> list[Any]:
 class ProgramSettingsForm(ConsoleForm):
     """Every setting on the page. The numbers are added below, one field per bound."""
 
-    cadence_policy = RadioField(choices=list(POLICIES), validate_choice=False)
+    cadence_policy = RadioField(
+        choices=list(POLICIES),
+        validate_choice=False,
+        validators=one_of(POLICIES, "Choose a cadence policy."),
+    )
     approval_required = Choices(choices=[t.value for t in Trigger])
     allow_self_approval = BooleanField()
     # Empty (or left out): no requirement.
@@ -58,10 +70,6 @@ class ProgramSettingsForm(ConsoleForm):
             *between("Requirement minutes", bounds.REQUIREMENT_MINUTES),
         ],
     )
-
-    def validate_cadence_policy(self, field: RadioField) -> None:
-        if field.data not in POLICIES:
-            raise ValidationError("Choose a cadence policy.")
 
     def validate_requirement_minutes(self, field: WholeNumber) -> None:
         if self.requirement_period.data and not self.requirement_meetings.data and not field.data:
