@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, url_for
 
-from service.approvals import decisions
+from service.approvals import bounds, decisions
 from service.approvals.forms import DecisionForm
 from service.approvals.models import Proposal
 from service.database import db
@@ -13,6 +13,8 @@ from service.web.refusals import REFUSALS
 from service.web.staff import pair_or_404, staff_required
 
 blueprint = Blueprint("approvals_console", __name__, url_prefix="/console/proposals")
+# The decision form is a macro on several pages (imported without their context): a global.
+blueprint.add_app_template_global(bounds.REASON_MAX, "decision_reason_max")
 
 
 @blueprint.post("/<id:proposal_id>/decide")

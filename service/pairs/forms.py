@@ -176,3 +176,16 @@ class ContactPolicyForm(ConsoleForm):
         validators=one_of(ContactPolicy, "Choose what was agreed about contact.", optional=True)
     )
     contact_policy_notes = Text("Notes", at_most("Notes", CLOSURE_TEXT_MAX))
+
+
+# The longest text of each box on the pair pages, by what it holds (their `maxlength`).
+MAXLENGTH: dict[str, int] = {
+    "reason": bounds.REASON_MAX,
+    "buffer_override_reason": bounds.BUFFER_OVERRIDE_REASON[1],
+    "intervention": bounds.INTERVENTION_DESCRIPTION[1],
+    "location": meeting_bounds.LOCATION_MAX,
+    "activities": meeting_bounds.ACTIVITIES_MAX,
+    "note": NOTE_MAX,
+    "closure_text": CLOSURE_TEXT_MAX,
+    "message": MESSAGE_MAX,
+}

@@ -13,7 +13,7 @@ from service.problems import Problem, html_error
 from service.web.forms import validated
 from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
-from service.webhooks import service
+from service.webhooks import bounds, service
 from service.webhooks.forms import EndpointActionForm, EndpointForm
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
@@ -37,6 +37,8 @@ def index():
         failing=failing,
         event_types=public_event_types(),
         descriptions=EVENT_TYPES,
+        url_max=bounds.URL_MAX,
+        description_max=bounds.DESCRIPTION_MAX,
     )
 
 

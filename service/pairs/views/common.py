@@ -13,10 +13,18 @@ from flask import Blueprint, flash, redirect, url_for
 
 from service.database import db
 from service.pairs import lifecycle
+from service.pairs.forms import MAXLENGTH
 from service.participants.models import Participant
 from service.web.refusals import REFUSALS
 
 blueprint = Blueprint("pairs_console", __name__, url_prefix="/console/pairs")
+
+
+@blueprint.context_processor
+def _limits() -> dict[str, Any]:
+    """The longest text each box on the pair pages takes, from the forms that read them:
+    the browser stops typing there instead of the server refusing what was typed."""
+    return {"maxlength": MAXLENGTH}
 
 
 def refused(view: Callable) -> Callable:
