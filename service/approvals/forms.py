@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import StringField, ValidationError
+from typing import Any
+
+from wtforms import StringField
 
 from service.approvals import bounds
 from service.web.forms import ConsoleForm, Text, at_most, one_of
@@ -13,9 +15,13 @@ class DecisionForm(ConsoleForm):
     reason = Text("Reason", at_most("Reason", bounds.REASON_MAX))
     back = StringField()
 
-    def validate_reason(self, field: Text) -> None:
-        if self.decision.data == "reject" and not field.data:
-            raise ValidationError("Say why you reject it; the reason is recorded.")
+    def validate(self, extra_validators: Any = None) -> bool:
+        # Not an inline `validate_reason`: an empty reason stops its field's checks early.
+        valid = super().validate(extra_validators)
+        if valid and self.decision.data == "reject" and not self.reason.data:
+            self.reason.errors.append("Say why you reject it; the reason is recorded.")
+            return False
+        return valid
 
     def back_to(self) -> str | None:
         """Where the form was posted from, if it is a console page (never another site)."""
