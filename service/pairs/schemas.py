@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from service.confidentiality import visible_reason, visible_signals
+from service.pairs import bounds
 from service.schemas import (
     ActorSchema,
     BoundedList,
@@ -105,14 +106,14 @@ _CLOSURE_REASONS = {
 
 class TransitionRequestSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(list(Trigger)))
-    reason = fields.String(validate=validate.Length(max=5000))
+    reason = fields.String(validate=validate.Length(max=bounds.REASON_MAX))
     signals = _signal_list
     mentor_id = id_field(metadata={"description": "match and rematch: the mentor chosen."})
     final_session_on = fields.Date(
         metadata={"description": "begin_closure: the date of the last session, today or later."}
     )
     buffer_override_reason = fields.String(
-        validate=validate.Length(min=1, max=2000),
+        validate=validate.Length(*bounds.BUFFER_OVERRIDE_REASON),
         metadata={
             "description": "rematch: why the program's buffer after the final "
             "interaction is overridden."
@@ -193,16 +194,18 @@ class TimelineSchema(Schema):
 
 
 class AcceptanceSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(["mentor", "mentee"]))
+    role = fields.String(required=True, validate=validate.OneOf(bounds.ROLES))
 
 
 class InterventionSchema(Schema):
     id = fields.Integer(dump_only=True)
     pair_id = fields.Integer(dump_only=True)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    description = fields.String(
+        required=True, validate=validate.Length(*bounds.INTERVENTION_DESCRIPTION)
+    )
     approach = fields.String(
         allow_none=True,
-        validate=validate.OneOf(["individual", "pair", "group", "other"]),
+        validate=validate.OneOf(bounds.INTERVENTION_APPROACHES),
         metadata={"description": "With one of them, both, or a group."},
     )
     signal = fields.String(

@@ -11,7 +11,7 @@ from service.events.catalog import public_event_types
 from service.idempotency.decorators import idempotent
 from service.problems import not_found
 from service.schemas import BoundedList, Schema, documents
-from service.webhooks import service
+from service.webhooks import bounds, service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 blueprint = Blueprint(
@@ -30,14 +30,14 @@ class EndpointSchema(Schema):
         required=True,
         schemes={"http", "https"},
         require_tld=False,
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=bounds.URL_MAX),
     )
     event_types = BoundedList(
         fields.String(validate=validate.OneOf(["*", *public_event_types()])),
         max_items=len(public_event_types()) + 1,
         metadata={"description": 'The event types wanted; ["*"] (the default) for all.'},
     )
-    description = fields.String(validate=validate.Length(max=500))
+    description = fields.String(validate=validate.Length(max=bounds.DESCRIPTION_MAX))
     enabled = fields.Boolean()
     disabled_reason = fields.String(dump_only=True, allow_none=True)
     failing_since = fields.DateTime(dump_only=True, allow_none=True)

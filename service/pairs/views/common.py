@@ -1,24 +1,31 @@
-"""The pair pages' shared blueprint, and what every flow on them reads the same way:
-form fields, refusals shown on the page, the outcome of a transition."""
+"""The pair pages' shared blueprint, and what every flow on them does the same way:
+refusals shown on the page, the outcome of a transition. Their forms are in
+`service/pairs/forms.py`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from functools import wraps
 from typing import Any, TypedDict
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, url_for
 
 from service.database import db
 from service.pairs import lifecycle
+from service.pairs.forms import MAXLENGTH
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.problems import Problem
 from service.web.refusals import REFUSALS
 
 blueprint = Blueprint("pairs_console", __name__, url_prefix="/console/pairs")
+
+
+@blueprint.context_processor
+def _limits() -> dict[str, Any]:
+    """The longest text each box on the pair pages takes, from the forms that read them:
+    the browser stops typing there instead of the server refusing what was typed."""
+    return {"maxlength": MAXLENGTH}
 
 
 def refused(view: Callable) -> Callable:
@@ -33,23 +40,6 @@ def refused(view: Callable) -> Callable:
             return redirect(url_for(".show", pair_id=pair_id))
 
     return wrapper
-
-
-def form_date(field: str) -> date | None:
-    value = request.form.get(field, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Problem(
-            "validation-error", f"{field.replace('_', ' ')}: use a date like 2026-12-01."
-        ) from None
-
-
-def form_text(field: str) -> str | None:
-    value = request.form.get(field, "").strip()
-    return value or None
 
 
 class People(TypedDict):

@@ -10,8 +10,10 @@ from service.calendar import schedule
 from service.console.queries import names
 from service.pairs import lifecycle, matching
 from service.pairs.facts import DatabaseFacts, TransitionRequest
-from service.pairs.views.common import blueprint, flash_outcome, form_text, people_of, refused
+from service.pairs.forms import RematchForm
+from service.pairs.views.common import blueprint, flash_outcome, people_of, refused
 from service.problems import Problem
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import State, Trigger
 
@@ -34,20 +36,16 @@ def rematch(pair_id: int):
     people = people_of(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.REMATCH), g.actor)
     if request.method == "POST":
-        mentor = request.form.get("mentor_id", "")
-        if not mentor.isdigit():
-            raise Problem("validation-error", "Choose the new mentor.")
+        form = validated(RematchForm())
         outcome = lifecycle.request_transition(
             pair_id=pair.id,
             actor=g.actor,
             request=TransitionRequest(
                 Trigger.REMATCH,
-                mentor_id=int(mentor),
-                reason=form_text("reason"),
-                buffer_override_reason=form_text("buffer_override_reason"),
-                reassurance=(form_text("message") or REASSURANCE)
-                if request.form.get("reassure") == "yes"
-                else None,
+                mentor_id=form.mentor_id.data,
+                reason=form.reason.data,
+                buffer_override_reason=form.buffer_override_reason.data,
+                reassurance=(form.message.data or REASSURANCE) if form.reassure.data else None,
             ),
         )
         if outcome.applied:
