@@ -83,9 +83,10 @@ class Id(IntegerField):
         self.data = int(raw) if raw.isdigit() and int(raw) < 2**31 else None
 
 
-def choices_of(values: Iterable[object]) -> list[tuple[str, str]]:
-    """WTForms choices whose labels are their values."""
-    return [(str(value), str(value)) for value in values]
+def choices_of(values: Iterable[object]) -> list[Any]:
+    """WTForms choices whose labels are their values: plain strings, since WTForms 3.3
+    deprecates (value, label) tuples; its stubs still know only tuples, hence `Any`."""
+    return [str(value) for value in values]
 
 
 class Choices(SelectMultipleField):
