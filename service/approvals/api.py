@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.approvals import decisions, proposals
 from service.approvals.schemas import (
     ApproveSchema,
@@ -13,7 +11,7 @@ from service.approvals.schemas import (
 from service.auth import current_actor, require_scope
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
-from service.schemas import documents, page_of
+from service.schemas import Blueprint, documents, page_of
 
 blueprint = Blueprint(
     "proposals",

@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from service.auth import current_actor, require_scope
@@ -29,7 +28,7 @@ from service.inbound.schemas import (
     ResolveSchema,
 )
 from service.problems import Problem, validation_problem
-from service.schemas import documents
+from service.schemas import Blueprint, documents
 
 blueprint = Blueprint(
     "inbound",

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import current_actor, require_scope
 from service.idempotency.decorators import idempotent
 from service.meetings import service
 from service.meetings.schemas import MeetingListSchema, MeetingSchema
-from service.schemas import documents
+from service.schemas import Blueprint, documents
 
 blueprint = Blueprint(
     "meetings",

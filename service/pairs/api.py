@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
 from service.confidentiality import may_read_safety
@@ -21,7 +19,7 @@ from service.pairs.schemas import (
     TransitionRequestSchema,
 )
 from service.pairs.timeline import timeline
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, page_of
 
 blueprint = Blueprint(
     "pairs",

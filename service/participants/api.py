@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import require_scope
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.participants import service
 from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, page_of
 from service.training import service as training
 from service.training.schemas import TrainingListSchema, TrainingRecordSchema
 

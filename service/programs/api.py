@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import current_actor, require_scope
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.programs import service
 from service.programs.schemas import ProgramQuerySchema, ProgramSchema
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, page_of
 
 blueprint = Blueprint(
     "programs",

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import current_actor, require_scope
 from service.confidentiality import answer_visible_to
 from service.idempotency.decorators import idempotent
 from service.pairs import service as pairs
-from service.schemas import api_link, documents
+from service.schemas import Blueprint, api_link, documents
 from service.surveys import answers, invitations, responses, versions
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service.auth import current_actor, require_scope
@@ -10,7 +9,7 @@ from service.database import db
 from service.events.catalog import public_event_types
 from service.idempotency.decorators import idempotent
 from service.problems import not_found
-from service.schemas import BoundedList, Schema, documents
+from service.schemas import Blueprint, BoundedList, Schema, documents
 from service.webhooks import service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 

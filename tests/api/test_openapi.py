@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema_rs
 import pytest
 from openapi_spec_validator import validate
 
@@ -60,3 +61,12 @@ def test_the_transition_request_lists_every_trigger(spec):
 
 def test_every_problem_type_the_api_uses_is_in_the_catalogue():
     assert {"trigger-not-allowed", "guard-failed", "validation-error"} <= set(PROBLEM_TYPES)
+
+
+def test_email_addresses_are_documented_as_internationalised(spec):
+    # `format: email` is ASCII only: it would call "tomás.silva@example.org" invalid.
+    email = spec["components"]["schemas"]["Participant"]["properties"]["email"]
+    assert email["format"] == "idn-email"
+    checker = jsonschema_rs.validator_for(email, validate_formats=True)
+    assert checker.is_valid("tomás.silva@example.org")
+    assert not checker.is_valid("tomás silva@example.org")
