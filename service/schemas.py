@@ -265,3 +265,20 @@ def documents(blueprint: flask_smorest.Blueprint, *statuses: int) -> Callable:
         return view
 
     return decorate
+
+
+def link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation `method path`, its parameters taken from the response
+    (runtime expressions such as `$response.body#/id`): how a client, and the stateful fuzz
+    test, goes from one call to the next."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method.lower()}",
+        "parameters": parameters,
+        "description": description,
+    }
+
+
+def links(blueprint: flask_smorest.Blueprint, status: int, **named: dict[str, Any]) -> Callable:
+    """Document where the response with `status` leads: `links(blueprint, 201, get=link(...))`."""
+    return blueprint.doc(responses={status: {"links": named}})
