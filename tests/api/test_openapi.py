@@ -70,3 +70,18 @@ def test_email_addresses_are_documented_as_internationalised(spec):
     checker = jsonschema_rs.validator_for(email, validate_formats=True)
     assert checker.is_valid("tomás.silva@example.org")
     assert not checker.is_valid("tomás silva@example.org")
+
+
+def test_every_request_body_has_an_example_that_fits_its_schema(spec):
+    # The signed inbound URLs take what the sender's own format says; they are not ours to show.
+    signed = {"/api/v1/inbound/{slug}/meetings", "/api/v1/inbound/{slug}/calendly"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters" or "requestBody" not in operation or path in signed:
+                continue
+            body = operation["requestBody"]["content"]["application/json"]
+            assert "example" in body, f"{method.upper()} {path} has no example body"
+            schema = {**body["schema"], "components": spec["components"]}
+            checker = jsonschema_rs.validator_for(schema, validate_formats=True)
+            errors = [error.message for error in checker.iter_errors(body["example"])]
+            assert errors == [], f"{method.upper()} {path}: {errors}"
