@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
 from service.confidentiality import may_read_safety
@@ -21,7 +19,39 @@ from service.pairs.schemas import (
     TransitionRequestSchema,
 )
 from service.pairs.timeline import timeline
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, link, links, page_of
+
+
+def _pair_links(pair_id: str) -> dict[str, dict]:
+    """Where a pair leads: read it, change it, move it, and what it records."""
+    path = "/api/v1/pairs/{pair_id}"
+    return {
+        "get": link("GET", path, "The pair.", pair_id=pair_id),
+        "update": link("PATCH", path, "Assign its coordinator, plan its end.", pair_id=pair_id),
+        "transition": link("POST", f"{path}/transitions", "Fire a trigger.", pair_id=pair_id),
+        "accept": link("POST", f"{path}/acceptances", "Accept the introduction.", pair_id=pair_id),
+        "history": link("GET", f"{path}/history", "Its transitions.", pair_id=pair_id),
+        "timeline": link("GET", f"{path}/timeline", "Everything that happened.", pair_id=pair_id),
+        "interventions": link(
+            "GET", f"{path}/interventions", "What coordinators did.", pair_id=pair_id
+        ),
+        "intervene": link(
+            "POST", f"{path}/interventions", "Record an intervention.", pair_id=pair_id
+        ),
+        "meetings": link("GET", f"{path}/meetings", "Its meetings.", pair_id=pair_id),
+        "log_meeting": link("POST", f"{path}/meetings", "Log a meeting.", pair_id=pair_id),
+        "calendar": link("GET", f"{path}/calendar", "What is due and when.", pair_id=pair_id),
+    }
+
+
+PAIR_LINKS = _pair_links("$response.body#/id")
+_proposal = "/api/v1/proposals/{proposal_id}"
+_proposal_id = "$response.body#/proposal/id"
+PROPOSAL_LINKS = {
+    "proposal": link("GET", _proposal, "The proposal filed.", proposal_id=_proposal_id),
+    "approve": link("POST", f"{_proposal}/approve", "Approve it.", proposal_id=_proposal_id),
+    "reject": link("POST", f"{_proposal}/reject", "Reject it.", proposal_id=_proposal_id),
+}
 
 blueprint = Blueprint(
     "pairs",
@@ -43,8 +73,9 @@ def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filte
 @blueprint.post("")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(PairSchema)
+@blueprint.arguments(PairSchema, example={"program_id": 1, "mentee_id": 8})
 @blueprint.response(201, PairSchema)
+@links(blueprint, 201, **PAIR_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def create_pair(body: dict):
     """Create a pair for a mentee; it starts `recruited` until `match` chooses a mentor."""
@@ -62,7 +93,7 @@ def get_pair(pair_id: int):
 
 @blueprint.patch("/<id:pair_id>")
 @require_scope("pairs:write")
-@blueprint.arguments(PairUpdateSchema)
+@blueprint.arguments(PairUpdateSchema, example={"planned_end_on": "2027-06-30"})
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def update_pair(body: dict, pair_id: int):
@@ -73,7 +104,14 @@ def update_pair(body: dict, pair_id: int):
 @blueprint.post("/<id:pair_id>/transitions")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(TransitionRequestSchema)
+@blueprint.arguments(
+    TransitionRequestSchema,
+    example={
+        "trigger": "flag_risk",
+        "signals": ["missed_meetings"],
+        "reason": "Two meetings missed in a row.",
+    },
+)
 @blueprint.response(200, TransitionResultSchema, description="Applied")
 @blueprint.alt_response(
     202,
@@ -81,6 +119,8 @@ def update_pair(body: dict, pair_id: int):
     success=True,
     description="Filed as a proposal for a coordinator to approve",
 )
+@links(blueprint, 200, **_pair_links("$response.body#/pair/id"))
+@links(blueprint, 202, **PROPOSAL_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def request_transition(body: dict, pair_id: int):
     """Fire a trigger: 200 with the new state, 202 with a proposal, 409 when not allowed now."""
@@ -125,7 +165,7 @@ def get_timeline(pair_id: int):
 @blueprint.post("/<id:pair_id>/acceptances")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(AcceptanceSchema)
+@blueprint.arguments(AcceptanceSchema, example={"role": "mentee"})
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def accept_introduction(body: dict, pair_id: int):
@@ -144,7 +184,15 @@ def list_interventions(pair_id: int):
 @blueprint.post("/<id:pair_id>/interventions")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(InterventionSchema)
+@blueprint.arguments(
+    InterventionSchema,
+    example={
+        "description": "Called the mentor to plan the next meeting together.",
+        "approach": "individual",
+        "signal": "missed_meetings",
+        "follow_up_on": "2026-12-15",
+    },
+)
 @blueprint.response(201, InterventionSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def record_intervention(body: dict, pair_id: int):
