@@ -21,6 +21,13 @@ APPROACHES: dict[str, str] = {
         "problems, so there are no hard feelings. If they decide to end the relationship, "
         "re-match the mentee with another mentor."
     ),
+    "match_in_doubt": (
+        "Call the one who doubts the match, soon, and warmly: find out whether it is a good or "
+        "a bad match, or only a slow start (a mentee who came unprepared, a mentor who talked "
+        "too much, a first meeting that felt like an information meeting). Agree what to "
+        "prepare for the next meeting, and something concrete to talk about. If it is a bad "
+        "match, revisit what the pair agreed about chemistry problems and consider a re-match."
+    ),
     "mentor_not_listening": (
         "Call the mentor or mentee to find out what is going on and its impact. Tactfully share "
         "the impact with the mentor, focusing on the behaviour, not the personality. Use a "

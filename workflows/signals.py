@@ -51,6 +51,7 @@ SIGNALS: dict[str, SignalType] = _catalogue(
     SignalType("one_side_not_contributing", "One side does not contribute in meetings", W),
     SignalType("too_busy_to_schedule", "Too busy to schedule catch-ups", C),
     SignalType("no_chemistry", "No chemistry, or skills and experience not aligned", C),
+    SignalType("match_in_doubt", "After the first meeting, unsure it is a good match", C),
     SignalType("mentor_not_listening", "Mentor talks a lot and does not listen", C),
     SignalType("mentee_sees_no_progress", "Mentee does not feel they are making progress", C),
     SignalType("mentor_sees_no_progress", "Mentor does not feel the mentee is progressing", C),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import sqlalchemy as sa
 
 from service.database import db
@@ -10,6 +12,7 @@ from service.meetings.models import Meeting
 from service.signals.models import Signal
 from service.training.models import TrainingRecord
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+from workflows.playbook import APPROACHES
 
 
 def _answer(api, survey_key, participant_id, pair_id, answers) -> dict:
@@ -280,3 +283,22 @@ def test_training_feedback_records_the_session_attended(app, api, world):
             sa.select(TrainingRecord.session).where(TrainingRecord.participant_id == mentee["id"])
         ).all()
     assert sessions == ["mentee_orientation"]
+
+
+def test_a_low_good_match_answer_after_the_first_meeting_shows_its_playbook_entry(
+    app, api, world, make_staff, console_as
+):
+    pair = world.drive_to("active")
+    _answer(
+        api,
+        "first_meeting",
+        pair["mentee_id"],
+        pair["id"],
+        {"first_meeting_held": "yes", "good_match": "1", "prepared": "well", "talking_balance": "even"},
+    )
+
+    page = html.unescape(console_as(make_staff()).page(f"/console/pairs/{pair['id']}"))
+
+    assert _signals(app, pair["id"]) == ["match_in_doubt"]
+    assert world.pair(pair["id"])["state"] == "at_risk"
+    assert APPROACHES["match_in_doubt"] in page

@@ -116,3 +116,21 @@ def test_only_an_active_pair_is_flagged(state):
 
 def test_a_signal_about_staff_does_not_flag_the_pair():
     assert rules.reaction(State.ACTIVE, ["checkin_overdue"]) is None
+
+
+FIRST_MEETING = {"first_meeting_held": "yes", "prepared": "well", "talking_balance": "even"}
+
+
+def _first_meeting_codes(good_match: str) -> list[str]:
+    answers = {**FIRST_MEETING, "good_match": good_match}
+    return [s.code for s in rules.signals_from_answers(_standard("first_meeting"), answers)]
+
+
+@pytest.mark.parametrize("disagree", ["1", "2"])
+def test_a_first_meeting_that_does_not_feel_like_a_good_match_raises_match_in_doubt(disagree):
+    assert _first_meeting_codes(disagree) == ["match_in_doubt"]
+
+
+@pytest.mark.parametrize("not_low", ["3", "4", "5"])
+def test_a_first_meeting_that_feels_like_a_good_match_or_undecided_raises_nothing(not_low):
+    assert _first_meeting_codes(not_low) == []
