@@ -294,7 +294,12 @@ def test_a_low_good_match_answer_after_the_first_meeting_shows_its_playbook_entr
         "first_meeting",
         pair["mentee_id"],
         pair["id"],
-        {"first_meeting_held": "yes", "good_match": "1", "prepared": "well", "talking_balance": "even"},
+        {
+            "first_meeting_held": "yes",
+            "good_match": "1",
+            "prepared": "well",
+            "talking_balance": "even",
+        },
     )
 
     page = html.unescape(console_as(make_staff()).page(f"/console/pairs/{pair['id']}"))
