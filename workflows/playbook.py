@@ -101,6 +101,13 @@ APPROACHES: dict[str, str] = {
         "where a need is beyond a mentor's scope, refer the mentee to a professional who can "
         "help."
     ),
+    "mentor_overstretched": (
+        "Call the mentor: mentors are often asked to take on more than they can handle, and "
+        "a relationship suffers from burnout or frustration. Give them permission not to take "
+        "on everything at once, and help them set clear boundaries with the mentee: when they "
+        "can be reached, which topics are beyond their scope, how soon to expect feedback. "
+        "Check in again after their next meeting."
+    ),
     "unrealistic_expectations": (
         "Help the pair reset expectations: talk openly about goals and the time real progress "
         "takes, share examples of earlier mentees, and celebrate small gains."

@@ -60,6 +60,7 @@ SIGNALS: dict[str, SignalType] = _catalogue(
     SignalType("mentor_pushing_risks", "Mentor pushes the mentee to take uncomfortable risks", C),
     SignalType("ambivalence", "Mentee is ambivalent about the program", C),
     SignalType("dependence", "Mentee depends too much on the mentor", C),
+    SignalType("mentor_overstretched", "Mentor has taken on more than they can manage", C),
     SignalType("unrealistic_expectations", "Expectations of quick results are unrealistic", C),
     SignalType("harassment", "Harassment reported or observed", S),
     SignalType("inappropriate_relationship", "Inappropriate (intimate) relationship", S),

@@ -134,3 +134,25 @@ def test_a_first_meeting_that_does_not_feel_like_a_good_match_raises_match_in_do
 @pytest.mark.parametrize("not_low", ["3", "4", "5"])
 def test_a_first_meeting_that_feels_like_a_good_match_or_undecided_raises_nothing(not_low):
     assert _first_meeting_codes(not_low) == []
+
+
+CALM_MENTOR = {
+    "meetings_held": 3,
+    "meetings_missed": 0,
+    "relationship_rating": 8,
+    "mentee_progress": "yes",
+    "concern": "no",
+}
+
+
+def _mentor_codes(answers: dict) -> list[str]:
+    return [s.code for s in rules.signals_from_answers(_standard("checkin_mentor"), answers)]
+
+
+def test_a_mentor_who_has_taken_on_more_than_they_can_manage_raises_mentor_overstretched():
+    assert _mentor_codes({**CALM_MENTOR, "mentoring_load": "too_much"}) == ["mentor_overstretched"]
+
+
+@pytest.mark.parametrize("load", ["manageable", "stretched"])
+def test_a_mentor_who_manages_or_is_sometimes_stretched_raises_nothing(load):
+    assert _mentor_codes({**CALM_MENTOR, "mentoring_load": load}) == []
