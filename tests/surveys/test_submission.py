@@ -307,3 +307,23 @@ def test_a_low_good_match_answer_after_the_first_meeting_shows_its_playbook_entr
     assert _signals(app, pair["id"]) == ["match_in_doubt"]
     assert world.pair(pair["id"])["state"] == "at_risk"
     assert APPROACHES["match_in_doubt"] in page
+
+
+def test_a_meeting_log_saying_meetings_often_move_at_short_notice_flags_the_pair(app, api, world):
+    pair = world.drive_to("active")
+    _answer(
+        api,
+        "meeting_log",
+        pair["mentee_id"],
+        pair["id"],
+        {
+            "occurred_on": "2026-03-02",
+            "held": "cancelled",
+            "missed_by": "mentor",
+            "short_notice": "often",
+            "final_session": "no",
+        },
+    )
+
+    assert _signals(app, pair["id"]) == ["last_minute_rescheduling"]
+    assert world.pair(pair["id"])["state"] == "at_risk"
