@@ -327,3 +327,41 @@ def test_a_meeting_log_saying_meetings_often_move_at_short_notice_flags_the_pair
 
     assert _signals(app, pair["id"]) == ["last_minute_rescheduling"]
     assert world.pair(pair["id"])["state"] == "at_risk"
+
+
+def test_a_closure_reflection_records_why_the_match_ended_from_the_respondents_view(
+    app, api, world
+):
+    pair = world.drive_to("closing")
+    _answer(
+        api,
+        "closure_reflection",
+        pair["mentee_id"],
+        pair["id"],
+        {
+            "proudest": "Giving my first talk",
+            "recommend": "9",
+            "keep_in_touch": "through_program",
+            "share_story": "no",
+            "ending_reason": "move_or_life_change",
+            "other_ending_reasons": ["lack_of_time"],
+        },
+    )
+
+    [account] = api.ok("get", f"/pairs/{pair['id']}/ending-reasons")["items"]
+    assert (account["viewpoint"], account["primary_reason"], account["other_reasons"]) == (
+        "mentee",
+        "move_or_life_change",
+        ["lack_of_time"],
+    )
+
+
+def test_the_closure_reflection_offers_every_reason_a_match_ends_but_safety():
+    from surveys import loader
+    from workflows.endings import EndingReason
+
+    definition = loader.standard()["closure_reflection"][0]
+    offered = {c.value for c in definition.question("ending_reason").choices}
+
+    assert offered == {reason.value for reason in EndingReason} - {"safety"}
+    assert {c.value for c in definition.question("other_ending_reasons").choices} == offered
