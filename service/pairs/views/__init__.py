@@ -4,8 +4,27 @@ Views are thin: they read the form, call the same service functions the API call
 redirect back with what happened (a refusal is shown as the service worded it).
 """
 
-from service.pairs.views import actions, closure, notes, page, rematch, staff, training
+from service.pairs.views import (
+    actions,
+    closure,
+    ending,
+    notes,
+    page,
+    rematch,
+    staff,
+    training,
+)
 from service.pairs.views.common import blueprint
 
 # Importing each flow registers its routes on the blueprint.
-__all__ = ["actions", "blueprint", "closure", "notes", "page", "rematch", "staff", "training"]
+__all__ = [
+    "actions",
+    "blueprint",
+    "closure",
+    "ending",
+    "notes",
+    "page",
+    "rematch",
+    "staff",
+    "training",
+]
