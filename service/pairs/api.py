@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
+from service.closure import service as closure
 from service.confidentiality import may_read_safety
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
@@ -9,6 +10,8 @@ from service.pairs import lifecycle, service
 from service.pairs.facts import TransitionRequest
 from service.pairs.schemas import (
     AcceptanceSchema,
+    EndingReasonsListSchema,
+    EndingReasonsSchema,
     HistorySchema,
     InterventionListSchema,
     InterventionSchema,
@@ -198,3 +201,30 @@ def list_interventions(pair_id: int):
 def record_intervention(body: dict, pair_id: int):
     """Record what a coordinator did about the pair's trouble; `resolve` requires one."""
     return service.record_intervention(pair_id=pair_id, actor=current_actor(), **body), 201
+
+
+@blueprint.get("/<id:pair_id>/ending-reasons")
+@require_scope("pairs:read")
+@blueprint.response(200, EndingReasonsListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_ending_reasons(pair_id: int):
+    """Why the match ended, from the mentor's, the mentee's and the coordinator's point of
+    view. An ending for safety is read only by those who may read safety records."""
+    pair = service.get(pair_id=pair_id)
+    rows = closure.reasons_for(pair.id)
+    withheld = closure.confidential_ending(pair, rows) and not may_read_safety(
+        current_actor(), pair
+    )
+    return {"pair_id": pair.id, "items": [] if withheld else rows, "withheld": withheld}
+
+
+@blueprint.post("/<id:pair_id>/ending-reasons")
+@require_scope("pairs:write")
+@idempotent(blueprint)
+@blueprint.arguments(EndingReasonsSchema)
+@blueprint.response(200, EndingReasonsSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def record_ending_reasons(body: dict, pair_id: int):
+    """Record why the match ended, from one point of view (for every closure and re-match);
+    a later account from the same point of view replaces the earlier one."""
+    return closure.record_reasons(pair_id=pair_id, actor=current_actor(), **body)

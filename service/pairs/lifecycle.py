@@ -18,6 +18,7 @@ from service.actors import Actor
 from service.approvals import proposals
 from service.approvals.models import Proposal
 from service.clock import now, today_in
+from service.closure import service as closure
 from service.database import db, transaction
 from service.errors import DomainError, Forbidden, GuardFailed, Invalid, TriggerNotAllowed
 from service.events import payloads
@@ -132,6 +133,9 @@ def apply(
     events.emit("pair.transitioned", transitioned, pair=pair)
     if target == State.CLOSED:
         closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
+        reasons = closure.public_reasons(pair)
+        if reasons is not None:
+            closed["ending_reasons"] = reasons
         events.emit("pair.closed", closed, pair=pair)
     bus.announce(
         PairMoved(

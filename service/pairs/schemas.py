@@ -15,6 +15,7 @@ from service.schemas import (
     id_field,
 )
 from workflows import pairing
+from workflows.endings import EndingReason, Viewpoint
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.signals import SIGNALS
 
@@ -228,3 +229,33 @@ class InterventionSchema(Schema):
 
 class InterventionListSchema(Schema):
     items = fields.List(fields.Nested(InterventionSchema))
+
+
+class EndingReasonsSchema(Schema):
+    """Why a match ended, from one point of view: a primary reason and any others."""
+
+    viewpoint = fields.String(
+        required=True,
+        validate=validate.OneOf(list(Viewpoint)),
+        metadata={"description": "Whose account it is; a later one replaces it."},
+    )
+    primary_reason = fields.String(required=True, validate=validate.OneOf(list(EndingReason)))
+    other_reasons = fields.List(
+        fields.String(validate=validate.OneOf(list(EndingReason))),
+        load_default=list,
+        validate=validate.Length(max=len(EndingReason)),
+    )
+    recorded_by = fields.Nested(ActorSchema, dump_only=True)
+    recorded_at = fields.DateTime(dump_only=True)
+
+
+class EndingReasonsListSchema(Schema):
+    pair_id = fields.Integer(required=True)
+    items = fields.List(fields.Nested(EndingReasonsSchema), required=True)
+    withheld = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when the ending is confidential (for safety) and the caller "
+            "may not read safety records: the reasons are left out."
+        },
+    )

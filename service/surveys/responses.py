@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
+from service.closure import service as closure
 from service.database import db, rowcount, transaction
 from service.errors import Invalid, NotFound
 from service.events import payloads
@@ -36,6 +37,7 @@ from service.training import service as training
 from surveys.definition import SurveyDefinition
 from surveys.forms import answers_from, form_class
 from workflows import rules
+from workflows.endings import EndingReason, Viewpoint
 from workflows.pairing import State, Trigger
 
 
@@ -163,6 +165,8 @@ def _apply_purpose(
                     session=session,
                     completed_on=response.submitted_at.date(),
                 )
+    elif definition.purpose == "closure_reflection" and pair is not None:
+        _record_ending_reasons(pair, response, definition)
     elif definition.purpose == "application":
         # What matching compares: shared topics, skills, availability.
         if answers.get("topics"):
@@ -171,6 +175,27 @@ def _apply_purpose(
             participant.skills = [answers["skills"]]
         if answers.get("availability"):
             participant.availability = answers["availability"]
+
+
+def _record_ending_reasons(
+    pair: Pair, response: SurveyResponse, definition: SurveyDefinition
+) -> None:
+    """A mentor's or mentee's own account of why the match ended (a guardian's is kept as
+    an answer only: the accounts are the pair's and the coordinator's)."""
+    known = set(EndingReason)
+    primary = response.answers.get("ending_reason")
+    if primary not in known or response.respondent_role not in (
+        Viewpoint.MENTOR,
+        Viewpoint.MENTEE,
+    ):
+        return  # A program's own version may offer choices of its own: kept as answers.
+    closure.record_reasons_within(
+        pair=pair,
+        viewpoint=response.respondent_role,
+        primary_reason=primary,
+        other_reasons=[r for r in response.answers.get("other_ending_reasons", []) if r in known],
+        actor=_respondent(definition, response.respondent_role),
+    )
 
 
 def _log_meeting(pair: Pair, response: SurveyResponse, definition: SurveyDefinition) -> None:

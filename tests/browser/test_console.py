@@ -276,6 +276,7 @@ def test_a_coordinator_closes_a_pair_with_a_celebratory_final_session(
         "celebration": True,
         "reflections": False,
         "contact_policy": True,
+        "reasons": False,
         "final_session": True,
     }
     [meeting] = api.ok("get", f"/pairs/{pair['id']}/meetings")["items"]

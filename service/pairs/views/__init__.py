@@ -5,8 +5,27 @@ functions the API calls, and redirect back with what happened (a refusal, or wha
 with the form, is shown as a flash message on the page).
 """
 
-from service.pairs.views import actions, closure, notes, page, rematch, staff, training
+from service.pairs.views import (
+    actions,
+    closure,
+    ending,
+    notes,
+    page,
+    rematch,
+    staff,
+    training,
+)
 from service.pairs.views.common import blueprint
 
 # Importing each flow registers its routes on the blueprint.
-__all__ = ["actions", "blueprint", "closure", "notes", "page", "rematch", "staff", "training"]
+__all__ = [
+    "actions",
+    "blueprint",
+    "closure",
+    "ending",
+    "notes",
+    "page",
+    "rematch",
+    "staff",
+    "training",
+]
