@@ -47,7 +47,9 @@ class Outcome:
 
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
-    with transaction():
+    # The pair is locked and written here, the record and proposal made here: what is in hand
+    # is what commits, so the answer is built from it without reading them again.
+    with transaction(keep_loaded=True):
         return request_transition_within(pair=pairs.lock(pair_id), request=request, actor=actor)
 
 
