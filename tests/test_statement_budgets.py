@@ -19,7 +19,7 @@ from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 
 # Statements per request, BEGIN and COMMIT not counted (the driver sends those itself).
 TRANSITION_BUDGET = 9
-SUBMISSION_BUDGET = 12
+SUBMISSION_BUDGET = 7
 
 
 @pytest.fixture
