@@ -20,6 +20,7 @@ from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 # Statements per request, BEGIN and COMMIT not counted (the driver sends those itself).
 TRANSITION_BUDGET = 9
 SUBMISSION_BUDGET = 7
+SURVEY_PAGE_BUDGET = 1
 
 
 @pytest.fixture
@@ -68,3 +69,14 @@ def test_a_survey_submission_stays_within_its_statement_budget(world, api, clien
         response = taker.submit(CALM_MENTEE_CHECKIN, token=token)
     assert response.status_code == 303, response.get_data(as_text=True)
     assert len(sent) <= SUBMISSION_BUDGET, _report(sent)
+
+
+def test_a_survey_page_stays_within_its_statement_budget(world, api, client, statements):
+    pair = world.drive_to("active")
+    invitation = invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=pair["id"])
+    taker = SurveyTaker(client, invitation["url"])
+    with statements() as sent:
+        page = taker.open()
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert len(sent) <= SURVEY_PAGE_BUDGET, _report(sent)
