@@ -23,6 +23,11 @@ database: the figures are for everything on one box, not for the server alone.
   cannot be flagged again; resolving needs an intervention first, a different request). An
   applied transition (200) counts as success.
 
+The submission and the transition also run against bench/reference/app.py (the same unit of
+work done minimally, served by the same gunicorn settings, on its own fresh links and pairs),
+and once more against Pairwise paced at half the reference's rate: the report prints Pairwise
+beside the reference with the ratio, and the p99 at that half load.
+
 The program and one active pair are built through the API (in-process test client); the
 other pairs are bulk copies of that pair's rows (participants, pair, schedules), and the
 invitations bulk rows like those POST /api/v1/invitations makes (one made through it first).
