@@ -128,11 +128,15 @@ _WRITES = "pairwise.writes"
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(*, keep_loaded: bool = False) -> Iterator[Session]:
     """One unit of work: everything inside commits together, or nothing does.
 
     Inside `unit_of_work()` it is a savepoint instead: the enclosing unit commits, so a
     service function's writes and what the request adds to them land in one transaction.
+
+    `keep_loaded`: the rows in hand are not expired by the commit, so building the answer
+    from them costs no reload. Only for a caller whose rows hold what was committed: it
+    locked them, or wrote them itself, in this transaction.
     """
     session = db.session()
     if session.info.get(_UNIT_OF_WORK):
@@ -141,10 +145,21 @@ def transaction() -> Iterator[Session]:
         return
     try:
         yield session
-        session.commit()
+        if keep_loaded:
+            _commit_keeping_loaded(session)
+        else:
+            session.commit()
     except BaseException:
         rollback(session)
         raise
+
+
+def _commit_keeping_loaded(session: Session) -> None:
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 @contextmanager

@@ -192,8 +192,20 @@ class PageArgsSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "A numbered page (OFFSET, and a count on each request)."},
+    )
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Keyset paging: the items after this id (0 for the first page); "
+            "`page` is then ignored and `page`, `total` and `pages` are null. It costs the "
+            "same at any depth: follow `links.next`."
+        },
+    )
 
 
 class LinksSchema(Schema):
@@ -213,10 +225,11 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             (Schema,),
             {
                 "items": fields.List(fields.Nested(item_schema), required=True),
-                "page": fields.Integer(required=True),
+                # Null on a keyset page (`after=`): it counts nothing.
+                "page": fields.Integer(required=True, allow_none=True),
                 "per_page": fields.Integer(required=True),
-                "total": fields.Integer(required=True),
-                "pages": fields.Integer(required=True),
+                "total": fields.Integer(required=True, allow_none=True),
+                "pages": fields.Integer(required=True, allow_none=True),
                 "links": fields.Nested(LinksSchema, required=True),
             },
         )

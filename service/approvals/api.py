@@ -29,8 +29,8 @@ blueprint = Blueprint(
 @blueprint.arguments(ProposalQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(ProposalSchema))
 @documents(blueprint, 401, 403, 422)
-def list_proposals(page: int, per_page: int, **filters):
-    return paginate(proposals.list_query(**filters), page=page, per_page=per_page)
+def list_proposals(page: int, per_page: int, after: int | None = None, **filters):
+    return paginate(proposals.list_query(**filters), page=page, per_page=per_page, after=after)
 
 
 @blueprint.get("/<id:proposal_id>")

@@ -153,24 +153,21 @@ def reschedule(pair: Pair, program: Program) -> None:
 def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:
     """Contacts of kinds the pair no longer has (a closed pair's check-ins) stop reminding.
     A participant may still answer; a coordinator's check-in no longer owed is cancelled."""
+    # One statement for both: this runs in every transition.
     db.session.execute(
         sa.update(Contact)
         .where(
             Contact.pair_id == pair.id,
             Contact.kind.not_in(kinds),
-            Contact.status == ContactStatus.INVITED,
+            Contact.status.in_([ContactStatus.INVITED, ContactStatus.DUE]),
         )
-        .values(next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.update(Contact)
-        .where(
-            Contact.pair_id == pair.id,
-            Contact.kind.not_in(kinds),
-            Contact.status == ContactStatus.DUE,
+        .values(
+            status=sa.case(
+                (Contact.status == ContactStatus.DUE, ContactStatus.CANCELLED.value),
+                else_=Contact.status,
+            ),
+            next_reminder_at=None,
         )
-        .values(status=ContactStatus.CANCELLED, next_reminder_at=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -69,8 +69,12 @@ blueprint = Blueprint(
 @blueprint.arguments(PairQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(PairSchema))
 @documents(blueprint, 401, 403, 422)
-def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filters):
-    return paginate(service.list_query(states=state, **filters), page=page, per_page=per_page)
+def list_pairs(
+    page: int, per_page: int, state: list[str] | None = None, after: int | None = None, **filters
+):
+    """Pairs by id: follow `links.next`; `after=0` starts a keyset listing (no count)."""
+    query = service.list_query(states=state, **filters)
+    return paginate(query, page=page, per_page=per_page, after=after)
 
 
 @blueprint.post("")

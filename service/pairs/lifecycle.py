@@ -48,13 +48,19 @@ class Outcome:
 
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
-    with transaction():
-        return request_transition_within(pair=pairs.lock(pair_id), request=request, actor=actor)
+    # The pair is locked and written here, the record and proposal made here: what is in hand
+    # is what commits, so the answer is built from it without reading them again.
+    with transaction(keep_loaded=True):
+        pair, program = pairs.lock_with_program(pair_id)
+        return request_transition_within(pair=pair, request=request, actor=actor, program=program)
 
 
-def request_transition_within(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
-    """`request_transition`, inside the caller's transaction."""
-    program = pair.program
+def request_transition_within(
+    *, pair: Pair, request: TransitionRequest, actor: Actor, program: Program | None = None
+) -> Outcome:
+    """`request_transition`, inside the caller's transaction (`program`: the pair's, when
+    the caller holds it already)."""
+    program = program or pair.program
     if not actor.decides_directly and pairing.needs_approval(
         request.trigger,
         program.approval_required,
@@ -112,7 +118,9 @@ def apply(
     target = decide(pair=pair, program=program, request=request, actor=actor)
     from_state = State(pair.state)
     moment = now()
-    sequence = pairs.compare_and_set_state(pair, target, moment)
+    # The pair's own events are numbered by the compare-and-set that moves it.
+    announced = ["pair.transitioned"] + (["pair.closed"] if target == State.CLOSED else [])
+    sequence, numbers = pairs.compare_and_set_state(pair, target, moment, events=len(announced))
     effect = _EFFECTS.get(request.trigger, _no_effect)(pair, program, request, moment)
     record = TransitionRecord(
         pair_id=pair.id,
@@ -130,13 +138,13 @@ def apply(
     db.session.add(record)
     db.session.flush()
     transitioned = {"pair": payloads.pair(pair), "transition": payloads.transition(record)}
-    events.emit("pair.transitioned", transitioned, pair=pair)
+    events.emit("pair.transitioned", transitioned, pair=pair, sequence=numbers[0])
     if target == State.CLOSED:
         closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
         reasons = closure.public_reasons(pair)
         if reasons is not None:
             closed["ending_reasons"] = reasons
-        events.emit("pair.closed", closed, pair=pair)
+        events.emit("pair.closed", closed, pair=pair, sequence=numbers[1])
     bus.announce(
         PairMoved(
             pair=pair,

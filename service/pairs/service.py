@@ -22,6 +22,7 @@ from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
 from service.programs import service as programs
+from service.programs.models import Program
 from workflows.pairing import TERMINAL_STATES, State
 
 
@@ -88,36 +89,63 @@ def lock(pair_id: int) -> Pair:
     Every path that writes a pair and its proposals locks the pair first, so two such
     transactions queue up instead of deadlocking. SQLite serialises all writers anyway.
     """
-    pair = db.session.scalar(
-        sa.select(Pair)
+    return lock_with_program(pair_id)[0]
+
+
+def lock_with_program(pair_id: int) -> tuple[Pair, Program]:
+    """`lock`, and the pair's program read in the same query (only the pair's row is
+    locked): a transition needs both, and this saves it a round trip."""
+    found = db.session.execute(
+        sa.select(Pair, Program)
+        .join(Program, Program.id == Pair.program_id)
         .where(Pair.id == pair_id)
-        .with_for_update()
+        .with_for_update(of=Pair)
         .execution_options(populate_existing=True)
-    )
-    if pair is None:
+    ).first()
+    if found is None:
         raise NotFound.of("pair", pair_id)
-    return pair
+    return found[0], found[1]
 
 
-def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
-    """Move the pair to `target` only if nobody moved it since it was read.
+def compare_and_set_state(
+    pair: Pair, target: State, moment: datetime, *, events: int = 0
+) -> tuple[int, list[int]]:
+    """Move the pair to `target` only if nobody moved it since it was read, and reserve the
+    pair sequence numbers of the `events` the move emits, in the same statement.
 
-    Returns the new version, which numbers the transition record.
+    Returns the new version, which numbers the transition record, and the reserved event
+    sequence numbers (for `events.emit(..., sequence=)`). The sequence is incremented in the
+    database, not from the value read: another writer (a survey answer) may have emitted an
+    event for the pair since, without moving it.
     """
     version = pair.version
-    changed = db.session.execute(
+    statement = (
         sa.update(Pair)
         .where(Pair.id == pair.id, Pair.version == version)
         .values(state=target, version=version + 1, state_changed_at=moment)
         .execution_options(synchronize_session=False)
     )
-    if rowcount(changed) != 1:
+    if events:
+        statement = statement.values(event_sequence=Pair.event_sequence + events).returning(
+            Pair.event_sequence
+        )
+    changed = db.session.execute(statement)
+    if events:
+        last = changed.scalar_one_or_none()
+        moved = last is not None
+    else:
+        last, moved = None, rowcount(changed) == 1
+    if not moved:
         raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )
-    for field, value in (("state", target), ("version", version + 1), ("state_changed_at", moment)):
+    committed = {"state": target, "version": version + 1, "state_changed_at": moment}
+    if last is not None:
+        committed["event_sequence"] = last
+    for field, value in committed.items():
         set_committed_value(pair, field, value)
-    return version + 1
+    reserved = list(range(last - events + 1, last + 1)) if last is not None else []
+    return version + 1, reserved
 
 
 def update(

@@ -31,8 +31,8 @@ blueprint = Blueprint(
 @blueprint.arguments(ParticipantQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(ParticipantSchema))
 @documents(blueprint, 401, 403, 422)
-def list_participants(page: int, per_page: int, **filters):
-    return paginate(service.list_query(**filters), page=page, per_page=per_page)
+def list_participants(page: int, per_page: int, after: int | None = None, **filters):
+    return paginate(service.list_query(**filters), page=page, per_page=per_page, after=after)
 
 
 @blueprint.post("")

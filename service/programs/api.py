@@ -31,8 +31,8 @@ blueprint = Blueprint(
 @blueprint.arguments(ProgramQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(ProgramSchema))
 @documents(blueprint, 401, 403, 422)
-def list_programs(page: int, per_page: int, kind: str | None = None):
-    return paginate(service.list_query(kind=kind), page=page, per_page=per_page)
+def list_programs(page: int, per_page: int, kind: str | None = None, after: int | None = None):
+    return paginate(service.list_query(kind=kind), page=page, per_page=per_page, after=after)
 
 
 @blueprint.post("")

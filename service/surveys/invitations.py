@@ -4,6 +4,7 @@ pair and one survey, and the e-mails that carry it."""
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from service.notifications import service as notifications
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
-from service.surveys.models import Invitation
+from service.surveys.models import Invitation, SurveyVersion
 from service.surveys.versions import current_version, definition_of
 from surveys.definition import SurveyDefinition
 
@@ -54,17 +55,40 @@ class InvalidLink(Exception):
     """A link that was tampered with, or names no invitation."""
 
 
-def resolve(token: str) -> Invitation:
+@dataclass(frozen=True)
+class Opened:
+    """An invitation a link names, with what its page and its answers need."""
+
+    invitation: Invitation
+    version: SurveyVersion
+    participant: Participant
+    program: Program
+    pair: Pair | None
+
+
+def resolve(token: str) -> Opened:
+    """The invitation a link names, read in one query with its survey version, participant,
+    program and pair (a link is opened, then answered: both need all five). Holding the
+    result keeps them loaded, so `db.session.get` finds them without a query."""
     try:
         invitation_id, nonce = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         raise InvalidLink("the link's signature does not match") from None
-    invitation = (
-        db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    found = (
+        db.session.execute(
+            sa.select(Invitation, SurveyVersion, Participant, Program, Pair)
+            .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+            .join(Participant, Participant.id == Invitation.participant_id)
+            .join(Program, Program.id == Participant.program_id)
+            .outerjoin(Pair, Pair.id == Invitation.pair_id)
+            .where(Invitation.id == invitation_id)
+        ).first()
+        if isinstance(invitation_id, int)
+        else None
     )
-    if invitation is None or invitation.nonce != nonce:
+    if found is None or found[0].nonce != nonce:
         raise InvalidLink("no such invitation")
-    return invitation
+    return Opened(*found)
 
 
 def is_expired(invitation: Invitation) -> bool:

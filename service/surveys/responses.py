@@ -124,8 +124,11 @@ def _act_on_pair(
 
 
 def _rating_history(pair: Pair, response: SurveyResponse) -> rules.RatingHistory:
-    def latest(*conditions: Any) -> int | None:
-        return db.session.scalar(
+    """The respondent's previous rating and the other side's latest, in one query (two
+    scalar subqueries, each on the pair's index)."""
+
+    def latest(*conditions: Any) -> sa.ScalarSelect:
+        return (
             sa.select(SurveyResponse.pulse_rating)
             .where(
                 SurveyResponse.pair_id == pair.id,
@@ -135,15 +138,18 @@ def _rating_history(pair: Pair, response: SurveyResponse) -> rules.RatingHistory
             )
             .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
             .limit(1)
+            .scalar_subquery()
         )
 
+    sides = response.respondent_role in (Role.MENTOR, Role.MENTEE)
     other = Role.MENTOR if response.respondent_role == Role.MENTEE else Role.MENTEE
-    return rules.RatingHistory(
-        previous_own=latest(SurveyResponse.participant_id == response.participant_id),
-        latest_other=latest(SurveyResponse.respondent_role == other)
-        if response.respondent_role in (Role.MENTOR, Role.MENTEE)
-        else None,
-    )
+    own, latest_other = db.session.execute(
+        sa.select(
+            latest(SurveyResponse.participant_id == response.participant_id),
+            latest(SurveyResponse.respondent_role == other) if sides else sa.null(),
+        )
+    ).one()
+    return rules.RatingHistory(previous_own=own, latest_other=latest_other)
 
 
 def _apply_purpose(
