@@ -225,7 +225,14 @@ def list_ending_reasons(pair_id: int):
 @blueprint.post("/<id:pair_id>/ending-reasons")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(EndingReasonsSchema)
+@blueprint.arguments(
+    EndingReasonsSchema,
+    example={
+        "viewpoint": "mentee",
+        "primary_reason": "move_or_life_change",
+        "other_reasons": ["lack_of_time"],
+    },
+)
 @blueprint.response(200, EndingReasonsSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def record_ending_reasons(body: dict, pair_id: int):
