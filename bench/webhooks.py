@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 
 from bench.machine import idle_share, print_setting
 from bench.requests_per_second import ROOT, app_for, backends, database_kind, service_env, upgrade
@@ -140,6 +141,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     idle = idle_share()
+    # Production settings need a key for the endpoint secrets; the processes inherit it.
+    os.environ.setdefault("PAIRWISE_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     backend = backends()
     secret = secrets.token_urlsafe(48)
     env = service_env(backend, secret, "http://127.0.0.1")
