@@ -51,7 +51,7 @@ RETRY_AFTER_CAP = timedelta(hours=24)
 USER_AGENT = "Pairwise-Webhooks/1"
 # A job goes on claiming batches while deliveries are due, this long at most, then leaves
 # the rest to the next job (so RQ's heartbeat and other queues get their turn).
-JOB_BUDGET_SECONDS = 20.0
+JOB_BUDGET_SECONDS = 5.0
 
 
 def deliver_due(batch_size: int = BATCH_SIZE) -> dict[str, int]:
