@@ -336,13 +336,23 @@ def record(claimed: Sequence[Claimed], outcomes: dict[int, Outcome]) -> None:
     """The attempts and the deliveries' new states, in bulk; the endpoints' failing streaks
     in the order the attempts ended. Commits.
 
-    A delivery whose claim timed out and was taken by another worker meanwhile keeps that
-    worker's state (the update checks the claim); its attempt is logged all the same.
+    The deliveries are locked first: one deleted meanwhile (with its endpoint) gets no
+    attempt, and one whose claim timed out and was taken by another worker keeps that
+    worker's state (the update checks the claim), though its attempt is logged.
     """
+    still = set(
+        db.session.scalars(
+            sa.select(Delivery.id)
+            .where(Delivery.id.in_([delivery.id for delivery in claimed]))
+            .with_for_update()
+        )
+    )
     by_id = {delivery.id: delivery for delivery in claimed}
     attempts = []
     changes = []
     for delivery_id, outcome in outcomes.items():
+        if delivery_id not in still:
+            continue
         delivery = by_id[delivery_id]
         attempts.append(
             {
@@ -356,6 +366,9 @@ def record(claimed: Sequence[Claimed], outcomes: dict[int, Outcome]) -> None:
             }
         )
         changes.append(_change(delivery, outcome))
+    if not changes:
+        db.session.commit()
+        return
     table = Delivery.__table__
     db.session.execute(sa.insert(Attempt), attempts)
     db.session.execute(

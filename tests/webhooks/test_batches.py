@@ -19,8 +19,9 @@ from service.webhooks.delivery import deliver_batch, deliver_due
 from service.webhooks.models import Delivery, DeliveryStatus
 
 # Statements one batch makes, however many deliveries it holds: the claim, the endpoints,
-# the events, the attempts, the deliveries' new states, and which endpoints need no change.
-STATEMENTS_PER_BATCH = 6
+# the events; then the deliveries locked, the attempts, the deliveries' new states, and
+# which endpoints need no change.
+STATEMENTS_PER_BATCH = 7
 
 
 def _endpoints(app, receiver, count: int) -> list[int]:
