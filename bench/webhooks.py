@@ -126,6 +126,83 @@ def write_events(events: int) -> int:
     return count
 
 
+def write_handled_events(events: int, per_pair: int) -> int:
+    """For --deliveries-only: pairs made, then `per_pair`
+    events each (numbered after the pair's own), already handled, and a pending delivery of
+    each to every endpoint, written in bulk: what the consumer leaves behind. The pairs' own
+    events are marked published and handled, so nothing else is delivered."""
+    from service.actors import system
+    from service.database import db
+    from service.events.models import OutboxEvent
+    from service.pairs import service as pairs
+    from service.pairs.models import Pair
+    from service.participants.models import Participant
+    from service.programs import service as programs
+    from service.webhooks.models import Delivery, Endpoint
+
+    program = programs.create(name="Webhook benchmark")
+    count = max(1, events // per_pair)
+    moment = datetime.now(UTC)
+    table = Participant.__table__
+    ids = db.session.scalars(
+        sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        participant_rows(program.id, range(count), moment),
+    ).all()
+    db.session.commit()
+    # One pair through the service functions, the others copies of its row in bulk (each with
+    # its own mentee): creating a thousand pairs one by one takes minutes on a busy machine.
+    mentees = ids[0::2][:count]
+    template = pairs.create(program_id=program.id, mentee_id=mentees[0], actor=system("bench"))
+    columns = Pair.__table__.c
+    row = db.session.execute(sa.select(Pair.__table__).where(columns.id == template.id)).one()
+    fields = {key: value for key, value in row._asdict().items() if key != "id"}
+    copies = [{**fields, "mentee_id": mentee_id} for mentee_id in mentees[1:]]
+    pair_ids = [template.id]
+    if copies:
+        pair_ids += db.session.scalars(
+            sa.insert(Pair.__table__).returning(columns.id, sort_by_parameter_order=True), copies
+        ).all()
+    db.session.execute(
+        sa.update(OutboxEvent).values(published_at=moment, handled_at=moment, position=None)
+    )
+    endpoint_ids = db.session.scalars(sa.select(Endpoint.id)).all()
+    rows, deliveries = [], []
+    for n in range(events):
+        pair_id, sequence = pair_ids[n % count], 1000 + n // count
+        event_id = f"evt_bench_{n:08d}"
+        rows.append(
+            {
+                "event_id": event_id,
+                "type": "pair.transitioned",
+                "pair_id": pair_id,
+                "pair_sequence": sequence,
+                "payload": {"pair": {"id": pair_id}, "transition": {"trigger": "bench"}},
+                "occurred_at": moment,
+                "published_at": moment,
+                "handled_at": moment,
+            }
+        )
+        deliveries += [
+            {
+                "endpoint_id": endpoint_id,
+                "event_id": event_id,
+                "event_type": "pair.transitioned",
+                "pair_id": pair_id,
+                "pair_sequence": sequence,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": moment,
+                "created_at": moment,
+                "manual": False,
+            }
+            for endpoint_id in endpoint_ids
+        ]
+    db.session.execute(sa.insert(OutboxEvent), rows)
+    db.session.execute(sa.insert(Delivery), deliveries)
+    db.session.commit()
+    return count
+
+
 def statuses() -> Counter:
     from service.database import db
     from service.webhooks.models import Delivery
@@ -157,9 +234,12 @@ url, count, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 body = b'{"type":"pair.created","data":{}}'.ljust(600)
 limits = httpx.Limits(max_connections=threads, max_keepalive_connections=threads)
 with httpx.Client(limits=limits, trust_env=False) as client, ThreadPoolExecutor(threads) as pool:
-    post = lambda n: client.post(url, content=body, headers={"webhook-id": f"{n}"})
-    for response in pool.map(post, range(count)):
-        response.raise_for_status()
+    def post(n):
+        try:
+            client.post(url, content=body, headers={"webhook-id": f"{n}"})
+        except httpx.HTTPError:
+            pass
+    list(pool.map(post, range(count)))
 """
 
 
@@ -247,11 +327,22 @@ def main() -> None:
         help="run the workers under pyinstrument (0.5 ms interval), to see what it costs in RSS",
     )
     parser.add_argument(
+        "--deliveries-only",
+        action="store_true",
+        help="the delivery stage alone: events written handled, their deliveries pending",
+    )
+    parser.add_argument(
+        "--per-pair", type=int, default=20, help="with --deliveries-only: events per pair"
+    )
+    parser.add_argument(
         "--no-reference", action="store_true", help="skip the receiver's raw capacity"
     )
     arguments = parser.parse_args()
 
-    from service.webhooks.senders import PER_ENDPOINT
+    try:
+        from service.webhooks.senders import PER_ENDPOINT
+    except ImportError:  # the one-delivery-per-job design, measured for comparison
+        PER_ENDPOINT = 1
 
     idle = idle_share()
     # Production settings need a key for the endpoint secrets; the processes inherit it.
@@ -277,9 +368,18 @@ def main() -> None:
             for n in range(arguments.endpoints):
                 webhooks.register(url=f"{receiver.url}/{n}", actor=system("webhook benchmark"))
             began = time.perf_counter()
-            pair_count = write_events(arguments.events)
+            if arguments.deliveries_only:
+                pair_count = write_handled_events(arguments.events, arguments.per_pair)
+            else:
+                pair_count = write_events(arguments.events)
             written = time.perf_counter() - began
-            events = db.session.scalar(sa.select(sa.func.count(OutboxEvent.id)))
+            events = db.session.scalar(
+                sa.select(sa.func.count(OutboxEvent.id)).where(
+                    OutboxEvent.event_id.startswith("evt_bench_")
+                )
+                if arguments.deliveries_only
+                else sa.select(sa.func.count(OutboxEvent.id))
+            )
             db.session.commit()
         expected = events * arguments.endpoints
 
@@ -343,9 +443,16 @@ def main() -> None:
 
     arrivals = sorted(receiver.arrivals)
     print_setting(backend.database_url, kind, backend.redis_kind, idle)
+    how = (
+        f"{pair_count:,} pairs created through the service functions, {arguments.per_pair} "
+        f"events each written handled with their deliveries pending (the delivery stage "
+        f"alone), in {written:.1f} s"
+        if arguments.deliveries_only
+        else f"{pair_count:,} pairs created and matched through the service functions in "
+        f"{written:.1f} s"
+    )
     print(
-        f"events: {events:,} ({pair_count:,} pairs created and matched through the service "
-        f"functions in {written:.1f} s); {arguments.endpoints} endpoint(s), each a path of one "
+        f"events: {events:,} ({how}); {arguments.endpoints} endpoint(s), each a path of one "
         f"ThreadingHTTPServer on 127.0.0.1 (HTTP/1.1): {expected:,} deliveries"
     )
     profiled = " under pyinstrument (0.5 ms)" if arguments.profile_workers else ""
