@@ -116,15 +116,17 @@ def claim_batch(batch_size: int = BATCH_SIZE) -> list[Claimed]:
     """
     db.session.commit()  # so the claim starts its own transaction
     moment = now()
+    # A CTE, evaluated once: as an IN (subquery) PostgreSQL may run the subquery again for
+    # the UPDATE, each run skipping the rows the last one claimed, and take many batches.
     candidates = (
         due(moment, batch_size)
         .with_for_update(skip_locked=True, of=Delivery)
-        # The candidates read the table the UPDATE writes: keep them a query of their own.
-        .correlate(None)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
     )
     rows = db.session.execute(
         sa.update(Delivery)
-        .where(Delivery.id.in_(candidates), claimable(moment))
+        .where(Delivery.id.in_(sa.select(candidates.c.id)), claimable(moment))
         .values(status=DeliveryStatus.SENDING, claimed_at=moment)
         .returning(
             Delivery.id,

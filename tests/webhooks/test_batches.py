@@ -15,7 +15,7 @@ from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
 from service.webhooks import service as webhooks
-from service.webhooks.delivery import deliver_batch, deliver_due
+from service.webhooks.delivery import claim_batch, deliver_batch, deliver_due
 from service.webhooks.models import Delivery, DeliveryStatus
 
 # Statements one batch makes, however many deliveries it holds: the claim, the endpoints,
@@ -163,3 +163,19 @@ def test_a_delivery_is_not_claimed_while_an_earlier_one_of_its_pair_is_open(
             sa.select(Delivery.status).order_by(Delivery.pair_sequence)
         ).all()
     assert statuses == [DeliveryStatus.DELIVERED, DeliveryStatus.PENDING, DeliveryStatus.PENDING]
+
+
+def test_a_claim_takes_no_more_than_the_batch_size(app, world, receiver, webhook_settings):
+    (endpoint_id,) = _endpoints(app, receiver, 1)
+    _events(app, _pairs(world), per_pair=1, endpoint_ids=[endpoint_id])
+
+    with app.app_context():
+        claimed = claim_batch(batch_size=2)
+        statuses = db.session.scalars(sa.select(Delivery.status)).all()
+
+    assert len(claimed) == 2
+    assert sorted(statuses) == [
+        DeliveryStatus.PENDING,
+        DeliveryStatus.SENDING,
+        DeliveryStatus.SENDING,
+    ]
