@@ -10,6 +10,7 @@ gets a new connection only after it passed the check again.
 
 from __future__ import annotations
 
+import logging
 import ssl
 import threading
 from collections import OrderedDict
@@ -17,6 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import httpx
+
+# httpx logs every request at INFO: a line per delivery, formatted as JSON, on top of the
+# delivery log's own (its failures one by one, its successes a line per batch).
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 # Requests in flight to one endpoint from one worker process.
 PER_ENDPOINT = 8
