@@ -98,7 +98,9 @@ def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
             sa.select(OutboxEvent).where(OutboxEvent.event_id.in_({c.event_id for c in claimed}))
         )
     }
-    requests = {c.id: _request(plans[c.endpoint_id], c, events.get(c.event_id)) for c in claimed}
+    requests = {
+        c.id: _request(plans.get(c.endpoint_id), c, events.get(c.event_id)) for c in claimed
+    }
     db.session.commit()
     outcomes = _send(claimed, plans, requests)
     record(claimed, outcomes)
