@@ -41,6 +41,7 @@ from rq.utils import parse_composite_key
 from service import jobs
 from service.queue import queue_names, redis_connection
 from service.scheduler import run_clock
+from service.webhooks import senders
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +215,7 @@ def run_worker(
         stop.set()
         if clock is not None:
             clock.join(timeout=5)
+        senders.close_all()
 
 
 def _work_through_outages(app: Flask, connection: Redis, stop: threading.Event, name: str) -> None:
