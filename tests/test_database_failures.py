@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from service import create_app
 from service.database import db
 from service.pairs.models import Intervention
-from tests.conftest import TEST_SECRET
-from tests.faults import PG_COMMIT, PG_COMMIT_DONE, lossy_proxy
 from tests.helpers import SurveyTaker, invite
+from tests.helpers.faults import PG_COMMIT, PG_COMMIT_DONE, lossy_proxy
+from tests.helpers.state import TEST_SECRET
 
 NOTE = {"description": "Called the mentor about the missed meetings.", "approach": "individual"}
 

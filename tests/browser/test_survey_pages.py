@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from service.clock import now
 from service.database import db
 from service.surveys.models import Invitation
-from tests.browser.conftest import serious_violations
 from tests.helpers import invite
+from tests.helpers.browser import serious_violations
 
 pytestmark = pytest.mark.slow
 
