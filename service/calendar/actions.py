@@ -1,20 +1,26 @@
 """What a due calendar item does: invite participants, tell staff a check-in is due or
 overdue, remind, judge a period, raise a signal, or propose the closure.
 
-Each runs in the sweep's transaction for that one item (`calendar.sweep`).
+Contacts are made in bulk (`act_many`), a few statements for a whole batch of due items in
+the sweep's transaction for that batch; the checks that raise signals or move a pair run one
+item at a time, each in a transaction of its own (`act`, `follow_up`; see `calendar.sweep`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
 
 from service.actors import Actor, ActorKind
 from service.calendar import schedule
 from service.calendar.compliance import judge_period, last_meeting_day
 from service.calendar.models import Contact, ContactStatus
 from service.clock import now
-from service.database import db, insert_unless_exists
+from service.database import db, insert_many_unless_exist, insert_unless_exists
 from service.errors import DomainError
 from service.events import payloads
 from service.events import service as events
@@ -35,6 +41,178 @@ log = logging.getLogger(__name__)
 
 CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
 CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
+CLOSURE_REFLECTION = ContactPlan(
+    "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
+)
+
+
+def contact_plan(program: Program, kind: str) -> ContactPlan | None:
+    """The contact a due `kind` makes (a survey invitation, a coordinator's check-in), or
+    None for the checks that judge, signal or propose instead."""
+    if kind == Monitor.CLOSURE_REFLECTION:
+        return CLOSURE_REFLECTION
+    return schedule.plan_for(program, kind)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One occurrence the sweep has taken: `kind` due on `day` (at `due`) for the pair."""
+
+    kind: str
+    day: date
+    due: datetime
+    pair: Pair
+    program: Program
+
+
+def act_many(items: Sequence[Due]) -> int:
+    """`act` for many due contacts at once, in the caller's transaction; returns how many
+    contacts were made. Every item must have a `contact_plan`.
+
+    A fixed number of statements however many items: the contacts in one INSERT … ON
+    CONFLICT DO NOTHING (a contact made already, by an earlier or a concurrent sweep, is
+    left out of everything that follows), then the invitations and their e-mails, the
+    coordinators' inbox items and e-mails, and the events, each in bulk. Each pair's events
+    keep the order of its items and, within one, of the people contacted.
+    """
+    plans = [contact_plan(item.program, item.kind) for item in items]
+    people: dict[tuple[tuple[str, ...], int], list[Participant]] = {}
+    for audience in {plan.audience for plan in plans if plan.audience != (STAFF,)}:
+        found = schedule.people_by_pair(
+            [
+                (i.pair, i.program)
+                for i, p in zip(items, plans, strict=True)
+                if p.audience == audience
+            ],
+            audience,
+        )
+        people.update({(audience, pair_id): persons for pair_id, persons in found.items()})
+    moment = now()
+    rows: list[dict] = []
+    about: list[tuple[Due, ContactPlan, Participant | None]] = []
+    for item, plan in zip(items, plans, strict=True):
+        if plan.audience == (STAFF,):
+            grace = timedelta(days=item.program.staff_contact_grace_days)
+            rows.append(
+                _contact_row(item, STAFF, None, ContactStatus.DUE, item.due + grace, moment)
+            )
+            about.append((item, plan, None))
+            continue
+        reminder = (
+            item.due + timedelta(days=item.program.reminder_after_days)
+            if item.program.reminder_after_days
+            else None
+        )
+        for person in people[(plan.audience, item.pair.id)]:
+            recipient = f"{person.role}:{person.id}"
+            rows.append(
+                _contact_row(item, recipient, person.id, ContactStatus.INVITED, reminder, moment)
+            )
+            about.append((item, plan, person))
+    made = {
+        (row.pair_id, row.kind, row.recipient, row.due_on): row.id
+        for row in insert_many_unless_exist(
+            Contact, rows, CONTACT_KEY, ["id", "pair_id", "kind", "recipient", "due_on"]
+        )
+    }
+    contacts: list[tuple[Due, ContactPlan, Participant | None, dict]] = []
+    for row, (item, plan, person) in zip(rows, about, strict=True):
+        contact_id = made.get((row["pair_id"], row["kind"], row["recipient"], row["due_on"]))
+        if contact_id is not None:
+            contacts.append((item, plan, person, {**row, "id": contact_id}))
+    _invite_many([c for c in contacts if c[2] is not None])
+    _tell_staff_many([c for c in contacts if c[2] is None])
+    pair_payloads: dict[int, dict] = {}
+    events.emit_many(
+        [
+            (
+                "checkin.due",
+                {
+                    "pair": pair_payloads.setdefault(item.pair.id, payloads.pair(item.pair)),
+                    "contact": _row_payload(row),
+                },
+                item.pair,
+            )
+            for item, _, _, row in contacts
+        ]
+    )
+    return len(contacts)
+
+
+def _contact_row(
+    item: Due,
+    recipient: str,
+    participant_id: int | None,
+    status: ContactStatus,
+    next_reminder_at: datetime | None,
+    moment: datetime,
+) -> dict:
+    return {
+        "pair_id": item.pair.id,
+        "kind": item.kind,
+        "recipient": recipient,
+        "participant_id": participant_id,
+        "due_on": item.day,
+        "due_at": item.due,
+        "status": status,
+        "reminders_sent": 0,
+        "next_reminder_at": next_reminder_at,
+        "created_at": moment,
+    }
+
+
+def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict]]) -> None:
+    if not contacts:
+        return
+    invitation_ids = invitations.invite_many_within(
+        [
+            invitations.Invite(
+                survey_key=plan.survey_for(row["recipient"].split(":", 1)[0]),
+                participant=person,
+                program=item.program,
+                pair=item.pair,
+            )
+            for item, plan, person, row in contacts
+        ],
+        actor=CALENDAR,
+    )
+    table = Contact.__table__
+    linked = {
+        row["id"]: invitation
+        for (*_, row), invitation in zip(contacts, invitation_ids, strict=True)
+    }
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id.in_(linked))
+        .values(invitation_id=sa.case(linked, value=table.c.id))
+    )
+    for (*_, row), invitation in zip(contacts, invitation_ids, strict=True):
+        row["invitation_id"] = invitation
+
+
+def _tell_staff_many(contacts: list[tuple[Due, ContactPlan, None, dict]]) -> None:
+    if not contacts:
+        return
+    staff = inbox.staff_for_pairs([item.pair for item, *_ in contacts])
+    inbox.notify_many(
+        [
+            inbox.Notice(
+                users=staff[item.pair.id],
+                kind="staff_contact_due",
+                pair=item.pair,
+                **_staff_due_text(item.pair, item.program, item.kind, item.day),
+            )
+            for item, *_ in contacts
+        ]
+    )
+
+
+def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> dict[str, str]:
+    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
+    return {
+        "title": f"{what} with pair #{pair.id} is due",
+        "body": f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+    }
 
 
 def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
@@ -46,10 +224,7 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
         return _invite(plan, pair, program, day, due)
     monitor = Monitor(kind)
     if monitor == Monitor.CLOSURE_REFLECTION:
-        reflection = ContactPlan(
-            "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
-        )
-        return _invite(reflection, pair, program, day, due)
+        return _invite(CLOSURE_REFLECTION, pair, program, day, due)
     if monitor == Monitor.FINAL_SESSION_REMINDER:
         schedule.email_final_session(pair, program, "final_session_reminder", ("mentee", "mentor"))
     elif monitor == Monitor.REMATCH_BRIEFING and not schedule.briefed(pair):
@@ -122,6 +297,17 @@ def _contact_payload(contact: Contact) -> dict:
     }
 
 
+def _row_payload(row: dict) -> dict:
+    """`_contact_payload` of a contact made in bulk, from the row written."""
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "recipient_role": row["recipient"].split(":", 1)[0],
+        "due_on": row["due_on"].isoformat(),
+        "status": str(row["status"]),
+    }
+
+
 def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
     contact_id = insert_unless_exists(
         Contact,
@@ -140,13 +326,11 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
     if contact_id is None:
         return 0
     contact = db.session.get(Contact, contact_id)
-    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
     inbox.notify(
         users=inbox.staff_for(pair),
         kind="staff_contact_due",
         pair=pair,
-        title=f"{what} with pair #{pair.id} is due",
-        body=f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+        **_staff_due_text(pair, program, kind, day),
     )
     events.emit(
         "checkin.due",

@@ -4,6 +4,8 @@ pair and one survey, and the e-mails that carry it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -155,6 +157,84 @@ def invite_within(
         )
         email_link(invitation, participant, definition, program, template)
     return invitation
+
+
+@dataclass(frozen=True)
+class Invite:
+    """One invitation of many made at once, with the rows the caller already holds."""
+
+    survey_key: str
+    participant: Participant
+    program: Program
+    pair: Pair
+
+
+def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
+    """`invite_within` for many pair invitations, each e-mailed, in the caller's transaction:
+    the invitations in one INSERT, their e-mails in another (the survey versions are looked
+    up once per survey and program). Returns the invitations' ids, in the order given."""
+    if not invites:
+        return []
+    rows, checked = [], []
+    # Held here: the session keeps only weak references, and a version dropped between two
+    # invitations would be read again for the next.
+    versions: dict[tuple[str, int], SurveyVersion] = {}
+    for invite in invites:
+        key = (invite.survey_key, invite.program.id)
+        if key not in versions:
+            versions[key] = current_version(survey_key=key[0], program_id=key[1])
+        version = versions[key]
+        definition = definition_of(version)
+        participant = invite.participant
+        if participant.role not in definition.audience:
+            raise Invalid(
+                "participant_id",
+                f"{invite.survey_key} is answered by {' or '.join(definition.audience)}, "
+                f"not by a {participant.role}",
+            )
+        if _pair_member_role(invite.pair, participant) is None:
+            raise Invalid(
+                "pair_id", f"participant {participant.id} is not part of pair {invite.pair.id}"
+            )
+        rows.append(
+            {
+                "nonce": secrets.token_urlsafe(16),
+                "survey_version_id": version.id,
+                "participant_id": participant.id,
+                "pair_id": invite.pair.id,
+                "expires_at": now() + timedelta(days=invite.program.invitation_valid_days),
+                "created_by_kind": actor.ref.kind,
+                "created_by_id": actor.ref.id,
+                "created_by_label": actor.ref.label,
+                "created_at": now(),
+            }
+        )
+        checked.append(definition)
+    table = Invitation.__table__
+    ids = dict(
+        db.session.execute(sa.insert(table).values(rows).returning(table.c.nonce, table.c.id)).all()
+    )
+    serializer = _serializer()
+    base = current_app.config["PUBLIC_URL"]
+    notifications.queue_emails(
+        [
+            notifications.participant_email(
+                invite.participant,
+                invite.program,
+                template=(
+                    "event_followup_invitation"
+                    if definition.purpose == "event_followup"
+                    else "survey_invitation"
+                ),
+                pair_id=invite.pair.id,
+                survey_title=definition.title,
+                link=f"{base}/s/{serializer.dumps([ids[row['nonce']], row['nonce']])}",
+                expires_on=row["expires_at"].date().isoformat(),
+            )
+            for invite, definition, row in zip(invites, checked, rows, strict=True)
+        ]
+    )
+    return [ids[row["nonce"]] for row in rows]
 
 
 def email_link(
