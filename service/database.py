@@ -225,19 +225,19 @@ def is_postgresql() -> bool:
 def insert_many_unless_exist(
     model: type, rows: list[dict[str, Any]], unique: list[str], returning: list[str]
 ) -> list[sa.Row]:
-    """`insert_unless_exists` for many rows, in one INSERT … ON CONFLICT DO NOTHING: the
-    `returning` columns of the rows made (rows whose unique columns matched are left out)."""
+    """`insert_unless_exists` for many rows: the `returning` columns of the rows made (rows
+    whose unique columns matched are left out). One INSERT … ON CONFLICT DO NOTHING, compiled
+    once and cached; SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")."""
     if not rows:
         return []
     table = model.__table__
     dialect = postgresql if is_postgresql() else sqlite
     statement = (
         dialect.insert(table)
-        .values(rows)
         .on_conflict_do_nothing(index_elements=unique)
         .returning(*(table.c[name] for name in returning))
     )
-    return list(db.session.execute(statement))
+    return list(db.session.execute(statement, rows))
 
 
 def insert_unless_exists(

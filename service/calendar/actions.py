@@ -177,17 +177,15 @@ def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict]]) -> 
         actor=CALENDAR,
     )
     table = Contact.__table__
-    linked = {
-        row["id"]: invitation
-        for (*_, row), invitation in zip(contacts, invitation_ids, strict=True)
-    }
     db.session.execute(
         sa.update(table)
-        .where(table.c.id.in_(linked))
-        .values(invitation_id=sa.case(linked, value=table.c.id))
+        .where(table.c.id == sa.bindparam("contact"))
+        .values(invitation_id=sa.bindparam("invitation")),
+        [
+            {"contact": row["id"], "invitation": invitation}
+            for (*_, row), invitation in zip(contacts, invitation_ids, strict=True)
+        ],
     )
-    for (*_, row), invitation in zip(contacts, invitation_ids, strict=True):
-        row["invitation_id"] = invitation
 
 
 def _tell_staff_many(contacts: list[tuple[Due, ContactPlan, None, dict]]) -> None:

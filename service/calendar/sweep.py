@@ -52,7 +52,7 @@ def sweep(*, batch: int = 500) -> SweepResult:
     moment = now()
     skip: set[int] = set()
     while claimed := _claim(moment, batch, skip):
-        one_by_one = _run_batch(claimed, result, skip)
+        one_by_one = _run_batch(claimed, result)
         for schedule_id in one_by_one:
             try:
                 made = run_schedule(schedule_id, moment)
@@ -122,9 +122,7 @@ def _take_sqlite_write_lock() -> None:
         connection.execute("BEGIN IMMEDIATE")
 
 
-def _run_batch(
-    claimed: list[tuple[Schedule, Pair]], result: SweepResult, skip: set[int]
-) -> list[int]:
+def _run_batch(claimed: list[tuple[Schedule, Pair]], result: SweepResult) -> list[int]:
     """Act on a claimed batch in one transaction; returns the schedules left to run one by
     one: the checks that raise signals or move a pair, a kind the pair's state no longer
     wants (the per-item run redraws its calendar), or all of them if the batch failed."""
@@ -150,79 +148,60 @@ def _run_batch(
             taken.append(
                 (row.id, following, actions.Due(row.kind, day, row.next_due_at, pair, program))
             )
-        won = _advance(taken)
-        made = actions.act_many([item for schedule_id, _, item in taken if schedule_id in won])
+        _advance(taken)
+        made = actions.act_many([item for _, _, item in taken])
         db.session.commit()
     except Exception:
         db.session.rollback()
         log.exception("calendar: a batch of %s schedules failed; running them one by one", len(ids))
         return ids
-    result.schedules += len(won)
+    result.schedules += len(taken)
     result.contacts += made
-    skip.update(schedule_id for schedule_id, _, _ in taken if schedule_id not in won)
     return one_by_one
 
 
-def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> set[int]:
+def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
     """Move each schedule past the occurrence taken, by compare-and-set on the moment it was
-    due: one UPDATE for those that go on, one DELETE for those that end. Returns the
-    schedules this sweeper won; another sweeper, or a redraw, has moved the others on."""
+    due: one UPDATE for those that go on, one DELETE for those that end, each compiled once
+    and sent with all its rows. The batch holds the pairs (or, on SQLite, the database), so
+    each should win; one that does not (moved on by something that does not take the pair
+    first) fails the batch, and its schedules run one at a time."""
     table = Schedule.__table__
-    won: set[int] = set()
-
-    def by_id(values: dict[int, object], column: sa.Column) -> sa.Case:
-        return sa.case(
-            {key: sa.literal(value, column.type) for key, value in values.items()},
-            value=table.c.id,
-        )
-
-    due_at = {schedule_id: item.due for schedule_id, _, item in taken}
-    going = {
-        schedule_id: (item, following)
+    going = [
+        {
+            "schedule": schedule_id,
+            "taken": item.due,
+            "day": item.day,
+            "following": following,
+            "following_at": cadence.due_at(following, item.program.timezone),
+        }
         for schedule_id, following, item in taken
         if following is not None
-    }
+    ]
+    ending = [
+        {"schedule": schedule_id, "taken": item.due}
+        for schedule_id, following, item in taken
+        if following is None
+    ]
+    same = (table.c.id == sa.bindparam("schedule")) & (
+        table.c.next_due_at == sa.bindparam("taken", type_=table.c.next_due_at.type)
+    )
+    moved = 0
     if going:
-        won.update(
-            db.session.scalars(
-                sa.update(table)
-                .where(
-                    table.c.id.in_(going),
-                    table.c.next_due_at
-                    == by_id({i: due_at[i] for i in going}, table.c.next_due_at),
-                )
-                .values(
-                    last_done_on=by_id(
-                        {i: item.day for i, (item, _) in going.items()}, table.c.last_done_on
-                    ),
-                    next_due_on=by_id(
-                        {i: day for i, (_, day) in going.items()}, table.c.next_due_on
-                    ),
-                    next_due_at=by_id(
-                        {
-                            i: cadence.due_at(day, item.program.timezone)
-                            for i, (item, day) in going.items()
-                        },
-                        table.c.next_due_at,
-                    ),
-                )
-                .returning(table.c.id)
-            )
-        )
-    ending = [schedule_id for schedule_id in due_at if schedule_id not in going]
+        moved += db.session.execute(
+            sa.update(table)
+            .where(same)
+            .values(
+                last_done_on=sa.bindparam("day", type_=table.c.last_done_on.type),
+                next_due_on=sa.bindparam("following", type_=table.c.next_due_on.type),
+                next_due_at=sa.bindparam("following_at", type_=table.c.next_due_at.type),
+            ),
+            going,
+        ).rowcount
     if ending:
-        won.update(
-            db.session.scalars(
-                sa.delete(table)
-                .where(
-                    table.c.id.in_(ending),
-                    table.c.next_due_at
-                    == by_id({i: due_at[i] for i in ending}, table.c.next_due_at),
-                )
-                .returning(table.c.id)
-            )
-        )
-    return won
+        moved += db.session.execute(sa.delete(table).where(same), ending).rowcount
+    if moved != len(taken):
+        raise ConcurrentUpdate(f"{len(taken) - moved} schedule(s) of the batch moved on meanwhile")
 
 
 def _due(model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]) -> list[int]:

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.database import db
+from service.errors import ConcurrentUpdate
 from service.events import catalog
 from service.events.models import OutboxEvent
 from service.observability.logs import current_request_id
@@ -55,10 +56,13 @@ def emit(event_type: str, payload: dict[str, Any], *, pair: Pair | None = None) 
 
 
 def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
-    """`emit` for many events about pairs, in two statements however many there are: the
-    pairs' sequences bumped in one UPDATE, the rows written in one INSERT. Each pair's events
-    are numbered in the order given, without gaps or repeats (the UPDATE takes the pairs'
-    row locks, as `emit` does)."""
+    """`emit` for many events about pairs, in the caller's transaction: the pairs' sequences
+    moved on in one executemany UPDATE, the rows written in one INSERT, both compiled once.
+    Each pair's events are numbered in the order given, without gaps or repeats.
+
+    The caller holds the pairs locked and read under the lock (the sweep claims them FOR
+    UPDATE): each pair's sequence moves on by compare-and-set from the value it holds, and a
+    pair whose sequence moved meanwhile raises ConcurrentUpdate rather than repeat a number."""
     if not events:
         return
     for event_type, _, _ in events:
@@ -67,16 +71,24 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
                 f"unknown event type {event_type!r}; add it to service/events/catalog.py"
             )
     counts = Counter(pair.id for _, _, pair in events)
-    bumped = dict(
-        db.session.execute(
-            sa.update(Pair)
-            .where(Pair.id.in_(counts))
-            .values(event_sequence=Pair.event_sequence + sa.case(counts, value=Pair.id))
-            .returning(Pair.id, Pair.event_sequence)
-            .execution_options(synchronize_session=False)
-        ).all()
+    pairs = {pair.id: pair for _, _, pair in events}
+    table = Pair.__table__
+    moved = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("pair"), table.c.event_sequence == sa.bindparam("held"))
+        .values(event_sequence=sa.bindparam("sequence")),
+        [
+            {
+                "pair": pair_id,
+                "held": pairs[pair_id].event_sequence,
+                "sequence": pairs[pair_id].event_sequence + count,
+            }
+            for pair_id, count in counts.items()
+        ],
     )
-    following = {pair_id: bumped[pair_id] - count + 1 for pair_id, count in counts.items()}
+    if moved.rowcount != len(counts):
+        raise ConcurrentUpdate("a pair's events were numbered by someone else meanwhile")
+    following = {pair_id: pairs[pair_id].event_sequence + 1 for pair_id in counts}
     request_id = current_request_id()
     rows = []
     for event_type, payload, pair in events:
@@ -93,7 +105,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
                 "request_id": request_id,
             }
         )
-    db.session.execute(sa.insert(OutboxEvent.__table__).values(rows))
+    db.session.execute(sa.insert(OutboxEvent.__table__), rows)
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

@@ -176,7 +176,7 @@ def notify_many(notices: Sequence[Notice]) -> None:
                     }
                 )
     if items:
-        db.session.execute(sa.insert(InboxItem.__table__).values(items))
+        db.session.execute(sa.insert(InboxItem.__table__), items)
     notifications.queue_emails(emails)
 
 

@@ -67,7 +67,8 @@ def queue_email(
 
 
 def queue_emails(emails: Sequence[dict[str, Any]]) -> None:
-    """`queue_email` for many e-mails (each a dict of its arguments), in one INSERT."""
+    """`queue_email` for many e-mails (each a dict of its arguments): one INSERT, compiled once,
+    for all the rows."""
     if not emails:
         return
     moment = now()
@@ -84,7 +85,7 @@ def queue_emails(emails: Sequence[dict[str, Any]]) -> None:
         }
         for email in emails
     ]
-    db.session.execute(sa.insert(Notification.__table__).values(rows))
+    db.session.execute(sa.insert(Notification.__table__), rows)
 
 
 def participant_email(

@@ -178,13 +178,13 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
     rows, checked = [], []
     # Held here: the session keeps only weak references, and a version dropped between two
     # invitations would be read again for the next.
-    versions: dict[tuple[str, int], SurveyVersion] = {}
+    versions: dict[tuple[str, int], tuple[SurveyVersion, SurveyDefinition]] = {}
     for invite in invites:
         key = (invite.survey_key, invite.program.id)
         if key not in versions:
-            versions[key] = current_version(survey_key=key[0], program_id=key[1])
-        version = versions[key]
-        definition = definition_of(version)
+            version = current_version(survey_key=key[0], program_id=key[1])
+            versions[key] = version, definition_of(version)
+        version, definition = versions[key]
         participant = invite.participant
         if participant.role not in definition.audience:
             raise Invalid(
@@ -212,7 +212,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
         checked.append(definition)
     table = Invitation.__table__
     ids = dict(
-        db.session.execute(sa.insert(table).values(rows).returning(table.c.nonce, table.c.id)).all()
+        db.session.execute(sa.insert(table).returning(table.c.nonce, table.c.id), rows).all()
     )
     serializer = _serializer()
     base = current_app.config["PUBLIC_URL"]
