@@ -21,7 +21,7 @@ from service.calendar.compliance import judge_period, last_meeting_day
 from service.calendar.models import Contact, ContactStatus
 from service.clock import now
 from service.database import db, insert_many_unless_exist, insert_unless_exists
-from service.errors import DomainError
+from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
 from service.events import service as events
 from service.inbox import service as inbox
@@ -340,7 +340,7 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
 
 def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) -> str:
     """A reminder for an unanswered invitation, or, after the last, an overdue item."""
-    if contact.status == ContactStatus.INVITED and contact.reminders_sent < program.reminders_max:
+    if reminds(contact, program):
         contact.reminders_sent += 1
         contact.next_reminder_at = moment + timedelta(days=program.reminder_after_days)
         _send_reminder(contact, program)
@@ -352,6 +352,47 @@ def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) 
     contact.next_reminder_at = None
     _overdue(contact, pair)
     return "overdue"
+
+
+def reminds(contact: Contact, program: Program) -> bool:
+    """Is the contact's follow-up a reminder (rather than calling it overdue)?"""
+    return (
+        contact.status == ContactStatus.INVITED and contact.reminders_sent < program.reminders_max
+    )
+
+
+def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> None:
+    """`follow_up` for many contacts that `reminds`, in the caller's transaction: each moved
+    on by compare-and-set on the reminder taken (one executemany UPDATE; one that moved
+    meanwhile raises ConcurrentUpdate), the reminders e-mailed in bulk."""
+    if not items:
+        return
+    table = Contact.__table__
+    moved = db.session.execute(
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("contact"),
+            table.c.next_reminder_at == sa.bindparam("held", type_=table.c.next_reminder_at.type),
+        )
+        .values(
+            reminders_sent=sa.bindparam("sent"),
+            next_reminder_at=sa.bindparam("following", type_=table.c.next_reminder_at.type),
+        ),
+        [
+            {
+                "contact": contact.id,
+                "held": contact.next_reminder_at,
+                "sent": contact.reminders_sent + 1,
+                "following": moment + timedelta(days=program.reminder_after_days),
+            }
+            for contact, program in items
+        ],
+    ).rowcount
+    if moved != len(items):
+        raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")
+    invitations.email_links_many(
+        [(contact.invitation_id, program) for contact, program in items], "survey_reminder"
+    )
 
 
 def _send_reminder(contact: Contact, program: Program) -> None:

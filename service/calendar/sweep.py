@@ -17,7 +17,7 @@ stops the others. What an item does is in `calendar.actions`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -50,62 +50,67 @@ def sweep(*, batch: int = 500) -> SweepResult:
     follows what is due, not how many pairs exist: finding what is due is one indexed query."""
     result = SweepResult()
     moment = now()
-    skip: set[int] = set()
-    while claimed := _claim(moment, batch, skip):
-        one_by_one = _run_batch(claimed, result)
-        for schedule_id in one_by_one:
-            try:
-                made = run_schedule(schedule_id, moment)
-            except Exception as error:  # one broken pair must not stop the others
-                db.session.rollback()
-                skip.add(schedule_id)
-                log.exception("calendar: schedule %s failed", schedule_id)
-                result.failures.append(f"schedule {schedule_id}: {error}")
-                continue
-            if made is None:
-                skip.add(schedule_id)  # gone, or another sweeper has it
-            else:
-                result.contacts += made
-                result.schedules += 1
-    skip = set()
-    while ids := _due(Contact, Contact.next_reminder_at, moment, batch, skip):
-        for contact_id in ids:
-            try:
-                outcome = _follow_up(contact_id, moment)
-                result.reminders += outcome == "reminded"
-                result.overdue += outcome == "overdue"
-            except Exception as error:
-                db.session.rollback()
-                skip.add(contact_id)
-                log.exception("calendar: contact %s failed", contact_id)
-                result.failures.append(f"contact {contact_id}: {error}")
+    _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
+    _in_batches(
+        Contact, Contact.next_reminder_at, moment, batch, result, _follow_up_batch, _follow_up_one
+    )
     notifications.recover_stalled()
     return result
 
 
-def _claim(moment: datetime, limit: int, skip: set[int]) -> list[tuple[Schedule, Pair]]:
-    """Due schedules, oldest first, with their pairs, in a transaction left open for the
-    batch. On PostgreSQL the pairs are locked (FOR UPDATE OF pairs SKIP LOCKED): the pair
-    first, as a transition takes it, so a sweeper and a transition queue up instead of
-    deadlocking, and concurrent sweepers take different pairs. SQLite has no row locks: once
-    something is due, the batch takes the database's write lock first and reads again, so
-    concurrent sweepers take their batches one after another. Schedules that failed or were
-    lost in this sweep are left out, so every batch makes progress."""
+def _in_batches(
+    model: type,
+    column: sa.Column,
+    moment: datetime,
+    limit: int,
+    result: SweepResult,
+    run_batch: Callable[[list, datetime, SweepResult], list[int]],
+    run_one: Callable[[int, datetime, SweepResult], bool],
+) -> None:
+    """Claim due rows a batch at a time; `run_batch` acts on a batch in one transaction and
+    hands back the rows to run one at a time, each in its own (`run_one`, which says whether
+    it took the row). A row that fails, or that another sweeper has, is left out of the
+    following batches, so every batch makes progress."""
+    skip: set[int] = set()
+    while claimed := _claim(model, column, moment, limit, skip):
+        for row_id in run_batch(claimed, moment, result):
+            try:
+                took = run_one(row_id, moment, result)
+            except Exception as error:  # one broken pair must not stop the others
+                db.session.rollback()
+                skip.add(row_id)
+                name = model.__tablename__.removesuffix("s")
+                log.exception("calendar: %s %s failed", name, row_id)
+                result.failures.append(f"{name} {row_id}: {error}")
+                continue
+            if not took:
+                skip.add(row_id)  # gone, or another sweeper has it
+
+
+def _claim(
+    model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]
+) -> list[tuple]:
+    """Due rows (schedules, or contacts to follow up), oldest first, with their pairs, in a
+    transaction left open for the batch. On PostgreSQL the rows and their pairs are locked
+    with SKIP LOCKED: concurrent sweepers take different pairs, and nothing waits here, so a
+    sweeper and a transition never deadlock. SQLite has no row locks: once something is due,
+    the batch takes the database's write lock first and reads again, so concurrent sweepers
+    take their batches one after another. Rows in `skip` are left out."""
     query = (
-        sa.select(Schedule, Pair)
-        .join(Pair, Pair.id == Schedule.pair_id)
-        .where(Schedule.next_due_at <= moment)
-        .order_by(Schedule.next_due_at, Schedule.id)
+        sa.select(model, Pair)
+        .join(Pair, Pair.id == model.pair_id)
+        .where(column <= moment)
+        .order_by(column, model.id)
         .limit(limit)
         .execution_options(populate_existing=True)
     )
     if skip:
-        query = query.where(Schedule.id.not_in(skip))
+        query = query.where(model.id.not_in(skip))
     if is_postgresql():
-        return list(db.session.execute(query.with_for_update(of=Pair, skip_locked=True)))
-    probe = sa.select(Schedule.id).where(Schedule.next_due_at <= moment)
+        return list(db.session.execute(query.with_for_update(of=(model, Pair), skip_locked=True)))
+    probe = sa.select(model.id).where(column <= moment)
     if skip:
-        probe = probe.where(Schedule.id.not_in(skip))
+        probe = probe.where(model.id.not_in(skip))
     if db.session.scalar(probe.limit(1)) is None:
         db.session.commit()
         return []
@@ -122,18 +127,24 @@ def _take_sqlite_write_lock() -> None:
         connection.execute("BEGIN IMMEDIATE")
 
 
-def _run_batch(claimed: list[tuple[Schedule, Pair]], result: SweepResult) -> list[int]:
+def _run_one(schedule_id: int, moment: datetime, result: SweepResult) -> bool:
+    made = run_schedule(schedule_id, moment)
+    if made is None:
+        return False
+    result.contacts += made
+    result.schedules += 1
+    return True
+
+
+def _run_batch(
+    claimed: list[tuple[Schedule, Pair]], moment: datetime, result: SweepResult
+) -> list[int]:
     """Act on a claimed batch in one transaction; returns the schedules left to run one by
     one: the checks that raise signals or move a pair, a kind the pair's state no longer
     wants (the per-item run redraws its calendar), or all of them if the batch failed."""
     ids = [row.id for row, _ in claimed]
     try:
-        programs = {
-            program.id: program
-            for program in db.session.scalars(
-                sa.select(Program).where(Program.id.in_({pair.program_id for _, pair in claimed}))
-            )
-        }
+        programs = _programs_of(pair for _, pair in claimed)
         one_by_one: list[int] = []
         taken: list[tuple[int, date | None, actions.Due]] = []
         wanted: dict[int, list[str]] = {}
@@ -204,20 +215,6 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
         raise ConcurrentUpdate(f"{len(taken) - moved} schedule(s) of the batch moved on meanwhile")
 
 
-def _due(model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]) -> list[int]:
-    """Due rows, oldest first; rows locked by a concurrent sweeper (PostgreSQL) or that failed
-    in this sweep are left out, so every batch makes progress."""
-    query = sa.select(model.id).where(column <= moment)
-    if skip:
-        query = query.where(model.id.not_in(skip))
-    query = query.order_by(column).limit(limit)
-    if is_postgresql():
-        query = query.with_for_update(skip_locked=True)
-    ids = list(db.session.scalars(query))
-    db.session.commit()
-    return ids
-
-
 def _lock(model: type, row_id: int):
     """The row, locked for this transaction; None if another sweeper holds it (PostgreSQL)."""
     query = sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
@@ -273,6 +270,48 @@ def run_schedule(schedule_id: int, moment: datetime) -> int | None:
             db.session.delete(row)
             db.session.flush()
         return actions.act(kind, pair, program, day, due)
+
+
+def _follow_up_batch(
+    claimed: list[tuple[Contact, Pair]], moment: datetime, result: SweepResult
+) -> list[int]:
+    """The reminders of a claimed batch in one transaction; returns the contacts left to
+    follow up one at a time (an overdue one raises a signal and tells staff), or all of them
+    if the batch failed."""
+    ids = [contact.id for contact, _ in claimed]
+    try:
+        programs = _programs_of(pair for _, pair in claimed)
+        reminded: list[tuple[Contact, Program]] = []
+        one_by_one: list[int] = []
+        for contact, pair in claimed:
+            program = programs[pair.program_id]
+            if actions.reminds(contact, program):
+                reminded.append((contact, program))
+            else:
+                one_by_one.append(contact.id)
+        actions.remind_many(reminded, moment)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("calendar: a batch of %s reminders failed; one by one", len(ids))
+        return ids
+    result.reminders += len(reminded)
+    return one_by_one
+
+
+def _follow_up_one(contact_id: int, moment: datetime, result: SweepResult) -> bool:
+    outcome = _follow_up(contact_id, moment)
+    result.reminders += outcome == "reminded"
+    result.overdue += outcome == "overdue"
+    return outcome != "nothing"
+
+
+def _programs_of(pairs: Iterable[Pair]) -> dict[int, Program]:
+    ids = {pair.program_id for pair in pairs}
+    return {
+        program.id: program
+        for program in db.session.scalars(sa.select(Program).where(Program.id.in_(ids)))
+    }
 
 
 def _follow_up(contact_id: int, moment: datetime) -> str:

@@ -237,6 +237,50 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
     return [ids[row["nonce"]] for row in rows]
 
 
+def email_links_many(items: Sequence[tuple[int, Program]], template: str) -> None:
+    """`email_link` for many invitations (by id, with the program each belongs to), in the
+    caller's transaction: three reads and one INSERT however many there are."""
+    if not items:
+        return
+    found = {
+        invitation.id: invitation
+        for invitation in db.session.scalars(
+            sa.select(Invitation).where(Invitation.id.in_({i for i, _ in items}))
+        )
+    }
+    people = {
+        person.id: person
+        for person in db.session.scalars(
+            sa.select(Participant).where(
+                Participant.id.in_({i.participant_id for i in found.values()})
+            )
+        )
+    }
+    definitions = {
+        version.id: definition_of(version)
+        for version in db.session.scalars(
+            sa.select(SurveyVersion).where(
+                SurveyVersion.id.in_({i.survey_version_id for i in found.values()})
+            )
+        )
+    }
+    emails = []
+    for invitation_id, program in items:
+        invitation = found[invitation_id]
+        emails.append(
+            notifications.participant_email(
+                people[invitation.participant_id],
+                program,
+                template=template,
+                pair_id=invitation.pair_id,
+                survey_title=definitions[invitation.survey_version_id].title,
+                link=link_for(invitation),
+                expires_on=invitation.expires_at.date().isoformat(),
+            )
+        )
+    notifications.queue_emails(emails)
+
+
 def email_link(
     invitation: Invitation,
     participant: Participant,
