@@ -107,15 +107,17 @@ def _claim(
     if skip:
         query = query.where(model.id.not_in(skip))
     if is_postgresql():
-        return list(db.session.execute(query.with_for_update(of=(model, Pair), skip_locked=True)))
-    probe = sa.select(model.id).where(column <= moment)
-    if skip:
-        probe = probe.where(model.id.not_in(skip))
-    if db.session.scalar(probe.limit(1)) is None:
-        db.session.commit()
-        return []
-    _take_sqlite_write_lock()
-    return list(db.session.execute(query))
+        query = query.with_for_update(of=(model, Pair), skip_locked=True)
+    else:
+        probe = sa.select(model.id).where(column <= moment)
+        if skip:
+            probe = probe.where(model.id.not_in(skip))
+        if db.session.scalar(probe.limit(1)) is not None:
+            _take_sqlite_write_lock()
+    claimed = list(db.session.execute(query))
+    if not claimed:
+        db.session.commit()  # nothing to hold
+    return claimed
 
 
 def _take_sqlite_write_lock() -> None:
@@ -174,9 +176,9 @@ def _run_batch(
 def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
     """Move each schedule past the occurrence taken, by compare-and-set on the moment it was
     due: one UPDATE for those that go on, one DELETE for those that end, each compiled once
-    and sent with all its rows. The batch holds the pairs (or, on SQLite, the database), so
-    each should win; one that does not (moved on by something that does not take the pair
-    first) fails the batch, and its schedules run one at a time."""
+    and sent with all its rows. The batch holds the schedules and their pairs (on SQLite, the
+    database), so each should win; one that does not fails the batch, and its schedules run
+    one at a time."""
     table = Schedule.__table__
     going = [
         {
