@@ -112,8 +112,10 @@ def _claim(
         probe = sa.select(model.id).where(column <= moment)
         if skip:
             probe = probe.where(model.id.not_in(skip))
-        if db.session.scalar(probe.limit(1)) is not None:
-            _take_sqlite_write_lock()
+        if db.session.scalar(probe.limit(1)) is None:
+            db.session.commit()
+            return []  # a sweep with nothing due reads once, and writes nothing
+        _take_sqlite_write_lock()
     claimed = list(db.session.execute(query))
     if not claimed:
         db.session.commit()  # nothing to hold
