@@ -13,6 +13,7 @@ from service.calendar.sweep import sweep
 from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
+from service.pairs.models import Pair
 from tests.helpers import World
 
 pytestmark = pytest.mark.slow
@@ -96,3 +97,50 @@ def test_contacts_made_in_bulk_keep_each_pairs_events_numbered_in_order(app, pai
     assert {payload["contact"]["id"] for *_, payload in events} == {c.id for c in contacts}
     assert all(c.invitation_id is not None for c in contacts if c.participant_id is not None)
     assert Counter(c.status for c in contacts) == {"invited": 16, "due": 4}
+
+
+def remind_due(app, pair_ids: list[int]) -> None:
+    """The participants of these pairs have not answered, and their reminder is due."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Contact)
+            .where(Contact.pair_id.in_(pair_ids), Contact.participant_id.is_not(None))
+            .values(next_reminder_at=now())
+        )
+        db.session.commit()
+
+
+def test_reminding_six_pairs_sends_as_many_statements_as_reminding_two(app, pairs):
+    make_due(app, pairs)
+    counted_sweep(app)
+    remind_due(app, pairs[:1])
+    counted_sweep(app)
+    remind_due(app, pairs[1:3])
+    two = counted_sweep(app)[0]
+    remind_due(app, pairs[3:9])
+    six = counted_sweep(app)[0]
+
+    with app.app_context():
+        reminded = db.session.scalar(
+            sa.select(sa.func.count(Contact.id)).where(Contact.reminders_sent == 1)
+        )
+    assert reminded == 9 * 4
+    assert six == two, f"{two} statements for 2 pairs' reminders, {six} for 6"
+
+
+def test_a_due_check_in_the_pairs_state_no_longer_wants_is_not_sent(app, pairs):
+    # The pair moved on and its calendar was left to be redrawn later: the sweep asks the
+    # pair's state at the moment it would make the contact.
+    with app.app_context():
+        db.session.execute(sa.update(Pair).where(Pair.id == pairs[0]).values(state="closing"))
+        db.session.commit()
+    make_due(app, pairs[:2])
+    counted_sweep(app)
+
+    with app.app_context():
+        contacts = db.session.scalars(sa.select(Contact).where(Contact.pair_id.in_(pairs[:2])))
+        kinds = db.session.scalars(sa.select(Schedule.kind).where(Schedule.pair_id == pairs[0]))
+        made = Counter(contact.pair_id for contact in contacts)
+        left = set(kinds)
+    assert made == {pairs[1]: 5}
+    assert not left & set(CONTACT_KINDS)
