@@ -238,7 +238,7 @@ def main() -> None:
     if previous is not None:
         rate, previous_rate = result.contacts / busy, previous_made / previous
         print(
-            f"previous engine, one schedule at a time, {previous_share:.0%} due: {previous:.2f} s, "
+            f"previous engine, one schedule at a time, {previous_share:.1%} due: {previous:.2f} s, "
             f"{previous_made:,} invitations made ({previous_rate:,.0f} per second)"
         )
         print(f"set-based / previous, invitations per second: {rate / previous_rate:.1f}x")
