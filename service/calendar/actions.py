@@ -122,15 +122,12 @@ def act_many(items: Sequence[Due]) -> int:
             contacts.append((item, plan, person, {**row, "id": contact_id}))
     _invite_many([c for c in contacts if c[2] is not None])
     _tell_staff_many([c for c in contacts if c[2] is None])
-    pair_payloads: dict[int, dict] = {}
+    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, *_ in contacts}
     events.emit_many(
         [
             (
                 "checkin.due",
-                {
-                    "pair": pair_payloads.setdefault(item.pair.id, payloads.pair(item.pair)),
-                    "contact": _row_payload(row),
-                },
+                {"pair": pair_payloads[item.pair.id], "contact": _row_payload(row)},
                 item.pair,
             )
             for item, _, _, row in contacts
