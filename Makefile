@@ -5,6 +5,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# The suite runs on two workers (pytest-xdist), this machine's two cores; each worker has a
+# database, a Redis database and servers of its own (tests/conftest.py). A module stays on
+# one worker, so what a module builds once (the simulated year) is built once. The order is
+# random (pytest-randomly; the header prints the seed, `-p randomly --randomly-seed=N`
+# repeats it, `-p no:randomly` turns it off).
+PYTEST_WORKERS ?= 2
 # mkdocs-material prints a notice about its successor on every build; the notice is known.
 export NO_MKDOCS_2_WARNING := 1
 
@@ -17,7 +23,7 @@ run: $(STAMP)
 
 test: lint browser
 	$(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 install: $(STAMP)
 
@@ -37,11 +43,13 @@ browser:
 	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q chromium; \
 	  else echo "Chromium is missing (apt install chromium): the browser tests will be skipped."; fi; }
 
-# Style, and the architecture: the layer contracts in pyproject.toml (lint-imports).
+# Style, the architecture (the layer contracts in pyproject.toml: lint-imports), and types
+# (mypy, configured in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -23,6 +23,11 @@ database: the figures are for everything on one box, not for the server alone.
   cannot be flagged again; resolving needs an intervention first, a different request). An
   applied transition (200) counts as success.
 
+The submission and the transition also run against bench/reference/app.py (the same unit of
+work done minimally, served by the same gunicorn settings, on its own fresh links and pairs),
+and once more against Pairwise paced at half the reference's rate: the report prints Pairwise
+beside the reference with the ratio, and the p99 at that half load.
+
 The program and one active pair are built through the API (in-process test client); the
 other pairs are bulk copies of that pair's rows (participants, pair, schedules), and the
 invitations bulk rows like those POST /api/v1/invitations makes (one made through it first).
@@ -95,13 +100,17 @@ class Backends:
 
 def backends() -> Backends:
     """A fresh database (bench/sweep.py's), and Redis: REDIS_URL flushed, or an embedded one.
-    Sets PAIRWISE_INSTANCE_PATH to a fresh folder, for this process and the ones it starts."""
+    Sets PAIRWISE_INSTANCE_PATH to a fresh folder and PAIRWISE_ENCRYPTION_KEYS to a new key
+    (unless set), for this process and the ones it starts."""
+    from cryptography.fernet import Fernet
     from redis import Redis
 
     from service.embedded_redis import EmbeddedRedis
 
     instance = Path(tempfile.mkdtemp(prefix="pairwise-bench-instance-"))
     os.environ["PAIRWISE_INSTANCE_PATH"] = str(instance)
+    # Production mode insists on a key for the secrets it stores.
+    os.environ.setdefault("PAIRWISE_ENCRYPTION_KEYS", Fernet.generate_key().decode())
     url, drop = database(os.environ.get("DATABASE_URL"))
     configured = os.environ.get("REDIS_URL")
     if configured:
@@ -123,6 +132,8 @@ def service_env(backend: Backends, secret: str, public_url: str) -> dict[str, st
         PAIRWISE_ENV="production",
         PUBLIC_URL=public_url,
         PAIRWISE_INSTANCE_PATH=str(backend.instance),
+        # Every load client comes from 127.0.0.1: per-client limits would refuse the load.
+        PAIRWISE_RATELIMIT_ENABLED="false",
     )
     return env
 
@@ -211,7 +222,7 @@ def prepare(app, count: int) -> Prepared:
         copies = clone_active_pair(pair["id"], 2 * count)
         cloned = time.perf_counter()
         survey_pairs, transition_pairs = copies[:count], copies[count:]
-        made = invitations(first["id"], survey_pairs)
+        made = make_invitations(first["id"], survey_pairs)
         survey_tokens = [first["url"].rsplit("/", 1)[1]] + [
             invitations.token_for(invitation) for invitation in made
         ]
@@ -293,7 +304,7 @@ def clone_active_pair(pair_id: int, count: int) -> list[tuple[int, int]]:
     return made
 
 
-def invitations(template_id: int, pairs: list[tuple[int, int]]) -> list:
+def make_invitations(template_id: int, pairs: list[tuple[int, int]]) -> list:
     """One check-in invitation per (pair, mentee), like the one made through the API."""
     from service.database import db
     from service.surveys.models import Invitation
@@ -346,8 +357,9 @@ class Result:
         return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
 
 
-def _client(workload, index, port, ready, go, start, warmup, seconds, results) -> None:
-    """One closed-loop client: a request, wait for the answer, the next request."""
+def _client(workload, index, port, ready, go, start, warmup, seconds, pace, results) -> None:
+    """One closed-loop client: a request, wait for the answer, the next request; with a
+    `pace` (seconds between this client's requests), no sooner than that after the last."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         requests = workload.requests(index, connection)
@@ -362,8 +374,12 @@ def _client(workload, index, port, ready, go, start, warmup, seconds, results) -
     latencies: list[float] = []
     errors: Counter = Counter()
     last_end = measure_from
+    next_at = 0.0
     while pending is not None:
+        if pace:
+            time.sleep(max(0.0, next_at - time.monotonic()))
         began = time.monotonic()
+        next_at = began + pace
         if began >= stop_at:
             break
         method, path, body, headers = pending
@@ -387,15 +403,23 @@ def _client(workload, index, port, ready, go, start, warmup, seconds, results) -
 
 
 def run_load(
-    workload: Workload, port: int, *, concurrency: int, warmup: float, seconds: float
+    workload: Workload,
+    port: int,
+    *,
+    concurrency: int,
+    warmup: float,
+    seconds: float,
+    rate: float = 0.0,
 ) -> Result:
+    """Run `workload` as fast as the clients go, or at about `rate` requests per second."""
+    pace = concurrency / rate if rate else 0.0
     context = multiprocessing.get_context("fork")
     ready, go = context.Barrier(concurrency + 1), context.Barrier(concurrency + 1)
     start, results = context.Value("d", 0.0), context.Queue()
     clients = [
         context.Process(
             target=_client,
-            args=(workload, i, port, ready, go, start, warmup, seconds, results),
+            args=(workload, i, port, ready, go, start, warmup, seconds, pace, results),
         )
         for i in range(concurrency)
     ]
@@ -440,7 +464,7 @@ def survey_pages(tokens: list[str], concurrency: int) -> Workload:
     return Workload("survey page, GET /s/<token>", 200, requests)
 
 
-def survey_submissions(tokens: list[str], concurrency: int) -> Workload:
+def survey_submissions(tokens: list[str], concurrency: int, name: str = "") -> Workload:
     def requests(index: int, connection) -> Iterator[Request]:
         mine = tokens[index::concurrency]
         connection.request("GET", f"/s/{mine[0]}")
@@ -459,17 +483,17 @@ def survey_submissions(tokens: list[str], concurrency: int) -> Workload:
         for token in mine:
             yield "POST", f"/s/{token}", body, headers
 
-    return Workload("survey submission, POST /s/<token>", 303, requests)
+    return Workload(name or "survey submission, POST /s/<token>", 303, requests)
 
 
-def transitions(pair_ids: list[int], token: str, concurrency: int) -> Workload:
+def transitions(pair_ids: list[int], token: str, concurrency: int, name: str = "") -> Workload:
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def requests(index: int, connection) -> Iterator[Request]:
         for pair_id in pair_ids[index::concurrency]:
             yield "POST", f"/api/v1/pairs/{pair_id}/transitions", FLAG_RISK, headers
 
-    return Workload("transition, POST /api/v1/pairs/<id>/transitions", 200, requests)
+    return Workload(name or "transition, POST /api/v1/pairs/<id>/transitions", 200, requests)
 
 
 # -- gunicorn ------------------------------------------------------------------------------
@@ -538,6 +562,7 @@ def app_for(backend: Backends, secret: str, public_url: str, **extra):
             "SECRET_KEY": secret,
             "PAIRWISE_ENV": "production",
             "PUBLIC_URL": public_url,
+            "RATELIMIT_ENABLED": False,
             **extra,
         }
     )
@@ -561,13 +586,15 @@ def measure(arguments: argparse.Namespace) -> None:
     env = service_env(backend, secret, public_url)
     logs = backend.instance
     results: list[Result] = []
+    pairs_of: list[tuple[Result, Result, Result]] = []
     server = None
     finished = False
     try:
         upgrade(env)
         app = app_for(backend, secret, public_url)
         pool = arguments.pool or int((arguments.warmup + arguments.seconds) * 700)
-        prepared = prepare(app, pool)
+        # Three pools of fresh links and pairs: Pairwise, the reference, Pairwise at half load.
+        prepared = prepare(app, 3 * pool)
         kind = database_kind(app)
         from service.database import db
 
@@ -579,18 +606,57 @@ def measure(arguments: argparse.Namespace) -> None:
             "seconds": arguments.seconds,
         }
         c = arguments.concurrency
+        surveys = [prepared.survey_tokens[i::3] for i in range(3)]
+        moving = [prepared.transition_pairs[i::3] for i in range(3)]
         server = Gunicorn("bench.minimal_app:app", arguments.workers, env, logs / "minimal.log")
         results.append(run_load(minimal_page(c), server.port, **load))
         server.stop()
-        server = Gunicorn("service.wsgi:app", arguments.workers, env, logs / "pairwise.log", port)
-        results.append(run_load(survey_pages(prepared.survey_tokens, c), server.port, **load))
-        results.append(run_load(survey_submissions(prepared.survey_tokens, c), server.port, **load))
-        results.append(
-            run_load(transitions(prepared.transition_pairs, prepared.token, c), server.port, **load)
+        server = Gunicorn(
+            "bench.reference.app:app", arguments.workers, env, logs / "reference.log", port
+        )
+        reference_submission = run_load(
+            survey_submissions(surveys[1], c, "reference: survey submission"), server.port, **load
+        )
+        reference_transition = run_load(
+            transitions(moving[1], prepared.token, c, "reference: transition"), server.port, **load
         )
         server.stop()
+        server = Gunicorn("service.wsgi:app", arguments.workers, env, logs / "pairwise.log", port)
+        results.append(run_load(survey_pages(prepared.survey_tokens, c), server.port, **load))
+        submission = run_load(survey_submissions(surveys[0], c), server.port, **load)
+        transition = run_load(transitions(moving[0], prepared.token, c), server.port, **load)
+        half = {**load, "rate": reference_submission.rate / 2}
+        half_submission = run_load(
+            survey_submissions(surveys[2], c, "survey submission at half the reference's rate"),
+            server.port,
+            **half,
+        )
+        half = {**load, "rate": reference_transition.rate / 2}
+        half_transition = run_load(
+            transitions(moving[2], prepared.token, c, "transition at half the reference's rate"),
+            server.port,
+            **half,
+        )
+        results += [
+            submission,
+            reference_submission,
+            half_submission,
+            transition,
+            reference_transition,
+            half_transition,
+        ]
+        pairs_of = [
+            (submission, reference_submission, half_submission),
+            (transition, reference_transition, half_transition),
+        ]
+        server.stop()
         server = None
-        warnings = [line for line in (logs / "pairwise.log").read_text().splitlines() if line]
+        warnings = [
+            f"{name}: {line}"
+            for name in ("pairwise", "reference")
+            for line in (logs / f"{name}.log").read_text().splitlines()
+            if line
+        ]
         finished = True
     finally:
         if server is not None:
@@ -620,8 +686,16 @@ def measure(arguments: argparse.Namespace) -> None:
                 f"    {result.exhausted} client(s) ran out of fresh invitations or pairs "
                 "early: raise --pool"
             )
+    print("\nPairwise beside the reference (bench/reference/app.py), same run:")
+    for ours, reference, half in pairs_of:
+        print(
+            f"  {ours.name}: {ours.rate:.0f} req/s vs {reference.rate:.0f} req/s = "
+            f"{ours.rate / reference.rate:.2f}x (target >= 0.8); p50 {ours.percentile(0.5):.1f} "
+            f"vs {reference.percentile(0.5):.1f} ms; at half the reference's rate "
+            f"({half.rate:.0f} req/s) p99 {half.percentile(0.99):.1f} ms (target < 50)"
+        )
     if warnings:
-        print(f"gunicorn/app log: {len(warnings)} line(s), the last: {warnings[-1][:300]}")
+        print(f"gunicorn/app logs: {len(warnings)} line(s), the last: {warnings[-1][:300]}")
 
 
 def profile(arguments: argparse.Namespace) -> None:

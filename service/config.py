@@ -15,7 +15,7 @@ import string
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 ENVIRONMENTS = ("development", "test", "production")
 MIN_SECRET_LENGTH = 32
@@ -49,6 +49,10 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names it and the bad value."""
 
 
+@overload
+def env(name: str, default: str) -> str: ...
+@overload
+def env(name: str, default: None = None) -> str | None: ...
 def env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return default if value is None or value == "" else value
@@ -306,7 +310,15 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # Fernet keys, newest first: webhook and inbound signing secrets are stored encrypted.
         "ENCRYPTION_KEYS": keys,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each transaction (a round trip each, 9% of a transition): a pooled
+        # connection the database dropped (a restart, a failover) fails its first statement
+        # instead, which answers 503 "nothing was changed" and makes SQLAlchemy replace every
+        # connection pooled before it; one request per web process is refused, once. Idle
+        # connections are replaced after 5 minutes, before proxies and firewalls drop them.
+        "SQLALCHEMY_ENGINE_OPTIONS": {
+            "pool_pre_ping": env_bool("PAIRWISE_DATABASE_PRE_PING", False),
+            "pool_recycle": 300,
+        },
         "REDIS_URL": env("REDIS_URL"),
         # A worker that lost Redis tries again after 1, 2, 4… seconds, at most this long.
         "REDIS_RETRY_MAX_SECONDS": env_int("PAIRWISE_REDIS_RETRY_MAX", 30, minimum=1),

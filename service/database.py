@@ -7,13 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask import g, has_request_context
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
@@ -77,6 +78,14 @@ class Database(SQLAlchemy):
 
 db = Database(model_class=Base)
 
+# The models' base class. Flask-SQLAlchemy makes `db.Model` from `Base` at run time, which
+# mypy cannot follow (to it `db.Model` is a variable): it sees `Base`, which has the same
+# columns, registry and metadata.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 
 @sa.event.listens_for(sa.Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
@@ -96,7 +105,8 @@ def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None
     then rolls back would stay. So begin the real transaction first."""
     dbapi_connection = connection.connection.dbapi_connection
     if (
-        type(dbapi_connection).__module__.startswith("sqlite3")
+        dbapi_connection is not None
+        and type(dbapi_connection).__module__.startswith("sqlite3")
         and not dbapi_connection.in_transaction
     ):
         dbapi_connection.execute("BEGIN")
@@ -105,7 +115,7 @@ def _begin_before_savepoint(connection: sa.Connection, name: str | None) -> None
 def rollback(session: Session | None = None) -> None:
     """Roll back, even on a connection that died: SQLAlchemy has invalidated it by then, and
     the server discards the work of a connection it lost."""
-    session = session or db.session
+    session = session or db.session()
     try:
         session.rollback()
     except SQLAlchemyError as error:
@@ -118,23 +128,38 @@ _WRITES = "pairwise.writes"
 
 
 @contextmanager
-def transaction() -> Iterator[Session]:
+def transaction(*, keep_loaded: bool = False) -> Iterator[Session]:
     """One unit of work: everything inside commits together, or nothing does.
 
     Inside `unit_of_work()` it is a savepoint instead: the enclosing unit commits, so a
     service function's writes and what the request adds to them land in one transaction.
+
+    `keep_loaded`: the rows in hand are not expired by the commit, so building the answer
+    from them costs no reload. Only for a caller whose rows hold what was committed: it
+    locked them, or wrote them itself, in this transaction.
     """
-    session = db.session
+    session = db.session()
     if session.info.get(_UNIT_OF_WORK):
         with session.begin_nested():
             yield session
         return
     try:
         yield session
-        session.commit()
+        if keep_loaded:
+            _commit_keeping_loaded(session)
+        else:
+            session.commit()
     except BaseException:
         rollback(session)
         raise
+
+
+def _commit_keeping_loaded(session: Session) -> None:
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 @contextmanager
@@ -218,6 +243,12 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_WRITES, None)
 
 
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. `Session.execute` is typed to return a `Result`;
+    for these statements it is a `CursorResult`, which has the count."""
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
+
+
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
@@ -241,7 +272,7 @@ def insert_many_unless_exist(
 
 
 def insert_unless_exists(
-    model: type, values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
+    model: type[Any], values: dict[str, Any], unique: list[str], *, bookkeeping: bool = False
 ) -> int | None:
     """INSERT … ON CONFLICT DO NOTHING: the new row's id, or None if the unique columns
     matched an existing row. One statement, no savepoint, on PostgreSQL and SQLite alike.

@@ -242,7 +242,7 @@ def add_coordinator(email: str) -> str:
     user = accounts.create(
         email=email, full_name="Dana Demo (coordinator)", role="admin", password=password
     )
-    program = db.session.scalar(sa.select(Program).where(Program.slug == DEMO_SLUG))
+    program = db.session.scalars(sa.select(Program).where(Program.slug == DEMO_SLUG)).one()
     db.session.execute(
         sa.update(Pair).where(Pair.program_id == program.id).values(coordinator_id=user.id)
     )

@@ -3,7 +3,7 @@
 from service.accounts.models import LoginFailure, StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
-from service.closure.models import ClosureRecord
+from service.closure.models import ClosureRecord, EndingReasons
 from service.events.models import Lease, OutboxEvent
 from service.idempotency.models import IdempotencyKey
 from service.inbound.models import InboundEvent, InboundSource
@@ -29,6 +29,7 @@ __all__ = [
     "Contact",
     "Delivery",
     "DigestRun",
+    "EndingReasons",
     "Endpoint",
     "IdempotencyKey",
     "InboundEvent",

@@ -1,4 +1,10 @@
-"""Page-numbered listings with the same envelope on every collection."""
+"""Listings with the same envelope on every collection: by key (`after`), or by page number.
+
+A keyset page (`after=<id>`, `after=0` for the first) costs the same however deep it is, and
+counts nothing: `page`, `total` and `pages` are null, and `links.next` carries on from the
+last item. A numbered page (`page=N`, the default, kept for the clients that use it) skips
+the rows before it with OFFSET and counts every match on each request.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,13 @@ from flask import request
 from service.database import db
 
 
-def paginate(query: sa.Select, *, page: int, per_page: int) -> dict[str, Any]:
-    """Run `query` for one page; `items` holds ORM objects for the schema to dump."""
+def paginate(
+    query: sa.Select, *, page: int, per_page: int, after: int | None = None
+) -> dict[str, Any]:
+    """Run `query` for one page; `items` holds ORM objects for the schema to dump.
+    `query` lists one model ordered by its `id`, which the keyset goes by."""
+    if after is not None:
+        return _keyset(query, after=after, per_page=per_page)
     result = db.paginate(query, page=page, per_page=per_page, error_out=False, count=True)
     links: dict[str, str | None] = {"next": None, "prev": None}
     if result.has_next:
@@ -29,7 +40,30 @@ def paginate(query: sa.Select, *, page: int, per_page: int) -> dict[str, Any]:
 
 
 def _page_url(page: int) -> str:
+    return _url(page=str(page))
+
+
+def _url(**replaced: str) -> str:
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
+    for key, value in replaced.items():
+        args[key] = [value]
     query = "&".join(f"{key}={value}" for key, values in args.items() for value in values)
     return f"{request.path}?{query}"
+
+
+def _keyset(query: sa.Select, *, after: int, per_page: int) -> dict[str, Any]:
+    model = query.column_descriptions[0]["entity"]
+    # One row more than the page says whether there is a next page, without counting.
+    rows = list(db.session.scalars(query.where(model.id > after).limit(per_page + 1)))
+    items = rows[:per_page]
+    links: dict[str, str | None] = {"next": None, "prev": None}
+    if len(rows) > per_page:
+        links["next"] = _url(after=str(items[-1].id))
+    return {
+        "items": items,
+        "page": None,
+        "per_page": per_page,
+        "total": None,
+        "pages": None,
+        "links": links,
+    }

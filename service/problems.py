@@ -328,7 +328,7 @@ def _from_http_exception(error: HTTPException) -> Problem:
     return Problem(slug, error.description or PROBLEM_TYPES[slug].description)
 
 
-def _is_contention(error: Exception) -> bool:
+def _is_contention(error: BaseException) -> bool:
     """Deadlock or serialisation failure (SQLSTATE 40P01, 40001): safe to retry."""
     return getattr(getattr(error, "orig", None), "sqlstate", None) in ("40P01", "40001", "55P03")
 
@@ -350,7 +350,9 @@ def _answered_by_server(error: BaseException) -> bool:
     if type(orig).__module__.startswith("sqlite3"):
         return True
     sqlstate = getattr(orig, "sqlstate", None)
-    return bool(sqlstate) and not (sqlstate.startswith("08") or sqlstate in _SHUTDOWN)
+    if not sqlstate:
+        return False
+    return not (sqlstate.startswith("08") or sqlstate in _SHUTDOWN)
 
 
 _SHUTDOWN = {"57P01", "57P02", "57P03"}

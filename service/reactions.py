@@ -18,6 +18,7 @@ from service.closure import reactions as closure
 from service.events import subscribers
 from service.inbox import subscribers as inbox
 from service.meetings.domain_events import MeetingLogged
+from service.pairs import staffing
 from service.pairs.domain_events import PairMoved, PlannedEndChanged
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
@@ -30,12 +31,15 @@ def _in_transaction() -> None:
     bus.react(PairMoved, closure.keep_closure_snapshot)
     # 2. proposals its new state made impossible are superseded;
     bus.react(PairMoved, approvals.supersede_stale_proposals)
-    # 3. after a re-match, the new mentor is asked to the briefing and the successor's
-    #    calendar is drawn;
+    # 3. after a re-match, the successor is looked after by the same staff (on its timeline),
+    bus.react(PairMoved, staffing.hand_successor_its_staff)
+    # 4. and the new mentor is asked to the briefing and the successor's calendar is drawn,
     bus.react(PairMoved, calendar.start_successor_calendar)
-    # 4. closure begun: the mentee, mentor and guardian are told the final session's date;
+    #    and the mentee and old mentor are reassured if the coordinator asked for it;
+    bus.react(PairMoved, calendar.reassure_after_rematch)
+    # 5. closure begun: the mentee, mentor and guardian are told the final session's date;
     bus.react(PairMoved, calendar.tell_final_session_date)
-    # 5. the pair's calendar is redrawn for its new state (last: it sees all of the above).
+    # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
     bus.react(PairMoved, calendar.redraw_after_move)
 
     # The calendar follows what it is drawn from.

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import http
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any
 
+import flask_smorest
+import idna
 import marshmallow as ma
 from flask import current_app
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint as _SmorestBlueprint
 from marshmallow import fields, validate
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser
 
 
 class Schema(ma.Schema):
@@ -89,6 +95,54 @@ class BoundedDict(fields.Dict):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+# RFC 6531 widens RFC 5322's dot-atom: any non-ASCII character is atext too.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"
+_LOCAL_PART = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+
+
+def is_idn_email(value: str) -> bool:
+    """Whether `value` is a mailbox an SMTPUTF8 server can deliver to: `local@domain`, the
+    local part a dot-atom that may hold any printable non-ASCII character (RFC 6531), the
+    domain a host name of two labels or more, internationalised (IDNA 2008) or not. Quoted
+    local parts and address literals are refused: no participant has one, and they are how
+    junk gets past looser checks."""
+    local, at, domain = value.rpartition("@")
+    if not at or not local or len(local.encode()) > 64 or not _LOCAL_PART.fullmatch(local):
+        return False
+    if any(ord(ch) > 127 and unicodedata.category(ch)[0] in "CZ" for ch in local):
+        return False  # controls, separators, unassigned or private-use characters
+    try:
+        host = idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return False
+    labels = host.split(".")
+    return (
+        len(host) <= 253
+        and len(labels) >= 2
+        and all(_DNS_LABEL.fullmatch(label) for label in labels)
+        and not labels[-1].isdigit()
+    )
+
+
+class IdnEmail(fields.String):
+    """An e-mail address, internationalised ones included (`is_idn_email`): documented as
+    `format: idn-email`, since `email` means ASCII only and would call such addresses
+    invalid."""
+
+    default_error_messages = {"invalid": "Not a valid e-mail address."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {**kwargs.pop("metadata", {}), "format": "idn-email"}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        address = super()._deserialize(value, attr, data, **kwargs)
+        if not is_idn_email(address):
+            raise self.make_error("invalid")
+        return address
+
+
 class ActorSchema(Schema):
     kind = fields.String(metadata={"description": "user, token or system"})
     id = fields.String(allow_none=True)
@@ -101,7 +155,8 @@ class OptionalActor(fields.Nested):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(ActorSchema, allow_none=True, **kwargs)
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+    # Field names the first parameter `value`, Nested `nested_obj`: no name matches both.
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if value is None or value.kind is None:
             return None
         return super()._serialize(value, attr, obj, **kwargs)
@@ -137,8 +192,20 @@ class PageArgsSchema(Schema):
     class Meta:
         unknown = ma.EXCLUDE
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=1_000_000),
+        metadata={"description": "A numbered page (OFFSET, and a count on each request)."},
+    )
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={
+            "description": "Keyset paging: the items after this id (0 for the first page); "
+            "`page` is then ignored and `page`, `total` and `pages` are null. It costs the "
+            "same at any depth: follow `links.next`."
+        },
+    )
 
 
 class LinksSchema(Schema):
@@ -158,10 +225,11 @@ def page_of(item_schema: type[Schema]) -> type[Schema]:
             (Schema,),
             {
                 "items": fields.List(fields.Nested(item_schema), required=True),
-                "page": fields.Integer(required=True),
+                # Null on a keyset page (`after=`): it counts nothing.
+                "page": fields.Integer(required=True, allow_none=True),
                 "per_page": fields.Integer(required=True),
-                "total": fields.Integer(required=True),
-                "pages": fields.Integer(required=True),
+                "total": fields.Integer(required=True, allow_none=True),
+                "pages": fields.Integer(required=True, allow_none=True),
                 "links": fields.Nested(LinksSchema, required=True),
             },
         )
@@ -181,7 +249,28 @@ def as_utc(value: Any) -> Any:
     return value.astimezone(UTC) if value is not None else None
 
 
-def documents(blueprint: Blueprint, *statuses: int) -> Callable:
+class BodyRequiredParser(FlaskParser):
+    """webargs, refusing a request without the JSON body the operation documents as required.
+
+    Left to itself, webargs reads an absent body as `{}`: an operation whose fields are all
+    optional (approving a proposal, a PATCH) would then act on nothing sent at all. Every
+    body the API takes is required (flask-smorest's default, and what the OpenAPI document
+    says), so an absent one is a 422 like any other missing input; `{}` is still a body."""
+
+    def load_json(self, req: Any, schema: ma.Schema) -> Any:
+        data = super().load_json(req, schema)
+        if data is webargs_core.missing:
+            raise ma.ValidationError(["A JSON body is required; send {} for no fields."])
+        return data
+
+
+class Blueprint(_SmorestBlueprint):
+    """flask-smorest's blueprint with `BodyRequiredParser` (its documented extension point)."""
+
+    ARGUMENTS_PARSER = BodyRequiredParser()
+
+
+def documents(blueprint: flask_smorest.Blueprint, *statuses: int) -> Callable:
     """Document the problem responses a view can give."""
 
     def decorate(view: Callable) -> Callable:
@@ -190,3 +279,20 @@ def documents(blueprint: Blueprint, *statuses: int) -> Callable:
         return view
 
     return decorate
+
+
+def link(method: str, path: str, description: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link to the operation `method path`, its parameters taken from the response
+    (runtime expressions such as `$response.body#/id`): how a client, and the stateful fuzz
+    test, goes from one call to the next."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {
+        "operationRef": f"#/paths/{pointer}/{method.lower()}",
+        "parameters": parameters,
+        "description": description,
+    }
+
+
+def links(blueprint: flask_smorest.Blueprint, status: int, **named: dict[str, Any]) -> Callable:
+    """Document where the response with `status` leads: `links(blueprint, 201, get=link(...))`."""
+    return blueprint.doc(responses={status: {"links": named}})

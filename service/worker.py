@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import uuid4
 
 from flask import Flask
@@ -41,6 +41,7 @@ from rq.utils import parse_composite_key
 from service import jobs
 from service.queue import queue_names, redis_connection
 from service.scheduler import run_clock
+from service.webhooks import senders
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def _ends_session_when_redis_is_lost(method: F) -> F:
 
 
 class _Queue(Queue):
-    dequeue_any = classmethod(  # type: ignore[assignment]
+    dequeue_any = classmethod(  # type: ignore[var-annotated]
         _ends_session_when_redis_is_lost(Queue.dequeue_any.__func__)  # type: ignore[attr-defined]
     )
 
@@ -128,8 +129,12 @@ def _text(value: bytes | str | None) -> str | None:
 
 
 def _stale(connection: Redis, key: str, hostname: str | None) -> bool:
-    found_host, pid = (_text(v) for v in connection.hmget(key, ["hostname", "pid"]))
-    return bool(found_host and pid) and found_host == hostname and process_gone(int(pid))
+    # redis-py types each command's answer as sync or async; this client is sync.
+    answer = cast(list[bytes | None], connection.hmget(key, ["hostname", "pid"]))
+    found_host, pid = (_text(v) for v in answer)
+    if not found_host or not pid:
+        return False
+    return found_host == hostname and process_gone(int(pid))
 
 
 _DELETE_IF_HELD_BY = (
@@ -151,7 +156,7 @@ def clear_stale_registration(worker: SimpleWorker) -> None:
         connection.delete(worker.key)
     for queue in worker.queues:
         lock = RQScheduler.get_locking_key(queue.name)
-        holder = _text(connection.get(lock))
+        holder = _text(cast(bytes | None, connection.get(lock)))
         if holder and _stale(connection, SCHEDULER_KEY_TEMPLATE % holder, worker.hostname):
             connection.eval(_DELETE_IF_HELD_BY, 1, lock, holder)
 
@@ -159,7 +164,7 @@ def clear_stale_registration(worker: SimpleWorker) -> None:
 def _abandon_executions(connection: Redis, executions_key: str) -> None:
     """The jobs a dead worker was running: expire their executions at once, so that RQ's
     own StartedJobRegistry clean-up retries them (retries left) or fails them (none)."""
-    for member in connection.smembers(executions_key):
+    for member in cast(set[bytes], connection.smembers(executions_key)):
         composite = _text(member) or ""
         job_id, _ = parse_composite_key(composite)
         try:
@@ -210,6 +215,7 @@ def run_worker(
         stop.set()
         if clock is not None:
             clock.join(timeout=5)
+        senders.close_all()
 
 
 def _work_through_outages(app: Flask, connection: Redis, stop: threading.Event, name: str) -> None:

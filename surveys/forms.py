@@ -17,7 +17,7 @@ from wtforms import (
     validators,
     widgets,
 )
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # WTForms 3.2+; types-WTForms lacks it
 
 from surveys.definition import Condition, Question, SurveyDefinition
 
@@ -36,7 +36,7 @@ class ShownWhen:
     def __call__(self, form: FlaskForm, field: Field) -> None:
         controller = form[self.condition.question].data
         if controller is None or str(controller) not in self.condition.values:
-            field.errors[:] = []
+            field.errors = []
             field.data = [] if isinstance(field, SelectMultipleField) else None
             raise validators.StopValidation()
 
@@ -94,6 +94,8 @@ def _field(question: Question) -> Field:
     if kind == "date":
         return DateField(question.label, validators=chain, format="%Y-%m-%d")
     if kind in ("text", "long_text"):
+        if question.max_length is None:  # the definition gives every text question one
+            raise ValueError(f"text question {question.key!r} has no max_length")
         chain.append(
             validators.Length(
                 max=question.max_length,

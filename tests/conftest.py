@@ -10,41 +10,47 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default as default_policy
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
-from redis import Redis
 
 from service import create_app
-from service.database import db
 from service.embedded_redis import EmbeddedRedis
 from tests.helpers import Api, World
-
-# Fixtures shared by every folder: a webhook receiver, staff and their console sessions.
-from tests.receiver import receiver  # noqa: F401
-from tests.staff import console_as, make_staff  # noqa: F401
-
-TEST_SECRET = "test-secret-" + "x" * 40
+from tests.helpers import state as test_state
+from tests.helpers.mail import Inbox
+from tests.helpers.receiver import Receiver, running_receiver
+from tests.helpers.servers import free_port, start_gunicorn, stop
+from tests.helpers.staff import Console, Staff, create_staff, signed_in
+from tests.helpers.state import TEST_SECRET
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def worker_index() -> int:
+    """Which of pytest-xdist's workers this is (0 without xdist): each has a database, a
+    Redis database, an SMTP server and a live server of its own."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_index: int) -> Iterator[str]:
     configured = os.environ.get("DATABASE_URL", "")
     if not configured.startswith(("postgres://", "postgresql")):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'pairwise-test.db'}"
         return
     base = sa.engine.make_url(configured.replace("postgres://", "postgresql://", 1))
     base = base.set(drivername="postgresql+psycopg")
-    name = f"pairwise_test_{secrets.token_hex(4)}"
+    # Beside the database named, one per worker (`test_gw0`, `test_gw1`), made afresh: a run
+    # that was killed may have left its own behind.
+    name = f"{base.database or 'pairwise'}_gw{worker_index}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     yield base.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
@@ -53,10 +59,14 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_url(worker_index: int) -> Iterator[str]:
+    """REDIS_URL's database number plus the worker's index (redis://…/6 gives workers 6 and
+    7), which the suite flushes before every test; without REDIS_URL, an embedded Redis."""
     configured = os.environ.get("REDIS_URL")
     if configured:
-        yield configured
+        url = urlsplit(configured)
+        number = int(url.path.strip("/") or 0) + worker_index
+        yield urlunsplit(url._replace(path=f"/{number}"))
         return
     with EmbeddedRedis() as server:
         yield server.url
@@ -73,20 +83,6 @@ def flaky_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
     server.start()
     yield server
     server.stop()
-
-
-class Inbox:
-    """What a real SMTP server on localhost received."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if m["To"] == address]
 
 
 @pytest.fixture(scope="session")
@@ -139,18 +135,7 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         yield
         return
-    app: Flask = request.getfixturevalue("app")
-    with app.app_context():
-        tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
-        if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                db.session.execute(table.delete())
-        db.session.commit()
-        db.engine.dispose()
-    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    test_state.reset(request.getfixturevalue("app"))
     yield
 
 
@@ -199,29 +184,11 @@ def world(api: Api) -> World:
 @pytest.fixture
 def drain(app: Flask):
     """Run the background side until it is idle: relay the outbox, then a burst worker."""
-    from rq import Queue
-
-    from service.queue import queue_names
-    from service.scheduler import tick
-    from service.worker import run_worker
-
-    def run() -> None:
-        connection = Redis.from_url(app.config["REDIS_URL"])
-        for _ in range(20):
-            with app.app_context():
-                relayed = tick(app, holder="tests")
-            waiting = sum(len(Queue(name, connection=connection)) for name in queue_names(app))
-            if not relayed and not waiting:
-                return
-            run_worker(app, burst=True, with_clock=False)
-        raise AssertionError("the background side did not settle")
-
-    return run
+    return lambda: test_state.drain(app)
 
 
-@pytest.fixture
-def service_env(app: Flask, database_url: str, redis_url: str) -> dict[str, str]:
-    """The environment a subprocess needs to reach this test's database and Redis."""
+@pytest.fixture(scope="session")
+def _service_environment(app: Flask, database_url: str, redis_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DATABASE_URL=database_url,
@@ -237,58 +204,38 @@ def service_env(app: Flask, database_url: str, redis_url: str) -> dict[str, str]
     return env
 
 
-def repository_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+@pytest.fixture
+def service_env(_service_environment: dict[str, str]) -> dict[str, str]:
+    """The environment a subprocess needs to reach this test's database and Redis (a copy
+    the test may change)."""
+    return dict(_service_environment)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_http(url: str, process, timeout: float = 30.0) -> None:
-    import time
-
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+@pytest.fixture(scope="session")
+def live_server(_service_environment: dict[str, str]) -> Iterator[str]:
+    """The app under gunicorn with four worker processes, on the suite's database: started
+    once for the session; each test still starts from empty tables and an empty Redis."""
+    process, url = start_gunicorn(_service_environment)
+    try:
+        yield url
+    finally:
+        stop(process)
 
 
 @pytest.fixture
-def live_server(service_env: dict[str, str]) -> Iterator[str]:
-    """The app under gunicorn with four worker processes, on this test's database."""
-    import subprocess
-    import sys
+def receiver() -> Iterator[Receiver]:
+    """A real HTTP receiver on localhost where webhooks arrive, scripted per test."""
+    with running_receiver() as box:
+        yield box
 
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--workers",
-        "4",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "service.wsgi:app",
-    ]
-    process = subprocess.Popen(command, env=service_env, cwd=repository_root())
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/", process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+
+@pytest.fixture
+def make_staff(app: Flask) -> Callable[..., Staff]:
+    """Staff made as `pairwise create-user` makes them: make_staff(role, name)."""
+    return lambda role="coordinator", name=None: create_staff(app, role, name)
+
+
+@pytest.fixture
+def console_as(app: Flask) -> Callable[[Staff], Console]:
+    """A signed-in console session of the staff member given."""
+    return lambda staff: signed_in(app, staff)

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from service.web import credentials
-from tests.conftest import free_port, repository_root, wait_for_http
 from tests.helpers import invite
+from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from service.cli import cli
 from service.database import db
 from service.pairs.models import Pair
-from tests.conftest import repository_root
 from tests.helpers import Api
+from tests.helpers.servers import repository_root
 from workflows.pairing import State
 
 
@@ -84,7 +84,7 @@ def test_the_console_script_is_installed(service_env):
 
 
 def test_create_user_makes_an_account_that_signs_in(app, service_env):
-    from tests.staff import Console
+    from tests.helpers.staff import Console
 
     result = CliRunner().invoke(
         cli,
@@ -121,7 +121,7 @@ def test_create_user_refuses_an_unknown_role(app, service_env):
 
 
 def test_an_account_without_a_password_gets_one_with_set_password(app, service_env):
-    from tests.staff import Console
+    from tests.helpers.staff import Console
 
     created = _invoke(
         service_env, "create-user", "--email", "sam@example.org", "--name", "Sam", "--no-password"
@@ -150,7 +150,7 @@ def test_set_password_names_an_unknown_account(app, service_env):
 def test_demo_prints_a_console_sign_in_that_works(app, service_env):
     import re
 
-    from tests.staff import Console
+    from tests.helpers.staff import Console
 
     first = CliRunner().invoke(cli, ["demo"], env=service_env)
     again = CliRunner().invoke(cli, ["demo"], env=service_env)
@@ -207,7 +207,7 @@ def test_demo_run_again_creates_nothing_and_prints_the_same_sign_in(app, service
 
 
 def test_demo_run_again_after_its_sign_in_was_lost_prints_one_that_works(app, service_env):
-    from tests.staff import Console
+    from tests.helpers.staff import Console
 
     _invoke(service_env, "demo")
     rows = _demo_rows(app)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from service import create_app
 from service.database import db
 from service.pairs.models import Intervention
-from tests.conftest import TEST_SECRET
-from tests.faults import PG_COMMIT, PG_COMMIT_DONE, lossy_proxy
 from tests.helpers import SurveyTaker, invite
+from tests.helpers.faults import PG_COMMIT, PG_COMMIT_DONE, lossy_proxy
+from tests.helpers.state import TEST_SECRET
 
 NOTE = {"description": "Called the mentor about the missed meetings.", "approach": "individual"}
 
@@ -192,3 +192,30 @@ def test_a_failure_before_commit_says_nothing_was_changed_even_under_an_idempote
     )
     assert retried.status_code == 201  # the key was freed: the retry does the work
     assert _interventions(app, pair["id"]) == 1
+
+
+def test_connections_the_database_dropped_while_pooled_cost_one_refused_request(
+    app, api, world, postgresql
+):
+    """No ping before each transaction (PAIRWISE_DATABASE_PRE_PING is off): after a restart
+    the first request finds its pooled connection dead and is refused as changing nothing;
+    the pool is renewed with it, and the next request is served."""
+    pair = world.new_pair()
+    assert api.get(f"/pairs/{pair['id']}").status_code == 200
+    with app.app_context():
+        admin = sa.create_engine(db.engine.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    admin.dispose()
+
+    refused = api.get(f"/pairs/{pair['id']}")
+    assert refused.status_code == 503, refused.get_json()
+    assert "nothing was changed" in refused.get_json()["detail"]
+    served = api.get(f"/pairs/{pair['id']}")
+    assert served.status_code == 200
+    assert served.get_json()["id"] == pair["id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from service.cli import README_END, README_START, cli
-from tests.conftest import repository_root
+from tests.helpers.servers import repository_root
 from workflows.pairing import mermaid_diagram
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from service.cli import README_END, README_START, cli
 from surveys import loader
-from tests.conftest import repository_root
+from tests.helpers.servers import repository_root
 from workflows.cadence import POLICIES
 from workflows.pairing import mermaid_diagram
 

@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from service import encryption
 from service.cli import cli
 from service.database import db
-from tests.inbound.senders import CALENDLY_KEY
+from tests.helpers.inbound import CALENDLY_KEY
 
 
 def database_dump(app) -> str:
@@ -139,7 +139,7 @@ def test_without_the_key_a_secret_was_encrypted_with_the_api_says_so_clearly(app
 def test_without_the_key_an_inbound_request_is_a_clear_503(
     app, client, admin_api, keys, active_pair
 ):
-    from tests.inbound.senders import StandardSender, meeting_event
+    from tests.helpers.inbound import StandardSender, meeting_event
 
     source = admin_api.ok("post", "/inbound-sources", {"slug": "school", "name": "School"})
     keys(Fernet.generate_key().decode())

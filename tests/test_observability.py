@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from service.database import db
 from service.observability import logs
-from tests.conftest import free_port, repository_root, wait_for_http
+from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 
 def test_healthz_answers_without_dependencies(client):

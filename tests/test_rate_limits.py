@@ -9,9 +9,10 @@ import pytest
 
 from service import create_app
 from service.embedded_redis import EmbeddedRedis
-from tests.conftest import TEST_SECRET, free_port
 from tests.helpers import Api
-from tests.staff import PASSWORD, Console
+from tests.helpers.servers import free_port
+from tests.helpers.staff import PASSWORD, Console
+from tests.helpers.state import TEST_SECRET
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ def test_the_reactions_to_a_moving_pair_run_in_their_documented_order(app):
     assert [reaction.name for reaction in bus.reactions_to(PairMoved)] == [
         "service.closure.reactions.keep_closure_snapshot",
         "service.approvals.reactions.supersede_stale_proposals",
+        "service.pairs.staffing.hand_successor_its_staff",
         "service.calendar.reactions.start_successor_calendar",
+        "service.calendar.reactions.reassure_after_rematch",
         "service.calendar.reactions.tell_final_session_date",
         "service.calendar.reactions.redraw_after_move",
     ]

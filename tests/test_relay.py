@@ -21,7 +21,7 @@ from service.events import leases
 from service.events.models import OutboxEvent
 from service.events.relay import LEASE_NAME, enqueue_once, relay_once
 from service.scheduler import run_clock
-from tests.conftest import TEST_SECRET
+from tests.helpers.state import TEST_SECRET
 
 
 def _outbox(app) -> list[tuple[str, bool]]:

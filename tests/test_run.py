@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import free_port, repository_root, wait_for_http
+from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from service.events.catalog import public_event_types
 from service.events.models import OutboxEvent
 from service.notifications.models import Notification
 from service.webhooks.models import Delivery
-from tests.conftest import free_port, repository_root, wait_for_http
+from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 PAIRS = 200
 LIFECYCLE = [

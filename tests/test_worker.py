@@ -20,7 +20,7 @@ from service.events.models import OutboxEvent
 from service.events.relay import relay_once
 from service.queue import DEFAULT_QUEUE
 from service.worker import process_gone, run_worker
-from tests.conftest import repository_root
+from tests.helpers.servers import repository_root
 
 
 @pytest.fixture
@@ -176,7 +176,7 @@ def test_a_worker_killed_mid_job_starts_again_under_its_name_and_its_job_is_hand
     killed = _start(service_env, flaky_redis.url, log, "worker", "--name", "w1", "--no-clock")
     try:
         _until(lambda: _registered(redis, "w1"), "the worker did not start", log)
-        job = queue.enqueue("tests.jobs.slow_the_first_time", str(marker), retry=retry)
+        job = queue.enqueue("tests.helpers.jobs.slow_the_first_time", str(marker), retry=retry)
         _until(marker.exists, "the job did not start", log)
     finally:
         os.killpg(killed.pid, signal.SIGKILL)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from transitions import Machine, MachineError
 
@@ -57,28 +57,68 @@ class ClosureReason(StrEnum):
 
 
 class PairFacts(Protocol):
-    """What the guards may ask about a pair and the request at hand."""
+    """What the guards may ask about a pair and the request at hand (read-only: the guards
+    ask, never change)."""
 
-    today: date
-    proposed_mentor_id: int | None
-    mentor_open_places: int
-    previous_mentor_ids: frozenset[int]
-    mentor_accepted_introduction: bool
-    mentee_accepted_introduction: bool
-    mentor_missing_training: tuple[str, ...]
-    mentee_missing_training: tuple[str, ...]
-    is_successor_pair: bool
-    mentor_completed_extra_training: bool
-    signals: tuple[str, ...]
-    reason: str | None
-    interventions_since_at_risk: int
-    final_session_on: date | None
-    final_session_logged: bool
-    actor_is_admin: bool
-    current_closure_reason: ClosureReason | None
-    last_interaction_on: date | None
-    rematch_buffer_days: int
-    buffer_override_reason: str | None
+    @property
+    def today(self) -> date: ...
+
+    @property
+    def proposed_mentor_id(self) -> int | None: ...
+
+    @property
+    def mentor_open_places(self) -> int: ...
+
+    @property
+    def previous_mentor_ids(self) -> frozenset[int]: ...
+
+    @property
+    def mentor_accepted_introduction(self) -> bool: ...
+
+    @property
+    def mentee_accepted_introduction(self) -> bool: ...
+
+    @property
+    def mentor_missing_training(self) -> tuple[str, ...]: ...
+
+    @property
+    def mentee_missing_training(self) -> tuple[str, ...]: ...
+
+    @property
+    def is_successor_pair(self) -> bool: ...
+
+    @property
+    def mentor_completed_extra_training(self) -> bool: ...
+
+    @property
+    def signals(self) -> tuple[str, ...]: ...
+
+    @property
+    def reason(self) -> str | None: ...
+
+    @property
+    def interventions_since_at_risk(self) -> int: ...
+
+    @property
+    def final_session_on(self) -> date | None: ...
+
+    @property
+    def final_session_logged(self) -> bool: ...
+
+    @property
+    def actor_is_admin(self) -> bool: ...
+
+    @property
+    def current_closure_reason(self) -> ClosureReason | None: ...
+
+    @property
+    def last_interaction_on(self) -> date | None: ...
+
+    @property
+    def rematch_buffer_days(self) -> int: ...
+
+    @property
+    def buffer_override_reason(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -198,7 +238,7 @@ def not_closed_for_safety(facts: PairFacts) -> bool:
 
 
 # fmt: off
-TRANSITIONS: list[dict] = [
+TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": Trigger.MATCH, "source": State.RECRUITED, "dest": State.MATCHED,
      "conditions": [mentor_chosen, mentor_has_capacity, mentor_is_new_to_mentee]},
     {"trigger": Trigger.START_TRAINING, "source": State.MATCHED, "dest": State.TRAINING,
@@ -265,6 +305,11 @@ class GuardFailed(TransitionRefused):
 class _Pair:
     """The model the machine moves: a state and nothing else."""
 
+    # Bound by the machine that takes the model (declared here for the type checker only:
+    # a real attribute of that name would stop the machine from binding its own).
+    trigger: Callable[..., bool]
+    get_graph: Callable[..., Any]
+
     def __init__(self, state: State) -> None:
         self.state = state
 
@@ -299,7 +344,9 @@ def decide(state: State | str, trigger: str, facts: PairFacts) -> State:
 
 def failed_guards(state: State, trigger: Trigger, facts: PairFacts) -> list[Guard]:
     declared = _machine(None, initial=state).get_transitions(trigger, source=state)
-    return [c.func for t in declared for c in t.conditions if not c.func(facts)]
+    # TRANSITIONS names its conditions as Guard functions, never by method name.
+    conditions = [cast(Guard, c.func) for t in declared for c in t.conditions]
+    return [check for check in conditions if not check(facts)]
 
 
 # What allowed_triggers found, per state: the declarations above never change.

@@ -21,6 +21,13 @@ APPROACHES: dict[str, str] = {
         "problems, so there are no hard feelings. If they decide to end the relationship, "
         "re-match the mentee with another mentor."
     ),
+    "match_in_doubt": (
+        "Call the one who doubts the match, soon, and warmly: find out whether it is a good or "
+        "a bad match, or only a slow start (a mentee who came unprepared, a mentor who talked "
+        "too much, a first meeting that felt like an information meeting). Agree what to "
+        "prepare for the next meeting, and something concrete to talk about. If it is a bad "
+        "match, revisit what the pair agreed about chemistry problems and consider a re-match."
+    ),
     "mentor_not_listening": (
         "Call the mentor or mentee to find out what is going on and its impact. Tactfully share "
         "the impact with the mentor, focusing on the behaviour, not the personality. Use a "
@@ -93,6 +100,13 @@ APPROACHES: dict[str, str] = {
         "Mentors are not therapists. Help the mentor step back and set clearer boundaries; "
         "where a need is beyond a mentor's scope, refer the mentee to a professional who can "
         "help."
+    ),
+    "mentor_overstretched": (
+        "Call the mentor: mentors are often asked to take on more than they can handle, and "
+        "a relationship suffers from burnout or frustration. Give them permission not to take "
+        "on everything at once, and help them set clear boundaries with the mentee: when they "
+        "can be reached, which topics are beyond their scope, how soon to expect feedback. "
+        "Check in again after their next meeting."
     ),
     "unrealistic_expectations": (
         "Help the pair reset expectations: talk openly about goals and the time real progress "

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model, db
 
 
 class StaffRole(StrEnum):
@@ -37,7 +37,7 @@ def default_email_preferences() -> dict[str, Any]:
     return {kind: kind != "staff_contact_due" for kind in EMAIL_KINDS}
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """No longer written: failed sign-ins are counted by the rate limiter in Redis. The table
     stays for one release, since the previous release writes it during a rollout; a later
     migration drops it (README, Upgrading)."""
@@ -60,7 +60,7 @@ pair_support = sa.Table(
 """Support staff assigned to a pair: the only pairs they may open."""
 
 
-class User(db.Model):
+class User(Model):
     """A member of staff: admin, coordinator or support."""
 
     __tablename__ = "users"
@@ -105,7 +105,7 @@ class SessionEnd(StrEnum):
     REVOKED = "revoked"
 
 
-class StaffSession(db.Model):
+class StaffSession(Model):
     """A signed-in browser. The cookie carries a random secret; only its SHA-256 digest is
     kept here, so a copy of the database signs nobody in. Every console request checks its
     row: ended, idle too long or too old, and the cookie no longer works."""

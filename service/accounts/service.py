@@ -7,7 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.accounts import sessions
 from service.accounts.models import SessionEnd, StaffRole, User
-from service.database import db, transaction
+from service.database import db, rowcount, transaction
 from service.errors import NotFound
 
 MIN_PASSWORD_LENGTH = 12
@@ -92,7 +92,7 @@ def replace_password(*, user: User, password: str) -> bool:
             .values(password_hash=generate_password_hash(password))
             .execution_options(synchronize_session=False)
         )
-        if changed.rowcount != 1:
+        if rowcount(changed) != 1:
             return False
         sessions.end_all(user_id=user.id, why=SessionEnd.PASSWORD_CHANGED)
     return True

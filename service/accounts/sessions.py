@@ -17,7 +17,7 @@ from flask import current_app
 
 from service.accounts.models import SessionEnd, StaffRole, StaffSession, User
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, rowcount, transaction
 from service.errors import NotFound
 
 # Writing `last_seen_at` on every request would turn every page view into a write.
@@ -119,7 +119,7 @@ def end_all(*, user_id: int, why: SessionEnd, by_user_id: int | None = None) -> 
         .values(ended_at=now(), ended_why=why, ended_by_id=by_user_id)
         .execution_options(synchronize_session=False)
     )
-    return ended.rowcount
+    return rowcount(ended)
 
 
 def revoke(*, session_id: int, by: User) -> StaffSession:
@@ -148,7 +148,7 @@ def revoke_others(*, user: User, keep_session_id: int) -> int:
             .values(ended_at=now(), ended_why=SessionEnd.REVOKED, ended_by_id=user.id)
             .execution_options(synchronize_session=False)
         )
-    return ended.rowcount
+    return rowcount(ended)
 
 
 @dataclass(frozen=True)

@@ -6,37 +6,14 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, validators
 
 from service.accounts import reset, service, sessions
+from service.accounts.forms import EmailChoicesForm, ForgotForm, PasswordForm, SignInForm
 from service.accounts.models import ALWAYS_EMAILED, EMAIL_KINDS
 from service.web import limits
 from service.web.staff import begin_session, current_session_id, end_session, staff_required
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/console")
-
-
-class SignInForm(FlaskForm):
-    email = EmailField("E-mail address", [validators.InputRequired("Enter your e-mail address")])
-    password = PasswordField("Password", [validators.InputRequired("Enter your password")])
-
-
-class PasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        [
-            validators.InputRequired("Enter a new password"),
-            validators.Length(
-                min=service.MIN_PASSWORD_LENGTH,
-                message=f"Use at least {service.MIN_PASSWORD_LENGTH} characters",
-            ),
-        ],
-    )
-    confirm = PasswordField(
-        "New password again",
-        [validators.EqualTo("password", message="The two passwords are not the same")],
-    )
 
 
 @blueprint.app_template_filter("duration")
@@ -92,8 +69,9 @@ def logout():
 @staff_required()
 def settings():
     password_form = PasswordForm(prefix="pw")
-    if request.method == "POST" and request.form.get("section") == "email":
-        chosen = {kind: kind in request.form.getlist("email") for kind in EMAIL_KINDS}
+    email_form = EmailChoicesForm()
+    if request.method == "POST" and email_form.section.data == "email" and email_form.validate():
+        chosen = {kind: kind in email_form.email.data for kind in EMAIL_KINDS}
         service.set_email_preferences(user_id=current_user.id, preferences=chosen)
         flash("Your e-mail choices are saved.")
         return redirect(url_for(".settings"))
@@ -146,10 +124,6 @@ def revoke_other_sessions():
 # ---------------------------------------------------------------------------- password reset
 
 
-class ForgotForm(FlaskForm):
-    email = EmailField("E-mail address", [validators.InputRequired("Enter your e-mail address")])
-
-
 @blueprint.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotForm()
@@ -180,7 +154,7 @@ def reset_password(token: str):
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            reset.reset(token=token, password=form.password.data)
+            reset.reset(token=token, password=form.password.data or "")
         except reset.ResetLinkInvalid:
             return render_template("console/reset_password.html", invalid=True), 410
         if current_user.is_authenticated:

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.approvals import decisions, proposals
 from service.approvals.schemas import (
     ApproveSchema,
@@ -13,7 +11,10 @@ from service.approvals.schemas import (
 from service.auth import current_actor, require_scope
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
-from service.schemas import documents, page_of
+from service.schemas import Blueprint, documents, link, links, page_of
+
+_PAIR = "/api/v1/pairs/{pair_id}"
+_MOVED, _UNMOVED = "$response.body#/pair/id", "$response.body#/pair_id"
 
 blueprint = Blueprint(
     "proposals",
@@ -28,8 +29,8 @@ blueprint = Blueprint(
 @blueprint.arguments(ProposalQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(ProposalSchema))
 @documents(blueprint, 401, 403, 422)
-def list_proposals(page: int, per_page: int, **filters):
-    return paginate(proposals.list_query(**filters), page=page, per_page=per_page)
+def list_proposals(page: int, per_page: int, after: int | None = None, **filters):
+    return paginate(proposals.list_query(**filters), page=page, per_page=per_page, after=after)
 
 
 @blueprint.get("/<id:proposal_id>")
@@ -43,8 +44,9 @@ def get_proposal(proposal_id: int):
 @blueprint.post("/<id:proposal_id>/approve")
 @require_scope("proposals:decide")
 @idempotent(blueprint)
-@blueprint.arguments(ApproveSchema)
+@blueprint.arguments(ApproveSchema, example={"reason": "Agreed at the team meeting."})
 @blueprint.response(200, TransitionResultSchema)
+@links(blueprint, 200, pair=link("GET", _PAIR, "The pair, moved.", pair_id=_MOVED))
 @documents(blueprint, 401, 403, 404, 409, 422)
 def approve(body: dict, proposal_id: int):
     """Re-check the guards and apply; 409 if someone decided first or it no longer applies,
@@ -61,8 +63,9 @@ def approve(body: dict, proposal_id: int):
 @blueprint.post("/<id:proposal_id>/reject")
 @require_scope("proposals:decide")
 @idempotent(blueprint)
-@blueprint.arguments(RejectSchema)
+@blueprint.arguments(RejectSchema, example={"reason": "Not before the exams."})
 @blueprint.response(200, ProposalSchema)
+@links(blueprint, 200, pair=link("GET", _PAIR, "The pair, unmoved.", pair_id=_UNMOVED))
 @documents(blueprint, 401, 403, 404, 409, 422)
 def reject(body: dict, proposal_id: int):
     """Reject with a reason; whoever filed a proposal may reject it (withdraw it)."""

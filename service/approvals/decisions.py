@@ -89,7 +89,7 @@ def approve(*, proposal_id: int, actor: Actor, reason: str | None = None) -> lif
     with transaction():
         pair = pairs.lock(get(proposal_id=proposal_id).pair_id)
         proposal = get(proposal_id=proposal_id)
-        program = db.session.get(Program, pair.program_id)
+        program = pair.program
         refusal = self_approval_refusal(proposal, actor, program)
         if refusal is not None:
             raise SelfApproval(refusal, proposal_id=proposal.id)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.actors import ActorRef
 from service.columns import actor_composite, created_at_column
-from service.database import db
+from service.database import Model
 
 
 class ProposalStatus(StrEnum):
@@ -23,7 +23,7 @@ class ProposalStatus(StrEnum):
 _PENDING = sa.text("status = 'pending'")
 
 
-class Proposal(db.Model):
+class Proposal(Model):
     """A transition waiting for a coordinator's decision."""
 
     __tablename__ = "proposals"

@@ -12,8 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service.actors import Actor, system
 from service.approvals.models import Proposal, ProposalStatus
 from service.clock import now
-from service.database import db
-from service.errors import Conflict, NotFound
+from service.database import db, rowcount
+from service.errors import ConcurrentUpdate, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.pairs.models import Pair
@@ -72,7 +72,12 @@ def file(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Proposal:
             db.session.add(proposal)
     except IntegrityError:
         # Another request filed it between our read and our insert.
-        return _same_or_conflict(pending_for(pair.id, request.trigger), request)
+        existing = pending_for(pair.id, request.trigger)
+        if existing is None:  # and it was decided since: the caller may ask again
+            raise ConcurrentUpdate(
+                f"Another {request.trigger} proposal for pair {pair.id} was filed meanwhile."
+            ) from None
+        return _same_or_conflict(existing, request)
     events.emit("proposal.created", {"proposal": payloads.proposal(proposal)}, pair=pair)
     return proposal
 
@@ -109,7 +114,7 @@ def compare_and_decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if rowcount(claimed) != 1:
         return False
     set_committed_value(proposal, "status", status)
     set_committed_value(proposal, "decided_at", moment)

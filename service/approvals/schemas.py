@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from service.approvals import bounds
 from service.approvals.models import ProposalStatus
 from service.confidentiality import visible_reason, visible_signals
 from service.pairs.schemas import PairSchema, TransitionRecordSchema
@@ -59,13 +60,13 @@ class ProposalQuerySchema(PageArgsSchema):
 
 
 class ApproveSchema(Schema):
-    reason = fields.String(validate=validate.Length(max=5000))
+    reason = fields.String(validate=validate.Length(max=bounds.REASON_MAX))
 
 
 class RejectSchema(Schema):
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=5000),
+        validate=validate.Length(min=1, max=bounds.REASON_MAX),
         metadata={"description": "Why it is rejected; recorded on the proposal."},
     )
 

@@ -247,6 +247,8 @@ def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: dat
     )
     for person in schedule.people(pair, program, plan.audience):
         survey = plan.survey_for(person.role)
+        if survey is None:
+            raise ValueError(f"{plan!r} names no survey to invite to")
         contact_id = insert_unless_exists(
             Contact,
             {
@@ -264,7 +266,7 @@ def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: dat
         )
         if contact_id is None:
             continue  # made already, by an earlier or a concurrent sweep
-        contact = db.session.get(Contact, contact_id)
+        contact = db.session.get_one(Contact, contact_id)
         invitation = invitations.invite_within(
             survey_key=survey,
             participant_id=person.id,
@@ -320,7 +322,7 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
     )
     if contact_id is None:
         return 0
-    contact = db.session.get(Contact, contact_id)
+    contact = db.session.get_one(Contact, contact_id)
     inbox.notify(
         users=inbox.staff_for(pair),
         kind="staff_contact_due",
@@ -393,8 +395,10 @@ def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> N
 
 
 def _send_reminder(contact: Contact, program: Program) -> None:
-    person = db.session.get(Participant, contact.participant_id)
-    invitation = db.session.get(Invitation, contact.invitation_id)
+    if contact.participant_id is None or contact.invitation_id is None:
+        raise ValueError(f"contact {contact.id} is a staff contact: no invitation to remind of")
+    person = db.session.get_one(Participant, contact.participant_id)
+    invitation = db.session.get_one(Invitation, contact.invitation_id)
     definition = versions.definition_of(
         versions.get_version(version_id=invitation.survey_version_id)
     )
@@ -431,6 +435,8 @@ def _overdue(contact: Contact, pair: Pair) -> None:
 
 
 def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
+    if program.meeting_requirement is None:
+        return  # the program dropped its requirement since the period began
     requirement = MeetingRequirement(**program.meeting_requirement)
     start, end = requirement.period_of(day - timedelta(days=1))
     record = judge_period(pair, program, requirement, start, end, closed=True)
@@ -445,6 +451,8 @@ def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
 
 
 def _no_meeting(pair: Pair, program: Program, day: date) -> None:
+    if program.no_meeting_alert_days is None:
+        return  # the program turned the alert off since it was scheduled
     last = last_meeting_day(pair, program)
     if last is not None and last + timedelta(days=program.no_meeting_alert_days) > day:
         return  # a meeting was logged meanwhile
@@ -480,6 +488,8 @@ def _propose_closure(pair: Pair, program: Program) -> None:
     """The planned end approaches: propose the closure in time to tell the mentee."""
     if pair.state not in (State.ACTIVE, State.AT_RISK):
         return
+    if pair.planned_end_on is None:
+        return  # the planned end was removed since the proposal was scheduled
     final = max(pair.planned_end_on, schedule.cadence_today(program) + timedelta(days=7))
     request = TransitionRequest(
         Trigger.BEGIN_CLOSURE,

@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import require_scope
 from service.calendar import schedule
 from service.calendar.schemas import CalendarSchema
 from service.pairs import service as pairs
-from service.schemas import documents
+from service.schemas import Blueprint, documents
 
 blueprint = Blueprint(
     "calendar",

@@ -7,6 +7,7 @@ coordinator told) is the sweep's business, in `calendar.actions`.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import overload
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,6 +21,10 @@ from service.programs.models import Program
 from workflows.cadence import MeetingRequirement
 
 
+@overload
+def local_date(moment: datetime, timezone: str) -> date: ...
+@overload
+def local_date(moment: datetime | None, timezone: str) -> date | None: ...
 def local_date(moment: datetime | None, timezone: str) -> date | None:
     return moment.astimezone(ZoneInfo(timezone)).date() if moment else None
 
@@ -74,8 +79,9 @@ def judge_period(
             required_minutes=requirement.minutes,
         )
         db.session.add(record)
-    record.meetings, record.minutes = count, int(minutes)
-    record.compliant = requirement.met_by(count, int(minutes))
+    minutes = int(minutes or 0)  # never None: coalesced
+    record.meetings, record.minutes = count, minutes
+    record.compliant = requirement.met_by(count, minutes)
     record.closed = record.closed or closed
     record.updated_at = now()
     return record

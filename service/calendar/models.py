@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
-class Schedule(db.Model):
+class Schedule(Model):
     """One kind of contact or check on one pair, and when it is next due.
 
     `next_due_at` is indexed: what is due is one query, however many pairs there are.
@@ -40,7 +40,7 @@ class ContactStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-class Contact(db.Model):
+class Contact(Model):
     """One contact the calendar made: a survey invitation to one participant, or a check-in
     a coordinator owes. Unique per pair, kind, recipient and due date: running the sweep
     twice, or on three workers at once, makes each contact once."""
@@ -69,7 +69,7 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class Compliance(db.Model):
+class Compliance(Model):
     """A pair's meetings against the program's requirement, one row per period."""
 
     __tablename__ = "meeting_compliance"
@@ -89,7 +89,7 @@ class Compliance(db.Model):
     updated_at: Mapped[datetime] = created_at_column()
 
 
-class DigestRun(db.Model):
+class DigestRun(Model):
     """One daily digest per member of staff and day, whoever runs the job."""
 
     __tablename__ = "digest_runs"

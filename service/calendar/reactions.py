@@ -20,9 +20,7 @@ from service.meetings.models import MeetingStatus
 from service.notifications import service as notifications
 from service.pairs.domain_events import PairMoved, PlannedEndChanged
 from service.pairs.models import Pair
-from service.participants.models import Participant
 from service.programs.domain_events import ProgramChanged
-from service.programs.models import Program
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from workflows import cadence
 from workflows.cadence import STAFF, MeetingRequirement, Monitor
@@ -48,11 +46,29 @@ def start_successor_calendar(moved: PairMoved) -> None:
     successor = moved.successor
     if successor is None:
         return
-    mentor = db.session.get(Participant, successor.mentor_id)
+    mentor = successor.mentor
+    if mentor is None:
+        raise ValueError(f"re-matched pair {successor.id} has no mentor")
     notifications.email_participant(
         mentor, moved.program, template="rematch_briefing", pair_id=successor.id
     )
     schedule.reschedule(successor, moved.program)
+
+
+def reassure_after_rematch(moved: PairMoved) -> None:
+    """A re-match that asked for it tells the mentee and the old mentor, when it happens
+    (not when it is only proposed), that the change is nobody's fault."""
+    if moved.successor is None or not moved.request.reassurance:
+        return
+    for person in (moved.pair.mentee, moved.pair.mentor):
+        if person is not None:
+            notifications.email_participant(
+                person,
+                moved.program,
+                template="rematch_reassurance",
+                pair_id=moved.pair.id,
+                message=moved.request.reassurance,
+            )
 
 
 def tell_final_session_date(moved: PairMoved) -> None:
@@ -87,7 +103,7 @@ def count_meeting(logged: MeetingLogged) -> None:
     pair, meeting = logged.pair, logged.meeting
     if meeting.status != MeetingStatus.HELD:
         return
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     no_meeting = db.session.scalar(
         sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind == Monitor.NO_MEETING)
     )
@@ -107,7 +123,7 @@ def count_meeting(logged: MeetingLogged) -> None:
 def settle_staff_contact(recorded: StaffCheckinRecorded) -> None:
     """A coordinator's check-in settles what they owed, and counts toward the cadence."""
     pair = recorded.pair
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     today = schedule.cadence_today(program)
     db.session.execute(
         sa.update(Contact)

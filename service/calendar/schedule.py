@@ -83,7 +83,7 @@ def _next_check(
             local_date(pair.activated_at, program.timezone),
             after,
         ]
-        since = max((d for d in known if d), default=today)
+        since = max((d for d in known if d is not None), default=today)
         return max(since + quiet, today)
     if monitor == Monitor.END_OF_MATCH:
         if pair.planned_end_on is None or after is not None:
@@ -154,24 +154,21 @@ def reschedule(pair: Pair, program: Program) -> None:
 def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:
     """Contacts of kinds the pair no longer has (a closed pair's check-ins) stop reminding.
     A participant may still answer; a coordinator's check-in no longer owed is cancelled."""
+    # One statement for both: this runs in every transition.
     db.session.execute(
         sa.update(Contact)
         .where(
             Contact.pair_id == pair.id,
             Contact.kind.not_in(kinds),
-            Contact.status == ContactStatus.INVITED,
+            Contact.status.in_([ContactStatus.INVITED, ContactStatus.DUE]),
         )
-        .values(next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        sa.update(Contact)
-        .where(
-            Contact.pair_id == pair.id,
-            Contact.kind.not_in(kinds),
-            Contact.status == ContactStatus.DUE,
+        .values(
+            status=sa.case(
+                (Contact.status == ContactStatus.DUE, ContactStatus.CANCELLED.value),
+                else_=Contact.status,
+            ),
+            next_reminder_at=None,
         )
-        .values(status=ContactStatus.CANCELLED, next_reminder_at=None)
         .execution_options(synchronize_session=False)
     )
 
@@ -181,9 +178,9 @@ def people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Partici
     found: list[Participant] = []
     for role in roles:
         if role == Role.MENTEE:
-            found.append(db.session.get(Participant, pair.mentee_id))
-        elif role == Role.MENTOR and pair.mentor_id:
-            found.append(db.session.get(Participant, pair.mentor_id))
+            found.append(pair.mentee)
+        elif role == Role.MENTOR and pair.mentor is not None:
+            found.append(pair.mentor)
         elif role == Role.GUARDIAN and program.youth:
             found += db.session.scalars(
                 sa.select(Participant).where(
@@ -233,6 +230,8 @@ def people_by_pair(
 def email_final_session(
     pair: Pair, program: Program, template: str, roles: tuple[str, ...]
 ) -> None:
+    if pair.final_session_on is None:
+        return  # no final session planned: nothing to tell
     for person in people(pair, program, roles):
         notifications.email_participant(
             person,

@@ -20,13 +20,15 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from service.calendar import actions, schedule
 from service.calendar.models import Contact, Schedule
 from service.clock import now
-from service.database import db, is_postgresql, transaction
+from service.database import db, is_postgresql, rowcount, transaction
 from service.errors import ConcurrentUpdate
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -34,6 +36,9 @@ from service.programs.models import Program
 from workflows import cadence
 
 log = logging.getLogger(__name__)
+
+# The rows the sweep takes one at a time.
+_Row = TypeVar("_Row", Schedule, Contact)
 
 
 @dataclass
@@ -219,7 +224,7 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
         raise ConcurrentUpdate(f"{len(taken) - moved} schedule(s) of the batch moved on meanwhile")
 
 
-def _lock(model: type, row_id: int):
+def _lock(model: type[_Row], row_id: int) -> _Row | None:
     """The row, locked for this transaction; None if another sweeper holds it (PostgreSQL)."""
     query = sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
     if is_postgresql():
@@ -247,8 +252,8 @@ def run_schedule(schedule_id: int, moment: datetime) -> int | None:
         row = _lock(Schedule, schedule_id)
         if row is None or row.next_due_at > moment:
             return None  # another sweeper has it, or already moved it on
-        pair = db.session.get(Pair, row.pair_id)
-        program = db.session.get(Program, pair.program_id)
+        pair = db.session.get_one(Pair, row.pair_id)
+        program = pair.program
         if row.kind not in schedule.wanted_kinds(pair, program):
             # The pair has moved on since its calendar was drawn: nothing its state does not
             # want goes out; its calendar is drawn again instead.
@@ -267,7 +272,7 @@ def run_schedule(schedule_id: int, moment: datetime) -> int | None:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if advanced.rowcount != 1:
+        if rowcount(advanced) != 1:
             raise ConcurrentUpdate("another sweeper ran this schedule")
         db.session.expire(row)
         if following is None:
@@ -324,6 +329,6 @@ def _follow_up(contact_id: int, moment: datetime) -> str:
         contact = _lock(Contact, contact_id)
         if contact is None or contact.next_reminder_at is None or contact.next_reminder_at > moment:
             return "nothing"
-        pair = db.session.get(Pair, contact.pair_id)
-        program = db.session.get(Program, pair.program_id)
+        pair = db.session.get_one(Pair, contact.pair_id)
+        program = pair.program
         return actions.follow_up(contact, pair, program, moment)

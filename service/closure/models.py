@@ -6,8 +6,9 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.columns import created_at_column
-from service.database import db
+from service.actors import ActorRef
+from service.columns import actor_composite, created_at_column
+from service.database import Model
 
 
 class ContactPolicy(StrEnum):
@@ -18,7 +19,7 @@ class ContactPolicy(StrEnum):
     NONE = "none"
 
 
-class ClosureRecord(db.Model):
+class ClosureRecord(Model):
     """The closure procedure of one pair, step by step; the `close` transition keeps a copy."""
 
     __tablename__ = "closure_records"
@@ -31,3 +32,20 @@ class ClosureRecord(db.Model):
     contact_policy: Mapped[str | None] = mapped_column(sa.String(20))
     contact_policy_notes: Mapped[str | None] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = created_at_column()
+
+
+class EndingReasons(Model):
+    """Why a match ended, from one point of view (mentor, mentee or coordinator): a primary
+    reason and any others (`workflows.endings`). One row per point of view; a later account
+    replaces an earlier one."""
+
+    __tablename__ = "ending_reasons"
+    __table_args__ = (sa.UniqueConstraint("pair_id", "viewpoint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"))
+    viewpoint: Mapped[str] = mapped_column(sa.String(12))
+    primary_reason: Mapped[str] = mapped_column(sa.String(30))
+    other_reasons: Mapped[list[str]] = mapped_column(default=list)
+    recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    recorded_at: Mapped[datetime] = created_at_column()

@@ -5,6 +5,7 @@ is done; the closing transition keeps a snapshot, so the closed record proves it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
@@ -13,16 +14,18 @@ import sqlalchemy as sa
 
 from service.actors import Actor
 from service.clock import now
-from service.closure.models import ClosureRecord, ContactPolicy
+from service.closure.models import ClosureRecord, ContactPolicy, EndingReasons
 from service.database import db, transaction
 from service.errors import Invalid, NotFound
 from service.meetings.models import Meeting, MeetingStatus
 from service.notifications.models import Notification
+from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.programs.models import Program
 from service.surveys import invitations
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from workflows.endings import EndingReason, Viewpoint, is_confidential
+from workflows.pairing import ClosureReason
 
 
 @dataclass(frozen=True)
@@ -68,8 +71,86 @@ def save(
     return record
 
 
+def record_reasons(
+    *,
+    pair_id: int,
+    viewpoint: str,
+    primary_reason: str,
+    other_reasons: Iterable[str] = (),
+    actor: Actor,
+) -> EndingReasons:
+    """Record why the match ended, from one point of view; a later account replaces it."""
+    with transaction():
+        pair = pairs.lock(pair_id)
+        return record_reasons_within(
+            pair=pair,
+            viewpoint=viewpoint,
+            primary_reason=primary_reason,
+            other_reasons=other_reasons,
+            actor=actor,
+        )
+
+
+def record_reasons_within(
+    *,
+    pair: Pair,
+    viewpoint: str,
+    primary_reason: str,
+    other_reasons: Iterable[str],
+    actor: Actor,
+) -> EndingReasons:
+    """`record_reasons` in the caller's transaction, for the pair it holds."""
+    others = list(dict.fromkeys(other_reasons))
+    if viewpoint not in set(Viewpoint):
+        raise Invalid("viewpoint", f"choose one of {', '.join(Viewpoint)}")
+    if primary_reason not in set(EndingReason):
+        raise Invalid("primary_reason", f"choose one of {', '.join(EndingReason)}")
+    unknown = [reason for reason in others if reason not in set(EndingReason)]
+    if unknown:
+        raise Invalid("other_reasons", f"unknown reason(s) {', '.join(unknown)}")
+    row = db.session.scalar(
+        sa.select(EndingReasons).where(
+            EndingReasons.pair_id == pair.id, EndingReasons.viewpoint == viewpoint
+        )
+    ) or EndingReasons(pair_id=pair.id, viewpoint=viewpoint)
+    row.primary_reason = primary_reason
+    # The primary reason is not repeated among the others.
+    row.other_reasons = [reason for reason in others if reason != primary_reason]
+    row.recorded_by = actor.ref
+    row.recorded_at = now()
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def reasons_for(pair_id: int) -> list[EndingReasons]:
+    """The accounts recorded for a pair: mentor, mentee, then coordinator."""
+    order = list(Viewpoint)
+    rows = db.session.scalars(sa.select(EndingReasons).where(EndingReasons.pair_id == pair_id))
+    return sorted(rows, key=lambda row: order.index(Viewpoint(row.viewpoint)))
+
+
+def confidential_ending(pair: Pair, rows: Iterable[EndingReasons]) -> bool:
+    """An ending for safety, by the closure reason or by anyone's account, is confidential."""
+    named = [reason for row in rows for reason in (row.primary_reason, *row.other_reasons)]
+    return pair.closure_reason == ClosureReason.SAFETY or is_confidential(named)
+
+
+def public_reasons(pair: Pair) -> dict[str, dict[str, Any]] | None:
+    """The reasons as they may leave the service in the closure event, or None: when
+    none are recorded, and when the ending is confidential (a receiver cannot tell the two
+    apart)."""
+    rows = reasons_for(pair.id)
+    if not rows or confidential_ending(pair, rows):
+        return None
+    return {
+        row.viewpoint: {"primary": row.primary_reason, "others": list(row.other_reasons)}
+        for row in rows
+    }
+
+
 def _reflections(pair: Pair) -> dict[str, bool]:
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     roles = ["mentee", "mentor"] + (["guardian"] if program.youth else [])
     answered = set(
         db.session.scalars(
@@ -101,6 +182,7 @@ def steps(pair: Pair) -> list[Step]:
         )
     )
     reflections = _reflections(pair)
+    ending = reasons_for(pair.id)
     return [
         Step(
             "told",
@@ -133,6 +215,12 @@ def steps(pair: Pair) -> list[Step]:
             else "not yet",
         ),
         Step(
+            "reasons",
+            "Why the match ended is recorded",
+            any(row.viewpoint == Viewpoint.COORDINATOR for row in ending),
+            ", ".join(f"{row.viewpoint}: recorded" for row in ending) or "not yet",
+        ),
+        Step(
             "final_session",
             "The final session is held and logged",
             final is not None,
@@ -154,7 +242,9 @@ def send_reflections(*, pair_id: int, actor: Actor) -> int:
     """Invite mentee, mentor (and guardian) to the closure reflection, unless invited already."""
     with transaction():
         pair = db.session.get(Pair, pair_id)
-        program = db.session.get(Program, pair.program_id)
+        if pair is None:
+            raise NotFound.of("pair", pair_id)
+        program = pair.program
         people = [pair.mentee_id, pair.mentor_id]
         if program.youth:
             people += db.session.scalars(

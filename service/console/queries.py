@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,7 +45,7 @@ def scope(user: User, filters: Filters) -> sa.Select:
 def names(pairs: list[Pair]) -> dict[int, str]:
     """'Mentee & Mentor' for each pair, in one query."""
     ids = {p.mentee_id for p in pairs} | {p.mentor_id for p in pairs if p.mentor_id}
-    people = dict(
+    people: dict[int | None, str] = dict(
         db.session.execute(
             sa.select(Participant.id, Participant.full_name).where(Participant.id.in_(ids))
         ).all()
@@ -120,7 +121,7 @@ def _last_flag_signals(pair: Pair) -> list[str]:
     return list(record.signals) if record else []
 
 
-def _visible_codes(codes: list[str], may_read: bool) -> list[str]:
+def _visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:
     seen: list[str] = []
     for code in codes:
         code = code if may_read or not is_safety(code) else "safety_concern"

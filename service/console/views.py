@@ -11,6 +11,7 @@ from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
 from service.console import queries
 from service.console.diagram import lifecycle_svg
+from service.console.forms import InboxItemForm
 from service.database import db
 from service.inbox import service as inbox
 from service.inbox.models import InboxItem
@@ -100,9 +101,9 @@ def pairs():
 @staff_required()
 def inbox_page():
     if request.method == "POST":
-        item_id = request.form.get("item", "")
-        if item_id.isdigit():
-            inbox.mark_read(user_id=current_user.id, item_id=int(item_id))
+        form = InboxItemForm()
+        if form.validate():
+            inbox.mark_read(user_id=current_user.id, item_id=form.item.data)
         return redirect(url_for(".inbox_page"))
     items = db.session.scalars(
         sa.select(InboxItem)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service.auth import require_scope
@@ -9,7 +8,7 @@ from service.database import db
 from service.events import catalog
 from service.events.models import OutboxEvent
 from service.events.service import envelope
-from service.schemas import Schema, documents, id_field
+from service.schemas import Blueprint, Schema, documents, id_field
 
 blueprint = Blueprint(
     "events",

@@ -7,7 +7,7 @@ import logging
 import sqlalchemy as sa
 
 from service.clock import now
-from service.database import db
+from service.database import db, rowcount
 from service.events.models import OutboxEvent
 from service.events.subscribers import subscribers_for
 from service.jobs import job_context
@@ -53,4 +53,4 @@ def _handle(event_id: str) -> str:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return "handled" if marked.rowcount == 1 else "duplicate"
+    return "handled" if rowcount(marked) == 1 else "duplicate"

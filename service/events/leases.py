@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from service.clock import now
-from service.database import db
+from service.database import db, rowcount
 from service.events.models import Lease
 
 
@@ -21,7 +21,7 @@ def acquire(name: str, holder: str, ttl: timedelta) -> bool:
         .values(holder=holder, expires_at=moment + ttl)
         .execution_options(synchronize_session=False)
     )
-    if renewed.rowcount == 1:
+    if rowcount(renewed) == 1:
         db.session.commit()
         return True
     db.session.rollback()

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 _UNPUBLISHED = sa.text("published_at IS NULL")
 _UNSEQUENCED = sa.text("position IS NULL")
@@ -15,7 +15,7 @@ _SEQUENCED = sa.text("position IS NOT NULL")
 _UNHANDLED = sa.text("handled_at IS NULL")
 
 
-class OutboxEvent(db.Model):
+class OutboxEvent(Model):
     """An event written in the same transaction as the change it describes.
 
     The relay numbers committed rows (`position`, in the order it finds them committed),
@@ -72,7 +72,7 @@ class OutboxEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
-class Lease(db.Model):
+class Lease(Model):
     """A named, expiring lock held in the database, for jobs only one process may run."""
 
     __tablename__ = "leases"

@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -66,7 +67,8 @@ def enqueue_batch(
         with connection.pipeline() as pipe:
             try:
                 pipe.watch(*keys)
-                seen = [None] * len(keys) if again else pipe.mget(keys)
+                # redis-py types each command's answer as sync or async; this client is sync.
+                seen = [None] * len(keys) if again else cast(list[bytes | None], pipe.mget(keys))
                 fresh = [
                     event for event, marker in zip(events, seen, strict=True) if marker is None
                 ]
@@ -115,7 +117,7 @@ def assign_positions(limit: int) -> int:
         return 0
     last = db.session.scalar(sa.select(sa.func.max(OutboxEvent.position))) or 0
     db.session.execute(
-        sa.update(OutboxEvent.__table__)
+        sa.update(cast(sa.Table, OutboxEvent.__table__))
         .where(OutboxEvent.__table__.c.id == sa.bindparam("row_id"))
         .values(position=sa.bindparam("new_position")),
         [{"row_id": row_id, "new_position": last + n} for n, row_id in enumerate(ids, 1)],
@@ -180,7 +182,9 @@ def republish_lost(connection: Redis, queue: Queue, limit: int) -> int:
     ).all()
     lost = []
     if stale:
-        markers = connection.mget([marker_key(event.event_id) for event in stale])
+        markers = cast(
+            list[bytes | None], connection.mget([marker_key(event.event_id) for event in stale])
+        )
         for event, job_id in zip(stale, markers, strict=True):
             # A job that is queued, running, waiting for a retry or failed is not lost.
             if job_id is None or not Job.exists(job_id.decode(), connection=connection):

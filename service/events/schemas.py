@@ -155,8 +155,21 @@ class PairTransitionedSchema(PairEventSchema):
     transition = fields.Nested(TransitionPayloadSchema, required=True)
 
 
+class EndingReasonsPayloadSchema(Schema):
+    primary = fields.String(required=True)
+    others = fields.List(fields.String(), required=True)
+
+
 class PairClosedSchema(PairEventSchema):
     closure_reason = fields.String(allow_none=True)
+    ending_reasons = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(EndingReasonsPayloadSchema),
+        metadata={
+            "description": "Why the match ended, by point of view (mentor, mentee, "
+            "coordinator); left out when none is recorded or the ending is confidential"
+        },
+    )
 
 
 class ProposalEventSchema(_Common):

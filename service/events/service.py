@@ -27,12 +27,23 @@ def link(path: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}{path}"
 
 
-def emit(event_type: str, payload: dict[str, Any], *, pair: Pair | None = None) -> OutboxEvent:
-    """Add an event to the outbox; it commits or rolls back with the change it describes."""
+def emit(
+    event_type: str,
+    payload: dict[str, Any],
+    *,
+    pair: Pair | None = None,
+    sequence: int | None = None,
+) -> OutboxEvent:
+    """Add an event to the outbox; it commits or rolls back with the change it describes.
+
+    `sequence`: the pair's event number, reserved already by the statement that moved the
+    pair (`pairs.compare_and_set_state`); without it, the next one is taken here.
+    """
     if not catalog.is_known(event_type):
         raise ValueError(f"unknown event type {event_type!r}; add it to service/events/catalog.py")
-    sequence = None
-    if pair is not None:
+    if sequence is not None and pair is None:
+        raise ValueError("an event sequence number belongs to a pair's events")
+    if pair is not None and sequence is None:
         # An atomic increment under the row lock: concurrent writers to one pair queue
         # up here, so the pair's events are numbered without gaps or repeats.
         sequence = db.session.execute(

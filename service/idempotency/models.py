@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """A client's Idempotency-Key and the answer given under it.
 
     Claimed (committed) before the work starts, so a second request with the key sees it in

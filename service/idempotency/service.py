@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.clock import now
-from service.database import db, insert_unless_exists, transaction
+from service.database import db, insert_unless_exists, rowcount, transaction
 from service.idempotency.models import IdempotencyKey
 from service.problems import Problem
 
@@ -116,7 +116,7 @@ def claim(*, owner: str, key: str, fingerprint: str) -> Claim | StoredAnswer:
             .values(lease=lease, locked_until=moment + LEASE)
             .execution_options(synchronize_session=False, bookkeeping=True)
         )
-    if taken.rowcount != 1:
+    if rowcount(taken) != 1:
         raise _in_flight()
     return Claim(record.id, lease)
 
@@ -139,7 +139,7 @@ def answer(claim: Claim, *, status_code: int, body: str, headers: dict[str, Any]
         )
         .execution_options(synchronize_session=False)
     )
-    if stored.rowcount != 1:
+    if rowcount(stored) != 1:
         # This request took too long and a retry took the key over: let that one answer.
         raise _in_flight()
 
@@ -168,4 +168,4 @@ def purge_expired() -> int:
         purged = db.session.execute(
             sa.delete(IdempotencyKey).where(IdempotencyKey.expires_at < now())
         )
-    return purged.rowcount
+    return rowcount(purged)

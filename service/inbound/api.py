@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError
 
 from service.auth import current_actor, require_scope
@@ -29,7 +28,14 @@ from service.inbound.schemas import (
     ResolveSchema,
 )
 from service.problems import Problem, validation_problem
-from service.schemas import documents
+from service.schemas import Blueprint, documents, link, links
+
+_path, _id = "/api/v1/inbound-sources/{source_id}", "$response.body#/id"
+SOURCE_LINKS = {
+    "get": link("GET", _path, "The source.", source_id=_id),
+    "update": link("PATCH", _path, "Change it.", source_id=_id),
+    "delete": link("DELETE", _path, "Stop accepting its events.", source_id=_id),
+}
 
 blueprint = Blueprint(
     "inbound",
@@ -190,7 +196,16 @@ def receive_calendly(slug: str):
 @blueprint.post("/inbound/meetings")
 @require_scope("meetings:inbound")
 @idempotent(blueprint)
-@blueprint.arguments(MeetingEventSchema)
+@blueprint.arguments(
+    MeetingEventSchema,
+    example={
+        "id": "calendar-4711",
+        "type": "meeting.held",
+        "participants": ["tomás.silva@example.org", "leo.martins@example.org"],
+        "starts_at": "2026-11-24T16:00:00+00:00",
+        "duration_minutes": 60,
+    },
+)
 @blueprint.response(201, InboundEventSchema, description="Recorded on its pair")
 @blueprint.alt_response(
     202,
@@ -230,7 +245,7 @@ def get_event(event_id: int):
 @blueprint.post("/inbound/events/<id:event_id>/resolve")
 @require_scope(MANAGE)
 @idempotent(blueprint)
-@blueprint.arguments(ResolveSchema)
+@blueprint.arguments(ResolveSchema, example={"pair_id": 1})
 @blueprint.response(200, InboundEventSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def resolve_event(body: dict, event_id: int):
@@ -268,8 +283,11 @@ def list_sources():
 @blueprint.post("/inbound-sources")
 @require_scope(MANAGE)
 @idempotent(blueprint, secret_of=_source_secret)
-@blueprint.arguments(InboundSourceSchema)
+@blueprint.arguments(
+    InboundSourceSchema, example={"slug": "school-calendar", "name": "School calendar"}
+)
 @blueprint.response(201, InboundSourceWithSecretSchema)
+@links(blueprint, 201, **SOURCE_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def create_source(body: dict):
     """A sending service. A standard source gets a generated `whsec_` secret; a Calendly
@@ -287,7 +305,7 @@ def get_source(source_id: int):
 
 @blueprint.patch("/inbound-sources/<id:source_id>")
 @require_scope(MANAGE)
-@blueprint.arguments(InboundSourceUpdateSchema)
+@blueprint.arguments(InboundSourceUpdateSchema, example={"name": "School calendar (autumn term)"})
 @blueprint.response(200, InboundSourceSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def update_source(body: dict, source_id: int):

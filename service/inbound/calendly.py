@@ -90,7 +90,7 @@ def to_change(data: dict[str, Any]) -> tuple[MeetingChange, list[str]]:
     cancellation = invitee.get("cancellation") or {}
     canceller = cancellation.get("canceler_type")
     cancelled_at = cancellation.get("created_at") or data.get("created_at")
-    common = {
+    common: dict[str, Any] = {
         "canceller_emails": hosts if canceller == "host" else [invitee_email] if canceller else [],
         "cancelled_at": cancelled_at,
         "format": SourceKind.CALENDLY,

@@ -25,12 +25,12 @@ from service.meetings.models import Meeting, MeetingStatus
 from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.programs.models import Program
 from service.signals import service as signals
 from service.signals.models import Signal
 from workflows import meeting_rules as rules
 from workflows.meeting_rules import MeetingEventType
 from workflows.pairing import TERMINAL_STATES
+from workflows.rules import RaisedSignal
 
 # Signals raised here carry this source, and the stored event's id.
 SIGNAL_SOURCE = "meeting_event"
@@ -152,7 +152,7 @@ def _store_once(*, sender: str, external_id: str, **values: Any) -> InboundEvent
             "nothing was changed.",
             inbound_event_id=first,
         )
-    return db.session.get(InboundEvent, event_id)
+    return db.session.get_one(InboundEvent, event_id)
 
 
 def resolve(
@@ -293,7 +293,7 @@ def _apply(event: InboundEvent, *, pair_id: int, actor: Actor, status: str) -> N
         event.status = InboundStatus.IGNORED
         event.details = {**event.details, "ignored_because": f"pair {pair.id} is {pair.state}"}
         return
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     thresholds = rules.Thresholds(
         cancellations_to_flag=program.cancellations_to_flag,
         window_days=program.cancellation_window_days,
@@ -352,7 +352,7 @@ def _apply(event: InboundEvent, *, pair_id: int, actor: Actor, status: str) -> N
     )
 
 
-def _reason(raised: list[rules.RaisedSignal], thresholds: rules.Thresholds, event) -> str:
+def _reason(raised: list[RaisedSignal], thresholds: rules.Thresholds, event) -> str:
     said = {
         "missed_meetings": f"{thresholds.cancellations_to_flag} meetings cancelled or missed "
         f"within {thresholds.window_days} days",

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 from service.encryption import EncryptedText
 
 
@@ -21,7 +21,7 @@ class SourceKind(StrEnum):
     CALENDLY = "calendly"
 
 
-class InboundSource(db.Model):
+class InboundSource(Model):
     """A sending service, with the secret its requests are signed with."""
 
     __tablename__ = "inbound_sources"
@@ -45,7 +45,7 @@ class InboundStatus(StrEnum):
     IGNORED = "ignored"  # understood, but nothing to record (e.g. a pair already closed)
 
 
-class InboundEvent(db.Model):
+class InboundEvent(Model):
     """One event received, once: the sender's event id is unique per sender."""
 
     __tablename__ = "inbound_events"

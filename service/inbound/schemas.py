@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from service.clock import now
 from service.inbound.models import InboundStatus, SourceKind
 from service.meetings.service import HELD_AHEAD_TOLERANCE
-from service.schemas import Schema, api_link, aware_datetime, id_field
+from service.schemas import IdnEmail, Schema, api_link, aware_datetime, id_field
 from workflows.meeting_rules import CANCELLERS, MeetingEventType
 
 
@@ -104,7 +104,7 @@ class MeetingEventSchema(Schema):
     type = fields.String(required=True, validate=validate.OneOf(list(MeetingEventType)))
     pair_id = id_field(allow_none=True, metadata={"description": "If the sender knows it."})
     participants = fields.List(
-        fields.Email(validate=validate.Length(max=254)),
+        IdnEmail(validate=validate.Length(max=254)),
         validate=validate.Length(max=20),
         metadata={"description": "E-mail addresses of the people meeting: finds the pair."},
     )

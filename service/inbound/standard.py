@@ -14,13 +14,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from werkzeug.datastructures import Headers
 
 from service.problems import Problem
 
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
-def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> None:
+def verify(secret: str, body: bytes, headers: Mapping[str, str] | Headers) -> None:
     wanted = {name: headers.get(name, "") for name in HEADERS}
     try:
         Webhook(secret).verify(body, wanted, json_parse=False)

@@ -4,16 +4,17 @@ a coordinator names the pair (or sets the event aside), through the same service
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from service.accounts.models import StaffRole
 from service.console.queries import names
 from service.database import db
 from service.inbound import events
+from service.inbound.forms import ResolveForm
 from service.inbound.models import InboundEvent, InboundSource, InboundStatus
 from service.meetings.service import MEETING_STATES
 from service.pairs.models import Pair
-from service.problems import Problem
+from service.web.forms import validated
 from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
 from workflows.signals import SIGNALS
@@ -60,11 +61,9 @@ def index():
 @blueprint.post("/<int:event_id>/resolve")
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
 def resolve(event_id: int):
-    pair_id = request.form.get("pair_id", "")
     try:
-        if not pair_id.isdigit() or int(pair_id) >= 2**31:
-            raise Problem("validation-error", "Choose the pair this event belongs to.")
-        event = events.resolve(event_id=event_id, pair_id=int(pair_id), actor=g.actor)
+        pair_id = validated(ResolveForm()).pair_id.data
+        event = events.resolve(event_id=event_id, pair_id=pair_id, actor=g.actor)
     except REFUSALS as problem:
         flash(problem.detail, "error")
     else:

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
-class InboxItem(db.Model):
+class InboxItem(Model):
     """A notice in a member of staff's in-app inbox. Never answer text."""
 
     __tablename__ = "inbox_items"

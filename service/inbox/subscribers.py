@@ -16,7 +16,7 @@ def alert_staff_to_safety(event: OutboxEvent) -> None:
 
     The message says where to look, never what was reported.
     """
-    pair = db.session.get(Pair, event.pair_id)
+    pair = db.session.get_one(Pair, event.pair_id)
     emails = inbox.notify(
         users=inbox.staff_for(pair, and_admins=True),
         kind="safety_alert",
@@ -36,7 +36,7 @@ def ask_for_a_decision(event: OutboxEvent) -> None:
     proposal = db.session.get(Proposal, event.payload["proposal"]["id"])
     if proposal is None or proposal.status != "pending":
         return
-    pair = db.session.get(Pair, proposal.pair_id)
+    pair = db.session.get_one(Pair, proposal.pair_id)
     inbox.notify(
         users=inbox.staff_for(pair),
         kind="proposal_waiting",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.actors import ActorRef
 from service.columns import actor_composite, created_at_column
-from service.database import db
+from service.database import Model
 
 
 class MeetingStatus(StrEnum):
@@ -17,7 +17,7 @@ class MeetingStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
-class Meeting(db.Model):
+class Meeting(Model):
     """A mentoring session, held or not: the minimum record monitoring asks of a meeting."""
 
     __tablename__ = "meetings"

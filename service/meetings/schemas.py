@@ -4,6 +4,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from service.meetings import bounds
 from service.meetings.models import MeetingStatus
 from service.schemas import ActorSchema, BoundedList, Schema, aware_datetime
 
@@ -16,15 +17,18 @@ class MeetingSchema(Schema):
         metadata={"description": "When it took place (or was planned), with its UTC offset."},
     )
     status = fields.String(required=True, validate=validate.OneOf(list(MeetingStatus)))
-    duration_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1440))
+    duration_minutes = fields.Integer(
+        allow_none=True, validate=validate.Range(*bounds.DURATION_MINUTES)
+    )
     attendees = BoundedList(
-        fields.String(validate=validate.OneOf(["mentor", "mentee", "guardian", "coordinator"])),
-        max_items=4,
+        fields.String(validate=validate.OneOf(bounds.ATTENDEES)),
+        max_items=len(bounds.ATTENDEES),
         metadata={"description": "Who was present."},
     )
-    location = fields.String(validate=validate.Length(max=200))
+    location = fields.String(validate=validate.Length(max=bounds.LOCATION_MAX))
     activities = fields.String(
-        validate=validate.Length(max=5000), metadata={"description": "What they did together."}
+        validate=validate.Length(max=bounds.ACTIVITIES_MAX),
+        metadata={"description": "What they did together."},
     )
     missed_by = fields.String(
         allow_none=True,

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.actors import ActorRef
 from service.columns import actor_composite, created_at_column
-from service.database import db
+from service.database import Model
 
 
 class Confidentiality(StrEnum):
@@ -20,7 +20,7 @@ class Confidentiality(StrEnum):
     SAFETY = "safety"
 
 
-class Note(db.Model):
+class Note(Model):
     __tablename__ = "notes"
     __table_args__ = (sa.Index("ix_notes_pair_id_created_at", "pair_id", "created_at"),)
 
@@ -32,7 +32,7 @@ class Note(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class AccessRecord(db.Model):
+class AccessRecord(Model):
     """Who read a safety note or a safety answer, and when."""
 
     __tablename__ = "access_log"

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service.accounts import service as accounts
 from service.auth import require_scope
 from service.notifications import service
 from service.notifications.models import NotificationStatus
-from service.schemas import Schema, documents
+from service.schemas import Blueprint, Schema, documents
 
 blueprint = Blueprint(
     "notifications",

@@ -74,6 +74,7 @@ class _Refusing:
 @contextmanager
 def connection(app: Flask | None = None) -> Iterator[_Smtp | _Folder | _Refusing]:
     app = app or current_app
+    outbox: _Smtp | _Folder | _Refusing
     if app.config.get("SMTP_HOST"):
         outbox = _Smtp(app)
     elif app.config["PAIRWISE_ENV"] == "production":

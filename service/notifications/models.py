@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
 class NotificationStatus(StrEnum):
@@ -20,7 +20,7 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An e-mail to send, written in the transaction that calls for it."""
 
     __tablename__ = "notifications"

@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from service.clock import now
-from service.database import db
+from service.database import db, rowcount
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
 
@@ -184,7 +184,7 @@ def _claim(ids: Iterable[int]) -> list[int]:
             .values(status=NotificationStatus.SENDING, claimed_at=now())
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount == 1:
+        if rowcount(claimed) == 1:
             won.append(notification_id)
     db.session.commit()
     return won
@@ -263,7 +263,7 @@ def recover_stalled() -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return recovered.rowcount
+    return rowcount(recovered)
 
 
 def recent(*, limit: int = 100, status: str | None = None) -> list[Notification]:

@@ -62,12 +62,12 @@ def _redis() -> tuple[bool, str]:
 
 
 @blueprint.get("/healthz")
-def healthz():
+def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
 @blueprint.get("/readyz")
-def readyz():
+def readyz() -> tuple[dict[str, Any], int]:
     checks: dict[str, Any] = {}
     ready = True
     for name, check in (("database", _database), ("redis", _redis)):

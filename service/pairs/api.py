@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
+from service.closure import service as closure
 from service.confidentiality import may_read_safety
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
@@ -11,6 +10,8 @@ from service.pairs import lifecycle, service
 from service.pairs.facts import TransitionRequest
 from service.pairs.schemas import (
     AcceptanceSchema,
+    EndingReasonsListSchema,
+    EndingReasonsSchema,
     HistorySchema,
     InterventionListSchema,
     InterventionSchema,
@@ -21,7 +22,39 @@ from service.pairs.schemas import (
     TransitionRequestSchema,
 )
 from service.pairs.timeline import timeline
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, link, links, page_of
+
+
+def _pair_links(pair_id: str) -> dict[str, dict]:
+    """Where a pair leads: read it, change it, move it, and what it records."""
+    path = "/api/v1/pairs/{pair_id}"
+    return {
+        "get": link("GET", path, "The pair.", pair_id=pair_id),
+        "update": link("PATCH", path, "Assign its coordinator, plan its end.", pair_id=pair_id),
+        "transition": link("POST", f"{path}/transitions", "Fire a trigger.", pair_id=pair_id),
+        "accept": link("POST", f"{path}/acceptances", "Accept the introduction.", pair_id=pair_id),
+        "history": link("GET", f"{path}/history", "Its transitions.", pair_id=pair_id),
+        "timeline": link("GET", f"{path}/timeline", "Everything that happened.", pair_id=pair_id),
+        "interventions": link(
+            "GET", f"{path}/interventions", "What coordinators did.", pair_id=pair_id
+        ),
+        "intervene": link(
+            "POST", f"{path}/interventions", "Record an intervention.", pair_id=pair_id
+        ),
+        "meetings": link("GET", f"{path}/meetings", "Its meetings.", pair_id=pair_id),
+        "log_meeting": link("POST", f"{path}/meetings", "Log a meeting.", pair_id=pair_id),
+        "calendar": link("GET", f"{path}/calendar", "What is due and when.", pair_id=pair_id),
+    }
+
+
+PAIR_LINKS = _pair_links("$response.body#/id")
+_proposal = "/api/v1/proposals/{proposal_id}"
+_proposal_id = "$response.body#/proposal/id"
+PROPOSAL_LINKS = {
+    "proposal": link("GET", _proposal, "The proposal filed.", proposal_id=_proposal_id),
+    "approve": link("POST", f"{_proposal}/approve", "Approve it.", proposal_id=_proposal_id),
+    "reject": link("POST", f"{_proposal}/reject", "Reject it.", proposal_id=_proposal_id),
+}
 
 blueprint = Blueprint(
     "pairs",
@@ -36,15 +69,20 @@ blueprint = Blueprint(
 @blueprint.arguments(PairQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(PairSchema))
 @documents(blueprint, 401, 403, 422)
-def list_pairs(page: int, per_page: int, state: list[str] | None = None, **filters):
-    return paginate(service.list_query(states=state, **filters), page=page, per_page=per_page)
+def list_pairs(
+    page: int, per_page: int, state: list[str] | None = None, after: int | None = None, **filters
+):
+    """Pairs by id: follow `links.next`; `after=0` starts a keyset listing (no count)."""
+    query = service.list_query(states=state, **filters)
+    return paginate(query, page=page, per_page=per_page, after=after)
 
 
 @blueprint.post("")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(PairSchema)
+@blueprint.arguments(PairSchema, example={"program_id": 1, "mentee_id": 8})
 @blueprint.response(201, PairSchema)
+@links(blueprint, 201, **PAIR_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def create_pair(body: dict):
     """Create a pair for a mentee; it starts `recruited` until `match` chooses a mentor."""
@@ -62,7 +100,7 @@ def get_pair(pair_id: int):
 
 @blueprint.patch("/<id:pair_id>")
 @require_scope("pairs:write")
-@blueprint.arguments(PairUpdateSchema)
+@blueprint.arguments(PairUpdateSchema, example={"planned_end_on": "2027-06-30"})
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def update_pair(body: dict, pair_id: int):
@@ -73,7 +111,14 @@ def update_pair(body: dict, pair_id: int):
 @blueprint.post("/<id:pair_id>/transitions")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(TransitionRequestSchema)
+@blueprint.arguments(
+    TransitionRequestSchema,
+    example={
+        "trigger": "flag_risk",
+        "signals": ["missed_meetings"],
+        "reason": "Two meetings missed in a row.",
+    },
+)
 @blueprint.response(200, TransitionResultSchema, description="Applied")
 @blueprint.alt_response(
     202,
@@ -81,6 +126,8 @@ def update_pair(body: dict, pair_id: int):
     success=True,
     description="Filed as a proposal for a coordinator to approve",
 )
+@links(blueprint, 200, **_pair_links("$response.body#/pair/id"))
+@links(blueprint, 202, **PROPOSAL_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def request_transition(body: dict, pair_id: int):
     """Fire a trigger: 200 with the new state, 202 with a proposal, 409 when not allowed now."""
@@ -98,6 +145,7 @@ def request_transition(body: dict, pair_id: int):
     }
     if outcome.applied:
         return result
+    assert outcome.proposal is not None  # not applied, so filed as a proposal
     return result, 202, {"Location": api_link(f"/proposals/{outcome.proposal.id}")}
 
 
@@ -124,7 +172,7 @@ def get_timeline(pair_id: int):
 @blueprint.post("/<id:pair_id>/acceptances")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(AcceptanceSchema)
+@blueprint.arguments(AcceptanceSchema, example={"role": "mentee"})
 @blueprint.response(200, PairSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def accept_introduction(body: dict, pair_id: int):
@@ -143,9 +191,51 @@ def list_interventions(pair_id: int):
 @blueprint.post("/<id:pair_id>/interventions")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(InterventionSchema)
+@blueprint.arguments(
+    InterventionSchema,
+    example={
+        "description": "Called the mentor to plan the next meeting together.",
+        "approach": "individual",
+        "signal": "missed_meetings",
+        "follow_up_on": "2026-12-15",
+    },
+)
 @blueprint.response(201, InterventionSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def record_intervention(body: dict, pair_id: int):
     """Record what a coordinator did about the pair's trouble; `resolve` requires one."""
     return service.record_intervention(pair_id=pair_id, actor=current_actor(), **body), 201
+
+
+@blueprint.get("/<id:pair_id>/ending-reasons")
+@require_scope("pairs:read")
+@blueprint.response(200, EndingReasonsListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_ending_reasons(pair_id: int):
+    """Why the match ended, from the mentor's, the mentee's and the coordinator's point of
+    view. An ending for safety is read only by those who may read safety records."""
+    pair = service.get(pair_id=pair_id)
+    rows = closure.reasons_for(pair.id)
+    withheld = closure.confidential_ending(pair, rows) and not may_read_safety(
+        current_actor(), pair
+    )
+    return {"pair_id": pair.id, "items": [] if withheld else rows, "withheld": withheld}
+
+
+@blueprint.post("/<id:pair_id>/ending-reasons")
+@require_scope("pairs:write")
+@idempotent(blueprint)
+@blueprint.arguments(
+    EndingReasonsSchema,
+    example={
+        "viewpoint": "mentee",
+        "primary_reason": "move_or_life_change",
+        "other_reasons": ["lack_of_time"],
+    },
+)
+@blueprint.response(200, EndingReasonsSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def record_ending_reasons(body: dict, pair_id: int):
+    """Record why the match ended, from one point of view (for every closure and re-match);
+    a later account from the same point of view replaces the earlier one."""
+    return closure.record_reasons(pair_id=pair_id, actor=current_actor(), **body)

@@ -34,6 +34,8 @@ class TransitionRequest:
     closure_reason: ClosureReason | None = None
     # rematch: re-match before the program's buffer has passed, and why.
     buffer_override_reason: str | None = None
+    # rematch: what the mentee and the old mentor are told when it happens, if anything.
+    reassurance: str | None = None
 
     def __post_init__(self) -> None:
         # A flag without a signal is a coordinator's flag, and is recorded as one.
@@ -66,6 +68,7 @@ class TransitionRequest:
             final_session_on=final,
             closure_reason=ClosureReason(closure) if closure else None,
             buffer_override_reason=params.get("buffer_override_reason"),
+            reassurance=params.get("reassurance"),
         )
 
 
@@ -105,7 +108,7 @@ class DatabaseFacts:
                 Pair.mentee_id == self.pair.mentee_id, Pair.mentor_id.is_not(None)
             )
         )
-        return frozenset(mentor_ids)
+        return frozenset(m for m in mentor_ids if m is not None)
 
     @property
     def mentor_accepted_introduction(self) -> bool:

@@ -18,6 +18,7 @@ from service.actors import Actor
 from service.approvals import proposals
 from service.approvals.models import Proposal
 from service.clock import now, today_in
+from service.closure import service as closure
 from service.database import db, transaction
 from service.errors import DomainError, Forbidden, GuardFailed, Invalid, TriggerNotAllowed
 from service.events import payloads
@@ -47,13 +48,19 @@ class Outcome:
 
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
-    with transaction():
-        return request_transition_within(pair=pairs.lock(pair_id), request=request, actor=actor)
+    # The pair is locked and written here, the record and proposal made here: what is in hand
+    # is what commits, so the answer is built from it without reading them again.
+    with transaction(keep_loaded=True):
+        pair, program = pairs.lock_with_program(pair_id)
+        return request_transition_within(pair=pair, request=request, actor=actor, program=program)
 
 
-def request_transition_within(*, pair: Pair, request: TransitionRequest, actor: Actor) -> Outcome:
-    """`request_transition`, inside the caller's transaction."""
-    program = db.session.get(Program, pair.program_id)
+def request_transition_within(
+    *, pair: Pair, request: TransitionRequest, actor: Actor, program: Program | None = None
+) -> Outcome:
+    """`request_transition`, inside the caller's transaction (`program`: the pair's, when
+    the caller holds it already)."""
+    program = program or pair.program
     if not actor.decides_directly and pairing.needs_approval(
         request.trigger,
         program.approval_required,
@@ -111,7 +118,9 @@ def apply(
     target = decide(pair=pair, program=program, request=request, actor=actor)
     from_state = State(pair.state)
     moment = now()
-    sequence = pairs.compare_and_set_state(pair, target, moment)
+    # The pair's own events are numbered by the compare-and-set that moves it.
+    announced = ["pair.transitioned"] + (["pair.closed"] if target == State.CLOSED else [])
+    sequence, numbers = pairs.compare_and_set_state(pair, target, moment, events=len(announced))
     effect = _EFFECTS.get(request.trigger, _no_effect)(pair, program, request, moment)
     record = TransitionRecord(
         pair_id=pair.id,
@@ -129,10 +138,13 @@ def apply(
     db.session.add(record)
     db.session.flush()
     transitioned = {"pair": payloads.pair(pair), "transition": payloads.transition(record)}
-    events.emit("pair.transitioned", transitioned, pair=pair)
+    events.emit("pair.transitioned", transitioned, pair=pair, sequence=numbers[0])
     if target == State.CLOSED:
         closed = {"pair": payloads.pair(pair), "closure_reason": pair.closure_reason}
-        events.emit("pair.closed", closed, pair=pair)
+        reasons = closure.public_reasons(pair)
+        if reasons is not None:
+            closed["ending_reasons"] = reasons
+        events.emit("pair.closed", closed, pair=pair, sequence=numbers[1])
     bus.announce(
         PairMoved(
             pair=pair,
@@ -225,6 +237,8 @@ def _activate(pair: Pair, program: Program, request: TransitionRequest, moment: 
 def _plan_final_session(
     pair: Pair, program: Program, request: TransitionRequest, moment: datetime
 ) -> Effect:
+    if request.final_session_on is None:  # a guard requires it; this keeps the promise local
+        raise Invalid("final_session_on", f"{request.trigger} needs the final session's date")
     pair.final_session_on = request.final_session_on
     pair.closure_reason = request.closure_reason or ClosureReason.COMPLETED
     return Effect(
@@ -261,14 +275,13 @@ def _start_successor(
     pair: Pair, program: Program, request: TransitionRequest, moment: datetime
 ) -> Effect:
     """A re-match: the mentee starts again with a new mentor, in a new linked pair (whose
-    calendar the calendar's reaction draws)."""
+    staff and calendar the reactions give it)."""
     successor = Pair(
         program_id=pair.program_id,
         mentee_id=pair.mentee_id,
         mentor_id=request.mentor_id,
         state=State.MATCHED,
         predecessor_id=pair.id,
-        coordinator_id=pair.coordinator_id,
         state_changed_at=moment,
         created_at=moment,
         matched_at=moment,
@@ -277,7 +290,7 @@ def _start_successor(
     db.session.flush()
     pair.successor_id = successor.id
     events.emit("pair.created", {"pair": payloads.pair(successor)}, pair=successor)
-    details = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
+    details: dict[str, Any] = {"successor_pair_id": successor.id, "mentor_id": request.mentor_id}
     if request.buffer_override_reason:
         details["buffer_override_reason"] = request.buffer_override_reason
     return Effect(details, successor=successor)

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.actors import ActorRef
 from service.columns import actor_composite, created_at_column
-from service.database import db
+from service.database import Model
 from workflows.pairing import TERMINAL_STATES, State
+
+if TYPE_CHECKING:
+    from service.accounts.models import User
+    from service.participants.models import Participant
+    from service.programs.models import Program
 
 _OPEN = sa.text("state NOT IN (" + ", ".join(f"'{s.value}'" for s in sorted(TERMINAL_STATES)) + ")")
 
 
-class Pair(db.Model):
+class Pair(Model):
     __tablename__ = "pairs"
     __table_args__ = (
         sa.Index("ix_pairs_program_id_state", "program_id", "state"),
@@ -55,12 +60,24 @@ class Pair(db.Model):
     closure_reason: Mapped[str | None] = mapped_column(sa.String(20))
     closed_at: Mapped[datetime | None]
 
+    # One row each, loaded on first use like `session.get` (from the identity map when it is
+    # there already); a query over many pairs that reads them loads them with the pairs.
+    program: Mapped[Program] = relationship(foreign_keys=[program_id])
+    mentee: Mapped[Participant] = relationship(foreign_keys=[mentee_id])
+    mentor: Mapped[Participant | None] = relationship(foreign_keys=[mentor_id])
+    coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
+    # Written with Core statements (service/pairs/staffing.py), so read-only here; never
+    # loaded unasked, since a list of pairs would load it once per pair.
+    support_staff: Mapped[list[User]] = relationship(
+        secondary="pair_support", viewonly=True, lazy="raise"
+    )
+
     @property
     def is_open(self) -> bool:
         return State(self.state) not in TERMINAL_STATES
 
 
-class TransitionRecord(db.Model):
+class TransitionRecord(Model):
     """The audit trail: one row per applied transition, numbered without gaps per pair."""
 
     __tablename__ = "transition_records"
@@ -80,7 +97,7 @@ class TransitionRecord(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class Intervention(db.Model):
+class Intervention(Model):
     """What a coordinator did about a pair's trouble (the playbook's record)."""
 
     __tablename__ = "interventions"
@@ -102,7 +119,7 @@ class StaffPost(StrEnum):
     SUPPORT = "support"
 
 
-class StaffChange(db.Model):
+class StaffChange(Model):
     """One change of who looks after a pair: its coordinator, or one member of its support
     staff (from nobody: added; to nobody: removed). Who made it is kept with it."""
 

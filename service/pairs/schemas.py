@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, post_dump, validate, validates_schema
 
 from service.confidentiality import visible_reason, visible_signals
+from service.pairs import bounds
 from service.schemas import (
     ActorSchema,
     BoundedList,
@@ -14,6 +15,7 @@ from service.schemas import (
     id_field,
 )
 from workflows import pairing
+from workflows.endings import EndingReason, Viewpoint
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.signals import SIGNALS
 
@@ -105,14 +107,14 @@ _CLOSURE_REASONS = {
 
 class TransitionRequestSchema(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(list(Trigger)))
-    reason = fields.String(validate=validate.Length(max=5000))
+    reason = fields.String(validate=validate.Length(max=bounds.REASON_MAX))
     signals = _signal_list
     mentor_id = id_field(metadata={"description": "match and rematch: the mentor chosen."})
     final_session_on = fields.Date(
         metadata={"description": "begin_closure: the date of the last session, today or later."}
     )
     buffer_override_reason = fields.String(
-        validate=validate.Length(min=1, max=2000),
+        validate=validate.Length(*bounds.BUFFER_OVERRIDE_REASON),
         metadata={
             "description": "rematch: why the program's buffer after the final "
             "interaction is overridden."
@@ -193,16 +195,18 @@ class TimelineSchema(Schema):
 
 
 class AcceptanceSchema(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(["mentor", "mentee"]))
+    role = fields.String(required=True, validate=validate.OneOf(bounds.ROLES))
 
 
 class InterventionSchema(Schema):
     id = fields.Integer(dump_only=True)
     pair_id = fields.Integer(dump_only=True)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    description = fields.String(
+        required=True, validate=validate.Length(*bounds.INTERVENTION_DESCRIPTION)
+    )
     approach = fields.String(
         allow_none=True,
-        validate=validate.OneOf(["individual", "pair", "group", "other"]),
+        validate=validate.OneOf(bounds.INTERVENTION_APPROACHES),
         metadata={"description": "With one of them, both, or a group."},
     )
     signal = fields.String(
@@ -225,3 +229,33 @@ class InterventionSchema(Schema):
 
 class InterventionListSchema(Schema):
     items = fields.List(fields.Nested(InterventionSchema))
+
+
+class EndingReasonsSchema(Schema):
+    """Why a match ended, from one point of view: a primary reason and any others."""
+
+    viewpoint = fields.String(
+        required=True,
+        validate=validate.OneOf(list(Viewpoint)),
+        metadata={"description": "Whose account it is; a later one replaces it."},
+    )
+    primary_reason = fields.String(required=True, validate=validate.OneOf(list(EndingReason)))
+    other_reasons = fields.List(
+        fields.String(validate=validate.OneOf(list(EndingReason))),
+        load_default=list,
+        validate=validate.Length(max=len(EndingReason)),
+    )
+    recorded_by = fields.Nested(ActorSchema, dump_only=True)
+    recorded_at = fields.DateTime(dump_only=True)
+
+
+class EndingReasonsListSchema(Schema):
+    pair_id = fields.Integer(required=True)
+    items = fields.List(fields.Nested(EndingReasonsSchema), required=True)
+    withheld = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "True when the ending is confidential (for safety) and the caller "
+            "may not read safety records: the reasons are left out."
+        },
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from types import EllipsisType
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -11,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service import bus
 from service.actors import Actor
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, rowcount, transaction
 from service.errors import ConcurrentUpdate, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -88,45 +89,72 @@ def lock(pair_id: int) -> Pair:
     Every path that writes a pair and its proposals locks the pair first, so two such
     transactions queue up instead of deadlocking. SQLite serialises all writers anyway.
     """
-    pair = db.session.scalar(
-        sa.select(Pair)
+    return lock_with_program(pair_id)[0]
+
+
+def lock_with_program(pair_id: int) -> tuple[Pair, Program]:
+    """`lock`, and the pair's program read in the same query (only the pair's row is
+    locked): a transition needs both, and this saves it a round trip."""
+    found = db.session.execute(
+        sa.select(Pair, Program)
+        .join(Program, Program.id == Pair.program_id)
         .where(Pair.id == pair_id)
-        .with_for_update()
+        .with_for_update(of=Pair)
         .execution_options(populate_existing=True)
-    )
-    if pair is None:
+    ).first()
+    if found is None:
         raise NotFound.of("pair", pair_id)
-    return pair
+    return found[0], found[1]
 
 
-def compare_and_set_state(pair: Pair, target: State, moment: datetime) -> int:
-    """Move the pair to `target` only if nobody moved it since it was read.
+def compare_and_set_state(
+    pair: Pair, target: State, moment: datetime, *, events: int = 0
+) -> tuple[int, list[int]]:
+    """Move the pair to `target` only if nobody moved it since it was read, and reserve the
+    pair sequence numbers of the `events` the move emits, in the same statement.
 
-    Returns the new version, which numbers the transition record.
+    Returns the new version, which numbers the transition record, and the reserved event
+    sequence numbers (for `events.emit(..., sequence=)`). The sequence is incremented in the
+    database, not from the value read: another writer (a survey answer) may have emitted an
+    event for the pair since, without moving it.
     """
     version = pair.version
-    changed = db.session.execute(
+    statement = (
         sa.update(Pair)
         .where(Pair.id == pair.id, Pair.version == version)
         .values(state=target, version=version + 1, state_changed_at=moment)
         .execution_options(synchronize_session=False)
     )
-    if changed.rowcount != 1:
+    if events:
+        statement = statement.values(event_sequence=Pair.event_sequence + events).returning(
+            Pair.event_sequence
+        )
+    changed = db.session.execute(statement)
+    if events:
+        last = changed.scalar_one_or_none()
+        moved = last is not None
+    else:
+        last, moved = None, rowcount(changed) == 1
+    if not moved:
         raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )
-    for field, value in (("state", target), ("version", version + 1), ("state_changed_at", moment)):
+    committed = {"state": target, "version": version + 1, "state_changed_at": moment}
+    if last is not None:
+        committed["event_sequence"] = last
+    for field, value in committed.items():
         set_committed_value(pair, field, value)
-    return version + 1
+    reserved = list(range(last - events + 1, last + 1)) if last is not None else []
+    return version + 1, reserved
 
 
 def update(
     *,
     pair_id: int,
     actor: Actor,
-    coordinator_id: int | None = ...,
-    support_ids: Iterable[int] = ...,
-    planned_end_on: date | None = ...,
+    coordinator_id: int | EllipsisType | None = ...,
+    support_ids: Iterable[int] | EllipsisType = ...,
+    planned_end_on: date | EllipsisType | None = ...,
 ) -> Pair:
     """Change who looks after the pair (by the rule of `staffing`), or its planned end
     (which redraws the calendar), in one transaction."""
@@ -138,7 +166,7 @@ def update(
             )
         if planned_end_on is not ...:
             pair.planned_end_on = planned_end_on
-            program = db.session.get(Program, pair.program_id)
+            program = pair.program
             bus.announce(PlannedEndChanged(pair, program))
     return pair
 

@@ -13,6 +13,7 @@ with safety records changes coordinator the admins are told.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from types import EllipsisType
 
 import sqlalchemy as sa
 
@@ -23,6 +24,7 @@ from service.confidentiality import has_safety_records, holds_pair
 from service.database import db
 from service.errors import Forbidden, Invalid
 from service.inbox import service as inbox
+from service.pairs.domain_events import PairMoved
 from service.pairs.models import Pair, StaffChange, StaffPost
 
 # Who may be a pair's coordinator: those who may also read its safety notes.
@@ -62,8 +64,8 @@ def change(
     *,
     pair: Pair,
     actor: Actor,
-    coordinator_id: int | None = ...,  # type: ignore[assignment]
-    support_ids: Iterable[int] = ...,  # type: ignore[assignment]
+    coordinator_id: int | EllipsisType | None = ...,
+    support_ids: Iterable[int] | EllipsisType = ...,
 ) -> list[StaffChange]:
     """Change the pair's coordinator and/or support staff, in the caller's transaction with
     the pair locked. Naming the staff it already has changes and records nothing, but is
@@ -98,6 +100,21 @@ def change(
     if handover is not None and has_safety_records(pair):
         _tell_admins(pair, actor, handover)
     return changes
+
+
+def hand_successor_its_staff(moved: PairMoved) -> None:
+    """After a re-match the mentee's new pair is looked after by the same people as the old
+    one: its coordinator and support staff, each recorded on the new pair's timeline."""
+    successor = moved.successor
+    if successor is None:
+        return
+    actor = moved.actor
+    if moved.pair.coordinator_id is not None:
+        successor.coordinator_id = moved.pair.coordinator_id
+        _record(successor, actor, StaffPost.COORDINATOR, None, successor.coordinator_id)
+    for user_id in sorted(support_of(moved.pair.id)):
+        db.session.execute(sa.insert(pair_support).values(pair_id=successor.id, user_id=user_id))
+        _record(successor, actor, StaffPost.SUPPORT, None, user_id)
 
 
 def _ensure_staff(user_id: int, roles: Iterable[str], field: str, what: str) -> None:

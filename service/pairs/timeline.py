@@ -28,7 +28,7 @@ class Entry:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def _all(model: type, pair_id: int) -> list:
+def _all(model: type[Any], pair_id: int) -> list[Any]:
     return list(db.session.scalars(sa.select(model).where(model.pair_id == pair_id)))
 
 

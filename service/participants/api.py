@@ -1,15 +1,22 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import require_scope
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
 from service.participants import service
 from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
-from service.schemas import api_link, documents, page_of
+from service.schemas import Blueprint, api_link, documents, link, links, page_of
 from service.training import service as training
 from service.training.schemas import TrainingListSchema, TrainingRecordSchema
+
+_path, _id = "/api/v1/participants/{participant_id}", "$response.body#/id"
+PARTICIPANT_LINKS = {
+    "get": link("GET", _path, "The participant.", participant_id=_id),
+    "update": link("PATCH", _path, "Change their details.", participant_id=_id),
+    "training": link("GET", f"{_path}/training", "Their training.", participant_id=_id),
+    "train": link("POST", f"{_path}/training", "Record a session.", participant_id=_id),
+    "pairs": link("GET", "/api/v1/pairs", "Pairs they are the mentee of.", mentee_id=_id),
+}
 
 blueprint = Blueprint(
     "participants",
@@ -24,15 +31,28 @@ blueprint = Blueprint(
 @blueprint.arguments(ParticipantQuerySchema, location="query", as_kwargs=True)
 @blueprint.response(200, page_of(ParticipantSchema))
 @documents(blueprint, 401, 403, 422)
-def list_participants(page: int, per_page: int, **filters):
-    return paginate(service.list_query(**filters), page=page, per_page=per_page)
+def list_participants(page: int, per_page: int, after: int | None = None, **filters):
+    return paginate(service.list_query(**filters), page=page, per_page=per_page, after=after)
 
 
 @blueprint.post("")
 @require_scope("participants:write")
 @idempotent(blueprint)
-@blueprint.arguments(ParticipantSchema)
+@blueprint.arguments(
+    ParticipantSchema,
+    example={
+        "program_id": 1,
+        "role": "mentor",
+        "full_name": "Sigrún Jónsdóttir",
+        "email": "sigrún.jónsdóttir@example.org",
+        "language": "is",
+        "capacity": 2,
+        "skills": ["mathematics", "chess"],
+        "availability": "Tuesday evenings",
+    },
+)
 @blueprint.response(201, ParticipantSchema)
+@links(blueprint, 201, **PARTICIPANT_LINKS)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def create_participant(body: dict):
     participant = service.create(**body)
@@ -49,7 +69,10 @@ def get_participant(participant_id: int):
 
 @blueprint.patch("/<id:participant_id>")
 @require_scope("participants:write")
-@blueprint.arguments(ParticipantSchema(partial=True, exclude=("program_id", "role")))
+@blueprint.arguments(
+    ParticipantSchema(partial=True, exclude=("program_id", "role")),
+    example={"phone": "+44 20 7946 0958", "availability": "Weekends"},
+)
 @blueprint.response(200, ParticipantSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
 def update_participant(body: dict, participant_id: int):
@@ -67,7 +90,9 @@ def list_training(participant_id: int):
 @blueprint.post("/<id:participant_id>/training")
 @require_scope("participants:write")
 @idempotent(blueprint)
-@blueprint.arguments(TrainingRecordSchema)
+@blueprint.arguments(
+    TrainingRecordSchema, example={"session": "mentor_orientation", "completed_on": "2026-09-01"}
+)
 @blueprint.response(201, TrainingRecordSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def record_training(body: dict, participant_id: int):

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.clock import now
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
+
+if TYPE_CHECKING:
+    from service.programs.models import Program
 
 
 class Role(StrEnum):
@@ -17,7 +21,7 @@ class Role(StrEnum):
     GUARDIAN = "guardian"
 
 
-class Participant(db.Model):
+class Participant(Model):
     __tablename__ = "participants"
     __table_args__ = (sa.UniqueConstraint("program_id", "role", "email"),)
 
@@ -40,3 +44,5 @@ class Participant(db.Model):
     placement_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    program: Mapped[Program] = relationship()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from service.participants.models import Role
-from service.schemas import PageArgsSchema, Schema, api_link, id_field
+from service.schemas import IdnEmail, PageArgsSchema, Schema, api_link, id_field
 
 _tags = fields.List(
     fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)
@@ -15,7 +15,7 @@ class ParticipantSchema(Schema):
     program_id = id_field(required=True)
     role = fields.String(required=True, validate=validate.OneOf(list(Role)))
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = IdnEmail(required=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
     language = fields.String(
         validate=[

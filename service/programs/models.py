@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.clock import now
 from service.columns import created_at_column
-from service.database import JSONType, db
+from service.database import JSONType, Model
 from workflows.pairing import DEFAULT_APPROVAL_REQUIRED
 
 
@@ -34,7 +34,7 @@ def default_required_training() -> dict[str, Any]:
 OPTIONAL_DEFAULTS: dict[str, Any] = {"no_meeting_alert_days": 30, "match_length_months": 12}
 
 
-class Program(db.Model):
+class Program(Model):
     __tablename__ = "programs"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
+from service.programs import bounds
 from service.programs.models import ProgramKind
 from service.schemas import BoundedDict, BoundedList, PageArgsSchema, Schema, api_link
 from service.training.models import TrainingSession
@@ -20,9 +21,9 @@ def _valid_timezone(name: str) -> None:
 
 
 class MeetingRequirementSchema(Schema):
-    period = fields.String(required=True, validate=validate.OneOf(["week", "month"]))
-    meetings = fields.Integer(load_default=0, validate=validate.Range(min=0, max=50))
-    minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=10_000))
+    period = fields.String(required=True, validate=validate.OneOf(bounds.REQUIREMENT_PERIODS))
+    meetings = fields.Integer(load_default=0, validate=validate.Range(*bounds.REQUIREMENT_MEETINGS))
+    minutes = fields.Integer(load_default=0, validate=validate.Range(*bounds.REQUIREMENT_MINUTES))
 
     @validates_schema
     def _asks_for_something(self, data: dict, **kwargs) -> None:
@@ -80,14 +81,14 @@ class ProgramSchema(Schema):
         metadata={"description": "Sessions each role attends before `activate`."},
     )
     rating_drop_threshold = fields.Integer(
-        validate=validate.Range(min=1, max=9),
+        validate=validate.Range(*bounds.NUMBERS["rating_drop_threshold"]),
         metadata={
             "description": "Points the 1-10 pulse may fall since the last check-in "
             "before `rating_drop` is raised (default 3)."
         },
     )
     rating_divergence_gap = fields.Integer(
-        validate=validate.Range(min=1, max=9),
+        validate=validate.Range(*bounds.NUMBERS["rating_divergence_gap"]),
         metadata={
             "description": "Points mentor and mentee ratings may differ before "
             "`rating_divergence` is raised (default 3)."
@@ -101,15 +102,15 @@ class ProgramSchema(Schema):
         },
     )
     reminder_after_days = fields.Integer(
-        validate=validate.Range(min=1, max=30),
+        validate=validate.Range(*bounds.NUMBERS["reminder_after_days"]),
         metadata={"description": "Days an invitation may stay unanswered before a reminder."},
     )
     reminders_max = fields.Integer(
-        validate=validate.Range(min=0, max=5),
+        validate=validate.Range(*bounds.NUMBERS["reminders_max"]),
         metadata={"description": "Reminders before the contact is overdue for the coordinator."},
     )
     staff_contact_grace_days = fields.Integer(
-        validate=validate.Range(min=1, max=60),
+        validate=validate.Range(*bounds.NUMBERS["staff_contact_grace_days"]),
         metadata={"description": "Days after its due date a coordinator's check-in is overdue."},
     )
     meeting_requirement = fields.Nested(
@@ -119,16 +120,16 @@ class ProgramSchema(Schema):
     )
     no_meeting_alert_days = fields.Integer(
         allow_none=True,
-        validate=validate.Range(min=1, max=365),
+        validate=validate.Range(*bounds.OPTIONAL_NUMBERS["no_meeting_alert_days"]),
         metadata={"description": "Days without a logged meeting before a signal is raised."},
     )
     match_length_months = fields.Integer(
         allow_none=True,
-        validate=validate.Range(min=1, max=60),
+        validate=validate.Range(*bounds.OPTIONAL_NUMBERS["match_length_months"]),
         metadata={"description": "Planned length of a match, from activation."},
     )
     closure_notice_days = fields.Integer(
-        validate=validate.Range(min=1, max=180),
+        validate=validate.Range(*bounds.NUMBERS["closure_notice_days"]),
         metadata={"description": "How long before the planned end closure is proposed."},
     )
     event_on = fields.Date(
@@ -136,25 +137,25 @@ class ProgramSchema(Schema):
         metadata={"description": "Event-based programs: the day follow-ups count from."},
     )
     rematch_buffer_days = fields.Integer(
-        validate=validate.Range(min=0, max=90),
+        validate=validate.Range(*bounds.NUMBERS["rematch_buffer_days"]),
         metadata={
             "description": "Days a re-match waits after the final interaction (default "
             "14), unless a coordinator overrides it with a reason."
         },
     )
     cancellations_to_flag = fields.Integer(
-        validate=validate.Range(min=1, max=20),
+        validate=validate.Range(*bounds.NUMBERS["cancellations_to_flag"]),
         metadata={
             "description": "Cancellations and no-shows within the window that raise "
             "`missed_meetings` (default 3)."
         },
     )
     cancellation_window_days = fields.Integer(
-        validate=validate.Range(min=1, max=365),
+        validate=validate.Range(*bounds.NUMBERS["cancellation_window_days"]),
         metadata={"description": "The window for meeting-event warning signs (default 30)."},
     )
     late_notice_hours = fields.Integer(
-        validate=validate.Range(min=1, max=168),
+        validate=validate.Range(*bounds.NUMBERS["late_notice_hours"]),
         metadata={
             "description": "Less notice than this makes a cancellation or move last-minute; the "
             "second within the window raises `last_minute_rescheduling` (default 24)."
@@ -163,11 +164,11 @@ class ProgramSchema(Schema):
     playbook = BoundedDict(
         max_entries=len(SIGNALS),
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),
-        values=fields.String(validate=validate.Length(max=4000)),
+        values=fields.String(validate=validate.Length(max=bounds.PLAYBOOK_TEXT_MAX)),
         metadata={"description": "The program's own words for the playbook, by signal."},
     )
     invitation_valid_days = fields.Integer(
-        validate=validate.Range(min=1, max=90),
+        validate=validate.Range(*bounds.NUMBERS["invitation_valid_days"]),
         metadata={"description": "How long survey links work (default 14 days)."},
     )
     created_at = fields.DateTime(dump_only=True)

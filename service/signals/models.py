@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
-class Signal(db.Model):
+class Signal(Model):
     """A typed observation about a pair, with where it came from."""
 
     __tablename__ = "signals"

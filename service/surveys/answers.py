@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from service.database import db
-from service.surveys.models import SurveyResponse, SurveyVersion
+from service.surveys.models import SurveyResponse
 from service.surveys.versions import definition_of
 
 
@@ -23,7 +22,7 @@ class ShownAnswer:
 
 def readable_answers(response: SurveyResponse) -> list[ShownAnswer]:
     """The answers with the questions of the version they were given under."""
-    definition = definition_of(db.session.get(SurveyVersion, response.survey_version_id))
+    definition = definition_of(response.survey_version)
     shown: list[ShownAnswer] = []
     for question in definition.questions:
         if question.key not in response.answers:

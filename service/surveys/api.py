@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from service.auth import current_actor, require_scope
 from service.confidentiality import answer_visible_to
 from service.idempotency.decorators import idempotent
 from service.pairs import service as pairs
-from service.schemas import api_link, documents
+from service.schemas import Blueprint, api_link, documents, link, links
 from service.surveys import answers, invitations, responses, versions
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (
@@ -61,8 +59,33 @@ def get_version(version_id: int):
 @blueprint.post("/programs/<id:program_id>/surveys/<key>/versions")
 @require_scope("surveys:write")
 @idempotent(blueprint)
-@blueprint.arguments(PublishVersionSchema)
+@blueprint.arguments(
+    PublishVersionSchema,
+    example={
+        "title": "After the mentoring event",
+        "questions": [
+            {"key": "useful", "type": "likert", "label": "The event was useful to me."},
+            {
+                "key": "improve",
+                "type": "long_text",
+                "label": "How could we make the event better?",
+                "required": False,
+                "max_length": 2000,
+            },
+        ],
+    },
+)
 @blueprint.response(201, SurveyVersionSchema)
+@links(
+    blueprint,
+    201,
+    get=link(
+        "GET",
+        "/api/v1/survey-versions/{version_id}",
+        "The version.",
+        version_id="$response.body#/id",
+    ),
+)
 @documents(blueprint, 401, 403, 404, 422)
 def publish_version(body: dict, program_id: int, key: str):
     """Publish the program's own version; new invitations use it, old answers keep theirs."""
@@ -75,8 +98,21 @@ def publish_version(body: dict, program_id: int, key: str):
 @blueprint.post("/invitations")
 @require_scope("surveys:invite")
 @idempotent(blueprint)
-@blueprint.arguments(InvitationRequestSchema)
+@blueprint.arguments(
+    InvitationRequestSchema,
+    example={"survey_key": "checkin_mentee", "participant_id": 8, "pair_id": 1},
+)
 @blueprint.response(201, InvitationSchema)
+@links(
+    blueprint,
+    201,
+    get=link(
+        "GET",
+        "/api/v1/invitations/{invitation_id}",
+        "The invitation.",
+        invitation_id="$response.body#/id",
+    ),
+)
 @documents(blueprint, 401, 403, 404, 422)
 def create_invitation(body: dict):
     """A signed, expiring, single-use link for one participant (and pair) to one survey."""
@@ -129,7 +165,9 @@ def _visible(response: SurveyResponse) -> dict:
 @blueprint.post("/pairs/<id:pair_id>/checkins")
 @require_scope("pairs:write")
 @idempotent(blueprint)
-@blueprint.arguments(CheckinSchema)
+@blueprint.arguments(
+    CheckinSchema, example={"answers": {"approach": "pair", "with_whom": ["mentee"]}}
+)
 @blueprint.response(201, ResponseSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def record_checkin(body: dict, pair_id: int):

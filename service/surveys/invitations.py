@@ -56,17 +56,40 @@ class InvalidLink(Exception):
     """A link that was tampered with, or names no invitation."""
 
 
-def resolve(token: str) -> Invitation:
+@dataclass(frozen=True)
+class Opened:
+    """An invitation a link names, with what its page and its answers need."""
+
+    invitation: Invitation
+    version: SurveyVersion
+    participant: Participant
+    program: Program
+    pair: Pair | None
+
+
+def resolve(token: str) -> Opened:
+    """The invitation a link names, read in one query with its survey version, participant,
+    program and pair (a link is opened, then answered: both need all five). Holding the
+    result keeps them loaded, so `db.session.get` finds them without a query."""
     try:
         invitation_id, nonce = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         raise InvalidLink("the link's signature does not match") from None
-    invitation = (
-        db.session.get(Invitation, invitation_id) if isinstance(invitation_id, int) else None
+    found = (
+        db.session.execute(
+            sa.select(Invitation, SurveyVersion, Participant, Program, Pair)
+            .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+            .join(Participant, Participant.id == Invitation.participant_id)
+            .join(Program, Program.id == Participant.program_id)
+            .outerjoin(Pair, Pair.id == Invitation.pair_id)
+            .where(Invitation.id == invitation_id)
+        ).first()
+        if isinstance(invitation_id, int)
+        else None
     )
-    if invitation is None or invitation.nonce != nonce:
+    if found is None or found[0].nonce != nonce:
         raise InvalidLink("no such invitation")
-    return invitation
+    return Opened(*found)
 
 
 def is_expired(invitation: Invitation) -> bool:
@@ -75,7 +98,7 @@ def is_expired(invitation: Invitation) -> bool:
 
 def respondent_role(invitation: Invitation, participant: Participant) -> str:
     """The role the participant answers in: their place in the pair, else their own role."""
-    pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+    pair = invitation.pair
     return (_pair_member_role(pair, participant) if pair else None) or participant.role
 
 
@@ -123,7 +146,7 @@ def invite_within(
     participant = db.session.get(Participant, participant_id)
     if participant is None:
         raise Invalid("participant_id", f"no participant with id {participant_id}")
-    program = db.session.get(Program, participant.program_id)
+    program = participant.program
     version = current_version(survey_key=survey_key, program_id=program.id)
     definition = definition_of(version)
     if participant.role not in definition.audience:
@@ -307,6 +330,8 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
     """
     with transaction():
         old = db.session.get(Invitation, invitation_id)
+        if old is None:
+            raise NotFound.of("invitation", invitation_id)
         recent = db.session.scalar(
             sa.select(Invitation)
             .where(
@@ -318,9 +343,9 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
         )
         if recent is not None:
             return recent, False
-        participant = db.session.get(Participant, old.participant_id)
-        program = db.session.get(Program, participant.program_id)
-        version = db.session.get(SurveyVersion, old.survey_version_id)
+        participant = old.participant
+        program = participant.program
+        version = old.survey_version
         fresh = Invitation(
             nonce=secrets.token_urlsafe(16),
             survey_version_id=version.id,

@@ -1,20 +1,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.actors import ActorRef
 from service.columns import actor_composite, created_at_column
-from service.database import db
+from service.database import Model
+
+if TYPE_CHECKING:
+    from service.pairs.models import Pair
+    from service.participants.models import Participant
+    from service.programs.models import Program
 
 _STANDARD = sa.text("program_id IS NULL")
 _PROGRAM = sa.text("program_id IS NOT NULL")
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     """One version of a survey definition, as authored. Answers point at the version they
     were given under, so old answers always read with their own questions."""
 
@@ -48,8 +53,11 @@ class SurveyVersion(db.Model):
     created_by: Mapped[ActorRef] = actor_composite("created_by")
     created_at: Mapped[datetime] = created_at_column()
 
+    # None for the standard set.
+    program: Mapped[Program | None] = relationship()
 
-class Invitation(db.Model):
+
+class Invitation(Model):
     """A signed, expiring, single-use link to one survey for one participant (and pair)."""
 
     __tablename__ = "invitations"
@@ -68,8 +76,12 @@ class Invitation(db.Model):
     created_by: Mapped[ActorRef] = actor_composite("created_by")
     created_at: Mapped[datetime] = created_at_column()
 
+    survey_version: Mapped[SurveyVersion] = relationship()
+    participant: Mapped[Participant] = relationship()
+    pair: Mapped[Pair | None] = relationship()
 
-class SurveyResponse(db.Model):
+
+class SurveyResponse(Model):
     __tablename__ = "survey_responses"
     __table_args__ = (
         sa.Index("ix_survey_responses_pair_id_submitted_at", "pair_id", "submitted_at"),
@@ -90,3 +102,8 @@ class SurveyResponse(db.Model):
     # The 1-10 relationship rating, kept apart so trends are one indexed query.
     pulse_rating: Mapped[int | None]
     submitted_at: Mapped[datetime] = created_at_column()
+
+    invitation: Mapped[Invitation | None] = relationship()
+    survey_version: Mapped[SurveyVersion] = relationship()
+    participant: Mapped[Participant | None] = relationship()
+    pair: Mapped[Pair | None] = relationship()

@@ -16,7 +16,8 @@ from werkzeug.datastructures import MultiDict
 from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, transaction
+from service.closure import service as closure
+from service.database import db, rowcount, transaction
 from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -27,16 +28,16 @@ from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
-from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.surveys.invitations import respondent_role
-from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.models import Invitation, SurveyResponse
 from service.surveys.versions import current_version, definition_of
 from service.training import service as training
 from surveys.definition import SurveyDefinition
 from surveys.forms import answers_from, form_class
 from workflows import rules
+from workflows.endings import EndingReason, Viewpoint
 from workflows.pairing import State, Trigger
 
 
@@ -48,6 +49,8 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
     """Store a response and let it act on the pair, all in one transaction."""
     with transaction():
         invitation = db.session.get(Invitation, invitation_id)
+        if invitation is None:
+            raise NotFound.of("invitation", invitation_id)
         moment = now()
         used = db.session.execute(
             sa.update(Invitation)
@@ -55,12 +58,12 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
             .values(used_at=moment)
             .execution_options(synchronize_session=False)
         )
-        if used.rowcount != 1:
+        if rowcount(used) != 1:
             raise AlreadyAnswered()
-        version = db.session.get(SurveyVersion, invitation.survey_version_id)
+        version = invitation.survey_version
         definition = definition_of(version)
-        participant = db.session.get(Participant, invitation.participant_id)
-        pair = db.session.get(Pair, invitation.pair_id) if invitation.pair_id else None
+        participant = invitation.participant
+        pair = invitation.pair
         role = respondent_role(invitation, participant)
         pulse = _pulse(definition, answers)
         response = SurveyResponse(
@@ -99,7 +102,7 @@ def _respondent(definition: SurveyDefinition, role: str) -> Actor:
 def _act_on_pair(
     pair: Pair, response: SurveyResponse, definition: SurveyDefinition, participant: Participant
 ) -> None:
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     raised = rules.signals_from_answers(definition, response.answers)
     if response.pulse_rating is not None:
         raised += rules.trend_signals(
@@ -121,8 +124,11 @@ def _act_on_pair(
 
 
 def _rating_history(pair: Pair, response: SurveyResponse) -> rules.RatingHistory:
-    def latest(*conditions: Any) -> int | None:
-        return db.session.scalar(
+    """The respondent's previous rating and the other side's latest, in one query (two
+    scalar subqueries, each on the pair's index)."""
+
+    def latest(*conditions: Any) -> sa.ScalarSelect:
+        return (
             sa.select(SurveyResponse.pulse_rating)
             .where(
                 SurveyResponse.pair_id == pair.id,
@@ -132,15 +138,18 @@ def _rating_history(pair: Pair, response: SurveyResponse) -> rules.RatingHistory
             )
             .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
             .limit(1)
+            .scalar_subquery()
         )
 
+    sides = response.respondent_role in (Role.MENTOR, Role.MENTEE)
     other = Role.MENTOR if response.respondent_role == Role.MENTEE else Role.MENTEE
-    return rules.RatingHistory(
-        previous_own=latest(SurveyResponse.participant_id == response.participant_id),
-        latest_other=latest(SurveyResponse.respondent_role == other)
-        if response.respondent_role in (Role.MENTOR, Role.MENTEE)
-        else None,
-    )
+    own, latest_other = db.session.execute(
+        sa.select(
+            latest(SurveyResponse.participant_id == response.participant_id),
+            latest(SurveyResponse.respondent_role == other) if sides else sa.null(),
+        )
+    ).one()
+    return rules.RatingHistory(previous_own=own, latest_other=latest_other)
 
 
 def _apply_purpose(
@@ -162,6 +171,8 @@ def _apply_purpose(
                     session=session,
                     completed_on=response.submitted_at.date(),
                 )
+    elif definition.purpose == "closure_reflection" and pair is not None:
+        _record_ending_reasons(pair, response, definition)
     elif definition.purpose == "application":
         # What matching compares: shared topics, skills, availability.
         if answers.get("topics"):
@@ -170,6 +181,27 @@ def _apply_purpose(
             participant.skills = [answers["skills"]]
         if answers.get("availability"):
             participant.availability = answers["availability"]
+
+
+def _record_ending_reasons(
+    pair: Pair, response: SurveyResponse, definition: SurveyDefinition
+) -> None:
+    """A mentor's or mentee's own account of why the match ended (a guardian's is kept as
+    an answer only: the accounts are the pair's and the coordinator's)."""
+    known = set(EndingReason)
+    primary = response.answers.get("ending_reason")
+    if primary not in known or response.respondent_role not in (
+        Viewpoint.MENTOR,
+        Viewpoint.MENTEE,
+    ):
+        return  # A program's own version may offer choices of its own: kept as answers.
+    closure.record_reasons_within(
+        pair=pair,
+        viewpoint=response.respondent_role,
+        primary_reason=primary,
+        other_reasons=[r for r in response.answers.get("other_ending_reasons", []) if r in known],
+        actor=_respondent(definition, response.respondent_role),
+    )
 
 
 def _log_meeting(pair: Pair, response: SurveyResponse, definition: SurveyDefinition) -> None:
@@ -209,7 +241,7 @@ def validate_answers(definition: SurveyDefinition, answers: dict[str, Any]) -> d
         {"location": "json", "field": f"answers.{key}", "message": "Unknown question."}
         for key in unknown
     ]
-    data = MultiDict()
+    data: MultiDict[str, str] = MultiDict()
     for key, value in answers.items():
         for item in value if isinstance(value, list) else [value]:
             data.add(key, "y" if item is True else str(item))

@@ -75,7 +75,8 @@ def ensure_standard_version(survey_key: str) -> SurveyVersion:
             with db.session.begin_nested():
                 db.session.add(version)
         except IntegrityError:
-            version = db.session.scalar(query)
+            # Another process stored it first: its row is there now.
+            version = db.session.scalars(query).one()
     elif version.definition != data:
         raise RuntimeError(
             f"surveys/definitions: {survey_key} changed but is still version "
@@ -92,7 +93,7 @@ def current_version(*, survey_key: str, program_id: int) -> SurveyVersion:
     """
     remembered = g.setdefault("survey_versions", {})
     if (survey_key, program_id) in remembered:
-        return db.session.get(SurveyVersion, remembered[(survey_key, program_id)])
+        return get_version(version_id=remembered[(survey_key, program_id)])
     version = _current_version(survey_key, program_id)
     remembered[(survey_key, program_id)] = version.id
     return version

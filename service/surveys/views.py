@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
-from service.database import db
 from service.participants.models import Participant
 from service.programs.models import Program
 from service.surveys import invitations, responses, versions
-from service.surveys.models import Invitation, SurveyVersion
+from service.surveys.models import SurveyVersion
 from service.web import limits
 from service.web.csrf import csrf
 from surveys.definition import Question, SurveyDefinition
@@ -80,7 +79,7 @@ INVALID_LINK = (
 )
 
 
-def _invitation(token: str) -> Invitation:
+def _opened(token: str) -> invitations.Opened:
     try:
         return invitations.resolve(token)
     except invitations.InvalidLink:
@@ -88,12 +87,10 @@ def _invitation(token: str) -> Invitation:
 
 
 def _context(
-    invitation: Invitation,
+    opened: invitations.Opened,
 ) -> tuple[SurveyVersion, SurveyDefinition, Participant, Program]:
-    version = db.session.get(SurveyVersion, invitation.survey_version_id)
-    participant = db.session.get(Participant, invitation.participant_id)
-    program = db.session.get(Program, participant.program_id)
-    return version, versions.definition_of(version), participant, program
+    version = opened.version
+    return version, versions.definition_of(version), opened.participant, opened.program
 
 
 def _already_received(program: Program):
@@ -108,8 +105,10 @@ def _already_received(program: Program):
 @blueprint.route("/<credential:token>", methods=["GET", "POST"])
 @csrf.exempt  # The form checks its own CSRF token, so a stale one is shown with the answers kept.
 def show(token: str):
-    invitation = _invitation(token)
-    version, definition, participant, program = _context(invitation)
+    # Held until the answer is stored: the submission reads the same rows from the session.
+    opened = _opened(token)
+    invitation = opened.invitation
+    version, definition, participant, program = _context(opened)
     if invitation.used_at is not None:
         return _already_received(program)
     if invitations.is_expired(invitation):
@@ -153,8 +152,9 @@ def show(token: str):
 
 @blueprint.get("/<credential:token>/received")
 def received(token: str):
-    invitation = _invitation(token)
-    _, definition, _, program = _context(invitation)
+    opened = _opened(token)
+    invitation = opened.invitation
+    _, definition, _, program = _context(opened)
     if invitation.used_at is None:
         return redirect(url_for(".show", token=token))
     return _message("Thank you", definition.thanks, program=program)
@@ -162,8 +162,9 @@ def received(token: str):
 
 @blueprint.post("/<credential:token>/new-link")
 def reissue(token: str):
-    invitation = _invitation(token)
-    _, _, participant, program = _context(invitation)
+    opened = _opened(token)
+    invitation = opened.invitation
+    _, _, participant, program = _context(opened)
     if invitation.used_at is not None:
         return _already_received(program)
     if not invitations.is_expired(invitation):

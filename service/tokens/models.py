@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A service's bearer token. Only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 
 
 class TrainingSession(StrEnum):
@@ -19,7 +19,7 @@ class TrainingSession(StrEnum):
     REMATCH_BRIEFING = "rematch_briefing"
 
 
-class TrainingRecord(db.Model):
+class TrainingRecord(Model):
     __tablename__ = "training_records"
     __table_args__ = (sa.Index("ix_training_records_participant_id", "participant_id"),)
 

@@ -118,8 +118,9 @@ def init_app(app: Flask) -> Limiter:
     limiter = Limiter(
         key_func=client_address,
         storage_uri=_storage_uri(app.config.get("REDIS_URL")),
-        # Never let a slow or vanished Redis hold requests up for long.
-        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        # Never let a slow or vanished Redis hold requests up for long. (Flask-Limiter types
+        # the options as str | int; redis takes these timeouts in float seconds.)
+        storage_options={"socket_connect_timeout": 0.5, "socket_timeout": 0.5},  # type: ignore[dict-item]
         strategy="moving-window",
         in_memory_fallback_enabled=True,
         swallow_errors=True,
@@ -133,7 +134,9 @@ def init_app(app: Flask) -> Limiter:
 
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):
-            limiter.limit(_setting("LIMIT_API"), key_func=token_key)(blueprint)
+            # app.blueprints is typed with Flask's sans-IO Blueprint, which Flask-Limiter's
+            # overloads do not name; the objects are flask.Blueprint.
+            limiter.limit(_setting("LIMIT_API"), key_func=token_key)(blueprint)  # type: ignore[call-overload]
     # Inbound events are counted per sender instead of per token, and only those that prove
     # who sent them: nobody without a source's secret can use up its allowance.
     for endpoint in (
@@ -149,7 +152,7 @@ def init_app(app: Flask) -> Limiter:
             ),
         )
 
-    limiter.limit(_setting("LIMIT_SURVEY"))(app.blueprints["surveys"])
+    limiter.limit(_setting("LIMIT_SURVEY"))(app.blueprints["surveys"])  # type: ignore[call-overload]
     _limit_view(
         app,
         "surveys.reissue",

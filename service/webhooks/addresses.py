@@ -177,7 +177,7 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         raise AddressRefused(f"{host} does not resolve ({error})") from None
     seen: list[IPAddress] = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in seen:
             seen.append(address)
     return seen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from service.auth import current_actor, require_scope
@@ -10,9 +9,18 @@ from service.database import db
 from service.events.catalog import public_event_types
 from service.idempotency.decorators import idempotent
 from service.problems import not_found
-from service.schemas import BoundedList, Schema, documents
-from service.webhooks import service
+from service.schemas import Blueprint, BoundedList, Schema, documents, link, links
+from service.webhooks import bounds, service
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
+
+_path, _id = "/api/v1/webhooks/{endpoint_id}", "$response.body#/id"
+ENDPOINT_LINKS = {
+    "get": link("GET", _path, "The endpoint.", endpoint_id=_id),
+    "update": link("PATCH", _path, "Change it.", endpoint_id=_id),
+    "delete": link("DELETE", _path, "Stop delivering to it.", endpoint_id=_id),
+    "rotate": link("POST", f"{_path}/rotate-secret", "A new signing secret.", endpoint_id=_id),
+    "deliveries": link("GET", f"{_path}/deliveries", "Its delivery log.", endpoint_id=_id),
+}
 
 blueprint = Blueprint(
     "webhooks",
@@ -30,14 +38,14 @@ class EndpointSchema(Schema):
         required=True,
         schemes={"http", "https"},
         require_tld=False,
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=bounds.URL_MAX),
     )
     event_types = BoundedList(
         fields.String(validate=validate.OneOf(["*", *public_event_types()])),
         max_items=len(public_event_types()) + 1,
         metadata={"description": 'The event types wanted; ["*"] (the default) for all.'},
     )
-    description = fields.String(validate=validate.Length(max=500))
+    description = fields.String(validate=validate.Length(max=bounds.DESCRIPTION_MAX))
     enabled = fields.Boolean()
     disabled_reason = fields.String(dump_only=True, allow_none=True)
     failing_since = fields.DateTime(dump_only=True, allow_none=True)
@@ -128,8 +136,16 @@ def list_endpoints():
 @blueprint.post("/webhooks")
 @require_scope("webhooks:manage")
 @idempotent(blueprint, secret_of=_endpoint_secret)
-@blueprint.arguments(EndpointSchema)
+@blueprint.arguments(
+    EndpointSchema,
+    example={
+        "url": "https://hooks.example.org/pairwise",
+        "event_types": ["*"],
+        "description": "Sync with the CRM",
+    },
+)
 @blueprint.response(201, EndpointWithSecretSchema)
+@links(blueprint, 201, **ENDPOINT_LINKS)
 @documents(blueprint, 401, 403, 422)
 def register_endpoint(body: dict):
     return service.register(actor=current_actor(), **body), 201
@@ -145,7 +161,7 @@ def get_endpoint(endpoint_id: int):
 
 @blueprint.patch("/webhooks/<id:endpoint_id>")
 @require_scope("webhooks:manage")
-@blueprint.arguments(EndpointSchema(partial=True))
+@blueprint.arguments(EndpointSchema(partial=True), example={"description": "Sync with the new CRM"})
 @blueprint.response(200, EndpointSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def update_endpoint(body: dict, endpoint_id: int):
@@ -186,7 +202,10 @@ def list_deliveries(endpoint_id: int, limit: int, status=None, since=None, until
 @blueprint.post("/webhooks/<id:endpoint_id>/redeliver-failed")
 @require_scope("webhooks:manage")
 @idempotent(blueprint)
-@blueprint.arguments(RedeliverRangeSchema)
+@blueprint.arguments(
+    RedeliverRangeSchema,
+    example={"since": "2026-11-24T00:00:00+00:00", "until": "2026-11-25T00:00:00+00:00"},
+)
 @blueprint.response(200, RedeliveredSchema)
 @documents(blueprint, 401, 403, 404, 422)
 def redeliver_failed(body: dict, endpoint_id: int):

@@ -1,4 +1,10 @@
-"""One attempt to deliver a webhook, per the Standard Webhooks specification.
+"""Delivering webhooks, per the Standard Webhooks specification, in batches.
+
+A delivery job claims a batch of due deliveries in one statement, sends them side by side
+(each endpoint through its own kept-alive client and bounded pool: service.webhooks.senders),
+writes the attempts and the deliveries' new states in bulk, and claims again while work is
+due. Per-pair order holds as before: a delivery is not claimable while an earlier one of its
+pair to the same endpoint is open, so one batch never holds two of them.
 
 Headers `webhook-id` (the event's id: the same on every attempt), `webhook-timestamp` and
 `webhook-signature` (one `v1,…` per secret in use: two during a rotation), signed with the
@@ -12,11 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
-import ssl
 import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from functools import cache
 
 import httpx
 import sqlalchemy as sa
@@ -31,9 +39,9 @@ from service.events.models import OutboxEvent
 from service.inbox import service as inbox
 from service.jobs import job_context
 from service.observability.logs import request_id_context
-from service.webhooks import addresses
+from service.webhooks import addresses, senders
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
-from service.webhooks.service import CLAIM_TIMEOUT, allow_list, held_back, signing_secrets
+from service.webhooks.service import BATCH_SIZE, allow_list, claimable, due, signing_secrets
 
 log = logging.getLogger(__name__)
 
@@ -41,82 +49,171 @@ EXCERPT_LIMIT = 1024
 # Retry-After beyond this is not waited for; the schedule takes over.
 RETRY_AFTER_CAP = timedelta(hours=24)
 USER_AGENT = "Pairwise-Webhooks/1"
+# A job goes on claiming batches while deliveries are due, this long at most, then leaves
+# the rest to the next job (so RQ's heartbeat and other queues get their turn).
+JOB_BUDGET_SECONDS = 5.0
 
 
-# One job follows a pair's deliveries to one endpoint this far, in order, without waiting
-# for the clock between them.
-CHAIN_LIMIT = 50
-
-
-def deliver(delivery_id: int) -> str:
-    """The RQ job: claim the delivery, make one attempt, record it, plan the next; once
-    delivered, go on with the same pair's next delivery to the same endpoint."""
-    summary = "not due"
+def deliver_due(batch_size: int = BATCH_SIZE) -> dict[str, int]:
+    """The RQ job: deliver batches of due deliveries until none is due (or the budget is
+    spent). Returns how many attempts ended how."""
+    outcomes: Counter[str] = Counter()
+    began = time.monotonic()
     with job_context():
-        next_id: int | None = delivery_id
-        for _ in range(CHAIN_LIMIT):
-            if next_id is None:
+        while time.monotonic() - began < JOB_BUDGET_SECONDS:
+            done = deliver_batch(batch_size)
+            if not done:
                 break
-            delivery = _claim(next_id)
-            if delivery is None:
-                break
-            endpoint = db.session.get(Endpoint, delivery.endpoint_id)
-            event = db.session.scalar(
-                sa.select(OutboxEvent).where(OutboxEvent.event_id == delivery.event_id)
-            )
-            manual, request_id = delivery.manual, delivery.request_id
-            db.session.commit()  # no transaction held open across the HTTP request
-            with request_id_context(request_id):
-                outcome = attempt(endpoint, delivery, event)
-                _record(next_id, outcome, manual)
-            summary = outcome.summary
-            next_id = _next_in_line(delivery) if outcome.delivered else None
-    return summary
+            outcomes.update(done)
+    return dict(outcomes)
 
 
-def _next_in_line(delivery: Delivery) -> int | None:
-    if delivery.pair_id is None:
-        return None
-    return db.session.scalar(
-        sa.select(Delivery.id)
-        .where(
-            Delivery.endpoint_id == delivery.endpoint_id,
-            Delivery.pair_id == delivery.pair_id,
-            Delivery.status == DeliveryStatus.PENDING,
-            Delivery.next_attempt_at <= now(),
-            Delivery.pair_sequence > delivery.pair_sequence,
-            ~held_back(),
+def deliver(delivery_id: int) -> dict[str, int]:
+    """A job of the one-delivery-per-job design, still queued after an upgrade: it delivers
+    whatever is due, that delivery included."""
+    return deliver_due()
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    endpoint_id: int
+    event_id: str
+    attempts: int
+    manual: bool
+    request_id: str | None
+    claimed_at: datetime
+
+
+def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
+    """Claim up to `batch_size` due deliveries, attempt each once, record the attempts.
+    Opens its own transactions; none is held open across the HTTP requests."""
+    claimed = claim_batch(batch_size)
+    if not claimed:
+        return Counter()
+    plans = _plans({c.endpoint_id for c in claimed})
+    events = {
+        event.event_id: event
+        for event in db.session.scalars(
+            sa.select(OutboxEvent).where(OutboxEvent.event_id.in_({c.event_id for c in claimed}))
         )
-        .order_by(Delivery.pair_sequence)
-        .limit(1)
-    )
-
-
-def _claim(delivery_id: int) -> Delivery | None:
-    moment = now()
-    claimed = db.session.execute(
-        sa.update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            sa.or_(
-                Delivery.status == DeliveryStatus.PENDING,
-                sa.and_(
-                    Delivery.status == DeliveryStatus.SENDING,
-                    Delivery.claimed_at < moment - CLAIM_TIMEOUT,
-                ),
-            ),
-            Delivery.next_attempt_at <= moment,
-        )
-        .values(status=DeliveryStatus.SENDING, claimed_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    }
+    requests = {
+        c.id: _request(plans.get(c.endpoint_id), c, events.get(c.event_id)) for c in claimed
+    }
     db.session.commit()
-    if claimed.rowcount != 1:
-        return None
-    return db.session.get(Delivery, delivery_id)
+    outcomes = _send(claimed, plans, requests)
+    record(claimed, outcomes)
+    return Counter(outcome.summary for outcome in outcomes.values())
+
+
+def claim_batch(batch_size: int = BATCH_SIZE) -> list[Claimed]:
+    """Mark up to `batch_size` due deliveries as being sent by this worker; commits.
+
+    One statement: on PostgreSQL the candidates are locked with SKIP LOCKED, so concurrent
+    workers take different rows without waiting for each other, and the outer WHERE checks
+    again that each row is still claimable. SQLite has no row locks: the statement, the
+    first of its transaction, takes the database's write lock before it reads, so two
+    workers' claims run one after the other.
+    """
+    db.session.commit()  # so the claim starts its own transaction
+    moment = now()
+    # A CTE, evaluated once: as an IN (subquery) PostgreSQL may run the subquery again for
+    # the UPDATE, each run skipping the rows the last one claimed, and take many batches.
+    candidates = (
+        due(moment, batch_size)
+        .with_for_update(skip_locked=True, of=Delivery)
+        .cte("candidates")
+        .prefix_with("MATERIALIZED")
+    )
+    rows = db.session.execute(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(sa.select(candidates.c.id)), claimable(moment))
+        .values(status=DeliveryStatus.SENDING, claimed_at=moment)
+        .returning(
+            Delivery.id,
+            Delivery.endpoint_id,
+            Delivery.event_id,
+            Delivery.attempts,
+            Delivery.manual,
+            Delivery.request_id,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    return sorted(
+        (Claimed(*row, claimed_at=moment) for row in rows), key=lambda claimed: claimed.id
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What sending to one endpoint needs, read before the claim's transaction ends."""
+
+    endpoint_id: int
+    sender: senders.Sender | None
+    target: addresses.Target | None
+    refused: str | None
+    signers: tuple[Webhook, ...]
+
+
+def _plans(endpoint_ids: set[int]) -> dict[int, Plan]:
+    """Per endpoint: the SSRF check (once per batch: the name is resolved once and every
+    request goes to the address it passed), the signing keys and the kept connection."""
+    allowed = allow_list()
+    timeout = current_app.config["WEBHOOK_TIMEOUT_SECONDS"]
+    moment = now()
+    plans = {}
+    for endpoint in db.session.scalars(sa.select(Endpoint).where(Endpoint.id.in_(endpoint_ids))):
+        signers = tuple(Webhook(secret) for secret in signing_secrets(endpoint, moment))
+        try:
+            target = addresses.check(endpoint.url, allowed)
+        except addresses.AddressRefused as refusal:
+            plans[endpoint.id] = Plan(endpoint.id, None, None, f"refused: {refusal}", signers)
+            continue
+        sender = senders.sender_for(endpoint.id, endpoint.url, timeout)
+        plans[endpoint.id] = Plan(endpoint.id, sender, target, None, signers)
+    return plans
+
+
+@dataclass(frozen=True)
+class Request:
+    body: bytes | None
+    failure: str | None = None
+
+
+def _request(plan: Plan | None, claimed: Claimed, event: OutboxEvent | None) -> Request:
+    if plan is None:
+        return Request(None, "the endpoint is no longer stored")
+    if event is None:
+        return Request(None, "the event is no longer stored")
+    if plan.refused:
+        return Request(None, plan.refused[:500])
+    return Request(body_of(event).encode())
+
+
+def _send(
+    claimed: Sequence[Claimed], plans: dict[int, Plan], requests: dict[int, Request]
+) -> dict[int, Outcome]:
+    """Every claimed delivery attempted once, side by side through the endpoints' pools.
+    The outcomes come back in the order the attempts ended."""
+    pending: dict[int, Future[Outcome]] = {}
+    outcomes: dict[int, Outcome] = {}
+    for delivery in claimed:
+        request = requests[delivery.id]
+        plan = plans.get(delivery.endpoint_id)
+        if request.failure or request.body is None or plan is None or plan.sender is None:
+            outcomes[delivery.id] = Outcome(error=request.failure or "not sent")
+            continue
+        pending[delivery.id] = plan.sender.pool.submit(post, plan, delivery.event_id, request.body)
+    for delivery_id, future in pending.items():
+        outcomes[delivery_id] = future.result()
+    return dict(sorted(outcomes.items(), key=lambda item: item[1].ended))
 
 
 class Outcome:
+    """How one attempt ended, and when."""
+
     def __init__(
         self,
         *,
@@ -131,6 +228,8 @@ class Outcome:
         self.excerpt = excerpt
         self.error = error
         self.retry_after = retry_after
+        self.at = now()
+        self.ended = time.monotonic()
 
     @property
     def delivered(self) -> bool:
@@ -161,11 +260,10 @@ def body_of(event: OutboxEvent) -> str:
     )
 
 
-def headers_for(endpoint: Endpoint, message_id: str, body: str, moment: datetime) -> dict:
-    signatures = [
-        Webhook(secret).sign(message_id, moment, body)
-        for secret in signing_secrets(endpoint, moment)
-    ]
+def headers_for(
+    signers: Sequence[Webhook], message_id: str, body: str, moment: datetime
+) -> dict[str, str]:
+    signatures = [signer.sign(message_id, moment, body) for signer in signers]
     return {
         "webhook-id": message_id,
         "webhook-timestamp": str(int(moment.timestamp())),
@@ -187,41 +285,25 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
         return None
 
 
-@cache
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default verification (certifi's bundle), built once per process: loading the
-    bundle takes about 20 ms, more than the rest of a delivery, and every new client did."""
-    return httpx.create_ssl_context(trust_env=False)
-
-
-def attempt(endpoint: Endpoint, delivery: Delivery, event: OutboxEvent | None) -> Outcome:
-    if event is None:
-        return Outcome(error="the event is no longer stored")
-    try:
-        target = addresses.check(endpoint.url, allow_list())
-    except addresses.AddressRefused as refusal:
-        return Outcome(error=f"refused: {refusal}"[:500])
-    body = body_of(event)
-    headers = headers_for(endpoint, delivery.event_id, body, now())
+def post(plan: Plan, message_id: str, body: bytes) -> Outcome:
+    """One HTTP attempt, in a thread of the endpoint's pool: no database, no app context."""
+    target, sender = plan.target, plan.sender
+    assert target is not None and sender is not None
+    text = body.decode()
+    headers = headers_for(plan.signers, message_id, text, now())
     # Connect to the checked address; the Host header and TLS name stay the URL's.
     host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     url = httpx.URL(target.url).copy_with(host=str(target.address))
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-    timeout = current_app.config["WEBHOOK_TIMEOUT_SECONDS"]
     started = time.perf_counter()
     try:
-        with httpx.Client(
-            timeout=timeout, follow_redirects=False, trust_env=False, verify=_tls_context()
-        ) as client:
-            response = client.post(
-                url,
-                content=body.encode(),
-                headers={**headers, "host": host_header},
-                extensions=extensions,
-            )
-            excerpt = response.text[:EXCERPT_LIMIT]
+        response = sender.client.post(
+            url, content=body, headers={**headers, "host": host_header}, extensions=extensions
+        )
+        excerpt = response.text[:EXCERPT_LIMIT]
     except httpx.TimeoutException:
-        return Outcome(latency_ms=_since(started), error=f"timed out after {timeout} s")
+        timeout = sender.key[1]
+        return Outcome(latency_ms=_since(started), error=f"timed out after {timeout:g} s")
     except httpx.HTTPError as error:
         return Outcome(latency_ms=_since(started), error=f"{type(error).__name__}: {error}"[:500])
     return Outcome(
@@ -254,50 +336,143 @@ def retry_delay(attempts: int, retry_after: timedelta | None) -> timedelta | Non
     return delay
 
 
-def _record(delivery_id: int, outcome: Outcome, manual: bool) -> None:
-    moment = now()
-    delivery = db.session.get(Delivery, delivery_id)
-    endpoint = db.session.get(Endpoint, delivery.endpoint_id)
-    db.session.add(
-        Attempt(
-            delivery_id=delivery.id,
-            at=moment,
-            status_code=outcome.status_code,
-            latency_ms=outcome.latency_ms,
-            response_excerpt=outcome.excerpt,
-            error=outcome.error,
-            manual=manual,
+def record(claimed: Sequence[Claimed], outcomes: dict[int, Outcome]) -> None:
+    """The attempts and the deliveries' new states, in bulk; the endpoints' failing streaks
+    in the order the attempts ended. Commits.
+
+    The deliveries are locked first: one deleted meanwhile (with its endpoint) gets no
+    attempt, and one whose claim timed out and was taken by another worker keeps that
+    worker's state (the update checks the claim), though its attempt is logged.
+    """
+    still = set(
+        db.session.scalars(
+            sa.select(Delivery.id)
+            .where(Delivery.id.in_([delivery.id for delivery in claimed]))
+            .with_for_update()
         )
     )
-    delivery.attempts += 1
-    delivery.manual = False
-    delivery.last_status_code = outcome.status_code
-    delivery.last_error = outcome.error
-    delivery.claimed_at = None
-    if outcome.delivered:
-        delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = moment
-        delivery.next_attempt_at = None
-        endpoint.failing_since = None
-    elif outcome.gone:
-        delivery.status = DeliveryStatus.FAILED
-        delivery.next_attempt_at = None
-        _disable(endpoint, "the receiver answered 410 Gone")
-    else:
-        endpoint.failing_since = endpoint.failing_since or moment
-        delay = retry_delay(delivery.attempts, outcome.retry_after)
-        if delay is None:
-            delivery.status = DeliveryStatus.FAILED
-            delivery.next_attempt_at = None
-        else:
-            delivery.status = DeliveryStatus.PENDING
-            delivery.next_attempt_at = moment + delay
-            delivery.enqueued_at = None
-        failing_for = moment - endpoint.failing_since
-        if failing_for >= timedelta(days=current_app.config["WEBHOOK_DISABLE_AFTER_DAYS"]):
-            _disable(endpoint, f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC")
+    by_id = {delivery.id: delivery for delivery in claimed}
+    attempts = []
+    changes = []
+    for delivery_id, outcome in outcomes.items():
+        if delivery_id not in still:
+            continue
+        delivery = by_id[delivery_id]
+        attempts.append(
+            {
+                "delivery_id": delivery_id,
+                "at": outcome.at,
+                "status_code": outcome.status_code,
+                "latency_ms": outcome.latency_ms,
+                "response_excerpt": outcome.excerpt,
+                "error": outcome.error,
+                "manual": delivery.manual,
+            }
+        )
+        changes.append(_change(delivery, outcome))
+    if not changes:
+        db.session.commit()
+        return
+    table = Delivery.__table__
+    assert isinstance(table, sa.Table)  # a mapped class's table, typed as any FromClause
+    db.session.execute(sa.insert(Attempt), attempts)
+    db.session.execute(
+        sa.update(table)
+        .where(
+            table.c.id == sa.bindparam("b_id"),
+            table.c.status == DeliveryStatus.SENDING,
+            table.c.claimed_at == sa.bindparam("b_claimed_at"),
+        )
+        .values(
+            status=sa.bindparam("b_status"),
+            attempts=sa.bindparam("b_attempts"),
+            next_attempt_at=sa.bindparam("b_next_attempt_at"),
+            delivered_at=sa.bindparam("b_delivered_at"),
+            last_status_code=sa.bindparam("b_last_status_code"),
+            last_error=sa.bindparam("b_last_error"),
+            claimed_at=None,
+            enqueued_at=None,
+            manual=False,
+        ),
+        changes,
+    )
+    _follow_endpoints(claimed, outcomes)
     db.session.commit()
-    log.info("webhook delivery %s to endpoint %s: %s", delivery.id, endpoint.id, outcome.summary)
+    _log(claimed, outcomes)
+
+
+def _change(delivery: Claimed, outcome: Outcome) -> dict:
+    attempts = delivery.attempts + 1
+    change = {
+        "b_id": delivery.id,
+        "b_claimed_at": delivery.claimed_at,
+        "b_attempts": attempts,
+        "b_last_status_code": outcome.status_code,
+        "b_last_error": outcome.error,
+        "b_delivered_at": None,
+        "b_next_attempt_at": None,
+    }
+    if outcome.delivered:
+        return {**change, "b_status": DeliveryStatus.DELIVERED, "b_delivered_at": outcome.at}
+    delay = None if outcome.gone else retry_delay(attempts, outcome.retry_after)
+    if delay is None:
+        return {**change, "b_status": DeliveryStatus.FAILED}
+    return {**change, "b_status": DeliveryStatus.PENDING, "b_next_attempt_at": outcome.at + delay}
+
+
+def _follow_endpoints(claimed: Sequence[Claimed], outcomes: dict[int, Outcome]) -> None:
+    """A success ends an endpoint's failing streak, a failure starts one; 410 Gone, or a
+    streak of days, disables it. Only endpoints whose state changes are read again."""
+    endpoint_of = {delivery.id: delivery.endpoint_id for delivery in claimed}
+    touched: dict[int, list[Outcome]] = {}
+    for delivery_id, outcome in outcomes.items():
+        touched.setdefault(endpoint_of[delivery_id], []).append(outcome)
+    quiet = set(
+        db.session.scalars(
+            sa.select(Endpoint.id).where(
+                Endpoint.id.in_(
+                    [e for e, found in touched.items() if all(o.delivered for o in found)]
+                ),
+                Endpoint.failing_since.is_(None),
+            )
+        )
+    )
+    days = timedelta(days=current_app.config["WEBHOOK_DISABLE_AFTER_DAYS"])
+    for endpoint_id, found in touched.items():
+        if endpoint_id in quiet:
+            continue
+        endpoint = db.session.get(Endpoint, endpoint_id)
+        if endpoint is None:
+            continue
+        for outcome in found:
+            if outcome.delivered:
+                endpoint.failing_since = None
+            elif outcome.gone:
+                _disable(endpoint, "the receiver answered 410 Gone")
+            else:
+                endpoint.failing_since = endpoint.failing_since or outcome.at
+                if outcome.at - endpoint.failing_since >= days:
+                    _disable(endpoint, f"failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC")
+
+
+def _log(claimed: Sequence[Claimed], outcomes: dict[int, Outcome]) -> None:
+    """A line per failed attempt, under the request that caused its event; one for the
+    batch's successes."""
+    delivered = 0
+    for delivery in claimed:
+        outcome = outcomes[delivery.id]
+        if outcome.delivered:
+            delivered += 1
+            continue
+        with request_id_context(delivery.request_id):
+            log.info(
+                "webhook delivery %s to endpoint %s: %s",
+                delivery.id,
+                delivery.endpoint_id,
+                outcome.summary,
+            )
+    if delivered:
+        log.info("webhook deliveries: %d of %d delivered", delivered, len(claimed))
 
 
 def _disable(endpoint: Endpoint, reason: str) -> None:

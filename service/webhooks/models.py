@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.columns import created_at_column
-from service.database import db
+from service.database import Model
 from service.encryption import EncryptedText
 
 
-class Endpoint(db.Model):
+class Endpoint(Model):
     __tablename__ = "webhook_endpoints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,7 @@ class DeliveryStatus(StrEnum):
 _OPEN = sa.text("status IN ('pending', 'sending')")
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         sa.UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_deliveries_endpoint_event"),
@@ -95,7 +95,7 @@ class Delivery(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __tablename__ = "webhook_attempts"
     __table_args__ = (sa.Index("ix_webhook_attempts_delivery", "delivery_id", "at"),)
 

@@ -2,13 +2,15 @@
 
 An event handled by the consumer becomes one delivery per enabled endpoint that wants it
 (unique per endpoint and event, so a re-handled event is not delivered twice). The clock
-enqueues what is due; `delivery.deliver` makes one attempt. Deliveries to one endpoint
-about one pair go in the pair's order: an earlier open one holds back the later ones.
+enqueues delivery jobs while deliveries are due; each claims batches of them
+(`delivery.deliver_due`). Deliveries to one endpoint about one pair go in the pair's order:
+an earlier open one holds back the later ones.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import secrets
 from contextlib import suppress
 from datetime import datetime, timedelta
@@ -22,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from service.actors import Actor
 from service.clock import now
-from service.database import db, insert_unless_exists, transaction
+from service.database import db, insert_unless_exists, rowcount, transaction
 from service.errors import Conflict, DomainError, Invalid, NotFound
 from service.events.catalog import is_known, public_event_types
 from service.events.models import OutboxEvent
@@ -34,9 +36,10 @@ from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 ROTATION_OVERLAP = timedelta(hours=24)
 # A delivery claimed by a worker that died is retried after this.
 CLAIM_TIMEOUT = timedelta(seconds=60)
-# An enqueued delivery not yet attempted is enqueued again after this (Redis lost it).
-REENQUEUE_AFTER = timedelta(seconds=60)
-DUE_BATCH = 500
+# Deliveries one claim takes; a delivery job claims batch after batch while work is due.
+BATCH_SIZE = 100
+# Delivery jobs in the queue at once, at most: about as many as workers deliver side by side.
+DELIVERY_JOBS = 4
 
 
 class UrlRefused(DomainError):
@@ -218,64 +221,61 @@ def held_back() -> sa.ColumnElement[bool]:
     return sa.or_(open_delivery, unhandled_event)
 
 
-def due_ids(moment: datetime, limit: int = DUE_BATCH) -> list[int]:
-    """Deliveries to attempt now: pending and due (or claimed by a worker that vanished),
-    to an enabled endpoint, and not held back by an earlier event of the same pair."""
-    open_states = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
-    statement = (
+def claimable(moment: datetime) -> sa.ColumnElement[bool]:
+    """Pending and due, or claimed by a worker that vanished since."""
+    return sa.and_(
+        Delivery.next_attempt_at <= moment,
+        sa.or_(
+            Delivery.status == DeliveryStatus.PENDING,
+            sa.and_(
+                Delivery.status == DeliveryStatus.SENDING,
+                Delivery.claimed_at < moment - CLAIM_TIMEOUT,
+            ),
+        ),
+    )
+
+
+def due(moment: datetime, limit: int = BATCH_SIZE) -> sa.Select:
+    """The ids of deliveries to attempt now: claimable, to an enabled endpoint, and not held
+    back by an earlier event of the same pair. Oldest due first."""
+    return (
         sa.select(Delivery.id)
         .join(Endpoint, Endpoint.id == Delivery.endpoint_id)
         .where(
-            Delivery.status.in_(open_states),
-            Delivery.next_attempt_at <= moment,
+            Delivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+            claimable(moment),
             Endpoint.enabled.is_(True),
-            sa.or_(
-                sa.and_(
-                    Delivery.status == DeliveryStatus.PENDING,
-                    sa.or_(
-                        Delivery.enqueued_at.is_(None),
-                        Delivery.enqueued_at < moment - REENQUEUE_AFTER,
-                    ),
-                ),
-                sa.and_(
-                    Delivery.status == DeliveryStatus.SENDING,
-                    Delivery.claimed_at < moment - CLAIM_TIMEOUT,
-                ),
-            ),
             ~held_back(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
-    return list(db.session.scalars(statement))
+
+
+def due_ids(moment: datetime, limit: int = BATCH_SIZE) -> list[int]:
+    return list(db.session.scalars(due(moment, limit)))
 
 
 def enqueue_due(connection: Redis) -> int:
-    """The clock's part: enqueue a job per due delivery, and note it, so the next tick does
-    not enqueue it again while it waits in the queue."""
-    moment = now()
-    ids = due_ids(moment)
-    if not ids:
-        return 0
-    db.session.execute(
-        sa.update(Delivery)
-        .where(Delivery.id.in_(ids))
-        .values(enqueued_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    """The clock's part: enough delivery jobs for what is due, at most DELIVERY_JOBS in the
+    queue at once (each job claims its own batches, so a job more would only wait).
+    Returns how many deliveries are due."""
+    waiting = len(due_ids(now(), DELIVERY_JOBS * BATCH_SIZE))
     db.session.commit()
     queue = Queue(DEFAULT_QUEUE, connection=connection)
-    for delivery_id in ids:
+    for slot in range(min(DELIVERY_JOBS, math.ceil(waiting / BATCH_SIZE))):
+        # A slot's job id is taken while its job waits or runs: no pile-up behind a slow
+        # receiver. A failed job keeps its id only briefly.
         with suppress(DuplicateJobError):
             queue.enqueue_call(
-                "service.webhooks.delivery.deliver",
-                args=(delivery_id,),
-                job_id=f"webhook-{delivery_id}-{int(moment.timestamp())}",
+                "service.webhooks.delivery.deliver_due",
+                job_id=f"webhooks-due-{slot}",
                 unique=True,
                 result_ttl=0,
-                timeout=60,
+                failure_ttl=60,
+                timeout=120,
             )
-    return len(ids)
+    return waiting
 
 
 def deliveries(
@@ -338,4 +338,4 @@ def redeliver_failed(*, endpoint_id: int, since: datetime, until: datetime) -> i
             )
             .execution_options(synchronize_session=False)
         )
-    return result.rowcount
+    return rowcount(result)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,9 +10,11 @@ from service.accounts.models import StaffRole
 from service.database import db
 from service.events.catalog import EVENT_TYPES, public_event_types
 from service.problems import Problem, html_error
+from service.web.forms import validated
 from service.web.refusals import REFUSALS
 from service.web.staff import staff_required
-from service.webhooks import service
+from service.webhooks import bounds, service
+from service.webhooks.forms import EndpointActionForm, EndpointForm
 from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 blueprint = Blueprint("webhooks_console", __name__, url_prefix="/console/webhooks")
@@ -37,18 +37,21 @@ def index():
         failing=failing,
         event_types=public_event_types(),
         descriptions=EVENT_TYPES,
+        url_max=bounds.URL_MAX,
+        description_max=bounds.DESCRIPTION_MAX,
     )
 
 
 @blueprint.post("")
 @staff_required(StaffRole.ADMIN)
 def register():
-    chosen = request.form.getlist("event_types")
+    form = EndpointForm()
     try:
+        validated(form)
         endpoint = service.register(
-            url=(request.form.get("url") or "").strip(),
-            description=(request.form.get("description") or "").strip()[:500],
-            event_types=chosen or ["*"],
+            url=form.url.data or "",
+            description=form.description.data or "",
+            event_types=form.event_types.data or ["*"],
             actor=g.actor,
             owner_user_id=current_user.id,
         )
@@ -57,19 +60,6 @@ def register():
         return redirect(url_for(".index"))
     flash("The endpoint is registered. Give its secret to the receiver to verify signatures.")
     return redirect(url_for(".show", endpoint_id=endpoint.id))
-
-
-def _moment(field: str) -> datetime | None:
-    raw = request.values.get(field, "").strip()
-    if not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        raise Problem(
-            "validation-error", f"{field}: a date and time such as 2026-11-24T09:00"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @blueprint.get("/<id:endpoint_id>")
@@ -91,8 +81,9 @@ def show(endpoint_id: int):
 @blueprint.post("/<id:endpoint_id>")
 @staff_required(StaffRole.ADMIN)
 def act(endpoint_id: int):
-    action = request.form.get("action")
+    form = EndpointActionForm()
     try:
+        action = validated(form).action.data
         if action == "enable":
             service.update(endpoint_id=endpoint_id, enabled=True)
             flash("Enabled: deliveries resume.")
@@ -103,17 +94,15 @@ def act(endpoint_id: int):
             service.rotate_secret(endpoint_id=endpoint_id)
             flash("A new secret. The previous one keeps signing for 24 hours.")
         elif action == "redeliver_failed":
-            since, until = _moment("since"), _moment("until")
+            since, until = form.since.data, form.until.data
             if since is None or until is None:
                 raise Problem("validation-error", "Give the start and the end of the range.")
             count = service.redeliver_failed(endpoint_id=endpoint_id, since=since, until=until)
             flash(f"{count} failed deliver{'y' if count == 1 else 'ies'} will be sent again.")
-        elif action == "delete":
+        else:
             service.delete(endpoint_id=endpoint_id)
             flash("The endpoint and its delivery log are deleted.")
             return redirect(url_for(".index"))
-        else:
-            raise Problem("validation-error", "Unknown action.")
     except REFUSALS as problem:
         flash(problem.detail, "error")
     return redirect(url_for(".show", endpoint_id=endpoint_id))

@@ -18,7 +18,7 @@ from service.idempotency.jobs import purge_expired_keys
 from service.idempotency.models import IdempotencyKey
 from service.pairs.models import Intervention
 from service.tokens import service as tokens
-from tests.faults import lossy_proxy
+from tests.helpers.faults import lossy_proxy
 
 
 def _post(api, path: str, body: dict, key: str):

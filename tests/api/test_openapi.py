@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import jsonschema_rs
 import pytest
 from openapi_spec_validator import validate
 
@@ -60,3 +61,27 @@ def test_the_transition_request_lists_every_trigger(spec):
 
 def test_every_problem_type_the_api_uses_is_in_the_catalogue():
     assert {"trigger-not-allowed", "guard-failed", "validation-error"} <= set(PROBLEM_TYPES)
+
+
+def test_email_addresses_are_documented_as_internationalised(spec):
+    # `format: email` is ASCII only: it would call "tomás.silva@example.org" invalid.
+    email = spec["components"]["schemas"]["Participant"]["properties"]["email"]
+    assert email["format"] == "idn-email"
+    checker = jsonschema_rs.validator_for(email, validate_formats=True)
+    assert checker.is_valid("tomás.silva@example.org")
+    assert not checker.is_valid("tomás silva@example.org")
+
+
+def test_every_request_body_has_an_example_that_fits_its_schema(spec):
+    # The signed inbound URLs take what the sender's own format says; they are not ours to show.
+    signed = {"/api/v1/inbound/{slug}/meetings", "/api/v1/inbound/{slug}/calendly"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters" or "requestBody" not in operation or path in signed:
+                continue
+            body = operation["requestBody"]["content"]["application/json"]
+            assert "example" in body, f"{method.upper()} {path} has no example body"
+            schema = {**body["schema"], "components": spec["components"]}
+            checker = jsonschema_rs.validator_for(schema, validate_formats=True)
+            errors = [error.message for error in checker.iter_errors(body["example"])]
+            assert errors == [], f"{method.upper()} {path}: {errors}"

@@ -83,3 +83,20 @@ def test_setting_the_planned_end_needs_no_admin_scope(api, world):
     updated = api.ok("patch", f"/pairs/{pair['id']}", {"planned_end_on": "2027-06-30"})
 
     assert updated["planned_end_on"] == "2027-06-30"
+
+
+def test_a_patch_without_a_body_is_refused(api, world):
+    pair = world.new_pair()
+    for extra in ({}, {"content_type": "application/json"}):
+        response = api.patch(f"/pairs/{pair['id']}", **extra)
+        assert response.status_code == 422
+        assert response.mimetype == "application/problem+json"
+        problem = response.get_json()
+        assert problem["type"] == "/problems/validation-error"
+        assert problem["errors"] == [
+            {
+                "location": "json",
+                "field": "",
+                "message": "A JSON body is required; send {} for no fields.",
+            }
+        ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def _body(world, role: str, **fields) -> dict:
     return {
@@ -20,6 +22,41 @@ def test_a_mentor_is_created_with_a_capacity_and_english_by_default(api, world):
 
 def test_an_invalid_email_is_refused(api, world):
     response = api.post("/participants", _body(world, "mentee", email="not-an-email"))
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "email"
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tomás.silva@example.org",  # a UTF-8 local part, as the demo program's people have
+        "मनीष@उदाहरण.भारत",  # Devanagari: vowel signs are marks, not letters
+        "用户@例子.广告",
+        "ada@bücher.example",
+    ],
+)
+def test_an_internationalised_email_is_accepted_as_given(api, world, address):
+    created = api.ok("post", "/participants", _body(world, "mentee", email=address))
+    assert created["email"] == address
+    assert api.ok("get", f"/participants/{created['id']}")["email"] == address
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "ada@localhost",
+        "ada@example..org",
+        "ada..lovelace@example.org",
+        "ada lovelace@example.org",
+        "ada\u200b@example.org",  # an invisible format character
+        '"ada"@example.org',
+        "ada@[192.0.2.1]",
+        "ada@under_score.example",
+        "ada@-example.org",
+    ],
+)
+def test_an_email_that_is_not_a_deliverable_mailbox_is_refused(api, world, address):
+    response = api.post("/participants", _body(world, "mentee", email=address))
     assert response.status_code == 422
     assert response.get_json()["errors"][0]["field"] == "email"
 

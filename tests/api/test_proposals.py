@@ -42,6 +42,16 @@ def test_approving_applies_the_transition_and_records_the_decision(api, world):
     assert history[-1]["proposal_id"] == proposal["id"]
 
 
+def test_approving_without_a_body_is_refused_and_changes_nothing(api, world):
+    pair, proposal = _propose_closure(world)
+    response = world.approver.post(f"/proposals/{proposal['id']}/approve")
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["type"] == "/problems/validation-error"
+    assert api.ok("get", f"/proposals/{proposal['id']}")["status"] == "pending"
+    assert world.pair(pair["id"])["state"] == "active"
+
+
 def test_rejecting_records_why_and_changes_nothing(api, world):
     pair, proposal = _propose_closure(world)
     rejected = api.ok("post", f"/proposals/{proposal['id']}/reject", {"reason": "Not yet"})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import Api
-from tests.inbound.senders import StandardSender, meeting_event
+from tests.helpers.inbound import StandardSender, meeting_event
 
 
 @pytest.fixture

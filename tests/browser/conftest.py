@@ -3,28 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if candidate and shutil.which(candidate):
-            return candidate
-    return None
+from tests.helpers.browser import CHROMIUM_FLAGS, WatchedBrowser, chromium_path
 
 
 @pytest.fixture(scope="session")
@@ -41,29 +24,6 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         yield WatchedBrowser(browser)
         browser.close()
-
-
-class WatchedBrowser:
-    """The browser, with every context it opens watched for Content-Security-Policy
-    violations: Chromium reports each one in the console, and a test that causes one fails."""
-
-    def __init__(self, browser) -> None:
-        self._browser = browser
-        self.csp_violations: list[str] = []
-
-    def new_context(self, **options):
-        context = self._browser.new_context(**options)
-        context.on("console", self._console)
-        return context
-
-    def _console(self, message) -> None:
-        if "Content Security Policy" in message.text:
-            self.csp_violations.append(
-                f"{message.page.url if message.page else '?'}: {message.text}"
-            )
-
-    def __getattr__(self, name: str):
-        return getattr(self._browser, name)
 
 
 @pytest.fixture(autouse=True)
@@ -93,15 +53,3 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]

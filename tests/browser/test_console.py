@@ -3,9 +3,8 @@ close; the pages pass axe-core, and support staff see only their own pairs."""
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -13,42 +12,19 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from service.accounts import service as accounts
 from service.accounts.models import pair_support
 from service.clock import now
 from service.database import db
-from tests.browser.conftest import serious_violations
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+from tests.helpers.browser import serious_violations, sign_in
+from tests.helpers.staff import create_staff
 from workflows.playbook import APPROACHES
 from workflows.signals import SIGNALS
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "a long enough password"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@dataclass(frozen=True)
-class Staff:
-    id: int
-    email: str
-    name: str
-
-
-def _staff(app, name: str = "Cora Ordinator", role: str = "coordinator") -> Staff:
-    email = f"{role}-{secrets.token_hex(4)}@pairwise.test"
-    with app.app_context():
-        user = accounts.create(email=email, full_name=name, role=role, password=PASSWORD)
-        return Staff(user.id, email, name)
-
-
-def _sign_in(page, live_server: str, staff: Staff) -> None:
-    page.goto(f"{live_server}/console/login")
-    page.get_by_label("E-mail address").fill(staff.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("h1")).to_have_text("Dashboard")
 
 
 def _open_pair(page, live_server: str, pair_id: int) -> None:
@@ -88,9 +64,9 @@ def test_a_coordinator_signs_in_and_approves_a_proposal_from_the_dashboard(
     app, live_server, page, api, world
 ):
     pair, proposal = _proposal(api, world)
-    coordinator = _staff(app)
+    coordinator = create_staff(app)
 
-    _sign_in(page, live_server, coordinator)
+    sign_in(page, live_server, coordinator)
     waiting = page.get_by_role("region", name=re.compile("Waiting for your approval"))
     card = waiting.locator(".card").filter(has_text=f"Pair #{pair['id']}:")
     expect(card).to_contain_text("Begin closure")
@@ -102,7 +78,7 @@ def test_a_coordinator_signs_in_and_approves_a_proposal_from_the_dashboard(
     assert world.pair(pair["id"])["state"] == "closing"
     decided = api.ok("get", f"/proposals/{proposal['id']}")
     assert decided["status"] == "approved"
-    assert _history(api, pair["id"])[-1]["actor"]["label"] == coordinator.name
+    assert _history(api, pair["id"])[-1]["actor"]["label"] == coordinator.full_name
 
 
 def test_an_at_risk_pair_shows_its_signals_and_playbook_and_is_resolved_after_an_intervention(
@@ -112,8 +88,8 @@ def test_an_at_risk_pair_shows_its_signals_and_playbook_and_is_resolved_after_an
     named = ["missed_meetings", "too_busy_to_schedule"]
     flagged = api.trigger(pair["id"], "flag_risk", signals=named)
     assert flagged.status_code == 200, flagged.get_json()
-    coordinator = _staff(app)
-    _sign_in(page, live_server, coordinator)
+    coordinator = create_staff(app)
+    sign_in(page, live_server, coordinator)
     _open_pair(page, live_server, pair["id"])
 
     signals = page.locator("#signals")
@@ -145,7 +121,7 @@ def test_an_at_risk_pair_shows_its_signals_and_playbook_and_is_resolved_after_an
     expect(_flash(page)).to_have_text("Done: the pair is now active.")
     expect(page.locator(".lede .state")).to_have_text("active")
     expect(page.locator("#timeline")).to_contain_text(
-        f"Intervention recorded by {coordinator.name}"
+        f"Intervention recorded by {coordinator.full_name}"
     )
 
     assert world.pair(pair["id"])["state"] == "active"
@@ -171,7 +147,7 @@ def test_a_coordinator_re_matches_an_at_risk_pair_overriding_the_buffer_with_a_r
         {"trigger": "flag_risk", "reason": "No chemistry"},
     )
     new_mentor = world.mentors[2]
-    _sign_in(page, live_server, _staff(app))
+    sign_in(page, live_server, create_staff(app))
     _open_pair(page, live_server, pair["id"])
 
     page.get_by_role("link", name="Re-match the mentee with a new mentor").click()
@@ -232,7 +208,7 @@ def test_a_coordinator_closes_a_pair_with_a_celebratory_final_session(
 ):
     pair = world.drive_to("active")
     today = date.today()
-    _sign_in(page, live_server, _staff(app))
+    sign_in(page, live_server, create_staff(app))
     _open_pair(page, live_server, pair["id"])
 
     page.get_by_role("link", name="Start the closure procedure").click()
@@ -276,6 +252,7 @@ def test_a_coordinator_closes_a_pair_with_a_celebratory_final_session(
         "celebration": True,
         "reflections": False,
         "contact_policy": True,
+        "reasons": False,
         "final_session": True,
     }
     [meeting] = api.ok("get", f"/pairs/{pair['id']}/meetings")["items"]
@@ -283,28 +260,31 @@ def test_a_coordinator_closes_a_pair_with_a_celebratory_final_session(
 
 
 def test_screenshots_of_the_dashboard_and_an_at_risk_pair_are_written(
-    app, live_server, browser, api, client, world
+    app, live_server, browser, api, client, world, tmp_path
 ):
+    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
+    # test run leaves the working tree as it found it.
+    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     pair = _at_risk_by_checkin(api, client, world)
     _proposal(api, world, index=1)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     try:
-        _sign_in(page, live_server, _staff(app))
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+        screenshots.mkdir(parents=True, exist_ok=True)
         expect(page.get_by_role("region", name=re.compile("At risk"))).to_contain_text(
             SIGNALS["missed_meetings"].label
         )
-        page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+        page.screenshot(path=screenshots / "dashboard.png", full_page=True)
         _open_pair(page, live_server, pair["id"])
         expect(page.locator("#signals")).to_contain_text(APPROACHES["missed_meetings"])
         # The top of the page: who, what can be done now, the signals and the playbook.
         page.set_viewport_size({"width": 1280, "height": 1500})
-        page.screenshot(path=SCREENSHOTS / "pair.png")
+        page.screenshot(path=screenshots / "pair.png")
     finally:
         context.close()
     for name in ("dashboard.png", "pair.png"):
-        data = (SCREENSHOTS / name).read_bytes()
+        data = (screenshots / name).read_bytes()
         assert data.startswith(PNG_MAGIC)
         assert int.from_bytes(data[16:20], "big") == 1280  # the IHDR width
 
@@ -314,7 +294,7 @@ def test_the_login_page_dashboard_and_pair_page_pass_axe(
 ):
     pair = _at_risk_by_checkin(api, client, world)
     _proposal(api, world, index=1)
-    coordinator = _staff(app)
+    coordinator = create_staff(app)
 
     page.goto(f"{live_server}/console/login")
     expect(page.locator("h1")).to_have_text("Sign in to the Pairwise console")
@@ -329,7 +309,7 @@ def test_the_login_page_dashboard_and_pair_page_pass_axe(
     assert page.title().startswith("Error: ")
     assert serious_violations(page) == []
 
-    _sign_in(page, live_server, coordinator)
+    sign_in(page, live_server, coordinator)
     expect(page.locator(".card")).to_have_count(1)
     assert serious_violations(page) == []
 
@@ -342,12 +322,12 @@ def test_the_second_coordinator_to_approve_is_told_who_approved_first(
     app, live_server, browser, api, world
 ):
     pair, proposal = _proposal(api, world)
-    first, second = _staff(app, "Ada First"), _staff(app, "Bea Second")
+    first, second = create_staff(app, name="Ada First"), create_staff(app, name="Bea Second")
     contexts = [browser.new_context() for _ in range(2)]
     try:
         pages = [context.new_page() for context in contexts]
         for page, staff in zip(pages, (first, second), strict=True):
-            _sign_in(page, live_server, staff)
+            sign_in(page, live_server, staff)
             expect(page.locator(".card").filter(has_text=f"Pair #{pair['id']}:")).to_be_visible()
 
         for page in pages:
@@ -376,10 +356,10 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
 ):
     theirs = world.drive_to("active", mentee_index=0, mentor_index=0)
     other = world.drive_to("active", mentee_index=1, mentor_index=1)
-    support = _staff(app, "Sam Support", role="support")
+    support = create_staff(app, "support", "Sam Support")
 
     # The pair has no coordinator yet: an admin assigns its staff.
-    _sign_in(page, live_server, _staff(app, "Ada Admin", role="admin"))
+    sign_in(page, live_server, create_staff(app, "admin", "Ada Admin"))
     _open_pair(page, live_server, theirs["id"])
     page.get_by_role("group", name="Support staff who may open this pair").get_by_label(
         "Sam Support"
@@ -393,7 +373,7 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
     context = browser.new_context()
     try:
         support_page = context.new_page()
-        _sign_in(support_page, live_server, support)
+        sign_in(support_page, live_server, support)
         _open_pair(support_page, live_server, theirs["id"])
         response = support_page.goto(f"{live_server}/console/pairs/{other['id']}")
         assert response.status == 403
@@ -404,8 +384,8 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
 
 
 def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, browser):
-    admin = _staff(app, name="Ada Admin", role="admin")
-    member = _staff(app, name="Cora Ordinator")
+    admin = create_staff(app, "admin", "Ada Admin")
+    member = create_staff(app, name="Cora Ordinator")
     for width in (375, 1440):
         context = browser.new_context(viewport={"width": width, "height": 900})
         page = context.new_page()
@@ -414,9 +394,9 @@ def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, 
         expect(page.locator("h1")).to_have_text("Forgot your password?")
         assert serious_violations(page) == []
         elsewhere = browser.new_context()
-        _sign_in(elsewhere.new_page(), live_server, member)
+        sign_in(elsewhere.new_page(), live_server, member)
         elsewhere.close()
-        _sign_in(page, live_server, admin)
+        sign_in(page, live_server, admin)
 
         page.get_by_role("link", name="Your sessions").click()
         expect(page.locator("h1")).to_have_text("Your sessions")

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_console import _sign_in, _staff
+from tests.helpers.browser import sign_in
+from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +16,7 @@ def test_the_pair_page_with_its_transition_forms_cannot_be_framed(app, live_serv
     context = browser.new_context()
     try:
         page = context.new_page()
-        _sign_in(page, live_server, _staff(app, role="admin"))
+        sign_in(page, live_server, create_staff(app, "admin"))
         target = f"{live_server}/console/pairs/{pair['id']}"
         page.goto(target)
         assert page.locator(f'form[action="/console/pairs/{pair["id"]}/transition"]').count()

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from service.clock import now
 from service.database import db
 from service.surveys.models import Invitation
-from tests.browser.conftest import serious_violations
 from tests.helpers import invite
+from tests.helpers.browser import serious_violations
 
 pytestmark = pytest.mark.slow
 
@@ -49,11 +49,11 @@ def test_a_mentee_reports_two_missed_meetings_and_the_pair_goes_at_risk(
         ).input_value()
         == "1"
     )
-    summary.get_by_role("link", name=re.compile("cancelled, missed")).click()
+    summary.get_by_role("link", name=re.compile("cancelled or missed")).click()
     assert page.evaluate("document.activeElement.id") == "q-meetings_missed"
     _check_accessible(page)
 
-    page.get_by_label(re.compile("cancelled, missed, or moved")).fill("2")
+    page.get_by_label(re.compile("cancelled or missed")).fill("2")
     page.get_by_role("group", name=re.compile("rate your mentoring")).get_by_label(
         "6", exact=True
     ).check()
@@ -94,11 +94,14 @@ def test_the_safety_follow_up_appears_only_after_a_yes(live_server, page, api, w
         _link(live_server, invite(api, "checkin_mentee", pair["mentee_id"], pair["id"])["url"])
     )
     details = page.locator("#question-safety_details")
+    kind = page.locator("#question-safety_kind")
     assert not details.is_visible()
+    assert not kind.is_visible()
     page.get_by_role("group", name=re.compile("unsafe or uncomfortable")).get_by_label(
         "Yes"
     ).check()
     assert details.is_visible()
+    assert kind.is_visible()
     _check_accessible(page)
 
 

@@ -18,8 +18,8 @@ from service.database import db
 from service.notifications.models import Notification
 from service.queue import DEFAULT_QUEUE
 from service.surveys.models import Invitation
-from tests.conftest import repository_root
 from tests.helpers import World
+from tests.helpers.servers import repository_root
 
 pytestmark = pytest.mark.slow
 PAIRS = 30

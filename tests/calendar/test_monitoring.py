@@ -7,7 +7,6 @@ Everything runs on a controllable clock; e-mail goes over a real SMTP server.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,8 +19,8 @@ from service.calendar.sweep import sweep
 from service.database import db
 from service.inbox.models import InboxItem
 from service.signals.models import Signal
-from tests.calendar.helpers import answer_open_invitations, next_moment, run_calendar, sent_on
 from tests.helpers import World
+from tests.helpers.calendar import run_calendar, sent_on, simulate
 
 pytestmark = pytest.mark.slow
 
@@ -44,35 +43,6 @@ CHECKIN = {
 
 def at(day: date, hour: int = 10) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
-
-
-def simulate(
-    app,
-    drain,
-    clock,
-    *,
-    until: datetime,
-    answering: tuple[str, ...] = ("mentee", "mentor"),
-    actions: list[tuple[datetime, Callable[[], None]]] = (),
-) -> None:
-    """Jump from one due moment to the next until `until`, sweeping and delivering mail at
-    each; `answering` roles answer what they were sent; `actions` happen at their moment.
-    The clock ends at `until`."""
-    actions = sorted(actions, key=lambda action: action[0])
-    while True:
-        moment = next_moment(app)
-        if actions and (moment is None or actions[0][0] <= moment):
-            when, action = actions.pop(0)
-            clock.move_to(when)
-            action()
-            continue
-        if moment is None or moment > until:
-            clock.move_to(until)
-            return
-        clock.move_to(moment)
-        run_calendar(app, drain)
-        if answering:
-            answer_open_invitations(app, roles=answering)
 
 
 def coordinator(app, email: str = "cora@example.org") -> int:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,41 +19,15 @@ from service.accounts import service as accounts
 from service.calendar.models import Contact
 from service.database import db
 from service.inbox.models import InboxItem
-from tests.calendar.helpers import answer_open_invitations, next_moment, run_calendar, sent_on
-from tests.helpers import World
+from tests.helpers import World, state
+from tests.helpers.calendar import sent_on, simulate
+from tests.helpers.world import service_api
 
 pytestmark = pytest.mark.slow
 
 # A Monday morning, before the calendar's nine o'clock.
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 QUIET = {"timezone": "UTC", "no_meeting_alert_days": None, "match_length_months": None}
-
-
-def simulate(
-    app,
-    drain,
-    clock,
-    *,
-    until: datetime,
-    answering: tuple[str, ...] = ("mentee", "mentor"),
-    actions: list[tuple[datetime, Callable[[], None]]] = (),
-) -> None:
-    """Jump from one due moment to the next until `until`, sweeping and delivering mail at
-    each; `answering` roles answer what they were sent; `actions` happen at their moment."""
-    actions = sorted(actions, key=lambda action: action[0])
-    while True:
-        moment = next_moment(app)
-        if actions and (moment is None or actions[0][0] <= moment):
-            when, action = actions.pop(0)
-            clock.move_to(when)
-            action()
-            continue
-        if moment is None or moment > until:
-            return
-        clock.move_to(moment)
-        run_calendar(app, drain)
-        if answering:
-            answer_open_invitations(app, roles=answering)
 
 
 def received(mailbox, subject: str) -> dict[str, list[date]]:
@@ -93,13 +66,13 @@ RESOLVED = datetime(2027, 5, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def bimonthly_year():
-    return {}
-
-
-def test_a_bimonthly_year_runs(app, api, mailbox, drain, bimonthly_year):
-    """Three pairs for a year; the first is at risk from 10 March to 20 May. Mentees answer,
-    mentors never do."""
+def bimonthly_year(app, smtp_server) -> dict:
+    """Three pairs for a year, simulated once for this module; the first is at risk from 10
+    March to 20 May. Mentees answer, mentors never do."""
+    inbox, _ = smtp_server
+    state.reset(app)
+    inbox.messages.clear()
+    api = service_api(app)
     with time_machine.travel(START, tick=False) as clock:
         world = World.build(api, mentors=3, mentees=3, cadence_policy="bimonthly", **QUIET)
         pairs = [world.drive_to("active", i, i) for i in range(3)]
@@ -115,14 +88,13 @@ def test_a_bimonthly_year_runs(app, api, mailbox, drain, bimonthly_year):
 
         simulate(
             app,
-            drain,
+            lambda: state.drain(app),
             clock,
             until=START + timedelta(days=365),
             answering=("mentee",),
             actions=[(FLAGGED, flag), (RESOLVED, resolve)],
         )
-    bimonthly_year.update(world=world, messages=list(mailbox.messages))
-    assert bimonthly_year["messages"]
+    return {"world": world, "messages": list(inbox.messages)}
 
 
 def _checkins(year) -> dict[str, list[date]]:

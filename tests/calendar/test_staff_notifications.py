@@ -19,8 +19,8 @@ from service.notifications.models import Notification
 from service.notifications.service import RETRY_DELAYS
 from service.scheduler import tick
 from service.worker import run_worker
-from tests.conftest import free_port
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, World, invite
+from tests.helpers.servers import free_port
 
 SECRET = "he followed me home after the session at the library"
 

@@ -133,6 +133,7 @@ def test_the_closed_record_keeps_the_procedure_as_it_stood(closing, world, api):
         "celebration": True,
         "reflections": False,
         "contact_policy": False,
+        "reasons": False,
         "final_session": True,
     }
 

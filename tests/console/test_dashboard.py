@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from tests.staff import PASSWORD
+from tests.helpers.staff import PASSWORD
 
 
 def _propose_closure(api, pair_id: int) -> dict:

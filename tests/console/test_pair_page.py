@@ -159,8 +159,11 @@ def test_program_settings_are_saved_and_bad_numbers_are_explained(
     }
     form |= {"cadence_policy": "bimonthly", "approval_required": ["rematch", "close"]}
 
-    console.post(path, data={**form, "reminder_after_days": "400"})
-    assert "Reminder after days: a whole number from 1 to 30." in html.unescape(console.flashes())
+    refused = console.post(path, data={**form, "reminder_after_days": "400"})
+    assert refused.status_code == 422
+    page = html.unescape(refused.get_data(as_text=True))
+    assert "Reminder after days: a whole number from 1 to 30." in page
+    assert 'name="reminder_after_days" value="400"' in page
     assert api.ok("get", f"/programs/{world.program['id']}")["reminder_after_days"] != 400
 
     console.post(path, data={**form, "requirement_period": "week", "requirement_meetings": "1"})

@@ -9,7 +9,7 @@ from datetime import timedelta
 import time_machine
 
 from service.clock import now
-from tests.staff import PASSWORD, Console, replayed
+from tests.helpers.staff import PASSWORD, Console, replayed
 
 NEW_PASSWORD = "a brand new passphrase"
 

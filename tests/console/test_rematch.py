@@ -165,3 +165,29 @@ def test_the_api_refuses_a_rematch_inside_the_buffer_with_the_guard_named(api, w
     problem = response.get_json()
     assert problem["type"].endswith("/guard-failed")
     assert "rematch_buffer_respected" in str(problem)
+
+
+def test_a_proposed_rematch_reassures_nobody_until_it_is_approved(
+    app, api, world, make_staff, console_as, drain, mailbox
+):
+    pair = world.drive_to("at_risk")
+    support = make_staff("support")
+    console_as(make_staff("admin")).post(
+        f"/console/pairs/{pair['id']}/staff",
+        data={"coordinator_id": "", "support": [str(support.id)]},
+    )
+
+    console_as(support).post(
+        f"/console/pairs/{pair['id']}/rematch",
+        data={"mentor_id": str(world.mentors[1]["id"]), "reassure": "yes", "message": "Not you."},
+    )
+    drain()
+
+    assert world.pair(pair["id"])["state"] == "at_risk"
+    assert mailbox.to(world.mentees[0]["email"]) == []
+    [proposal] = api.ok("get", "/proposals?status=pending")["items"]
+    world.approve(proposal["id"])
+    drain()
+    for person in (world.mentees[0], world.mentors[0]):
+        (message,) = mailbox.to(person["email"])
+        assert "Not you." in message.get_body(("plain",)).get_content()

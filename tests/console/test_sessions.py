@@ -14,7 +14,7 @@ from service.accounts.models import StaffSession, User
 from service.cli import cli
 from service.clock import now
 from service.database import db
-from tests.staff import Console, replayed
+from tests.helpers.staff import Console, replayed
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -6,7 +6,7 @@ import html
 import re
 
 from service.database import db
-from tests.staff import PASSWORD, Console
+from tests.helpers.staff import PASSWORD, Console
 
 
 def _refusal(response) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import time_machine
 
 from service.clock import now
-from tests.staff import PASSWORD, Console
+from tests.helpers.staff import PASSWORD, Console
 
 ATTACKER = "203.0.113.7"
 OFFICE = "198.51.100.20"

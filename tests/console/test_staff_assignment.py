@@ -289,3 +289,31 @@ def test_an_admin_told_about_a_pair_is_told_it_as_an_administrator(app, team, dr
     body = message.get_body(("plain",)).get_content()
     assert "because you are an administrator of this Pairwise" in body
     assert "look after this pair" not in body
+
+
+def _rematch(team, api) -> int:
+    """The team's pair, at risk, is re-matched with another mentor; the successor's id."""
+    world, pair_id = team["world"], team["pair"]["id"]
+    api.ok(
+        "post",
+        f"/pairs/{pair_id}/transitions",
+        {"trigger": "flag_risk", "signals": ["missed_meetings"]},
+    )
+    proposed = api.trigger(pair_id, "rematch", mentor_id=world.mentors[1]["id"])
+    return world.approve(proposed.get_json()["proposal"]["id"])["pair"]["successor_id"]
+
+
+def test_a_rematched_mentees_new_pair_is_looked_after_by_the_same_staff(app, team, api):
+    cora, sam = team["cora_staff"], team["sam_staff"]
+    _hand_over(team["cora"], team["pair"]["id"], cora.id, support=[sam.id])
+
+    successor_id = _rematch(team, api)
+
+    assert _coordinator_of(app, successor_id) == cora.id
+    assert [(role, before, after) for role, before, after, _ in _changes(app, successor_id)] == [
+        ("coordinator", None, cora.id),
+        ("support", None, sam.id),
+    ]
+    assert "Support staff: Sam Support added by" in _timeline(
+        team["admin"].page(f"/console/pairs/{successor_id}")
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.inbound.senders import CALENDLY_KEY, CalendlySender, StandardSender
+from tests.helpers.inbound import CALENDLY_KEY, CalendlySender, StandardSender
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.inbound.senders import ago, invitee_event, meetings_of
+from tests.helpers.inbound import ago, invitee_event, meetings_of
 
 
 def test_a_signed_invitee_canceled_is_attached_to_the_right_pair(api, world, calendly_sender):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from tests.inbound.senders import ago, cancellation, iso, meeting_event, meetings_of, signal_codes
+from tests.helpers.inbound import ago, cancellation, iso, meeting_event, meetings_of, signal_codes
 
 
 def test_three_cancellations_within_the_window_flag_an_active_pair_at_risk(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.helpers import Api
-from tests.inbound.senders import cancellation, meetings_of
+from tests.helpers.inbound import cancellation, meetings_of
 
 
 def test_a_token_with_the_inbound_scope_posts_meeting_events(client, make_token, api, world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.inbound.senders import (
+from tests.helpers.inbound import (
     StandardSender,
     cancellation,
     invitee_event,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import sqlalchemy as sa
 
 from service.database import db
@@ -10,6 +12,7 @@ from service.meetings.models import Meeting
 from service.signals.models import Signal
 from service.training.models import TrainingRecord
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+from workflows.playbook import APPROACHES
 
 
 def _answer(api, survey_key, participant_id, pair_id, answers) -> dict:
@@ -280,3 +283,85 @@ def test_training_feedback_records_the_session_attended(app, api, world):
             sa.select(TrainingRecord.session).where(TrainingRecord.participant_id == mentee["id"])
         ).all()
     assert sessions == ["mentee_orientation"]
+
+
+def test_a_low_good_match_answer_after_the_first_meeting_shows_its_playbook_entry(
+    app, api, world, make_staff, console_as
+):
+    pair = world.drive_to("active")
+    _answer(
+        api,
+        "first_meeting",
+        pair["mentee_id"],
+        pair["id"],
+        {
+            "first_meeting_held": "yes",
+            "good_match": "1",
+            "prepared": "well",
+            "talking_balance": "even",
+        },
+    )
+
+    page = html.unescape(console_as(make_staff()).page(f"/console/pairs/{pair['id']}"))
+
+    assert _signals(app, pair["id"]) == ["match_in_doubt"]
+    assert world.pair(pair["id"])["state"] == "at_risk"
+    assert APPROACHES["match_in_doubt"] in page
+
+
+def test_a_meeting_log_saying_meetings_often_move_at_short_notice_flags_the_pair(app, api, world):
+    pair = world.drive_to("active")
+    _answer(
+        api,
+        "meeting_log",
+        pair["mentee_id"],
+        pair["id"],
+        {
+            "occurred_on": "2026-03-02",
+            "held": "cancelled",
+            "missed_by": "mentor",
+            "short_notice": "often",
+            "final_session": "no",
+        },
+    )
+
+    assert _signals(app, pair["id"]) == ["last_minute_rescheduling"]
+    assert world.pair(pair["id"])["state"] == "at_risk"
+
+
+def test_a_closure_reflection_records_why_the_match_ended_from_the_respondents_view(
+    app, api, world
+):
+    pair = world.drive_to("closing")
+    _answer(
+        api,
+        "closure_reflection",
+        pair["mentee_id"],
+        pair["id"],
+        {
+            "proudest": "Giving my first talk",
+            "recommend": "9",
+            "keep_in_touch": "through_program",
+            "share_story": "no",
+            "ending_reason": "move_or_life_change",
+            "other_ending_reasons": ["lack_of_time"],
+        },
+    )
+
+    [account] = api.ok("get", f"/pairs/{pair['id']}/ending-reasons")["items"]
+    assert (account["viewpoint"], account["primary_reason"], account["other_reasons"]) == (
+        "mentee",
+        "move_or_life_change",
+        ["lack_of_time"],
+    )
+
+
+def test_the_closure_reflection_offers_every_reason_a_match_ends_but_safety():
+    from surveys import loader
+    from workflows.endings import EndingReason
+
+    definition = loader.standard()["closure_reflection"][0]
+    offered = {c.value for c in definition.question("ending_reason").choices}
+
+    assert offered == {reason.value for reason in EndingReason} - {"safety"}
+    assert {c.value for c in definition.question("other_ending_reasons").choices} == offered

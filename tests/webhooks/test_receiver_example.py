@@ -7,7 +7,7 @@ from types import ModuleType
 
 import pytest
 
-from tests.conftest import repository_root
+from tests.helpers.servers import repository_root
 
 EXAMPLE = repository_root() / "docs" / "api" / "webhook_receiver.py"
 

@@ -116,3 +116,74 @@ def test_only_an_active_pair_is_flagged(state):
 
 def test_a_signal_about_staff_does_not_flag_the_pair():
     assert rules.reaction(State.ACTIVE, ["checkin_overdue"]) is None
+
+
+FIRST_MEETING = {"first_meeting_held": "yes", "prepared": "well", "talking_balance": "even"}
+
+
+def _first_meeting_codes(good_match: str) -> list[str]:
+    answers = {**FIRST_MEETING, "good_match": good_match}
+    return [s.code for s in rules.signals_from_answers(_standard("first_meeting"), answers)]
+
+
+@pytest.mark.parametrize("disagree", ["1", "2"])
+def test_a_first_meeting_that_does_not_feel_like_a_good_match_raises_match_in_doubt(disagree):
+    assert _first_meeting_codes(disagree) == ["match_in_doubt"]
+
+
+@pytest.mark.parametrize("not_low", ["3", "4", "5"])
+def test_a_first_meeting_that_feels_like_a_good_match_or_undecided_raises_nothing(not_low):
+    assert _first_meeting_codes(not_low) == []
+
+
+CALM_MENTOR = {
+    "meetings_held": 3,
+    "meetings_missed": 0,
+    "relationship_rating": 8,
+    "mentee_progress": "yes",
+    "concern": "no",
+}
+
+
+def _mentor_codes(answers: dict) -> list[str]:
+    return [s.code for s in rules.signals_from_answers(_standard("checkin_mentor"), answers)]
+
+
+def test_a_mentor_who_has_taken_on_more_than_they_can_manage_raises_mentor_overstretched():
+    assert _mentor_codes({**CALM_MENTOR, "mentoring_load": "too_much"}) == ["mentor_overstretched"]
+
+
+@pytest.mark.parametrize("load", ["manageable", "stretched"])
+def test_a_mentor_who_manages_or_is_sometimes_stretched_raises_nothing(load):
+    assert _mentor_codes({**CALM_MENTOR, "mentoring_load": load}) == []
+
+
+@pytest.mark.parametrize("survey", ["checkin_mentee", "checkin_mentor"])
+def test_two_meetings_moved_at_short_notice_in_a_check_in_raise_last_minute_rescheduling(survey):
+    calm = CALM if survey == "checkin_mentee" else CALM_MENTOR
+    raised = rules.signals_from_answers(_standard(survey), {**calm, "meetings_moved_late": 2})
+    assert [s.code for s in raised] == ["last_minute_rescheduling"]
+
+
+def test_one_meeting_moved_at_short_notice_is_life_and_raises_nothing():
+    assert _codes({**CALM, "meetings_moved_late": 1}) == []
+
+
+LOGGED_MEETING = {"occurred_on": "2026-03-02", "held": "cancelled", "final_session": "no"}
+
+
+def test_a_meeting_log_saying_late_changes_happen_often_raises_last_minute_rescheduling():
+    answers = {**LOGGED_MEETING, "short_notice": "often"}
+    raised = rules.signals_from_answers(_standard("meeting_log"), answers)
+    assert [s.code for s in raised] == ["last_minute_rescheduling"]
+
+
+def test_a_meeting_log_with_one_late_change_raises_nothing():
+    answers = {**LOGGED_MEETING, "short_notice": "once"}
+    assert rules.signals_from_answers(_standard("meeting_log"), answers) == []
+
+
+def test_a_guardian_seeing_meetings_often_moved_at_the_last_minute_raises_the_signal():
+    answers = {"meetings_happening": "moved", "child_enjoys": "4", "concern": "no"}
+    raised = rules.signals_from_answers(_standard("checkin_guardian"), answers)
+    assert [s.code for s in raised] == ["last_minute_rescheduling"]

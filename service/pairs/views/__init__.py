@@ -1,11 +1,31 @@
 """The pair pages of the console: one blueprint, one module per flow.
 
-Views are thin: they read the form, call the same service functions the API calls, and
-redirect back with what happened (a refusal is shown as the service worded it).
+Views are thin: they read their form (`service/pairs/forms.py`), call the same service
+functions the API calls, and redirect back with what happened (a refusal, or what is wrong
+with the form, is shown as a flash message on the page).
 """
 
-from service.pairs.views import actions, closure, notes, page, rematch, staff, training
+from service.pairs.views import (
+    actions,
+    closure,
+    ending,
+    notes,
+    page,
+    rematch,
+    staff,
+    training,
+)
 from service.pairs.views.common import blueprint
 
 # Importing each flow registers its routes on the blueprint.
-__all__ = ["actions", "blueprint", "closure", "notes", "page", "rematch", "staff", "training"]
+__all__ = [
+    "actions",
+    "blueprint",
+    "closure",
+    "ending",
+    "notes",
+    "page",
+    "rematch",
+    "staff",
+    "training",
+]

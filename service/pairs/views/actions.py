@@ -3,19 +3,20 @@ check-ins and meetings."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, url_for
 
 from service.meetings import service as meetings
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
-from service.pairs.views.common import blueprint, flash_outcome, form_date, form_text, refused
+from service.pairs.forms import AcceptanceForm, InterventionForm, MeetingForm, TransitionForm
+from service.pairs.views.common import blueprint, flash_outcome, refused
 from service.problems import Problem
 from service.surveys import responses, versions
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 from surveys.forms import answers_from, form_class
 from workflows.pairing import ClosureReason, Trigger
-from workflows.signals import SIGNALS
 
 
 @blueprint.post("/<id:pair_id>/transition")
@@ -23,21 +24,17 @@ from workflows.signals import SIGNALS
 @refused
 def transition(pair_id: int):
     pair_or_404(pair_id)
-    trigger = request.form.get("trigger", "")
-    if trigger not in set(Trigger):
-        raise Problem("validation-error", "Choose what to do with the pair.")
-    mentor = request.form.get("mentor_id", "")
-    closure_reason = request.form.get("closure_reason") or None
+    form = validated(TransitionForm())
     transition_request = TransitionRequest(
-        Trigger(trigger),
-        reason=form_text("reason"),
-        signals=tuple(code for code in request.form.getlist("signals") if code in SIGNALS),
-        mentor_id=int(mentor) if mentor.isdigit() else None,
-        final_session_on=form_date("final_session_on"),
-        closure_reason=ClosureReason(closure_reason)
-        if closure_reason in set(ClosureReason)
+        Trigger(form.trigger.data),
+        reason=form.reason.data,
+        signals=tuple(form.signals.data or ()),
+        mentor_id=form.mentor_id.data,
+        final_session_on=form.final_session_on.data,
+        closure_reason=ClosureReason(form.closure_reason.data)
+        if form.closure_reason.data
         else None,
-        buffer_override_reason=form_text("buffer_override_reason"),
+        buffer_override_reason=form.buffer_override_reason.data,
     )
     flash_outcome(
         lifecycle.request_transition(pair_id=pair_id, request=transition_request, actor=g.actor)
@@ -50,9 +47,7 @@ def transition(pair_id: int):
 @refused
 def accept(pair_id: int):
     pair_or_404(pair_id)
-    role = request.form.get("role")
-    if role not in ("mentor", "mentee"):
-        raise Problem("validation-error", "Say whether the mentor or the mentee accepted.")
+    role = validated(AcceptanceForm()).role.data
     pairs.accept_introduction(pair_id=pair_id, role=role, actor=g.actor)
     flash(f"Recorded: the {role} accepted the introduction.")
     return redirect(url_for(".show", pair_id=pair_id))
@@ -63,18 +58,14 @@ def accept(pair_id: int):
 @refused
 def record_intervention(pair_id: int):
     pair_or_404(pair_id)
-    description = form_text("description")
-    if not description:
-        raise Problem("validation-error", "Describe the intervention.")
-    signal = request.form.get("signal") or None
-    approach = request.form.get("approach") or None
+    form = validated(InterventionForm())
     pairs.record_intervention(
         pair_id=pair_id,
-        description=description,
+        description=form.description.data,
         actor=g.actor,
-        approach=approach if approach in ("individual", "pair", "group", "other") else None,
-        signal=signal if signal in SIGNALS else None,
-        follow_up_on=form_date("follow_up_on"),
+        approach=form.approach.data,
+        signal=form.signal.data,
+        follow_up_on=form.follow_up_on.data,
     )
     flash("The intervention is recorded.")
     return redirect(url_for(".show", pair_id=pair_id))
@@ -106,21 +97,17 @@ def record_checkin(pair_id: int):
 @refused
 def log_meeting(pair_id: int):
     pair_or_404(pair_id)
-    day = form_date("occurred_on")
-    if day is None:
-        raise Problem("validation-error", "Give the date of the meeting.")
-    minutes = request.form.get("duration_minutes", "")
-    status = request.form.get("status", "held")
+    form = validated(MeetingForm())
     meetings.log(
         pair_id=pair_id,
-        occurred_at=meetings.noon_utc(day),
-        status=status,
-        duration_minutes=int(minutes) if minutes.isdigit() else None,
-        attendees=request.form.getlist("attendees"),
-        location=request.form.get("location", ""),
-        activities=request.form.get("activities", ""),
-        is_final_session=request.form.get("is_final_session") == "yes",
+        occurred_at=meetings.noon_utc(form.occurred_on.data),
+        status=form.status.data or "held",
+        duration_minutes=form.duration_minutes.data,
+        attendees=form.attendees.data or [],
+        location=form.location.data or "",
+        activities=form.activities.data or "",
+        is_final_session=form.is_final_session.data,
         actor=g.actor,
     )
     flash("The meeting is logged.")
-    return redirect(request.form.get("back") or url_for(".show", pair_id=pair_id))
+    return redirect(form.back_to() or url_for(".show", pair_id=pair_id))

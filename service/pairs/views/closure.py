@@ -8,19 +8,16 @@ from service.calendar import schedule
 from service.closure import service as closure
 from service.closure.models import ContactPolicy
 from service.console.queries import names
-from service.database import db
 from service.pairs import lifecycle
 from service.pairs.facts import TransitionRequest
-from service.pairs.views.common import (
-    blueprint,
-    flash_outcome,
-    form_date,
-    form_text,
-    people_of,
-    refused,
+from service.pairs.forms import (
+    BeginClosureForm,
+    CelebrationForm,
+    ClosureStepForm,
+    ContactPolicyForm,
 )
-from service.problems import Problem
-from service.programs.models import Program
+from service.pairs.views.common import blueprint, flash_outcome, people_of, refused
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import ClosureReason, Trigger
 
@@ -32,42 +29,44 @@ def closure_page(pair_id: int):
     """The closure procedure, anticipated or not, step by step."""
     pair = pair_or_404(pair_id)
     if request.method == "POST":
-        step = request.form.get("step")
+        step = validated(ClosureStepForm()).step.data
         if step == "begin":
-            closure.save(pair_id=pair.id, kind=request.form.get("kind") or "anticipated")
-            kind = request.form.get("closure_reason")
+            form = validated(BeginClosureForm())
+            closure.save(pair_id=pair.id, kind=form.kind.data or "anticipated")
             flash_outcome(
                 lifecycle.request_transition(
                     pair_id=pair.id,
                     actor=g.actor,
                     request=TransitionRequest(
                         Trigger.BEGIN_CLOSURE,
-                        final_session_on=form_date("final_session_on"),
-                        reason=form_text("reason"),
-                        closure_reason=ClosureReason(kind)
-                        if kind in ("completed", "ended_early")
+                        final_session_on=form.final_session_on.data,
+                        reason=form.reason.data,
+                        closure_reason=ClosureReason(form.closure_reason.data)
+                        if form.closure_reason.data
                         else None,
                     ),
                 )
             )
         elif step == "plan":
+            form = validated(CelebrationForm())
             closure.save(
                 pair_id=pair.id,
-                celebration_plan=form_text("celebration_plan") or "",
-                celebration_on=form_date("celebration_on"),
+                celebration_plan=form.celebration_plan.data or "",
+                celebration_on=form.celebration_on.data,
             )
             flash("The celebratory final session is planned.")
         elif step == "policy":
+            form = validated(ContactPolicyForm())
             closure.save(
                 pair_id=pair.id,
-                contact_policy=request.form.get("contact_policy"),
-                contact_policy_notes=form_text("contact_policy_notes"),
+                contact_policy=form.contact_policy.data,
+                contact_policy_notes=form.contact_policy_notes.data,
             )
             flash("The contact policy is recorded.")
         elif step == "reflections":
             sent = closure.send_reflections(pair_id=pair.id, actor=g.actor)
             flash(f"Reflection survey sent to {sent} participant(s).")
-        elif step == "close":
+        else:
             flash_outcome(
                 lifecycle.request_transition(
                     pair_id=pair.id,
@@ -75,10 +74,8 @@ def closure_page(pair_id: int):
                     request=TransitionRequest(Trigger.CLOSE),
                 )
             )
-        else:
-            raise Problem("validation-error", "Unknown closure step.")
         return redirect(url_for(".closure_page", pair_id=pair.id))
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     return render_template(
         "console/closure.html",
         pair=pair,

@@ -1,23 +1,31 @@
-"""The pair pages' shared blueprint, and what every flow on them reads the same way:
-form fields, refusals shown on the page, the outcome of a transition."""
+"""The pair pages' shared blueprint, and what every flow on them does the same way:
+refusals shown on the page, the outcome of a transition. Their forms are in
+`service/pairs/forms.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypedDict
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, url_for
 
 from service.database import db
 from service.pairs import lifecycle
+from service.pairs.forms import MAXLENGTH
+from service.pairs.models import Pair
 from service.participants.models import Participant
-from service.problems import Problem
 from service.web.refusals import REFUSALS
 
 blueprint = Blueprint("pairs_console", __name__, url_prefix="/console/pairs")
+
+
+@blueprint.context_processor
+def _limits() -> dict[str, Any]:
+    """The longest text each box on the pair pages takes, from the forms that read them:
+    the browser stops typing there instead of the server refusing what was typed."""
+    return {"maxlength": MAXLENGTH}
 
 
 def refused(view: Callable) -> Callable:
@@ -34,27 +42,16 @@ def refused(view: Callable) -> Callable:
     return wrapper
 
 
-def form_date(field: str) -> date | None:
-    value = request.form.get(field, "").strip()
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Problem(
-            "validation-error", f"{field.replace('_', ' ')}: use a date like 2026-12-01."
-        ) from None
+class People(TypedDict):
+    mentee: Participant
+    mentor: Participant | None
+    guardians: Sequence[Participant]
 
 
-def form_text(field: str) -> str | None:
-    value = request.form.get(field, "").strip()
-    return value or None
-
-
-def people_of(pair) -> dict[str, Participant | None]:
+def people_of(pair: Pair) -> People:
     return {
-        "mentee": db.session.get(Participant, pair.mentee_id),
-        "mentor": db.session.get(Participant, pair.mentor_id) if pair.mentor_id else None,
+        "mentee": pair.mentee,
+        "mentor": pair.mentor,
         "guardians": db.session.scalars(
             sa.select(Participant).where(Participant.guardian_of_id == pair.mentee_id)
         ).all(),
@@ -65,4 +62,5 @@ def flash_outcome(outcome: lifecycle.Outcome) -> None:
     if outcome.applied:
         flash(f"Done: the pair is now {outcome.pair.state.replace('_', ' ')}.")
     else:
+        assert outcome.proposal is not None  # not applied, so filed as a proposal
         flash(f"Filed for a coordinator's approval: {outcome.proposal.trigger.replace('_', ' ')}.")

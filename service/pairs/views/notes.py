@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from service.accounts.models import StaffRole
 from service.confidentiality import may_read_safety
 from service.database import db, transaction
 from service.notes.models import Confidentiality, Note
-from service.pairs.views.common import blueprint, form_text, refused
-from service.problems import Problem, html_error
+from service.pairs.forms import NoteForm
+from service.pairs.views.common import blueprint, refused
+from service.problems import html_error
+from service.web.forms import validated
 from service.web.staff import log_safety_read, pair_or_404, staff_required
 
 
@@ -19,14 +21,12 @@ from service.web.staff import log_safety_read, pair_or_404, staff_required
 @refused
 def add_note(pair_id: int):
     pair_or_404(pair_id)
-    body = form_text("body")
-    level = request.form.get("confidentiality", Confidentiality.TEAM)
-    if not body:
-        raise Problem("validation-error", "Write the note.")
-    if level not in set(Confidentiality):
-        raise Problem("validation-error", "Choose who may read the note.")
+    form = validated(NoteForm())
+    level = form.confidentiality.data or Confidentiality.TEAM
     with transaction():
-        db.session.add(Note(pair_id=pair_id, body=body, confidentiality=level, author=g.actor.ref))
+        db.session.add(
+            Note(pair_id=pair_id, body=form.body.data, confidentiality=level, author=g.actor.ref)
+        )
     flash("The note is saved.")
     return redirect(url_for(".show", pair_id=pair_id) + "#notes")
 

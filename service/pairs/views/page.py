@@ -28,7 +28,7 @@ from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.matching import Candidate
 from service.pairs.models import Pair
 from service.pairs.timeline import Entry, timeline
-from service.pairs.views.common import blueprint, people_of
+from service.pairs.views.common import People, blueprint, people_of
 from service.problems import html_error
 from service.programs.models import Program
 from service.signals.models import Signal
@@ -85,7 +85,7 @@ class PairPage:
 
     pair: Pair
     program: Program
-    people: dict[str, Any]  # mentee, mentor, guardians
+    people: People
     title: str
     allowed: list[Trigger]
     facts: DatabaseFacts
@@ -111,7 +111,7 @@ class PairPage:
     assigned_support: set[int]
     may_change_staff: bool
     coordinator_name: str | None
-    support_names: list[str | None]
+    support_names: list[str]
     confidentiality: list[Confidentiality]
     closure_reasons: list[ClosureReason]
     required_training: dict[str, list[str]]
@@ -129,7 +129,7 @@ def _full_name(user_id: int | None) -> str | None:
 
 def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
     """Everything the pair page shows `user`, read once."""
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     readable = may_read_safety(actor, pair)
     people = people_of(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.ACTIVATE), actor)
@@ -189,7 +189,7 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         assigned_support=support,
         may_change_staff=staffing.may_change_staff(actor, pair),
         coordinator_name=_full_name(pair.coordinator_id),
-        support_names=sorted(_full_name(u) for u in support),
+        support_names=sorted(name for u in support if (name := _full_name(u)) is not None),
         confidentiality=list(Confidentiality),
         closure_reasons=[ClosureReason.WITHDRAWN, ClosureReason.ENDED_EARLY, ClosureReason.SAFETY],
         required_training=program.required_training,

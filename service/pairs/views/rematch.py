@@ -8,13 +8,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from service.calendar import schedule
 from service.console.queries import names
-from service.database import db, transaction
-from service.notifications import service as notifications
 from service.pairs import lifecycle, matching
 from service.pairs.facts import DatabaseFacts, TransitionRequest
-from service.pairs.views.common import blueprint, flash_outcome, form_text, people_of, refused
+from service.pairs.forms import RematchForm
+from service.pairs.views.common import blueprint, flash_outcome, people_of, refused
 from service.problems import Problem
-from service.programs.models import Program
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 from workflows.pairing import State, Trigger
 
@@ -33,25 +32,22 @@ def rematch(pair_id: int):
     pair = pair_or_404(pair_id)
     if pair.state != State.AT_RISK:
         raise Problem("conflict", "Only a pair at risk can be re-matched.")
-    program = db.session.get(Program, pair.program_id)
+    program = pair.program
     people = people_of(pair)
     facts = DatabaseFacts(pair, program, TransitionRequest(Trigger.REMATCH), g.actor)
     if request.method == "POST":
-        mentor = request.form.get("mentor_id", "")
-        if not mentor.isdigit():
-            raise Problem("validation-error", "Choose the new mentor.")
+        form = validated(RematchForm())
         outcome = lifecycle.request_transition(
             pair_id=pair.id,
             actor=g.actor,
             request=TransitionRequest(
                 Trigger.REMATCH,
-                mentor_id=int(mentor),
-                reason=form_text("reason"),
-                buffer_override_reason=form_text("buffer_override_reason"),
+                mentor_id=form.mentor_id.data,
+                reason=form.reason.data,
+                buffer_override_reason=form.buffer_override_reason.data,
+                reassurance=(form.message.data or REASSURANCE) if form.reassure.data else None,
             ),
         )
-        if request.form.get("reassure") == "yes":
-            _reassure(pair, program, people, form_text("message") or REASSURANCE)
         if outcome.applied:
             flash(
                 f"Re-matched: pair #{pair.id} continues as pair "
@@ -73,16 +69,3 @@ def rematch(pair_id: int):
         buffer_ends=buffer_ends,
         within_buffer=buffer_ends is not None and buffer_ends > schedule.cadence_today(program),
     )
-
-
-def _reassure(pair, program: Program, people: dict, message: str) -> None:
-    with transaction():
-        for person in (people["mentee"], people["mentor"]):
-            if person is not None:
-                notifications.email_participant(
-                    person,
-                    program,
-                    template="rematch_reassurance",
-                    pair_id=pair.id,
-                    message=message,
-                )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request, url_for
+from flask import flash, g, redirect, url_for
 
 from service.accounts.models import StaffRole
 from service.errors import Forbidden
 from service.pairs import service as pairs
 from service.pairs import staffing
+from service.pairs.forms import StaffForm
 from service.pairs.views.common import blueprint, refused
 from service.problems import html_error
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 
 
@@ -22,13 +24,13 @@ def assign_staff(pair_id: int):
     refusal = staffing.staff_change_refusal(g.actor, pair)
     if refusal is not None:
         return html_error(403, "Not yours to hand over", refusal)
-    coordinator = request.form.get("coordinator_id", "")
+    form = validated(StaffForm())
     try:
         pairs.update(
             pair_id=pair.id,
             actor=g.actor,
-            coordinator_id=int(coordinator) if coordinator.isdigit() else None,
-            support_ids={int(u) for u in request.form.getlist("support") if u.isdigit()},
+            coordinator_id=form.coordinator_id.data,
+            support_ids=form.support_ids(),
         )
     except Forbidden as refused_now:
         # The pair changed hands since the page was read.

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 
 from service.calendar import schedule
-from service.database import db, transaction
+from service.database import transaction
 from service.pairs import service as pairs
-from service.pairs.views.common import blueprint, form_date, refused
+from service.pairs.forms import TrainingForm
+from service.pairs.views.common import blueprint, refused
 from service.problems import Problem
-from service.programs.models import Program
 from service.training import service as training
+from service.training.models import TrainingSession
+from service.web.forms import validated
 from service.web.staff import pair_or_404, staff_required
 
 
@@ -21,20 +23,20 @@ from service.web.staff import pair_or_404, staff_required
 @refused
 def record_training(pair_id: int):
     pair = pair_or_404(pair_id)
-    person = request.form.get("participant_id", "")
-    if not person.isdigit() or int(person) not in (pair.mentor_id, pair.mentee_id):
+    form = validated(TrainingForm())
+    if form.participant_id.data not in (pair.mentor_id, pair.mentee_id):
         raise Problem("validation-error", "Choose the mentor or the mentee of this pair.")
-    session = request.form.get("session", "")
-    briefing = session == "rematch_briefing"
+    session = form.session.data
+    briefing = session == TrainingSession.REMATCH_BRIEFING
     training.record(
-        participant_id=int(person),
+        participant_id=form.participant_id.data,
         session=session,
-        completed_on=form_date("completed_on") or date.today(),
+        completed_on=form.completed_on.data or date.today(),
         pair_id=pair.id if briefing else None,
     )
     if briefing:
         with transaction():
             pair = pairs.get(pair_id=pair.id)
-            schedule.reschedule(pair, db.session.get(Program, pair.program_id))
+            schedule.reschedule(pair, pair.program)
     flash(f"Recorded: {session.replace('_', ' ')}.")
     return redirect(url_for(".show", pair_id=pair_id))

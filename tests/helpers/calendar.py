@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
@@ -72,6 +73,35 @@ def answer_open_invitations(app, roles: tuple[str, ...]) -> int:
             responses.submit(invitation_id=invitation.id, answers=ANSWERS[version.survey_key])
             answered += 1
     return answered
+
+
+def simulate(
+    app,
+    drain: Callable[[], None],
+    clock,
+    *,
+    until: datetime,
+    answering: tuple[str, ...] = ("mentee", "mentor"),
+    actions: Sequence[tuple[datetime, Callable[[], None]]] = (),
+) -> None:
+    """Jump from one due moment to the next until `until`, sweeping and delivering mail at
+    each; `answering` roles answer what they were sent; `actions` happen at their moment.
+    The clock (a time-machine traveller, not ticking) ends at `until`."""
+    pending = sorted(actions, key=lambda action: action[0])
+    while True:
+        moment = next_moment(app)
+        if pending and (moment is None or pending[0][0] <= moment):
+            when, action = pending.pop(0)
+            clock.move_to(when)
+            action()
+            continue
+        if moment is None or moment > until:
+            clock.move_to(until)
+            return
+        clock.move_to(moment)
+        run_calendar(app, drain)
+        if answering:
+            answer_open_invitations(app, roles=answering)
 
 
 def sent_on(message) -> datetime:

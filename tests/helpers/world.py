@@ -55,6 +55,19 @@ class Api:
         return self.post(f"/pairs/{pair_id}/transitions", {"trigger": trigger, **fields})
 
 
+def service_api(app) -> Api:
+    """A new test client holding a token with every scope but admin, as a connected service
+    holds one (the `api` fixture, for set-ups that outlive one test)."""
+    from service.tokens import service as tokens
+    from service.tokens.service import SCOPES
+
+    with app.app_context():
+        _, raw = tokens.create(
+            name=f"token-{secrets.token_hex(3)}", scopes=tuple(s for s in SCOPES if s != "admin")
+        )
+    return Api(app.test_client(), raw)
+
+
 _PATHS = {
     "recruited": [],
     "matched": ["matched"],

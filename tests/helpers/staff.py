@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 from flask import Flask
 from werkzeug.test import TestResponse
 
@@ -77,24 +75,18 @@ def replayed(app: Flask, cookie: str, path: str = "/console/") -> TestResponse:
     return stranger.get(path)
 
 
-@pytest.fixture
-def make_staff(app: Flask) -> Callable[..., Staff]:
-    def make(role: str = "coordinator", name: str | None = None) -> Staff:
-        email = f"{role}-{secrets.token_hex(3)}@example.org"
-        full_name = name or f"{role.title()} {secrets.token_hex(2)}"
-        with app.app_context():
-            user = accounts.create(email=email, full_name=full_name, role=role, password=PASSWORD)
-            return Staff(user.id, email, full_name, role)
-
-    return make
+def create_staff(app: Flask, role: str = "coordinator", name: str | None = None) -> Staff:
+    """A member of staff as `pairwise create-user` makes one, with the test password."""
+    email = f"{role}-{secrets.token_hex(3)}@example.org"
+    full_name = name or f"{role.title()} {secrets.token_hex(2)}"
+    with app.app_context():
+        user = accounts.create(email=email, full_name=full_name, role=role, password=PASSWORD)
+        return Staff(user.id, email, full_name, role)
 
 
-@pytest.fixture
-def console_as(app: Flask) -> Callable[[Staff], Console]:
-    def sign_in(staff: Staff) -> Console:
-        console = Console(app)
-        response = console.sign_in(staff.email)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        return console
-
-    return sign_in
+def signed_in(app: Flask, staff: Staff) -> Console:
+    """A console session of `staff`, signed in with the password."""
+    console = Console(app)
+    response = console.sign_in(staff.email)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return console

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 
 @dataclass
@@ -30,8 +29,9 @@ class Receiver:
         self.script.extend(s if isinstance(s, tuple) else (s, {}) for s in statuses)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def running_receiver() -> Iterator[Receiver]:
+    """A receiver on a free port of 127.0.0.1 while the block runs."""
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -58,6 +58,8 @@ def receiver() -> Iterator[Receiver]:
     holder["receiver"] = Receiver(f"http://127.0.0.1:{server.server_port}/hooks")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield holder["receiver"]
-    server.shutdown()
-    server.server_close()
+    try:
+        yield holder["receiver"]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,154 @@
+"""What every console form shares: its base class, the fields whose messages the console
+words itself, and how a form's first error becomes the refusal shown on the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    Field,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    validators,
+    widgets,
+)
+from wtforms.validators import StopValidation
+
+from service.problems import Problem
+
+
+class ConsoleForm(FlaskForm):
+    """A form posted from a console page."""
+
+    class Meta:
+        # CSRFProtect has checked the token of every POST before the view runs.
+        csrf = False
+
+
+class Text(StringField):
+    """Text, stripped; an empty box is None, as the services expect of a missing value."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata(valuelist)
+        self.data = (self.data or "").strip() or None
+
+
+class WholeNumber(IntegerField):
+    """A whole number, refused in the console's words when it is not one (WTForms would say
+    'Not a valid integer value'). Its range comes from a `NumberRange` given with it."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        if not raw:
+            self.data = None
+        elif raw.isdigit():
+            self.data = int(raw)
+        else:
+            self.data = None
+            raise ValueError(self.gettext(_range_message(self)))
+
+
+class Day(DateField):
+    """A date like 2026-12-01, or None when left empty."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        self.data = None
+        if raw:
+            try:
+                self.data = date.fromisoformat(raw)
+            except ValueError:
+                raise ValueError(f"{self.label.text}: use a date like 2026-12-01.") from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return self.data.isoformat() if self.data else ""
+
+
+class Id(IntegerField):
+    """A row's id from a choice on the page, or None when none is chosen."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = valuelist[0].strip() if valuelist else ""
+        self.raw_data = valuelist
+        # Ids are 32-bit in PostgreSQL: a bigger one names no row (and would be a 500).
+        self.data = int(raw) if raw.isdigit() and int(raw) < 2**31 else None
+
+
+def choices_of(values: Iterable[object]) -> list[Any]:
+    """WTForms choices whose labels are their values: plain strings, since WTForms 3.3
+    deprecates (value, label) tuples; its stubs still know only tuples, hence `Any`."""
+    return [str(value) for value in values]
+
+
+class Choices(SelectMultipleField):
+    """Checkboxes: the values ticked, each one of `choices`."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def one_of(values: Any, message: str, *, optional: bool = False) -> list[Any]:
+    """One of `values`; `optional`: or nothing at all."""
+    first = validators.Optional() if optional else validators.InputRequired(message)
+    return [first, validators.AnyOf([str(v) for v in values], message)]
+
+
+def between(label: str, bounds: tuple[int, int]) -> list[Any]:
+    """Required, and a whole number within `bounds` (both included)."""
+    low, high = bounds
+    message = f"{label}: a whole number from {low} to {high}."
+    return [validators.InputRequired(message), validators.NumberRange(low, high, message)]
+
+
+def at_most(label: str, maximum: int, *, required: str | None = None) -> list[Any]:
+    """Text of at most `maximum` characters; `required` is the message when it is empty."""
+    first = validators.DataRequired(required) if required else validators.Optional()
+    return [
+        first,
+        validators.Length(max=maximum, message=f"{label}: at most {maximum} characters."),
+    ]
+
+
+def skip_unless(other: str, *values: str):
+    """Validate this field only when the form's `other` field is one of `values` (and drop
+    what reading it found wrong otherwise): what is not asked for cannot be wrong."""
+
+    def check(form: FlaskForm, field: Field) -> None:
+        if form[other].data not in values:
+            field.errors = []
+            raise StopValidation()
+
+    return check
+
+
+def _range_message(field: Field) -> str:
+    for validator in field.validators:
+        if isinstance(validator, validators.NumberRange):
+            return f"{field.label.text}: a whole number from {validator.min} to {validator.max}."
+    return f"{field.label.text}: a whole number."
+
+
+def first_error(form: FlaskForm) -> str:
+    """The first thing wrong with the form, worded for the page."""
+    for errors in form.errors.values():
+        messages = errors if isinstance(errors, list) else list(errors.values())
+        if messages:
+            return str(messages[0])
+    return "Check the form."
+
+
+def validated(form: FlaskForm) -> FlaskForm:
+    """The form, once valid; otherwise its first error is refused like any other refusal
+    (shown in a flash message on the page the form came from)."""
+    if not form.validate():
+        raise Problem("validation-error", first_error(form))
+    return form

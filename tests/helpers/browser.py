@@ -1,0 +1,72 @@
+"""A real headless Chromium (Debian's package), driven by Playwright, with axe-core."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from tests.helpers.staff import PASSWORD, Staff
+
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if candidate and shutil.which(candidate):
+            return candidate
+    return None
+
+
+class WatchedBrowser:
+    """The browser, with every context it opens watched for Content-Security-Policy
+    violations: Chromium reports each one in the console, and a test that causes one fails."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(
+                f"{message.page.url if message.page else '?'}: {message.text}"
+            )
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def sign_in(page, live_server: str, staff: Staff) -> None:
+    """`staff` signs in on the console's login page and lands on the dashboard."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/console/login")
+    page.get_by_label("E-mail address").fill(staff.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Dashboard")

@@ -1,0 +1,45 @@
+"""The state every test starts from, and the background side run to completion."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from redis import Redis
+
+from service.database import db
+
+TEST_SECRET = "test-secret-" + "x" * 40
+
+
+def reset(app: Flask) -> None:
+    """Empty every table (the migrations' bookkeeping aside) and the Redis database."""
+    with app.app_context():
+        tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(tables):
+                db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+
+
+def drain(app: Flask) -> None:
+    """Run the background side until it is idle: relay the outbox, then a burst worker."""
+    from rq import Queue
+
+    from service.queue import queue_names
+    from service.scheduler import tick
+    from service.worker import run_worker
+
+    connection = Redis.from_url(app.config["REDIS_URL"])
+    for _ in range(20):
+        with app.app_context():
+            relayed = tick(app, holder="tests")
+        waiting = sum(len(Queue(name, connection=connection)) for name in queue_names(app))
+        if not relayed and not waiting:
+            return
+        run_worker(app, burst=True, with_clock=False)
+    raise AssertionError("the background side did not settle")

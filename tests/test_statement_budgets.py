@@ -1,0 +1,82 @@
+"""The SQL statements a hot path sends, counted: a budget that fails when it grows.
+
+Time is what matters, but it varies from machine to machine; the number of round trips to
+the database does not, and it is most of a request's time. Each budget is the figure the
+path was brought down to (bench/requests_per_second.py --profile prints them): a change
+that adds a statement to these paths has to say why, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from service.database import db
+from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+
+# Statements per request, BEGIN and COMMIT not counted (the driver sends those itself).
+TRANSITION_BUDGET = 9
+SUBMISSION_BUDGET = 7
+SURVEY_PAGE_BUDGET = 1
+
+
+@pytest.fixture
+def statements(app) -> Iterator[list[str]]:
+    """Every statement the app sends while the test runs, as text."""
+    sent: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(connection, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        sent.clear()
+        sa.event.listen(engine, "before_cursor_execute", count)
+        try:
+            yield sent
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", count)
+
+    yield counting
+
+
+def _report(sent: list[str]) -> str:
+    """The statements, numbered, each on one line: what to look at when a budget fails."""
+    lines = (" ".join(statement.split())[-300:] for statement in sent)
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))
+
+
+def test_a_transition_stays_within_its_statement_budget(world, api, statements):
+    pair = world.drive_to("active")
+    with statements() as sent:
+        response = api.trigger(pair["id"], "flag_risk", signals=["missed_meetings"])
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["pair"]["state"] == "at_risk"
+    assert len(sent) <= TRANSITION_BUDGET, _report(sent)
+
+
+def test_a_survey_submission_stays_within_its_statement_budget(world, api, client, statements):
+    pair = world.drive_to("active")
+    invitation = invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=pair["id"])
+    taker = SurveyTaker(client, invitation["url"])
+    token = taker.csrf_token()
+    with statements() as sent:
+        response = taker.submit(CALM_MENTEE_CHECKIN, token=token)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert len(sent) <= SUBMISSION_BUDGET, _report(sent)
+
+
+def test_a_survey_page_stays_within_its_statement_budget(world, api, client, statements):
+    pair = world.drive_to("active")
+    invitation = invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=pair["id"])
+    taker = SurveyTaker(client, invitation["url"])
+    with statements() as sent:
+        page = taker.open()
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert len(sent) <= SURVEY_PAGE_BUDGET, _report(sent)
