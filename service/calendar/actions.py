@@ -12,6 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,7 +21,13 @@ from service.calendar import schedule
 from service.calendar.compliance import judge_period, last_meeting_day
 from service.calendar.models import Contact, ContactStatus
 from service.clock import now
-from service.database import db, insert_many_unless_exist, insert_unless_exists
+from service.database import (
+    db,
+    insert_many_unless_exist,
+    insert_unless_exists,
+    rowcount,
+    table_of,
+)
 from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
 from service.events import service as events
@@ -75,7 +82,12 @@ def act_many(items: Sequence[Due]) -> int:
     coordinators' inbox items and e-mails, and the events, each in bulk. Each pair's events
     keep the order of its items and, within one, of the people contacted.
     """
-    plans = [contact_plan(item.program, item.kind) for item in items]
+    plans: list[ContactPlan] = []
+    for item in items:
+        plan = contact_plan(item.program, item.kind)
+        if plan is None:
+            raise ValueError(f"{item.kind} makes no contact: act on it with `act`")
+        plans.append(plan)
     people: dict[tuple[tuple[str, ...], int], list[Participant]] = {}
     for audience in {plan.audience for plan in plans if plan.audience != (STAFF,)}:
         found = schedule.people_by_pair(
@@ -88,7 +100,7 @@ def act_many(items: Sequence[Due]) -> int:
         )
         people.update({(audience, pair_id): persons for pair_id, persons in found.items()})
     moment = now()
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     about: list[tuple[Due, ContactPlan, Participant | None]] = []
     for item, plan in zip(items, plans, strict=True):
         if plan.audience == (STAFF,):
@@ -115,14 +127,22 @@ def act_many(items: Sequence[Due]) -> int:
             Contact, rows, CONTACT_KEY, ["id", "pair_id", "kind", "recipient", "due_on"]
         )
     }
-    contacts: list[tuple[Due, ContactPlan, Participant | None, dict]] = []
-    for row, (item, plan, person) in zip(rows, about, strict=True):
+    contacts: list[tuple[Due, dict[str, Any]]] = []
+    invited: list[tuple[Due, ContactPlan, Participant, dict[str, Any]]] = []
+    told: list[Due] = []
+    for row, (item, plan, invitee) in zip(rows, about, strict=True):
         contact_id = made.get((row["pair_id"], row["kind"], row["recipient"], row["due_on"]))
-        if contact_id is not None:
-            contacts.append((item, plan, person, {**row, "id": contact_id}))
-    _invite_many([c for c in contacts if c[2] is not None])
-    _tell_staff_many([c for c in contacts if c[2] is None])
-    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, *_ in contacts}
+        if contact_id is None:
+            continue  # made already, by an earlier or a concurrent sweep
+        contact = {**row, "id": contact_id}
+        contacts.append((item, contact))
+        if invitee is None:
+            told.append(item)
+        else:
+            invited.append((item, plan, invitee, contact))
+    _invite_many(invited)
+    _tell_staff_many(told)
+    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, _ in contacts}
     events.emit_many(
         [
             (
@@ -130,7 +150,7 @@ def act_many(items: Sequence[Due]) -> int:
                 {"pair": pair_payloads[item.pair.id], "contact": _row_payload(row)},
                 item.pair,
             )
-            for item, _, _, row in contacts
+            for item, row in contacts
         ]
     )
     return len(contacts)
@@ -143,7 +163,7 @@ def _contact_row(
     status: ContactStatus,
     next_reminder_at: datetime | None,
     moment: datetime,
-) -> dict:
+) -> dict[str, Any]:
     return {
         "pair_id": item.pair.id,
         "kind": item.kind,
@@ -158,22 +178,21 @@ def _contact_row(
     }
 
 
-def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict]]) -> None:
+def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict[str, Any]]]) -> None:
     if not contacts:
         return
-    invitation_ids = invitations.invite_many_within(
-        [
+    invites: list[invitations.Invite] = []
+    for item, plan, person, _ in contacts:
+        survey = plan.survey_for(person.role)
+        if survey is None:
+            raise ValueError(f"{plan!r} names no survey to invite to")
+        invites.append(
             invitations.Invite(
-                survey_key=plan.survey_for(row["recipient"].split(":", 1)[0]),
-                participant=person,
-                program=item.program,
-                pair=item.pair,
+                survey_key=survey, participant=person, program=item.program, pair=item.pair
             )
-            for item, plan, person, row in contacts
-        ],
-        actor=CALENDAR,
-    )
-    table = Contact.__table__
+        )
+    invitation_ids = invitations.invite_many_within(invites, actor=CALENDAR)
+    table = table_of(Contact)
     db.session.execute(
         sa.update(table)
         .where(table.c.id == sa.bindparam("contact"))
@@ -185,29 +204,32 @@ def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict]]) -> 
     )
 
 
-def _tell_staff_many(contacts: list[tuple[Due, ContactPlan, None, dict]]) -> None:
-    if not contacts:
+def _tell_staff_many(items: list[Due]) -> None:
+    if not items:
         return
-    staff = inbox.staff_for_pairs([item.pair for item, *_ in contacts])
-    inbox.notify_many(
-        [
+    staff = inbox.staff_for_pairs([item.pair for item in items])
+    notices: list[inbox.Notice] = []
+    for item in items:
+        title, body = _staff_due_text(item.pair, item.program, item.kind, item.day)
+        notices.append(
             inbox.Notice(
                 users=staff[item.pair.id],
                 kind="staff_contact_due",
                 pair=item.pair,
-                **_staff_due_text(item.pair, item.program, item.kind, item.day),
+                title=title,
+                body=body,
             )
-            for item, *_ in contacts
-        ]
-    )
+        )
+    inbox.notify_many(notices)
 
 
-def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> dict[str, str]:
+def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> tuple[str, str]:
+    """The title and body of a staff contact's inbox item."""
     what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
-    return {
-        "title": f"{what} with pair #{pair.id} is due",
-        "body": f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
-    }
+    return (
+        f"{what} with pair #{pair.id} is due",
+        f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+    )
 
 
 def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
@@ -323,11 +345,9 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
     if contact_id is None:
         return 0
     contact = db.session.get_one(Contact, contact_id)
+    title, body = _staff_due_text(pair, program, kind, day)
     inbox.notify(
-        users=inbox.staff_for(pair),
-        kind="staff_contact_due",
-        pair=pair,
-        **_staff_due_text(pair, program, kind, day),
+        users=inbox.staff_for(pair), kind="staff_contact_due", pair=pair, title=title, body=body
     )
     events.emit(
         "checkin.due",
@@ -366,32 +386,38 @@ def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> N
     meanwhile raises ConcurrentUpdate), the reminders e-mailed in bulk."""
     if not items:
         return
-    table = Contact.__table__
-    moved = db.session.execute(
-        sa.update(table)
-        .where(
-            table.c.id == sa.bindparam("contact"),
-            table.c.next_reminder_at == sa.bindparam("held", type_=table.c.next_reminder_at.type),
+    links: list[tuple[int, Program]] = []
+    for contact, program in items:
+        if contact.invitation_id is None:
+            raise ValueError(f"contact {contact.id} has no invitation to remind of")
+        links.append((contact.invitation_id, program))
+    table = table_of(Contact)
+    moved = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(
+                table.c.id == sa.bindparam("contact"),
+                table.c.next_reminder_at
+                == sa.bindparam("held", type_=table.c.next_reminder_at.type),
+            )
+            .values(
+                reminders_sent=sa.bindparam("sent"),
+                next_reminder_at=sa.bindparam("following", type_=table.c.next_reminder_at.type),
+            ),
+            [
+                {
+                    "contact": contact.id,
+                    "held": contact.next_reminder_at,
+                    "sent": contact.reminders_sent + 1,
+                    "following": moment + timedelta(days=program.reminder_after_days),
+                }
+                for contact, program in items
+            ],
         )
-        .values(
-            reminders_sent=sa.bindparam("sent"),
-            next_reminder_at=sa.bindparam("following", type_=table.c.next_reminder_at.type),
-        ),
-        [
-            {
-                "contact": contact.id,
-                "held": contact.next_reminder_at,
-                "sent": contact.reminders_sent + 1,
-                "following": moment + timedelta(days=program.reminder_after_days),
-            }
-            for contact, program in items
-        ],
-    ).rowcount
+    )
     if moved != len(items):
         raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")
-    invitations.email_links_many(
-        [(contact.invitation_id, program) for contact, program in items], "survey_reminder"
-    )
+    invitations.email_links_many(links, "survey_reminder")
 
 
 def _send_reminder(contact: Contact, program: Program) -> None:

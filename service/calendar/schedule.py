@@ -198,7 +198,7 @@ def people_by_pair(
     members = {pair.mentee_id for pair, _ in pairs} | {
         pair.mentor_id for pair, _ in pairs if pair.mentor_id
     }
-    condition = Participant.id.in_(members)
+    condition: sa.ColumnElement[bool] = Participant.id.in_(members)
     youth = {pair.mentee_id for pair, program in pairs if program.youth}
     if Role.GUARDIAN in roles and youth:
         condition = sa.or_(

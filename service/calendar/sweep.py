@@ -28,7 +28,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from service.calendar import actions, schedule
 from service.calendar.models import Contact, Schedule
 from service.clock import now
-from service.database import db, is_postgresql, rowcount, transaction
+from service.database import db, is_postgresql, rowcount, table_of, transaction
 from service.errors import ConcurrentUpdate
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -64,12 +64,12 @@ def sweep(*, batch: int = 500) -> SweepResult:
 
 
 def _in_batches(
-    model: type,
-    column: sa.Column,
+    model: type[_Row],
+    column: InstrumentedAttribute[Any],
     moment: datetime,
     limit: int,
     result: SweepResult,
-    run_batch: Callable[[list, datetime, SweepResult], list[int]],
+    run_batch: Callable[[list[tuple[_Row, Pair]], datetime, SweepResult], list[int]],
     run_one: Callable[[int, datetime, SweepResult], bool],
 ) -> None:
     """Claim due rows a batch at a time; `run_batch` acts on a batch in one transaction and
@@ -93,8 +93,12 @@ def _in_batches(
 
 
 def _claim(
-    model: type, column: sa.Column, moment: datetime, limit: int, skip: set[int]
-) -> list[tuple]:
+    model: type[_Row],
+    column: InstrumentedAttribute[Any],
+    moment: datetime,
+    limit: int,
+    skip: set[int],
+) -> list[tuple[_Row, Pair]]:
     """Due rows (schedules, or contacts to follow up), oldest first, with their pairs, in a
     transaction left open for the batch. On PostgreSQL the rows and their pairs are locked
     with SKIP LOCKED: concurrent sweepers take different pairs, and nothing waits here, so a
@@ -121,7 +125,7 @@ def _claim(
             db.session.commit()
             return []  # a sweep with nothing due reads once, and writes nothing
         _take_sqlite_write_lock()
-    claimed = list(db.session.execute(query))
+    claimed = list(db.session.execute(query).tuples())
     if not claimed:
         db.session.commit()  # nothing to hold
     return claimed
@@ -132,6 +136,8 @@ def _take_sqlite_write_lock() -> None:
     what it decides from, and a concurrent sweeper could have acted on it meanwhile."""
     db.session.commit()
     connection = db.session.connection().connection.dbapi_connection
+    if connection is None:
+        raise RuntimeError("the session's connection is closed")
     if not connection.in_transaction:
         connection.execute("BEGIN IMMEDIATE")
 
@@ -186,7 +192,7 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
     and sent with all its rows. The batch holds the schedules and their pairs (on SQLite, the
     database), so each should win; one that does not fails the batch, and its schedules run
     one at a time."""
-    table = Schedule.__table__
+    table = table_of(Schedule)
     going = [
         {
             "schedule": schedule_id,
@@ -208,18 +214,20 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
     )
     moved = 0
     if going:
-        moved += db.session.execute(
-            sa.update(table)
-            .where(same)
-            .values(
-                last_done_on=sa.bindparam("day", type_=table.c.last_done_on.type),
-                next_due_on=sa.bindparam("following", type_=table.c.next_due_on.type),
-                next_due_at=sa.bindparam("following_at", type_=table.c.next_due_at.type),
-            ),
-            going,
-        ).rowcount
+        moved += rowcount(
+            db.session.execute(
+                sa.update(table)
+                .where(same)
+                .values(
+                    last_done_on=sa.bindparam("day", type_=table.c.last_done_on.type),
+                    next_due_on=sa.bindparam("following", type_=table.c.next_due_on.type),
+                    next_due_at=sa.bindparam("following_at", type_=table.c.next_due_at.type),
+                ),
+                going,
+            )
+        )
     if ending:
-        moved += db.session.execute(sa.delete(table).where(same), ending).rowcount
+        moved += rowcount(db.session.execute(sa.delete(table).where(same), ending))
     if moved != len(taken):
         raise ConcurrentUpdate(f"{len(taken) - moved} schedule(s) of the batch moved on meanwhile")
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.database import db
+from service.database import db, rowcount, table_of
 from service.errors import ConcurrentUpdate
 from service.events import catalog
 from service.events.models import OutboxEvent
@@ -83,7 +83,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
             )
     counts = Counter(pair.id for _, _, pair in events)
     pairs = {pair.id: pair for _, _, pair in events}
-    table = Pair.__table__
+    table = table_of(Pair)
     moved = db.session.execute(
         sa.update(table)
         .where(table.c.id == sa.bindparam("pair"), table.c.event_sequence == sa.bindparam("held"))
@@ -97,7 +97,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
             for pair_id, count in counts.items()
         ],
     )
-    if moved.rowcount != len(counts):
+    if rowcount(moved) != len(counts):
         raise ConcurrentUpdate("a pair's events were numbered by someone else meanwhile")
     following = {pair_id: pairs[pair_id].event_sequence + 1 for pair_id in counts}
     request_id = current_request_id()
@@ -116,7 +116,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
                 "request_id": request_id,
             }
         )
-    db.session.execute(sa.insert(OutboxEvent.__table__), rows)
+    db.session.execute(sa.insert(table_of(OutboxEvent)), rows)
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from service.accounts import service as accounts
 from service.accounts.models import User
 from service.clock import now
-from service.database import db
+from service.database import db, table_of
 from service.inbox.models import InboxItem
 from service.notifications import service as notifications
 from service.notifications.models import Notification
@@ -48,7 +48,9 @@ def staff_for_pairs(pairs: Sequence[Pair]) -> dict[int, list[User]]:
     admins: list[User] | None = None
     found: dict[int, list[User]] = {}
     for pair in pairs:
-        coordinator = coordinators.get(pair.coordinator_id)
+        coordinator = (
+            coordinators.get(pair.coordinator_id) if pair.coordinator_id is not None else None
+        )
         if coordinator is not None:
             found[pair.id] = [coordinator]
             continue
@@ -176,7 +178,7 @@ def notify_many(notices: Sequence[Notice]) -> None:
                     }
                 )
     if items:
-        db.session.execute(sa.insert(InboxItem.__table__), items)
+        db.session.execute(sa.insert(table_of(InboxItem)), items)
     notifications.queue_emails(emails)
 
 

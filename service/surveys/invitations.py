@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -14,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, table_of, transaction
 from service.errors import Invalid, NotFound
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -198,7 +199,8 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
     up once per survey and program). Returns the invitations' ids, in the order given."""
     if not invites:
         return []
-    rows, checked = [], []
+    rows: list[dict[str, Any]] = []
+    checked: list[SurveyDefinition] = []
     # Held here: the session keeps only weak references, and a version dropped between two
     # invitations would be read again for the next.
     versions: dict[tuple[str, int], tuple[SurveyVersion, SurveyDefinition]] = {}
@@ -233,10 +235,13 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
             }
         )
         checked.append(definition)
-    table = Invitation.__table__
-    ids = dict(
-        db.session.execute(sa.insert(table).returning(table.c.nonce, table.c.id), rows).all()
-    )
+    table = table_of(Invitation)
+    ids: dict[str, int] = {
+        nonce: invitation_id
+        for nonce, invitation_id in db.session.execute(
+            sa.insert(table).returning(table.c.nonce, table.c.id), rows
+        )
+    }
     serializer = _serializer()
     base = current_app.config["PUBLIC_URL"]
     notifications.queue_emails(
