@@ -125,7 +125,7 @@ def _claim(
             db.session.commit()
             return []  # a sweep with nothing due reads once, and writes nothing
         _take_sqlite_write_lock()
-    claimed = list(db.session.execute(query).tuples())
+    claimed = [(row, pair) for row, pair in db.session.execute(query)]
     if not claimed:
         db.session.commit()  # nothing to hold
     return claimed
