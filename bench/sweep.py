@@ -1,10 +1,14 @@
-"""How long one sweep of the calendar takes with N pairs, when 1% and when none are due.
+"""How long one sweep of the calendar takes with N pairs, when 1% and when none are due,
+beside the same work done one schedule at a time (the sweep's previous engine) in the same run.
 
     python bench/sweep.py                      # 100,000 pairs, SQLite in a temp file
     DATABASE_URL=postgresql://postgres@127.0.0.1/test python bench/sweep.py --pairs 100000
 
 The sweep finds what is due with one indexed query, so with nothing due it should take about
-as long for 100,000 pairs as for 1,000; with 1% due it does the work of 1,000 pairs.
+as long for 100,000 pairs as for 1,000; with 1% due it does the work of 1,000 pairs, in
+set-based batches. The previous engine (`calendar.sweep.run_schedule` for each due schedule,
+one transaction and some 24 statements each) runs on another 1% of the pairs, so both make
+the same number of contacts from the same kind of rows.
 """
 
 from __future__ import annotations
@@ -126,10 +130,50 @@ def populate(pairs: int, today: date) -> None:
         db.session.commit()
 
 
+def make_due(share: float, pairs: int, exclude: set[int]) -> set[int]:
+    """Bring the check-ins of `share` of the pairs due now; returns their pairs."""
+    from service.calendar.models import Schedule
+    from service.database import db
+
+    count = int(pairs * share)
+    query = sa.select(Schedule.id, Schedule.pair_id).where(Schedule.kind == "checkin")
+    if exclude:
+        query = query.where(Schedule.pair_id.not_in(exclude))
+    rows = db.session.execute(query.order_by(Schedule.id).limit(count)).all()
+    db.session.execute(
+        sa.update(Schedule)
+        .where(Schedule.id.in_([schedule_id for schedule_id, _ in rows]))
+        .values(next_due_at=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    db.session.commit()
+    return {pair_id for _, pair_id in rows}
+
+
+def one_by_one() -> int:
+    """The previous engine: every due schedule in a transaction of its own."""
+    from service.calendar.models import Schedule
+    from service.calendar.sweep import run_schedule
+    from service.clock import now
+    from service.database import db
+
+    moment = now()
+    ids = db.session.scalars(
+        sa.select(Schedule.id).where(Schedule.next_due_at <= moment).order_by(Schedule.next_due_at)
+    ).all()
+    db.session.commit()
+    return sum(run_schedule(schedule_id, moment) or 0 for schedule_id in ids)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=int, default=100_000)
     parser.add_argument("--due", type=float, default=0.01, help="share of pairs due (0.01 = 1%%)")
+    parser.add_argument(
+        "--previous-due",
+        type=float,
+        default=None,
+        help="share of pairs due for the previous engine (default: as --due; 0 skips it)",
+    )
     arguments = parser.parse_args()
 
     url, drop = database(os.environ.get("DATABASE_URL"))
@@ -137,9 +181,9 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from service import create_app
-    from service.calendar.models import Schedule
     from service.calendar.sweep import sweep
     from service.database import db
+    from service.surveys import versions
 
     app = create_app(
         {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
@@ -151,26 +195,33 @@ def main() -> None:
             populate(arguments.pairs, date.today())
             loaded = time.perf_counter() - started
 
+            # Stored once per process and database, whichever engine runs first.
+            for key in versions.standard_keys():
+                versions.ensure_standard_version(key)
+            db.session.commit()
+
             idle = []
-            for _ in range(5):
+            for _ in range(20):
                 started = time.perf_counter()
                 result = sweep()
                 idle.append(time.perf_counter() - started)
                 assert result.schedules == 0
 
-            due_count = int(arguments.pairs * arguments.due)
-            due_ids = db.session.scalars(
-                sa.select(Schedule.id).where(Schedule.kind == "checkin").limit(due_count)
-            ).all()
-            db.session.execute(
-                sa.update(Schedule)
-                .where(Schedule.id.in_(due_ids))
-                .values(next_due_at=datetime.now(UTC) - timedelta(minutes=1))
-            )
-            db.session.commit()
+            due_pairs = make_due(arguments.due, arguments.pairs, set())
             started = time.perf_counter()
             result = sweep()
             busy = time.perf_counter() - started
+
+            previous_share = (
+                arguments.due if arguments.previous_due is None else arguments.previous_due
+            )
+            previous = previous_made = None
+            if previous_share:
+                previous_pairs = make_due(previous_share, arguments.pairs, due_pairs)
+                started = time.perf_counter()
+                previous_made = one_by_one()
+                previous = time.perf_counter() - started
+                assert len(previous_pairs) and previous_made
     finally:
         drop()
 
@@ -178,12 +229,19 @@ def main() -> None:
     print(
         f"pairs: {arguments.pairs:,} ({2 * arguments.pairs:,} schedules), loaded in {loaded:.1f} s"
     )
-    print(f"sweep, nothing due: median {statistics.median(idle) * 1000:.1f} ms over 5 runs")
+    print(f"sweep, nothing due: median {statistics.median(idle) * 1000:.1f} ms over 20 runs")
     print(
-        f"sweep, {arguments.due:.0%} due ({due_count:,} pairs): {busy:.2f} s, "
+        f"sweep, {arguments.due:.0%} due ({len(due_pairs):,} pairs): {busy:.2f} s, "
         f"{result.contacts:,} invitations made "
         f"({result.contacts / busy:,.0f} per second), failures: {len(result.failures)}"
     )
+    if previous is not None:
+        rate, previous_rate = result.contacts / busy, previous_made / previous
+        print(
+            f"previous engine, one schedule at a time, {previous_share:.1%} due: {previous:.2f} s, "
+            f"{previous_made:,} invitations made ({previous_rate:,.0f} per second)"
+        )
+        print(f"set-based / previous, invitations per second: {rate / previous_rate:.1f}x")
 
 
 if __name__ == "__main__":

@@ -249,8 +249,35 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
+def table_of(model: type[Any]) -> sa.Table:
+    """The table a model maps, for Core statements over many rows. `Model.__table__` is typed
+    as any `FromClause`; every model here maps one plain table."""
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} does not map a single table")
+    return table
+
+
 def is_postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def insert_many_unless_exist(
+    model: type[Any], rows: list[dict[str, Any]], unique: list[str], returning: list[str]
+) -> list[sa.Row[Any]]:
+    """`insert_unless_exists` for many rows: the `returning` columns of the rows made (rows
+    whose unique columns matched are left out). One INSERT … ON CONFLICT DO NOTHING, compiled
+    once and cached; SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")."""
+    if not rows:
+        return []
+    table = table_of(model)
+    dialect = postgresql if is_postgresql() else sqlite
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(*(table.c[name] for name in returning))
+    )
+    return list(db.session.execute(statement, rows))
 
 
 def insert_unless_exists(

@@ -1,21 +1,34 @@
 """What a due calendar item does: invite participants, tell staff a check-in is due or
 overdue, remind, judge a period, raise a signal, or propose the closure.
 
-Each runs in the sweep's transaction for that one item (`calendar.sweep`).
+Contacts are made in bulk (`act_many`), a few statements for a whole batch of due items in
+the sweep's transaction for that batch; the checks that raise signals or move a pair run one
+item at a time, each in a transaction of its own (`act`, `follow_up`; see `calendar.sweep`).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
 
 from service.actors import Actor, ActorKind
 from service.calendar import schedule
 from service.calendar.compliance import judge_period, last_meeting_day
 from service.calendar.models import Contact, ContactStatus
 from service.clock import now
-from service.database import db, insert_unless_exists
-from service.errors import DomainError
+from service.database import (
+    db,
+    insert_many_unless_exist,
+    insert_unless_exists,
+    rowcount,
+    table_of,
+)
+from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
 from service.events import service as events
 from service.inbox import service as inbox
@@ -35,6 +48,188 @@ log = logging.getLogger(__name__)
 
 CALENDAR = Actor(ActorKind.SYSTEM, None, "program calendar")
 CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
+CLOSURE_REFLECTION = ContactPlan(
+    "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
+)
+
+
+def contact_plan(program: Program, kind: str) -> ContactPlan | None:
+    """The contact a due `kind` makes (a survey invitation, a coordinator's check-in), or
+    None for the checks that judge, signal or propose instead."""
+    if kind == Monitor.CLOSURE_REFLECTION:
+        return CLOSURE_REFLECTION
+    return schedule.plan_for(program, kind)
+
+
+@dataclass(frozen=True)
+class Due:
+    """One occurrence the sweep has taken: `kind` due on `day` (at `due`) for the pair."""
+
+    kind: str
+    day: date
+    due: datetime
+    pair: Pair
+    program: Program
+
+
+def act_many(items: Sequence[Due]) -> int:
+    """`act` for many due contacts at once, in the caller's transaction; returns how many
+    contacts were made. Every item must have a `contact_plan`.
+
+    A fixed number of statements however many items: the contacts in one INSERT … ON
+    CONFLICT DO NOTHING (a contact made already, by an earlier or a concurrent sweep, is
+    left out of everything that follows), then the invitations and their e-mails, the
+    coordinators' inbox items and e-mails, and the events, each in bulk. Each pair's events
+    keep the order of its items and, within one, of the people contacted.
+    """
+    plans: list[ContactPlan] = []
+    for item in items:
+        plan = contact_plan(item.program, item.kind)
+        if plan is None:
+            raise ValueError(f"{item.kind} makes no contact: act on it with `act`")
+        plans.append(plan)
+    people: dict[tuple[tuple[str, ...], int], list[Participant]] = {}
+    for audience in {plan.audience for plan in plans if plan.audience != (STAFF,)}:
+        found = schedule.people_by_pair(
+            [
+                (i.pair, i.program)
+                for i, p in zip(items, plans, strict=True)
+                if p.audience == audience
+            ],
+            audience,
+        )
+        people.update({(audience, pair_id): persons for pair_id, persons in found.items()})
+    moment = now()
+    rows: list[dict[str, Any]] = []
+    about: list[tuple[Due, ContactPlan, Participant | None]] = []
+    for item, plan in zip(items, plans, strict=True):
+        if plan.audience == (STAFF,):
+            grace = timedelta(days=item.program.staff_contact_grace_days)
+            rows.append(
+                _contact_row(item, STAFF, None, ContactStatus.DUE, item.due + grace, moment)
+            )
+            about.append((item, plan, None))
+            continue
+        reminder = (
+            item.due + timedelta(days=item.program.reminder_after_days)
+            if item.program.reminder_after_days
+            else None
+        )
+        for person in people[(plan.audience, item.pair.id)]:
+            recipient = f"{person.role}:{person.id}"
+            rows.append(
+                _contact_row(item, recipient, person.id, ContactStatus.INVITED, reminder, moment)
+            )
+            about.append((item, plan, person))
+    made = {
+        (row.pair_id, row.kind, row.recipient, row.due_on): row.id
+        for row in insert_many_unless_exist(
+            Contact, rows, CONTACT_KEY, ["id", "pair_id", "kind", "recipient", "due_on"]
+        )
+    }
+    contacts: list[tuple[Due, dict[str, Any]]] = []
+    invited: list[tuple[Due, ContactPlan, Participant, dict[str, Any]]] = []
+    told: list[Due] = []
+    for row, (item, plan, invitee) in zip(rows, about, strict=True):
+        contact_id = made.get((row["pair_id"], row["kind"], row["recipient"], row["due_on"]))
+        if contact_id is None:
+            continue  # made already, by an earlier or a concurrent sweep
+        contact = {**row, "id": contact_id}
+        contacts.append((item, contact))
+        if invitee is None:
+            told.append(item)
+        else:
+            invited.append((item, plan, invitee, contact))
+    _invite_many(invited)
+    _tell_staff_many(told)
+    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, _ in contacts}
+    events.emit_many(
+        [
+            (
+                "checkin.due",
+                {"pair": pair_payloads[item.pair.id], "contact": _row_payload(row)},
+                item.pair,
+            )
+            for item, row in contacts
+        ]
+    )
+    return len(contacts)
+
+
+def _contact_row(
+    item: Due,
+    recipient: str,
+    participant_id: int | None,
+    status: ContactStatus,
+    next_reminder_at: datetime | None,
+    moment: datetime,
+) -> dict[str, Any]:
+    return {
+        "pair_id": item.pair.id,
+        "kind": item.kind,
+        "recipient": recipient,
+        "participant_id": participant_id,
+        "due_on": item.day,
+        "due_at": item.due,
+        "status": status,
+        "reminders_sent": 0,
+        "next_reminder_at": next_reminder_at,
+        "created_at": moment,
+    }
+
+
+def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict[str, Any]]]) -> None:
+    if not contacts:
+        return
+    invites: list[invitations.Invite] = []
+    for item, plan, person, _ in contacts:
+        survey = plan.survey_for(person.role)
+        if survey is None:
+            raise ValueError(f"{plan!r} names no survey to invite to")
+        invites.append(
+            invitations.Invite(
+                survey_key=survey, participant=person, program=item.program, pair=item.pair
+            )
+        )
+    invitation_ids = invitations.invite_many_within(invites, actor=CALENDAR)
+    table = table_of(Contact)
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("contact"))
+        .values(invitation_id=sa.bindparam("invitation")),
+        [
+            {"contact": row["id"], "invitation": invitation}
+            for (*_, row), invitation in zip(contacts, invitation_ids, strict=True)
+        ],
+    )
+
+
+def _tell_staff_many(items: list[Due]) -> None:
+    if not items:
+        return
+    staff = inbox.staff_for_pairs([item.pair for item in items])
+    notices: list[inbox.Notice] = []
+    for item in items:
+        title, body = _staff_due_text(item.pair, item.program, item.kind, item.day)
+        notices.append(
+            inbox.Notice(
+                users=staff[item.pair.id],
+                kind="staff_contact_due",
+                pair=item.pair,
+                title=title,
+                body=body,
+            )
+        )
+    inbox.notify_many(notices)
+
+
+def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> tuple[str, str]:
+    """The title and body of a staff contact's inbox item."""
+    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
+    return (
+        f"{what} with pair #{pair.id} is due",
+        f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+    )
 
 
 def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
@@ -46,10 +241,7 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
         return _invite(plan, pair, program, day, due)
     monitor = Monitor(kind)
     if monitor == Monitor.CLOSURE_REFLECTION:
-        reflection = ContactPlan(
-            "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
-        )
-        return _invite(reflection, pair, program, day, due)
+        return _invite(CLOSURE_REFLECTION, pair, program, day, due)
     if monitor == Monitor.FINAL_SESSION_REMINDER:
         schedule.email_final_session(pair, program, "final_session_reminder", ("mentee", "mentor"))
     elif monitor == Monitor.REMATCH_BRIEFING and not schedule.briefed(pair):
@@ -124,6 +316,17 @@ def _contact_payload(contact: Contact) -> dict:
     }
 
 
+def _row_payload(row: dict) -> dict:
+    """`_contact_payload` of a contact made in bulk, from the row written."""
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "recipient_role": row["recipient"].split(":", 1)[0],
+        "due_on": row["due_on"].isoformat(),
+        "status": str(row["status"]),
+    }
+
+
 def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
     contact_id = insert_unless_exists(
         Contact,
@@ -142,13 +345,9 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
     if contact_id is None:
         return 0
     contact = db.session.get_one(Contact, contact_id)
-    what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
+    title, body = _staff_due_text(pair, program, kind, day)
     inbox.notify(
-        users=inbox.staff_for(pair),
-        kind="staff_contact_due",
-        pair=pair,
-        title=f"{what} with pair #{pair.id} is due",
-        body=f"Due {day:%d %B %Y}; overdue after {program.staff_contact_grace_days} days.",
+        users=inbox.staff_for(pair), kind="staff_contact_due", pair=pair, title=title, body=body
     )
     events.emit(
         "checkin.due",
@@ -160,7 +359,7 @@ def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: 
 
 def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) -> str:
     """A reminder for an unanswered invitation, or, after the last, an overdue item."""
-    if contact.status == ContactStatus.INVITED and contact.reminders_sent < program.reminders_max:
+    if reminds(contact, program):
         contact.reminders_sent += 1
         contact.next_reminder_at = moment + timedelta(days=program.reminder_after_days)
         _send_reminder(contact, program)
@@ -172,6 +371,53 @@ def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) 
     contact.next_reminder_at = None
     _overdue(contact, pair)
     return "overdue"
+
+
+def reminds(contact: Contact, program: Program) -> bool:
+    """Is the contact's follow-up a reminder (rather than calling it overdue)?"""
+    return (
+        contact.status == ContactStatus.INVITED and contact.reminders_sent < program.reminders_max
+    )
+
+
+def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> None:
+    """`follow_up` for many contacts that `reminds`, in the caller's transaction: each moved
+    on by compare-and-set on the reminder taken (one executemany UPDATE; one that moved
+    meanwhile raises ConcurrentUpdate), the reminders e-mailed in bulk."""
+    if not items:
+        return
+    links: list[tuple[int, Program]] = []
+    for contact, program in items:
+        if contact.invitation_id is None:
+            raise ValueError(f"contact {contact.id} has no invitation to remind of")
+        links.append((contact.invitation_id, program))
+    table = table_of(Contact)
+    moved = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(
+                table.c.id == sa.bindparam("contact"),
+                table.c.next_reminder_at
+                == sa.bindparam("held", type_=table.c.next_reminder_at.type),
+            )
+            .values(
+                reminders_sent=sa.bindparam("sent"),
+                next_reminder_at=sa.bindparam("following", type_=table.c.next_reminder_at.type),
+            ),
+            [
+                {
+                    "contact": contact.id,
+                    "held": contact.next_reminder_at,
+                    "sent": contact.reminders_sent + 1,
+                    "following": moment + timedelta(days=program.reminder_after_days),
+                }
+                for contact, program in items
+            ],
+        )
+    )
+    if moved != len(items):
+        raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")
+    invitations.email_links_many(links, "survey_reminder")
 
 
 def _send_reminder(contact: Contact, program: Program) -> None:

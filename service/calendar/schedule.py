@@ -8,6 +8,7 @@ its program or its meetings change.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -187,6 +188,43 @@ def people(pair: Pair, program: Program, roles: tuple[str, ...]) -> list[Partici
                 )
             )
     return [p for p in found if p is not None and p.active]
+
+
+def people_by_pair(
+    pairs: Sequence[tuple[Pair, Program]], roles: tuple[str, ...]
+) -> dict[int, list[Participant]]:
+    """`people` for many pairs, in one query: each pair's active participants in `roles`,
+    in the same order."""
+    members = {pair.mentee_id for pair, _ in pairs} | {
+        pair.mentor_id for pair, _ in pairs if pair.mentor_id
+    }
+    condition: sa.ColumnElement[bool] = Participant.id.in_(members)
+    youth = {pair.mentee_id for pair, program in pairs if program.youth}
+    if Role.GUARDIAN in roles and youth:
+        condition = sa.or_(
+            condition,
+            sa.and_(Participant.guardian_of_id.in_(youth), Participant.active.is_(True)),
+        )
+    found = list(
+        db.session.scalars(sa.select(Participant).where(condition).order_by(Participant.id))
+    )
+    by_id = {person.id: person for person in found}
+    guardians: dict[int, list[Participant]] = {}
+    for person in found:
+        if person.guardian_of_id is not None and person.id not in members:
+            guardians.setdefault(person.guardian_of_id, []).append(person)
+    people_of: dict[int, list[Participant]] = {}
+    for pair, program in pairs:
+        chosen: list[Participant | None] = []
+        for role in roles:
+            if role == Role.MENTEE:
+                chosen.append(by_id.get(pair.mentee_id))
+            elif role == Role.MENTOR and pair.mentor_id:
+                chosen.append(by_id.get(pair.mentor_id))
+            elif role == Role.GUARDIAN and program.youth:
+                chosen += guardians.get(pair.mentee_id, [])
+        people_of[pair.id] = [p for p in chosen if p is not None and p.active]
+    return people_of
 
 
 def email_final_session(

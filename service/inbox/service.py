@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from service.accounts import service as accounts
 from service.accounts.models import User
 from service.clock import now
-from service.database import db
+from service.database import db, table_of
 from service.inbox.models import InboxItem
 from service.notifications import service as notifications
 from service.notifications.models import Notification
@@ -29,6 +30,34 @@ def staff_for(pair: Pair | None, *, and_admins: bool = False) -> list[User]:
     if and_admins or not people:
         people += [admin for admin in accounts.admins() if admin not in people]
     return people
+
+
+def staff_for_pairs(pairs: Sequence[Pair]) -> dict[int, list[User]]:
+    """`staff_for` many pairs, in two queries however many pairs there are."""
+    wanted = {pair.coordinator_id for pair in pairs if pair.coordinator_id is not None}
+    coordinators = (
+        {
+            user.id: user
+            for user in db.session.scalars(
+                sa.select(User).where(User.id.in_(wanted), User.active.is_(True))
+            )
+        }
+        if wanted
+        else {}
+    )
+    admins: list[User] | None = None
+    found: dict[int, list[User]] = {}
+    for pair in pairs:
+        coordinator = (
+            coordinators.get(pair.coordinator_id) if pair.coordinator_id is not None else None
+        )
+        if coordinator is not None:
+            found[pair.id] = [coordinator]
+            continue
+        if admins is None:
+            admins = accounts.admins()
+        found[pair.id] = admins
+    return found
 
 
 def why_told(user: User, pair: Pair | None) -> str:
@@ -98,6 +127,59 @@ def notify(
                 )
             )
     return emails
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What `notify` is given, for one pair, when many are told at once."""
+
+    users: Sequence[User]
+    kind: str
+    title: str
+    body: str
+    pair: Pair
+
+
+def notify_many(notices: Sequence[Notice]) -> None:
+    """`notify` for many notices without an event id, in the caller's transaction: the inbox
+    items in one INSERT, the e-mails in another."""
+    items: list[dict] = []
+    emails: list[dict] = []
+    for notice in notices:
+        link = console_link(f"/console/pairs/{notice.pair.id}")
+        for user in notice.users:
+            items.append(
+                {
+                    "user_id": user.id,
+                    "kind": notice.kind,
+                    "urgent": False,
+                    "pair_id": notice.pair.id,
+                    "title": notice.title,
+                    "body": notice.body,
+                    "link": link,
+                    "created_at": now(),
+                }
+            )
+            if user.wants_email(notice.kind):
+                emails.append(
+                    {
+                        "template": "staff_notice",
+                        "to_address": user.email,
+                        "language": user.language,
+                        "pair_id": notice.pair.id,
+                        "context": {
+                            "name": user.full_name,
+                            "title": notice.title,
+                            "body": notice.body,
+                            "link": link,
+                            "urgent": False,
+                            "reason": why_told(user, notice.pair),
+                        },
+                    }
+                )
+    if items:
+        db.session.execute(sa.insert(table_of(InboxItem)), items)
+    notifications.queue_emails(emails)
 
 
 def unread(*, user_id: int, limit: int = 100) -> list[InboxItem]:

@@ -9,7 +9,7 @@ sent, so however many jobs reach it, it is sent once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from service.clock import now
-from service.database import db, rowcount
+from service.database import db, rowcount, table_of
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
 
@@ -66,6 +66,48 @@ def queue_email(
     return notification
 
 
+def queue_emails(emails: Sequence[dict[str, Any]]) -> None:
+    """`queue_email` for many e-mails (each a dict of its arguments): one INSERT, compiled once,
+    for all the rows."""
+    if not emails:
+        return
+    moment = now()
+    rows = [
+        {
+            "language": "en",
+            "participant_id": None,
+            "pair_id": None,
+            **email,
+            "status": NotificationStatus.PENDING,
+            "attempts": 0,
+            "created_at": moment,
+            "next_attempt_at": moment,
+        }
+        for email in emails
+    ]
+    db.session.execute(sa.insert(table_of(Notification)), rows)
+
+
+def participant_email(
+    participant: Participant,
+    program: Program,
+    *,
+    template: str,
+    pair_id: int | None,
+    **context: Any,
+) -> dict[str, Any]:
+    """The arguments of `queue_email` for an e-mail to a participant, in their language,
+    greeting them by name."""
+    return {
+        "template": template,
+        "to_address": participant.email,
+        "language": participant.language,
+        "participant_id": participant.id,
+        "pair_id": pair_id,
+        "context": {"name": participant.full_name, "program": program.name, **context},
+    }
+
+
 def email_participant(
     participant: Participant,
     program: Program,
@@ -76,12 +118,7 @@ def email_participant(
 ) -> Notification:
     """An e-mail to a participant, in their language, greeting them by name."""
     return queue_email(
-        template=template,
-        to_address=participant.email,
-        language=participant.language,
-        participant_id=participant.id,
-        pair_id=pair_id,
-        context={"name": participant.full_name, "program": program.name, **context},
+        **participant_email(participant, program, template=template, pair_id=pair_id, **context)
     )
 
 

@@ -4,8 +4,10 @@ pair and one survey, and the e-mails that carry it."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, transaction
+from service.database import db, table_of, transaction
 from service.errors import Invalid, NotFound
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -179,6 +181,132 @@ def invite_within(
         )
         email_link(invitation, participant, definition, program, template)
     return invitation
+
+
+@dataclass(frozen=True)
+class Invite:
+    """One invitation of many made at once, with the rows the caller already holds."""
+
+    survey_key: str
+    participant: Participant
+    program: Program
+    pair: Pair
+
+
+def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
+    """`invite_within` for many pair invitations, each e-mailed, in the caller's transaction:
+    the invitations in one INSERT, their e-mails in another (the survey versions are looked
+    up once per survey and program). Returns the invitations' ids, in the order given."""
+    if not invites:
+        return []
+    rows: list[dict[str, Any]] = []
+    checked: list[SurveyDefinition] = []
+    # Held here: the session keeps only weak references, and a version dropped between two
+    # invitations would be read again for the next.
+    versions: dict[tuple[str, int], tuple[SurveyVersion, SurveyDefinition]] = {}
+    for invite in invites:
+        key = (invite.survey_key, invite.program.id)
+        if key not in versions:
+            version = current_version(survey_key=key[0], program_id=key[1])
+            versions[key] = version, definition_of(version)
+        version, definition = versions[key]
+        participant = invite.participant
+        if participant.role not in definition.audience:
+            raise Invalid(
+                "participant_id",
+                f"{invite.survey_key} is answered by {' or '.join(definition.audience)}, "
+                f"not by a {participant.role}",
+            )
+        if _pair_member_role(invite.pair, participant) is None:
+            raise Invalid(
+                "pair_id", f"participant {participant.id} is not part of pair {invite.pair.id}"
+            )
+        rows.append(
+            {
+                "nonce": secrets.token_urlsafe(16),
+                "survey_version_id": version.id,
+                "participant_id": participant.id,
+                "pair_id": invite.pair.id,
+                "expires_at": now() + timedelta(days=invite.program.invitation_valid_days),
+                "created_by_kind": actor.ref.kind,
+                "created_by_id": actor.ref.id,
+                "created_by_label": actor.ref.label,
+                "created_at": now(),
+            }
+        )
+        checked.append(definition)
+    table = table_of(Invitation)
+    ids: dict[str, int] = {
+        nonce: invitation_id
+        for nonce, invitation_id in db.session.execute(
+            sa.insert(table).returning(table.c.nonce, table.c.id), rows
+        )
+    }
+    serializer = _serializer()
+    base = current_app.config["PUBLIC_URL"]
+    notifications.queue_emails(
+        [
+            notifications.participant_email(
+                invite.participant,
+                invite.program,
+                template=(
+                    "event_followup_invitation"
+                    if definition.purpose == "event_followup"
+                    else "survey_invitation"
+                ),
+                pair_id=invite.pair.id,
+                survey_title=definition.title,
+                link=f"{base}/s/{serializer.dumps([ids[row['nonce']], row['nonce']])}",
+                expires_on=row["expires_at"].date().isoformat(),
+            )
+            for invite, definition, row in zip(invites, checked, rows, strict=True)
+        ]
+    )
+    return [ids[row["nonce"]] for row in rows]
+
+
+def email_links_many(items: Sequence[tuple[int, Program]], template: str) -> None:
+    """`email_link` for many invitations (by id, with the program each belongs to), in the
+    caller's transaction: three reads and one INSERT however many there are."""
+    if not items:
+        return
+    found = {
+        invitation.id: invitation
+        for invitation in db.session.scalars(
+            sa.select(Invitation).where(Invitation.id.in_({i for i, _ in items}))
+        )
+    }
+    people = {
+        person.id: person
+        for person in db.session.scalars(
+            sa.select(Participant).where(
+                Participant.id.in_({i.participant_id for i in found.values()})
+            )
+        )
+    }
+    definitions = {
+        version.id: definition_of(version)
+        for version in db.session.scalars(
+            sa.select(SurveyVersion).where(
+                SurveyVersion.id.in_({i.survey_version_id for i in found.values()})
+            )
+        )
+    }
+    emails = []
+    for invitation_id, program in items:
+        invitation = found[invitation_id]
+        emails.append(
+            notifications.participant_email(
+                people[invitation.participant_id],
+                program,
+                template=template,
+                pair_id=invitation.pair_id,
+                survey_title=definitions[invitation.survey_version_id].title,
+                link=link_for(invitation),
+                expires_on=invitation.expires_at.date().isoformat(),
+            )
+        )
+    notifications.queue_emails(emails)
 
 
 def email_link(
