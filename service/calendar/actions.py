@@ -24,7 +24,6 @@ from service.clock import now
 from service.database import (
     db,
     insert_many_unless_exist,
-    insert_unless_exists,
     rowcount,
     table_of,
 )
@@ -234,14 +233,9 @@ def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> tuple
 
 def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> int:
     """Do what the `kind` due on `day` asks; returns how many contacts were made."""
-    plan = schedule.plan_for(program, kind)
-    if plan is not None:
-        if plan.audience == (STAFF,):
-            return _staff_contact_due(pair, program, kind, day, due)
-        return _invite(plan, pair, program, day, due)
+    if contact_plan(program, kind) is not None:
+        return act_many([Due(kind, day, due, pair, program)])
     monitor = Monitor(kind)
-    if monitor == Monitor.CLOSURE_REFLECTION:
-        return _invite(CLOSURE_REFLECTION, pair, program, day, due)
     if monitor == Monitor.FINAL_SESSION_REMINDER:
         schedule.email_final_session(pair, program, "final_session_reminder", ("mentee", "mentor"))
     elif monitor == Monitor.REMATCH_BRIEFING and not schedule.briefed(pair):
@@ -262,62 +256,14 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
     return 0
 
 
-def _invite(plan: ContactPlan, pair: Pair, program: Program, day: date, due: datetime) -> int:
-    made = 0
-    reminder = (
-        due + timedelta(days=program.reminder_after_days) if program.reminder_after_days else None
-    )
-    for person in schedule.people(pair, program, plan.audience):
-        survey = plan.survey_for(person.role)
-        if survey is None:
-            raise ValueError(f"{plan!r} names no survey to invite to")
-        contact_id = insert_unless_exists(
-            Contact,
-            {
-                "pair_id": pair.id,
-                "kind": plan.kind,
-                "recipient": f"{person.role}:{person.id}",
-                "participant_id": person.id,
-                "due_on": day,
-                "due_at": due,
-                "status": ContactStatus.INVITED,
-                "next_reminder_at": reminder,
-                "created_at": now(),
-            },
-            CONTACT_KEY,
-        )
-        if contact_id is None:
-            continue  # made already, by an earlier or a concurrent sweep
-        contact = db.session.get_one(Contact, contact_id)
-        invitation = invitations.invite_within(
-            survey_key=survey,
-            participant_id=person.id,
-            pair_id=pair.id,
-            actor=CALENDAR,
-            send_email=True,
-        )
-        contact.invitation_id = invitation.id
-        events.emit(
-            "checkin.due",
-            {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
-            pair=pair,
-        )
-        made += 1
-    return made
-
-
 def _contact_payload(contact: Contact) -> dict:
-    return {
-        "id": contact.id,
-        "kind": contact.kind,
-        "recipient_role": contact.recipient.split(":", 1)[0],
-        "due_on": contact.due_on.isoformat(),
-        "status": contact.status,
-    }
+    return _row_payload(
+        {name: getattr(contact, name) for name in ("id", "kind", "recipient", "due_on", "status")}
+    )
 
 
 def _row_payload(row: dict) -> dict:
-    """`_contact_payload` of a contact made in bulk, from the row written."""
+    """A contact in an event, from its row (one made in bulk has no Contact object)."""
     return {
         "id": row["id"],
         "kind": row["kind"],
@@ -325,36 +271,6 @@ def _row_payload(row: dict) -> dict:
         "due_on": row["due_on"].isoformat(),
         "status": str(row["status"]),
     }
-
-
-def _staff_contact_due(pair: Pair, program: Program, kind: str, day: date, due: datetime) -> int:
-    contact_id = insert_unless_exists(
-        Contact,
-        {
-            "pair_id": pair.id,
-            "kind": kind,
-            "recipient": STAFF,
-            "due_on": day,
-            "due_at": due,
-            "status": ContactStatus.DUE,
-            "created_at": now(),
-            "next_reminder_at": due + timedelta(days=program.staff_contact_grace_days),
-        },
-        CONTACT_KEY,
-    )
-    if contact_id is None:
-        return 0
-    contact = db.session.get_one(Contact, contact_id)
-    title, body = _staff_due_text(pair, program, kind, day)
-    inbox.notify(
-        users=inbox.staff_for(pair), kind="staff_contact_due", pair=pair, title=title, body=body
-    )
-    events.emit(
-        "checkin.due",
-        {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
-        pair=pair,
-    )
-    return 1
 
 
 def follow_up(contact: Contact, pair: Pair, program: Program, moment: datetime) -> str:

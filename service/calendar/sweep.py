@@ -74,17 +74,24 @@ def _in_batches(
 ) -> None:
     """Claim due rows a batch at a time; `run_batch` acts on a batch in one transaction and
     hands back the rows to run one at a time, each in its own (`run_one`, which says whether
-    it took the row). A row that fails, or that another sweeper has, is left out of the
-    following batches, so every batch makes progress."""
+    it took the row); a batch that fails is run one row at a time. A row that fails, or
+    that another sweeper has, is left out of the following batches, so every batch makes
+    progress."""
     skip: set[int] = set()
+    name = model.__tablename__.removesuffix("s")
     while claimed := _claim(model, column, moment, limit, skip):
-        for row_id in run_batch(claimed, moment, result):
+        try:
+            one_by_one = run_batch(claimed, moment, result)
+        except Exception:  # the batch is undone; its rows are tried one at a time
+            db.session.rollback()
+            log.exception("calendar: a batch of %s %ss failed; one by one", len(claimed), name)
+            one_by_one = [row.id for row, _ in claimed]
+        for row_id in one_by_one:
             try:
                 took = run_one(row_id, moment, result)
             except Exception as error:  # one broken pair must not stop the others
                 db.session.rollback()
                 skip.add(row_id)
-                name = model.__tablename__.removesuffix("s")
                 log.exception("calendar: %s %s failed", name, row_id)
                 result.failures.append(f"{name} {row_id}: {error}")
                 continue
@@ -156,31 +163,25 @@ def _run_batch(
 ) -> list[int]:
     """Act on a claimed batch in one transaction; returns the schedules left to run one by
     one: the checks that raise signals or move a pair, a kind the pair's state no longer
-    wants (the per-item run redraws its calendar), or all of them if the batch failed."""
-    ids = [row.id for row, _ in claimed]
-    try:
-        programs = _programs_of(pair for _, pair in claimed)
-        one_by_one: list[int] = []
-        taken: list[tuple[int, date | None, actions.Due]] = []
-        wanted: dict[int, list[str]] = {}
-        for row, pair in claimed:
-            program = programs[pair.program_id]
-            kinds = wanted.setdefault(pair.id, schedule.wanted_kinds(pair, program))
-            if row.kind not in kinds or actions.contact_plan(program, row.kind) is None:
-                one_by_one.append(row.id)
-                continue
-            day = row.next_due_on
-            following = schedule.next_day(row.kind, pair, program, day, day + timedelta(days=1))
-            taken.append(
-                (row.id, following, actions.Due(row.kind, day, row.next_due_at, pair, program))
-            )
-        _advance(taken)
-        made = actions.act_many([item for _, _, item in taken])
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("calendar: a batch of %s schedules failed; running them one by one", len(ids))
-        return ids
+    wants (the per-item run redraws its calendar)."""
+    programs = _programs_of(pair for _, pair in claimed)
+    one_by_one: list[int] = []
+    taken: list[tuple[int, date | None, actions.Due]] = []
+    wanted: dict[int, list[str]] = {}
+    for row, pair in claimed:
+        program = programs[pair.program_id]
+        kinds = wanted.setdefault(pair.id, schedule.wanted_kinds(pair, program))
+        if row.kind not in kinds or actions.contact_plan(program, row.kind) is None:
+            one_by_one.append(row.id)
+            continue
+        day = row.next_due_on
+        following = schedule.next_day(row.kind, pair, program, day, day + timedelta(days=1))
+        taken.append(
+            (row.id, following, actions.Due(row.kind, day, row.next_due_at, pair, program))
+        )
+    _advance(taken)
+    made = actions.act_many([item for _, _, item in taken])
+    db.session.commit()
     result.schedules += len(taken)
     result.contacts += made
     return one_by_one
@@ -293,25 +294,18 @@ def _follow_up_batch(
     claimed: list[tuple[Contact, Pair]], moment: datetime, result: SweepResult
 ) -> list[int]:
     """The reminders of a claimed batch in one transaction; returns the contacts left to
-    follow up one at a time (an overdue one raises a signal and tells staff), or all of them
-    if the batch failed."""
-    ids = [contact.id for contact, _ in claimed]
-    try:
-        programs = _programs_of(pair for _, pair in claimed)
-        reminded: list[tuple[Contact, Program]] = []
-        one_by_one: list[int] = []
-        for contact, pair in claimed:
-            program = programs[pair.program_id]
-            if actions.reminds(contact, program):
-                reminded.append((contact, program))
-            else:
-                one_by_one.append(contact.id)
-        actions.remind_many(reminded, moment)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception("calendar: a batch of %s reminders failed; one by one", len(ids))
-        return ids
+    follow up one at a time (an overdue one raises a signal and tells staff)."""
+    programs = _programs_of(pair for _, pair in claimed)
+    reminded: list[tuple[Contact, Program]] = []
+    one_by_one: list[int] = []
+    for contact, pair in claimed:
+        program = programs[pair.program_id]
+        if actions.reminds(contact, program):
+            reminded.append((contact, program))
+        else:
+            one_by_one.append(contact.id)
+    actions.remind_many(reminded, moment)
+    db.session.commit()
     result.reminders += len(reminded)
     return one_by_one
 

@@ -49,8 +49,20 @@ def token_for(invitation: Invitation) -> str:
 
 
 def link_for(invitation: Invitation) -> str:
+    return _link(invitation.id, invitation.nonce)
+
+
+def _link(invitation_id: int, nonce: str) -> str:
     # Built by hand, not url_for: jobs make links outside any request.
-    return f"{current_app.config['PUBLIC_URL']}/s/{token_for(invitation)}"
+    token = _serializer().dumps([invitation_id, nonce])
+    return f"{current_app.config['PUBLIC_URL']}/s/{token}"
+
+
+def invitation_template(definition: SurveyDefinition) -> str:
+    """The e-mail that brings a survey's link: an event's follow-up has its own."""
+    if definition.purpose == "event_followup":
+        return "event_followup_invitation"
+    return "survey_invitation"
 
 
 class InvalidLink(Exception):
@@ -174,12 +186,7 @@ def invite_within(
     db.session.add(invitation)
     db.session.flush()
     if send_email:
-        template = (
-            "event_followup_invitation"
-            if definition.purpose == "event_followup"
-            else "survey_invitation"
-        )
-        email_link(invitation, participant, definition, program, template)
+        email_link(invitation, participant, definition, program, invitation_template(definition))
     return invitation
 
 
@@ -242,21 +249,15 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
             sa.insert(table).returning(table.c.nonce, table.c.id), rows
         )
     }
-    serializer = _serializer()
-    base = current_app.config["PUBLIC_URL"]
     notifications.queue_emails(
         [
             notifications.participant_email(
                 invite.participant,
                 invite.program,
-                template=(
-                    "event_followup_invitation"
-                    if definition.purpose == "event_followup"
-                    else "survey_invitation"
-                ),
+                template=invitation_template(definition),
                 pair_id=invite.pair.id,
                 survey_title=definition.title,
-                link=f"{base}/s/{serializer.dumps([ids[row['nonce']], row['nonce']])}",
+                link=_link(ids[row["nonce"]], row["nonce"]),
                 expires_on=row["expires_at"].date().isoformat(),
             )
             for invite, definition, row in zip(invites, checked, rows, strict=True)

@@ -3,7 +3,7 @@ words itself, and how a form's first error becomes the refusal shown on the page
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -54,18 +54,28 @@ class WholeNumber(IntegerField):
             raise ValueError(self.gettext(_range_message(self)))
 
 
+def parse_stripped(
+    field: Field, valuelist: list[Any], parse: Callable[[str], Any], refusal: str
+) -> None:
+    """Set `field.data` from the text posted, stripped: None when empty, else `parse(text)`;
+    a text `parse` refuses is the form error `refusal`."""
+    raw = valuelist[0].strip() if valuelist else ""
+    field.raw_data = valuelist
+    field.data = None
+    if raw:
+        try:
+            field.data = parse(raw)
+        except ValueError:
+            raise ValueError(refusal) from None
+
+
 class Day(DateField):
     """A date like 2026-12-01, or None when left empty."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = valuelist[0].strip() if valuelist else ""
-        self.raw_data = valuelist
-        self.data = None
-        if raw:
-            try:
-                self.data = date.fromisoformat(raw)
-            except ValueError:
-                raise ValueError(f"{self.label.text}: use a date like 2026-12-01.") from None
+        parse_stripped(
+            self, valuelist, date.fromisoformat, f"{self.label.text}: use a date like 2026-12-01."
+        )
 
     def _value(self) -> str:
         if self.raw_data:

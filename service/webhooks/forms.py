@@ -8,7 +8,15 @@ from typing import Any
 from wtforms import DateTimeField, StringField
 
 from service.events.catalog import public_event_types
-from service.web.forms import Choices, ConsoleForm, Text, at_most, choices_of, one_of
+from service.web.forms import (
+    Choices,
+    ConsoleForm,
+    Text,
+    at_most,
+    choices_of,
+    one_of,
+    parse_stripped,
+)
 from service.webhooks import bounds
 
 
@@ -26,15 +34,14 @@ class Moment(DateTimeField):
     """A date and time; without an offset it is UTC."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        raw = valuelist[0].strip() if valuelist else ""
-        self.raw_data = valuelist
-        self.data = None
-        if raw:
-            try:
-                moment = datetime.fromisoformat(raw)
-            except ValueError:
-                raise ValueError(f"{self.name}: a date and time such as 2026-11-24T09:00") from None
-            self.data = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        parse_stripped(
+            self, valuelist, _utc_moment, f"{self.name}: a date and time such as 2026-11-24T09:00"
+        )
+
+
+def _utc_moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class EndpointActionForm(ConsoleForm):
