@@ -199,8 +199,7 @@ class PageArgsSchema(Schema):
     )
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.Integer(
-        # Ids are 32-bit in PostgreSQL: a bigger one names no row (and would be a 500).
-        validate=validate.Range(min=0, max=2**31 - 1),
+        validate=validate.Range(min=0, max=MAX_ID),
         metadata={
             "description": "Keyset paging: the items after this id (0 for the first page); "
             "`page` is then ignored and `page`, `total` and `pages` are null. It costs the "

@@ -18,6 +18,7 @@ from service.inbox.models import InboxItem
 from service.notes.models import AccessRecord
 from service.pairs.models import Pair
 from service.programs.models import Program
+from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
 from service.web.staff import staff_required, visible_pairs
 from workflows.pairing import State
@@ -28,7 +29,7 @@ blueprint = Blueprint("console", __name__, url_prefix="/console")
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and int(value) < 2**31 else None
+    return int(value) if value.isdigit() and int(value) <= MAX_ID else None
 
 
 def _filters() -> queries.Filters:

@@ -39,8 +39,7 @@ def emit(
     `sequence`: the pair's event number, reserved already by the statement that moved the
     pair (`pairs.compare_and_set_state`); without it, the next one is taken here.
     """
-    if not catalog.is_known(event_type):
-        raise ValueError(f"unknown event type {event_type!r}; add it to service/events/catalog.py")
+    _ensure_known(event_type)
     if sequence is not None and pair is None:
         raise ValueError("an event sequence number belongs to a pair's events")
     if pair is not None and sequence is None:
@@ -77,10 +76,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
     if not events:
         return
     for event_type, _, _ in events:
-        if not catalog.is_known(event_type):
-            raise ValueError(
-                f"unknown event type {event_type!r}; add it to service/events/catalog.py"
-            )
+        _ensure_known(event_type)
     counts = Counter(pair.id for _, _, pair in events)
     pairs = {pair.id: pair for _, _, pair in events}
     table = table_of(Pair)
@@ -117,6 +113,11 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
             }
         )
     db.session.execute(sa.insert(table_of(OutboxEvent)), rows)
+
+
+def _ensure_known(event_type: str) -> None:
+    if not catalog.is_known(event_type):
+        raise ValueError(f"unknown event type {event_type!r}; add it to service/events/catalog.py")
 
 
 def envelope(event: OutboxEvent) -> dict[str, Any]:

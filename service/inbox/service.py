@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -72,6 +73,26 @@ def why_told(user: User, pair: Pair | None) -> str:
     return "you coordinate pairs in this Pairwise"
 
 
+def _staff_email(
+    user: User, pair: Pair | None, title: str, body: str, link: str | None, urgent: bool
+) -> dict[str, Any]:
+    """The arguments of `queue_email` for a staff notice to `user`."""
+    return {
+        "template": "staff_notice",
+        "to_address": user.email,
+        "language": user.language,
+        "pair_id": pair.id if pair is not None else None,
+        "context": {
+            "name": user.full_name,
+            "title": title,
+            "body": body,
+            "link": link,
+            "urgent": urgent,
+            "reason": why_told(user, pair),
+        },
+    }
+
+
 def console_link(path: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}{path}"
 
@@ -111,20 +132,7 @@ def notify(
             continue
         if user.wants_email(kind):
             emails.append(
-                notifications.queue_email(
-                    template="staff_notice",
-                    to_address=user.email,
-                    language=user.language,
-                    pair_id=pair.id if pair else None,
-                    context={
-                        "name": user.full_name,
-                        "title": title,
-                        "body": body,
-                        "link": link,
-                        "urgent": urgent,
-                        "reason": why_told(user, pair),
-                    },
-                )
+                notifications.queue_email(**_staff_email(user, pair, title, body, link, urgent))
             )
     return emails
 
@@ -162,20 +170,7 @@ def notify_many(notices: Sequence[Notice]) -> None:
             )
             if user.wants_email(notice.kind):
                 emails.append(
-                    {
-                        "template": "staff_notice",
-                        "to_address": user.email,
-                        "language": user.language,
-                        "pair_id": notice.pair.id,
-                        "context": {
-                            "name": user.full_name,
-                            "title": notice.title,
-                            "body": notice.body,
-                            "link": link,
-                            "urgent": False,
-                            "reason": why_told(user, notice.pair),
-                        },
-                    }
+                    _staff_email(user, notice.pair, notice.title, notice.body, link, urgent=False)
                 )
     if items:
         db.session.execute(sa.insert(table_of(InboxItem)), items)

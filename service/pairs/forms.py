@@ -10,6 +10,7 @@ from service.meetings import bounds as meeting_bounds
 from service.meetings.models import MeetingStatus
 from service.notes.models import Confidentiality
 from service.pairs import bounds
+from service.schemas import MAX_ID
 from service.training.models import TrainingSession
 from service.web.forms import (
     Choices,
@@ -131,7 +132,7 @@ class StaffForm(ConsoleForm):
     support = Choices(validate_choice=False)
 
     def support_ids(self) -> set[int]:
-        return {int(u) for u in self.support.data or [] if u.isdigit() and int(u) < 2**31}
+        return {int(u) for u in self.support.data or [] if u.isdigit() and int(u) <= MAX_ID}
 
 
 class RematchForm(ConsoleForm):

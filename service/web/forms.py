@@ -20,6 +20,7 @@ from wtforms import (
 from wtforms.validators import StopValidation
 
 from service.problems import Problem
+from service.schemas import MAX_ID
 
 
 class ConsoleForm(FlaskForm):
@@ -90,7 +91,7 @@ class Id(IntegerField):
         raw = valuelist[0].strip() if valuelist else ""
         self.raw_data = valuelist
         # Ids are 32-bit in PostgreSQL: a bigger one names no row (and would be a 500).
-        self.data = int(raw) if raw.isdigit() and int(raw) < 2**31 else None
+        self.data = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
 
 
 def choices_of(values: Iterable[object]) -> list[Any]:

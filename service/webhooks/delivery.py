@@ -98,9 +98,7 @@ def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
             sa.select(OutboxEvent).where(OutboxEvent.event_id.in_({c.event_id for c in claimed}))
         )
     }
-    requests = {
-        c.id: _request(plans.get(c.endpoint_id), c, events.get(c.event_id)) for c in claimed
-    }
+    requests = {c.id: _request(plans.get(c.endpoint_id), events.get(c.event_id)) for c in claimed}
     db.session.commit()
     outcomes = _send(claimed, plans, requests)
     record(claimed, outcomes)
@@ -182,7 +180,7 @@ class Request:
     failure: str | None = None
 
 
-def _request(plan: Plan | None, claimed: Claimed, event: OutboxEvent | None) -> Request:
+def _request(plan: Plan | None, event: OutboxEvent | None) -> Request:
     if plan is None:
         return Request(None, "the endpoint is no longer stored")
     if event is None:
