@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from service.database import db, rollback
-from service.queue import redis_connection
+from service.queue import redis_probe
 
 blueprint = Blueprint("health", __name__)
 
@@ -55,7 +55,7 @@ def _database() -> tuple[bool, str]:
 
 def _redis() -> tuple[bool, str]:
     try:
-        redis_connection().ping()
+        redis_probe().ping()
     except (RedisError, OSError) as error:
         return False, f"unreachable: {_why(error)}"
     return True, "answers"

@@ -16,8 +16,15 @@ def reset(app: Flask) -> None:
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
         if db.engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE, not TRUNCATE: on tables this small, TRUNCATE's new files cost ~250 ms
+            # a test; one round trip of DELETEs and sequence restarts costs a few.
+            deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))
+            restarts = (
+                "SELECT setval(c.oid, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+            db.session.connection().exec_driver_sql(f"{deletes}; {restarts}")
         else:
             for table in reversed(tables):
                 db.session.execute(table.delete())
