@@ -78,6 +78,13 @@ class PairwiseWorker(SimpleWorker):
 
     queue_class = _Queue
     stop_requested = False
+    # A burst worker ends once the queues are empty: it needs no channel for RQ's commands,
+    # whose listening thread takes up to a second to stop.
+    listens_for_commands = True
+
+    def subscribe(self) -> None:
+        if self.listens_for_commands:
+            super().subscribe()
 
     heartbeat = _ends_session_when_redis_is_lost(SimpleWorker.heartbeat)
     check_for_suspension = _ends_session_when_redis_is_lost(SimpleWorker.check_for_suspension)
@@ -206,9 +213,9 @@ def run_worker(
         clock.start()
     try:
         if burst:
-            PairwiseWorker(queue_names(app), connection=connection, name=name).work(
-                with_scheduler=True, burst=True, logging_level="INFO"
-            )
+            worker = PairwiseWorker(queue_names(app), connection=connection, name=name)
+            worker.listens_for_commands = False
+            worker.work(with_scheduler=True, burst=True, logging_level="INFO")
             return
         _work_through_outages(app, connection, stop, name or uuid4().hex)
     finally:

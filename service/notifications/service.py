@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from service.clock import now
-from service.database import db, rowcount, table_of
+from service.database import db, rowcount, table_of, transaction
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
 
@@ -199,17 +199,19 @@ def deliver(ids: Iterable[int]) -> dict[str, int]:
     rows = db.session.scalars(sa.select(Notification).where(Notification.id.in_(claimed))).all()
     with mailer.connection() as outbox:
         for notification in sorted(rows, key=lambda n: n.id):
-            try:
-                outbox.send(build_message(notification))
-            except Exception as error:  # a broken template fails like a refused send
-                log.warning("notification %s not sent: %s", notification.id, error)
-                outcome[_failed(notification, error)] += 1
-            else:
-                notification.status = NotificationStatus.SENT
-                notification.sent_at = now()
-                notification.attempts += 1
-                outcome["sent"] += 1
-            db.session.commit()
+            # Each send is recorded at once; the rows are this sender's (claimed), so the
+            # commit need not expire them and the next one's e-mail costs no reload.
+            with transaction(keep_loaded=True):
+                try:
+                    outbox.send(build_message(notification))
+                except Exception as error:  # a broken template fails like a refused send
+                    log.warning("notification %s not sent: %s", notification.id, error)
+                    outcome[_failed(notification, error)] += 1
+                else:
+                    notification.status = NotificationStatus.SENT
+                    notification.sent_at = now()
+                    notification.attempts += 1
+                    outcome["sent"] += 1
     return outcome
 
 
