@@ -226,8 +226,9 @@ def service_env(_service_environment: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def live_server(_service_environment: dict[str, str]) -> Iterator[str]:
-    """The app under gunicorn with four worker processes, on the suite's database: started
-    once for the session; each test still starts from empty tables and an empty Redis."""
+    """The app under gunicorn with two worker processes (more than one, as in production), on
+    the suite's database: started once for the session; each test still starts from empty
+    tables and an empty Redis."""
     process, url = start_gunicorn(_service_environment)
     try:
         yield url

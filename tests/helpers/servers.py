@@ -34,7 +34,7 @@ def wait_for_http(url: str, process, timeout: float = 30.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def start_gunicorn(env: dict[str, str], *, workers: int = 4) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess.Popen, str]:
     """The app under gunicorn on a free port, answering; the caller stops the process."""
     port = free_port()
     command = [
@@ -51,7 +51,7 @@ def start_gunicorn(env: dict[str, str], *, workers: int = 4) -> tuple[subprocess
     ]
     process = subprocess.Popen(command, env=env, cwd=repository_root())
     try:
-        # Generous: four workers import the app at once, on a machine that may be busy.
+        # Generous: the workers import the app at once, on a machine that may be busy.
         wait_for_http(f"http://127.0.0.1:{port}/", process, timeout=120)
     except BaseException:
         stop(process)
