@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from service import bus
 from service.approvals import reactions as approvals
+from service.calendar import actions as calendar_actions
 from service.calendar import reactions as calendar
 from service.closure import reactions as closure
 from service.events import subscribers
 from service.inbox import subscribers as inbox
 from service.meetings.domain_events import MeetingLogged
 from service.pairs import staffing
-from service.pairs.domain_events import PairMoved, PlannedEndChanged
+from service.pairs.domain_events import InterventionRecorded, PairMoved, PlannedEndChanged
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.webhooks import service as webhooks
@@ -39,11 +40,15 @@ def _in_transaction() -> None:
     bus.react(PairMoved, calendar.reassure_after_rematch)
     # 5. closure begun: the mentee, mentor and guardian are told the final session's date;
     bus.react(PairMoved, calendar.tell_final_session_date)
+    #    and a pair closed by its final session is sent the closure reflection;
+    bus.react(PairMoved, calendar_actions.reflect_after_final_session)
     # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
     bus.react(PairMoved, calendar.redraw_after_move)
 
     # The calendar follows what it is drawn from.
     bus.react(PlannedEndChanged, calendar.redraw_for_planned_end)
+    # An intervention's follow-up date, and the re-match prompt a month after the first.
+    bus.react(InterventionRecorded, calendar.draw_follow_ups)
     bus.react(ProgramChanged, calendar.redraw_program)
     # A held meeting resets the quiet-time alarm and counts toward the period.
     bus.react(MeetingLogged, calendar.count_meeting)

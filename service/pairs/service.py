@@ -17,7 +17,7 @@ from service.errors import ConcurrentUpdate, Conflict, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.pairs import staffing
-from service.pairs.domain_events import PlannedEndChanged
+from service.pairs.domain_events import InterventionRecorded, PlannedEndChanged
 from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
@@ -208,6 +208,8 @@ def record_intervention(
             recorded_by=actor.ref,
         )
         db.session.add(intervention)
+        db.session.flush()
+        bus.announce(InterventionRecorded(pair, pair.program, intervention))
     return intervention
 
 
