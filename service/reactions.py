@@ -20,7 +20,12 @@ from service.events import subscribers
 from service.inbox import subscribers as inbox
 from service.meetings.domain_events import MeetingLogged
 from service.pairs import staffing
-from service.pairs.domain_events import InterventionRecorded, PairMoved, PlannedEndChanged
+from service.pairs.domain_events import (
+    InterventionRecorded,
+    PairMoved,
+    PairPaused,
+    PlannedEndChanged,
+)
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.webhooks import service as webhooks
@@ -49,6 +54,8 @@ def _in_transaction() -> None:
     bus.react(PlannedEndChanged, calendar.redraw_for_planned_end)
     # An intervention's follow-up date, and the re-match prompt a month after the first.
     bus.react(InterventionRecorded, calendar.draw_follow_ups)
+    # A pause holds the participants' check-ins and the meeting requirement until it ends.
+    bus.react(PairPaused, calendar.hold_for_pause)
     bus.react(ProgramChanged, calendar.redraw_program)
     # A held meeting resets the quiet-time alarm and counts toward the period.
     bus.react(MeetingLogged, calendar.count_meeting)

@@ -304,6 +304,8 @@ class Monitor(StrEnum):
     # A pair still at risk a month after its first intervention, with no improvement: the
     # coordinator is asked to consider a re-match.
     REMATCH_PROMPT = "rematch_prompt"
+    # A paused pair resumes on the pause's end date, with a check-in.
+    PAUSE_END = "pause_end"
 
 
 # Drawn when an intervention is recorded, not from the pair's state: a redraw keeps them (in
@@ -360,3 +362,47 @@ class MeetingRequirement:
 
     def met_by(self, meetings: int, minutes: int) -> bool:
         return meetings >= self.meetings and minutes >= self.minutes
+
+
+# -- pauses ----------------------------------------------------------------------------------
+# A pause is a recorded hold, not a state of the machine: the pair stays where it is in its
+# lifecycle (an at-risk pair paused for illness is still at risk, and may still be closed or
+# withdrawn), and only its calendar changes while it lasts.
+
+
+class PauseReason(StrEnum):
+    SCHOOL_HOLIDAYS = "school_holidays"
+    ILLNESS = "illness"
+    TRAVEL = "travel"
+    # The coordinator asks the pair to step back, e.g. when dependence grows.
+    STEP_BACK = "step_back"
+    OTHER = "other"
+
+
+PAUSE_REASON_LABELS: dict[PauseReason, str] = {
+    PauseReason.SCHOOL_HOLIDAYS: "School holidays",
+    PauseReason.ILLNESS: "Illness",
+    PauseReason.TRAVEL: "The mentor or mentee is travelling",
+    PauseReason.STEP_BACK: "A step back (for example when dependence grows)",
+    PauseReason.OTHER: "Other",
+}
+# Pairs in these states may be paused; the longest pause, in days.
+PAUSABLE_STATES = frozenset({State.ACTIVE, State.AT_RISK})
+LONGEST_PAUSE_DAYS = 180
+# What a pause suspends: the participants' contacts and the meeting requirement. The
+# coordinator's own contact, and the follow-ups they planned, go on.
+SUSPENDED_MONITORS = frozenset({Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING})
+
+
+def suspended_by_pause(plan: ContactPlan | None, kind: str) -> bool:
+    """Does a pause suspend `kind` (its contact plan, if it has one)?"""
+    if plan is not None:
+        return not plan.for_staff and plan.anchor in (Anchor.MATCHED, Anchor.ACTIVATED)
+    return kind in SUSPENDED_MONITORS
+
+
+def paused_on(day: date, paused_from: date | None, paused_until: date | None) -> bool:
+    """Is a pair paused from `paused_from` until (not including) `paused_until` on `day`?"""
+    return (
+        paused_from is not None and paused_until is not None and paused_from <= day < paused_until
+    )

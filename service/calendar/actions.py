@@ -295,6 +295,8 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
         _propose_closure(pair, program)
     elif monitor == Monitor.REMATCH_PROMPT:
         _suggest_rematch(pair)
+    elif monitor == Monitor.PAUSE_END:
+        schedule.reschedule(pair, program)  # the pair resumes: its check-in is due today
     return 0
 
 
@@ -475,6 +477,13 @@ def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
         return  # the program dropped its requirement since the period began
     requirement = MeetingRequirement(**program.meeting_requirement)
     start, end = requirement.period_of(day - timedelta(days=1))
+    if (
+        pair.paused_from is not None
+        and pair.paused_until is not None
+        and start < pair.paused_until
+        and pair.paused_from < end
+    ):
+        return  # a period with a pause in it is not held against the pair
     record = judge_period(pair, program, requirement, start, end, closed=True)
     db.session.flush()
     if not record.compliant:

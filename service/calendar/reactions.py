@@ -18,7 +18,12 @@ from service.database import db
 from service.meetings.domain_events import MeetingLogged
 from service.meetings.models import MeetingStatus
 from service.notifications import service as notifications
-from service.pairs.domain_events import InterventionRecorded, PairMoved, PlannedEndChanged
+from service.pairs.domain_events import (
+    InterventionRecorded,
+    PairMoved,
+    PairPaused,
+    PlannedEndChanged,
+)
 from service.pairs.models import Pair
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
@@ -91,6 +96,11 @@ def draw_follow_ups(recorded: InterventionRecorded) -> None:
     """An intervention's follow-up date is due on the coordinator's calendar; the first one
     while at risk starts the month after which a re-match is suggested."""
     schedule.draw(recorded.pair, recorded.program, cadence.DRAWN_BY_INTERVENTIONS)
+
+
+def hold_for_pause(paused: PairPaused) -> None:
+    """A pause holds the participants' check-ins and the meeting requirement until it ends."""
+    schedule.reschedule(paused.pair, paused.program)
 
 
 def redraw_for_planned_end(changed: PlannedEndChanged) -> None:

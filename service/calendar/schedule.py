@@ -77,6 +77,15 @@ def _next_contact(
 def _next_unspaced(
     plan: ContactPlan, pair: Pair, program: Program, after: date | None, today: date
 ) -> date | None:
+    resumed = pair.paused_until
+    if (
+        plan.phases
+        and not plan.for_staff
+        and resumed is not None
+        and resumed <= today < resumed + timedelta(days=max(program.checkin_spacing_days, 1))
+        and (after is None or after < resumed)
+    ):
+        return today  # the pair resumes after a pause with a check-in
     if plan.tightens_at_risk and pair.state == State.AT_RISK:
         since = local_date(pair.state_changed_at, program.timezone)
         return cadence.next_at_risk(
@@ -103,10 +112,12 @@ def _next_check(
         if not program.no_meeting_alert_days:
             return None
         quiet = timedelta(days=program.no_meeting_alert_days)
+        resumed = pair.paused_until if pair.paused_until and pair.paused_until <= today else None
         known = [
             last_meeting_day(pair, program),
             local_date(pair.activated_at, program.timezone),
             after,
+            resumed,  # quiet time counts from the end of a pause
         ]
         since = max((d for d in known if d is not None), default=today)
         return max(since + quiet, today)
@@ -130,6 +141,10 @@ def _next_check(
             return None
         matched = local_date(pair.matched_at or pair.created_at, program.timezone)
         return max(matched + REMATCH_BRIEFING_WITHIN, today)
+    if monitor == Monitor.PAUSE_END:
+        if pair.paused_until is None or after is not None:
+            return None
+        return max(pair.paused_until, today)
     if monitor == Monitor.INTERVENTION_FOLLOW_UP:
         query = sa.select(sa.func.min(Intervention.follow_up_on)).where(
             Intervention.pair_id == pair.id, Intervention.follow_up_on >= today
@@ -171,8 +186,22 @@ def next_day(kind: str, pair: Pair, program: Program, after: date | None, today:
 
 
 def wanted_kinds(pair: Pair, program: Program) -> list[str]:
-    kinds = [p.kind for p in cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)]
-    return kinds + sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+    plans = cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)
+    monitors = sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+    if not paused(pair, program):
+        return [p.kind for p in plans] + monitors
+    # A pause holds the participants' contacts and the meeting requirement until it ends.
+    return [
+        *(p.kind for p in plans if not cadence.suspended_by_pause(p, p.kind)),
+        *(m for m in monitors if not cadence.suspended_by_pause(None, m)),
+        Monitor.PAUSE_END,
+    ]
+
+
+def paused(pair: Pair, program: Program) -> bool:
+    return State(pair.state) in cadence.PAUSABLE_STATES and cadence.paused_on(
+        cadence_today(program), pair.paused_from, pair.paused_until
+    )
 
 
 def reschedule(pair: Pair, program: Program) -> None:

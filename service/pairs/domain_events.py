@@ -11,7 +11,7 @@ from workflows.pairing import State
 if TYPE_CHECKING:
     from service.actors import Actor
     from service.pairs.facts import TransitionRequest
-    from service.pairs.models import Intervention, Pair, TransitionRecord
+    from service.pairs.models import Intervention, Pair, Pause, TransitionRecord
     from service.programs.models import Program
 
 
@@ -46,3 +46,12 @@ class InterventionRecorded:
     pair: Pair
     program: Program
     intervention: Intervention
+
+
+@dataclass(frozen=True)
+class PairPaused:
+    """A coordinator recorded a pause: the pair's calendar holds until it ends."""
+
+    pair: Pair
+    program: Program
+    pause: Pause

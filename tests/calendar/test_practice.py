@@ -21,6 +21,7 @@ from tests.calendar.test_monitoring import (
     at,
     coordinator,
     inbox_of,
+    signal_codes,
     staff_contacts,
     upcoming,
 )
@@ -45,6 +46,10 @@ def contacts_of(app, pair_id: int, kind: str) -> list[Contact]:
         ).all()
         db.session.expunge_all()
     return list(found)
+
+
+def missed(app, pair_id: int) -> list[str]:
+    return [code for code in signal_codes(app, pair_id) if code == "meeting_requirement_missed"]
 
 
 def looked_after(app, api, world: World, pair: dict) -> int:
@@ -279,3 +284,61 @@ def test_a_pair_resolved_within_the_month_is_not_proposed_for_a_rematch(app, api
         resolve(api, pair["id"])
         simulate(app, drain, clock, until=at(date(2027, 3, 1)), answering=())
     assert inbox_of(app, user_id, "rematch_suggested") == []
+
+
+# -- pauses ----------------------------------------------------------------------------------
+
+
+def test_a_paused_pair_gets_no_participant_check_ins_and_resumes_on_the_end_date_with_one(
+    app, api, mailbox, drain
+):
+    with time_machine.travel(START, tick=False) as clock:
+        world = World.build(api, mentors=1, mentees=1, **QUIET)
+        pair = world.drive_to("active")
+        simulate(app, drain, clock, until=at(date(2027, 2, 10)), answering=())
+        pause = api.ok(
+            "post",
+            f"/pairs/{pair['id']}/pauses",
+            {"reason": "school_holidays", "ends_on": "2027-03-15", "note": "Half term"},
+            status=201,
+        )
+        assert (pause["starts_on"], pause["ends_on"]) == ("2027-02-10", "2027-03-15")
+        assert "checkin" not in upcoming(api, pair["id"])
+        assert upcoming(api, pair["id"])["pause_end"] == "2027-03-15"
+        simulate(app, drain, clock, until=at(date(2027, 4, 2)), answering=())
+
+    for person in (world.mentees[0], world.mentors[0]):
+        assert invited(mailbox, person) == [
+            date(2027, 1, 18),
+            date(2027, 2, 1),
+            date(2027, 3, 15),  # the pair resumes, with a check-in
+            date(2027, 4, 1),
+        ], person["role"]
+    # The coordinator's own contact went on through the pause.
+    staff = [c.due_on for c in contacts_of(app, pair["id"], "staff_contact")]
+    assert date(2027, 3, 1) in staff
+
+
+def test_a_pause_suspends_the_meeting_requirement(app, api, drain):
+    with time_machine.travel(START, tick=False) as clock:
+        world = World.build(
+            api,
+            mentors=1,
+            mentees=1,
+            meeting_requirement={"period": "week", "meetings": 1},
+            **QUIET,
+        )
+        pair = world.drive_to("active")
+        world.log_meeting(pair["id"], occurred_at="2027-01-04T07:00:00+00:00")
+        api.ok(
+            "post",
+            f"/pairs/{pair['id']}/pauses",
+            {"reason": "illness", "ends_on": "2027-02-01"},
+            status=201,
+        )
+        simulate(app, drain, clock, until=at(date(2027, 2, 1), 8), answering=())
+        assert world.pair(pair["id"])["state"] == "active"
+        assert missed(app, pair["id"]) == []
+        simulate(app, drain, clock, until=at(date(2027, 2, 9)), answering=())
+    # Back from the pause, a week without a meeting counts again.
+    assert missed(app, pair["id"]) == ["meeting_requirement_missed"]
