@@ -45,10 +45,11 @@ def _in_transaction() -> None:
     bus.react(PairMoved, calendar.reassure_after_rematch)
     # 5. closure begun: the mentee, mentor and guardian are told the final session's date;
     bus.react(PairMoved, calendar.tell_final_session_date)
-    #    and a pair closed by its final session is sent the closure reflection;
-    bus.react(PairMoved, calendar_actions.reflect_after_final_session)
     # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
     bus.react(PairMoved, calendar.redraw_after_move)
+    # 7. a pair closed by its final session is sent the closure reflection (after the redraw,
+    #    which stops the reminders of contacts its new state no longer has: this one keeps its).
+    bus.react(PairMoved, calendar_actions.reflect_after_final_session)
 
     # The calendar follows what it is drawn from.
     bus.react(PlannedEndChanged, calendar.redraw_for_planned_end)

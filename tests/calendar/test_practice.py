@@ -342,3 +342,23 @@ def test_a_pause_suspends_the_meeting_requirement(app, api, drain):
         simulate(app, drain, clock, until=at(date(2027, 2, 9)), answering=())
     # Back from the pause, a week without a meeting counts again.
     assert missed(app, pair["id"]) == ["meeting_requirement_missed"]
+
+
+def test_the_closure_reflection_sent_when_the_pair_closes_still_gets_its_reminder(
+    app, api, mailbox, drain
+):
+    final = date(2027, 1, 11)
+    with time_machine.travel(START, tick=False) as clock:
+        world = World.build(api, mentors=1, mentees=1, **QUIET)
+        pair = world.drive_to("active")
+        proposed = api.trigger(pair["id"], "begin_closure", final_session_on=final.isoformat())
+        world.approve(proposed.get_json()["proposal"]["id"])
+        clock.move_to(at(final, 17))
+        world.log_meeting(
+            pair["id"], occurred_at="2027-01-11T16:00:00+00:00", is_final_session=True
+        )
+        assert api.trigger(pair["id"], "close").status_code == 200
+        simulate(app, drain, clock, until=at(date(2027, 1, 20)), answering=())
+
+    reminded = invited(mailbox, world.mentors[0], "Reminder: Looking back")
+    assert reminded == [date(2027, 1, 14)]
