@@ -209,3 +209,14 @@ def test_a_policy_whose_check_ins_leave_out_the_guardians_it_promises_is_refused
     )
     with pytest.raises(ValueError, match="must include the guardian"):
         cadence.CadencePolicy("monthly", "Monthly", "", (checkin,), guardians=True)
+
+
+def test_a_pause_holds_the_participants_contacts_and_the_meeting_requirement_only():
+    policy = POLICIES["mentor_5th"]
+    held = {p.kind for p in policy.contacts if cadence.suspended_by_pause(p, p.kind)}
+    assert held == {"checkin", "first_meeting"}
+    assert not cadence.suspended_by_pause(_plan("mentor_5th", "in_depth"), "in_depth")
+    monitors = {m for m in cadence.Monitor if cadence.suspended_by_pause(None, m)}
+    assert monitors == {cadence.Monitor.MEETING_REQUIREMENT, cadence.Monitor.NO_MEETING}
+    assert cadence.paused_on(date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 15))
+    assert not cadence.paused_on(date(2026, 3, 15), date(2026, 3, 1), date(2026, 3, 15))
