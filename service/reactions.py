@@ -13,13 +13,19 @@ from __future__ import annotations
 
 from service import bus
 from service.approvals import reactions as approvals
+from service.calendar import actions as calendar_actions
 from service.calendar import reactions as calendar
 from service.closure import reactions as closure
 from service.events import subscribers
 from service.inbox import subscribers as inbox
 from service.meetings.domain_events import MeetingLogged
 from service.pairs import staffing
-from service.pairs.domain_events import PairMoved, PlannedEndChanged
+from service.pairs.domain_events import (
+    InterventionRecorded,
+    PairMoved,
+    PairPaused,
+    PlannedEndChanged,
+)
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.webhooks import service as webhooks
@@ -41,9 +47,16 @@ def _in_transaction() -> None:
     bus.react(PairMoved, calendar.tell_final_session_date)
     # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
     bus.react(PairMoved, calendar.redraw_after_move)
+    # 7. a pair closed by its final session is sent the closure reflection (after the redraw,
+    #    which stops the reminders of contacts its new state no longer has: this one keeps its).
+    bus.react(PairMoved, calendar_actions.reflect_after_final_session)
 
     # The calendar follows what it is drawn from.
     bus.react(PlannedEndChanged, calendar.redraw_for_planned_end)
+    # An intervention's follow-up date, and the re-match prompt a month after the first.
+    bus.react(InterventionRecorded, calendar.draw_follow_ups)
+    # A pause holds the participants' check-ins and the meeting requirement until it ends.
+    bus.react(PairPaused, calendar.hold_for_pause)
     bus.react(ProgramChanged, calendar.redraw_program)
     # A held meeting resets the quiet-time alarm and counts toward the period.
     bus.react(MeetingLogged, calendar.count_meeting)

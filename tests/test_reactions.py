@@ -44,4 +44,5 @@ def test_the_reactions_to_a_moving_pair_run_in_their_documented_order(app):
         "service.calendar.reactions.reassure_after_rematch",
         "service.calendar.reactions.tell_final_session_date",
         "service.calendar.reactions.redraw_after_move",
+        "service.calendar.actions.reflect_after_final_session",
     ]

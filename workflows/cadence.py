@@ -65,8 +65,18 @@ class ContactPlan:
     anchor: Anchor = Anchor.MATCHED
     phases: tuple[Phase, ...] = ()
     once_after: Interval | None = None
-    # Contacted more often while the pair is at risk.
-    tightens_at_risk: bool = False
+
+    @property
+    def for_staff(self) -> bool:
+        return self.audience == (STAFF,)
+
+    @property
+    def tightens_at_risk(self) -> bool:
+        """At risk means more contact for every plan: every contact the relationship repeats
+        (participants' check-ins and the coordinator's own, in-depth meetings included) comes
+        at the policy's at-risk pace while the pair is at risk. One-off contacts (the
+        first-meeting check-in, the follow-ups) keep their day."""
+        return bool(self.phases) and self.anchor in (Anchor.MATCHED, Anchor.ACTIVATED)
 
     def occurrences(self, anchor: date) -> Iterator[date]:
         if self.once_after is not None:
@@ -90,6 +100,13 @@ class ContactPlan:
                 return day
         return None
 
+    def spaced_after(self, after: date | None, spacing: int) -> date | None:
+        """`after`, moved on so a participant's next contact of this plan keeps `spacing`
+        days from the last one: the occurrence that would fall closer merges into it."""
+        if after is None or self.for_staff or spacing <= 1:
+            return after
+        return after + timedelta(days=spacing - 1)
+
     def survey_for(self, role: str) -> str | None:
         return self.survey.format(role=role) if self.survey else None
 
@@ -100,7 +117,20 @@ class CadencePolicy:
     title: str
     source: str
     contacts: tuple[ContactPlan, ...]
+    # Whether parents/guardians are contacted (in youth programs; elsewhere there are none).
+    guardians: bool
     at_risk_every: Interval = Interval(days=14)
+
+    def __post_init__(self) -> None:
+        # Every policy says whether guardians are contacted, and its repeated participant
+        # check-ins say the same.
+        for plan in self.contacts:
+            repeated = plan.tightens_at_risk and not plan.for_staff
+            if repeated and ("guardian" in plan.audience) != self.guardians:
+                raise ValueError(
+                    f"{self.name}: {plan.kind} must {'' if self.guardians else 'not '}"
+                    "include the guardian"
+                )
 
 
 EVERY_TWO_WEEKS = Interval(days=14)
@@ -129,16 +159,17 @@ POLICIES: dict[str, CadencePolicy] = {
             "the first month of the match, then monthly.",
             (
                 ContactPlan(
-                    "checkin", PARTICIPANTS, "checkin_{role}", tightens_at_risk=True,
+                    "checkin", PARTICIPANTS, "checkin_{role}", anchor=Anchor.ACTIVATED,
                     phases=(Phase(EVERY_TWO_WEEKS, until=MONTHLY), Phase(MONTHLY)),
                 ),
                 ContactPlan(
-                    "staff_contact", (STAFF,), None, tightens_at_risk=True,
+                    "staff_contact", (STAFF,), None, anchor=Anchor.ACTIVATED,
                     phases=(Phase(EVERY_TWO_WEEKS, until=MONTHLY), Phase(MONTHLY)),
                 ),
                 FIRST_MEETING,
                 SIX_MONTHS_AFTER_CLOSURE,
             ),
+            guardians=True,
         ),
         CadencePolicy(
             "mentor_5th",
@@ -148,16 +179,17 @@ POLICIES: dict[str, CadencePolicy] = {
             "least quarterly.",
             (
                 ContactPlan(
-                    "checkin", PARTICIPANTS, "checkin_{role}", tightens_at_risk=True,
+                    "checkin", PARTICIPANTS, "checkin_{role}", anchor=Anchor.ACTIVATED,
                     phases=(Phase(MONTHLY, until=Interval(months=12)), Phase(QUARTERLY)),
                 ),
                 ContactPlan(
-                    "in_depth", (STAFF,), None,
+                    "in_depth", (STAFF,), None, anchor=Anchor.ACTIVATED,
                     phases=(Phase(MONTHLY, until=QUARTERLY), Phase(QUARTERLY)),
                 ),
                 FIRST_MEETING,
                 SIX_MONTHS_AFTER_CLOSURE,
             ),
+            guardians=True,
         ),
         CadencePolicy(
             "bimonthly",
@@ -166,16 +198,17 @@ POLICIES: dict[str, CadencePolicy] = {
             "challenges, not so often that they feel watched; more often while at risk.",
             (
                 ContactPlan(
-                    "checkin", ("mentee", "mentor"), "checkin_{role}", tightens_at_risk=True,
+                    "checkin", PARTICIPANTS, "checkin_{role}", anchor=Anchor.ACTIVATED,
                     phases=(Phase(Interval(months=2)),),
                 ),
                 ContactPlan(
-                    "staff_contact", (STAFF,), None, tightens_at_risk=True,
+                    "staff_contact", (STAFF,), None, anchor=Anchor.ACTIVATED,
                     phases=(Phase(Interval(months=2)),),
                 ),
                 FIRST_MEETING,
                 SIX_MONTHS_AFTER_CLOSURE,
             ),
+            guardians=True,
         ),
         CadencePolicy(
             "event_based",
@@ -192,6 +225,8 @@ POLICIES: dict[str, CadencePolicy] = {
                     anchor=Anchor.EVENT, once_after=Interval(months=6),
                 ),
             ),
+            # A one-day event: the follow-ups go to those who took part.
+            guardians=False,
         ),
     )
 }  # fmt: skip
@@ -219,9 +254,31 @@ def plans_for(
     return active
 
 
-def next_at_risk(*, since: date, after: date | None, today: date, every: Interval) -> date:
-    """While at risk, contacts come every `every` from the day the pair became at risk."""
-    day = every.after(since)
+def next_working_day(day: date) -> date:
+    """`day`, or the Monday after it when it falls on a weekend."""
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
+def next_at_risk(
+    *,
+    since: date,
+    after: date | None,
+    today: date,
+    every: Interval,
+    call_first: bool = False,
+) -> date:
+    """While at risk, contacts come every `every` from the day the pair became at risk.
+
+    The first step is a call: with `call_first` (the coordinator's own contact) the first
+    falls due at once, the day the pair became at risk or the next working day, then every
+    `every` from it."""
+    if call_first:
+        first = next_working_day(since)
+        if (after is None or first > after) and first >= today:
+            return first
+        day = every.after(first)
+    else:
+        day = every.after(since)
     while (after is not None and day <= after) or day < today:
         day = every.after(day)
     return day
@@ -242,18 +299,48 @@ class Monitor(StrEnum):
     CLOSURE_REFLECTION = "closure_reflection"
     # A re-matched mentor's extra session, watched until it is recorded.
     REMATCH_BRIEFING = "rematch_briefing"
+    # Follow-ups are kept: an intervention's follow-up date is a due item for the coordinator.
+    INTERVENTION_FOLLOW_UP = "intervention_follow_up"
+    # A pair still at risk a month after its first intervention, with no improvement: the
+    # coordinator is asked to consider a re-match.
+    REMATCH_PROMPT = "rematch_prompt"
+    # A paused pair resumes on the pause's end date, with a check-in.
+    PAUSE_END = "pause_end"
+
+
+# Drawn when an intervention is recorded, not from the pair's state: a redraw keeps them (in
+# the states that want them) but does not make them.
+DRAWN_BY_INTERVENTIONS = frozenset({Monitor.INTERVENTION_FOLLOW_UP, Monitor.REMATCH_PROMPT})
+REMATCH_PROMPT_AFTER = Interval(days=30)
 
 
 MONITORS_BY_STATE: dict[State, frozenset[Monitor]] = {
     State.MATCHED: frozenset({Monitor.REMATCH_BRIEFING}),
     State.TRAINING: frozenset({Monitor.REMATCH_BRIEFING}),
     State.ACTIVE: frozenset(
-        {Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING, Monitor.END_OF_MATCH}
+        {
+            Monitor.MEETING_REQUIREMENT,
+            Monitor.NO_MEETING,
+            Monitor.END_OF_MATCH,
+            Monitor.INTERVENTION_FOLLOW_UP,
+        }
     ),
     State.AT_RISK: frozenset(
-        {Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING, Monitor.END_OF_MATCH}
+        {
+            Monitor.MEETING_REQUIREMENT,
+            Monitor.NO_MEETING,
+            Monitor.END_OF_MATCH,
+            Monitor.INTERVENTION_FOLLOW_UP,
+            Monitor.REMATCH_PROMPT,
+        }
     ),
-    State.CLOSING: frozenset({Monitor.FINAL_SESSION_REMINDER, Monitor.CLOSURE_REFLECTION}),
+    State.CLOSING: frozenset(
+        {
+            Monitor.FINAL_SESSION_REMINDER,
+            Monitor.CLOSURE_REFLECTION,
+            Monitor.INTERVENTION_FOLLOW_UP,
+        }
+    ),
 }
 
 
@@ -275,3 +362,47 @@ class MeetingRequirement:
 
     def met_by(self, meetings: int, minutes: int) -> bool:
         return meetings >= self.meetings and minutes >= self.minutes
+
+
+# -- pauses ----------------------------------------------------------------------------------
+# A pause is a recorded hold, not a state of the machine: the pair stays where it is in its
+# lifecycle (an at-risk pair paused for illness is still at risk, and may still be closed or
+# withdrawn), and only its calendar changes while it lasts.
+
+
+class PauseReason(StrEnum):
+    SCHOOL_HOLIDAYS = "school_holidays"
+    ILLNESS = "illness"
+    TRAVEL = "travel"
+    # The coordinator asks the pair to step back, e.g. when dependence grows.
+    STEP_BACK = "step_back"
+    OTHER = "other"
+
+
+PAUSE_REASON_LABELS: dict[PauseReason, str] = {
+    PauseReason.SCHOOL_HOLIDAYS: "School holidays",
+    PauseReason.ILLNESS: "Illness",
+    PauseReason.TRAVEL: "The mentor or mentee is travelling",
+    PauseReason.STEP_BACK: "A step back (for example when dependence grows)",
+    PauseReason.OTHER: "Other",
+}
+# Pairs in these states may be paused; the longest pause, in days.
+PAUSABLE_STATES = frozenset({State.ACTIVE, State.AT_RISK})
+LONGEST_PAUSE_DAYS = 180
+# What a pause suspends: the participants' contacts and the meeting requirement. The
+# coordinator's own contact, and the follow-ups they planned, go on.
+SUSPENDED_MONITORS = frozenset({Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING})
+
+
+def suspended_by_pause(plan: ContactPlan | None, kind: str) -> bool:
+    """Does a pause suspend `kind` (its contact plan, if it has one)?"""
+    if plan is not None:
+        return not plan.for_staff and plan.anchor in (Anchor.MATCHED, Anchor.ACTIVATED)
+    return kind in SUSPENDED_MONITORS
+
+
+def paused_on(day: date, paused_from: date | None, paused_until: date | None) -> bool:
+    """Is a pair paused from `paused_from` until (not including) `paused_until` on `day`?"""
+    return (
+        paused_from is not None and paused_until is not None and paused_from <= day < paused_until
+    )

@@ -26,6 +26,7 @@ EMAIL_KINDS: dict[str, str] = {
     "checkin_overdue": "A check-in is overdue",
     "staff_contact_due": "A check-in of mine is due",
     "meeting_requirement": "A pair falls below its meeting requirement",
+    "rematch_suggested": "A pair still at risk a month after an intervention",
     "digest": "The daily digest",
     "webhook_disabled": "A webhook endpoint was disabled after failing",
     "safety_handover": "A pair with safety records changed coordinator",

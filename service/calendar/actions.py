@@ -1,5 +1,6 @@
 """What a due calendar item does: invite participants, tell staff a check-in is due or
-overdue, remind, judge a period, raise a signal, or propose the closure.
+overdue, remind, judge a period, raise a signal, or propose the closure; and the closure
+reflection a logged final session sends at once.
 
 Contacts are made in bulk (`act_many`), a few statements for a whole batch of due items in
 the sweep's transaction for that batch; the checks that raise signals or move a pair run one
@@ -31,14 +32,16 @@ from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
 from service.events import service as events
 from service.inbox import service as inbox
+from service.inbox.models import InboxItem
 from service.pairs import lifecycle
+from service.pairs.domain_events import PairMoved
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys import invitations, versions
-from service.surveys.models import Invitation
+from service.surveys.models import Invitation, SurveyResponse
 from workflows.cadence import STAFF, ContactPlan, MeetingRequirement, Monitor
 from workflows.pairing import State, Trigger
 from workflows.rules import RaisedSignal
@@ -50,6 +53,8 @@ CONTACT_KEY = ["pair_id", "kind", "recipient", "due_on"]
 CLOSURE_REFLECTION = ContactPlan(
     "closure_reflection", ("mentee", "mentor", "guardian"), "closure_reflection"
 )
+# The coordinator's follow-up an intervention planned: due that day, like their check-ins.
+INTERVENTION_FOLLOW_UP = ContactPlan(Monitor.INTERVENTION_FOLLOW_UP, (STAFF,), None)
 
 
 def contact_plan(program: Program, kind: str) -> ContactPlan | None:
@@ -57,6 +62,8 @@ def contact_plan(program: Program, kind: str) -> ContactPlan | None:
     None for the checks that judge, signal or propose instead."""
     if kind == Monitor.CLOSURE_REFLECTION:
         return CLOSURE_REFLECTION
+    if kind == Monitor.INTERVENTION_FOLLOW_UP:
+        return INTERVENTION_FOLLOW_UP
     return schedule.plan_for(program, kind)
 
 
@@ -155,6 +162,32 @@ def act_many(items: Sequence[Due]) -> int:
     return len(contacts)
 
 
+def reflect_after_final_session(moved: PairMoved) -> None:
+    """The final session is logged and the pair closes: the closure reflection goes out now,
+    after the session, unless the morning after the planned date already sent it."""
+    if moved.to_state != State.CLOSED or moved.request.trigger != Trigger.CLOSE:
+        return
+    pair, program = moved.pair, moved.program
+    sent = db.session.scalar(
+        sa.select(Contact.id)
+        .where(Contact.pair_id == pair.id, Contact.kind == Monitor.CLOSURE_REFLECTION)
+        .limit(1)
+    )
+    if sent is not None:
+        return
+    act_many(
+        [
+            Due(
+                Monitor.CLOSURE_REFLECTION,
+                schedule.cadence_today(program),
+                now(),
+                pair,
+                program,
+            )
+        ]
+    )
+
+
 def _contact_row(
     item: Due,
     recipient: str,
@@ -224,6 +257,13 @@ def _tell_staff_many(items: list[Due]) -> None:
 
 def _staff_due_text(pair: Pair, program: Program, kind: str, day: date) -> tuple[str, str]:
     """The title and body of a staff contact's inbox item."""
+    if kind == Monitor.INTERVENTION_FOLLOW_UP:
+        return (
+            f"The follow-up you planned with pair #{pair.id} is due",
+            f"Due {day:%d %B %Y}, as planned when an intervention was recorded. Record a "
+            f"check-in once you have followed up; overdue after "
+            f"{program.staff_contact_grace_days} days.",
+        )
     what = "An in-depth support meeting" if kind == "in_depth" else "A check-in"
     return (
         f"{what} with pair #{pair.id} is due",
@@ -253,7 +293,63 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
         _no_meeting(pair, program, day)
     elif monitor == Monitor.END_OF_MATCH:
         _propose_closure(pair, program)
+    elif monitor == Monitor.REMATCH_PROMPT:
+        _suggest_rematch(pair)
+    elif monitor == Monitor.PAUSE_END:
+        schedule.reschedule(pair, program)  # the pair resumes: its check-in is due today
     return 0
+
+
+def _suggest_rematch(pair: Pair) -> None:
+    """A month after the first intervention the pair is still at risk: unless its pulse
+    ratings have risen since, the coordinator is asked to consider a re-match."""
+    if pair.state != State.AT_RISK:
+        return
+    first = schedule.first_intervention_at_risk(pair)
+    if first is None or _ratings_rose_since(pair, first):
+        return
+    asked = db.session.scalar(
+        sa.select(InboxItem.id)
+        .where(
+            InboxItem.pair_id == pair.id,
+            InboxItem.kind == "rematch_suggested",
+            InboxItem.created_at >= pair.state_changed_at,
+        )
+        .limit(1)
+    )
+    if asked is not None:
+        return  # asked once for this spell at risk
+    inbox.notify(
+        users=inbox.staff_for(pair),
+        kind="rematch_suggested",
+        pair=pair,
+        title=f"Pair #{pair.id} is still at risk a month after the first intervention",
+        body="Nothing has improved since: the pair is not resolved and its pulse ratings have "
+        "not risen. Consider whether a new match would serve the mentee better.",
+        path=f"/console/pairs/{pair.id}/rematch",
+    )
+
+
+def _ratings_rose_since(pair: Pair, since: datetime) -> bool:
+    """Has anyone's pulse rating risen above their last one before `since`?"""
+    ratings = db.session.execute(
+        sa.select(
+            SurveyResponse.participant_id,
+            SurveyResponse.pulse_rating,
+            SurveyResponse.submitted_at,
+        )
+        .where(SurveyResponse.pair_id == pair.id, SurveyResponse.pulse_rating.is_not(None))
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    ).all()
+    last: dict[int | None, int] = {}
+    for participant_id, rating, submitted_at in ratings:
+        if rating is None:
+            continue
+        previous = last.get(participant_id)
+        if submitted_at >= since and previous is not None and rating > previous:
+            return True
+        last[participant_id] = rating
+    return False
 
 
 def _contact_payload(contact: Contact) -> dict:
@@ -381,6 +477,13 @@ def _judge_last_period(pair: Pair, program: Program, day: date) -> None:
         return  # the program dropped its requirement since the period began
     requirement = MeetingRequirement(**program.meeting_requirement)
     start, end = requirement.period_of(day - timedelta(days=1))
+    if (
+        pair.paused_from is not None
+        and pair.paused_until is not None
+        and start < pair.paused_until
+        and pair.paused_from < end
+    ):
+        return  # a period with a pause in it is not held against the pair
     record = judge_period(pair, program, requirement, start, end, closed=True)
     db.session.flush()
     if not record.compliant:

@@ -18,7 +18,12 @@ from service.database import db
 from service.meetings.domain_events import MeetingLogged
 from service.meetings.models import MeetingStatus
 from service.notifications import service as notifications
-from service.pairs.domain_events import PairMoved, PlannedEndChanged
+from service.pairs.domain_events import (
+    InterventionRecorded,
+    PairMoved,
+    PairPaused,
+    PlannedEndChanged,
+)
 from service.pairs.models import Pair
 from service.programs.domain_events import ProgramChanged
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
@@ -33,6 +38,7 @@ CALENDAR_SETTINGS = frozenset(
         "meeting_requirement",
         "no_meeting_alert_days",
         "closure_notice_days",
+        "checkin_spacing_days",
         "event_on",
         "timezone",
         "youth",
@@ -84,6 +90,17 @@ def redraw_after_move(moved: PairMoved) -> None:
     """A state change redraws the pair's calendar: `at_risk` tightens it, `closing` adds the
     final-session reminders, `closed` clears it and schedules the follow-ups."""
     schedule.reschedule(moved.pair, moved.program)
+
+
+def draw_follow_ups(recorded: InterventionRecorded) -> None:
+    """An intervention's follow-up date is due on the coordinator's calendar; the first one
+    while at risk starts the month after which a re-match is suggested."""
+    schedule.draw(recorded.pair, recorded.program, cadence.DRAWN_BY_INTERVENTIONS)
+
+
+def hold_for_pause(paused: PairPaused) -> None:
+    """A pause holds the participants' check-ins and the meeting requirement until it ends."""
+    schedule.reschedule(paused.pair, paused.program)
 
 
 def redraw_for_planned_end(changed: PlannedEndChanged) -> None:

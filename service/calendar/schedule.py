@@ -9,7 +9,7 @@ its program or its meetings change.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -18,7 +18,7 @@ from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
 from service.clock import today_in
 from service.database import db
 from service.notifications import service as notifications
-from service.pairs.models import Pair
+from service.pairs.models import Intervention, Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
 from service.training import service as training
@@ -56,10 +56,44 @@ def _anchor(pair: Pair, program: Program, anchor: Anchor) -> date | None:
 def _next_contact(
     plan: ContactPlan, pair: Pair, program: Program, after: date | None, today: date
 ) -> date | None:
+    spacing = program.checkin_spacing_days
+    day = _next_unspaced(plan, pair, program, plan.spaced_after(after, spacing), today)
+    if day is None or plan.for_staff or not plan.tightens_at_risk or spacing <= 1:
+        return day
+    # Nobody gets two check-ins closer than the program's spacing: the relationship's one-off
+    # contacts (the first-meeting check-in) count as the last contact too.
+    for other in policy_of(program).contacts:
+        if other.once_after is None or other.for_staff or other.anchor != plan.anchor:
+            continue
+        anchor = _anchor(pair, program, other.anchor)
+        once = other.once_after.after(anchor) if anchor else None
+        if once is not None and once <= day < once + timedelta(days=spacing):
+            day = _next_unspaced(plan, pair, program, plan.spaced_after(once, spacing), today)
+            if day is None:
+                return None
+    return day
+
+
+def _next_unspaced(
+    plan: ContactPlan, pair: Pair, program: Program, after: date | None, today: date
+) -> date | None:
+    resumed = pair.paused_until
+    if (
+        plan.phases
+        and not plan.for_staff
+        and resumed is not None
+        and resumed <= today < resumed + timedelta(days=max(program.checkin_spacing_days, 1))
+        and (after is None or after < resumed)
+    ):
+        return today  # the pair resumes after a pause with a check-in
     if plan.tightens_at_risk and pair.state == State.AT_RISK:
         since = local_date(pair.state_changed_at, program.timezone)
         return cadence.next_at_risk(
-            since=since, after=after, today=today, every=policy_of(program).at_risk_every
+            since=since,
+            after=after,
+            today=today,
+            every=policy_of(program).at_risk_every,
+            call_first=plan.for_staff,
         )
     anchor = _anchor(pair, program, plan.anchor)
     return plan.next_on(anchor, after=after, today=today) if anchor else None
@@ -78,10 +112,12 @@ def _next_check(
         if not program.no_meeting_alert_days:
             return None
         quiet = timedelta(days=program.no_meeting_alert_days)
+        resumed = pair.paused_until if pair.paused_until and pair.paused_until <= today else None
         known = [
             last_meeting_day(pair, program),
             local_date(pair.activated_at, program.timezone),
             after,
+            resumed,  # quiet time counts from the end of a pause
         ]
         since = max((d for d in known if d is not None), default=today)
         return max(since + quiet, today)
@@ -97,13 +133,41 @@ def _next_check(
     if monitor == Monitor.CLOSURE_REFLECTION:
         if pair.final_session_on is None or after is not None:
             return None
-        return max(pair.final_session_on, today)
+        # The reflection follows the session: sent when the final session is logged
+        # (`reactions.reflect_after_final_session`), or else the morning after the date.
+        return max(pair.final_session_on + timedelta(days=1), today)
     if monitor == Monitor.REMATCH_BRIEFING:
         if pair.predecessor_id is None or after is not None or briefed(pair):
             return None
         matched = local_date(pair.matched_at or pair.created_at, program.timezone)
         return max(matched + REMATCH_BRIEFING_WITHIN, today)
+    if monitor == Monitor.PAUSE_END:
+        if pair.paused_until is None or after is not None:
+            return None
+        return max(pair.paused_until, today)
+    if monitor == Monitor.INTERVENTION_FOLLOW_UP:
+        query = sa.select(sa.func.min(Intervention.follow_up_on)).where(
+            Intervention.pair_id == pair.id, Intervention.follow_up_on >= today
+        )
+        if after is not None:
+            query = query.where(Intervention.follow_up_on > after)
+        return db.session.scalar(query)
+    if monitor == Monitor.REMATCH_PROMPT:
+        first = first_intervention_at_risk(pair)
+        if first is None or after is not None:
+            return None
+        day = cadence.REMATCH_PROMPT_AFTER.after(local_date(first, program.timezone))
+        return day if day >= today else None
     raise ValueError(f"unknown monitor {monitor!r}")
+
+
+def first_intervention_at_risk(pair: Pair) -> datetime | None:
+    """When the first intervention since the pair went at risk was recorded, if any."""
+    return db.session.scalar(
+        sa.select(sa.func.min(Intervention.created_at)).where(
+            Intervention.pair_id == pair.id, Intervention.created_at >= pair.state_changed_at
+        )
+    )
 
 
 def briefed(pair: Pair) -> bool:
@@ -122,8 +186,22 @@ def next_day(kind: str, pair: Pair, program: Program, after: date | None, today:
 
 
 def wanted_kinds(pair: Pair, program: Program) -> list[str]:
-    kinds = [p.kind for p in cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)]
-    return kinds + sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+    plans = cadence.plans_for(policy_of(program), pair.state, pair.closure_reason)
+    monitors = sorted(cadence.MONITORS_BY_STATE.get(State(pair.state), ()))
+    if not paused(pair, program):
+        return [p.kind for p in plans] + monitors
+    # A pause holds the participants' contacts and the meeting requirement until it ends.
+    return [
+        *(p.kind for p in plans if not cadence.suspended_by_pause(p, p.kind)),
+        *(m for m in monitors if not cadence.suspended_by_pause(None, m)),
+        Monitor.PAUSE_END,
+    ]
+
+
+def paused(pair: Pair, program: Program) -> bool:
+    return State(pair.state) in cadence.PAUSABLE_STATES and cadence.paused_on(
+        cadence_today(program), pair.paused_from, pair.paused_until
+    )
 
 
 def reschedule(pair: Pair, program: Program) -> None:
@@ -136,6 +214,10 @@ def reschedule(pair: Pair, program: Program) -> None:
     keep: set[str] = set()
     for kind in wanted_kinds(pair, program):
         schedule = existing.get(kind)
+        if kind in cadence.DRAWN_BY_INTERVENTIONS:
+            if schedule is not None:
+                keep.add(kind)  # drawn when an intervention was recorded (`draw`)
+            continue
         day = next_day(kind, pair, program, schedule.last_done_on if schedule else None, today)
         if day is None:
             continue
@@ -149,6 +231,29 @@ def reschedule(pair: Pair, program: Program) -> None:
         if kind not in keep:
             db.session.delete(schedule)
     _stop_reminders_outside(pair, keep)
+
+
+def draw(pair: Pair, program: Program, kinds: frozenset[str]) -> None:
+    """Draw `kinds` the pair's state wants, afresh, in the caller's transaction (what
+    `reschedule` only keeps: the follow-ups an intervention asks for)."""
+    today = cadence_today(program)
+    wanted = set(wanted_kinds(pair, program))
+    for kind in sorted(kinds & wanted):
+        schedule = db.session.scalar(
+            sa.select(Schedule).where(Schedule.pair_id == pair.id, Schedule.kind == kind)
+        )
+        day = next_day(kind, pair, program, schedule.last_done_on if schedule else None, today)
+        if day is None:
+            if schedule is not None and kind == Monitor.INTERVENTION_FOLLOW_UP:
+                db.session.delete(schedule)
+            continue
+        if schedule is not None and kind == Monitor.REMATCH_PROMPT:
+            continue  # counted from the first intervention: a later one does not move it
+        due = cadence.due_at(day, program.timezone)
+        if schedule is None:
+            db.session.add(Schedule(pair_id=pair.id, kind=kind, next_due_at=due, next_due_on=day))
+        else:
+            schedule.next_due_at, schedule.next_due_on = due, day
 
 
 def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:

@@ -10,7 +10,8 @@ class ScheduleSchema(Schema):
         metadata={
             "description": "checkin, staff_contact, in_depth, first_meeting, "
             "event_followup, six_month_update, meeting_requirement, no_meeting, "
-            "end_of_match, final_session_reminder or closure_reflection"
+            "end_of_match, final_session_reminder, closure_reflection, rematch_briefing, "
+            "intervention_follow_up, rematch_prompt or pause_end"
         }
     )
     next_due_at = fields.DateTime()

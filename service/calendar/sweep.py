@@ -171,7 +171,11 @@ def _run_batch(
     for row, pair in claimed:
         program = programs[pair.program_id]
         kinds = wanted.setdefault(pair.id, schedule.wanted_kinds(pair, program))
-        if row.kind not in kinds or actions.contact_plan(program, row.kind) is None:
+        if (
+            row.kind not in kinds
+            or row.kind in cadence.DRAWN_BY_INTERVENTIONS
+            or actions.contact_plan(program, row.kind) is None
+        ):
             one_by_one.append(row.id)
             continue
         day = row.next_due_on

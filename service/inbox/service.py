@@ -106,13 +106,17 @@ def notify(
     pair: Pair | None = None,
     urgent: bool = False,
     event_id: str | None = None,
+    path: str | None = None,
 ) -> list[Notification]:
     """Inbox items for `users`, and e-mails for those who want this kind; in the caller's
     transaction. Returns the e-mails, for callers that send urgent ones at once.
 
-    With `event_id`, a person already told about that event is not told again.
+    With `event_id`, a person already told about that event is not told again. The item
+    links to the pair's page, or to `path` in the console.
     """
-    link = console_link(f"/console/pairs/{pair.id}") if pair is not None else None
+    if path is None and pair is not None:
+        path = f"/console/pairs/{pair.id}"
+    link = console_link(path) if path is not None else None
     emails: list[Notification] = []
     for user in users:
         item = InboxItem(

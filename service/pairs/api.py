@@ -18,6 +18,8 @@ from service.pairs.schemas import (
     PairQuerySchema,
     PairSchema,
     PairUpdateSchema,
+    PauseListSchema,
+    PauseSchema,
     TimelineSchema,
     TransitionRequestSchema,
 )
@@ -41,6 +43,8 @@ def _pair_links(pair_id: str) -> dict[str, dict]:
         "intervene": link(
             "POST", f"{path}/interventions", "Record an intervention.", pair_id=pair_id
         ),
+        "pauses": link("GET", f"{path}/pauses", "Its pauses.", pair_id=pair_id),
+        "pause": link("POST", f"{path}/pauses", "Record a pause.", pair_id=pair_id),
         "meetings": link("GET", f"{path}/meetings", "Its meetings.", pair_id=pair_id),
         "log_meeting": link("POST", f"{path}/meetings", "Log a meeting.", pair_id=pair_id),
         "calendar": link("GET", f"{path}/calendar", "What is due and when.", pair_id=pair_id),
@@ -205,6 +209,30 @@ def list_interventions(pair_id: int):
 def record_intervention(body: dict, pair_id: int):
     """Record what a coordinator did about the pair's trouble; `resolve` requires one."""
     return service.record_intervention(pair_id=pair_id, actor=current_actor(), **body), 201
+
+
+@blueprint.get("/<id:pair_id>/pauses")
+@require_scope("pairs:read")
+@blueprint.response(200, PauseListSchema)
+@documents(blueprint, 401, 403, 404)
+def list_pauses(pair_id: int):
+    return {"items": service.pauses(pair_id=pair_id)}
+
+
+@blueprint.post("/<id:pair_id>/pauses")
+@require_scope("pairs:write")
+@idempotent(blueprint)
+@blueprint.arguments(
+    PauseSchema,
+    example={"reason": "school_holidays", "ends_on": "2027-08-30", "note": "Summer break"},
+)
+@blueprint.response(201, PauseSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def record_pause(body: dict, pair_id: int):
+    """Pause an active or at-risk pair from today until `ends_on`: the participants'
+    check-ins and the meeting requirement are suspended, the coordinator's own contact is
+    not, and the pair resumes on `ends_on` with a check-in. A new pause replaces a running one."""
+    return service.record_pause(pair_id=pair_id, actor=current_actor(), **body), 201
 
 
 @blueprint.get("/<id:pair_id>/ending-reasons")

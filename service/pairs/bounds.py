@@ -12,3 +12,5 @@ ROLES: tuple[str, ...] = ("mentor", "mentee")
 # An intervention: what was done, and with whom.
 INTERVENTION_DESCRIPTION: tuple[int, int] = (1, 5000)
 INTERVENTION_APPROACHES: tuple[str, ...] = ("individual", "pair", "group", "other")
+# A pause: what the coordinator notes about it.
+PAUSE_NOTE_MAX = 2000

@@ -11,7 +11,7 @@ from workflows.pairing import State
 if TYPE_CHECKING:
     from service.actors import Actor
     from service.pairs.facts import TransitionRequest
-    from service.pairs.models import Pair, TransitionRecord
+    from service.pairs.models import Intervention, Pair, Pause, TransitionRecord
     from service.programs.models import Program
 
 
@@ -37,3 +37,21 @@ class PlannedEndChanged:
 
     pair: Pair
     program: Program
+
+
+@dataclass(frozen=True)
+class InterventionRecorded:
+    """A coordinator recorded what they did about the pair's trouble."""
+
+    pair: Pair
+    program: Program
+    intervention: Intervention
+
+
+@dataclass(frozen=True)
+class PairPaused:
+    """A coordinator recorded a pause: the pair's calendar holds until it ends."""
+
+    pair: Pair
+    program: Program
+    pause: Pause

@@ -23,6 +23,7 @@ from service.web.forms import (
     choices_of,
     one_of,
 )
+from workflows import cadence
 from workflows.pairing import ClosureReason, Trigger
 from workflows.signals import SIGNALS
 
@@ -82,6 +83,12 @@ class InterventionForm(ConsoleForm):
     )
     signal = Text(validators=one_of(SIGNALS, "Choose a warning sign.", optional=True))
     follow_up_on = Day("Follow up on")
+
+
+class PauseForm(ConsoleForm):
+    reason = Text(validators=one_of(cadence.PauseReason, "Choose why the pair pauses."))
+    ends_on = Day("Until", [validators.InputRequired("Until: choose the day the pair resumes.")])
+    note = Text("Note", at_most("Note", bounds.PAUSE_NOTE_MAX))
 
 
 class MeetingForm(ConsoleForm):

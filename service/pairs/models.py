@@ -59,6 +59,10 @@ class Pair(Model):
     planned_end_on: Mapped[date | None]
     closure_reason: Mapped[str | None] = mapped_column(sa.String(20))
     closed_at: Mapped[datetime | None]
+    # The latest pause (a recorded hold, see workflows/cadence.py): from, and until (not
+    # included; the day the pair resumes). Kept after it ends: the calendar counts from it.
+    paused_from: Mapped[date | None]
+    paused_until: Mapped[date | None]
 
     # One row each, loaded on first use like `session.get` (from the identity map when it is
     # there already); a query over many pairs that reads them loads them with the pairs.
@@ -108,6 +112,21 @@ class Intervention(Model):
     approach: Mapped[str | None] = mapped_column(sa.String(20))
     signal: Mapped[str | None] = mapped_column(sa.String(40))
     follow_up_on: Mapped[date | None]
+    recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class Pause(Model):
+    """A pause a coordinator recorded: why, and from when until when."""
+
+    __tablename__ = "pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
     recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
     created_at: Mapped[datetime] = created_at_column()
 

@@ -14,7 +14,7 @@ from service.schemas import (
     api_link,
     id_field,
 )
-from workflows import pairing
+from workflows import cadence, pairing
 from workflows.endings import EndingReason, Viewpoint
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.signals import SIGNALS
@@ -47,6 +47,16 @@ class PairSchema(Schema):
     matched_at = fields.DateTime(dump_only=True, allow_none=True)
     activated_at = fields.DateTime(dump_only=True, allow_none=True)
     planned_end_on = fields.Date(dump_only=True, allow_none=True)
+    paused_from = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The latest pause began on this day (see /pauses)."},
+    )
+    paused_until = fields.Date(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The latest pause ends on this day: the pair resumes then."},
+    )
     allowed_triggers = fields.Method(
         "_allowed",
         dump_only=True,
@@ -229,6 +239,28 @@ class InterventionSchema(Schema):
 
 class InterventionListSchema(Schema):
     items = fields.List(fields.Nested(InterventionSchema))
+
+
+class PauseSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    pair_id = fields.Integer(dump_only=True)
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(list(cadence.PauseReason)),
+        metadata={"description": "school_holidays, illness, travel, step_back or other."},
+    )
+    note = fields.String(load_default="", validate=validate.Length(max=bounds.PAUSE_NOTE_MAX))
+    starts_on = fields.Date(dump_only=True, metadata={"description": "The day it was recorded."})
+    ends_on = fields.Date(
+        required=True,
+        metadata={"description": "The day the pair resumes, with a check-in."},
+    )
+    recorded_by = fields.Nested(ActorSchema, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+
+
+class PauseListSchema(Schema):
+    items = fields.List(fields.Nested(PauseSchema))
 
 
 class EndingReasonsSchema(Schema):

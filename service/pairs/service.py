@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import EllipsisType
 
 import sqlalchemy as sa
@@ -11,18 +11,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from service import bus
 from service.actors import Actor
-from service.clock import now
+from service.clock import now, today_in
 from service.database import db, rowcount, transaction
-from service.errors import ConcurrentUpdate, Conflict, NotFound
+from service.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
 from service.pairs import staffing
-from service.pairs.domain_events import PlannedEndChanged
-from service.pairs.models import Intervention, Pair, TransitionRecord
+from service.pairs.domain_events import InterventionRecorded, PairPaused, PlannedEndChanged
+from service.pairs.models import Intervention, Pair, Pause, TransitionRecord
 from service.participants import service as participants
 from service.participants.models import Role
 from service.programs import service as programs
 from service.programs.models import Program
+from workflows import cadence
 from workflows.pairing import TERMINAL_STATES, State
 
 
@@ -208,7 +209,52 @@ def record_intervention(
             recorded_by=actor.ref,
         )
         db.session.add(intervention)
+        db.session.flush()
+        bus.announce(InterventionRecorded(pair, pair.program, intervention))
     return intervention
+
+
+def record_pause(
+    *, pair_id: int, reason: str, ends_on: date, actor: Actor, note: str = ""
+) -> Pause:
+    """A pause (school holidays, illness, travel, a step back): from today until `ends_on`,
+    the participants' check-ins and the meeting requirement are suspended; the coordinator's
+    own contact is not; the pair resumes on `ends_on` with a check-in (workflows/cadence.py).
+    A pause recorded while another runs replaces it, from today."""
+    with transaction():
+        pair = get(pair_id=pair_id)
+        if State(pair.state) not in cadence.PAUSABLE_STATES:
+            raise Conflict(
+                f"Pair {pair.id} is {pair.state}; only active or at-risk pairs can be paused."
+            )
+        program = pair.program
+        today = today_in(program.timezone)
+        if ends_on <= today:
+            raise Invalid("ends_on", "the pause must end after today")
+        if ends_on > today + timedelta(days=cadence.LONGEST_PAUSE_DAYS):
+            raise Invalid("ends_on", f"a pause lasts at most {cadence.LONGEST_PAUSE_DAYS} days")
+        pause = Pause(
+            pair_id=pair.id,
+            reason=cadence.PauseReason(reason),
+            note=note,
+            starts_on=today,
+            ends_on=ends_on,
+            recorded_by=actor.ref,
+        )
+        db.session.add(pause)
+        pair.paused_from, pair.paused_until = today, ends_on
+        db.session.flush()
+        bus.announce(PairPaused(pair, program, pause))
+    return pause
+
+
+def pauses(*, pair_id: int) -> list[Pause]:
+    get(pair_id=pair_id)
+    return list(
+        db.session.scalars(
+            sa.select(Pause).where(Pause.pair_id == pair_id).order_by(Pause.starts_on, Pause.id)
+        )
+    )
 
 
 def interventions(*, pair_id: int) -> list[Intervention]:

@@ -14,6 +14,7 @@ NUMBERS: dict[str, tuple[int, int]] = {
     "reminder_after_days": (1, 30),
     "reminders_max": (0, 5),
     "staff_contact_grace_days": (1, 60),
+    "checkin_spacing_days": (1, 60),
     "closure_notice_days": (1, 180),
     "rematch_buffer_days": (0, 90),
     "invitation_valid_days": (1, 90),

@@ -62,6 +62,8 @@ class Program(Model):
     reminder_after_days: Mapped[int] = mapped_column(default=3, server_default="3")
     reminders_max: Mapped[int] = mapped_column(default=1, server_default="1")
     staff_contact_grace_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    # No participant gets two check-ins closer than this: the later one merges into the first.
+    checkin_spacing_days: Mapped[int] = mapped_column(default=7, server_default="7")
     # E.g. {"period": "week", "meetings": 1} or {"period": "month", "minutes": 240}.
     meeting_requirement: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     # None turns these off; their defaults are in OPTIONAL_DEFAULTS, since the ORM would

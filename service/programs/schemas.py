@@ -113,6 +113,13 @@ class ProgramSchema(Schema):
         validate=validate.Range(*bounds.NUMBERS["staff_contact_grace_days"]),
         metadata={"description": "Days after its due date a coordinator's check-in is overdue."},
     )
+    checkin_spacing_days = fields.Integer(
+        validate=validate.Range(*bounds.NUMBERS["checkin_spacing_days"]),
+        metadata={
+            "description": "No participant gets two check-ins closer than this many days: "
+            "the later one merges into the first."
+        },
+    )
     meeting_requirement = fields.Nested(
         MeetingRequirementSchema,
         allow_none=True,

@@ -390,7 +390,8 @@ def test_the_end_of_a_match_is_proposed_in_time_announced_reminded_and_reflected
             for m in mailbox.to(email)
             if m["Subject"].startswith("Looking back on your mentoring")
         ]
-        assert reflections == [planned_end], email
+        # No final session was logged: the reflection follows the planned date, the morning after.
+        assert reflections == [planned_end + timedelta(days=1)], email
 
 
 def test_where_closure_needs_no_approval_the_pair_enters_closing_at_the_notice_date(

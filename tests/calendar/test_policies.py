@@ -94,7 +94,13 @@ def bimonthly_year(app, smtp_server) -> dict:
             answering=("mentee",),
             actions=[(FLAGGED, flag), (RESOLVED, resolve)],
         )
-    return {"world": world, "messages": list(inbox.messages)}
+    with app.app_context():
+        calls = db.session.scalars(
+            sa.select(Contact.due_on)
+            .where(Contact.pair_id == at_risk, Contact.recipient == "staff")
+            .order_by(Contact.due_on)
+        ).all()
+    return {"world": world, "messages": list(inbox.messages), "calls": list(calls)}
 
 
 def _checkins(year) -> dict[str, list[date]]:
@@ -121,6 +127,13 @@ def test_bimonthly_at_risk_pairs_are_asked_every_two_weeks_until_resolved(bimont
     after_resolution = [d for d in BIMONTHLY_CHECKINS if d > RESOLVED.date()]
     for person in (world.mentees[0], world.mentors[0]):
         assert invited[person["email"]] == [date(2027, 3, 4), *every_two_weeks, *after_resolution]
+
+
+def test_bimonthly_at_risk_pairs_have_their_coordinators_call_due_at_once_then_fortnightly(
+    bimonthly_year,
+):
+    during = [d for d in bimonthly_year["calls"] if FLAGGED.date() <= d <= RESOLVED.date()]
+    assert during == [FLAGGED.date() + timedelta(days=14 * n) for n in range(6)]
 
 
 def test_bimonthly_nobody_receives_the_same_message_twice(bimonthly_year):

@@ -184,3 +184,22 @@ def test_unanswered_invitations_end_up_on_the_coordinators_list(year):
 def test_every_contact_was_made_once(year):
     keys = Counter((c.pair_id, c.kind, c.recipient, c.due_on) for c in year["contacts"])
     assert max(keys.values()) == 1
+
+
+def test_at_risk_pairs_have_their_coordinators_call_due_the_day_they_are_flagged(year):
+    flagged = FLAGGED_ON.date()  # a Friday
+    for index in AT_RISK:
+        pair_id = year["pairs"][index]["id"]
+        calls = sorted(
+            c.due_on
+            for c in year["contacts"]
+            if c.pair_id == pair_id
+            and c.recipient == "staff"
+            and flagged <= c.due_on <= RESOLVED_ON.date()
+        )
+        assert calls == [flagged + timedelta(days=14 * n) for n in range(5)]
+
+
+def test_no_participant_was_sent_two_check_ins_within_a_week(year):
+    for days in _by_recipient(year, "How is").values():
+        assert min((b - a).days for a, b in itertools.pairwise(days)) >= 7

@@ -139,3 +139,84 @@ def test_four_hours_a_month_counts_minutes():
 def test_every_policy_is_named_and_sourced():
     for policy in POLICIES.values():
         assert policy.title and policy.source and policy.contacts
+
+
+# -- the practice: at risk, the first call, spacing, activation, guardians -------------------
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_every_repeated_contact_plan_of_every_policy_tightens_while_at_risk(name):
+    for plan in POLICIES[name].contacts:
+        assert plan.tightens_at_risk == bool(plan.phases), plan.kind
+    assert _plan("mentor_5th", "in_depth").tightens_at_risk
+
+
+def test_the_coordinators_first_at_risk_contact_falls_due_the_day_the_pair_is_flagged():
+    since = date(2026, 3, 10)  # a Tuesday
+    every = Interval(days=14)
+    first = cadence.next_at_risk(since=since, after=None, today=since, every=every, call_first=True)
+    assert first == since
+    assert cadence.next_at_risk(
+        since=since, after=since, today=since, every=every, call_first=True
+    ) == date(2026, 3, 24)
+
+
+def test_a_pair_flagged_at_the_weekend_has_its_first_call_due_the_next_working_day():
+    saturday, sunday = date(2026, 3, 14), date(2026, 3, 15)
+    every = Interval(days=14)
+    for since in (saturday, sunday):
+        assert cadence.next_at_risk(
+            since=since, after=None, today=since, every=every, call_first=True
+        ) == date(2026, 3, 16)
+
+
+def test_a_plan_merges_a_participants_contact_closer_than_the_spacing_into_the_last():
+    plan = _plan("mentor_eep", "checkin")
+    last = date(2026, 2, 24)  # four days before the regular 28 February
+    assert plan.next_on(ANCHOR, after=last, today=last) == date(2026, 2, 28)
+    spaced = plan.spaced_after(last, 7)
+    assert plan.next_on(ANCHOR, after=spaced, today=last) == date(2026, 3, 28)
+    assert _plan("mentor_eep", "staff_contact").spaced_after(last, 7) == last
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_the_relationships_repeated_contacts_count_from_activation(name):
+    for plan in POLICIES[name].contacts:
+        if plan.phases:
+            assert plan.anchor == cadence.Anchor.ACTIVATED, plan.kind
+
+
+def test_every_policy_says_whether_guardians_are_contacted_and_every_long_term_one_does():
+    says = {name: policy.guardians for name, policy in POLICIES.items()}
+    assert says == {
+        "mentor_eep": True,
+        "mentor_5th": True,
+        "bimonthly": True,
+        "event_based": False,
+    }
+    for name, policy in POLICIES.items():
+        for plan in policy.contacts:
+            if plan.phases and plan.audience != (cadence.STAFF,):
+                assert ("guardian" in plan.audience) == policy.guardians, (name, plan.kind)
+
+
+def test_a_policy_whose_check_ins_leave_out_the_guardians_it_promises_is_refused():
+    checkin = cadence.ContactPlan(
+        "checkin",
+        ("mentee", "mentor"),
+        "checkin_{role}",
+        phases=(cadence.Phase(Interval(months=1)),),
+    )
+    with pytest.raises(ValueError, match="must include the guardian"):
+        cadence.CadencePolicy("monthly", "Monthly", "", (checkin,), guardians=True)
+
+
+def test_a_pause_holds_the_participants_contacts_and_the_meeting_requirement_only():
+    policy = POLICIES["mentor_5th"]
+    held = {p.kind for p in policy.contacts if cadence.suspended_by_pause(p, p.kind)}
+    assert held == {"checkin", "first_meeting"}
+    assert not cadence.suspended_by_pause(_plan("mentor_5th", "in_depth"), "in_depth")
+    monitors = {m for m in cadence.Monitor if cadence.suspended_by_pause(None, m)}
+    assert monitors == {cadence.Monitor.MEETING_REQUIREMENT, cadence.Monitor.NO_MEETING}
+    assert cadence.paused_on(date(2026, 3, 1), date(2026, 3, 1), date(2026, 3, 15))
+    assert not cadence.paused_on(date(2026, 3, 15), date(2026, 3, 1), date(2026, 3, 15))

@@ -9,7 +9,13 @@ from service.meetings import service as meetings
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
-from service.pairs.forms import AcceptanceForm, InterventionForm, MeetingForm, TransitionForm
+from service.pairs.forms import (
+    AcceptanceForm,
+    InterventionForm,
+    MeetingForm,
+    PauseForm,
+    TransitionForm,
+)
 from service.pairs.views.common import blueprint, flash_outcome, refused
 from service.problems import Problem
 from service.surveys import responses, versions
@@ -68,6 +74,23 @@ def record_intervention(pair_id: int):
         follow_up_on=form.follow_up_on.data,
     )
     flash("The intervention is recorded.")
+    return redirect(url_for(".show", pair_id=pair_id))
+
+
+@blueprint.post("/<id:pair_id>/pauses")
+@staff_required()
+@refused
+def record_pause(pair_id: int):
+    pair_or_404(pair_id)
+    form = validated(PauseForm())
+    pause = pairs.record_pause(
+        pair_id=pair_id,
+        reason=form.reason.data,
+        ends_on=form.ends_on.data,
+        note=form.note.data or "",
+        actor=g.actor,
+    )
+    flash(f"The pair is paused until {pause.ends_on:%d %B %Y}; it resumes then with a check-in.")
     return redirect(url_for(".show", pair_id=pair_id))
 
 

@@ -42,7 +42,7 @@ from service.web.staff import (
 )
 from surveys.definition import SurveyDefinition
 from surveys.forms import form_class
-from workflows import pairing
+from workflows import cadence, pairing
 from workflows.pairing import ClosureReason, State, Trigger
 from workflows.playbook import approach_for
 from workflows.signals import SIGNALS, SignalType, is_safety
@@ -98,6 +98,9 @@ class PairPage:
     meetings: list[Meeting]
     responses: list[SurveyResponse]
     notes: list[Note]
+    # A pause runs today; the reasons a coordinator may give for one.
+    paused: bool
+    pause_reasons: dict[str, str]
     readable: bool
     proposals: list[Proposal]
     # The pending proposals this user filed and so may not approve themselves (four eyes).
@@ -171,6 +174,8 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
             for n in notes
             if n.confidentiality != Confidentiality.COORDINATORS or user.role != StaffRole.SUPPORT
         ],
+        paused=schedule.paused(pair, program),
+        pause_reasons={str(k): v for k, v in cadence.PAUSE_REASON_LABELS.items()},
         readable=readable,
         proposals=proposals,
         own_proposals=decisions.approved_by_others(proposals, actor),
