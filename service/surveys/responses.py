@@ -23,7 +23,7 @@ from service.events import payloads
 from service.events import service as events
 from service.meetings import service as meetings
 from service.meetings.models import Meeting, MeetingStatus
-from service.pairs import lifecycle
+from service.pairs import agreement, lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
@@ -84,6 +84,9 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
             _act_on_pair(pair, response, definition, participant)
+            agreement.record_progress_within(
+                pair=pair, response_id=response.id, respondent_role=role, answers=answers
+            )
         _apply_purpose(definition, response, participant, pair)
     return response
 
@@ -262,7 +265,7 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
     with transaction():
         pair = pairs.lock(pair_id)
         version = current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
-        definition = definition_of(version)
+        definition = agreement.with_goal_questions(definition_of(version), pair, "coordinator")
         cleaned = validate_answers(definition, answers)
         response = SurveyResponse(
             invitation_id=None,
@@ -279,6 +282,9 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
         db.session.add(response)
         db.session.flush()
         events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
+        agreement.record_progress_within(
+            pair=pair, response_id=response.id, respondent_role="coordinator", answers=cleaned
+        )
         signals.raise_signals(
             pair=pair,
             raised=rules.signals_from_answers(definition, cleaned),

@@ -17,6 +17,7 @@ from service.approvals.schemas import ApproveSchema, RejectSchema
 from service.meetings.schemas import MeetingSchema
 from service.pairs.forms import (
     AcceptanceForm,
+    AgreementForm,
     BeginClosureForm,
     InterventionForm,
     MeetingForm,
@@ -24,7 +25,12 @@ from service.pairs.forms import (
     TrainingForm,
     TransitionForm,
 )
-from service.pairs.schemas import AcceptanceSchema, InterventionSchema, TransitionRequestSchema
+from service.pairs.schemas import (
+    AcceptanceSchema,
+    AgreementSchema,
+    InterventionSchema,
+    TransitionRequestSchema,
+)
 from service.programs import bounds as program_bounds
 from service.programs.forms import ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
@@ -90,6 +96,7 @@ PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (BeginClosureForm, TransitionRequestSchema),
     (RematchForm, TransitionRequestSchema),
     (AcceptanceForm, AcceptanceSchema),
+    (AgreementForm, AgreementSchema),
     (InterventionForm, InterventionSchema),
     (MeetingForm, MeetingSchema),
     (TrainingForm, TrainingRecordSchema),

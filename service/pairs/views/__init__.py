@@ -7,6 +7,7 @@ with the form, is shown as a flash message on the page).
 
 from service.pairs.views import (
     actions,
+    agreement,
     closure,
     ending,
     notes,
@@ -20,6 +21,7 @@ from service.pairs.views.common import blueprint
 # Importing each flow registers its routes on the blueprint.
 __all__ = [
     "actions",
+    "agreement",
     "blueprint",
     "closure",
     "ending",

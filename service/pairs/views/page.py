@@ -23,7 +23,9 @@ from service.database import db
 from service.meetings import service as meetings
 from service.meetings.models import Meeting
 from service.notes.models import Confidentiality, Note
+from service.pairs import agreement as agreements
 from service.pairs import matching, staffing
+from service.pairs.bounds import GOAL_PROGRESS
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.matching import Candidate
 from service.pairs.models import Pair
@@ -44,7 +46,7 @@ from surveys.definition import SurveyDefinition
 from surveys.forms import form_class
 from workflows import pairing
 from workflows.pairing import ClosureReason, State, Trigger
-from workflows.playbook import approach_for
+from workflows.playbook import approach_for, revisits_agreement
 from workflows.signals import SIGNALS, SignalType, is_safety
 
 
@@ -75,6 +77,7 @@ def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]
                 "raised_at": raised_at,
                 "source": source,
                 "approach": approach_for(code, program.playbook),
+                "revisits_agreement": revisits_agreement(code),
             }
     return list(seen.values())
 
@@ -116,6 +119,8 @@ class PairPage:
     closure_reasons: list[ClosureReason]
     required_training: dict[str, list[str]]
     missing: dict[str, tuple[str, ...]]
+    agreement: agreements.Agreement | None
+    goal_progress: dict[int, str]
 
     def context(self) -> dict[str, Any]:
         """The template's variables (not `asdict`, which would copy every row)."""
@@ -144,8 +149,12 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
             )
         )
     )
-    checkin = versions.definition_of(
-        versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
+    checkin = agreements.with_goal_questions(
+        versions.definition_of(
+            versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
+        ),
+        pair,
+        "coordinator",
     )
     return PairPage(
         pair=pair,
@@ -197,6 +206,8 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
             "mentor": facts.mentor_missing_training if pair.mentor_id else (),
             "mentee": facts.mentee_missing_training,
         },
+        agreement=agreements.get(pair_id=pair.id),
+        goal_progress=GOAL_PROGRESS,
     )
 
 
