@@ -13,6 +13,7 @@ from service.meetings.models import MeetingStatus
 from service.notes.models import Confidentiality
 from service.pairs import bounds
 from service.schemas import MAX_ID
+from service.training import bounds as training_bounds
 from service.training.models import TrainingSession
 from service.web.forms import (
     Choices,
@@ -33,6 +34,35 @@ from workflows.signals import SIGNALS
 NOTE_MAX = 20_000
 CLOSURE_TEXT_MAX = 5000
 MESSAGE_MAX = 5000
+
+
+class EachLength(validators.Length):
+    """Every line of a list is between `min` and `max` characters long (WTForms' `Length`
+    would count the lines): the bound the API's schema puts on each item."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        for item in field.data or []:
+            if not self.min <= len(item) <= (self.max if self.max != -1 else len(item)):
+                raise validators.ValidationError(self.message or "Too long.")
+
+
+class Lines(Choices):
+    """Several boxes of the same name (the goals), read as a list of their non-empty texts."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [text for value in valuelist if (text := value.strip())]
+
+    def pre_validate(self, form: Any) -> None:
+        """Any text is a valid line: there is no list of choices to pick from."""
+
+
+class Topics(Lines):
+    """One box of topics separated by commas, read as a list of them."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [
+            text for value in valuelist for part in value.split(",") if (text := part.strip())
+        ]
 
 
 def _buffer_override_reason() -> Text:
@@ -121,11 +151,26 @@ class NoteForm(ConsoleForm):
 
 
 class TrainingForm(ConsoleForm):
-    participant_id = Id(
-        validators=[validators.DataRequired("Choose the mentor or the mentee of this pair.")]
-    )
+    participant_id = Id(validators=[validators.DataRequired("Choose someone of this pair.")])
     session = Text(validators=one_of(TrainingSession, "Choose the training session."))
     completed_on = Day("Completed on")
+    # What the session covered: one box, topics separated by commas.
+    topics = Topics(
+        "Topics",
+        validate_choice=False,
+        validators=[
+            EachLength(
+                *training_bounds.TOPIC,
+                message=f"Topics: each at most {training_bounds.TOPIC[1]} characters.",
+            )
+        ],
+    )
+
+    def validate_topics(self, field: Any) -> None:
+        if len(field.data or []) > training_bounds.TOPICS_MAX:
+            raise validators.ValidationError(
+                f"Topics: at most {training_bounds.TOPICS_MAX}, separated by commas."
+            )
 
 
 class StaffForm(ConsoleForm):
@@ -179,26 +224,6 @@ class ContactPolicyForm(ConsoleForm):
         validators=one_of(ContactPolicy, "Choose what was agreed about contact.", optional=True)
     )
     contact_policy_notes = Text("Notes", at_most("Notes", CLOSURE_TEXT_MAX))
-
-
-class EachLength(validators.Length):
-    """Every line of a list is between `min` and `max` characters long (WTForms' `Length`
-    would count the lines): the bound the API's schema puts on each item."""
-
-    def __call__(self, form: Any, field: Any) -> None:
-        for item in field.data or []:
-            if not self.min <= len(item) <= (self.max if self.max != -1 else len(item)):
-                raise validators.ValidationError(self.message or "Too long.")
-
-
-class Lines(Choices):
-    """Several boxes of the same name (the goals), read as a list of their non-empty texts."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = [text for value in valuelist if (text := value.strip())]
-
-    def pre_validate(self, form: Any) -> None:
-        """Any text is a valid line: there is no list of choices to pick from."""
 
 
 def _agreement_text(label: str, bound: tuple[int, int], required: str) -> Text:
@@ -257,4 +282,6 @@ MAXLENGTH: dict[str, int] = {
     "agreement_meeting": bounds.AGREEMENT_MEETING[1],
     "agreement_text": bounds.AGREEMENT_TEXT[1],
     "goal": bounds.AGREEMENT_GOAL[1],
+    # Topics in one box, separated by commas.
+    "topics": training_bounds.TOPICS_MAX * (training_bounds.TOPIC[1] + 2),
 }

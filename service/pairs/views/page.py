@@ -36,6 +36,8 @@ from service.programs.models import Program
 from service.signals.models import Signal
 from service.surveys import answers, responses, versions
 from service.surveys.models import SurveyResponse
+from service.training import service as training
+from service.training.models import TrainingRecord
 from service.web.staff import (
     assigned_support,
     log_safety_read,
@@ -120,6 +122,9 @@ class PairPage:
     required_training: dict[str, list[str]]
     missing: dict[str, tuple[str, ...]]
     agreement: agreements.Agreement | None
+    guardians_missing: dict[int, tuple[str, ...]]
+    # What each of the pair's people attended, and what it covered, by participant id.
+    training: dict[int, list[TrainingRecord]]
     goal_progress: dict[int, str]
 
     def context(self) -> dict[str, Any]:
@@ -205,7 +210,17 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         missing={
             "mentor": facts.mentor_missing_training if pair.mentor_id else (),
             "mentee": facts.mentee_missing_training,
+            "guardian": facts.guardians_missing_training,
         },
+        guardians_missing={
+            guardian.id: training.missing_sessions(
+                guardian, list(program.required_training.get("guardian", []))
+            )
+            for guardian in people["guardians"]
+        },
+        training=training.records_for(
+            [p.id for p in (people["mentor"], people["mentee"], *people["guardians"]) if p]
+        ),
         agreement=agreements.get(pair_id=pair.id),
         goal_progress=GOAL_PROGRESS,
     )
