@@ -25,3 +25,6 @@ GOAL_PROGRESS: dict[int, str] = {
     3: "Good progress",
     4: "Achieved",
 }
+# A group check-in: a coordinator meets several pairs at once.
+GROUP_CHECKIN_PAIRS: tuple[int, int] = (2, 50)
+GROUP_CHECKIN_NOTES = 5000

@@ -269,6 +269,16 @@ class AgreementForm(ConsoleForm):
             raise validators.ValidationError(f"Goals: agree from {low} to {high} goals.")
 
 
+class GroupCheckinForm(ConsoleForm):
+    # Ids of the pairs ticked; one that is not a number names no pair and is left out.
+    pair_ids = Choices(validate_choice=False)
+    held_on = Day("Held on", [validators.InputRequired("Give the date of the group check-in.")])
+    notes = Text("Notes", at_most("Notes", bounds.GROUP_CHECKIN_NOTES))
+
+    def ids(self) -> list[int]:
+        return [int(i) for i in self.pair_ids.data or [] if i.isdigit() and int(i) <= MAX_ID]
+
+
 # The longest text of each box on the pair pages, by what it holds (their `maxlength`).
 MAXLENGTH: dict[str, int] = {
     "reason": bounds.REASON_MAX,
@@ -282,6 +292,7 @@ MAXLENGTH: dict[str, int] = {
     "agreement_meeting": bounds.AGREEMENT_MEETING[1],
     "agreement_text": bounds.AGREEMENT_TEXT[1],
     "goal": bounds.AGREEMENT_GOAL[1],
+    "group_notes": bounds.GROUP_CHECKIN_NOTES,
     # Topics in one box, separated by commas.
     "topics": training_bounds.TOPICS_MAX * (training_bounds.TOPIC[1] + 2),
 }

@@ -181,8 +181,9 @@ class TimelineEntrySchema(Schema):
     kind = fields.String(
         metadata={
             "description": "created, transition, proposal, decision, meeting, signal, "
-            "response, intervention, note (never its text), notification or staff (a "
-            "change of coordinator or support staff: who, from whom, to whom)"
+            "response, group_checkin (a coordinator's check-in with several pairs at once), "
+            "intervention, note (never its text), notification or staff (a change of "
+            "coordinator or support staff: who, from whom, to whom)"
         }
     )
     summary = fields.String()

@@ -19,6 +19,7 @@ from service.pairs.forms import (
     AcceptanceForm,
     AgreementForm,
     BeginClosureForm,
+    GroupCheckinForm,
     InterventionForm,
     MeetingForm,
     RematchForm,
@@ -34,6 +35,7 @@ from service.pairs.schemas import (
 from service.programs import bounds as program_bounds
 from service.programs.forms import ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
+from service.surveys.schemas import GroupCheckinSchema
 from service.training.schemas import TrainingRecordSchema
 from service.webhooks.api import EndpointSchema
 from service.webhooks.forms import EndpointForm
@@ -86,6 +88,7 @@ NOT_COMPARED = {
     # Ids are picked from rows on the page; the database says whether one exists.
     (TransitionForm, "mentor_id"),
     (RematchForm, "mentor_id"),
+    (GroupCheckinForm, "pair_ids"),
     # Closure is begun from its own page, which offers the two reasons begin_closure takes;
     # the API takes every reason and checks it against the trigger.
     (BeginClosureForm, "closure_reason"),
@@ -97,6 +100,7 @@ PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (RematchForm, TransitionRequestSchema),
     (AcceptanceForm, AcceptanceSchema),
     (AgreementForm, AgreementSchema),
+    (GroupCheckinForm, GroupCheckinSchema),
     (InterventionForm, InterventionSchema),
     (MeetingForm, MeetingSchema),
     (TrainingForm, TrainingRecordSchema),
