@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from service.actors import Actor
 from service.clock import now
 from service.database import db, transaction
-from service.errors import Invalid
+from service.errors import Conflict, Invalid
 from service.pairs import bounds
 from service.pairs import service as pairs
 from service.pairs.models import AgreementGoal, GoalProgress, MentoringAgreement, Pair
@@ -71,6 +71,8 @@ def record(
         raise Invalid("goals", f"a goal has at most {longest} characters")
     with transaction():
         pair = pairs.lock(pair_id)
+        if not pair.is_open:
+            raise Conflict(f"Pair {pair.id} has ended: its agreement can no longer change.")
         row = db.session.scalar(
             sa.select(MentoringAgreement).where(MentoringAgreement.pair_id == pair.id)
         )

@@ -304,7 +304,7 @@ def get_agreement(pair_id: int):
     },
 )
 @blueprint.response(200, AgreementReadSchema)
-@documents(blueprint, 401, 403, 404, 422)
+@documents(blueprint, 401, 403, 404, 409, 422)
 def record_agreement(body: dict, pair_id: int):
     """Record the pair's mentoring agreement, or revisit it: the latest replaces the earlier
     one; a goal kept with the same words keeps its progress."""

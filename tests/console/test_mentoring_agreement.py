@@ -227,3 +227,32 @@ def test_the_playbooks_advice_to_revisit_the_agreement_links_to_it(
     card = page.split('id="signals"', 1)[1].split("</section>", 1)[0]
     assert '<a href="#agreement">Revisit the pair\'s mentoring agreement</a>' in card
     assert 'id="agreement"' in page
+
+
+def test_a_meeting_logs_answer_about_a_goal_is_read_with_the_goals_name(api, world):
+    pair = world.drive_to("active")
+    course = _goal_ids(_agree(api, pair["id"]))["Choose a course for next year"]
+    _survey(api, "meeting_log", pair["mentor_id"], pair["id"]).submit(
+        {**HELD_MEETING, f"goal_{course}": "2"}
+    )
+
+    [response] = api.colleague("responses:read").ok("get", f"/pairs/{pair['id']}/responses")[
+        "items"
+    ]
+
+    answers = {a["label"]: a["display"] for a in response["answers"]}
+    assert answers["Progress on the goal “Choose a course for next year”"] == "Some progress"
+
+
+def test_the_agreement_of_a_pair_that_has_ended_no_longer_changes(api, world):
+    pair = world.drive_to("matched")
+    withdrawn = api.trigger(
+        pair["id"], "withdraw", closure_reason="withdrawn", reason="The mentee moved away."
+    )
+    if withdrawn.status_code == 202:  # the program asks a coordinator to approve it
+        world.approve(withdrawn.get_json()["proposal"]["id"])
+    assert world.pair(pair["id"])["state"] == "closed"
+
+    response = api.put(f"/pairs/{pair['id']}/agreement", AGREEMENT)
+
+    assert response.status_code == 409
