@@ -289,7 +289,6 @@ def get_agreement(pair_id: int):
 
 @blueprint.put("/<id:pair_id>/agreement")
 @require_scope("pairs:write")
-@idempotent(blueprint)
 @blueprint.arguments(
     AgreementSchema,
     example={
