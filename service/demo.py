@@ -15,7 +15,7 @@ from service.actors import Actor, ActorKind
 from service.clock import now, today_in
 from service.database import db
 from service.meetings import service as meetings
-from service.pairs import lifecycle
+from service.pairs import agreement, lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
@@ -92,12 +92,27 @@ def load() -> Program:
             guardian_of_id=mentee.id,
         )
     today = today_in(program.timezone)
+    covered = {
+        "mentor_orientation": ["the mentor's role", "boundaries", "safety"],
+        "mentee_orientation": ["what to expect", "setting goals", "safety"],
+        "joint_workshop": ["the mentoring agreement", "goals", "a first meeting"],
+    }
     for person in mentors:
         for session in ("mentor_orientation", "joint_workshop"):
-            training.record(participant_id=person.id, session=session, completed_on=today)
+            training.record(
+                participant_id=person.id,
+                session=session,
+                completed_on=today,
+                topics=covered[session],
+            )
     for person in mentees:
         for session in ("mentee_orientation", "joint_workshop"):
-            training.record(participant_id=person.id, session=session, completed_on=today)
+            training.record(
+                participant_id=person.id,
+                session=session,
+                completed_on=today,
+                topics=covered[session],
+            )
 
     def walk(mentee_index: int, mentor_index: int | None, *steps: TransitionRequest) -> int:
         pair = pairs.create(
@@ -141,7 +156,19 @@ def load() -> Program:
     walk(0, None)  # recruited
     walk(1, 1, match(1))  # matched
     walk(2, 2, match(2), start)  # training
-    walk(3, 0, match(0), start, activate)  # active
+    active = walk(3, 0, match(0), start, activate)
+    agreement.record(
+        pair_id=active,
+        agreed_on=today,
+        meeting_frequency="Every week, Thursdays after school",
+        meeting_format="At the library; online during the holidays",
+        ground_rules="We tell each other a day ahead if we cannot come. What we talk about "
+        "stays between us, unless someone is at risk.",
+        chemistry_plan="If it does not feel right, we tell the coordinator; a re-match is "
+        "nobody's fault.",
+        goals=["Choose a course for next year", "Speak up more in class"],
+        actor=DEMO_COORDINATOR,
+    )
     at_risk = walk(4, 4, match(4), start, activate, flag)
     walk(5, 3, match(3), start, activate, closure)  # closing
     walk(6, 5, match(5), start, activate, closure, TransitionRequest(Trigger.CLOSE))  # closed

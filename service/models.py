@@ -11,17 +11,31 @@ from service.inbox.models import InboxItem
 from service.meetings.models import Meeting
 from service.notes.models import AccessRecord, Note
 from service.notifications.models import Notification
-from service.pairs.models import Intervention, Pair, TransitionRecord
+from service.pairs.models import (
+    AgreementGoal,
+    GoalProgress,
+    Intervention,
+    MentoringAgreement,
+    Pair,
+    TransitionRecord,
+)
 from service.participants.models import Participant
 from service.programs.models import Program
 from service.signals.models import Signal
-from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.models import (
+    GroupCheckin,
+    GroupCheckinPair,
+    Invitation,
+    SurveyResponse,
+    SurveyVersion,
+)
 from service.tokens.models import ApiToken
 from service.training.models import TrainingRecord
 from service.webhooks.models import Attempt, Delivery, Endpoint
 
 __all__ = [
     "AccessRecord",
+    "AgreementGoal",
     "ApiToken",
     "Attempt",
     "ClosureRecord",
@@ -31,6 +45,9 @@ __all__ = [
     "DigestRun",
     "EndingReasons",
     "Endpoint",
+    "GoalProgress",
+    "GroupCheckin",
+    "GroupCheckinPair",
     "IdempotencyKey",
     "InboundEvent",
     "InboundSource",
@@ -40,6 +57,7 @@ __all__ = [
     "Lease",
     "LoginFailure",
     "Meeting",
+    "MentoringAgreement",
     "Note",
     "Notification",
     "OutboxEvent",

@@ -85,6 +85,9 @@ class PairFacts(Protocol):
     def mentee_missing_training(self) -> tuple[str, ...]: ...
 
     @property
+    def guardians_missing_training(self) -> tuple[str, ...]: ...
+
+    @property
     def is_successor_pair(self) -> bool: ...
 
     @property
@@ -133,6 +136,7 @@ class Facts:
     mentee_accepted_introduction: bool = False
     mentor_missing_training: tuple[str, ...] = ()
     mentee_missing_training: tuple[str, ...] = ()
+    guardians_missing_training: tuple[str, ...] = ()
     is_successor_pair: bool = False
     mentor_completed_extra_training: bool = False
     signals: tuple[str, ...] = ()
@@ -183,6 +187,11 @@ def both_accepted_introduction(facts: PairFacts) -> bool:
 @guard("mentor and mentee completed the program's required training")
 def both_completed_training(facts: PairFacts) -> bool:
     return not facts.mentor_missing_training and not facts.mentee_missing_training
+
+
+@guard("the mentee's parents or guardians completed the training the program requires of them")
+def guardians_completed_training(facts: PairFacts) -> bool:
+    return not facts.guardians_missing_training
 
 
 @guard("a re-matched mentor completed the extra training session")
@@ -244,7 +253,8 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": Trigger.START_TRAINING, "source": State.MATCHED, "dest": State.TRAINING,
      "conditions": [both_accepted_introduction]},
     {"trigger": Trigger.ACTIVATE, "source": State.TRAINING, "dest": State.ACTIVE,
-     "conditions": [both_completed_training, new_mentor_completed_extra_training]},
+     "conditions": [both_completed_training, guardians_completed_training,
+                    new_mentor_completed_extra_training]},
     {"trigger": Trigger.FLAG_RISK, "source": State.ACTIVE, "dest": State.AT_RISK,
      "conditions": [has_signal_or_flag]},
     {"trigger": Trigger.RESOLVE, "source": State.AT_RISK, "dest": State.ACTIVE,

@@ -147,6 +147,25 @@ APPROACHES: dict[str, str] = {
 }
 
 
+# The approaches that send the coordinator back to what the pair agreed at the start (the
+# mentoring agreement: its goals, its ground rules, its plan for chemistry problems): the
+# pair page links each of them to the pair's agreement.
+REVISITS_AGREEMENT: frozenset[str] = frozenset(
+    {
+        "no_chemistry",
+        "match_in_doubt",
+        "mentee_sees_no_progress",
+        "unrealistic_expectations",
+        "no_progress_on_actions",
+    }
+)
+
+
+def revisits_agreement(code: str) -> bool:
+    """Whether the playbook's approach to `code` is to revisit the mentoring agreement."""
+    return code in REVISITS_AGREEMENT
+
+
 def approach_for(code: str, overrides: Mapping[str, str] | None = None) -> str | None:
     """The recommended approach for a signal, in the program's words where it has its own."""
     if overrides and overrides.get(code):

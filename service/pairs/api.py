@@ -4,12 +4,15 @@ from service.approvals.schemas import TransitionResultSchema
 from service.auth import current_actor, require_scope
 from service.closure import service as closure
 from service.confidentiality import may_read_safety
+from service.errors import NotFound
 from service.idempotency.decorators import idempotent
 from service.pagination import paginate
-from service.pairs import lifecycle, service
+from service.pairs import agreement, bounds, lifecycle, service
 from service.pairs.facts import TransitionRequest
 from service.pairs.schemas import (
     AcceptanceSchema,
+    AgreementReadSchema,
+    AgreementSchema,
     EndingReasonsListSchema,
     EndingReasonsSchema,
     HistorySchema,
@@ -267,3 +270,70 @@ def record_ending_reasons(body: dict, pair_id: int):
     """Record why the match ended, from one point of view (for every closure and re-match);
     a later account from the same point of view replaces the earlier one."""
     return closure.record_reasons(pair_id=pair_id, actor=current_actor(), **body)
+
+
+def _agreement_body(pair_id: int, found: agreement.Agreement) -> dict:
+    row = found.agreement
+    return {
+        "pair_id": pair_id,
+        "agreed_on": row.agreed_on,
+        "meeting_frequency": row.meeting_frequency,
+        "meeting_format": row.meeting_format,
+        "ground_rules": row.ground_rules,
+        "chemistry_plan": row.chemistry_plan,
+        "goals": [
+            {
+                "id": goal.goal.id,
+                "title": goal.goal.title,
+                "progress": [
+                    {
+                        "rating": report.rating,
+                        "label": bounds.GOAL_PROGRESS[report.rating],
+                        "respondent_role": report.respondent_role,
+                        "recorded_at": report.recorded_at,
+                    }
+                    for report in goal.progress
+                ],
+            }
+            for goal in found.goals
+        ],
+        "recorded_by": row.recorded_by,
+        "updated_at": row.updated_at,
+    }
+
+
+@blueprint.get("/<id:pair_id>/agreement")
+@require_scope("pairs:read")
+@blueprint.response(200, AgreementReadSchema)
+@documents(blueprint, 401, 403, 404)
+def get_agreement(pair_id: int):
+    """The mentoring agreement the pair made at the joint workshop, with the progress on each
+    goal over time (from meeting logs and check-ins); 404 until one is recorded."""
+    found = agreement.get(pair_id=pair_id)
+    if found is None:
+        raise NotFound(f"Pair {pair_id} has no mentoring agreement recorded yet.")
+    return _agreement_body(pair_id, found)
+
+
+@blueprint.put("/<id:pair_id>/agreement")
+@require_scope("pairs:write")
+@blueprint.arguments(
+    AgreementSchema,
+    example={
+        "agreed_on": "2026-12-01",
+        "meeting_frequency": "Every week",
+        "meeting_format": "In person at the library, online when one of us travels",
+        "ground_rules": "We tell each other a day ahead if we cannot come. What we talk about "
+        "stays between us, unless someone is at risk.",
+        "chemistry_plan": "If it does not feel right, we tell the coordinator; a re-match is "
+        "nobody's fault.",
+        "goals": ["Choose a course for next year", "Speak up more in class"],
+    },
+)
+@blueprint.response(200, AgreementReadSchema)
+@documents(blueprint, 401, 403, 404, 409, 422)
+def record_agreement(body: dict, pair_id: int):
+    """Record the pair's mentoring agreement, or revisit it: the latest replaces the earlier
+    one; a goal kept with the same words keeps its progress."""
+    found = agreement.record(pair_id=pair_id, actor=current_actor(), **body)
+    return _agreement_body(pair_id, found)

@@ -133,6 +133,19 @@ class DatabaseFacts:
     def mentee_missing_training(self) -> tuple[str, ...]:
         return self._missing(self.pair.mentee_id, "mentee")
 
+    @cached_property
+    def guardians_missing_training(self) -> tuple[str, ...]:
+        """What the program requires of parents and guardians that one of the mentee's has not
+        attended yet (nothing when the mentee has no guardian on file)."""
+        required = list(self.program.required_training.get("guardian", []))
+        if not required:
+            return ()
+        guardians = db.session.scalars(
+            sa.select(Participant).where(Participant.guardian_of_id == self.pair.mentee_id)
+        )
+        missing = [s for g in guardians for s in training.missing_sessions(g, required)]
+        return tuple(dict.fromkeys(missing))
+
     @property
     def is_successor_pair(self) -> bool:
         return self.pair.predecessor_id is not None

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import BooleanField, StringField, validators
 
 from service.closure.models import ContactPolicy
@@ -11,6 +13,7 @@ from service.meetings.models import MeetingStatus
 from service.notes.models import Confidentiality
 from service.pairs import bounds
 from service.schemas import MAX_ID
+from service.training import bounds as training_bounds
 from service.training.models import TrainingSession
 from service.web.forms import (
     Choices,
@@ -32,6 +35,35 @@ from workflows.signals import SIGNALS
 NOTE_MAX = 20_000
 CLOSURE_TEXT_MAX = 5000
 MESSAGE_MAX = 5000
+
+
+class EachLength(validators.Length):
+    """Every line of a list is between `min` and `max` characters long (WTForms' `Length`
+    would count the lines): the bound the API's schema puts on each item."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        for item in field.data or []:
+            if not self.min <= len(item) <= (self.max if self.max != -1 else len(item)):
+                raise validators.ValidationError(self.message or "Too long.")
+
+
+class Lines(Choices):
+    """Several boxes of the same name (the goals), read as a list of their non-empty texts."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [text for value in valuelist if (text := value.strip())]
+
+    def pre_validate(self, form: Any) -> None:
+        """Any text is a valid line: there is no list of choices to pick from."""
+
+
+class Topics(Lines):
+    """One box of topics separated by commas, read as a list of them."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = [
+            text for value in valuelist for part in value.split(",") if (text := part.strip())
+        ]
 
 
 def _buffer_override_reason() -> Text:
@@ -126,11 +158,26 @@ class NoteForm(ConsoleForm):
 
 
 class TrainingForm(ConsoleForm):
-    participant_id = Id(
-        validators=[validators.DataRequired("Choose the mentor or the mentee of this pair.")]
-    )
+    participant_id = Id(validators=[validators.DataRequired("Choose someone of this pair.")])
     session = Text(validators=one_of(TrainingSession, "Choose the training session."))
     completed_on = Day("Completed on")
+    # What the session covered: one box, topics separated by commas.
+    topics = Topics(
+        "Topics",
+        validate_choice=False,
+        validators=[
+            EachLength(
+                *training_bounds.TOPIC,
+                message=f"Topics: each at most {training_bounds.TOPIC[1]} characters.",
+            )
+        ],
+    )
+
+    def validate_topics(self, field: Any) -> None:
+        if len(field.data or []) > training_bounds.TOPICS_MAX:
+            raise validators.ValidationError(
+                f"Topics: at most {training_bounds.TOPICS_MAX}, separated by commas."
+            )
 
 
 class StaffForm(ConsoleForm):
@@ -186,6 +233,59 @@ class ContactPolicyForm(ConsoleForm):
     contact_policy_notes = Text("Notes", at_most("Notes", CLOSURE_TEXT_MAX))
 
 
+def _agreement_text(label: str, bound: tuple[int, int], required: str) -> Text:
+    return Text(
+        label,
+        [
+            validators.DataRequired(required),
+            validators.Length(*bound, message=f"{label}: at most %(max)d characters."),
+        ],
+    )
+
+
+class AgreementForm(ConsoleForm):
+    agreed_on = Day("Agreed on", [validators.InputRequired("Give the date of the agreement.")])
+    meeting_frequency = _agreement_text(
+        "How often", bounds.AGREEMENT_MEETING, "Say how often the pair meets."
+    )
+    meeting_format = _agreement_text(
+        "How they meet", bounds.AGREEMENT_MEETING, "Say how and where the pair meets."
+    )
+    ground_rules = _agreement_text(
+        "Ground rules", bounds.AGREEMENT_TEXT, "Write down the ground rules they agreed."
+    )
+    chemistry_plan = _agreement_text(
+        "Chemistry problems",
+        bounds.AGREEMENT_TEXT,
+        "Say how they will handle it if they do not click.",
+    )
+    goals = Lines(
+        "Goals",
+        validate_choice=False,
+        validators=[
+            EachLength(
+                *bounds.AGREEMENT_GOAL,
+                message=f"Goals: each at most {bounds.AGREEMENT_GOAL[1]} characters.",
+            )
+        ],
+    )
+
+    def validate_goals(self, field: Any) -> None:
+        low, high = bounds.AGREEMENT_GOALS
+        if not low <= len(field.data or []) <= high:
+            raise validators.ValidationError(f"Goals: agree from {low} to {high} goals.")
+
+
+class GroupCheckinForm(ConsoleForm):
+    # Ids of the pairs ticked; one that is not a number names no pair and is left out.
+    pair_ids = Choices(validate_choice=False)
+    held_on = Day("Held on", [validators.InputRequired("Give the date of the group check-in.")])
+    notes = Text("Notes", at_most("Notes", bounds.GROUP_CHECKIN_NOTES))
+
+    def ids(self) -> list[int]:
+        return [int(i) for i in self.pair_ids.data or [] if i.isdigit() and int(i) <= MAX_ID]
+
+
 # The longest text of each box on the pair pages, by what it holds (their `maxlength`).
 MAXLENGTH: dict[str, int] = {
     "reason": bounds.REASON_MAX,
@@ -196,4 +296,10 @@ MAXLENGTH: dict[str, int] = {
     "note": NOTE_MAX,
     "closure_text": CLOSURE_TEXT_MAX,
     "message": MESSAGE_MAX,
+    "agreement_meeting": bounds.AGREEMENT_MEETING[1],
+    "agreement_text": bounds.AGREEMENT_TEXT[1],
+    "goal": bounds.AGREEMENT_GOAL[1],
+    "group_notes": bounds.GROUP_CHECKIN_NOTES,
+    # Topics in one box, separated by commas.
+    "topics": training_bounds.TOPICS_MAX * (training_bounds.TOPIC[1] + 2),
 }

@@ -175,12 +175,15 @@ def _refusal_error(refusal: pairing.TransitionRefused, facts: DatabaseFacts) -> 
         # Who may do it is an authorisation question, answered as one.
         return Forbidden(f"Only an admin may {refusal.trigger} a pair.")
     detail = str(refusal)
-    if pairing.both_completed_training in refusal.failed:
+    if {pairing.both_completed_training, pairing.guardians_completed_training} & set(
+        refusal.failed
+    ):
         missing = [
             f"{role} still needs {', '.join(sessions)}"
             for role, sessions in (
                 ("the mentor", facts.mentor_missing_training),
                 ("the mentee", facts.mentee_missing_training),
+                ("a parent or guardian", facts.guardians_missing_training),
             )
             if sessions
         ]

@@ -63,6 +63,10 @@ class Pair(Model):
     # included; the day the pair resumes). Kept after it ends: the calendar counts from it.
     paused_from: Mapped[date | None]
     paused_until: Mapped[date | None]
+    # How many goals the pair's mentoring agreement holds (kept by `pairs.agreement`): a
+    # survey page asks about the goals only when there are some, so the many pages of pairs
+    # without any send no query for them.
+    agreed_goals: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # One row each, loaded on first use like `session.get` (from the identity map when it is
     # there already); a query over many pairs that reads them loads them with the pairs.
@@ -151,3 +155,51 @@ class StaffChange(Model):
     to_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     changed_by: Mapped[ActorRef] = actor_composite("changed_by")
     created_at: Mapped[datetime] = created_at_column()
+
+
+class MentoringAgreement(Model):
+    """The road map a pair agrees at the joint workshop: how often and how they meet, their
+    ground rules, and how they will handle "chemistry" problems. Its goals are rows of their
+    own (`AgreementGoal`), so progress on each can be followed over time."""
+
+    __tablename__ = "mentoring_agreements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), unique=True)
+    agreed_on: Mapped[date]
+    meeting_frequency: Mapped[str] = mapped_column(sa.String(200))
+    meeting_format: Mapped[str] = mapped_column(sa.String(200))
+    ground_rules: Mapped[str] = mapped_column(sa.Text)
+    chemistry_plan: Mapped[str] = mapped_column(sa.Text)
+    recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+
+
+class AgreementGoal(Model):
+    """One goal of a pair's agreement. A goal dropped when the agreement is revisited is
+    retired, not deleted: the progress reported on it stays readable."""
+
+    __tablename__ = "agreement_goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int]
+    created_at: Mapped[datetime] = created_at_column()
+    retired_at: Mapped[datetime | None]
+
+
+class GoalProgress(Model):
+    """Progress on one goal as someone reported it: in a meeting log, a check-in, or a
+    coordinator's check-in (1 not started … 4 achieved)."""
+
+    __tablename__ = "goal_progress"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(sa.ForeignKey("agreement_goals.id"), index=True)
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), index=True)
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_responses.id"))
+    respondent_role: Mapped[str] = mapped_column(sa.String(12))
+    rating: Mapped[int]
+    recorded_at: Mapped[datetime] = created_at_column()

@@ -191,8 +191,9 @@ class TimelineEntrySchema(Schema):
     kind = fields.String(
         metadata={
             "description": "created, transition, proposal, decision, meeting, signal, "
-            "response, intervention, note (never its text), notification or staff (a "
-            "change of coordinator or support staff: who, from whom, to whom)"
+            "response, group_checkin (a coordinator's check-in with several pairs at once), "
+            "intervention, note (never its text), notification or staff (a change of "
+            "coordinator or support staff: who, from whom, to whom)"
         }
     )
     summary = fields.String()
@@ -291,3 +292,67 @@ class EndingReasonsListSchema(Schema):
             "may not read safety records: the reasons are left out."
         },
     )
+
+
+class AgreementSchema(Schema):
+    """The mentoring agreement a pair makes at the joint workshop, as recorded."""
+
+    agreed_on = fields.Date(required=True, metadata={"description": "When the pair agreed it."})
+    meeting_frequency = fields.String(
+        required=True,
+        validate=validate.Length(*bounds.AGREEMENT_MEETING),
+        metadata={"description": "How often they meet."},
+    )
+    meeting_format = fields.String(
+        required=True,
+        validate=validate.Length(*bounds.AGREEMENT_MEETING),
+        metadata={"description": "How and where they meet (in person, online, by phone)."},
+    )
+    ground_rules = fields.String(required=True, validate=validate.Length(*bounds.AGREEMENT_TEXT))
+    chemistry_plan = fields.String(
+        required=True,
+        validate=validate.Length(*bounds.AGREEMENT_TEXT),
+        metadata={
+            "description": 'How they will handle "chemistry" problems, if they do not click.'
+        },
+    )
+    goals = BoundedList(
+        fields.String(validate=validate.Length(*bounds.AGREEMENT_GOAL)),
+        min_items=bounds.AGREEMENT_GOALS[0],
+        max_items=bounds.AGREEMENT_GOALS[1],
+        required=True,
+        metadata={
+            "description": "The goals, in order; each is asked about by name in the pair's "
+            "meeting logs and check-ins. A goal kept with the same words keeps its progress."
+        },
+    )
+
+
+class GoalProgressSchema(Schema):
+    rating = fields.Integer(
+        required=True,
+        metadata={"description": "1 not started, 2 some, 3 good progress, 4 achieved."},
+    )
+    label = fields.String(required=True)
+    respondent_role = fields.String(required=True)
+    recorded_at = fields.DateTime(required=True)
+
+
+class AgreementGoalSchema(Schema):
+    id = fields.Integer(required=True)
+    title = fields.String(required=True)
+    progress = fields.List(fields.Nested(GoalProgressSchema), required=True)
+
+
+class AgreementReadSchema(Schema):
+    """The agreement with each goal's progress over time, oldest report first."""
+
+    pair_id = fields.Integer(required=True)
+    agreed_on = fields.Date(required=True)
+    meeting_frequency = fields.String(required=True)
+    meeting_format = fields.String(required=True)
+    ground_rules = fields.String(required=True)
+    chemistry_plan = fields.String(required=True)
+    goals = fields.List(fields.Nested(AgreementGoalSchema), required=True)
+    recorded_by = fields.Nested(ActorSchema, required=True)
+    updated_at = fields.DateTime(required=True)

@@ -16,7 +16,7 @@ from service.notes.models import Note
 from service.notifications.models import Notification
 from service.pairs.models import Intervention, Pair, StaffChange, StaffPost, TransitionRecord
 from service.signals.models import Signal
-from service.surveys.models import SurveyResponse
+from service.surveys.models import GroupCheckin, GroupCheckinPair, SurveyResponse
 from workflows.signals import SIGNALS, is_safety
 
 
@@ -119,6 +119,19 @@ def timeline(pair: Pair, *, show_safety_kinds: bool = False) -> list[Entry]:
                     "survey_key": response.survey_key,
                     "respondent_role": response.respondent_role,
                 },
+            )
+        )
+    together = sa.select(GroupCheckinPair.group_checkin_id).where(
+        GroupCheckinPair.pair_id == pair.id
+    )
+    for group in db.session.scalars(sa.select(GroupCheckin).where(GroupCheckin.id.in_(together))):
+        entries.append(
+            Entry(
+                group.created_at,
+                "group_checkin",
+                f"Group check-in on {group.held_on:%d %b %Y} by {group.recorded_by.label}"
+                + (f": {group.notes}" if group.notes else ""),
+                {"group_checkin_id": group.id, "held_on": group.held_on.isoformat()},
             )
         )
     for intervention in _all(Intervention, pair.id):

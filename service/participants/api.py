@@ -91,7 +91,12 @@ def list_training(participant_id: int):
 @require_scope("participants:write")
 @idempotent(blueprint)
 @blueprint.arguments(
-    TrainingRecordSchema, example={"session": "mentor_orientation", "completed_on": "2026-09-01"}
+    TrainingRecordSchema,
+    example={
+        "session": "mentor_orientation",
+        "completed_on": "2026-09-01",
+        "topics": ["safety", "boundaries", "goal setting"],
+    },
 )
 @blueprint.response(201, TrainingRecordSchema)
 @documents(blueprint, 401, 403, 404, 422)

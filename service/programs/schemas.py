@@ -67,8 +67,8 @@ class ProgramSchema(Schema):
         }
     )
     required_training = BoundedDict(
-        max_entries=2,
-        keys=fields.String(validate=validate.OneOf(["mentor", "mentee"])),
+        max_entries=3,
+        keys=fields.String(validate=validate.OneOf(["mentor", "mentee", "guardian"])),
         # The re-match briefing belongs to one pair; `activate` asks for it by itself.
         values=BoundedList(
             fields.String(
@@ -78,7 +78,10 @@ class ProgramSchema(Schema):
             ),
             max_items=len(TrainingSession),
         ),
-        metadata={"description": "Sessions each role attends before `activate`."},
+        metadata={
+            "description": "Sessions each role attends before `activate`; `guardian`: what "
+            "the mentee's parents or guardians attend (guardian_orientation, joint_workshop)."
+        },
     )
     rating_drop_threshold = fields.Integer(
         validate=validate.Range(*bounds.NUMBERS["rating_drop_threshold"]),

@@ -9,6 +9,7 @@ from service.surveys import answers, invitations, responses, versions
 from service.surveys.models import SurveyResponse
 from service.surveys.schemas import (
     CheckinSchema,
+    GroupCheckinSchema,
     InvitationRequestSchema,
     InvitationSchema,
     PublishVersionSchema,
@@ -177,6 +178,47 @@ def record_checkin(body: dict, pair_id: int):
         pair_id=pair_id, answers=body["answers"], actor=current_actor()
     )
     return _visible(response), 201
+
+
+def _group_body(record) -> dict:
+    return {
+        "id": record.id,
+        "pair_ids": responses.group_checkin_pair_ids(group_checkin_id=record.id),
+        "held_on": record.held_on,
+        "notes": record.notes,
+        "recorded_by": record.recorded_by,
+        "created_at": record.created_at,
+    }
+
+
+@blueprint.post("/group-checkins")
+@require_scope("pairs:write")
+@idempotent(blueprint)
+@blueprint.arguments(
+    GroupCheckinSchema,
+    example={
+        "pair_ids": [12, 15, 21],
+        "held_on": "2026-12-03",
+        "notes": "Monthly group session: planning the holidays, and what helps when a meeting "
+        "has to move.",
+    },
+)
+@blueprint.response(201, GroupCheckinSchema)
+@documents(blueprint, 401, 403, 404, 422)
+def record_group_checkin(body: dict):
+    """Record a coordinator's check-in with several pairs at once (the group approach): one
+    record covers them all and counts as the coordinator's contact with each pair."""
+    record = responses.record_group_checkin(actor=current_actor(), **body)
+    return _group_body(record), 201, {"Location": api_link(f"/group-checkins/{record.id}")}
+
+
+@blueprint.get("/group-checkins/<id:group_checkin_id>")
+@require_scope("pairs:read")
+@blueprint.response(200, GroupCheckinSchema)
+@documents(blueprint, 401, 403, 404)
+def get_group_checkin(group_checkin_id: int):
+    """One group check-in and the pairs it covered."""
+    return _group_body(responses.get_group_checkin(group_checkin_id=group_checkin_id))
 
 
 @blueprint.get("/responses/<id:response_id>")

@@ -20,7 +20,9 @@ class ResponseSubmitted:
 
 @dataclass(frozen=True)
 class StaffCheckinRecorded:
-    """A coordinator recorded their own check-in with the pair."""
+    """A coordinator recorded their own check-in with the pair: with the pair alone (its
+    response), or with several pairs at once (a group check-in, which has no response of
+    its own for each pair)."""
 
     pair: Pair
-    response: SurveyResponse
+    response: SurveyResponse | None

@@ -58,10 +58,12 @@ def _link(invitation_id: int, nonce: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/s/{token}"
 
 
-def invitation_template(definition: SurveyDefinition) -> str:
-    """The e-mail that brings a survey's link: an event's follow-up has its own."""
+def invitation_template(definition: SurveyDefinition, role: str | None = None) -> str:
+    """The e-mail that brings a survey's link. An event's follow-up has its own, one for each
+    side: the mentee's encourages them to contact their mentor, with conversation starters;
+    the mentor's thanks them."""
     if definition.purpose == "event_followup":
-        return "event_followup_invitation"
+        return "event_followup_mentor" if role == Role.MENTOR else "event_followup_mentee"
     return "survey_invitation"
 
 
@@ -186,7 +188,8 @@ def invite_within(
     db.session.add(invitation)
     db.session.flush()
     if send_email:
-        email_link(invitation, participant, definition, program, invitation_template(definition))
+        template = invitation_template(definition, respondent_role(invitation, participant))
+        email_link(invitation, participant, definition, program, template)
     return invitation
 
 
@@ -254,7 +257,9 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
             notifications.participant_email(
                 invite.participant,
                 invite.program,
-                template=invitation_template(definition),
+                template=invitation_template(
+                    definition, _pair_member_role(invite.pair, invite.participant)
+                ),
                 pair_id=invite.pair.id,
                 survey_title=definition.title,
                 link=_link(ids[row["nonce"]], row["nonce"]),

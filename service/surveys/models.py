@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -107,3 +107,27 @@ class SurveyResponse(Model):
     survey_version: Mapped[SurveyVersion] = relationship()
     participant: Mapped[Participant | None] = relationship()
     pair: Mapped[Pair | None] = relationship()
+
+
+class GroupCheckin(Model):
+    """A coordinator's check-in with several pairs at once (the group approach): one record
+    for all of them, which counts as the coordinator's contact with each pair."""
+
+    __tablename__ = "group_checkins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    recorded_by: Mapped[ActorRef] = actor_composite("recorded_by")
+    created_at: Mapped[datetime] = created_at_column()
+
+
+class GroupCheckinPair(Model):
+    """One pair a group check-in covered."""
+
+    __tablename__ = "group_checkin_pairs"
+
+    group_checkin_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("group_checkins.id"), primary_key=True
+    )
+    pair_id: Mapped[int] = mapped_column(sa.ForeignKey("pairs.id"), primary_key=True, index=True)

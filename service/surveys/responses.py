@@ -7,6 +7,7 @@ training record) written; or none of it happens.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,8 @@ from service.events import payloads
 from service.events import service as events
 from service.meetings import service as meetings
 from service.meetings.models import Meeting, MeetingStatus
-from service.pairs import lifecycle
+from service.pairs import agreement, lifecycle
+from service.pairs import bounds as pair_bounds
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.models import Pair
@@ -31,7 +33,7 @@ from service.participants.models import Participant, Role
 from service.signals import service as signals
 from service.surveys.domain_events import ResponseSubmitted, StaffCheckinRecorded
 from service.surveys.invitations import respondent_role
-from service.surveys.models import Invitation, SurveyResponse
+from service.surveys.models import GroupCheckin, GroupCheckinPair, Invitation, SurveyResponse
 from service.surveys.versions import current_version, definition_of
 from service.training import service as training
 from surveys.definition import SurveyDefinition
@@ -84,6 +86,9 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
             _act_on_pair(pair, response, definition, participant)
+            agreement.record_progress_within(
+                pair=pair, response_id=response.id, respondent_role=role, answers=answers
+            )
         _apply_purpose(definition, response, participant, pair)
     return response
 
@@ -262,7 +267,7 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
     with transaction():
         pair = pairs.lock(pair_id)
         version = current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
-        definition = definition_of(version)
+        definition = agreement.with_goal_questions(definition_of(version), pair, "coordinator")
         cleaned = validate_answers(definition, answers)
         response = SurveyResponse(
             invitation_id=None,
@@ -279,6 +284,9 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
         db.session.add(response)
         db.session.flush()
         events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
+        agreement.record_progress_within(
+            pair=pair, response_id=response.id, respondent_role="coordinator", answers=cleaned
+        )
         signals.raise_signals(
             pair=pair,
             raised=rules.signals_from_answers(definition, cleaned),
@@ -289,6 +297,50 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
         )
         bus.announce(StaffCheckinRecorded(pair, response))
     return response
+
+
+def record_group_checkin(
+    *, pair_ids: Sequence[int], held_on: date, notes: str = "", actor: Actor
+) -> GroupCheckin:
+    """A coordinator's check-in with several pairs at once (the group approach): one record
+    covers all of them, and counts as the coordinator's contact with each pair, as a
+    check-in with the pair alone would."""
+    ids = sorted(set(pair_ids))
+    low, high = pair_bounds.GROUP_CHECKIN_PAIRS
+    if not low <= len(ids) <= high:
+        raise Invalid("pair_ids", f"a group check-in covers from {low} to {high} pairs")
+    with transaction():
+        # Locked in id order, so two group check-ins sharing pairs queue up, never deadlock.
+        locked = [pairs.lock(pair_id) for pair_id in ids]
+        ended = [p.id for p in locked if not p.is_open]
+        if ended:
+            raise Invalid(
+                "pair_ids", f"pair(s) {', '.join(map(str, ended))} have ended; leave them out"
+            )
+        record = GroupCheckin(held_on=held_on, notes=notes, recorded_by=actor.ref)
+        db.session.add(record)
+        db.session.flush()
+        db.session.add_all(GroupCheckinPair(group_checkin_id=record.id, pair_id=i) for i in ids)
+        for pair in locked:
+            bus.announce(StaffCheckinRecorded(pair, None))
+    return record
+
+
+def group_checkin_pair_ids(*, group_checkin_id: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(GroupCheckinPair.pair_id)
+            .where(GroupCheckinPair.group_checkin_id == group_checkin_id)
+            .order_by(GroupCheckinPair.pair_id)
+        )
+    )
+
+
+def get_group_checkin(*, group_checkin_id: int) -> GroupCheckin:
+    record = db.session.get(GroupCheckin, group_checkin_id)
+    if record is None:
+        raise NotFound.of("group check-in", group_checkin_id)
+    return record
 
 
 def get_response(*, response_id: int) -> SurveyResponse:

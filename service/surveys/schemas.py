@@ -4,6 +4,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from service.pairs import bounds as pair_bounds
 from service.schemas import ActorSchema, BoundedDict, BoundedList, Schema, api_link, id_field
 from surveys.definition import TRENDS
 
@@ -95,6 +96,28 @@ class CheckinSchema(Schema):
             'question key, e.g. {"approach": "pair", "with_whom": ["mentee"]}'
         },
     )
+
+
+class GroupCheckinSchema(Schema):
+    """A coordinator's check-in with several pairs at once: one record for all of them, which
+    counts as the coordinator's contact with each pair."""
+
+    id = fields.Integer(dump_only=True)
+    pair_ids = BoundedList(
+        id_field(),
+        min_items=pair_bounds.GROUP_CHECKIN_PAIRS[0],
+        max_items=pair_bounds.GROUP_CHECKIN_PAIRS[1],
+        required=True,
+        metadata={"description": "The pairs met together; each must still be open."},
+    )
+    held_on = fields.Date(required=True)
+    notes = fields.String(
+        load_default="",
+        validate=validate.Length(max=pair_bounds.GROUP_CHECKIN_NOTES),
+        metadata={"description": "What was discussed (shown on each pair's timeline)."},
+    )
+    recorded_by = fields.Nested(ActorSchema, dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
 
 
 class ResponseSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
+from service.pairs import agreement
 from service.participants.models import Participant
 from service.programs.models import Program
 from service.surveys import invitations, responses, versions
@@ -26,6 +27,8 @@ class ReissueForm(FlaskForm):
 
 
 def _form_for(version: SurveyVersion, definition: SurveyDefinition) -> FlaskForm:
+    if len(definition.questions) != len(versions.definition_of(version).questions):
+        return form_class(definition)()  # The pair's own goals are asked: not shared.
     key = versions.content_key(version)
     if key not in _form_classes:
         _form_classes[key] = form_class(definition)
@@ -111,6 +114,8 @@ def show(token: str):
     version, definition, participant, program = _context(opened)
     if invitation.used_at is not None:
         return _already_received(program)
+    role = invitations.respondent_role(invitation, participant)
+    definition = agreement.with_goal_questions(definition, invitation.pair, role)
     if invitations.is_expired(invitation):
         return _message(
             "This link has expired",
@@ -134,7 +139,6 @@ def show(token: str):
                 return _already_received(program)
             return redirect(url_for(".received", token=token), code=303)
         status = 422
-    role = invitations.respondent_role(invitation, participant)
     page = render_template(
         "surveys/form.html",
         form=form,

@@ -15,6 +15,8 @@ class TrainingSession(StrEnum):
     MENTOR_ORIENTATION = "mentor_orientation"
     MENTEE_ORIENTATION = "mentee_orientation"
     JOINT_WORKSHOP = "joint_workshop"
+    # Parents and guardians of young mentees learn the program's rules and their part in it.
+    GUARDIAN_ORIENTATION = "guardian_orientation"
     # A re-matched mentor gets an extra session for that match.
     REMATCH_BRIEFING = "rematch_briefing"
 
@@ -29,4 +31,6 @@ class TrainingRecord(Model):
     # Set for sessions that belong to one match (the re-match briefing).
     pair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))
     completed_on: Mapped[date]
+    # What the session covered (for example "safety", "boundaries", "goal setting").
+    topics: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = created_at_column()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -22,14 +23,23 @@ SESSIONS_FOR_ROLE: dict[str, frozenset[TrainingSession]] = {
         }
     ),
     Role.MENTEE: frozenset({TrainingSession.MENTEE_ORIENTATION, TrainingSession.JOINT_WORKSHOP}),
-    Role.GUARDIAN: frozenset(),
+    # Parents and guardians of young mentees, when the program asks it of them.
+    Role.GUARDIAN: frozenset(
+        {TrainingSession.GUARDIAN_ORIENTATION, TrainingSession.JOINT_WORKSHOP}
+    ),
 }
 
 
 def record(
-    *, participant_id: int, session: str, completed_on: date, pair_id: int | None = None
+    *,
+    participant_id: int,
+    session: str,
+    completed_on: date,
+    pair_id: int | None = None,
+    topics: Sequence[str] = (),
 ) -> TrainingRecord:
-    """Record an attended session; recording the same session twice keeps the first."""
+    """Record an attended session and what it covered; recording the same session twice
+    keeps the first (with the topics of both)."""
     with transaction():
         participant = participants.get(participant_id=participant_id)
         if session not in SESSIONS_FOR_ROLE[participant.role]:
@@ -43,12 +53,21 @@ def record(
         elif pair_id is not None:
             raise Invalid("pair_id", f"{session} is not tied to one pair")
         return record_within(
-            participant=participant, session=session, completed_on=completed_on, pair_id=pair_id
+            participant=participant,
+            session=session,
+            completed_on=completed_on,
+            pair_id=pair_id,
+            topics=topics,
         )
 
 
 def record_within(
-    *, participant: Participant, session: str, completed_on: date, pair_id: int | None = None
+    *,
+    participant: Participant,
+    session: str,
+    completed_on: date,
+    pair_id: int | None = None,
+    topics: Sequence[str] = (),
 ) -> TrainingRecord:
     """`record`, inside the caller's transaction (the session is not checked against the
     role): stores an attended session unless it is recorded already."""
@@ -61,10 +80,17 @@ def record_within(
             else TrainingRecord.pair_id == pair_id,
         )
     )
+    covered = list(dict.fromkeys(t.strip() for t in topics if t.strip()))
     if existing is not None:
+        if covered:
+            existing.topics = list(dict.fromkeys([*existing.topics, *covered]))
         return existing
     record = TrainingRecord(
-        participant_id=participant.id, session=session, completed_on=completed_on, pair_id=pair_id
+        participant_id=participant.id,
+        session=session,
+        completed_on=completed_on,
+        pair_id=pair_id,
+        topics=covered,
     )
     db.session.add(record)
     return record
@@ -79,6 +105,18 @@ def list_for(*, participant_id: int) -> list[TrainingRecord]:
             .order_by(TrainingRecord.completed_on, TrainingRecord.id)
         )
     )
+
+
+def records_for(participant_ids: Sequence[int]) -> dict[int, list[TrainingRecord]]:
+    """The sessions each participant attended, oldest first, in one query."""
+    found: dict[int, list[TrainingRecord]] = {pid: [] for pid in participant_ids}
+    for row in db.session.scalars(
+        sa.select(TrainingRecord)
+        .where(TrainingRecord.participant_id.in_(participant_ids))
+        .order_by(TrainingRecord.completed_on, TrainingRecord.id)
+    ):
+        found[row.participant_id].append(row)
+    return found
 
 
 def missing_sessions(participant: Participant, required: list[str]) -> tuple[str, ...]:

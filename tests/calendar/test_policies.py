@@ -146,6 +146,13 @@ def test_bimonthly_nobody_receives_the_same_message_twice(bimonthly_year):
 EVENT_DAY = date(2027, 3, 6)
 
 
+# The event's follow-up: the mentee is encouraged to get in touch, the mentor is thanked.
+FOLLOW_UP_SUBJECT = {
+    "mentee": "Get in touch with your mentor",
+    "mentor": "Thank you for mentoring at the event",
+}
+
+
 def test_event_based_participants_get_the_follow_up_then_the_six_month_update_and_nothing_else(
     app, api, mailbox, drain
 ):
@@ -170,7 +177,7 @@ def test_event_based_participants_get_the_follow_up_then_the_six_month_update_an
             (sent_on(m).date(), m["Subject"].split(" - ")[0]) for m in mailbox.to(person["email"])
         )
         assert sent == [
-            (follow_up, "After the mentoring event"),
+            (follow_up, FOLLOW_UP_SUBJECT[person["role"]]),
             (date(2027, 9, 6), "Six months on"),
         ], person["role"]
     for calendar in calendars:

@@ -17,17 +17,25 @@ from service.approvals.schemas import ApproveSchema, RejectSchema
 from service.meetings.schemas import MeetingSchema
 from service.pairs.forms import (
     AcceptanceForm,
+    AgreementForm,
     BeginClosureForm,
+    GroupCheckinForm,
     InterventionForm,
     MeetingForm,
     RematchForm,
     TrainingForm,
     TransitionForm,
 )
-from service.pairs.schemas import AcceptanceSchema, InterventionSchema, TransitionRequestSchema
+from service.pairs.schemas import (
+    AcceptanceSchema,
+    AgreementSchema,
+    InterventionSchema,
+    TransitionRequestSchema,
+)
 from service.programs import bounds as program_bounds
 from service.programs.forms import ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
+from service.surveys.schemas import GroupCheckinSchema
 from service.training.schemas import TrainingRecordSchema
 from service.webhooks.api import EndpointSchema
 from service.webhooks.forms import EndpointForm
@@ -80,6 +88,7 @@ NOT_COMPARED = {
     # Ids are picked from rows on the page; the database says whether one exists.
     (TransitionForm, "mentor_id"),
     (RematchForm, "mentor_id"),
+    (GroupCheckinForm, "pair_ids"),
     # Closure is begun from its own page, which offers the two reasons begin_closure takes;
     # the API takes every reason and checks it against the trigger.
     (BeginClosureForm, "closure_reason"),
@@ -90,6 +99,8 @@ PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (BeginClosureForm, TransitionRequestSchema),
     (RematchForm, TransitionRequestSchema),
     (AcceptanceForm, AcceptanceSchema),
+    (AgreementForm, AgreementSchema),
+    (GroupCheckinForm, GroupCheckinSchema),
     (InterventionForm, InterventionSchema),
     (MeetingForm, MeetingSchema),
     (TrainingForm, TrainingRecordSchema),

@@ -29,6 +29,9 @@ class Api:
     def patch(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
         return self.client.patch(f"/api/v1{path}", json=json, headers=self._headers(), **kwargs)
 
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> TestResponse:
+        return self.client.put(f"/api/v1{path}", json=json, headers=self._headers(), **kwargs)
+
     def ok(self, method: str, path: str, json: Any = None, status: int | None = None) -> Any:
         """Call and insist on success, showing the problem document if there is none."""
         response = (

@@ -7,8 +7,10 @@ with the form, is shown as a flash message on the page).
 
 from service.pairs.views import (
     actions,
+    agreement,
     closure,
     ending,
+    group,
     notes,
     page,
     rematch,
@@ -20,9 +22,11 @@ from service.pairs.views.common import blueprint
 # Importing each flow registers its routes on the blueprint.
 __all__ = [
     "actions",
+    "agreement",
     "blueprint",
     "closure",
     "ending",
+    "group",
     "notes",
     "page",
     "rematch",

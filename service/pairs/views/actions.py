@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, url_for
 
 from service.meetings import service as meetings
-from service.pairs import lifecycle
+from service.pairs import agreement, lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
 from service.pairs.forms import (
@@ -101,7 +101,7 @@ def record_checkin(pair_id: int):
     """The coordinator_checkin survey, answered by staff; it counts toward the cadence."""
     pair = pair_or_404(pair_id)
     version = versions.current_version(survey_key="coordinator_checkin", program_id=pair.program_id)
-    definition = versions.definition_of(version)
+    definition = agreement.with_goal_questions(versions.definition_of(version), pair, "coordinator")
     # CSRFProtect has checked this POST already; the survey form itself has no token.
     form = form_class(definition)(prefix="checkin", meta={"csrf": False})
     if not form.validate():

@@ -23,7 +23,9 @@ from service.database import db
 from service.meetings import service as meetings
 from service.meetings.models import Meeting
 from service.notes.models import Confidentiality, Note
+from service.pairs import agreement as agreements
 from service.pairs import matching, staffing
+from service.pairs.bounds import GOAL_PROGRESS
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.matching import Candidate
 from service.pairs.models import Pair
@@ -34,6 +36,8 @@ from service.programs.models import Program
 from service.signals.models import Signal
 from service.surveys import answers, responses, versions
 from service.surveys.models import SurveyResponse
+from service.training import service as training
+from service.training.models import TrainingRecord
 from service.web.staff import (
     assigned_support,
     log_safety_read,
@@ -44,7 +48,7 @@ from surveys.definition import SurveyDefinition
 from surveys.forms import form_class
 from workflows import cadence, pairing
 from workflows.pairing import ClosureReason, State, Trigger
-from workflows.playbook import approach_for
+from workflows.playbook import approach_for, revisits_agreement
 from workflows.signals import SIGNALS, SignalType, is_safety
 
 
@@ -75,6 +79,7 @@ def _signals_with_playbook(pair, program: Program, readable: bool) -> list[dict]
                 "raised_at": raised_at,
                 "source": source,
                 "approach": approach_for(code, program.playbook),
+                "revisits_agreement": revisits_agreement(code),
             }
     return list(seen.values())
 
@@ -119,6 +124,11 @@ class PairPage:
     closure_reasons: list[ClosureReason]
     required_training: dict[str, list[str]]
     missing: dict[str, tuple[str, ...]]
+    agreement: agreements.Agreement | None
+    guardians_missing: dict[int, tuple[str, ...]]
+    # What each of the pair's people attended, and what it covered, by participant id.
+    training: dict[int, list[TrainingRecord]]
+    goal_progress: dict[int, str]
 
     def context(self) -> dict[str, Any]:
         """The template's variables (not `asdict`, which would copy every row)."""
@@ -147,8 +157,12 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
             )
         )
     )
-    checkin = versions.definition_of(
-        versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
+    checkin = agreements.with_goal_questions(
+        versions.definition_of(
+            versions.current_version(survey_key="coordinator_checkin", program_id=program.id)
+        ),
+        pair,
+        "coordinator",
     )
     return PairPage(
         pair=pair,
@@ -201,7 +215,19 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         missing={
             "mentor": facts.mentor_missing_training if pair.mentor_id else (),
             "mentee": facts.mentee_missing_training,
+            "guardian": facts.guardians_missing_training,
         },
+        guardians_missing={
+            guardian.id: training.missing_sessions(
+                guardian, list(program.required_training.get("guardian", []))
+            )
+            for guardian in people["guardians"]
+        },
+        training=training.records_for(
+            [p.id for p in (people["mentor"], people["mentee"], *people["guardians"]) if p]
+        ),
+        agreement=agreements.get(pair_id=pair.id),
+        goal_progress=GOAL_PROGRESS,
     )
 
 

@@ -10,7 +10,7 @@ from service.calendar import schedule
 from service.database import transaction
 from service.pairs import service as pairs
 from service.pairs.forms import TrainingForm
-from service.pairs.views.common import blueprint, refused
+from service.pairs.views.common import blueprint, people_of, refused
 from service.problems import Problem
 from service.training import service as training
 from service.training.models import TrainingSession
@@ -24,8 +24,11 @@ from service.web.staff import pair_or_404, staff_required
 def record_training(pair_id: int):
     pair = pair_or_404(pair_id)
     form = validated(TrainingForm())
-    if form.participant_id.data not in (pair.mentor_id, pair.mentee_id):
-        raise Problem("validation-error", "Choose the mentor or the mentee of this pair.")
+    guardians = [guardian.id for guardian in people_of(pair)["guardians"]]
+    if form.participant_id.data not in (pair.mentor_id, pair.mentee_id, *guardians):
+        raise Problem(
+            "validation-error", "Choose the mentor, the mentee or a guardian of this pair."
+        )
     session = form.session.data
     briefing = session == TrainingSession.REMATCH_BRIEFING
     training.record(
@@ -33,6 +36,7 @@ def record_training(pair_id: int):
         session=session,
         completed_on=form.completed_on.data or date.today(),
         pair_id=pair.id if briefing else None,
+        topics=form.topics.data or [],
     )
     if briefing:
         with transaction():
