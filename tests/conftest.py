@@ -64,7 +64,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_index: int) ->
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
     # Commits don't wait for the server's disk flush: nothing here must survive a crash of
     # the database server, and the suite commits tens of thousands of times.
-    fast = base.set(database=name).update_query_dict({"options": "-c synchronous_commit=off"})
+    fast = base.set(database=name).update_query_dict({"options": "-csynchronous_commit=off"})
     yield fast.render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
