@@ -13,7 +13,8 @@ from service.events.models import OutboxEvent
 from service.webhooks.delivery import body_of
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 
-# Made by the calendar's sweep over weeks; the calendar's tests drive those.
+# Made by the calendar over weeks (a pair flagged at risk has its coordinator's call due at
+# once, so one may appear here); the calendar's tests drive those.
 CALENDAR_EVENTS = {"checkin.due", "checkin.overdue"}
 
 
@@ -52,4 +53,4 @@ def test_the_bodies_subscribers_receive_match_the_published_schemas(app, api, wo
             assert errors == [], (event.type, body, errors)
             checked.add(event.type)
 
-    assert checked == set(public_event_types()) - CALENDAR_EVENTS
+    assert checked - CALENDAR_EVENTS == set(public_event_types()) - CALENDAR_EVENTS
