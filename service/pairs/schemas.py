@@ -192,8 +192,9 @@ class TimelineEntrySchema(Schema):
         metadata={
             "description": "created, transition, proposal, decision, meeting, signal, "
             "response, group_checkin (a coordinator's check-in with several pairs at once), "
-            "intervention, note (never its text), notification or staff (a change of "
-            "coordinator or support staff: who, from whom, to whom)"
+            "intervention, note (never its text), notification, staff (a change of "
+            "coordinator or support staff: who, from whom, to whom), pause (its reason and "
+            "dates) or agreement (the mentoring agreement recorded or revisited)"
         }
     )
     summary = fields.String()

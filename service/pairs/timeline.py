@@ -14,9 +14,18 @@ from service.database import db
 from service.meetings.models import Meeting
 from service.notes.models import Note
 from service.notifications.models import Notification
-from service.pairs.models import Intervention, Pair, StaffChange, StaffPost, TransitionRecord
+from service.pairs.models import (
+    Intervention,
+    MentoringAgreement,
+    Pair,
+    Pause,
+    StaffChange,
+    StaffPost,
+    TransitionRecord,
+)
 from service.signals.models import Signal
 from service.surveys.models import GroupCheckin, GroupCheckinPair, SurveyResponse
+from workflows.cadence import PAUSE_REASON_LABELS, PauseReason
 from workflows.signals import SIGNALS, is_safety
 
 
@@ -174,8 +183,55 @@ def timeline(pair: Pair, *, show_safety_kinds: bool = False) -> list[Entry]:
                 },
             )
         )
-    entries += _staff_changes(pair)
+    entries += _pauses(pair) + _agreement(pair) + _staff_changes(pair)
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _pauses(pair: Pair) -> list[Entry]:
+    return [
+        Entry(
+            pause.created_at,
+            "pause",
+            f"Paused from {pause.starts_on:%d %b %Y} until {pause.ends_on:%d %b %Y}"
+            f" ({PAUSE_REASON_LABELS[PauseReason(pause.reason)].lower()})"
+            f" by {pause.recorded_by.label}",
+            {
+                "pause_id": pause.id,
+                "reason": pause.reason,
+                "starts_on": pause.starts_on.isoformat(),
+                "ends_on": pause.ends_on.isoformat(),
+            },
+        )
+        for pause in _all(Pause, pair.id)
+    ]
+
+
+def _agreement(pair: Pair) -> list[Entry]:
+    """When the mentoring agreement was recorded and, if since, last revisited."""
+    agreement = db.session.scalar(
+        sa.select(MentoringAgreement).where(MentoringAgreement.pair_id == pair.id)
+    )
+    if agreement is None:
+        return []
+    data = {"agreed_on": agreement.agreed_on.isoformat()}
+    entries = [
+        Entry(
+            agreement.created_at,
+            "agreement",
+            f"Mentoring agreement recorded by {agreement.recorded_by.label}",
+            data,
+        )
+    ]
+    if agreement.updated_at > agreement.created_at:
+        entries.append(
+            Entry(
+                agreement.updated_at,
+                "agreement",
+                f"Mentoring agreement revisited by {agreement.recorded_by.label}",
+                data,
+            )
+        )
+    return entries
 
 
 def _staff_changes(pair: Pair) -> list[Entry]:

@@ -256,3 +256,19 @@ def test_the_agreement_of_a_pair_that_has_ended_no_longer_changes(api, world):
     response = api.put(f"/pairs/{pair['id']}/agreement", AGREEMENT)
 
     assert response.status_code == 409
+
+
+def test_recording_and_revisiting_the_agreement_are_on_the_pairs_timeline(api, world):
+    pair = world.drive_to("training")
+    _agree(api, pair["id"])
+    _agree(api, pair["id"], meeting_frequency="Every two weeks")
+
+    summaries = [
+        item["summary"]
+        for item in api.ok("get", f"/pairs/{pair['id']}/timeline")["items"]
+        if item["kind"] == "agreement"
+    ]
+    assert [summary.split(" by ")[0] for summary in summaries] == [
+        "Mentoring agreement recorded",
+        "Mentoring agreement revisited",
+    ]

@@ -56,3 +56,19 @@ def test_only_an_active_or_at_risk_pair_can_be_paused(world, api):
     response = api.post(f"/pairs/{pair['id']}/pauses", {"reason": "illness", "ends_on": ends_on})
     assert response.status_code == 409, response.get_json()
     assert "only active or at-risk pairs can be paused" in response.get_json()["detail"]
+
+
+def test_a_pause_is_on_the_pairs_timeline_with_its_reason_and_dates(world, api):
+    pair = world.drive_to("active")
+    until = date.today() + timedelta(days=14)
+    api.ok(
+        "post", f"/pairs/{pair['id']}/pauses", {"reason": "illness", "ends_on": until.isoformat()}
+    )
+
+    [entry] = [
+        item
+        for item in api.ok("get", f"/pairs/{pair['id']}/timeline")["items"]
+        if item["kind"] == "pause"
+    ]
+    assert f"until {until:%d %b %Y} (illness)" in entry["summary"]
+    assert (entry["data"]["reason"], entry["data"]["ends_on"]) == ("illness", until.isoformat())
