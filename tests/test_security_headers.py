@@ -52,6 +52,7 @@ def walk(app: Flask, api, admin_api, world, make_staff, console_as):
         "proposal_id": 1,
         "event_id": 1,
         "source_id": 1,
+        "group_checkin_id": 1,
         "slug": "not-found",
         "filename": "pairwise.css",
     }
