@@ -145,9 +145,7 @@ def page(
     if after:
         mark = db.session.scalar(sa.select(key).where(Participant.id == after))
         if mark is not None:
-            query = query.where(
-                sa.or_(key > mark, sa.and_(key == mark, Participant.id > after))
-            )
+            query = query.where(sa.or_(key > mark, sa.and_(key == mark, Participant.id > after)))
     rows = list(db.session.scalars(query.limit(per_page + 1)))
     items = rows[:per_page]
     annotate_waiting(items)
@@ -172,7 +170,7 @@ def waiting_since(participant: Participant) -> datetime | None:
     """When the participant's wait for a match began; None when they do not wait."""
     if not hasattr(participant, "waiting_since"):
         annotate_waiting([participant])
-    return participant.waiting_since  # type: ignore[attr-defined,no-any-return]
+    return participant.waiting_since  # type: ignore[attr-defined]
 
 
 def waiting_days(participant: Participant) -> int | None:
@@ -216,7 +214,7 @@ def names(participant_ids: Iterable[int]) -> dict[int, str]:
     ids = set(participant_ids)
     if not ids:
         return {}
-    return dict(  # type: ignore[arg-type]
+    return dict(
         db.session.execute(
             sa.select(Participant.id, Participant.full_name).where(Participant.id.in_(ids))
         ).all()

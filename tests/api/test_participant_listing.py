@@ -125,9 +125,7 @@ def test_the_list_gives_each_waiting_mentee_their_waiting_days(api, world, app):
 def test_waited_days_lists_the_mentees_who_have_waited_at_least_that_long(api, world, app):
     _added_days_ago(app, world.mentees[0]["id"], 45)
     _added_days_ago(app, world.mentees[1]["id"], 20)
-    assert _ids(api, f"program_id={world.program['id']}&waited_days=30") == [
-        world.mentees[0]["id"]
-    ]
+    assert _ids(api, f"program_id={world.program['id']}&waited_days=30") == [world.mentees[0]["id"]]
 
 
 def test_waited_days_out_of_bounds_is_refused(api):
