@@ -47,7 +47,6 @@ class ParticipantSchema(Schema):
         metadata={
             "type": "string",
             "format": "date-time",
-            "nullable": True,
             "description": "For a mentee waiting for a match (active, and in no open pair "
             "with a mentor): when the wait began, the day they were added or the day their "
             "last pair ended, whichever is later. Null for everyone else.",
@@ -60,7 +59,6 @@ class ParticipantSchema(Schema):
         allow_none=True,
         metadata={
             "type": "integer",
-            "nullable": True,
             "description": "Whole days since `waiting_since`; null when not waiting.",
             "example": 12,
         },
