@@ -52,6 +52,11 @@ def test_a_search_finds_a_participant_by_part_of_their_name_whatever_the_case(ap
     assert _ids(api, f"program_id={world.program['id']}&q=HALVOR") == [found["id"]]
 
 
+def test_a_search_folds_the_case_of_letters_beyond_ascii(api, world):
+    found = world.add_participant("mentor", full_name="Sigrún Jónsdóttir")
+    assert _ids(api, f"program_id={world.program['id']}&q=JÓNSDÓTTIR") == [found["id"]]
+
+
 def test_a_search_finds_a_participant_by_their_email_address(api, world):
     found = world.add_participant("mentor", email="ingrid.h@school.example.org")
     assert _ids(api, f"program_id={world.program['id']}&q=school.example") == [found["id"]]
