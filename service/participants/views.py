@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from service.accounts.models import StaffRole
 from service.database import db
-from service.errors import Invalid
+from service.errors import Conflict, Invalid
 from service.pairs.models import Pair
 from service.participants import bounds, service
 from service.participants.forms import ParticipantFilterForm, ParticipantForm, details_of
@@ -154,6 +154,9 @@ def _on_form(form: ParticipantForm, refusal: Exception) -> str | None:
                 field.errors = [*field.errors, f"{field.label.text}: {error['message']}."]
         if form.errors:
             return None
+    if isinstance(refusal, Conflict):  # the one conflict here: an e-mail address taken
+        form.email.errors = [*form.email.errors, refusal.detail]
+        return None
     return getattr(refusal, "detail", None)
 
 

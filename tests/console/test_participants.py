@@ -220,7 +220,9 @@ def test_an_email_already_in_the_program_is_refused_on_the_page(coordinator, wor
     taken = world.mentors[0]["email"]
     response = coordinator.post("/console/participants/new", _new(world, email=taken))
     assert response.status_code == 409
-    assert f"A mentor with e-mail {taken} is already in this program" in _text(response)
+    page = _text(response)
+    assert f"A mentor with e-mail {taken} is already in this program" in page
+    assert '<a href="#email">' in page  # the summary leads to the field
 
 
 def test_a_guardian_of_a_mentor_is_refused_at_its_field(coordinator, world):
