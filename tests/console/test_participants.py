@@ -138,6 +138,32 @@ def test_a_profile_shows_details_training_and_every_pair_with_the_other_person(
     assert world.mentors[0]["full_name"] in page
 
 
+def test_a_profile_lists_a_pair_that_has_ended_with_its_state(coordinator, world, api):
+    pair = world.drive_to("matched", mentee_index=0)
+    proposed = api.trigger(
+        pair["id"], "withdraw", closure_reason="withdrawn", reason="The mentor moved away"
+    )
+    assert proposed.status_code == 202, proposed.get_json()  # a colleague approves it
+    world.approve(proposed.get_json()["proposal"]["id"])
+    page = coordinator.page(f"/console/participants/{world.mentors[0]['id']}")
+    assert f'href="/console/pairs/{pair["id"]}"' in page
+    assert "state-closed" in page
+
+
+def test_the_status_filter_lists_the_inactive_participants(coordinator, world, api):
+    gone = world.mentors[1]
+    api.ok("patch", f"/participants/{gone['id']}", {"active": False})
+    rows = _rows(coordinator.page("/console/participants?status=inactive"))
+    assert gone["full_name"] in rows
+    assert rows.count("<tr>") == 1
+
+
+def test_a_guardians_profile_names_their_mentee(coordinator, world):
+    guardian = world.add_participant("guardian", guardian_of_id=world.mentees[0]["id"])
+    page = coordinator.page(f"/console/participants/{guardian['id']}")
+    assert f'href="/console/participants/{world.mentees[0]["id"]}"' in page
+
+
 def test_a_mentees_profile_names_their_guardian(coordinator, world):
     guardian = world.add_participant(
         "guardian", full_name="Gudrun Parent", guardian_of_id=world.mentees[0]["id"]
@@ -246,6 +272,14 @@ def test_a_coordinator_edits_a_participants_details(coordinator, world, app):
     edited = _stored(app, mentee["id"])
     assert (edited.full_name, edited.goals) == ("Kari Nordmann", ["Read more"])
     assert edited.role == "mentee"
+
+
+def test_the_edit_form_starts_from_the_participants_details(coordinator, world, api):
+    mentee = world.mentees[0]
+    api.ok("patch", f"/participants/{mentee['id']}", {"skills": ["chess", "drawing"]})
+    page = html.unescape(coordinator.page(f"/console/participants/{mentee['id']}/edit"))
+    assert f'value="{mentee["email"]}"' in page
+    assert 'value="chess, drawing"' in page
 
 
 def test_an_edit_to_an_email_another_has_is_refused_and_changes_nothing(coordinator, world, app):
