@@ -15,7 +15,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs import service as programs
-from workflows.pairing import TERMINAL_STATES, State
+from workflows.pairing import TERMINAL_STATES
 
 
 def get(*, participant_id: int) -> Participant:
@@ -178,26 +178,31 @@ def waiting_days(participant: Participant) -> int | None:
     return None if since is None else max((now() - since).days, 0)
 
 
-def pairs_of(participant_ids: Iterable[int], visible: sa.Select) -> list[Pair]:
+def pairs_of(
+    participant_ids: Iterable[int], visible: sa.Select, *, open_only: bool = False
+) -> list[Pair]:
     """The pairs these participants are in, as mentee or mentor, among the `visible` ones
-    (the ids a member of staff may open), newest first."""
+    (the ids a member of staff may open), newest first; `open_only`: those not ended."""
     ids = list(participant_ids)
     if not ids:
         return []
-    return list(
-        db.session.scalars(
-            sa.select(Pair)
-            .where(
-                sa.or_(Pair.mentee_id.in_(ids), Pair.mentor_id.in_(ids)),
-                Pair.id.in_(visible),
-            )
-            .order_by(Pair.created_at.desc(), Pair.id.desc())
-        )
+    query = sa.select(Pair).where(
+        sa.or_(Pair.mentee_id.in_(ids), Pair.mentor_id.in_(ids)), Pair.id.in_(visible)
     )
+    if open_only:
+        query = query.where(Pair.state.not_in(_TERMINAL))
+    return list(db.session.scalars(query.order_by(Pair.created_at.desc(), Pair.id.desc())))
 
 
-def is_open(pair: Pair) -> bool:
-    return State(pair.state) not in TERMINAL_STATES
+def current_pairs(participant_ids: Sequence[int], visible: sa.Select) -> dict[int, list[Pair]]:
+    """Each participant's open pairs among the `visible` ones (a mentor may have several),
+    in one query."""
+    found: dict[int, list[Pair]] = {pid: [] for pid in participant_ids}
+    for pair in pairs_of(participant_ids, visible, open_only=True):
+        for person in (pair.mentee_id, pair.mentor_id):
+            if person in found:
+                found[person].append(pair)
+    return found
 
 
 def guardians_of(mentee_id: int) -> list[Participant]:

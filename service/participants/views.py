@@ -12,7 +12,6 @@ from flask_login import current_user
 from service.accounts.models import StaffRole
 from service.database import db
 from service.errors import Conflict, Invalid
-from service.pairs.models import Pair
 from service.participants import bounds, service
 from service.participants.forms import ParticipantFilterForm, ParticipantForm, details_of
 from service.participants.models import Participant, Role
@@ -44,13 +43,7 @@ def index():
 
 def _list_page(form: ParticipantFilterForm, found: service.Page | None, error: str | None = None):
     rows = found.items if found else []
-    current: dict[int, list[Pair]] = {p.id: [] for p in rows}
-    for pair in service.pairs_of(current, visible_pairs(current_user)):
-        if not service.is_open(pair):
-            continue
-        for person in (pair.mentee_id, pair.mentor_id):
-            if person in current:
-                current[person].append(pair)
+    current = service.current_pairs([p.id for p in rows], visible_pairs(current_user))
     people = {i for pairs in current.values() for p in pairs for i in (p.mentee_id, p.mentor_id)}
     programs = _programs()
     args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "after"}
