@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from service.accounts.models import StaffRole
@@ -28,7 +29,7 @@ PER_PAGE = 50
 
 @blueprint.get("")
 @staff_required()
-def index():
+def index() -> ResponseReturnValue:
     form = ParticipantFilterForm(formdata=request.args)
     if not form.validate():
         return _list_page(form, None, first_error(form)), 422
@@ -74,7 +75,7 @@ def _programs() -> list[Program]:
 
 @blueprint.get("/<id:participant_id>")
 @staff_required()
-def show(participant_id: int):
+def show(participant_id: int) -> ResponseReturnValue:
     participant = service.get(participant_id=participant_id)
     pairs = service.pairs_of([participant.id], visible_pairs(current_user))
     linked: list[Participant] = []
@@ -97,7 +98,7 @@ def show(participant_id: int):
 
 @blueprint.route("/new", methods=["GET", "POST"])
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
-def new():
+def new() -> ResponseReturnValue:
     if request.method == "GET":
         data: dict[str, Any] = {"active": True, "language": "en", "capacity": 1}
         for name, arg in (("program_id", "program"), ("guardian_of_id", "guardian_of")):
@@ -119,7 +120,7 @@ def new():
 
 @blueprint.route("/<id:participant_id>/edit", methods=["GET", "POST"])
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
-def edit(participant_id: int):
+def edit(participant_id: int) -> ResponseReturnValue:
     participant = service.get(participant_id=participant_id)
     if request.method == "GET":
         return _form_page(ParticipantForm(data=details_of(participant)), participant)
