@@ -15,6 +15,15 @@ class InboxItem(Model):
     __tablename__ = "inbox_items"
     __table_args__ = (
         sa.Index("ix_inbox_items_user_id_read_at", "user_id", "read_at"),
+        # The inbox's order (unread first, urgent first, newest first): a page is a range.
+        sa.Index(
+            "ix_inbox_items_user_id_order",
+            "user_id",
+            sa.text("(read_at IS NOT NULL)"),
+            sa.text("urgent DESC"),
+            sa.text("created_at DESC"),
+            sa.text("id DESC"),
+        ),
         # An event delivered twice tells each person once.
         sa.Index(
             "uq_inbox_items_user_id_event_id",
