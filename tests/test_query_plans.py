@@ -24,6 +24,7 @@ from service.calendar.models import Schedule
 from service.calendar.sweep import sweep
 from service.clock import now
 from service.database import db
+from service.inbox.models import InboxItem
 from service.webhooks.delivery import claim_batch
 from service.webhooks.models import Delivery, DeliveryStatus
 from tests.calendar.test_sweep_statements import CONTACT_KINDS
@@ -297,22 +298,38 @@ def test_a_keyset_page_of_a_list_reads_by_index(app, crowded, world, api, sent, 
     assert full_scans(app, statements) == []
 
 
-def test_the_inbox_reads_by_index(app, crowded, make_staff, console_as, sent):
-    console = console_as(make_staff("coordinator"))
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/pairs",
+        "/console/pairs?after={deep}",
+        "/console/pairs?state=at_risk&after={deep}",
+        "/console/proposals",
+        "/console/inbox",
+        "/console/inbox?after={item}",
+    ],
+)
+def test_a_console_list_page_reads_by_index(app, crowded, make_staff, console_as, sent, path):
+    staff = make_staff("coordinator")
+    console = console_as(staff)
     with app.app_context():
         db.session.execute(
             sa.text(
                 "INSERT INTO inbox_items "
                 "(user_id, kind, urgent, title, body, created_at, read_at) "
-                "SELECT u.id, 'notice', g % 50 = 0, 'Notice ' || g, '', "
+                "SELECT :user, 'notice', g % 50 = 0, 'Notice ' || g, '', "
                 "now() - g * interval '1 h', CASE WHEN g % 3 = 0 THEN now() END "
-                "FROM users u CROSS JOIN generate_series(1, :copies) g"
+                "FROM generate_series(1, :copies) g"
             ),
-            {"copies": COPIES},
+            {"copies": COPIES, "user": staff.id},
+        )
+        # Deep in the inbox: an unread item from long ago.
+        item = db.session.scalar(
+            sa.select(sa.func.max(InboxItem.id)).where(InboxItem.read_at.is_(None))
         )
         db.session.commit()
     analyze(app)
     with sent() as statements:
-        page = console.get("/console/inbox")
+        page = console.get(path.format(deep=COPIES, item=item))
     assert page.status_code == 200
     assert full_scans(app, statements) == []

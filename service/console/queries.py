@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -18,9 +19,11 @@ from service.database import db
 from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from service.signals.models import Signal
-from service.web.staff import visible_pairs
+from service.web.staff import sees_every_pair, visible_pairs
 from workflows.pairing import State
 from workflows.signals import SIGNALS, is_safety
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,10 @@ class Filters:
     state: str | None = None
 
 
-def scope(user: User, filters: Filters) -> sa.Select:
-    """The pairs the dashboard covers: those the user may open, narrowed by the filters."""
-    query = sa.select(Pair.id).where(Pair.id.in_(visible_pairs(user)))
+def narrowed(query: sa.Select, user: User, filters: Filters) -> sa.Select:
+    """`query` over pairs, kept to those the user may open and narrowed by the filters."""
+    if not sees_every_pair(user):  # support staff: the pairs they support
+        query = query.where(Pair.id.in_(visible_pairs(user)))
     if filters.program_id:
         query = query.where(Pair.program_id == filters.program_id)
     if filters.coordinator_id:
@@ -40,6 +44,11 @@ def scope(user: User, filters: Filters) -> sa.Select:
     if filters.state:
         query = query.where(Pair.state == filters.state)
     return query
+
+
+def scope(user: User, filters: Filters) -> sa.Select:
+    """The pairs the dashboard covers: those the user may open, narrowed by the filters."""
+    return narrowed(sa.select(Pair.id), user, filters)
 
 
 def names(pairs: list[Pair]) -> dict[int, str]:
@@ -65,13 +74,46 @@ def state_counts(pairs: sa.Select) -> dict[str, int]:
     return {state.value: counts.get(state.value, 0) for state in State}
 
 
-def waiting_proposals(pairs: sa.Select) -> list[Proposal]:
-    return list(
-        db.session.scalars(
-            sa.select(Proposal)
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of a list by key: its rows, and the key the next page starts after (None
+    on the last page)."""
+
+    items: list[Row]
+    next_after: int | None
+
+    def pair_ids(self) -> set[int]:
+        return {item.pair_id for item in self.items}  # type: ignore[attr-defined]
+
+
+def by_key(query: sa.Select, model: type[Row], *, after: int, per_page: int = 50) -> Page[Row]:
+    """The rows of `query` after id `after`, by id: the same cost at any depth (no OFFSET);
+    one row more than the page says whether another follows, without counting."""
+    key = model.id  # type: ignore[attr-defined]
+    rows = list(db.session.scalars(query.where(key > after).order_by(key).limit(per_page + 1)))
+    items = rows[:per_page]
+    return Page(items, items[-1].id if len(rows) > per_page else None)
+
+
+def waiting_query(pairs: sa.Select) -> sa.Select:
+    return sa.select(Proposal).where(
+        Proposal.status == ProposalStatus.PENDING, Proposal.pair_id.in_(pairs)
+    )
+
+
+def waiting_proposals(pairs: sa.Select, *, limit: int) -> list[Proposal]:
+    """The oldest proposals waiting, at most `limit`."""
+    return list(db.session.scalars(waiting_query(pairs).order_by(Proposal.id).limit(limit)))
+
+
+def waiting_count(pairs: sa.Select) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Proposal)
             .where(Proposal.status == ProposalStatus.PENDING, Proposal.pair_id.in_(pairs))
-            .order_by(Proposal.created_at)
         )
+        or 0
     )
 
 

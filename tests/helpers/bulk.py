@@ -10,6 +10,8 @@ after the last), and its staff's inbox items.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import sqlalchemy as sa
 
 # Per table: the columns given their own value in each copy, as SQL over the row `t`, the
@@ -20,12 +22,16 @@ _PARTICIPANT = (
     "CASE t.participant_id WHEN :mentee THEN :people + 2 * g - 1 "
     "WHEN :mentor THEN :people + 2 * g ELSE t.participant_id END"
 )
-_EVENT = "'evt_' || left(md5(t.event_id || '-' || g), 32)"
+_EVENT = "'evt_' || left(md5(t.event_id || '-' || (:pairs + g)), 32)"
 _COPIED: list[tuple[str, str, dict[str, str]]] = [
     (
         "participants",
         "t.id IN (:mentee, :mentor)",
-        {"id": _PERSON, "email": "'copy' || g || '.' || t.email", "guardian_of_id": "NULL"},
+        {
+            "id": _PERSON,
+            "email": f"'copy' || {_PERSON} || '.' || t.email",
+            "guardian_of_id": "NULL",
+        },
     ),
     (
         "pairs",
@@ -45,7 +51,7 @@ _COPIED: list[tuple[str, str, dict[str, str]]] = [
         {
             "pair_id": ":pairs + g",
             "participant_id": _PARTICIPANT,
-            "nonce": "left(md5(t.nonce || '-' || g), 32)",
+            "nonce": "left(md5(t.nonce || '-' || (:pairs + g)), 32)",
             "reissued_from_id": "NULL",
         },
     ),
@@ -86,9 +92,12 @@ _COPIED: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
-def copy_pair(connection: sa.Connection, pair_id: int, copies: int) -> range:
+def copy_pair(
+    connection: sa.Connection, pair_id: int, copies: int, *, only: Collection[str] = ()
+) -> range:
     """`copies` copies of pair `pair_id` and its rows (PostgreSQL), numbered after the last
-    pair and participant; returns the new pairs' ids. The caller commits, then ANALYZEs."""
+    pair and participant; returns the new pairs' ids. `only` names the tables copied beside
+    pairs and participants (all by default). The caller commits, then ANALYZEs."""
     pair = connection.execute(
         sa.text("SELECT mentee_id, mentor_id FROM pairs WHERE id = :id"), {"id": pair_id}
     ).one()
@@ -101,6 +110,8 @@ def copy_pair(connection: sa.Connection, pair_id: int, copies: int) -> range:
         "copies": copies,
     }
     for table, where, given in _COPIED:
+        if only and table not in {"pairs", "participants", *only}:
+            continue
         columns = [
             name
             for name in connection.scalars(

@@ -28,21 +28,24 @@ def upgrade():
         batch_op.create_index("ix_participants_program_id_id", ["program_id", "id"])
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.create_index("ix_proposals_status_id", ["status", "id"])
-    op.create_index(
-        "ix_inbox_items_user_id_order",
-        "inbox_items",
-        [
-            "user_id",
-            sa.text("(read_at IS NOT NULL)"),
-            sa.text("urgent DESC"),
-            sa.text("created_at DESC"),
-            sa.text("id DESC"),
-        ],
-    )
+    for name, where in (("unread", "read_at IS NULL"), ("read", "read_at IS NOT NULL")):
+        op.create_index(
+            f"ix_inbox_items_{name}",
+            "inbox_items",
+            [
+                "user_id",
+                "urgent",
+                "created_at",
+                "id",
+            ],
+            sqlite_where=sa.text(where),
+            postgresql_where=sa.text(where),
+        )
 
 
 def downgrade():
-    op.drop_index("ix_inbox_items_user_id_order", table_name="inbox_items")
+    op.drop_index("ix_inbox_items_read", table_name="inbox_items")
+    op.drop_index("ix_inbox_items_unread", table_name="inbox_items")
     with op.batch_alter_table("proposals", schema=None) as batch_op:
         batch_op.drop_index("ix_proposals_status_id")
     with op.batch_alter_table("participants", schema=None) as batch_op:
