@@ -126,25 +126,47 @@ class AtRisk:
 
 
 def at_risk(pairs: sa.Select, actor: Actor) -> list[AtRisk]:
+    """The pairs at risk with the signals since they were flagged (else those the request
+    that flagged them carried): three statements however many pairs are at risk."""
     rows = db.session.scalars(
         sa.select(Pair)
         .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
         .order_by(Pair.state_changed_at)
     ).all()
+    if not rows:
+        return []
+    since = {pair.id: pair.state_changed_at for pair in rows}
+    raised: dict[int, list[str]] = {pair.id: [] for pair in rows}
+    for pair_id, code, moment in db.session.execute(
+        sa.select(Signal.pair_id, Signal.code, Signal.raised_at)
+        .where(Signal.pair_id.in_(since))
+        .order_by(Signal.raised_at)
+    ):
+        if moment >= since[pair_id]:
+            raised[pair_id].append(code)
+    flagged = _last_flag_signals_of([pair_id for pair_id, codes in raised.items() if not codes])
     found: list[AtRisk] = []
     moment = now()
     for pair in rows:
-        codes = db.session.scalars(
-            sa.select(Signal.code)
-            .where(Signal.pair_id == pair.id, Signal.raised_at >= pair.state_changed_at)
-            .order_by(Signal.raised_at)
-        ).all()
-        if not codes:  # flagged by a request: the signals it carried
-            codes = _last_flag_signals(pair)
+        codes = raised[pair.id] or flagged.get(pair.id, [])  # flagged by a request
         shown = _visible_codes(codes, may_read_safety(actor, pair))
         found.append(
             AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, shown)
         )
+    return found
+
+
+def _last_flag_signals_of(pair_ids: list[int]) -> dict[int, list[str]]:
+    """For each pair, the signals named by the transition that last made it at risk."""
+    if not pair_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for record in db.session.scalars(
+        sa.select(TransitionRecord)
+        .where(TransitionRecord.pair_id.in_(pair_ids), TransitionRecord.to_state == State.AT_RISK)
+        .order_by(TransitionRecord.pair_id, TransitionRecord.sequence.desc())
+    ):
+        found.setdefault(record.pair_id, list(record.signals or []))
     return found
 
 
@@ -156,11 +178,6 @@ def last_flag_record(pair: Pair):
         .order_by(TransitionRecord.sequence.desc())
         .limit(1)
     )
-
-
-def _last_flag_signals(pair: Pair) -> list[str]:
-    record = last_flag_record(pair)
-    return list(record.signals) if record else []
 
 
 def _visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:

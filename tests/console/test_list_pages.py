@@ -167,3 +167,20 @@ def test_the_inbox_shows_unread_urgent_items_first_and_every_item_once_a_page_at
     pages = list(_walk(console_as(staff), "/console/inbox"))
     assert len(pages) == 4
     assert [t for page in pages for t in _shown_items(page)] == [titles[i] for i in ordered]
+
+
+def test_the_dashboard_sends_as_many_statements_with_three_pairs_at_risk_as_with_one(
+    api, make_staff, console_as, counted
+):
+    world = World.build(api, mentors=3, mentees=3)
+    console = console_as(make_staff("coordinator"))
+    sent_for = []
+    for index in range(3):
+        world.drive_to("at_risk", mentee_index=index, mentor_index=index)
+        if index == 1:
+            continue
+        with counted() as sent:
+            page = console.page("/console/")
+        sent_for.append(len(sent))
+        assert f'<span class="count">{index + 1}</span>' in page
+    assert sent_for[1] == sent_for[0]
