@@ -168,7 +168,7 @@ def full_scans(app, statements: list[Sent]) -> list[str]:
 
 
 @pytest.fixture
-def crowded(app, world, api, receiver, monkeypatch, postgresql) -> dict:
+def crowded(postgresql, app, world, api, receiver, monkeypatch) -> dict:
     """An active pair with an invitation, a proposal waiting, the contacts and invitations
     its calendar makes, and webhook deliveries to an endpoint (its id as "endpoint"); then
     COPIES copies of it all, most of them in another program (its id as "elsewhere"), their
@@ -257,7 +257,7 @@ def test_a_sweep_with_nothing_due_reads_by_index(app, crowded, sent):
 
 
 def test_webhook_deliveries_are_claimed_by_index(
-    app, world, receiver, monkeypatch, sent, postgresql
+    postgresql, app, world, receiver, monkeypatch, sent
 ):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")  # the receiver is local
     endpoint_ids = _endpoints(app, receiver, 1)
