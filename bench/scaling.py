@@ -323,7 +323,8 @@ def measure(arguments: argparse.Namespace) -> None:
         ours, reference = rows[size]["transition"], rows[size]["reference transition"]
         print(
             f"  {size:>10,} pairs: {ours.rate:.0f} vs {reference.rate:.0f} req/s = "
-            f"{ours.rate / reference.rate:.2f}x; p50 {ours.percentile(0.5):.1f} vs "
+            f"{ours.rate / reference.rate if reference.rate else float('nan'):.2f}x; "
+            f"p50 {ours.percentile(0.5):.1f} vs "
             f"{reference.percentile(0.5):.1f} ms"
         )
     print(
