@@ -12,7 +12,8 @@ size, under gunicorn as bench/requests_per_second.py runs it:
 
 - the transition endpoint, POST /api/v1/pairs/<id>/transitions (`flag_risk`), each request
   to a different active pair picked at random across the table; beside the reference
-  implementation (bench/reference/app.py) on other pairs of the same database, same run;
+  implementation (bench/reference/app.py) on the same pairs of the same database, same run
+  (the pairs are set back to active after each run);
 - the pairs list by key, GET /api/v1/pairs?after=<id>&per_page=50, at random depths, and
   filtered by state (`state=at_risk`, one pair in fifty);
 - the pairs list by page number, GET /api/v1/pairs?page=<n>&per_page=50 (OFFSET and a count
@@ -105,6 +106,18 @@ def active_pairs(app, count: int, template_id: int) -> list[int]:
     return list(ids)
 
 
+def reactivate(app, pair_ids: list[int]) -> None:
+    """The pairs a run flagged at risk, active again for the next run."""
+    from service.database import db
+
+    with app.app_context():
+        db.session.execute(
+            sa.text("UPDATE pairs SET state = 'active' WHERE id = ANY(:ids)"), {"ids": pair_ids}
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
 def pair_ids_span(app) -> tuple[int, int, int]:
     from service.database import db
 
@@ -183,10 +196,9 @@ def one_round(sized: Sized, arguments: argparse.Namespace, logs: Path, port: int
     load = {"concurrency": c, "warmup": arguments.warmup, "seconds": arguments.seconds}
     app = sized.app
     low, high, total = pair_ids_span(app)
-    # At 1,000 pairs the pools take what there is: no pair is flagged twice.
-    pool = min(arguments.pool, max(1, (total // 3) // arguments.rounds))
-    chosen = active_pairs(app, 2 * pool, sized.template)
-    ours_pool, reference_pool = chosen[:pool], chosen[pool:]
+    # The same fresh pairs for the reference and for Pairwise, set back to active after
+    # each run (at 1,000 pairs there are no others to take).
+    pool = active_pairs(app, min(arguments.pool, total - 1), sized.template)
     with app.app_context():
         db.engine.dispose()  # the clients fork: no connections to share
     found = sized.results
@@ -196,18 +208,20 @@ def one_round(sized: Sized, arguments: argparse.Namespace, logs: Path, port: int
     try:
         found.setdefault("reference transition", []).append(
             run_load(
-                transitions(reference_pool, sized.token, c, "reference: transition"),
+                transitions(pool, sized.token, c, "reference: transition"),
                 server.port,
                 **load,
             )
         )
     finally:
         server.stop()
+    reactivate(app, pool)
     server = Gunicorn("service.wsgi:app", arguments.workers, sized.env, logs / "pairwise.log", port)
     try:
         found.setdefault("transition", []).append(
-            run_load(transitions(ours_pool, sized.token, c), server.port, **load)
+            run_load(transitions(pool, sized.token, c), server.port, **load)
         )
+        reactivate(app, pool)
         depth = random.Random(len(found["transition"]))
         pages = max(1, total // PER_PAGE)
         for name, query, choose in (
@@ -371,7 +385,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--pool", type=int, default=2_000, help="fresh pairs per transition run, at most"
+        "--pool", type=int, default=3_000, help="fresh pairs per transition run, at most"
     )
     parser.add_argument("--memory-requests", type=int, default=10_000)
     parser.add_argument("--json", help="also write the figures to this file")
