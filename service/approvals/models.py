@@ -38,6 +38,7 @@ class Proposal(Model):
             postgresql_where=_PENDING,
         ),
         sa.Index("ix_proposals_status_created_at", "status", "created_at"),
+        sa.Index("ix_proposals_status_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

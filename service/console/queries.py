@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -18,9 +19,11 @@ from service.database import db
 from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from service.signals.models import Signal
-from service.web.staff import visible_pairs
+from service.web.staff import sees_every_pair, visible_pairs
 from workflows.pairing import State
 from workflows.signals import SIGNALS, is_safety
+
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -30,9 +33,10 @@ class Filters:
     state: str | None = None
 
 
-def scope(user: User, filters: Filters) -> sa.Select:
-    """The pairs the dashboard covers: those the user may open, narrowed by the filters."""
-    query = sa.select(Pair.id).where(Pair.id.in_(visible_pairs(user)))
+def narrowed(query: sa.Select, user: User, filters: Filters) -> sa.Select:
+    """`query` over pairs, kept to those the user may open and narrowed by the filters."""
+    if not sees_every_pair(user):  # support staff: the pairs they support
+        query = query.where(Pair.id.in_(visible_pairs(user)))
     if filters.program_id:
         query = query.where(Pair.program_id == filters.program_id)
     if filters.coordinator_id:
@@ -40,6 +44,11 @@ def scope(user: User, filters: Filters) -> sa.Select:
     if filters.state:
         query = query.where(Pair.state == filters.state)
     return query
+
+
+def scope(user: User, filters: Filters) -> sa.Select:
+    """The pairs the dashboard covers: those the user may open, narrowed by the filters."""
+    return narrowed(sa.select(Pair.id), user, filters)
 
 
 def names(pairs: list[Pair]) -> dict[int, str]:
@@ -65,13 +74,46 @@ def state_counts(pairs: sa.Select) -> dict[str, int]:
     return {state.value: counts.get(state.value, 0) for state in State}
 
 
-def waiting_proposals(pairs: sa.Select) -> list[Proposal]:
-    return list(
-        db.session.scalars(
-            sa.select(Proposal)
+@dataclass(frozen=True)
+class Page(Generic[Row]):
+    """One page of a list by key: its rows, and the key the next page starts after (None
+    on the last page)."""
+
+    items: list[Row]
+    next_after: int | None
+
+    def pair_ids(self) -> set[int]:
+        return {item.pair_id for item in self.items}  # type: ignore[attr-defined]
+
+
+def by_key(query: sa.Select, model: type[Row], *, after: int, per_page: int = 50) -> Page[Row]:
+    """The rows of `query` after id `after`, by id: the same cost at any depth (no OFFSET);
+    one row more than the page says whether another follows, without counting."""
+    key = model.id  # type: ignore[attr-defined]
+    rows = list(db.session.scalars(query.where(key > after).order_by(key).limit(per_page + 1)))
+    items = rows[:per_page]
+    return Page(items, items[-1].id if len(rows) > per_page else None)
+
+
+def waiting_query(pairs: sa.Select) -> sa.Select:
+    return sa.select(Proposal).where(
+        Proposal.status == ProposalStatus.PENDING, Proposal.pair_id.in_(pairs)
+    )
+
+
+def waiting_proposals(pairs: sa.Select, *, limit: int) -> list[Proposal]:
+    """The oldest proposals waiting, at most `limit`."""
+    return list(db.session.scalars(waiting_query(pairs).order_by(Proposal.id).limit(limit)))
+
+
+def waiting_count(pairs: sa.Select) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Proposal)
             .where(Proposal.status == ProposalStatus.PENDING, Proposal.pair_id.in_(pairs))
-            .order_by(Proposal.created_at)
         )
+        or 0
     )
 
 
@@ -84,25 +126,47 @@ class AtRisk:
 
 
 def at_risk(pairs: sa.Select, actor: Actor) -> list[AtRisk]:
+    """The pairs at risk with the signals since they were flagged (else those the request
+    that flagged them carried): three statements however many pairs are at risk."""
     rows = db.session.scalars(
         sa.select(Pair)
         .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
         .order_by(Pair.state_changed_at)
     ).all()
+    if not rows:
+        return []
+    since = {pair.id: pair.state_changed_at for pair in rows}
+    raised: dict[int, list[str]] = {pair.id: [] for pair in rows}
+    for pair_id, code, moment in db.session.execute(
+        sa.select(Signal.pair_id, Signal.code, Signal.raised_at)
+        .where(Signal.pair_id.in_(since))
+        .order_by(Signal.raised_at)
+    ):
+        if moment >= since[pair_id]:
+            raised[pair_id].append(code)
+    flagged = _last_flag_signals_of([pair_id for pair_id, codes in raised.items() if not codes])
     found: list[AtRisk] = []
     moment = now()
     for pair in rows:
-        codes = db.session.scalars(
-            sa.select(Signal.code)
-            .where(Signal.pair_id == pair.id, Signal.raised_at >= pair.state_changed_at)
-            .order_by(Signal.raised_at)
-        ).all()
-        if not codes:  # flagged by a request: the signals it carried
-            codes = _last_flag_signals(pair)
+        codes = raised[pair.id] or flagged.get(pair.id, [])  # flagged by a request
         shown = _visible_codes(codes, may_read_safety(actor, pair))
         found.append(
             AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, shown)
         )
+    return found
+
+
+def _last_flag_signals_of(pair_ids: list[int]) -> dict[int, list[str]]:
+    """For each pair, the signals named by the transition that last made it at risk."""
+    if not pair_ids:
+        return {}
+    found: dict[int, list[str]] = {}
+    for record in db.session.scalars(
+        sa.select(TransitionRecord)
+        .where(TransitionRecord.pair_id.in_(pair_ids), TransitionRecord.to_state == State.AT_RISK)
+        .order_by(TransitionRecord.pair_id, TransitionRecord.sequence.desc())
+    ):
+        found.setdefault(record.pair_id, list(record.signals or []))
     return found
 
 
@@ -114,11 +178,6 @@ def last_flag_record(pair: Pair):
         .order_by(TransitionRecord.sequence.desc())
         .limit(1)
     )
-
-
-def _last_flag_signals(pair: Pair) -> list[str]:
-    record = last_flag_record(pair)
-    return list(record.signals) if record else []
 
 
 def _visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:

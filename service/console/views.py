@@ -9,12 +9,12 @@ from flask_login import current_user
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
+from service.approvals.models import Proposal
 from service.console import queries
 from service.console.diagram import lifecycle_svg
 from service.console.forms import InboxItemForm
 from service.database import db
 from service.inbox import service as inbox
-from service.inbox.models import InboxItem
 from service.notes.models import AccessRecord
 from service.pairs.models import Pair
 from service.programs.models import Program
@@ -25,6 +25,11 @@ from workflows.pairing import State
 from workflows.signals import SIGNALS
 
 blueprint = Blueprint("console", __name__, url_prefix="/console")
+
+# Rows per page of the console's lists; the dashboard shows the oldest waiting proposals
+# and links to the rest.
+PER_PAGE = 50
+DASHBOARD_PROPOSALS = 20
 
 
 def _int_arg(name: str) -> int | None:
@@ -54,7 +59,8 @@ def dashboard():
     filters = _filters()
     pairs = queries.scope(current_user, filters)
     counts = queries.state_counts(pairs)
-    waiting = queries.waiting_proposals(pairs)
+    waiting = queries.waiting_proposals(pairs, limit=DASHBOARD_PROPOSALS)
+    waiting_count = queries.waiting_count(pairs)
     at_risk = queries.at_risk(pairs, g.actor)
     overdue = queries.overdue(pairs)
     short = queries.below_requirement(pairs)
@@ -70,6 +76,7 @@ def dashboard():
         total=sum(counts.values()),
         diagram=lifecycle_svg(counts),
         waiting=waiting,
+        waiting_count=waiting_count,
         own_proposals=approvals.approved_by_others(waiting, g.actor),
         at_risk=at_risk,
         overdue=overdue,
@@ -85,15 +92,42 @@ def dashboard():
 @staff_required()
 def pairs():
     filters = _filters()
-    rows = db.session.scalars(
-        sa.select(Pair).where(Pair.id.in_(queries.scope(current_user, filters))).order_by(Pair.id)
-    ).all()
+    page = queries.by_key(
+        queries.narrowed(sa.select(Pair), current_user, filters),
+        Pair,
+        after=_int_arg("after") or 0,
+        per_page=PER_PAGE,
+    )
     return render_template(
         "console/pairs.html",
-        pairs=rows,
-        names=queries.names(rows),
+        pairs=page.items,
+        page=page,
+        names=queries.names(page.items),
         filters=filters,
         states=[s.value for s in State],
+        **_choices(),
+    )
+
+
+@blueprint.get("/proposals")
+@staff_required()
+def proposals():
+    """Every proposal waiting for a decision, oldest first, a page at a time."""
+    filters = _filters()
+    page = queries.by_key(
+        queries.waiting_query(queries.scope(current_user, filters)),
+        Proposal,
+        after=_int_arg("after") or 0,
+        per_page=PER_PAGE,
+    )
+    pair_rows = list(db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids()))))
+    return render_template(
+        "console/proposals.html",
+        proposals=page.items,
+        page=page,
+        own_proposals=approvals.approved_by_others(page.items, g.actor),
+        names=queries.names(pair_rows),
+        filters=filters,
         **_choices(),
     )
 
@@ -106,15 +140,8 @@ def inbox_page():
         if form.validate():
             inbox.mark_read(user_id=current_user.id, item_id=form.item.data)
         return redirect(url_for(".inbox_page"))
-    items = db.session.scalars(
-        sa.select(InboxItem)
-        .where(InboxItem.user_id == current_user.id)
-        .order_by(
-            InboxItem.read_at.is_not(None), InboxItem.urgent.desc(), InboxItem.created_at.desc()
-        )
-        .limit(200)
-    ).all()
-    return render_template("console/inbox.html", items=items)
+    page = inbox.page(user_id=current_user.id, after=_int_arg("after"), per_page=PER_PAGE)
+    return render_template("console/inbox.html", items=page.items, page=page)
 
 
 @blueprint.get("/stories")

@@ -15,6 +15,20 @@ class InboxItem(Model):
     __tablename__ = "inbox_items"
     __table_args__ = (
         sa.Index("ix_inbox_items_user_id_read_at", "user_id", "read_at"),
+        # The inbox's order (unread first, then urgent first, then newest first): each of
+        # its four groups is one range of one of these.
+        *(
+            sa.Index(
+                f"ix_inbox_items_{name}",
+                "user_id",
+                "urgent",
+                "created_at",
+                "id",
+                sqlite_where=sa.text(where),
+                postgresql_where=sa.text(where),
+            )
+            for name, where in (("unread", "read_at IS NULL"), ("read", "read_at IS NOT NULL"))
+        ),
         # An event delivered twice tells each person once.
         sa.Index(
             "uq_inbox_items_user_id_event_id",

@@ -23,7 +23,10 @@ _OPEN = sa.text("state NOT IN (" + ", ".join(f"'{s.value}'" for s in sorted(TERM
 class Pair(Model):
     __tablename__ = "pairs"
     __table_args__ = (
-        sa.Index("ix_pairs_program_id_state", "program_id", "state"),
+        # Keyset pages by id, filtered by program, state or both: each an index range.
+        sa.Index("ix_pairs_program_id_state_id", "program_id", "state", "id"),
+        sa.Index("ix_pairs_program_id_id", "program_id", "id"),
+        sa.Index("ix_pairs_state_id", "state", "id"),
         # A mentee is in at most one open pair; a re-match closes the old one first.
         sa.Index(
             "uq_pairs_open_mentee",

@@ -23,10 +23,14 @@ class Role(StrEnum):
 
 class Participant(Model):
     __tablename__ = "participants"
-    __table_args__ = (sa.UniqueConstraint("program_id", "role", "email"),)
+    __table_args__ = (
+        sa.UniqueConstraint("program_id", "role", "email"),
+        # A program's participants by id: keyset pages are an index range.
+        sa.Index("ix_participants_program_id_id", "program_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"), index=True)
+    program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"))
     role: Mapped[str] = mapped_column(sa.String(10))
     full_name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))

@@ -109,9 +109,13 @@ def can_open(user: User, pair: Pair) -> bool:
     return user.id in assigned_support(pair)
 
 
+def sees_every_pair(user: User) -> bool:
+    return user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR)
+
+
 def visible_pairs(user: User) -> sa.Select:
     """The ids of the pairs `user` may open, as a subquery."""
-    if user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR):
+    if sees_every_pair(user):
         return sa.select(Pair.id)
     return sa.select(pair_support.c.pair_id).where(pair_support.c.user_id == user.id)
 
