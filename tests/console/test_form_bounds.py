@@ -33,7 +33,7 @@ from service.pairs.schemas import (
     TransitionRequestSchema,
 )
 from service.programs import bounds as program_bounds
-from service.programs.forms import ProgramSettingsForm
+from service.programs.forms import ProgramForm, ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
 from service.surveys.schemas import GroupCheckinSchema
 from service.training.schemas import TrainingRecordSchema
@@ -75,13 +75,15 @@ def _schema_limits(field: ma.fields.Field) -> Limits:
 
 
 # Fields a form shares with a schema under another name: form field -> schema field.
+_PROGRAM_RENAMED: dict[str, tuple[type[ma.Schema], str]] = {
+    "requirement_period": (MeetingRequirementSchema, "period"),
+    "requirement_meetings": (MeetingRequirementSchema, "meetings"),
+    "requirement_minutes": (MeetingRequirementSchema, "minutes"),
+    **{f"playbook_{code}": (ProgramSchema, "playbook") for code in SIGNALS},
+}
 RENAMED: dict[type[FlaskForm], dict[str, tuple[type[ma.Schema], str]]] = {
-    ProgramSettingsForm: {
-        "requirement_period": (MeetingRequirementSchema, "period"),
-        "requirement_meetings": (MeetingRequirementSchema, "meetings"),
-        "requirement_minutes": (MeetingRequirementSchema, "minutes"),
-        **{f"playbook_{code}": (ProgramSchema, "playbook") for code in SIGNALS},
-    },
+    ProgramSettingsForm: _PROGRAM_RENAMED,
+    ProgramForm: _PROGRAM_RENAMED,
 }
 # Shared names that do not carry the same bounds, and why.
 NOT_COMPARED = {
@@ -92,9 +94,12 @@ NOT_COMPARED = {
     # Closure is begun from its own page, which offers the two reasons begin_closure takes;
     # the API takes every reason and checks it against the trigger.
     (BeginClosureForm, "closure_reason"),
+    # A yes-or-no choice on the page, a boolean in the API: neither has bounds to share.
+    (ProgramForm, "youth"),
 }
 PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (ProgramSettingsForm, ProgramSchema),
+    (ProgramForm, ProgramSchema),
     (TransitionForm, TransitionRequestSchema),
     (BeginClosureForm, TransitionRequestSchema),
     (RematchForm, TransitionRequestSchema),
@@ -163,3 +168,9 @@ def test_a_bound_changed_on_one_side_only_is_found(app):
     assert found == [
         "Drifted.cancellation_window_days: console {'range': (1, 180)}, API {'range': (1, 365)}"
     ]
+
+
+def test_a_new_program_is_named_and_placed_within_the_api_s_bounds(app):
+    with app.test_request_context():
+        shared = shared_fields(ProgramForm(), ProgramSchema())
+    assert {"name", "slug", "description", "kind", "timezone", "event_on"} <= set(shared)
