@@ -79,3 +79,88 @@ def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
         assert refused.headers["content-type"].startswith("application/problem+json")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
+    app, live_server, browser, width, tmp_path, drain, mailbox
+):
+    shots = _shots(tmp_path)
+    admin = create_staff(app, "admin", "Ada Admin")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, admin)
+        page.get_by_role("link", name="Staff", exact=True).click()
+        page.get_by_role("button", name="Send the invitation").click()
+        expect(page.get_by_role("alert")).to_contain_text("Enter their e-mail address.")
+        assert serious_violations(page) == []
+
+        page.get_by_label("E-mail address").fill("nia@example.org")
+        page.get_by_label("Full name").fill("Nia Newcomer")
+        page.get_by_role("radio", name=re.compile("^support ")).check()
+        page.screenshot(path=shots / f"staff-{width}.png", full_page=True)
+        page.get_by_role("button", name="Send the invitation").click()
+        expect(page.locator("h1")).to_have_text("Nia Newcomer")
+        expect(page.locator(".flashes .flash")).to_contain_text("Nia Newcomer is invited")
+        assert serious_violations(page) == []
+        page.screenshot(path=shots / f"staff-member-{width}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        drain()
+        (message,) = mailbox.to("nia@example.org")
+        path = re.search(r"http://pairwise\.test(/console/welcome/\S+)", message.get_content())[1]
+        newcomer = browser.new_context(viewport={"width": width, "height": 900})
+        welcome = newcomer.new_page()
+        welcome.goto(f"{live_server}{path}")
+        expect(welcome.locator("h1")).to_have_text("Welcome to Pairwise")
+        assert serious_violations(welcome) == []
+        welcome.screenshot(path=shots / f"welcome-{width}.png", full_page=True)
+        welcome.get_by_label("New password", exact=True).fill("a passphrase of my own")
+        welcome.get_by_label("New password again").fill("a passphrase of my own")
+        welcome.get_by_role("button", name="Set my password").click()
+        expect(welcome.locator(".flashes .flash")).to_contain_text("Your password is set")
+        welcome.get_by_label("E-mail address").fill("nia@example.org")
+        welcome.get_by_label("Password").fill("a passphrase of my own")
+        welcome.get_by_role("button", name="Sign in").click()
+        expect(welcome.locator("h1")).to_have_text("Dashboard")
+        welcome.goto(f"{live_server}{path}")
+        expect(welcome.locator("h1")).to_have_text("This invitation no longer works")
+        assert serious_violations(welcome) == []
+        newcomer.close()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
+    app, live_server, browser, width, tmp_path
+):
+    shots = _shots(tmp_path)
+    coordinator = create_staff(app, "coordinator", "Cora Ordinator")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, coordinator)
+        page.get_by_role("link", name="Programs").click()
+        page.get_by_role("link", name="Create a program").click()
+        expect(page.locator("h1")).to_have_text("New program")
+        assert serious_violations(page) == []
+        page.screenshot(path=shots / f"program-new-{width}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        page.get_by_label("Name", exact=True).fill("Riverside Youth")
+        page.get_by_label("Timezone").fill("Europe/Nowhere")
+        page.get_by_role("button", name="Create the program").click()
+        expect(page.get_by_role("alert")).to_contain_text("is not a timezone such as Europe/Oslo")
+        expect(page.get_by_label("Name", exact=True)).to_have_value("Riverside Youth")
+        assert serious_violations(page) == []
+
+        page.get_by_label("Timezone").fill("Europe/Oslo")
+        page.get_by_role("radio", name=re.compile("^Yes: a youth program")).check()
+        page.get_by_role("button", name="Create the program").click()
+        expect(page.locator("h1")).to_have_text("Riverside Youth: settings")
+        expect(page.locator(".flashes .flash")).to_contain_text("Riverside Youth is created")
+        assert serious_violations(page) == []
+    finally:
+        context.close()
