@@ -164,3 +164,31 @@ def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
         assert serious_violations(page) == []
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_the_console_s_error_pages_pass_axe_and_lead_back_to_the_dashboard(
+    app, live_server, browser, width, tmp_path
+):
+    shots = _shots(tmp_path)
+    coordinator = create_staff(app, "coordinator", "Cora Ordinator")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, coordinator)
+        for path, status, heading in (
+            ("/console/no-such-page", 404, "Not Found"),
+            ("/console/tokens", 403, "Forbidden"),
+        ):
+            response = page.goto(f"{live_server}{path}")
+            assert response is not None and response.status == status
+            expect(page.locator("h1")).to_have_text(heading)
+            assert serious_violations(page) == []
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=shots / f"error-{status}-{width}.png", full_page=True)
+        page.get_by_role("link", name="Go to the dashboard").click()
+        expect(page.locator("h1")).to_have_text("Dashboard")
+        icon = page.request.get(f"{live_server}/favicon.ico")
+        assert icon.status == 200 and icon.body()[:4] == b"\x00\x00\x01\x00"
+    finally:
+        context.close()
