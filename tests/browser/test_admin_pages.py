@@ -192,3 +192,28 @@ def test_the_console_s_error_pages_pass_axe_and_lead_back_to_the_dashboard(
         assert icon.status == 200 and icon.body()[:4] == b"\x00\x00\x01\x00"
     finally:
         context.close()
+
+
+def test_an_admin_creates_and_revokes_a_token_with_the_keyboard_alone(app, live_server, page):
+    sign_in(page, live_server, create_staff(app, "admin", "Ada Admin"))
+    page.goto(f"{live_server}/console/tokens")
+
+    name = page.get_by_label("Name", exact=True)
+    name.focus()
+    page.keyboard.type("Keyboard sync")
+    page.keyboard.press("Tab")
+    expect(_scope(page, "programs:read")).to_be_focused()
+    page.keyboard.press("Space")
+    page.keyboard.press("Shift+Tab")
+    expect(name).to_be_focused()
+    page.keyboard.press("Enter")  # submits the form from its text box
+    expect(page.get_by_role("heading", name="The token Keyboard sync is created")).to_be_visible()
+
+    page.get_by_role("link", name="Revoke Keyboard sync").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Revoke the token Keyboard sync?")
+    page.get_by_role("link", name="All API tokens").focus()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Revoke Keyboard sync")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("row", name="Keyboard sync")).to_contain_text("revoked")

@@ -157,3 +157,15 @@ def test_a_program_is_renamed_and_moved_to_another_timezone_on_its_settings_page
 
 def test_support_staff_cannot_create_programs(make_staff, console_as):
     assert console_as(make_staff("support")).get("/console/programs/new").status_code == 403
+
+
+def test_a_short_name_the_api_would_refuse_is_refused_on_the_page(app, make_staff, console_as):
+    console = console_as(make_staff("admin"))
+    form = {**_new_program_form(console.page("/console/programs/new")), "name": "Northside"}
+
+    response = console.post("/console/programs/new", data={**form, "slug": "North Side!"})
+
+    assert response.status_code == 422
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Short name: Use lowercase letters, digits and single hyphens" in page
+    assert _programs(app) == []
