@@ -21,6 +21,7 @@ from service.database import db
 from service.inbound import views as inbound_views
 from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
+from service.participants import views as participant_views
 from service.programs import views as program_views
 from service.surveys import views as survey_views
 from service.tokens import views as token_views
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         pair_views,
         approval_views,
         program_views,
+        participant_views,
         webhook_views,
         inbound_views,
         staff_views,

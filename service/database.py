@@ -87,10 +87,17 @@ else:
     Model = db.Model
 
 
+def _lower(text: str | None) -> str | None:
+    return text.lower() if isinstance(text, str) else text
+
+
 @sa.event.listens_for(sa.Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
-    """Foreign keys on, WAL so readers never block the writer, and wait for locks."""
+    """Foreign keys on, WAL so readers never block the writer, and wait for locks. SQLite's
+    own lower() folds ASCII letters only: Python's folds every letter, as PostgreSQL's does,
+    so a search for "JÓNSDÓTTIR" finds Jónsdóttir on both."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA journal_mode = WAL")

@@ -84,3 +84,22 @@ def test_a_survey_page_stays_within_its_statement_budget(world, api, client, sta
     assert page.status_code == 200
     assert 'name="csrf_token"' in page.get_data(as_text=True)
     assert len(sent) <= SURVEY_PAGE_BUDGET, _report(sent)
+
+
+def test_the_participant_list_sends_as_many_statements_for_many_rows_as_for_few(
+    world, make_staff, console_as, statements
+):
+    console = console_as(make_staff("coordinator"))
+    world.drive_to("matched", mentee_index=0)
+    console.page("/console/participants")  # the first request of a session warms it up
+    with statements() as sent:
+        console.page("/console/participants")
+    few = len(sent)
+    for index in range(1, 3):
+        world.drive_to("matched", mentee_index=index, mentor_index=index)
+    for _ in range(6):
+        world.add_participant("mentee")
+    with statements() as sent:
+        page = console.page("/console/participants")
+    assert page.count("<tr>") == 13  # the header, and twelve participants
+    assert len(sent) == few, _report(sent)

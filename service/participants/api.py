@@ -32,7 +32,16 @@ blueprint = Blueprint(
 @blueprint.response(200, page_of(ParticipantSchema))
 @documents(blueprint, 401, 403, 422)
 def list_participants(page: int, per_page: int, after: int | None = None, **filters):
-    return paginate(service.list_query(**filters), page=page, per_page=per_page, after=after)
+    """List participants, in id order: search names and e-mail addresses (`q`), filter by
+    program, role, status, and the mentees waiting for a match and for how long.
+
+    Each mentee waiting for a match carries `waiting_since` and `waiting_days`. For example,
+    the mentees of program 1 who have waited a month or more, a page at a time:
+    `GET /api/v1/participants?program_id=1&waited_days=30&after=0`, then follow
+    `links.next`."""
+    listed = paginate(service.list_query(**filters), page=page, per_page=per_page, after=after)
+    service.annotate_waiting(listed["items"])
+    return listed
 
 
 @blueprint.post("")

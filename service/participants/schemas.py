@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from service.participants import bounds
+from service.participants import service as participants
 from service.participants.models import Role
 from service.schemas import IdnEmail, PageArgsSchema, Schema, api_link, id_field
 
 _tags = fields.List(
-    fields.String(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50)
+    fields.String(validate=validate.Length(min=bounds.TAG[0], max=bounds.TAG[1])),
+    validate=validate.Length(max=bounds.TAGS_MAX),
 )
 
 
@@ -14,21 +17,20 @@ class ParticipantSchema(Schema):
     id = fields.Integer(dump_only=True)
     program_id = id_field(required=True)
     role = fields.String(required=True, validate=validate.OneOf(list(Role)))
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    email = IdnEmail(required=True, validate=validate.Length(max=254))
-    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    full_name = fields.String(
+        required=True, validate=validate.Length(min=bounds.FULL_NAME[0], max=bounds.FULL_NAME[1])
+    )
+    email = IdnEmail(required=True, validate=validate.Length(max=bounds.EMAIL_MAX))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=bounds.PHONE_MAX))
     language = fields.String(
         validate=[
-            validate.Length(max=16),
-            validate.Regexp(
-                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                error="Use a language tag such as en, nb or pt-BR.",
-            ),
+            validate.Length(max=bounds.LANGUAGE_MAX),
+            validate.Regexp(bounds.LANGUAGE_PATTERN, error=bounds.LANGUAGE_MESSAGE),
         ],
         metadata={"description": "Language of messages to this person; English by default."},
     )
     capacity = fields.Integer(
-        validate=validate.Range(min=1, max=20),
+        validate=validate.Range(min=bounds.CAPACITY[0], max=bounds.CAPACITY[1]),
         metadata={"description": "For mentors: how many mentees at once."},
     )
     guardian_of_id = id_field(
@@ -36,8 +38,31 @@ class ParticipantSchema(Schema):
     )
     goals = _tags
     skills = _tags
-    availability = fields.String(validate=validate.Length(max=2000))
+    availability = fields.String(validate=validate.Length(max=bounds.AVAILABILITY_MAX))
     active = fields.Boolean()
+    waiting_since = fields.Method(
+        "_waiting_since",
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "description": "For a mentee waiting for a match (active, and in no open pair "
+            "with a mentor): when the wait began, the day they were added or the day their "
+            "last pair ended, whichever is later. Null for everyone else.",
+            "example": "2026-10-01T09:30:00+00:00",
+        },
+    )
+    waiting_days = fields.Method(
+        "_waiting_days",
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "type": "integer",
+            "description": "Whole days since `waiting_since`; null when not waiting.",
+            "example": 12,
+        },
+    )
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     links = fields.Method("_links", dump_only=True)
@@ -45,8 +70,39 @@ class ParticipantSchema(Schema):
     def _links(self, participant) -> dict[str, str]:
         return {"self": api_link(f"/participants/{participant.id}")}
 
+    def _waiting_since(self, participant) -> str | None:
+        since = participants.waiting_since(participant)
+        return since.isoformat() if since else None
+
+    def _waiting_days(self, participant) -> int | None:
+        return participants.waiting_days(participant)
+
 
 class ParticipantQuerySchema(PageArgsSchema):
-    program_id = id_field()
-    role = fields.String(validate=validate.OneOf(list(Role)))
-    active = fields.Boolean()
+    program_id = id_field(metadata={"example": 1})
+    role = fields.String(validate=validate.OneOf(list(Role)), metadata={"example": "mentee"})
+    active = fields.Boolean(
+        metadata={"description": "Active participants (true) or inactive ones (false)."}
+    )
+    q = fields.String(
+        validate=validate.Length(min=bounds.SEARCH[0], max=bounds.SEARCH[1]),
+        metadata={
+            "description": "Search: participants whose name or e-mail address contains this "
+            "text, whatever the case.",
+            "example": "jónsdóttir",
+        },
+    )
+    waiting = fields.Boolean(
+        metadata={
+            "description": "Mentees waiting for a match: active, and in no open pair with a "
+            "mentor (true); or everyone else (false).",
+            "example": True,
+        }
+    )
+    waited_days = fields.Integer(
+        validate=validate.Range(min=bounds.WAITED_DAYS[0], max=bounds.WAITED_DAYS[1]),
+        metadata={
+            "description": "Mentees who have waited for a match at least this many days.",
+            "example": 30,
+        },
+    )

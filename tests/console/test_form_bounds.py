@@ -32,6 +32,8 @@ from service.pairs.schemas import (
     InterventionSchema,
     TransitionRequestSchema,
 )
+from service.participants.forms import ParticipantFilterForm, ParticipantForm
+from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
 from service.programs import bounds as program_bounds
 from service.programs.forms import ProgramForm, ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
@@ -94,6 +96,11 @@ NOT_COMPARED = {
     # Closure is begun from its own page, which offers the two reasons begin_closure takes;
     # the API takes every reason and checks it against the trigger.
     (BeginClosureForm, "closure_reason"),
+    (ParticipantForm, "program_id"),
+    (ParticipantForm, "guardian_of_id"),
+    (ParticipantFilterForm, "program_id"),
+    # The list's next page: an id its own link carries; one that names nobody starts over.
+    (ParticipantFilterForm, "after"),
     # A yes-or-no choice on the page, a boolean in the API: neither has bounds to share.
     (ProgramForm, "youth"),
 }
@@ -111,6 +118,8 @@ PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (TrainingForm, TrainingRecordSchema),
     (DecisionForm, ApproveSchema),
     (EndpointForm, EndpointSchema),
+    (ParticipantForm, ParticipantSchema),
+    (ParticipantFilterForm, ParticipantQuerySchema),
 ]
 
 
@@ -168,6 +177,16 @@ def test_a_bound_changed_on_one_side_only_is_found(app):
     assert found == [
         "Drifted.cancellation_window_days: console {'range': (1, 180)}, API {'range': (1, 365)}"
     ]
+
+
+def test_the_participant_forms_share_their_bounded_fields_with_the_api(app):
+    with app.test_request_context():
+        details = shared_fields(ParticipantForm(), ParticipantSchema())
+        listing = shared_fields(ParticipantFilterForm(), ParticipantQuerySchema())
+    assert {"full_name", "email", "phone", "language", "capacity", "goals", "skills"} <= set(
+        details
+    )
+    assert {"q", "role", "waited_days"} <= set(listing)
 
 
 def test_a_new_program_is_named_and_placed_within_the_api_s_bounds(app):
