@@ -24,6 +24,7 @@ from service.pairs import views as pair_views
 from service.participants import views as participant_views
 from service.programs import views as program_views
 from service.surveys import views as survey_views
+from service.tokens import views as token_views
 from service.web import credentials, limits, security, views
 from service.web.csrf import csrf
 from service.web.staff import login_manager
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         webhook_views,
         inbound_views,
         staff_views,
+        token_views,
     ):
         app.register_blueprint(console.blueprint)
     limits.init_app(app)

@@ -357,6 +357,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SESSION_IDLE_TIMEOUT": env_duration("PAIRWISE_SESSION_IDLE_TIMEOUT", "1h"),
         "SESSION_MAX_AGE": env_duration("PAIRWISE_SESSION_MAX_AGE", "12h"),
         "PASSWORD_RESET_MAX_AGE": env_duration("PAIRWISE_PASSWORD_RESET_MAX_AGE", "1h"),
+        # How long an invited member of staff's link to set their first password works.
+        "INVITATION_MAX_AGE": env_duration("PAIRWISE_INVITATION_MAX_AGE", "7d"),
         # Reverse proxies in front of the app that set X-Forwarded-For/-Proto. 0: the peer
         # address is the client (a client-sent X-Forwarded-For is ignored).
         "TRUSTED_PROXIES": env_int("PAIRWISE_TRUSTED_PROXIES", 0, minimum=0),

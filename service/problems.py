@@ -424,9 +424,19 @@ def _answer(problem: Problem, headers: dict[str, str] | None = None):
     return body, status, headers or {}
 
 
+# What the console's pages say for the HTTP errors a browser meets, instead of the server's
+# stock sentences.
+_CONSOLE_WORDS = {
+    403: "This page is not open to your account.",
+    404: "There is no page at this address: it may have moved, or the link may be mistyped.",
+    405: "This page cannot be opened that way. Go back and use the page's own buttons.",
+}
+
+
 def html_error(status: int, title: str, detail: str) -> tuple[str, int]:
-    """The error page, for browsers."""
-    return render_template("error.html", status=status, title=title, detail=detail), status
+    """The error page, for browsers: in the console's layout on the console's pages."""
+    template = "console/error.html" if request.path.startswith("/console") else "error.html"
+    return render_template(template, status=status, title=title, detail=detail), status
 
 
 def init_app(app: Flask) -> None:
@@ -447,7 +457,10 @@ def init_app(app: Flask) -> None:
         if not _wants_json():
             if error.code == 413:
                 return html_error(413, "Too much to send", _TOO_LARGE_PAGE)
-            return html_error(error.code or 500, error.name, error.description or "")
+            detail = error.description or ""
+            if request.path.startswith("/console") and detail == type(error).description:
+                detail = _CONSOLE_WORDS.get(error.code or 500, detail)
+            return html_error(error.code or 500, error.name, detail)
         problem = _from_http_exception(error)
         headers = {}
         if error.code == 405 and (response := error.get_response()) is not None:

@@ -52,6 +52,7 @@ def walk(app: Flask, api, admin_api, world, make_staff, console_as):
         "proposal_id": 1,
         "event_id": 1,
         "source_id": 1,
+        "token_id": 1,
         "group_checkin_id": 1,
         "slug": "not-found",
         "filename": "pairwise.css",
@@ -94,7 +95,10 @@ def test_every_console_and_survey_page_carries_the_security_headers(app, walk):
         assert "unsafe-eval" not in policy, url
         assert headers.get("X-Frame-Options") == "DENY", url
         assert headers.get("X-Content-Type-Options") == "nosniff", url
-        expected = "no-referrer" if url.startswith("/s/") else "strict-origin-when-cross-origin"
+        # A page whose URL is a credential (a survey link, a password or invitation link)
+        # sends no Referer at all.
+        credential = "<credential:" in rule.rule
+        expected = "no-referrer" if credential else "strict-origin-when-cross-origin"
         assert headers.get("Referrer-Policy") == expected, url
         # Plain HTTP in a test: no HSTS, and no redirect to HTTPS either.
         assert "Strict-Transport-Security" not in headers, url

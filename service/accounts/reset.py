@@ -1,8 +1,10 @@
-"""Forgotten passwords: a signed, expiring, single-use link sent to the address on file.
+"""Links that set a password: a forgotten password's, and a new member of staff's invitation.
 
-The link names the user and a fingerprint of their current password hash. Setting a password
-changes the hash, so a link works once, and a newer link (or any password change) retires
-the older ones. Nothing is stored but the e-mail itself.
+Each is signed, expiring and single-use, sent to the address on file. The link names the user
+and a fingerprint of their current password hash. Setting a password changes the hash, so a
+link works once, and any password change retires the older links. Nothing is stored but the
+e-mail itself. The two kinds are signed apart (a reset link is no invitation), and an
+invitation lasts longer: days, not an hour, since it may wait in an inbox over a weekend.
 """
 
 from __future__ import annotations
@@ -21,14 +23,15 @@ from service.notifications.service import queue_email
 log = logging.getLogger(__name__)
 
 SALT = "pairwise.password-reset"
+INVITATION_SALT = "pairwise.staff-invitation"
 
 
 class ResetLinkInvalid(Exception):
     """Tampered with, expired, already used, or for an account that is disabled."""
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+def _serializer(salt: str = SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _fingerprint(user: User) -> str:
@@ -62,9 +65,13 @@ def request_reset(*, email: str) -> None:
 
 def user_for(token: str) -> User:
     """The account a reset link is for, if the link still works."""
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"].total_seconds()
+    return _account_for(token, salt=SALT, setting="PASSWORD_RESET_MAX_AGE")
+
+
+def _account_for(token: str, *, salt: str, setting: str) -> User:
+    max_age = current_app.config[setting].total_seconds()
     try:
-        data = _serializer().loads(token, max_age=max_age)
+        data = _serializer(salt).loads(token, max_age=max_age)
     except SignatureExpired:
         raise ResetLinkInvalid("the link has expired") from None
     except BadSignature:
@@ -78,6 +85,59 @@ def user_for(token: str) -> User:
 def reset(*, token: str, password: str) -> User:
     """Set the new password (ending every session of the account); the link is spent."""
     user = user_for(token)
+    if not accounts.replace_password(user=user, password=password):
+        raise ResetLinkInvalid("the link was used already")
+    return user
+
+
+# ---------------------------------------------------------------------------- invitations
+
+
+def invitation_link_for(user: User) -> str:
+    token = _serializer(INVITATION_SALT).dumps({"user": user.id, "password": _fingerprint(user)})
+    return f"{current_app.config['PUBLIC_URL']}/console/welcome/{token}"
+
+
+def invitation_days() -> int:
+    return max(1, int(current_app.config["INVITATION_MAX_AGE"].total_seconds() // 86400))
+
+
+def invite(*, email: str, full_name: str, role: str, invited_by: User) -> User:
+    """A new member of staff, without a password: the e-mailed link lets them set one."""
+    user = accounts.create(email=email.strip(), full_name=full_name.strip(), role=role)
+    send_invitation(user=user, invited_by=invited_by)
+    return user
+
+
+def send_invitation(*, user: User, invited_by: User) -> None:
+    """(Again) e-mail the link, while the account has never had a password."""
+    if user.password_hash is not None:
+        raise ValueError(f"{user.full_name} has set a password already: nothing to accept")
+    if not user.active:
+        raise ValueError(f"{user.full_name}'s account is disabled: enable it first")
+    with transaction():
+        queue_email(
+            template="staff_invitation",
+            to_address=user.email,
+            language=user.language,
+            context={
+                "name": user.full_name,
+                "invited_by": invited_by.full_name,
+                "role": user.role,
+                "link": invitation_link_for(user),
+                "days": invitation_days(),
+            },
+        )
+
+
+def invited_user_for(token: str) -> User:
+    """The account an invitation is for, if the link still works."""
+    return _account_for(token, salt=INVITATION_SALT, setting="INVITATION_MAX_AGE")
+
+
+def accept(*, token: str, password: str) -> User:
+    """Set the first password; the invitation is spent."""
+    user = invited_user_for(token)
     if not accounts.replace_password(user=user, password=password):
         raise ResetLinkInvalid("the link was used already")
     return user

@@ -1,4 +1,4 @@
-"""Staff accounts: created on the command line, assigned to pairs."""
+"""Staff accounts: created on the command line or invited by an admin, assigned to pairs."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from service.accounts import sessions
 from service.accounts.models import SessionEnd, StaffRole, User
 from service.database import db, rowcount, transaction
 from service.errors import NotFound
+from service.pairs.models import Pair
+from workflows.pairing import OPEN_STATES
 
 MIN_PASSWORD_LENGTH = 12
 
@@ -113,6 +115,42 @@ def set_active(*, user_id: int, active: bool, by_user_id: int | None = None) -> 
         if not active:
             sessions.end_all(user_id=user_id, why=SessionEnd.DISABLED, by_user_id=by_user_id)
     return user
+
+
+def set_role(*, user_id: int, role: str, by_user_id: int) -> User:
+    """Change what a member of staff may do; it holds from their next page on.
+
+    Nobody changes their own role (an admin cannot leave the program without one by
+    mistake), and a coordinator who still looks after open pairs does not become support
+    staff, who may not coordinate: their pairs are handed to another coordinator first."""
+    if role not in set(StaffRole):
+        raise ValueError(f"role must be one of {', '.join(StaffRole)}, got {role!r}")
+    if by_user_id == user_id:
+        raise ValueError("you cannot change your own role: ask another admin")
+    with transaction():
+        user = get(user_id=user_id)
+        if role == StaffRole.SUPPORT and user.role != StaffRole.SUPPORT:
+            coordinated = coordinated_pairs(user_id=user_id)
+            if coordinated:
+                raise ValueError(
+                    f"{user.full_name} coordinates {coordinated} open "
+                    f"pair{'s' if coordinated != 1 else ''}: give "
+                    f"{'them' if coordinated != 1 else 'it'} another coordinator first"
+                )
+        user.role = role
+    return user
+
+
+def coordinated_pairs(*, user_id: int) -> int:
+    """How many open pairs `user_id` is the coordinator of."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Pair)
+            .where(Pair.coordinator_id == user_id, Pair.state.in_([s.value for s in OPEN_STATES]))
+        )
+        or 0
+    )
 
 
 def everyone() -> list[User]:

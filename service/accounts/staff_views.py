@@ -1,34 +1,112 @@
-"""Admins: the staff list, a member's live sessions (revoke one, or all), disable and enable."""
+"""Admins: the staff list, invitations, a member's role and live sessions (revoke one, or
+all), disable and enable."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from service.accounts import service, sessions
-from service.accounts.models import SessionEnd, StaffRole
+from service.accounts import reset, service, sessions
+from service.accounts.forms import ROLES, InviteForm, RoleForm
+from service.accounts.models import SessionEnd, StaffRole, User
 from service.database import transaction
 from service.web.staff import staff_required
 
 blueprint = Blueprint("staff_console", __name__, url_prefix="/console/staff")
 
 
+def _sentence(error: Exception) -> str:
+    message = str(error)
+    return f"{message[:1].upper()}{message[1:]}."
+
+
+def _index(form: InviteForm):
+    return render_template(
+        "console/staff.html",
+        staff=service.everyone(),
+        live=sessions.live_counts(),
+        form=form,
+        roles=ROLES,
+        days=reset.invitation_days(),
+    )
+
+
 @blueprint.get("/")
 @staff_required(StaffRole.ADMIN)
 def index():
-    return render_template(
-        "console/staff.html", staff=service.everyone(), live=sessions.live_counts()
+    return _index(InviteForm(formdata=None))
+
+
+@blueprint.post("/invite")
+@staff_required(StaffRole.ADMIN)
+def invite():
+    form = InviteForm()
+    if not form.validate():
+        return _index(form), 422
+    try:
+        member = reset.invite(
+            email=form.email.data or "",
+            full_name=form.full_name.data or "",
+            role=form.role.data or "",
+            invited_by=current_user,
+        )
+    except ValueError as refusal:
+        form.email.errors = [_sentence(refusal)]
+        return _index(form), 422
+    flash(
+        f"{member.full_name} is invited: an e-mail to {member.email} has a link to set a "
+        f"password, which works once, for {reset.invitation_days()} days."
     )
+    return redirect(url_for(".show", user_id=member.id))
 
 
 @blueprint.get("/<int:user_id>")
 @staff_required(StaffRole.ADMIN)
 def show(user_id: int):
+    return _member_page(service.get(user_id=user_id), RoleForm(formdata=None))
+
+
+def _member_page(member: User, role_form: RoleForm):
     return render_template(
         "console/staff_member.html",
-        member=service.get(user_id=user_id),
-        live=sessions.live_sessions(user_id=user_id),
+        member=member,
+        live=sessions.live_sessions(user_id=member.id),
+        roles=ROLES,
+        role_form=role_form,
+        coordinated=service.coordinated_pairs(user_id=member.id),
+        days=reset.invitation_days(),
     )
+
+
+@blueprint.post("/<int:user_id>/role")
+@staff_required(StaffRole.ADMIN)
+def change_role(user_id: int):
+    member = service.get(user_id=user_id)
+    form = RoleForm()
+    if not form.validate():
+        return _member_page(member, form), 422
+    if form.role.data == member.role:
+        return redirect(url_for(".show", user_id=user_id))
+    try:
+        service.set_role(user_id=user_id, role=form.role.data or "", by_user_id=current_user.id)
+    except ValueError as refusal:
+        form.role.errors = [_sentence(refusal)]
+        return _member_page(member, form), 422
+    flash(f"{member.full_name} is now {member.role}, from their next page on.")
+    return redirect(url_for(".show", user_id=user_id))
+
+
+@blueprint.post("/<int:user_id>/invitation")
+@staff_required(StaffRole.ADMIN)
+def resend_invitation(user_id: int):
+    member = service.get(user_id=user_id)
+    try:
+        reset.send_invitation(user=member, invited_by=current_user)
+    except ValueError as refusal:
+        flash(_sentence(refusal), "error")
+    else:
+        flash(f"The invitation is e-mailed to {member.email} again.")
+    return redirect(url_for(".show", user_id=user_id))
 
 
 @blueprint.post("/<int:user_id>/sessions/end")

@@ -1,4 +1,5 @@
-"""Signing in and out of the console, forgotten passwords, one's own settings and sessions."""
+"""Signing in and out of the console, forgotten passwords, invitations, one's own settings
+and sessions."""
 
 from __future__ import annotations
 
@@ -145,7 +146,7 @@ def _reset_throttled(wait: str) -> str:
     return render_template("console/forgot_password.html", form=ForgotForm(), wait=wait)
 
 
-@blueprint.route("/reset-password/<token>", methods=["GET", "POST"])
+@blueprint.route("/reset-password/<credential:token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
         user = reset.user_for(token)
@@ -163,3 +164,27 @@ def reset_password(token: str):
         return redirect(url_for(".login"))
     status = 422 if form.errors else 200
     return render_template("console/reset_password.html", form=form, user=user), status
+
+
+# ---------------------------------------------------------------------------- invitations
+
+
+@blueprint.route("/welcome/<credential:token>", methods=["GET", "POST"])
+def welcome(token: str):
+    """An invited member of staff chooses their first password."""
+    try:
+        user = reset.invited_user_for(token)
+    except reset.ResetLinkInvalid:
+        return render_template("console/welcome.html", invalid=True), 410
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.accept(token=token, password=form.password.data or "")
+        except reset.ResetLinkInvalid:
+            return render_template("console/welcome.html", invalid=True), 410
+        if current_user.is_authenticated:
+            end_session()
+        flash("Your password is set. Sign in with your e-mail address and it now.")
+        return redirect(url_for(".login"))
+    status = 422 if form.errors else 200
+    return render_template("console/welcome.html", form=form, user=user), status

@@ -37,3 +37,11 @@ REQUIREMENT_MINUTES: tuple[int, int] = (0, 10_000)
 
 # The program's own words for one signal's playbook entry.
 PLAYBOOK_TEXT_MAX = 4000
+
+# What a program is called and where it runs.
+NAME_MAX = 200
+SLUG_MAX = 80
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_RULE = "Use lowercase letters, digits and single hyphens, e.g. 'riverside-youth'."
+DESCRIPTION_MAX = 5000
+TIMEZONE_MAX = 64

@@ -33,24 +33,21 @@ class MeetingRequirementSchema(Schema):
 
 class ProgramSchema(Schema):
     id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=bounds.NAME_MAX))
     slug = fields.String(
         validate=[
-            validate.Length(min=1, max=80),
-            validate.Regexp(
-                r"^[a-z0-9]+(-[a-z0-9]+)*$",
-                error="Use lowercase letters, digits and single hyphens, e.g. 'riverside-youth'.",
-            ),
+            validate.Length(min=1, max=bounds.SLUG_MAX),
+            validate.Regexp(bounds.SLUG_PATTERN, error=bounds.SLUG_RULE),
         ],
         metadata={"description": "Made from the name when left out."},
     )
-    description = fields.String(validate=validate.Length(max=5000))
+    description = fields.String(validate=validate.Length(max=bounds.DESCRIPTION_MAX))
     kind = fields.String(
         validate=validate.OneOf(list(ProgramKind)),
         metadata={"description": "long_term, or event_based"},
     )
     youth = fields.Boolean(metadata={"description": "Parents or guardians take part."})
-    timezone = fields.String(validate=[validate.Length(max=64), _valid_timezone])
+    timezone = fields.String(validate=[validate.Length(max=bounds.TIMEZONE_MAX), _valid_timezone])
     approval_required = BoundedList(
         fields.String(validate=validate.OneOf(list(Trigger))),
         max_items=len(Trigger),

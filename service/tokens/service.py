@@ -1,4 +1,5 @@
-"""API tokens: created on the CLI, shown once, stored as a SHA-256 digest."""
+"""API tokens: created on the CLI or by an admin in the console, shown once, stored as a
+SHA-256 digest."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ SCOPES: dict[str, str] = {
     "responses:read_private": "Also read answers meant for program staff only",
     "admin": "Everything, including reopening closed pairs",
 }
+
+# What to weigh before granting a scope, shown beside it in the console.
+SCOPE_CARE: dict[str, str] = {
+    "participants:read": "Names, e-mail addresses and phone numbers of young people and families.",
+    "surveys:invite": "Whoever holds a survey link can answer as that participant.",
+    "webhooks:manage": "Decides where the events about pairs are sent.",
+    "integrations:manage": "Decides which outside services may report meetings.",
+    "responses:read_private": "What participants told the program's staff in confidence.",
+    "admin": "Every other scope and more: give it to no service that does not need it.",
+}
+
+# The longest name a token may have (the column's width).
+NAME_MAX = 100
 
 # A scope that includes another: reading private answers includes reading shared ones.
 IMPLIED_SCOPES: dict[str, frozenset[str]] = {
@@ -74,6 +88,8 @@ def create(*, name: str, scopes: Iterable[str]) -> tuple[ApiToken, str]:
     name = name.strip()
     if not name:
         raise ValueError("a token needs a name, e.g. the service that will use it")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"a token's name has at most {NAME_MAX} characters")
     scopes = validate_scopes(scopes)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction():
@@ -100,7 +116,15 @@ def authenticate(raw_token: str) -> ApiToken | None:
     return token
 
 
+def get(*, token_id: int) -> ApiToken:
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound.of("token", token_id)
+    return token
+
+
 def revoke(*, name: str) -> ApiToken:
+    """Requests with the token get 401 from now on; revoking a revoked token changes nothing."""
     with transaction():
         token = db.session.scalar(sa.select(ApiToken).where(ApiToken.name == name))
         if token is None:
@@ -112,3 +136,14 @@ def revoke(*, name: str) -> ApiToken:
 
 def list_all() -> list[ApiToken]:
     return list(db.session.scalars(sa.select(ApiToken).order_by(ApiToken.name)))
+
+
+def newest_first() -> list[ApiToken]:
+    """The console's list: tokens still working first, each group newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApiToken).order_by(
+                ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()
+            )
+        )
+    )

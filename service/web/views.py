@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from service.database import db
 from service.pairs.models import Pair
@@ -37,3 +37,15 @@ def index():
     )
     states = [(state.value, counts.get(state.value, 0)) for state in State]
     return render_template("index.html", states=states, total=sum(counts.values()))
+
+
+@blueprint.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it at the root, whatever the page's links say; served by the app, so
+    programs on closed networks need nothing else."""
+    return send_from_directory(
+        current_app.static_folder or "static",
+        "favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=86400,
+    )

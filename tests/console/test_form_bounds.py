@@ -35,7 +35,7 @@ from service.pairs.schemas import (
 from service.participants.forms import ParticipantFilterForm, ParticipantForm
 from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
 from service.programs import bounds as program_bounds
-from service.programs.forms import ProgramSettingsForm
+from service.programs.forms import ProgramForm, ProgramSettingsForm
 from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
 from service.surveys.schemas import GroupCheckinSchema
 from service.training.schemas import TrainingRecordSchema
@@ -77,13 +77,15 @@ def _schema_limits(field: ma.fields.Field) -> Limits:
 
 
 # Fields a form shares with a schema under another name: form field -> schema field.
+_PROGRAM_RENAMED: dict[str, tuple[type[ma.Schema], str]] = {
+    "requirement_period": (MeetingRequirementSchema, "period"),
+    "requirement_meetings": (MeetingRequirementSchema, "meetings"),
+    "requirement_minutes": (MeetingRequirementSchema, "minutes"),
+    **{f"playbook_{code}": (ProgramSchema, "playbook") for code in SIGNALS},
+}
 RENAMED: dict[type[FlaskForm], dict[str, tuple[type[ma.Schema], str]]] = {
-    ProgramSettingsForm: {
-        "requirement_period": (MeetingRequirementSchema, "period"),
-        "requirement_meetings": (MeetingRequirementSchema, "meetings"),
-        "requirement_minutes": (MeetingRequirementSchema, "minutes"),
-        **{f"playbook_{code}": (ProgramSchema, "playbook") for code in SIGNALS},
-    },
+    ProgramSettingsForm: _PROGRAM_RENAMED,
+    ProgramForm: _PROGRAM_RENAMED,
 }
 # Shared names that do not carry the same bounds, and why.
 NOT_COMPARED = {
@@ -99,9 +101,12 @@ NOT_COMPARED = {
     (ParticipantFilterForm, "program_id"),
     # The list's next page: an id its own link carries; one that names nobody starts over.
     (ParticipantFilterForm, "after"),
+    # A yes-or-no choice on the page, a boolean in the API: neither has bounds to share.
+    (ProgramForm, "youth"),
 }
 PAIRS: list[tuple[type[FlaskForm], type[ma.Schema]]] = [
     (ProgramSettingsForm, ProgramSchema),
+    (ProgramForm, ProgramSchema),
     (TransitionForm, TransitionRequestSchema),
     (BeginClosureForm, TransitionRequestSchema),
     (RematchForm, TransitionRequestSchema),
@@ -182,3 +187,9 @@ def test_the_participant_forms_share_their_bounded_fields_with_the_api(app):
         details
     )
     assert {"q", "role", "waited_days"} <= set(listing)
+
+
+def test_a_new_program_is_named_and_placed_within_the_api_s_bounds(app):
+    with app.test_request_context():
+        shared = shared_fields(ProgramForm(), ProgramSchema())
+    assert {"name", "slug", "description", "kind", "timezone", "event_on"} <= set(shared)

@@ -156,3 +156,14 @@ def test_asking_for_links_from_one_client_is_limited(app, make_staff, monkeypatc
         _ask_for_link(app, f"someone-{n}@example.org")
 
     assert _ask_for_link(app, "someone-else@example.org").status_code == 429
+
+
+def test_a_reset_link_is_never_written_to_a_log(app, make_staff, mailbox, drain):
+    from service.web.credentials import scrub
+
+    cora = make_staff()
+    _ask_for_link(app, cora.email)
+    drain()
+    link = _link_in(_reset_email(mailbox, cora.email))
+
+    assert scrub(f"GET {link} 200") == "GET /console/reset-password/<token> 200"
