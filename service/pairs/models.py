@@ -39,7 +39,9 @@ class Pair(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(sa.ForeignKey("programs.id"))
-    mentee_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id"))
+    # Indexed beside the open-pair unique index: the waiting list and the profile read a
+    # mentee's closed pairs too.
+    mentee_id: Mapped[int] = mapped_column(sa.ForeignKey("participants.id"), index=True)
     mentor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("participants.id"), index=True)
     state: Mapped[str] = mapped_column(sa.String(20), default=State.RECRUITED)
     # Every transition is a compare-and-set on this column; it is also the sequence

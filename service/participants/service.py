@@ -57,15 +57,20 @@ def _last_pair_ended() -> sa.ScalarSelect:
     )
 
 
-def _matched() -> sa.Exists:
+def _matched() -> sa.ColumnElement[bool]:
+    # A scalar subquery, not EXISTS: PostgreSQL may answer an EXISTS for a page of rows by
+    # hashing every open pair once; this one it probes by the mentee's index, per row.
     return (
-        sa.exists()
+        sa.select(Pair.id)
         .where(
             Pair.mentee_id == Participant.id,
             Pair.mentor_id.is_not(None),
             Pair.state.not_in(_TERMINAL),
         )
         .correlate(Participant)
+        .limit(1)
+        .scalar_subquery()
+        .is_not(None)
     )
 
 

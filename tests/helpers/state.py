@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
 
 from service.database import db
+from service.pairs.models import Pair
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -14,7 +16,12 @@ def reset(app: Flask) -> None:
     """Empty every table (the migrations' bookkeeping aside) and the Redis database."""
     with app.app_context():
         tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
-        if db.engine.dialect.name == "postgresql":
+        if db.engine.dialect.name == "postgresql" and _bulky():
+            # After thousands of bulk-copied rows (the query-plan tests), DELETE checks each
+            # row's foreign keys one by one: minutes. TRUNCATE drops them at once.
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        elif db.engine.dialect.name == "postgresql":
             # DELETE, not TRUNCATE: on tables this small, TRUNCATE's new files cost ~250 ms
             # a test; one round trip of DELETEs and sequence restarts costs a few.
             deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))
@@ -30,6 +37,12 @@ def reset(app: Flask) -> None:
         db.session.commit()
         db.engine.dispose()
     Redis.from_url(app.config["REDIS_URL"]).flushdb()
+
+
+def _bulky() -> bool:
+    """Does the database hold more than a test makes by hand (over 1,000 pairs)?"""
+    sample = sa.select(Pair.id).limit(1001).subquery()
+    return (db.session.scalar(sa.select(sa.func.count()).select_from(sample)) or 0) > 1000
 
 
 def drain(app: Flask) -> None:
