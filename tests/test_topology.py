@@ -26,6 +26,9 @@ from service.webhooks.models import Delivery
 from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 PAIRS = 200
+# The titles of the surveys the pairs are invited to, as their e-mails' subjects begin.
+CHECK_IN = "How is mentoring going?"
+REFLECTION = "Looking back on your mentoring"
 LIFECYCLE = [
     "match",
     "start_training",
@@ -223,9 +226,21 @@ def test_two_instances_three_workers_and_a_scheduler_do_everything_exactly_once(
     for pid in pair_ids:
         history = _ok(clients[0].get(f"/pairs/{pid}/history"))["items"]
         assert [r["trigger"] for r in history] == LIFECYCLE, pid
-    # Every invitation e-mailed once.
-    invited = [m["To"] for m in mailbox.messages if "/s/" in m.get_body(("plain",)).get_content()]
-    assert Counter(invited) == Counter(f"mentee-{i}@example.org" for i in range(PAIRS))
+    # Every invitation e-mailed once: the mentee's check-in, and the closure reflection to
+    # both, sent when the final session was logged.
+    invited = [
+        (m["To"], m["Subject"].split(" - ")[0])
+        for m in mailbox.messages
+        if "/s/" in m.get_body(("plain",)).get_content()
+    ]
+    assert Counter(invited) == Counter(
+        [(f"mentee-{i}@example.org", CHECK_IN) for i in range(PAIRS)]
+        + [
+            (f"{role}-{i}@example.org", REFLECTION)
+            for role in ("mentee", "mentor")
+            for i in range(PAIRS)
+        ]
+    )
     # Every public event handled once and delivered once, signed, in per-pair order.
     with app.app_context():
         expected = set(
