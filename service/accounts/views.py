@@ -3,14 +3,16 @@ and sessions."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from service.accounts import reset, service, sessions
 from service.accounts.forms import EmailChoicesForm, ForgotForm, PasswordForm, SignInForm
-from service.accounts.models import ALWAYS_EMAILED, EMAIL_KINDS
+from service.accounts.models import ALWAYS_EMAILED, EMAIL_KINDS, User
 from service.web import limits
 from service.web.staff import begin_session, current_session_id, end_session, staff_required
 
@@ -148,22 +150,13 @@ def _reset_throttled(wait: str) -> str:
 
 @blueprint.route("/reset-password/<credential:token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    try:
-        user = reset.user_for(token)
-    except reset.ResetLinkInvalid:
-        return render_template("console/reset_password.html", invalid=True), 410
-    form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            reset.reset(token=token, password=form.password.data or "")
-        except reset.ResetLinkInvalid:
-            return render_template("console/reset_password.html", invalid=True), 410
-        if current_user.is_authenticated:
-            end_session()
-        flash("Your password is set, and every session was signed out. Sign in with it now.")
-        return redirect(url_for(".login"))
-    status = 422 if form.errors else 200
-    return render_template("console/reset_password.html", form=form, user=user), status
+    return _password_page(
+        token,
+        reset.user_for,
+        reset.reset,
+        "console/reset_password.html",
+        "Your password is set, and every session was signed out. Sign in with it now.",
+    )
 
 
 # ---------------------------------------------------------------------------- invitations
@@ -172,19 +165,36 @@ def reset_password(token: str):
 @blueprint.route("/welcome/<credential:token>", methods=["GET", "POST"])
 def welcome(token: str):
     """An invited member of staff chooses their first password."""
+    return _password_page(
+        token,
+        reset.invited_user_for,
+        reset.accept,
+        "console/welcome.html",
+        "Your password is set. Sign in with your e-mail address and it now.",
+    )
+
+
+def _password_page(
+    token: str,
+    user_for: Callable[[str], User],
+    set_password: Callable[..., object],
+    template: str,
+    done: str,
+) -> ResponseReturnValue:
+    """A page a single-use link opens to choose a password (a reset, or an invitation)."""
     try:
-        user = reset.invited_user_for(token)
+        user = user_for(token)
     except reset.ResetLinkInvalid:
-        return render_template("console/welcome.html", invalid=True), 410
+        return render_template(template, invalid=True), 410
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            reset.accept(token=token, password=form.password.data or "")
+            set_password(token=token, password=form.password.data or "")
         except reset.ResetLinkInvalid:
-            return render_template("console/welcome.html", invalid=True), 410
+            return render_template(template, invalid=True), 410
         if current_user.is_authenticated:
             end_session()
-        flash("Your password is set. Sign in with your e-mail address and it now.")
+        flash(done)
         return redirect(url_for(".login"))
     status = 422 if form.errors else 200
-    return render_template("console/welcome.html", form=form, user=user), status
+    return render_template(template, form=form, user=user), status

@@ -345,15 +345,10 @@ class AgreementGoalSchema(Schema):
     progress = fields.List(fields.Nested(GoalProgressSchema), required=True)
 
 
-class AgreementReadSchema(Schema):
+class AgreementReadSchema(AgreementSchema):
     """The agreement with each goal's progress over time, oldest report first."""
 
     pair_id = fields.Integer(required=True)
-    agreed_on = fields.Date(required=True)
-    meeting_frequency = fields.String(required=True)
-    meeting_format = fields.String(required=True)
-    ground_rules = fields.String(required=True)
-    chemistry_plan = fields.String(required=True)
-    goals = fields.List(fields.Nested(AgreementGoalSchema), required=True)
+    goals = fields.List(fields.Nested(AgreementGoalSchema), required=True)  # type: ignore[assignment]
     recorded_by = fields.Nested(ActorSchema, required=True)
     updated_at = fields.DateTime(required=True)

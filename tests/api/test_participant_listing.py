@@ -9,21 +9,11 @@ import sqlalchemy as sa
 
 from service.database import db
 from service.pairs.models import Pair
-from service.participants.models import Participant
+from tests.helpers.state import added_days_ago
 
 
 def _ids(api, query: str) -> list[int]:
     return [p["id"] for p in api.ok("get", f"/participants?per_page=200&{query}")["items"]]
-
-
-def _added_days_ago(app, participant_id: int, days: int) -> None:
-    with app.app_context():
-        db.session.execute(
-            sa.update(Participant)
-            .where(Participant.id == participant_id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=days))
-        )
-        db.session.commit()
 
 
 def _pair_ended_days_ago(app, pair_id: int, days: int) -> None:
@@ -100,7 +90,7 @@ def test_a_mentee_whose_pair_ended_waits_again(api, world):
 
 def test_a_waiting_mentee_shows_the_days_since_they_were_added(api, world, app):
     mentee = world.mentees[0]
-    _added_days_ago(app, mentee["id"], 12)
+    added_days_ago(app, mentee["id"], 12)
     shown = api.ok("get", f"/participants/{mentee['id']}")
     assert shown["waiting_days"] == 12
 
@@ -108,7 +98,7 @@ def test_a_waiting_mentee_shows_the_days_since_they_were_added(api, world, app):
 def test_a_mentee_whose_pair_ended_has_waited_since_it_ended(api, world, app):
     pair = world.drive_to("matched", mentee_index=0)
     _withdraw(api, world, pair)
-    _added_days_ago(app, pair["mentee_id"], 40)
+    added_days_ago(app, pair["mentee_id"], 40)
     _pair_ended_days_ago(app, pair["id"], 3)
     assert api.ok("get", f"/participants/{pair['mentee_id']}")["waiting_days"] == 3
 
@@ -122,14 +112,14 @@ def test_a_matched_mentee_and_a_mentor_have_no_waiting_time(api, world):
 
 
 def test_the_list_gives_each_waiting_mentee_their_waiting_days(api, world, app):
-    _added_days_ago(app, world.mentees[1]["id"], 5)
+    added_days_ago(app, world.mentees[1]["id"], 5)
     listed = api.ok("get", f"/participants?program_id={world.program['id']}&role=mentee")
     assert [p["waiting_days"] for p in listed["items"]] == [0, 5, 0]
 
 
 def test_waited_days_lists_the_mentees_who_have_waited_at_least_that_long(api, world, app):
-    _added_days_ago(app, world.mentees[0]["id"], 45)
-    _added_days_ago(app, world.mentees[1]["id"], 20)
+    added_days_ago(app, world.mentees[0]["id"], 45)
+    added_days_ago(app, world.mentees[1]["id"], 20)
     assert _ids(api, f"program_id={world.program['id']}&waited_days=30") == [world.mentees[0]["id"]]
 
 

@@ -4,13 +4,13 @@ every pair the member of staff may open, and adding and editing a participant.""
 from __future__ import annotations
 
 import html
-from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from service.database import db
 from service.participants.models import Participant
+from tests.helpers.state import added_days_ago
 
 
 @pytest.fixture
@@ -25,16 +25,6 @@ def _text(response) -> str:
 def _rows(page: str) -> str:
     """The list's table, where the participants are."""
     return page.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in page else ""
-
-
-def _added_days_ago(app, participant_id: int, days: int) -> None:
-    with app.app_context():
-        db.session.execute(
-            sa.update(Participant)
-            .where(Participant.id == participant_id)
-            .values(created_at=datetime.now(UTC) - timedelta(days=days))
-        )
-        db.session.commit()
 
 
 def _stored(app, participant_id: int) -> Participant:
@@ -81,14 +71,14 @@ def test_the_list_shows_a_mentees_current_pair_and_its_state(coordinator, world)
 
 
 def test_the_list_shows_how_many_days_a_mentee_has_waited(coordinator, world, app):
-    _added_days_ago(app, world.mentees[1]["id"], 9)
+    added_days_ago(app, world.mentees[1]["id"], 9)
     rows = _rows(coordinator.page(f"/console/participants?q={world.mentees[1]['email']}"))
     assert "9 days" in rows
 
 
 def test_sorting_by_waiting_time_puts_the_longest_wait_first(coordinator, world, app):
-    _added_days_ago(app, world.mentees[2]["id"], 30)
-    _added_days_ago(app, world.mentees[0]["id"], 10)
+    added_days_ago(app, world.mentees[2]["id"], 30)
+    added_days_ago(app, world.mentees[0]["id"], 10)
     rows = _rows(coordinator.page("/console/participants?sort=waiting&role=mentee"))
     order = [rows.index(m["full_name"]) for m in (world.mentees[2], world.mentees[0])]
     assert order == sorted(order)

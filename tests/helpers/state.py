@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
 
 from service.database import db
 from service.pairs.models import Pair
+from service.participants.models import Participant
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -62,3 +65,14 @@ def drain(app: Flask) -> None:
             return
         run_worker(app, burst=True, with_clock=False)
     raise AssertionError("the background side did not settle")
+
+
+def added_days_ago(app: Flask, participant_id: int, days: int) -> None:
+    """Backdate when a participant was added (how long a mentee has waited counts from it)."""
+    with app.app_context():
+        db.session.execute(
+            sa.update(Participant)
+            .where(Participant.id == participant_id)
+            .values(created_at=datetime.now(UTC) - timedelta(days=days))
+        )
+        db.session.commit()
