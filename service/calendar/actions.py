@@ -164,16 +164,19 @@ def act_many(items: Sequence[Due]) -> int:
 
 def reflect_after_final_session(moved: PairMoved) -> None:
     """The final session is logged and the pair closes: the closure reflection goes out now,
-    after the session, unless the morning after the planned date already sent it."""
+    after the session, unless it went out already (the morning after the planned date, or
+    sent by the coordinator from the closure procedure)."""
     if moved.to_state != State.CLOSED or moved.request.trigger != Trigger.CLOSE:
         return
     pair, program = moved.pair, moved.program
-    sent = db.session.scalar(
+    drawn = db.session.scalar(
         sa.select(Contact.id)
         .where(Contact.pair_id == pair.id, Contact.kind == Monitor.CLOSURE_REFLECTION)
         .limit(1)
     )
-    if sent is not None:
+    if drawn is not None or invitations.invited_to(
+        pair_id=pair.id, survey_key=Monitor.CLOSURE_REFLECTION
+    ):
         return
     act_many(
         [

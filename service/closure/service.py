@@ -23,7 +23,7 @@ from service.pairs import service as pairs
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.surveys import invitations
-from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.models import SurveyResponse
 from workflows.endings import EndingReason, Viewpoint, is_confidential
 from workflows.pairing import ClosureReason
 
@@ -250,15 +250,7 @@ def send_reflections(*, pair_id: int, actor: Actor) -> int:
             people += db.session.scalars(
                 sa.select(Participant.id).where(Participant.guardian_of_id == pair.mentee_id)
             ).all()
-        invited = set(
-            db.session.scalars(
-                sa.select(Invitation.participant_id)
-                .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
-                .where(
-                    Invitation.pair_id == pair.id, SurveyVersion.survey_key == "closure_reflection"
-                )
-            )
-        )
+        invited = invitations.invited_to(pair_id=pair.id, survey_key="closure_reflection")
         sent = 0
         for person_id in people:
             if person_id and person_id not in invited:

@@ -107,6 +107,17 @@ def resolve(token: str) -> Opened:
     return Opened(*found)
 
 
+def invited_to(*, pair_id: int, survey_key: str) -> set[int]:
+    """Who has been invited to a pair's survey, by whichever way (a coordinator, the calendar)."""
+    return set(
+        db.session.scalars(
+            sa.select(Invitation.participant_id)
+            .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+            .where(Invitation.pair_id == pair_id, SurveyVersion.survey_key == survey_key)
+        )
+    )
+
+
 def is_expired(invitation: Invitation) -> bool:
     return invitation.expires_at <= now()
 

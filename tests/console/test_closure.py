@@ -94,6 +94,32 @@ def test_reflections_are_sent_once_to_mentor_and_mentee(closing, world, drain, m
     assert "Reflection survey sent to 0 participant(s)." in console.flashes()
 
 
+def test_reflections_sent_from_the_procedure_are_not_sent_again_when_the_pair_closes(
+    closing, world, drain, mailbox
+):
+    console, pair_id = closing["console"], closing["pair"]["id"]
+    console.post(f"/console/pairs/{pair_id}/closure", data={"step": "reflections"})
+    console.post(
+        f"/console/pairs/{pair_id}/meetings",
+        data={
+            "occurred_on": date.today().isoformat(),
+            "status": "held",
+            "is_final_session": "yes",
+            "duration_minutes": "60",
+        },
+    )
+
+    console.post(f"/console/pairs/{pair_id}/closure", data={"step": "close"})
+    drain()
+
+    assert world.pair(pair_id)["state"] == "closed"
+    for person in (world.mentees[0], world.mentors[0]):
+        links = [
+            m for m in mailbox.to(person["email"]) if "/s/" in m.get_body(("plain",)).get_content()
+        ]
+        assert len(links) == 1, person["role"]
+
+
 def test_the_pair_cannot_close_before_the_final_session_is_logged(closing, world):
     console, pair_id = closing["console"], closing["pair"]["id"]
 
