@@ -298,8 +298,6 @@ def act(kind: str, pair: Pair, program: Program, day: date, due: datetime) -> in
         _propose_closure(pair, program)
     elif monitor == Monitor.REMATCH_PROMPT:
         _suggest_rematch(pair)
-    elif monitor == Monitor.PAUSE_END:
-        schedule.reschedule(pair, program)  # the pair resumes: its check-in is due today
     return 0
 
 

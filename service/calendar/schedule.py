@@ -191,6 +191,8 @@ def wanted_kinds(pair: Pair, program: Program) -> list[str]:
     if not paused(pair, program):
         return [p.kind for p in plans] + monitors
     # A pause holds the participants' contacts and the meeting requirement until it ends.
+    # Its end is only a wake-up: on that day the pair is no longer paused, the sweep finds
+    # PAUSE_END no longer wanted and redraws the calendar, which resumes the check-ins.
     return [
         *(p.kind for p in plans if not cadence.suspended_by_pause(p, p.kind)),
         *(m for m in monitors if not cadence.suspended_by_pause(None, m)),

@@ -41,9 +41,13 @@ def group_checkin():
 def record_group_checkin():
     try:
         form = validated(GroupCheckinForm())
-        visible = set(db.session.scalars(visible_pairs(current_user)))
-        record = responses.record_group_checkin(
-            pair_ids=[i for i in form.ids() if i in visible],
+        visible = db.session.scalars(
+            sa.select(Pair.id).where(
+                Pair.id.in_(form.ids()), Pair.id.in_(visible_pairs(current_user))
+            )
+        ).all()
+        responses.record_group_checkin(
+            pair_ids=list(visible),
             held_on=form.held_on.data,
             notes=form.notes.data or "",
             actor=g.actor,
@@ -51,6 +55,5 @@ def record_group_checkin():
     except REFUSALS as problem:
         flash(problem.detail, "error")
         return redirect(url_for(".group_checkin"))
-    covered = responses.group_checkin_pair_ids(group_checkin_id=record.id)
-    flash(f"The group check-in is recorded for {len(covered)} pairs.")
+    flash(f"The group check-in is recorded for {len(visible)} pairs.")
     return redirect(url_for("console.pairs"))
