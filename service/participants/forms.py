@@ -11,12 +11,16 @@ from service.pairs.forms import EachLength, Topics
 from service.participants import bounds
 from service.participants.models import Participant
 from service.schemas import is_idn_email
-from service.web.forms import ConsoleForm, Id, Text, WholeNumber, at_most, choices_of, one_of
-
-
-def _range(label: str, limits: tuple[int, int]) -> Any:
-    low, high = limits
-    return validators.NumberRange(low, high, f"{label}: a whole number from {low} to {high}.")
+from service.web.forms import (
+    ConsoleForm,
+    Id,
+    Text,
+    WholeNumber,
+    at_most,
+    between,
+    choices_of,
+    one_of,
+)
 
 
 class ParticipantFilterForm(ConsoleForm):
@@ -47,7 +51,7 @@ class ParticipantFilterForm(ConsoleForm):
     waiting = BooleanField("Waiting for a match")
     waited_days = WholeNumber(
         "Waited at least (days)",
-        [validators.Optional(), _range("Waited at least (days)", bounds.WAITED_DAYS)],
+        between("Waited at least (days)", bounds.WAITED_DAYS, optional=True),
     )
     sort = SelectField(
         "Sort by",
@@ -91,27 +95,17 @@ class ParticipantForm(ConsoleForm):
     )
     email = Text(
         "E-mail address",
-        [
-            validators.InputRequired("E-mail address: enter one."),
-            validators.Length(
-                max=bounds.EMAIL_MAX,
-                message=f"E-mail address: at most {bounds.EMAIL_MAX} characters.",
-            ),
-        ],
+        at_most("E-mail address", bounds.EMAIL_MAX, required="E-mail address: enter one."),
     )
     phone = Text("Phone", at_most("Phone", bounds.PHONE_MAX))
     language = Text(
         "Language",
         [
-            validators.Optional(),
-            validators.Length(
-                max=bounds.LANGUAGE_MAX,
-                message=f"Language: at most {bounds.LANGUAGE_MAX} characters.",
-            ),
+            *at_most("Language", bounds.LANGUAGE_MAX),
             validators.Regexp(bounds.LANGUAGE_PATTERN, message=bounds.LANGUAGE_MESSAGE),
         ],
     )
-    capacity = WholeNumber("Capacity", [validators.Optional(), _range("Capacity", bounds.CAPACITY)])
+    capacity = WholeNumber("Capacity", between("Capacity", bounds.CAPACITY, optional=True))
     guardian_of_id = Id("Parent or guardian of")
     # One box each, separated by commas.
     goals = Topics(

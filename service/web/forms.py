@@ -113,11 +113,12 @@ def one_of(values: Any, message: str, *, optional: bool = False) -> list[Any]:
     return [first, validators.AnyOf([str(v) for v in values], message)]
 
 
-def between(label: str, bounds: tuple[int, int]) -> list[Any]:
-    """Required, and a whole number within `bounds` (both included)."""
+def between(label: str, bounds: tuple[int, int], *, optional: bool = False) -> list[Any]:
+    """A whole number within `bounds` (both included): required, unless `optional`."""
     low, high = bounds
     message = f"{label}: a whole number from {low} to {high}."
-    return [validators.InputRequired(message), validators.NumberRange(low, high, message)]
+    first = validators.Optional() if optional else validators.InputRequired(message)
+    return [first, validators.NumberRange(low, high, message)]
 
 
 def at_most(label: str, maximum: int, *, required: str | None = None) -> list[Any]:
