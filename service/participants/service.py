@@ -151,9 +151,12 @@ def page(
         mark = db.session.scalar(sa.select(key).where(Participant.id == after))
         if mark is not None:
             query = query.where(sa.or_(key > mark, sa.and_(key == mark, Participant.id > after)))
-    rows = list(db.session.scalars(query.limit(per_page + 1)))
-    items = rows[:per_page]
-    annotate_waiting(items)
+    # Each row comes with when its wait began, in the same statement.
+    rows = db.session.execute(query.add_columns(_waiting_since()).limit(per_page + 1)).all()
+    items = []
+    for participant, since in rows[:per_page]:
+        participant.waiting_since = since
+        items.append(participant)
     return Page(items, items[-1].id if len(rows) > per_page else None)
 
 
