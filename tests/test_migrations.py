@@ -9,6 +9,8 @@ from flask_migrate import downgrade, upgrade
 
 from service.database import db
 
+pytestmark = pytest.mark.long(30)
+
 
 def _differences() -> list:
     with db.engine.connect() as connection:

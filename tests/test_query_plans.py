@@ -32,6 +32,8 @@ from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 from tests.helpers.bulk import copy_pair
 from tests.webhooks.test_batches import _endpoints, _events
 
+pytestmark = pytest.mark.long(40)
+
 # Tables whose size is set by configuration, not by use: a scan of them costs nothing.
 SMALL_TABLES = {
     "programs",
