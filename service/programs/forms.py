@@ -103,13 +103,16 @@ class ProgramSettingsForm(ConsoleForm):
             if period
             else None
         )
-        changes["matching_rules"] = {
-            name: {
-                "mode": self[f"matching_{name}_mode"].data,
-                "weight": self[f"matching_{name}_weight"].data,
-            }
-            for name in CRITERIA
-        }
+        # A criterion the post left out (an older page, a script) stays as it is.
+        rules: dict[str, dict[str, Any]] = {}
+        for name in CRITERIA:
+            mode, weight = self[f"matching_{name}_mode"].data, self[f"matching_{name}_weight"].data
+            rule = {"mode": mode} if mode else {}
+            if weight is not None:
+                rule["weight"] = weight
+            if rule:
+                rules[name] = rule
+        changes["matching_rules"] = rules
         # Text left as the standard playbook says it is not the program's own words.
         changes["playbook"] = {
             code: text
@@ -149,7 +152,9 @@ for _name, _criterion in CRITERIA.items():
             _criterion.label,
             choices=choices_of(bounds.MATCHING_MODES),
             validate_choice=False,
-            validators=one_of(bounds.MATCHING_MODES, f"{_criterion.label}: choose how it counts."),
+            validators=one_of(
+                bounds.MATCHING_MODES, f"{_criterion.label}: choose how it counts.", optional=True
+            ),
         ),
     )
     setattr(
@@ -157,7 +162,7 @@ for _name, _criterion in CRITERIA.items():
         f"matching_{_name}_weight",
         WholeNumber(
             f"{_criterion.label}: weight",
-            between(f"{_criterion.label}: weight", bounds.MATCHING_WEIGHT),
+            between(f"{_criterion.label}: weight", bounds.MATCHING_WEIGHT, optional=True),
         ),
     )
 
