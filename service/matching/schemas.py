@@ -90,8 +90,8 @@ class CohortUnmatchedSchema(Schema):
 
 
 class CohortExcludedSchema(Schema):
-    participant_id = fields.Integer(attribute="0")
-    full_name = fields.String(attribute="1")
+    participant_id = fields.Integer()
+    full_name = fields.String()
 
 
 class CohortProposalSchema(Schema):

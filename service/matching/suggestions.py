@@ -258,11 +258,17 @@ class Unmatched:
 
 
 @dataclass
+class LeftOut:
+    participant_id: int
+    full_name: str
+
+
+@dataclass
 class Proposal:
     program_id: int
     matches: list[Proposed]
     unmatched: list[Unmatched]
-    excluded: list[tuple[int, str]]  # participants left out by the coordinator
+    excluded: list[LeftOut]  # participants left out by the coordinator
     refused_pins: list[str]  # pins that could not be kept, and why
     mentors_considered: int
 
@@ -275,7 +281,7 @@ def waiting_pairs(program_id: int) -> list[tuple[int, Any]]:
     """The program's mentees waiting for a mentor: their `recruited` pairs, oldest first,
     each with the mentee's row."""
     rows = db.session.execute(
-        sa.select(Pair.id, *_COLUMNS)
+        sa.select(Pair.id.label("pair_id"), *_COLUMNS)
         .join(Participant, Participant.id == Pair.mentee_id)
         .where(
             Pair.program_id == program_id,
@@ -285,7 +291,7 @@ def waiting_pairs(program_id: int) -> list[tuple[int, Any]]:
         )
         .order_by(Pair.created_at, Pair.id)
     ).all()
-    return [(row[0], row) for row in rows]
+    return [(row.pair_id, row) for row in rows]
 
 
 def propose(
@@ -304,10 +310,10 @@ def propose(
     pins = dict(pins or {})
     left_out = set(exclude)
     waiting = waiting_pairs(program_id)
-    excluded = [(row.id, row.full_name) for _, row in waiting if row.id in left_out]
+    excluded = [LeftOut(row.id, row.full_name) for _, row in waiting if row.id in left_out]
     waiting = [(pid, row) for pid, row in waiting if row.id not in left_out]
     people = mentors(program_id)
-    excluded += [(p.id, p.name) for p in people if p.id in left_out]
+    excluded += [LeftOut(p.id, p.name) for p in people if p.id in left_out]
     people = [p for p in people if p.id not in left_out]
     previous = previous_mentors(row.id for _, row in waiting)
     today = now().date()
