@@ -132,9 +132,7 @@ def test_a_pinned_pair_keeps_its_mentor_and_a_participant_left_out_is_not_propos
     assert second["id"] not in {u["pair_id"] for u in proposal["unmatched"]}
 
 
-def test_committing_a_cohort_matches_each_pair_with_its_score_and_reasons_on_the_record(
-    app, api
-):
+def test_committing_a_cohort_matches_each_pair_with_its_score_and_reasons_on_the_record(app, api):
     world = _cohort(api, mentees=2, mentors=2)
     pairs = [world.new_pair(i) for i in range(2)]
     proposal = api.ok("post", f"/programs/{world.program['id']}/matching/proposal", {})
