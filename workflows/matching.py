@@ -20,11 +20,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 
 MODES: tuple[str, ...] = ("off", "prefer", "require")
 WEIGHT: tuple[int, int] = (0, 10)
@@ -227,6 +227,7 @@ def words(texts: Iterable[str]) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=65536)
 def when(availability: str) -> tuple[int, int]:
     """The days and the times of day named in an availability, as bit masks."""
     days = parts = 0
@@ -250,80 +251,99 @@ def _languages(person: Person) -> set[str]:
 
 
 # ---------------------------------------------------------------------------------- arrays
+# A criterion's value for every couple is a small table between the kinds of people on
+# each side (their availability, their place and time zone…), gathered out to the full
+# matrix once: people who share a kind are compared once, not once per couple.
 
 
 @dataclass
-class _Side:
-    """One side's people as arrays, ready for every criterion."""
+class Factor:
+    """One criterion's value for each (mentee, mentor): `table[rows[i], cols[j]]`."""
 
-    people: Sequence[Person]
-    ids: np.ndarray
-    days: np.ndarray
-    parts: np.ndarray
-    location: list[str]
-    offset: np.ndarray
-    household: list[str]
-    gender: list[str]
-    preference: list[str]
-    open_places: np.ndarray
+    table: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
 
+    def at(self, i: int, j: int) -> float:
+        return float(self.table[self.rows[i], self.cols[j]])
 
-def _side(people: Sequence[Person]) -> _Side:
-    n = len(people)
-    days = np.zeros(n, np.int64)
-    parts = np.zeros(n, np.int64)
-    offset = np.full(n, np.nan)
-    for i, p in enumerate(people):
-        days[i], parts[i] = when(p.availability)
-        if p.utc_offset is not None:
-            offset[i] = p.utc_offset
-    return _Side(
-        people=people,
-        ids=np.fromiter((p.id for p in people), np.int64, n),
-        days=days,
-        parts=parts,
-        location=[_norm(p.location) for p in people],
-        offset=offset,
-        household=[_norm(p.household or "") for p in people],
-        gender=[_norm(p.gender or "") for p in people],
-        preference=[_norm(p.gender_preference or "") for p in people],
-        open_places=np.fromiter((p.open_places for p in people), np.int64, n),
-    )
+    def matrix(self) -> np.ndarray:
+        return self.table[np.ix_(self.rows, self.cols)]
 
 
-def _incidence(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
-    rows, cols = [], []
-    for i, items in enumerate(sets):
-        for item in items:
-            rows.append(i)
-            cols.append(vocabulary.setdefault(item, len(vocabulary)))
-    return sparse.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(sets), max(len(vocabulary), 1))
-    )
+def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """The distinct keys, and each person's index among them."""
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    return list(index), codes
 
 
-def _common_counts(a: Sequence[Iterable[str]], b: Sequence[Iterable[str]]) -> np.ndarray:
-    """How many items each set of `a` shares with each set of `b`: one sparse product."""
+def _pairwise(a: Sequence[Any], b: Sequence[Any], value: Any) -> Factor:
+    """`value(key_a, key_b)` between the distinct keys of each side."""
+    ka, ia = _kinds(a)
+    kb, ib = _kinds(b)
+    table = np.array([[value(x, y) for y in kb] for x in ka], np.float32).reshape(len(ka), len(kb))
+    return Factor(table, ia, ib)
+
+
+def _direct(matrix: np.ndarray) -> Factor:
+    n, m = matrix.shape
+    return Factor(matrix, np.arange(n), np.arange(m))
+
+
+def _common_counts(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> np.ndarray:
+    """How many items each set of `a` shares with each set of `b`: a sparse matrix of the
+    mentees' items times a dense one of the mentors'."""
     vocabulary: dict[str, int] = {}
-    left = _incidence(a, vocabulary)
-    right = _incidence(b, vocabulary)
-    left.resize((left.shape[0], len(vocabulary) or 1))
-    right.resize((right.shape[0], len(vocabulary) or 1))
-    return np.asarray((left @ right.T).todense(), dtype=np.float64)
+    for items in b:
+        for item in items:
+            vocabulary.setdefault(item, len(vocabulary))
+    rows, cols = [], []
+    for i, items in enumerate(a):
+        for item in items:
+            if (k := vocabulary.get(item)) is not None:
+                rows.append(i)
+                cols.append(k)
+    width = max(len(vocabulary), 1)
+    left = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(a), width))
+    right = np.zeros((len(b), width), np.float32)
+    marks = [(j, vocabulary[item]) for j, items in enumerate(b) for item in items]
+    if marks:
+        at = np.array(marks, np.int64)
+        right[at[:, 0], at[:, 1]] = 1
+    return np.asarray(left @ right.T, dtype=np.float32)
 
 
-def _codes(a: list[str], b: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Texts as integer codes shared by both sides; 0 for an empty text."""
-    vocabulary: dict[str, int] = {"": 0}
-    code = np.vectorize(lambda t: vocabulary.setdefault(t, len(vocabulary)), otypes=[np.int64])
-    return (
-        code(np.array(a, dtype=object)) if a else np.zeros(0, np.int64),
-        code(np.array(b, dtype=object)) if b else np.zeros(0, np.int64),
-    )
+@lru_cache(maxsize=65536)
+def _goal_set(goals: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_norm(g) for g in goals)
 
 
-def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.bitwise_count(x.astype(np.uint64)).astype(np.float64)
+@lru_cache(maxsize=65536)
+def _word_set(texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(words(texts))
+
+
+def _availability_value(x: tuple[int, int], y: tuple[int, int]) -> float:
+    days, parts = x[0] & y[0], x[1] & y[1]
+    both_days, both_parts = bool(x[0] and y[0]), bool(x[1] and y[1])
+    # Days in common (when both name days) and times in common (when both name times),
+    # and at least one of the two named by both.
+    if not (both_days or both_parts) or (both_days and not days) or (both_parts and not parts):
+        return 0.0
+    return min(days.bit_count() + parts.bit_count(), 3) / 3
+
+
+def _location_value(x: tuple[str, float | None], y: tuple[str, float | None]) -> float:
+    if x[0] and x[0] == y[0]:
+        return 1.0
+    if x[1] is not None and y[1] is not None and abs(x[1] - y[1]) <= 2:
+        return 0.5
+    return 0.0
+
+
+def _gender_value(wanted: str, gender: str) -> float:
+    return 1.0 if not wanted or wanted == gender else 0.0
 
 
 @dataclass
@@ -332,78 +352,84 @@ class Scores:
 
     mentees: Sequence[Person]
     mentors: Sequence[Person]
-    values: dict[str, np.ndarray]
+    values: dict[str, Factor]
     score: np.ndarray
     allowed: np.ndarray
     settings: Settings
     excluded: dict[str, np.ndarray] = field(default_factory=dict)
 
+    def value(self, name: str) -> np.ndarray:
+        return self.values[name].matrix()
+
 
 def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settings) -> Scores:
     """Score every mentee against every mentor (a matrix of len(mentees) x len(mentors))."""
-    a, b = _side(mentees), _side(mentors)
     n, m = len(mentees), len(mentors)
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, Factor] = {}
     rules = {name: rule for name, rule in settings.items() if rule.mode != "off"}
     if "shared_goals" in rules:
         shared = _common_counts(
-            [{_norm(g) for g in p.goals} for p in mentees],
-            [{_norm(g) for g in p.goals} for p in mentors],
+            [_goal_set(tuple(p.goals)) for p in mentees],
+            [_goal_set(tuple(p.goals)) for p in mentors],
         )
-        values["shared_goals"] = np.minimum(shared, 3) / 3
+        values["shared_goals"] = _direct(np.minimum(shared, 3) / 3)
     if "skills_for_goals" in rules:
         skilled = _common_counts(
-            [words(p.goals) for p in mentees], [words(p.skills) for p in mentors]
+            [_word_set(tuple(p.goals)) for p in mentees],
+            [_word_set(tuple(p.skills)) for p in mentors],
         )
-        values["skills_for_goals"] = np.minimum(skilled, 3) / 3
+        values["skills_for_goals"] = _direct(np.minimum(skilled, 3) / 3)
     if "availability" in rules:
-        common_days = a.days[:, None] & b.days[None, :]
-        common_parts = a.parts[:, None] & b.parts[None, :]
-        both_days = (a.days[:, None] != 0) & (b.days[None, :] != 0)
-        both_parts = (a.parts[:, None] != 0) & (b.parts[None, :] != 0)
-        # Days in common (when both name days) and times in common (when both name times),
-        # and at least one of the two named by both.
-        fits = (~both_days | (common_days != 0)) & (~both_parts | (common_parts != 0))
-        fits &= both_days | both_parts
-        count = _popcount(common_days) + _popcount(common_parts)
-        values["availability"] = np.where(fits, np.minimum(count, 3) / 3, 0.0)
+        values["availability"] = _pairwise(
+            [when(p.availability) for p in mentees],
+            [when(p.availability) for p in mentors],
+            _availability_value,
+        )
     if "language" in rules:
-        spoken = _common_counts([_languages(p) for p in mentees], [_languages(p) for p in mentors])
-        values["language"] = (spoken > 0).astype(np.float64)
+        values["language"] = _pairwise(
+            [frozenset(_languages(p)) for p in mentees],
+            [frozenset(_languages(p)) for p in mentors],
+            lambda x, y: 1.0 if x & y else 0.0,
+        )
     if "location" in rules:
-        here, there = _codes(a.location, b.location)
-        same_place = (here[:, None] == there[None, :]) & (here[:, None] != 0)
-        apart = np.abs(a.offset[:, None] - b.offset[None, :])
-        with np.errstate(invalid="ignore"):
-            near = np.nan_to_num(apart, nan=99.0) <= 2
-        values["location"] = np.where(same_place, 1.0, np.where(near, 0.5, 0.0))
+        values["location"] = _pairwise(
+            [(_norm(p.location), p.utc_offset) for p in mentees],
+            [(_norm(p.location), p.utc_offset) for p in mentors],
+            _location_value,
+        )
     if "gender_preference" in rules:
-        wanted, gender = _codes(a.preference, b.gender)
-        values["gender_preference"] = (
-            (wanted[:, None] == 0) | (wanted[:, None] == gender[None, :])
-        ).astype(np.float64)
+        values["gender_preference"] = _pairwise(
+            [_norm(p.gender_preference or "") for p in mentees],
+            [_norm(p.gender or "") for p in mentors],
+            _gender_value,
+        )
     if "capacity" in rules:
-        values["capacity"] = np.broadcast_to(
-            np.minimum(np.maximum(b.open_places, 0), 3)[None, :] / 3, (n, m)
+        places = np.fromiter((p.open_places for p in mentors), np.int64, m)
+        values["capacity"] = Factor(
+            (np.minimum(np.maximum(places, 0), 3) / 3).astype(np.float32)[None, :],
+            np.zeros(n, np.int64),
+            np.arange(m),
         )
     total = np.zeros((n, m))
     allowed = np.ones((n, m), bool)
     for name, rule in rules.items():
-        total += rule.weight * values[name]
+        factor = values[name]
+        if rule.weight:
+            # Weight the small table, then gather: one pass over the full matrix.
+            total += (factor.table * np.float32(rule.weight))[np.ix_(factor.rows, factor.cols)]
         if rule.mode == "require":
-            allowed &= values[name] > 0
-    excluded = _exclusions(mentees, mentors, a, b)
+            allowed &= (factor.table > 0)[np.ix_(factor.rows, factor.cols)]
+    excluded = _exclusions(mentees, mentors)
     for mask in excluded.values():
         allowed &= ~mask
     return Scores(mentees, mentors, values, total, allowed, settings, excluded)
 
 
-def _exclusions(
-    mentees: Sequence[Person], mentors: Sequence[Person], a: _Side, b: _Side
-) -> dict[str, np.ndarray]:
+def _exclusions(mentees: Sequence[Person], mentors: Sequence[Person]) -> dict[str, np.ndarray]:
     n, m = len(mentees), len(mentors)
-    full = np.broadcast_to(b.open_places[None, :] <= 0, (n, m))
-    index = {int(pid): j for j, pid in enumerate(b.ids)}
+    places = np.fromiter((p.open_places for p in mentors), np.int64, m)
+    full = np.broadcast_to(places[None, :] <= 0, (n, m))
+    index = {p.id: j for j, p in enumerate(mentors)}
     previous = np.zeros((n, m), bool)
     conflict = np.zeros((n, m), bool)
     for i, mentee in enumerate(mentees):
@@ -413,13 +439,19 @@ def _exclusions(
         for pid in mentee.conflicts:
             if (j := index.get(pid)) is not None:
                 conflict[i, j] = True
-    row = {int(pid): i for i, pid in enumerate(a.ids)}
+    row = {p.id: i for i, p in enumerate(mentees)}
     for j, mentor in enumerate(mentors):
         for pid in mentor.conflicts:
             if (i := row.get(pid)) is not None:
                 conflict[i, j] = True
-    home, away = _codes(a.household, b.household)
-    household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
+    homes = [_norm(p.household or "") for p in mentees]
+    aways = [_norm(p.household or "") for p in mentors]
+    household = np.zeros((n, m), bool)
+    if any(homes) and any(aways):
+        kinds = {h: k + 1 for k, h in enumerate(sorted({*homes, *aways} - {""}))}
+        home = np.fromiter((kinds.get(h, 0) for h in homes), np.int64, n)
+        away = np.fromiter((kinds.get(h, 0) for h in aways), np.int64, m)
+        household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
     return {"full": full, "previous": previous, "conflict": conflict, "household": household}
 
 
@@ -454,7 +486,7 @@ def explain(scores: Scores, i: int, j: int) -> Explanation:
     for name, rule in scores.settings.items():
         if rule.mode == "off":
             continue
-        value = float(scores.values[name][i, j])
+        value = scores.values[name].at(i, j)
         if value > 0:
             if text := _reason(name, mentee, mentor, value):
                 reasons.append(text)
@@ -540,6 +572,9 @@ def assign(
     """The best assignment of rows (mentees) to columns (mentors), each column at most
     `places[j]` times: first as many allowed couples as possible, then the highest total
     score among those. Returns (row, column) couples, never a forbidden one."""
+    # scipy.optimize takes a second to import: only the cohort's assignment needs it.
+    from scipy.optimize import linear_sum_assignment
+
     n = score.shape[0]
     places = np.minimum(np.maximum(np.asarray(places, np.int64), 0), n)
     usable = (places > 0) & allowed.any(axis=0)
