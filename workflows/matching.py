@@ -268,7 +268,8 @@ class Factor:
         return float(self.table[self.rows[i], self.cols[j]])
 
     def matrix(self) -> np.ndarray:
-        return self.table[np.ix_(self.rows, self.cols)]
+        gathered: np.ndarray = self.table[np.ix_(self.rows, self.cols)]
+        return gathered
 
 
 def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
@@ -442,8 +443,8 @@ def _exclusions(mentees: Sequence[Person], mentors: Sequence[Person]) -> dict[st
     row = {p.id: i for i, p in enumerate(mentees)}
     for j, mentor in enumerate(mentors):
         for pid in mentor.conflicts:
-            if (i := row.get(pid)) is not None:
-                conflict[i, j] = True
+            if (k := row.get(pid)) is not None:
+                conflict[k, j] = True
     homes = [_norm(p.household or "") for p in mentees]
     aways = [_norm(p.household or "") for p in mentors]
     household = np.zeros((n, m), bool)
@@ -517,10 +518,9 @@ def _reason(name: str, mentee: Person, mentor: Person, value: float) -> str | No
         both = _named(a[0] & b[0], a[1] & b[1])
         return f"Both free: {', '.join(both)}" if both else None
     if name == "language":
-        common = _languages(mentee) & _languages(mentor)
-        first = next(
-            (t for t in (x.split("-")[0].lower() for x in mentee.languages) if t in common), None
-        )
+        spoken = _languages(mentee) & _languages(mentor)
+        theirs = (tag.split("-")[0].lower() for tag in mentee.languages)
+        first = next((t for t in theirs if t in spoken), None)
         return f"Speaks {language_name(first)}" if first else None
     if name == "location":
         if value >= 1:

@@ -57,7 +57,7 @@ def propose(body: dict, program_id: int):
     return suggestions.propose(
         program_id=program_id,
         pins={pin["pair_id"]: pin["mentor_id"] for pin in body["pins"]},
-        exclude=body["exclude"],
+        exclude=body["left_out"],
     )
 
 

@@ -61,8 +61,9 @@ class CohortRequestSchema(Schema):
         validate=validate.Length(max=COHORT_MAX),
         metadata={"description": "Pairs to keep with the mentor given, when they fit."},
     )
-    exclude = fields.List(
+    left_out = fields.List(
         id_field(),
+        data_key="exclude",
         load_default=list,
         validate=validate.Length(max=COHORT_MAX),
         metadata={"description": "Participants (mentees or mentors) to leave out."},

@@ -108,7 +108,8 @@ def previous_mentors(mentee_ids: Iterable[int]) -> dict[int, set[int]]:
             Pair.mentee_id.in_(ids), Pair.mentor_id.is_not(None)
         )
     ):
-        found[mentee_id].add(mentor_id)
+        if mentor_id is not None:
+            found[mentee_id].add(mentor_id)
     return found
 
 

@@ -90,7 +90,7 @@ def commit(program_id: int) -> ResponseReturnValue:
         for outcome in ("matched", "proposed", "refused")
     }
     mentees = dict(
-        db.session.execute(  # type: ignore[arg-type]
+        db.session.execute(
             sa.select(Pair.id, Pair.mentee_id).where(Pair.id.in_([i.pair_id for i in report]))
         ).all()
     )

@@ -5,7 +5,7 @@ min-cost flow on larger ones, on random instances drawn by Hypothesis."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import networkx as nx
 import numpy as np
@@ -164,14 +164,14 @@ def _brute_force(scores, allowed, places) -> tuple[int, float]:
     place left, or none."""
     n, m = scores.shape
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(row: int, left: tuple[int, ...]) -> tuple[int, float]:
         if row == n:
             return (0, 0.0)
         found = best(row + 1, left)
         for j in range(m):
             if allowed[row, j] and left[j] > 0:
-                count, total = best(row + 1, left[:j] + (left[j] - 1,) + left[j + 1 :])
+                count, total = best(row + 1, (*left[:j], left[j] - 1, *left[j + 1 :]))
                 found = max(found, (count + 1, total + scores[row, j]))
         return found
 
