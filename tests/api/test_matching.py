@@ -180,3 +180,43 @@ def test_a_pair_that_no_longer_fits_is_refused_and_the_others_are_matched(api):
     assert [i["outcome"] for i in report["items"]] == ["matched", "refused"]
     assert report["items"][1]["detail"] == "Has no open place."
     assert api.ok("get", f"/pairs/{second['id']}")["state"] == "recruited"
+
+
+def test_a_participant_keeps_what_matching_reads_and_a_bad_time_zone_is_refused(api, world):
+    mentor = world.add_participant(
+        "mentor",
+        languages=["es", "pt-BR"],
+        location="Bergen",
+        timezone="Europe/Oslo",
+        gender="woman",
+        household="Berg",
+        conflicts=[world.mentees[0]["id"]],
+    )
+    read = api.ok("get", f"/participants/{mentor['id']}")
+    assert (read["languages"], read["location"], read["timezone"]) == (
+        ["es", "pt-BR"],
+        "Bergen",
+        "Europe/Oslo",
+    )
+    assert (read["household"], read["conflicts"]) == ("Berg", [world.mentees[0]["id"]])
+
+    refused = api.patch(f"/participants/{mentor['id']}", {"timezone": "Mars/Olympus"})
+    assert refused.status_code == 422
+    assert "timezone" in refused.get_json()["errors"][0]["field"]
+
+
+def test_a_declared_conflict_keeps_the_two_apart_in_a_cohort(api):
+    world = _cohort(api, mentees=1, mentors=1)
+    world.new_pair(0)
+    api.ok(
+        "patch",
+        f"/participants/{world.mentors[0]['id']}",
+        {"conflicts": [world.mentees[0]["id"]]},
+    )
+
+    proposal = api.ok("post", f"/programs/{world.program['id']}/matching/proposal", {})
+
+    assert proposal["matches"] == []
+    assert proposal["unmatched"][0]["why"] == (
+        "No mentor passes the required criteria: A conflict is declared between them (1 mentor)."
+    )
