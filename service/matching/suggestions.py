@@ -83,19 +83,21 @@ def person_of(participant: Participant, **kwargs: Any) -> Person:
     return _person(participant, **kwargs)
 
 
-def _taken(program_id: int) -> dict[int, int]:
-    """Each mentor's open pairs in the program: the places they fill."""
-    return dict(
-        db.session.execute(  # type: ignore[arg-type]
-            sa.select(Pair.mentor_id, sa.func.count())
-            .where(
-                Pair.program_id == program_id,
-                Pair.state.not_in(_TERMINAL),
-                Pair.mentor_id.is_not(None),
-            )
-            .group_by(Pair.mentor_id)
-        ).all()
+def _taken(program_id: int, mentor_id: int | None = None) -> dict[int, int]:
+    """Each mentor's open pairs in the program (or only this mentor's): the places they
+    fill."""
+    query = (
+        sa.select(Pair.mentor_id, sa.func.count())
+        .where(
+            Pair.program_id == program_id,
+            Pair.state.not_in(_TERMINAL),
+            Pair.mentor_id.is_not(None),
+        )
+        .group_by(Pair.mentor_id)
     )
+    if mentor_id is not None:
+        query = query.where(Pair.mentor_id == mentor_id)
+    return dict(db.session.execute(query).all())  # type: ignore[arg-type]
 
 
 def previous_mentors(mentee_ids: Iterable[int]) -> dict[int, set[int]]:
@@ -222,7 +224,7 @@ def explain_couple(*, mentee_id: int, mentor_id: int) -> Explanation:
     mentor = db.session.get(Participant, mentor_id)
     if mentor is None or mentor.role != Role.MENTOR or mentor.program_id != mentee.program_id:
         raise Invalid("mentor_id", f"participant {mentor_id} is not a mentor of this program")
-    taken = _taken(program.id).get(mentor.id, 0)
+    taken = _taken(program.id, mentor.id).get(mentor.id, 0)
     previous = previous_mentors([mentee.id])[mentee.id]
     scores = matching.score(
         [person_of(mentee, previous=previous)],
