@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
@@ -16,6 +17,8 @@ from service.database import db
 from service.events.models import OutboxEvent
 from tests.helpers.browser import serious_violations, sign_in
 from tests.helpers.staff import create_staff
+
+pytestmark = pytest.mark.slow
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
