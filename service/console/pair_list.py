@@ -106,6 +106,8 @@ class Criteria:
     filters: queries.Filters = field(default_factory=queries.Filters)
     search: str = ""
     sort: str = "number"
+    # Only these pairs (those ticked on the list), when given.
+    only: frozenset[int] | None = None
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -160,6 +162,8 @@ def _query(user: User, criteria: Criteria) -> sa.Select:
         .outerjoin(Coordinator, Coordinator.id == Pair.coordinator_id)
     )
     query = queries.narrowed(query, user, criteria.filters)
+    if criteria.only is not None:
+        query = query.where(Pair.id.in_(criteria.only))
     if criteria.search.strip():
         pattern = "%" + _escape_like(criteria.search.strip().lower()) + "%"
         query = query.where(

@@ -18,6 +18,7 @@ from service.console.forms import InboxItemForm, PairListForm
 from service.database import db
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
+from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.programs.models import Program
 from service.schemas import MAX_ID
@@ -110,6 +111,7 @@ def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | 
         listed=listed,
         error=error,
         sorts=pair_list.SORTS,
+        surveys=sendable_surveys(),
         signals=SIGNALS,
         states=[s.value for s in State],
         **_choices(),
