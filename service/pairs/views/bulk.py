@@ -66,7 +66,7 @@ def _chosen(form: PairBulkForm) -> list[pair_list.PairRow]:
     order."""
     criteria = form.criteria()
     if not form.everything.data:
-        criteria = pair_list.Criteria(only=frozenset(form.pair.data))
+        criteria = pair_list.Criteria(only=frozenset(form.pair.data or ()))
     return list(pair_list.every_row(current_user, g.actor, criteria))
 
 
@@ -75,7 +75,7 @@ def _described(form: PairBulkForm, coordinator: User | None, surveys: dict[str, 
         if coordinator is None or not coordinator.active:
             return None
         return f"Hand over to {coordinator.full_name}"
-    return f"Send “{surveys[form.survey.data]}”"
+    return f"Send “{surveys[form.survey.data or '']}”"
 
 
 def _name(row: pair_list.PairRow) -> str:
