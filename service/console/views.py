@@ -189,6 +189,48 @@ def proposals():
     )
 
 
+PROPOSALS_HEADER = (
+    "Proposal",
+    "Pair",
+    "Mentee & mentor",
+    "Proposed",
+    "Proposed by",
+    "Proposed on",
+    "Reason",
+    "Final session on",
+)
+
+
+@blueprint.get("/proposals/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export_proposals(fmt: str):
+    """Every proposal waiting, with the list's filters: not only a page."""
+    waiting = queries.waiting_query(queries.scope(current_user, _filters()))
+
+    def rows():
+        after = 0
+        while True:
+            page = queries.by_key(waiting, Proposal, after=after, per_page=500)
+            pair_rows = db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids())))
+            names = queries.names(list(pair_rows))
+            for proposal in page.items:
+                yield (
+                    proposal.id,
+                    proposal.pair_id,
+                    names.get(proposal.pair_id, ""),
+                    proposal.trigger.replace("_", " "),
+                    proposal.proposed_by.label,
+                    proposal.created_at,
+                    proposal.reason or "",
+                    (proposal.params or {}).get("final_session_on") or "",
+                )
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    return exports.download(fmt, f"proposals-{now():%Y-%m-%d}", PROPOSALS_HEADER, rows())
+
+
 @blueprint.route("/inbox", methods=["GET", "POST"])
 @staff_required()
 def inbox_page():
