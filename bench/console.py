@@ -156,7 +156,7 @@ def run(database_url: str, redis_url: str, arguments: argparse.Namespace) -> Non
     reference = reference_app().test_client()
     floor = statistics.median(timed(lambda: reference.get("/"), arguments.requests))
     print(f"reference (one route, one small template): median {floor * 1000:.2f} ms\n")
-    print(f"{'page':34} {'median':>9} {'p95':>9} {'statements':>11} {'× reference':>12}")
+    print(f"{'page':34} {'median':>9} {'p95':>9} {'statements':>11} {'x reference':>12}")
     for label, path in PAGES:
         target = path.format(**names)
 
@@ -171,7 +171,7 @@ def run(database_url: str, redis_url: str, arguments: argparse.Namespace) -> Non
         sent = statements(app, ask)
         print(
             f"{label:34} {median * 1000:7.1f} ms {p95 * 1000:7.1f} ms {sent:11} "
-            f"{median / floor:11.0f}×"
+            f"{median / floor:11.0f}x"
         )
 
 
