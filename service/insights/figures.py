@@ -1,0 +1,632 @@
+"""A program's insights over a period: the rows read in a few queries, the figures computed
+by `workflows.insights`. Read-only.
+
+Which matches count: those of the program matched within the period (optionally those of
+one coordinator). Each is followed from its match until it ended (closed, or re-matched) or
+until the end of the period, whichever came first: a match still open then is censored,
+never counted as an ending. Ratings, meetings and contacts are those of these matches within
+the period.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from service.calendar.models import Compliance, Contact, ContactStatus
+from service.clock import now
+from service.closure.models import EndingReasons
+from service.database import db
+from service.errors import Invalid, NotFound
+from service.meetings.models import Meeting, MeetingStatus
+from service.pairs.models import Pair, Pause
+from service.participants.models import Participant
+from service.programs.models import Program
+from service.surveys.models import SurveyResponse
+from workflows import insights as stats
+from workflows.cadence import DEFAULT_POLICY, POLICIES
+from workflows.pairing import State
+
+# The lengths the early-closure shares are given for, in months.
+EARLY_MONTHS = (3, 6, 12)
+SIDES = ("mentee", "mentor")
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first day to the last, both included; the figures never look past `until`
+    (nor past today)."""
+
+    since: date | None
+    until: date
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.since > self.until:
+            raise Invalid("from", "The period must start on or before its last day.")
+
+    @property
+    def start(self) -> datetime | None:
+        return datetime.combine(self.since, time.min, tzinfo=UTC) if self.since else None
+
+    @property
+    def end(self) -> datetime:
+        """The moment just after the period's last day (or now, if sooner)."""
+        return min(datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=UTC), now())
+
+
+@dataclass
+class MatchRow:
+    pair_id: int
+    coordinator_id: int | None
+    mentee_id: int
+    created_at: datetime
+    matched_at: datetime
+    activated_at: datetime | None
+    ended_at: datetime | None  # within the period
+    planned_end_on: date | None
+    state: str
+    closure_reason: str | None
+    first_of_mentee: bool  # not a re-match's successor
+
+    def days(self, end: datetime) -> int:
+        return ((self.ended_at or end).date() - self.matched_at.date()).days
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A figure with the size of the group it comes from; `value` is None when that group is
+    smaller than the program's minimum (or empty)."""
+
+    value: float | None
+    n: int
+    suppressed: bool
+
+
+def counted(value: float | None, n: int, minimum: int) -> Counted:
+    if not stats.shown(n, minimum):
+        return Counted(None, n, True)
+    return Counted(value, n, False)
+
+
+def share(part: stats.Share, minimum: int) -> Counted:
+    return counted(part.value, part.total, minimum)
+
+
+@dataclass
+class Insights:
+    program_id: int
+    program_name: str
+    period: Period
+    coordinator_id: int | None
+    minimum: int
+    policy: str
+    matches: int
+    # Match duration.
+    survival: list[stats.SurvivalStep]
+    survival_shown: bool
+    median_days: Counted
+    closed_before_months: dict[int, Counted]
+    closed_before_planned_end: Counted
+    # Why matches end.
+    endings: dict[str, int]
+    ending_reasons: dict[str, int]
+    ended: int
+    rematch_rate: Counted
+    waiting_days_median: Counted
+    waiting_now: int
+    # Relationship quality: per month, per side, the mean pulse and its respondents.
+    pulse: list[dict[str, object]]
+    rating_fell: dict[str, Counted]
+    # Engagement.
+    meetings_per_month: list[dict[str, object]]
+    meetings_per_pair_month: Counted
+    response_rates: list[dict[str, object]]
+    response_rate: Counted
+    answered_without_reminder: Counted
+    # Staff practice.
+    staff_contacts: dict[str, int]
+    staff_on_time: Counted
+    meeting_requirement_met: Counted
+    # Fidelity to the cadence policy.
+    fidelity: list[dict[str, object]]
+    fidelity_overall: Counted
+    pairs_fully_served: Counted
+    pairs_short: list[dict[str, int]] = field(default_factory=list)
+    by_cohort: list[dict[str, object]] = field(default_factory=list)
+    by_coordinator: list[dict[str, object]] = field(default_factory=list)
+
+
+def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
+    """The program's figures over `period` (only the matches `coordinator_id` looks after,
+    when given)."""
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise NotFound(f"There is no program {program_id}.")
+    minimum = program.insights_min_group
+    end = period.end
+    matches = _matches(program_id, period, coordinator_id, end)
+    ids = [m.pair_id for m in matches]
+    durations = [m.days(end) for m in matches]
+    ended = [m.ended_at is not None for m in matches]
+    steps = stats.kaplan_meier(durations, ended)
+    n = len(matches)
+    policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
+
+    insights = Insights(
+        program_id=program.id,
+        program_name=program.name,
+        period=period,
+        coordinator_id=coordinator_id,
+        minimum=minimum,
+        policy=policy.name,
+        matches=n,
+        survival=steps if stats.shown(n, minimum) else [],
+        survival_shown=stats.shown(n, minimum),
+        median_days=_median(durations, ended, minimum),
+        closed_before_months={
+            months: share(stats.closed_before(durations, ended, months * stats.MONTH_DAYS), minimum)
+            for months in EARLY_MONTHS
+        },
+        closed_before_planned_end=share(
+            stats.closed_before_planned_end(
+                stats.PlannedEnd(
+                    m.planned_end_on,
+                    m.ended_at.date() if m.ended_at else None,
+                    (end - timedelta(microseconds=1)).date(),
+                )
+                for m in matches
+                if m.planned_end_on is not None
+            ),
+            minimum,
+        ),
+        endings=_endings(matches),
+        ending_reasons=_ending_reasons([m.pair_id for m in matches if m.ended_at]),
+        ended=sum(ended),
+        rematch_rate=share(
+            stats.Share(
+                sum(m.state == State.REMATCHED and m.ended_at is not None for m in matches), n
+            ),
+            minimum,
+        ),
+        waiting_days_median=_waiting(matches, minimum),
+        waiting_now=_waiting_now(program_id, coordinator_id),
+        pulse=[],
+        rating_fell={},
+        meetings_per_month=[],
+        meetings_per_pair_month=Counted(None, 0, True),
+        response_rates=[],
+        response_rate=Counted(None, 0, True),
+        answered_without_reminder=Counted(None, 0, True),
+        staff_contacts={},
+        staff_on_time=Counted(None, 0, True),
+        meeting_requirement_met=Counted(None, 0, True),
+        fidelity=[],
+        fidelity_overall=Counted(None, 0, True),
+        pairs_fully_served=Counted(None, 0, True),
+    )
+    _quality(insights, ids, period, end)
+    _engagement(insights, matches, period, end)
+    _staff_practice(insights, ids, period, end, program.staff_contact_grace_days)
+    _fidelity(insights, program, matches, end)
+    insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
+    if coordinator_id is None:
+        insights.by_coordinator = _breakdown(matches, end, minimum, key=lambda m: m.coordinator_id)
+    return insights
+
+
+# -- the matches ----------------------------------------------------------------------------
+
+
+def _matches(
+    program_id: int, period: Period, coordinator_id: int | None, end: datetime
+) -> list[MatchRow]:
+    query = sa.select(
+        Pair.id,
+        Pair.coordinator_id,
+        Pair.mentee_id,
+        Pair.created_at,
+        Pair.matched_at,
+        Pair.activated_at,
+        Pair.closed_at,
+        Pair.state_changed_at,
+        Pair.planned_end_on,
+        Pair.state,
+        Pair.closure_reason,
+        Pair.predecessor_id,
+    ).where(Pair.program_id == program_id, Pair.matched_at.is_not(None), Pair.matched_at < end)
+    if period.start is not None:
+        query = query.where(Pair.matched_at >= period.start)
+    if coordinator_id is not None:
+        query = query.where(Pair.coordinator_id == coordinator_id)
+    rows: list[MatchRow] = []
+    for row in db.session.execute(query.order_by(Pair.id)):
+        if row.state == State.CLOSED:
+            ended_at = row.closed_at
+        elif row.state == State.REMATCHED:
+            ended_at = row.state_changed_at
+        else:
+            ended_at = None
+        if ended_at is not None and ended_at >= end:
+            ended_at = None  # after the period: still open as far as it can tell
+        rows.append(
+            MatchRow(
+                pair_id=row.id,
+                coordinator_id=row.coordinator_id,
+                mentee_id=row.mentee_id,
+                created_at=row.created_at,
+                matched_at=row.matched_at,
+                activated_at=row.activated_at
+                if row.activated_at and row.activated_at < end
+                else None,
+                ended_at=ended_at,
+                planned_end_on=row.planned_end_on,
+                state=row.state,
+                closure_reason=row.closure_reason if ended_at else None,
+                first_of_mentee=row.predecessor_id is None,
+            )
+        )
+    return rows
+
+
+def _median(durations: list[int], ended: list[bool], minimum: int) -> Counted:
+    median = stats.median_duration(stats.kaplan_meier(durations, ended))
+    return counted(float(median) if median is not None else None, len(durations), minimum)
+
+
+def _endings(matches: Iterable[MatchRow]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for match in matches:
+        if match.ended_at is None:
+            continue
+        counts[
+            "rematched" if match.state == State.REMATCHED else match.closure_reason or "completed"
+        ] += 1
+    return dict(sorted(counts.items()))
+
+
+def _ending_reasons(pair_ids: list[int]) -> dict[str, int]:
+    """The coordinator's primary reason for each ended match that has one."""
+    counts: dict[str, int] = defaultdict(int)
+    for chunk in _chunks(pair_ids):
+        for (reason,) in db.session.execute(
+            sa.select(EndingReasons.primary_reason).where(
+                EndingReasons.pair_id.in_(chunk), EndingReasons.viewpoint == "coordinator"
+            )
+        ):
+            counts[reason] += 1
+    return dict(sorted(counts.items()))
+
+
+def _waiting(matches: Iterable[MatchRow], minimum: int) -> Counted:
+    waits = sorted(
+        (m.matched_at - m.created_at).total_seconds() / 86400 for m in matches if m.first_of_mentee
+    )
+    if not waits:
+        return counted(None, 0, minimum)
+    middle = len(waits) // 2
+    median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return counted(round(median, 1), len(waits), minimum)
+
+
+def _waiting_now(program_id: int, coordinator_id: int | None) -> int:
+    query = sa.select(sa.func.count()).where(
+        Pair.program_id == program_id, Pair.state == State.RECRUITED
+    )
+    if coordinator_id is not None:
+        query = query.where(Pair.coordinator_id == coordinator_id)
+    return db.session.scalar(query) or 0
+
+
+# -- relationship quality -------------------------------------------------------------------
+
+
+def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> None:
+    minimum = insights.minimum
+    monthly: dict[tuple[str, str], list[int]] = defaultdict(list)
+    respondents: dict[tuple[str, str], set[int]] = defaultdict(set)
+    by_pair: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for chunk in _chunks(ids):
+        query = sa.select(
+            SurveyResponse.pair_id,
+            SurveyResponse.respondent_role,
+            SurveyResponse.participant_id,
+            SurveyResponse.pulse_rating,
+            SurveyResponse.submitted_at,
+        ).where(
+            SurveyResponse.pair_id.in_(chunk),
+            SurveyResponse.pulse_rating.is_not(None),
+            SurveyResponse.respondent_role.in_(SIDES),
+            SurveyResponse.submitted_at < end,
+        )
+        if period.start is not None:
+            query = query.where(SurveyResponse.submitted_at >= period.start)
+        for pair_id, role, person, rating, at in db.session.execute(
+            query.order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+        ):
+            month = at.strftime("%Y-%m")
+            monthly[(month, role)].append(rating)
+            respondents[(month, role)].add(person if person is not None else -pair_id)
+            by_pair[(role, pair_id)].append(rating)
+    for month in sorted({month for month, _ in monthly}):
+        row: dict[str, object] = {"month": month}
+        for side in SIDES:
+            ratings = monthly.get((month, side), [])
+            row[side] = counted(
+                stats.mean(ratings), len(respondents.get((month, side), ())), minimum
+            )
+        insights.pulse.append(row)
+    for side in SIDES:
+        verdicts = [
+            stats.rating_fell(ratings) for (role, _), ratings in by_pair.items() if role == side
+        ]
+        known = [v for v in verdicts if v is not None]
+        insights.rating_fell[side] = share(stats.Share(sum(known), len(known)), minimum)
+
+
+# -- engagement -----------------------------------------------------------------------------
+
+
+def _months(since: date, until: date) -> list[date]:
+    months, day = [], since.replace(day=1)
+    while day <= until:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end: datetime) -> None:
+    minimum = insights.minimum
+    running = [m for m in matches if m.activated_at is not None]
+    if running:
+        first = min(m.activated_at for m in running if m.activated_at)
+        since = max(first.date(), period.since) if period.since else first.date()
+        last = (end - timedelta(microseconds=1)).date()
+        held: dict[str, int] = defaultdict(int)
+        for chunk in _chunks([m.pair_id for m in running]):
+            for (at,) in db.session.execute(
+                sa.select(Meeting.occurred_at).where(
+                    Meeting.pair_id.in_(chunk),
+                    Meeting.status == MeetingStatus.HELD,
+                    Meeting.occurred_at < end,
+                    Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
+                )
+            ):
+                held[at.strftime("%Y-%m")] += 1
+        total_meetings = total_pair_months = 0
+        for month in _months(since, last):
+            month_end = (month + timedelta(days=32)).replace(day=1)
+            pairs = sum(
+                1
+                for m in running
+                if m.activated_at
+                and m.activated_at.date() < month_end
+                and (m.ended_at is None or m.ended_at.date() >= month)
+            )
+            key = month.strftime("%Y-%m")
+            total_meetings += held.get(key, 0)
+            total_pair_months += pairs
+            insights.meetings_per_month.append(
+                {
+                    "month": key,
+                    "pairs": pairs,
+                    "meetings": held.get(key, 0),
+                    "per_pair": counted(
+                        held.get(key, 0) / pairs if pairs else None, pairs, minimum
+                    ),
+                }
+            )
+        insights.meetings_per_pair_month = counted(
+            total_meetings / total_pair_months if total_pair_months else None,
+            len(running),
+            minimum,
+        )
+    # Survey response rates: participants' contacts due in the period.
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # answered, asked, no reminder
+    respondents: dict[str, set[int]] = defaultdict(set)
+    for chunk in _chunks([m.pair_id for m in matches]):
+        query = sa.select(
+            Contact.kind, Contact.status, Contact.reminders_sent, Contact.participant_id
+        ).where(
+            Contact.pair_id.in_(chunk),
+            Contact.recipient != "staff",
+            Contact.status.in_(
+                (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
+            ),
+            Contact.due_at < end,
+        )
+        if period.since is not None:
+            query = query.where(Contact.due_on >= period.since)
+        for kind, status, reminders, person in db.session.execute(query):
+            counts = by_kind[kind]
+            counts[1] += 1
+            if person is not None:
+                respondents[kind].add(person)
+            if status == ContactStatus.ANSWERED:
+                counts[0] += 1
+                counts[2] += reminders == 0
+    answered = sum(c[0] for c in by_kind.values())
+    asked = sum(c[1] for c in by_kind.values())
+    people = len(set().union(*respondents.values())) if respondents else 0
+    for kind, (yes, total, unreminded) in sorted(by_kind.items()):
+        insights.response_rates.append(
+            {
+                "survey": kind,
+                "asked": total,
+                "answered": yes,
+                "rate": counted(yes / total if total else None, len(respondents[kind]), minimum),
+            }
+        )
+    insights.response_rate = counted(answered / asked if asked else None, people, minimum)
+    insights.answered_without_reminder = counted(
+        sum(c[2] for c in by_kind.values()) / answered if answered else None, people, minimum
+    )
+
+
+# -- staff practice -------------------------------------------------------------------------
+
+
+def _staff_practice(
+    insights: Insights, ids: list[int], period: Period, end: datetime, grace_days: int
+) -> None:
+    minimum = insights.minimum
+    tally = {"due": 0, "on_time": 0, "late": 0, "overdue": 0, "not_yet_late": 0}
+    grace = timedelta(days=grace_days)
+    pairs_seen: set[int] = set()
+    met = judged = 0
+    compliant_pairs: set[int] = set()
+    for chunk in _chunks(ids):
+        query = sa.select(Contact.pair_id, Contact.status, Contact.due_at, Contact.done_at).where(
+            Contact.pair_id.in_(chunk),
+            Contact.recipient == "staff",
+            Contact.status != ContactStatus.CANCELLED,
+            Contact.due_at < end,
+        )
+        if period.since is not None:
+            query = query.where(Contact.due_on >= period.since)
+        for pair_id, status, due_at, done_at in db.session.execute(query):
+            tally["due"] += 1
+            pairs_seen.add(pair_id)
+            if status == ContactStatus.DONE and done_at is not None:
+                tally["on_time" if done_at <= due_at + grace else "late"] += 1
+            elif status == ContactStatus.OVERDUE:
+                tally["overdue"] += 1
+            else:
+                tally["not_yet_late"] += 1
+        compliance = sa.select(Compliance.pair_id, Compliance.compliant).where(
+            Compliance.pair_id.in_(chunk),
+            Compliance.closed.is_(True),
+            Compliance.period_end <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
+        )
+        if period.since is not None:
+            compliance = compliance.where(Compliance.period_start >= period.since)
+        for pair_id, ok in db.session.execute(compliance):
+            judged += 1
+            met += bool(ok)
+            compliant_pairs.add(pair_id)
+    insights.staff_contacts = tally
+    settled = tally["on_time"] + tally["late"] + tally["overdue"]
+    insights.staff_on_time = counted(
+        tally["on_time"] / settled if settled else None, len(pairs_seen), minimum
+    )
+    insights.meeting_requirement_met = counted(
+        met / judged if judged else None, len(compliant_pairs), minimum
+    )
+
+
+# -- fidelity -------------------------------------------------------------------------------
+
+
+def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end: datetime) -> None:
+    minimum = insights.minimum
+    policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
+    running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
+    ids = [m.pair_id for m in running]
+    delivered: dict[int, list[stats.Delivered]] = defaultdict(list)
+    paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    guardians: set[int] = set()
+    for chunk in _chunks(ids):
+        for pair_id, kind, recipient, done_at in db.session.execute(
+            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, Contact.done_at).where(
+                Contact.pair_id.in_(chunk),
+                Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
+                Contact.done_at.is_not(None),
+            )
+        ):
+            delivered[pair_id].append(
+                stats.Delivered(kind, recipient.partition(":")[0], done_at.date())
+            )
+        for pair_id, starts_on, ends_on in db.session.execute(
+            sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
+        ):
+            paused[pair_id].append((starts_on, ends_on))
+    if program.youth and policy.guardians:
+        mentees = list({m.mentee_id for m in running})
+        for chunk in _chunks(mentees):
+            guardians.update(
+                db.session.scalars(
+                    sa.select(Participant.guardian_of_id).where(
+                        Participant.guardian_of_id.in_(chunk)
+                    )
+                )
+            )
+    last_day = (end - timedelta(microseconds=1)).date()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # due, kept, pairs
+    served = owed = 0
+    shortfalls: list[dict[str, int]] = []
+    for match in running:
+        roles = ["mentee", "mentor"] + (["guardian"] if match.mentee_id in guardians else [])
+        plans = stats.fidelity(
+            policy,
+            activated_on=match.activated_at.date() if match.activated_at else None,
+            event_on=program.event_on,
+            observed_until=min(match.ended_at.date(), last_day) if match.ended_at else last_day,
+            roles=roles,
+            delivered=delivered.get(match.pair_id, ()),
+            paused=paused.get(match.pair_id, ()),
+        )
+        due = sum(p.due for p in plans)
+        kept = sum(p.kept for p in plans)
+        for plan in plans:
+            if plan.due:
+                totals[plan.kind][0] += plan.due
+                totals[plan.kind][1] += plan.kept
+                totals[plan.kind][2] += 1
+        if due:
+            owed += 1
+            served += kept == due
+            if kept < due:
+                shortfalls.append({"pair_id": match.pair_id, "due": due, "kept": kept})
+    for kind, (due, kept, pairs) in totals.items():
+        insights.fidelity.append(
+            {"contact": kind, "pairs": pairs, "due": due, "kept": kept,
+             "share": counted(kept / due if due else None, pairs, minimum)}
+        )  # fmt: skip
+    all_due = sum(t[0] for t in totals.values())
+    insights.fidelity_overall = counted(
+        sum(t[1] for t in totals.values()) / all_due if all_due else None, owed, minimum
+    )
+    insights.pairs_fully_served = share(stats.Share(served, owed), minimum)
+    # The pairs that missed most of what they were promised: a coordinator's work list.
+    shortfalls.sort(key=lambda s: (s["kept"] / s["due"], -s["due"], s["pair_id"]))
+    insights.pairs_short = shortfalls[:20]
+
+
+# -- breakdowns -----------------------------------------------------------------------------
+
+
+def _quarter(match: MatchRow) -> str:
+    return f"{match.matched_at.year} Q{(match.matched_at.month - 1) // 3 + 1}"
+
+
+def _breakdown(
+    matches: list[MatchRow], end: datetime, minimum: int, *, key
+) -> list[dict[str, object]]:
+    groups: dict[object, list[MatchRow]] = defaultdict(list)
+    for match in matches:
+        groups[key(match)].append(match)
+    rows: list[dict[str, object]] = []
+    for name in sorted(groups, key=lambda k: (k is None, str(k))):
+        group = groups[name]
+        durations = [m.days(end) for m in group]
+        ended = [m.ended_at is not None for m in group]
+        row: dict[str, object] = {
+            "group": name,
+            "matches": len(group),
+            "median_days": _median(durations, ended, minimum),
+        }
+        for months in EARLY_MONTHS:
+            row[f"closed_before_{months}_months"] = share(
+                stats.closed_before(durations, ended, months * stats.MONTH_DAYS), minimum
+            )
+        rows.append(row)
+    return rows
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    """Ids in lists short enough for an IN (…) on every backend."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
