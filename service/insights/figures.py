@@ -451,7 +451,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     answered = sum(c[0] for c in by_kind.values())
     asked = sum(c[1] for c in by_kind.values())
     people = len(set().union(*respondents.values())) if respondents else 0
-    for kind, (yes, total, unreminded) in sorted(by_kind.items()):
+    for kind, (yes, total, _unreminded) in sorted(by_kind.items()):
         insights.response_rates.append(
             {
                 "survey": kind,

@@ -1,0 +1,68 @@
+"""One insights table as a file: CSV (UTF-8, a header row) or XLSX (openpyxl), with the
+filters it was computed under written above it. A figure left out for a small group is
+written "fewer than N", never its value."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from service.insights.tables import Cell, Hidden, Kind, Table
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _raw(value: Cell, kind: Kind) -> str | int | float | None:
+    if isinstance(value, Hidden):
+        return str(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def to_csv(table: Table, filters: list[tuple[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([col.title for col in table.columns])
+    for row in table.rows:
+        writer.writerow(
+            [
+                "" if (v := _raw(value, col.kind)) is None else v
+                for value, col in zip(row, table.columns, strict=True)
+            ]
+        )
+    return out.getvalue().encode("utf-8")
+
+
+def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = table.key[:31]
+    sheet.append([table.title])
+    sheet["A1"].font = Font(bold=True)
+    for name, value in filters:
+        sheet.append([name, value])
+    sheet.append([])
+    sheet.append([col.title for col in table.columns])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([_raw(value, col.kind) for value, col in zip(row, table.columns, strict=True)])
+        for cell, col in zip(sheet[sheet.max_row], table.columns, strict=True):
+            if col.kind == Kind.SHARE and isinstance(cell.value, float):
+                cell.number_format = "0.0%"
+            elif col.kind in (Kind.NUMBER, Kind.DAYS) and isinstance(cell.value, float):
+                cell.number_format = "0.0"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def filename(program_slug: str, table: Table, since: date | None, until: date, ext: str) -> str:
+    start = since.isoformat() if since else "start"
+    return f"{program_slug}-{table.key}-{start}-to-{until.isoformat()}.{ext}"
