@@ -73,9 +73,9 @@ def kaplan_meier(durations: Sequence[float], closed: Sequence[bool]) -> list[Sur
     if any(d < 0 for d in durations):
         raise ValueError("a duration cannot be negative")
     by_day: dict[float, list[int]] = {}
-    for day, ended in zip(durations, closed, strict=True):
+    for day, closes in zip(durations, closed, strict=True):
         counts = by_day.setdefault(float(day), [0, 0])
-        counts[0 if ended else 1] += 1
+        counts[0 if closes else 1] += 1
     at_risk = len(durations)
     survival = 1.0
     steps: list[SurvivalStep] = []

@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -119,12 +120,12 @@ class Insights:
     waiting_days_median: Counted
     waiting_now: int
     # Relationship quality: per month, per side, the mean pulse and its respondents.
-    pulse: list[dict[str, object]]
+    pulse: list[dict[str, Any]]
     rating_fell: dict[str, Counted]
     # Engagement.
-    meetings_per_month: list[dict[str, object]]
+    meetings_per_month: list[dict[str, Any]]
     meetings_per_pair_month: Counted
-    response_rates: list[dict[str, object]]
+    response_rates: list[dict[str, Any]]
     response_rate: Counted
     answered_without_reminder: Counted
     # Staff practice.
@@ -132,12 +133,12 @@ class Insights:
     staff_on_time: Counted
     meeting_requirement_met: Counted
     # Fidelity to the cadence policy.
-    fidelity: list[dict[str, object]]
+    fidelity: list[dict[str, Any]]
     fidelity_overall: Counted
     pairs_fully_served: Counted
     pairs_short: list[dict[str, int]] = field(default_factory=list)
-    by_cohort: list[dict[str, object]] = field(default_factory=list)
-    by_coordinator: list[dict[str, object]] = field(default_factory=list)
+    by_cohort: list[dict[str, Any]] = field(default_factory=list)
+    by_coordinator: list[dict[str, Any]] = field(default_factory=list)
 
 
 def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
@@ -347,12 +348,13 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
         for pair_id, role, person, rating, at in db.session.execute(
             query.order_by(SurveyResponse.submitted_at, SurveyResponse.id)
         ):
+            assert pair_id is not None and rating is not None  # the query asks for both
             month = at.strftime("%Y-%m")
             monthly[(month, role)].append(rating)
             respondents[(month, role)].add(person if person is not None else -pair_id)
             by_pair[(role, pair_id)].append(rating)
     for month in sorted({month for month, _ in monthly}):
-        row: dict[str, object] = {"month": month}
+        row: dict[str, Any] = {"month": month}
         for side in SIDES:
             ratings = monthly.get((month, side), [])
             row[side] = counted(
@@ -536,9 +538,10 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
                 Contact.done_at.is_not(None),
             )
         ):
-            delivered[pair_id].append(
-                stats.Delivered(kind, recipient.partition(":")[0], done_at.date())
-            )
+            if done_at is not None:
+                delivered[pair_id].append(
+                    stats.Delivered(kind, recipient.partition(":")[0], done_at.date())
+                )
         for pair_id, starts_on, ends_on in db.session.execute(
             sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
         ):
@@ -604,16 +607,16 @@ def _quarter(match: MatchRow) -> str:
 
 def _breakdown(
     matches: list[MatchRow], end: datetime, minimum: int, *, key
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     groups: dict[object, list[MatchRow]] = defaultdict(list)
     for match in matches:
         groups[key(match)].append(match)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for name in sorted(groups, key=lambda k: (k is None, str(k))):
         group = groups[name]
         durations = [m.days(end) for m in group]
         ended = [m.ended_at is not None for m in group]
-        row: dict[str, object] = {
+        row: dict[str, Any] = {
             "group": name,
             "matches": len(group),
             "median_days": _median(durations, ended, minimum),

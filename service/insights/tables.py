@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 
 from service.accounts.models import User
 from service.database import db
 from service.insights.figures import EARLY_MONTHS, SIDES, Counted, Insights
-from workflows.endings import LABELS as ENDING_LABELS
-from workflows.endings import EndingReason
+from workflows.endings import LABELS
+
+ENDING_LABELS = {str(reason): label for reason, label in LABELS.items()}
 
 
 class Kind(StrEnum):
@@ -153,10 +155,7 @@ def tables(insights: Insights) -> list[Table]:
         "Why matches ended (the coordinator's main reason)",
         "As coordinators recorded it when the match closed.",
         [Column("Main reason"), Column("Matches", Kind.COUNT)],
-        [
-            [ENDING_LABELS.get(EndingReason(k), k) if k in EndingReason else k, count_cell(v, m)]
-            for k, v in insights.ending_reasons.items()
-        ],
+        [[ENDING_LABELS.get(k, k), count_cell(v, m)] for k, v in insights.ending_reasons.items()],
     )
     cohorts = _breakdown_table(
         "cohorts",
@@ -328,13 +327,13 @@ def tables(insights: Insights) -> list[Table]:
     return [*result, pulse, fell, meetings, responses, engagement, staff, practice, fidelity, short]
 
 
-def _cell_of(value: object, minimum: int) -> Cell:
+def _cell_of(value: Any, minimum: int) -> Cell:
     assert isinstance(value, Counted)
     return cell(value, minimum)
 
 
 def _breakdown_table(
-    key: str, title: str, rows: list[dict[str, object]], label: str, minimum: int
+    key: str, title: str, rows: list[dict[str, Any]], label: str, minimum: int
 ) -> Table:
     table = Table(
         key,
@@ -351,7 +350,7 @@ def _breakdown_table(
         table.rows.append(
             [
                 str(row["group"]),
-                row["matches"],  # type: ignore[list-item]
+                row["matches"],
                 _cell_of(row["median_days"], minimum),
                 *(_cell_of(row[f"closed_before_{n}_months"], minimum) for n in EARLY_MONTHS),
             ]
@@ -366,3 +365,97 @@ def _names(ids: Iterable[object]) -> dict[object, str]:
     return dict(
         db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(wanted))).all()
     )
+
+
+def _figure(figure: Counted) -> dict[str, Any]:
+    return {"value": figure.value, "n": figure.n, "suppressed": figure.suppressed}
+
+
+def _count(count: int, minimum: int) -> int | None:
+    return None if 0 < count < minimum else count
+
+
+def document(insights: Insights) -> dict[str, Any]:
+    """The figures as the API returns them: a figure is {value, n, suppressed}, its value
+    null when it is drawn from fewer than the program's minimum; a count of matches in a
+    category that small is null."""
+    m = insights.minimum
+    period = insights.period
+    return {
+        "program_id": insights.program_id,
+        "since": period.since,
+        "until": period.until,
+        "coordinator_id": insights.coordinator_id,
+        "minimum_group": m,
+        "cadence_policy": insights.policy,
+        "matches": insights.matches,
+        "duration": {
+            "median_days": _figure(insights.median_days),
+            "closed_before_months": {
+                str(months): _figure(figure)
+                for months, figure in insights.closed_before_months.items()
+            },
+            "closed_before_planned_end": _figure(insights.closed_before_planned_end),
+            "survival_suppressed": not insights.survival_shown,
+            "survival": [
+                {
+                    "day": s.day,
+                    "at_risk": s.at_risk,
+                    "closed": s.closed,
+                    "censored": s.censored,
+                    "survival": s.survival,
+                }
+                for s in insights.survival
+            ],
+        },
+        "endings": {
+            "ended": insights.ended,
+            "by_closure": {k: _count(v, m) for k, v in insights.endings.items()},
+            "by_reason": {k: _count(v, m) for k, v in insights.ending_reasons.items()},
+            "rematch_rate": _figure(insights.rematch_rate),
+        },
+        "waiting": {
+            "median_days": _figure(insights.waiting_days_median),
+            "waiting_now": insights.waiting_now,
+        },
+        "quality": {
+            "pulse": [
+                {"month": row["month"], **{side: _figure(row[side]) for side in SIDES}}
+                for row in insights.pulse
+            ],
+            "rating_fell": {k: _figure(v) for k, v in insights.rating_fell.items()},
+        },
+        "engagement": {
+            "meetings_per_pair_month": _figure(insights.meetings_per_pair_month),
+            "by_month": [
+                {**row, "per_pair": _figure(row["per_pair"])} for row in insights.meetings_per_month
+            ],
+            "response_rate": _figure(insights.response_rate),
+            "answered_without_reminder": _figure(insights.answered_without_reminder),
+            "by_survey": [{**row, "rate": _figure(row["rate"])} for row in insights.response_rates],
+        },
+        "staff_practice": {
+            "contacts": insights.staff_contacts if not insights.staff_on_time.suppressed else None,
+            "on_time": _figure(insights.staff_on_time),
+            "meeting_requirement_met": _figure(insights.meeting_requirement_met),
+        },
+        "fidelity": {
+            "overall": _figure(insights.fidelity_overall),
+            "pairs_fully_served": _figure(insights.pairs_fully_served),
+            "by_contact": [{**row, "share": _figure(row["share"])} for row in insights.fidelity],
+            "pairs_short": insights.pairs_short,
+        },
+        "cohorts": [_group(row) for row in insights.by_cohort],
+        "coordinators": [_group(row) for row in insights.by_coordinator],
+    }
+
+
+def _group(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "group": None if row["group"] is None else str(row["group"]),
+        "matches": row["matches"],
+        "median_days": _figure(row["median_days"]),
+        "closed_before_months": {
+            str(n): _figure(row[f"closed_before_{n}_months"]) for n in EARLY_MONTHS
+        },
+    }

@@ -347,7 +347,7 @@ EXPLAINED: dict[str, Explained] = {
     "insights_min_group": Explained(
         "pairs or respondents",
         "The smallest group a figure on the insights pages and their exports is drawn from; "
-        "a smaller one shows as \"fewer than\" this.",
+        'a smaller one shows as "fewer than" this.',
         "A figure about two or three people can point at one of them.",
     ),
     "no_meeting_alert_days": Explained(
