@@ -97,17 +97,19 @@ def median_duration(steps: Sequence[SurvivalStep]) -> float | None:
     return None
 
 
-def closed_before(durations: Sequence[float], closed: Sequence[bool], days: float) -> Share:
-    """The share of matches that ended before `days`, among those whose fate at `days` is
-    known: ended before it, or seen open for at least that long. A match still open that has
-    not reached `days` yet is left out (it may yet end early, or not)."""
+def closed_before(
+    durations: Sequence[float], closed: Sequence[bool], followups: Sequence[float], days: float
+) -> Share:
+    """The share of matches that ended before `days`, among those that could have been seen
+    for that long: made at least `days` before the end of what was observed (`followups`,
+    each match's time from its match to that end). Younger matches are left out whether or
+    not they ended, so recent early endings do not weigh more than recent matches that last."""
     count = total = 0
-    for duration, ended in zip(durations, closed, strict=True):
-        if ended and duration < days:
-            count += 1
-            total += 1
-        elif duration >= days:
-            total += 1
+    for duration, ended, followup in zip(durations, closed, followups, strict=True):
+        if followup < days:
+            continue
+        total += 1
+        count += ended and duration < days
     return Share(count, total)
 
 

@@ -16,7 +16,7 @@ from service.insights.tables import Cell, Hidden, Kind, Table
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _raw(value: Cell, kind: Kind) -> str | int | float | None:
+def _raw(value: Cell) -> str | int | float | None:
     if isinstance(value, Hidden):
         return str(value)
     if isinstance(value, float):
@@ -29,12 +29,7 @@ def to_csv(table: Table, filters: list[tuple[str, str]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow([col.title for col in table.columns])
     for row in table.rows:
-        writer.writerow(
-            [
-                "" if (v := _raw(value, col.kind)) is None else v
-                for value, col in zip(row, table.columns, strict=True)
-            ]
-        )
+        writer.writerow(["" if (v := _raw(value)) is None else v for value in row])
     return out.getvalue().encode("utf-8")
 
 
@@ -51,12 +46,13 @@ def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
     sheet.append([col.title for col in table.columns])
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
-    for row in table.rows:
-        sheet.append([_raw(value, col.kind) for value, col in zip(row, table.columns, strict=True)])
-        for cell, col in zip(sheet[sheet.max_row], table.columns, strict=True):
-            if col.kind == Kind.SHARE and isinstance(cell.value, float):
+    for r, row in enumerate(table.rows):
+        sheet.append([_raw(value) for value in row])
+        for c, cell in enumerate(sheet[sheet.max_row]):
+            kind = table.kind(r, c)
+            if kind == Kind.SHARE and isinstance(cell.value, float):
                 cell.number_format = "0.0%"
-            elif col.kind in (Kind.NUMBER, Kind.DAYS) and isinstance(cell.value, float):
+            elif kind in (Kind.NUMBER, Kind.DAYS) and isinstance(cell.value, float):
                 cell.number_format = "0.0"
     out = io.BytesIO()
     book.save(out)

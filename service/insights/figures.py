@@ -76,6 +76,10 @@ class MatchRow:
     def days(self, end: datetime) -> int:
         return ((self.ended_at or end).date() - self.matched_at.date()).days
 
+    def followup(self, end: datetime) -> int:
+        """Days from the match to the end of what is observed, ended or not."""
+        return (end.date() - self.matched_at.date()).days
+
 
 @dataclass(frozen=True)
 class Counted:
@@ -153,6 +157,7 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
     ids = [m.pair_id for m in matches]
     durations = [m.days(end) for m in matches]
     ended = [m.ended_at is not None for m in matches]
+    followups = [m.followup(end) for m in matches]
     steps = stats.kaplan_meier(durations, ended)
     n = len(matches)
     policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
@@ -169,7 +174,10 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         survival_shown=stats.shown(n, minimum),
         median_days=_median(durations, ended, minimum),
         closed_before_months={
-            months: share(stats.closed_before(durations, ended, months * stats.MONTH_DAYS), minimum)
+            months: share(
+                stats.closed_before(durations, ended, followups, months * stats.MONTH_DAYS),
+                minimum,
+            )
             for months in EARLY_MONTHS
         },
         closed_before_planned_end=share(
@@ -616,6 +624,7 @@ def _breakdown(
         group = groups[name]
         durations = [m.days(end) for m in group]
         ended = [m.ended_at is not None for m in group]
+        followups = [m.followup(end) for m in group]
         row: dict[str, Any] = {
             "group": name,
             "matches": len(group),
@@ -623,7 +632,8 @@ def _breakdown(
         }
         for months in EARLY_MONTHS:
             row[f"closed_before_{months}_months"] = share(
-                stats.closed_before(durations, ended, months * stats.MONTH_DAYS), minimum
+                stats.closed_before(durations, ended, followups, months * stats.MONTH_DAYS),
+                minimum,
             )
         rows.append(row)
     return rows

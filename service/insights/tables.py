@@ -54,6 +54,13 @@ class Table:
     caption: str
     columns: list[Column]
     rows: list[list[Cell]] = field(default_factory=list)
+    # A table of assorted figures says, row by row, what its value column holds.
+    value_kinds: list[Kind] = field(default_factory=list)
+
+    def kind(self, row: int, column: int) -> Kind:
+        if column == 1 and row < len(self.value_kinds):
+            return self.value_kinds[row]
+        return self.columns[column].kind
 
 
 def cell(figure: Counted, minimum: int) -> Cell:
@@ -75,7 +82,7 @@ def text(value: Cell, kind: Kind) -> str:
     if kind == Kind.SHARE:
         return f"{float(value) * 100:.0f}%"
     if kind == Kind.NUMBER:
-        return f"{float(value):.1f}"
+        return f"{value:,}" if isinstance(value, int) else f"{float(value):.1f}"
     if kind == Kind.DAYS:
         return f"{float(value):.0f} days" if float(value) != 1 else "1 day"
     if kind == Kind.COUNT:
@@ -123,6 +130,12 @@ def tables(insights: Insights) -> list[Table]:
     waiting = insights.waiting_days_median
     summary.rows.append(["Median days a mentee waited for a match", cell(waiting, m), waiting.n])
     summary.rows.append(["Mentees waiting for a match now", insights.waiting_now, None])
+    summary.value_kinds = [
+        Kind.NUMBER,
+        *[Kind.SHARE] * (len(EARLY_MONTHS) + 2),
+        Kind.NUMBER,
+        Kind.COUNT,
+    ]
 
     survival = Table(
         "survival",
@@ -257,6 +270,7 @@ def tables(insights: Insights) -> list[Table]:
             ["Share of answers that needed no reminder",
              cell(insights.answered_without_reminder, m), insights.answered_without_reminder.n],
         ],
+        value_kinds=[Kind.NUMBER, Kind.SHARE],
     )  # fmt: skip
 
     contacts = insights.staff_contacts

@@ -26,6 +26,10 @@ from workflows.insights import (
 # Five matches: three ended (after 30, 60 and 90 days), two still open (seen for 60 and 120).
 DAYS = [30, 60, 60, 90, 120]
 ENDED = [True, True, False, True, False]
+# How long each could have been seen: the three that ended were made a year before the end.
+FOLLOWUPS = [365, 365, 60, 365, 120]
+# How long each could have been seen: the three that ended were made a year before the end.
+FOLLOWUPS = [365, 365, 60, 365, 120]
 
 
 def test_kaplan_meier_steps_equal_the_product_limit_worked_by_hand():
@@ -60,11 +64,16 @@ def test_durations_and_flags_must_pair_up():
         kaplan_meier([1, 2], [True])
 
 
-def test_closed_before_three_months_leaves_out_open_matches_too_young_to_tell():
-    # Before 91.3 days: 30, 60 and 90 ended; 120 (open) lasted; the open 60 may yet end.
-    assert closed_before(DAYS, ENDED, 3 * MONTH_DAYS) == Share(3, 4)
-    # Before 6 months: only the three endings are known; the open 120 is too young.
-    assert closed_before(DAYS, ENDED, 6 * MONTH_DAYS) == Share(3, 3)
+def test_closed_before_three_months_leaves_out_matches_too_young_to_tell():
+    # Before 91.3 days: 30, 60 and 90 ended; the open 120 lasted; the open 60 is too young.
+    assert closed_before(DAYS, ENDED, FOLLOWUPS, 3 * MONTH_DAYS) == Share(3, 4)
+    # Before 6 months: only the three made a year before the end could have lasted that long.
+    assert closed_before(DAYS, ENDED, FOLLOWUPS, 6 * MONTH_DAYS) == Share(3, 3)
+
+
+def test_a_young_match_that_ended_early_is_left_out_like_one_that_did_not():
+    # Both made 40 days before the end; one ended after 10 days. Neither could reach 3 months.
+    assert closed_before([10, 40], [True, False], [40, 40], 3 * MONTH_DAYS) == Share(0, 0)
 
 
 def test_closed_before_the_planned_end():
