@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 32, 16, 40
 # Two series that stay apart for most colour vision, on a white page (contrast >= 4.5:1).
 COLOURS = ("#1f5fa8", "#b34700")
 
