@@ -77,13 +77,14 @@ class _Rows:
     endings: list[dict[str, Any] | None]
 
 
-def load(*, pairs: int = 300, seed: int = 17) -> Program:
-    """Create the history program; call only when `history_exists()` is False."""
+def load(*, pairs: int = 300, months: int = HISTORY_MONTHS, seed: int = 17) -> Program:
+    """Create the history program (`pairs` pairs joining over `months` months); call only
+    when `history_exists()` is False."""
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}")
     rng = np.random.default_rng(seed)
     today = now().date()
-    start = add_months(today, -HISTORY_MONTHS)
+    start = add_months(today, -months)
     program = programs.create(
         name="Northside Mentoring (insights demo)",
         slug=HISTORY_SLUG,
@@ -116,7 +117,7 @@ def load(*, pairs: int = 300, seed: int = 17) -> Program:
     for index in range(pairs):
         _one_pair(
             rows, rng, program.id, ids[2 * index], ids[2 * index + 1],
-            int(rng.choice(coordinator_ids)), start, today, version_ids,
+            int(rng.choice(coordinator_ids)), start, today, months, version_ids,
         )  # fmt: skip
     pair_ids = list(
         db.session.scalars(
@@ -170,9 +171,10 @@ def _one_pair(
     coordinator_id: int,
     start: date,
     today: date,
+    months: int,
     version_ids: dict[str, int],
 ) -> None:
-    joined = start + timedelta(days=int(rng.integers(0, HISTORY_MONTHS * 30 - 20)))
+    joined = start + timedelta(days=int(rng.integers(0, months * 30 - 20)))
     matched = joined + timedelta(days=int(rng.exponential(18)))
     pair: dict[str, Any] = {
         "program_id": program_id, "mentee_id": mentee_id, "mentor_id": None, "state": "recruited",

@@ -12,9 +12,11 @@ plain values. Pure: no database (service/insights reads the rows and hands them 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from workflows.cadence import Anchor, CadencePolicy, ContactPlan, paused_on
 
@@ -173,11 +175,7 @@ def promised(
     each repeated contact is due on its day and counts until the next one is due (a monthly
     check-in is kept when it happens in its month); a one-off counts within two weeks. A
     participant contact due while the pair was paused was not owed."""
-    days: list[date] = []
-    for day in plan.occurrences(anchor):
-        days.append(day)
-        if day > observed_until or plan.once_after is not None:
-            break
+    days = _due_days(plan, anchor, observed_until)
     windows: list[Window] = []
     for index, day in enumerate(days):
         if plan.once_after is not None:
@@ -192,6 +190,29 @@ def promised(
             continue
         windows.append(Window(plan.kind, day, until))
     return windows
+
+
+def _due_days(plan: ContactPlan, anchor: date, observed_until: date) -> list[date]:
+    """The plan's due days from `anchor`, up to the first after `observed_until`: the prefix
+    of the days drawn once per plan and anchor (many pairs share an anchor's day)."""
+    days = _days_from(plan, anchor, _horizon(observed_until))
+    end = bisect_right(days, observed_until)
+    return days[: end + 1]
+
+
+def _horizon(day: date) -> date:
+    """A year boundary past `day`, so few horizons (and cached lists) are drawn."""
+    return date(day.year + 2, 1, 1)
+
+
+@lru_cache(maxsize=65536)
+def _days_from(plan: ContactPlan, anchor: date, horizon: date) -> list[date]:
+    days: list[date] = []
+    for day in plan.occurrences(anchor):
+        days.append(day)
+        if day > horizon or plan.once_after is not None:
+            break
+    return days
 
 
 @dataclass(frozen=True)
@@ -236,6 +257,8 @@ def fidelity(
     made: dict[tuple[str, str], list[date]] = {}
     for item in delivered:
         made.setdefault((item.kind, item.role), []).append(item.on)
+    for days in made.values():
+        days.sort()
     result: list[PlanFidelity] = []
     for plan in policy.contacts:
         if plan.anchor == Anchor.EVENT:
@@ -251,8 +274,8 @@ def fidelity(
         for window in promised(plan, anchor, observed_until=observed_until, paused=paused):
             for role in people:
                 due += 1
-                kept += any(
-                    window.due_on <= on < window.until for on in made.get((plan.kind, role), ())
-                )
+                days = made.get((plan.kind, role), [])
+                first = bisect_left(days, window.due_on)
+                kept += first < len(days) and days[first] < window.until
         result.append(PlanFidelity(plan.kind, due, kept))
     return result

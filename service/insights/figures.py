@@ -335,39 +335,54 @@ def _waiting_now(program_id: int, coordinator_id: int | None) -> int:
 
 def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> None:
     minimum = insights.minimum
-    monthly: dict[tuple[str, str], list[int]] = defaultdict(list)
-    respondents: dict[tuple[str, str], set[int]] = defaultdict(set)
+    respondents: dict[tuple[str, str], int] = defaultdict(int)
     by_pair: dict[tuple[str, int], list[int]] = defaultdict(list)
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    month = _month(SurveyResponse.submitted_at)
     for chunk in _chunks(ids):
-        query = sa.select(
-            SurveyResponse.pair_id,
-            SurveyResponse.respondent_role,
-            SurveyResponse.participant_id,
-            SurveyResponse.pulse_rating,
-            SurveyResponse.submitted_at,
-        ).where(
+        scope = [
             SurveyResponse.pair_id.in_(chunk),
             SurveyResponse.pulse_rating.is_not(None),
             SurveyResponse.respondent_role.in_(SIDES),
             SurveyResponse.submitted_at < end,
-        )
+        ]
         if period.start is not None:
-            query = query.where(SurveyResponse.submitted_at >= period.start)
-        for pair_id, role, person, rating, at in db.session.execute(
-            query.order_by(SurveyResponse.submitted_at, SurveyResponse.id)
-        ):
-            assert pair_id is not None and rating is not None  # the query asks for both
-            month = at.strftime("%Y-%m")
-            monthly[(month, role)].append(rating)
-            respondents[(month, role)].add(person if person is not None else -pair_id)
-            by_pair[(role, pair_id)].append(rating)
-    for month in sorted({month for month, _ in monthly}):
-        row: dict[str, Any] = {"month": month}
-        for side in SIDES:
-            ratings = monthly.get((month, side), [])
-            row[side] = counted(
-                stats.mean(ratings), len(respondents.get((month, side), ())), minimum
+            scope.append(SurveyResponse.submitted_at >= period.start)
+        # Each month's ratings and respondents, by side, counted by the database.
+        for key, role, total, count, people in db.session.execute(
+            sa.select(
+                month,
+                SurveyResponse.respondent_role,
+                sa.func.sum(SurveyResponse.pulse_rating),
+                sa.func.count(),
+                sa.func.count(
+                    sa.distinct(
+                        sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
+                    )
+                ),
             )
+            .where(*scope)
+            .group_by(month, SurveyResponse.respondent_role)
+        ):
+            sums[(key, role)][0] += float(total)
+            sums[(key, role)][1] += count
+            # A participant in two chunks' pairs (a re-matched mentor) counts in each.
+            respondents[(key, role)] += people
+        # Each pair's ratings in order, for whether they fell.
+        for pair_id, role, rating in db.session.execute(
+            sa.select(
+                SurveyResponse.pair_id, SurveyResponse.respondent_role, SurveyResponse.pulse_rating
+            )
+            .where(*scope)
+            .order_by(SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
+        ):
+            if pair_id is not None and rating is not None:  # both asked for by the query
+                by_pair[(role, pair_id)].append(rating)
+    for key in sorted({key for key, _ in sums}):
+        row: dict[str, Any] = {"month": key}
+        for side in SIDES:
+            total, count = sums.get((key, side), (0.0, 0.0))
+            row[side] = counted(total / count if count else None, respondents[(key, side)], minimum)
         insights.pulse.append(row)
     for side in SIDES:
         verdicts = [
@@ -396,16 +411,19 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
         since = max(first.date(), period.since) if period.since else first.date()
         last = (end - timedelta(microseconds=1)).date()
         held: dict[str, int] = defaultdict(int)
+        month = _month(Meeting.occurred_at)
         for chunk in _chunks([m.pair_id for m in running]):
-            for (at,) in db.session.execute(
-                sa.select(Meeting.occurred_at).where(
+            for key, count in db.session.execute(
+                sa.select(month, sa.func.count())
+                .where(
                     Meeting.pair_id.in_(chunk),
                     Meeting.status == MeetingStatus.HELD,
                     Meeting.occurred_at < end,
                     Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
                 )
+                .group_by(month)
             ):
-                held[at.strftime("%Y-%m")] += 1
+                held[key] += count
         total_meetings = total_pair_months = 0
         for month in _months(since, last):
             month_end = (month + timedelta(days=32)).replace(day=1)
@@ -484,12 +502,26 @@ def _staff_practice(
 ) -> None:
     minimum = insights.minimum
     tally = {"due": 0, "on_time": 0, "late": 0, "overdue": 0, "not_yet_late": 0}
-    grace = timedelta(days=grace_days)
-    pairs_seen: set[int] = set()
-    met = judged = 0
-    compliant_pairs: set[int] = set()
+    done = sa.and_(Contact.status == ContactStatus.DONE, Contact.done_at.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        in_time = Contact.done_at <= Contact.due_at + sa.func.make_interval(0, 0, 0, grace_days)
+    else:
+        in_time = (
+            sa.func.julianday(Contact.done_at) <= sa.func.julianday(Contact.due_at) + grace_days
+        )
+
+    def number(condition: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    pairs_seen = met = judged = compliant_pairs = 0
     for chunk in _chunks(ids):
-        query = sa.select(Contact.pair_id, Contact.status, Contact.due_at, Contact.done_at).where(
+        query = sa.select(
+            sa.func.count(),
+            number(sa.and_(done, in_time)),
+            number(sa.and_(done, sa.not_(in_time))),
+            number(Contact.status == ContactStatus.OVERDUE),
+            sa.func.count(sa.distinct(Contact.pair_id)),
+        ).where(
             Contact.pair_id.in_(chunk),
             Contact.recipient == "staff",
             Contact.status != ContactStatus.CANCELLED,
@@ -497,33 +529,35 @@ def _staff_practice(
         )
         if period.since is not None:
             query = query.where(Contact.due_on >= period.since)
-        for pair_id, status, due_at, done_at in db.session.execute(query):
-            tally["due"] += 1
-            pairs_seen.add(pair_id)
-            if status == ContactStatus.DONE and done_at is not None:
-                tally["on_time" if done_at <= due_at + grace else "late"] += 1
-            elif status == ContactStatus.OVERDUE:
-                tally["overdue"] += 1
-            else:
-                tally["not_yet_late"] += 1
-        compliance = sa.select(Compliance.pair_id, Compliance.compliant).where(
+        due, on_time, late, overdue, seen = db.session.execute(query).one()
+        tally["due"] += due
+        tally["on_time"] += on_time
+        tally["late"] += late
+        tally["overdue"] += overdue
+        tally["not_yet_late"] += due - on_time - late - overdue
+        pairs_seen += seen
+        compliance = sa.select(
+            sa.func.count(),
+            number(Compliance.compliant.is_(True)),
+            sa.func.count(sa.distinct(Compliance.pair_id)),
+        ).where(
             Compliance.pair_id.in_(chunk),
             Compliance.closed.is_(True),
             Compliance.period_end <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
         )
         if period.since is not None:
             compliance = compliance.where(Compliance.period_start >= period.since)
-        for pair_id, ok in db.session.execute(compliance):
-            judged += 1
-            met += bool(ok)
-            compliant_pairs.add(pair_id)
+        periods, compliant, pairs = db.session.execute(compliance).one()
+        judged += periods
+        met += compliant
+        compliant_pairs += pairs
     insights.staff_contacts = tally
     settled = tally["on_time"] + tally["late"] + tally["overdue"]
     insights.staff_on_time = counted(
-        tally["on_time"] / settled if settled else None, len(pairs_seen), minimum
+        tally["on_time"] / settled if settled else None, pairs_seen, minimum
     )
     insights.meeting_requirement_met = counted(
-        met / judged if judged else None, len(compliant_pairs), minimum
+        met / judged if judged else None, compliant_pairs, minimum
     )
 
 
@@ -637,6 +671,14 @@ def _breakdown(
             )
         rows.append(row)
     return rows
+
+
+def _month(column: Any) -> Any:
+    """The UTC month of a moment as text ("2025-03"), computed by the database: grouping there
+    saves turning every row into a Python datetime."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)  # SQLite keeps UTC moments as text
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
