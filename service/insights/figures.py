@@ -10,6 +10,7 @@ the period.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -425,15 +426,25 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
             ):
                 held[key] += count
         total_meetings = total_pair_months = 0
-        for month in _months(since, last):
-            month_end = (month + timedelta(days=32)).replace(day=1)
-            pairs = sum(
-                1
-                for m in running
-                if m.activated_at
-                and m.activated_at.date() < month_end
-                and (m.ended_at is None or m.ended_at.date() >= month)
-            )
+        months = _months(since, last)
+        # Pairs running in each month: +1 in the month a pair starts, -1 after it ends.
+        index = {(day.year, day.month): i for i, day in enumerate(months)}
+        change = [0] * (len(months) + 1)
+        for m in running:
+            assert m.activated_at is not None
+            start = m.activated_at.date()
+            begin = 0 if start < months[0] else index.get((start.year, start.month), len(months))
+            stop = len(months)
+            if m.ended_at is not None:
+                ended = m.ended_at.date()
+                stop = -1 if ended < months[0] else index.get((ended.year, ended.month), stop - 1)
+                stop += 1
+            if begin < stop:
+                change[begin] += 1
+                change[stop] -= 1
+        running_in = list(itertools.accumulate(change))
+        for i, month in enumerate(months):
+            pairs = running_in[i]
             key = month.strftime("%Y-%m")
             total_meetings += held.get(key, 0)
             total_pair_months += pairs
@@ -452,40 +463,51 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
             len(running),
             minimum,
         )
-    # Survey response rates: participants' contacts due in the period.
+    # Survey response rates: participants' contacts due in the period, counted by the database.
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # answered, asked, no reminder
-    respondents: dict[str, set[int]] = defaultdict(set)
+    respondents: dict[str, int] = defaultdict(int)
+    answered_status = Contact.status == ContactStatus.ANSWERED
     for chunk in _chunks([m.pair_id for m in matches]):
-        query = sa.select(
-            Contact.kind, Contact.status, Contact.reminders_sent, Contact.participant_id
-        ).where(
-            Contact.pair_id.in_(chunk),
-            Contact.recipient != "staff",
-            Contact.status.in_(
-                (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
-            ),
-            Contact.due_at < end,
+        query = (
+            sa.select(
+                Contact.kind,
+                sa.func.count(),
+                sa.func.sum(sa.case((answered_status, 1), else_=0)),
+                sa.func.sum(
+                    sa.case((sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0)
+                ),
+                sa.func.count(sa.distinct(Contact.participant_id)),
+            )
+            .where(
+                Contact.pair_id.in_(chunk),
+                Contact.recipient != "staff",
+                Contact.status.in_(
+                    (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
+                ),
+                Contact.due_at < end,
+            )
+            .group_by(Contact.kind)
         )
         if period.since is not None:
             query = query.where(Contact.due_on >= period.since)
-        for kind, status, reminders, person in db.session.execute(query):
+        for kind, asked, answered, unreminded, people in db.session.execute(query):
             counts = by_kind[kind]
-            counts[1] += 1
-            if person is not None:
-                respondents[kind].add(person)
-            if status == ContactStatus.ANSWERED:
-                counts[0] += 1
-                counts[2] += reminders == 0
+            counts[0] += answered or 0
+            counts[1] += asked
+            counts[2] += unreminded or 0
+            respondents[kind] += people
     answered = sum(c[0] for c in by_kind.values())
     asked = sum(c[1] for c in by_kind.values())
-    people = len(set().union(*respondents.values())) if respondents else 0
+    # The most people asked any one kind of survey: never more than were asked in all, so a
+    # group too small to show is never shown.
+    people = max(respondents.values(), default=0)
     for kind, (yes, total, _unreminded) in sorted(by_kind.items()):
         insights.response_rates.append(
             {
                 "survey": kind,
                 "asked": total,
                 "answered": yes,
-                "rate": counted(yes / total if total else None, len(respondents[kind]), minimum),
+                "rate": counted(yes / total if total else None, respondents[kind], minimum),
             }
         )
     insights.response_rate = counted(answered / asked if asked else None, people, minimum)
@@ -572,18 +594,22 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     delivered: dict[int, list[stats.Delivered]] = defaultdict(list)
     paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
     guardians: set[int] = set()
+    done_on = _day(Contact.done_at)
     for chunk in _chunks(ids):
-        for pair_id, kind, recipient, done_at in db.session.execute(
-            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, Contact.done_at).where(
+        for pair_id, kind, recipient, day in db.session.execute(
+            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, done_on).where(
                 Contact.pair_id.in_(chunk),
                 Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
                 Contact.done_at.is_not(None),
             )
         ):
-            if done_at is not None:
-                delivered[pair_id].append(
-                    stats.Delivered(kind, recipient.partition(":")[0], done_at.date())
+            delivered[pair_id].append(
+                stats.Delivered(
+                    kind,
+                    recipient.partition(":")[0],
+                    day if isinstance(day, date) else date.fromisoformat(day),
                 )
+            )
         for pair_id, starts_on, ends_on in db.session.execute(
             sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
         ):
@@ -679,6 +705,13 @@ def _month(column: Any) -> Any:
     if db.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
     return sa.func.strftime("%Y-%m", column)  # SQLite keeps UTC moments as text
+
+
+def _day(column: Any) -> Any:
+    """The UTC day of a moment, computed by the database (a date, or ISO text on SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC moments as ISO text
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
