@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from workflows.cadence import Anchor, CadencePolicy, ContactPlan, paused_on
+from workflows.cadence import Anchor, CadencePolicy, ContactPlan, add_months, paused_on
 
 # A month of match time, in days: a year is 365.25 days.
 MONTH_DAYS = 365.25 / 12
@@ -201,8 +201,9 @@ def _due_days(plan: ContactPlan, anchor: date, observed_until: date) -> list[dat
 
 
 def _horizon(day: date) -> date:
-    """A year boundary past `day`, so few horizons (and cached lists) are drawn."""
-    return date(day.year + 2, 1, 1)
+    """The start of the second month after `day`: lists drawn as far as a pair lasted, shared
+    by the pairs with the same anchor whose observation ends in the same month."""
+    return add_months(day.replace(day=1), 2)
 
 
 @lru_cache(maxsize=65536)
@@ -246,19 +247,24 @@ def fidelity(
     event_on: date | None,
     observed_until: date,
     roles: Iterable[str],
-    delivered: Iterable[Delivered],
+    delivered: Iterable[Delivered] = (),
     paused: Sequence[tuple[date, date]] = (),
+    made: dict[tuple[str, str], list[date]] | None = None,
 ) -> list[PlanFidelity]:
     """What one pair received of what the program's policy promises it while it runs, plan by
     plan: each promised contact with each person (the roles the pair has: a guardian only in
     youth programs), kept when a contact of that kind with that person was made within its
-    window. Contacts after the match (anchored on its closure) are not counted here."""
+    window. Contacts after the match (anchored on its closure) are not counted here.
+
+    `made` may give the days of the contacts made instead of `delivered`: by (kind, role),
+    each list in order (what a caller reading many pairs builds most cheaply)."""
     present = set(roles)
-    made: dict[tuple[str, str], list[date]] = {}
-    for item in delivered:
-        made.setdefault((item.kind, item.role), []).append(item.on)
-    for days in made.values():
-        days.sort()
+    if made is None:
+        made = {}
+        for item in delivered:
+            made.setdefault((item.kind, item.role), []).append(item.on)
+        for days in made.values():
+            days.sort()
     result: list[PlanFidelity] = []
     for plan in policy.contacts:
         if plan.anchor == Anchor.EVENT:

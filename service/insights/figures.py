@@ -591,24 +591,23 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
     running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
     ids = [m.pair_id for m in running]
-    delivered: dict[int, list[stats.Delivered]] = defaultdict(list)
+    made: dict[int, dict[tuple[str, str], list[date]]] = defaultdict(dict)
     paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
     guardians: set[int] = set()
     done_on = _day(Contact.done_at)
     for chunk in _chunks(ids):
         for pair_id, kind, recipient, day in db.session.execute(
-            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, done_on).where(
+            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, done_on)
+            .where(
                 Contact.pair_id.in_(chunk),
                 Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
                 Contact.done_at.is_not(None),
             )
+            .order_by(Contact.pair_id, done_on)
         ):
-            delivered[pair_id].append(
-                stats.Delivered(
-                    kind,
-                    recipient.partition(":")[0],
-                    day if isinstance(day, date) else date.fromisoformat(day),
-                )
+            role = recipient.partition(":")[0]
+            made[pair_id].setdefault((kind, role), []).append(
+                day if isinstance(day, date) else date.fromisoformat(day)
             )
         for pair_id, starts_on, ends_on in db.session.execute(
             sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
@@ -636,7 +635,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
             event_on=program.event_on,
             observed_until=min(match.ended_at.date(), last_day) if match.ended_at else last_day,
             roles=roles,
-            delivered=delivered.get(match.pair_id, ()),
+            made=made.get(match.pair_id, {}),
             paused=paused.get(match.pair_id, ()),
         )
         due = sum(p.due for p in plans)
