@@ -59,3 +59,11 @@ def test_it_needs_the_programs_read_scope(client, make_token):
     history = History.new()
     api = Api(client, make_token("pairs:read"))
     assert api.get(f"/programs/{history.program.id}/insights").status_code == 403
+
+
+def test_a_program_without_matches_has_empty_figures(reader):
+    history = History.new()
+    body = reader.ok("get", f"/programs/{history.program.id}/insights")
+    assert body["matches"] == 0
+    assert body["duration"]["median_days"] == {"value": None, "n": 0, "suppressed": True}
+    assert body["fidelity"]["by_contact"] == []

@@ -144,3 +144,10 @@ def test_the_programs_page_links_to_each_programs_insights(coordinator):
     history = History.new()
     page = coordinator.page("/console/programs")
     assert f'href="/console/programs/{history.program.id}/insights"' in page
+
+
+def test_a_program_without_matches_shows_empty_tables(coordinator):
+    history = History.new()
+    page = coordinator.page(f"/console/programs/{history.program.id}/insights")
+    assert "<strong>0</strong>" in page
+    assert "Nothing in this period." in page
