@@ -1,6 +1,6 @@
 """One insights table as a file: CSV (written as every list's is, `service.exports`) or
-XLSX (openpyxl), with the filters it was computed under written above it. A figure left out for a small group is
-written "fewer than N", never its value."""
+XLSX (openpyxl), with the filters it was computed under written above it. A figure left
+out for a small group is written "fewer than N", never its value."""
 
 from __future__ import annotations
 
