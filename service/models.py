@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and `db.metadata` see them all."""
 
-from service.accounts.models import LoginFailure, StaffSession, User
+from service.accounts.models import LoginFailure, SavedView, StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
 from service.closure.models import ClosureRecord, EndingReasons
@@ -65,6 +65,7 @@ __all__ = [
     "Participant",
     "Program",
     "Proposal",
+    "SavedView",
     "Schedule",
     "Signal",
     "StaffSession",

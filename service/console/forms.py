@@ -6,6 +6,7 @@ from typing import Any
 
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, validators
 
+from service.accounts import saved_views
 from service.console import queries
 from service.console.pair_list import SORTS, Criteria
 from service.pairs.bulk import MAX_AT_ONCE, sendable_surveys
@@ -86,3 +87,13 @@ class PairBulkForm(PairListForm):
         else:
             return True
         return False
+
+
+class SavedViewForm(ConsoleForm):
+    """The list as shown, kept under a name."""
+
+    name = Text(
+        "Name of the view",
+        at_most("Name of the view", saved_views.NAME_MAX, required="Give the view a name."),
+    )
+    query = StringField()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from service import exports
+from service.accounts import saved_views
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
@@ -14,8 +15,9 @@ from service.approvals.models import Proposal
 from service.clock import now
 from service.console import pair_list, queries
 from service.console.diagram import lifecycle_svg
-from service.console.forms import InboxItemForm, PairListForm
+from service.console.forms import InboxItemForm, PairListForm, SavedViewForm
 from service.database import db
+from service.errors import Invalid, NotFound
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
 from service.pairs.bulk import sendable_surveys
@@ -110,12 +112,46 @@ def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | 
         form=form,
         listed=listed,
         error=error,
+        saved=saved_views.views_of(user_id=current_user.id, list_name="pairs"),
+        kept=saved_views.kept_query(request.args.to_dict()),
         sorts=pair_list.SORTS,
         surveys=sendable_surveys(),
         signals=SIGNALS,
         states=[s.value for s in State],
         **_choices(),
     )
+
+
+@blueprint.post("/pairs/views")
+@staff_required()
+def save_pairs_view():
+    """Keep the list as it is shown under a name of the user's."""
+    form = SavedViewForm()
+    if form.validate():
+        try:
+            view = saved_views.save(
+                user_id=current_user.id,
+                list_name="pairs",
+                name=form.name.data or "",
+                query=form.query.data or "",
+            )
+            flash(f"Saved “{view.name}”: it is at the top of the pairs list.")
+        except Invalid as refusal:
+            flash(refusal.detail, "error")
+    else:
+        flash(first_error(form), "error")
+    return redirect(url_for(".pairs") + (f"?{form.query.data}" if form.query.data else ""))
+
+
+@blueprint.post("/pairs/views/<id:view_id>/delete")
+@staff_required()
+def delete_pairs_view(view_id: int):
+    try:
+        saved_views.delete(user_id=current_user.id, view_id=view_id)
+        flash("The saved view is deleted.")
+    except NotFound as refusal:
+        flash(refusal.detail, "error")
+    return redirect(url_for(".pairs"))
 
 
 EXPORT_HEADER = (
