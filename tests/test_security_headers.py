@@ -56,6 +56,7 @@ def walk(app: Flask, api, admin_api, world, make_staff, console_as):
         "group_checkin_id": 1,
         "slug": "not-found",
         "filename": "pairwise.css",
+        "fmt": "csv",
     }
     return console, values
 
@@ -86,8 +87,12 @@ def test_every_console_and_survey_page_carries_the_security_headers(app, walk):
         url = _url(rule, values)
         response = console.get(url)
         assert response.status_code < 500, url
-        assert response.mimetype == "text/html", url
         headers = response.headers
+        if "/export." in rule.rule:  # a list downloaded as a file, under the same headers
+            assert response.mimetype == "text/csv", url
+            assert headers["Content-Disposition"].startswith("attachment;"), url
+        else:
+            assert response.mimetype == "text/html", url
         policy = headers.get("Content-Security-Policy", "")
         assert "frame-ancestors 'none'" in policy, url
         assert "default-src 'self'" in policy, url
