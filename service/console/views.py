@@ -171,9 +171,22 @@ def pairs():
         page=page,
         names=queries.names(page.items),
         filters=filters,
+        narrowing=_narrowing(filters),
+        all_pairs_url=url_for(".pairs", **_link_filters(filters)),
+        today=now().date(),
         states=[s.value for s in State],
         **_choices(),
     )
+
+
+def _narrowing(filters: queries.Filters) -> list[str]:
+    """The filters the form does not show, in words ("with an overdue contact")."""
+    said = []
+    if filters.within_days is not None:
+        said.append(f"in their state for {filters.within_days} days or less")
+    if filters.need:
+        said.append(queries.NEED_LABELS[filters.need])
+    return said
 
 
 @blueprint.get("/proposals")
