@@ -16,7 +16,7 @@ from service.accounts.models import pair_support
 from service.clock import now
 from service.database import db
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
-from tests.helpers.browser import serious_violations, sign_in
+from tests.helpers.browser import open_menu, open_tab, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 from workflows.playbook import APPROACHES
 from workflows.signals import SIGNALS
@@ -361,6 +361,7 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
     # The pair has no coordinator yet: an admin assigns its staff.
     sign_in(page, live_server, create_staff(app, "admin", "Ada Admin"))
     _open_pair(page, live_server, theirs["id"])
+    open_tab(page, "People and staff")
     page.get_by_role("group", name="Support staff who may open this pair").get_by_label(
         "Sam Support"
     ).check()
@@ -398,10 +399,12 @@ def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, 
         elsewhere.close()
         sign_in(page, live_server, admin)
 
+        open_menu(page)
         page.get_by_role("link", name="Your sessions").click()
         expect(page.locator("h1")).to_have_text("Your sessions")
         expect(page.get_by_text("this browser")).to_be_visible()
         assert serious_violations(page) == []
+        open_menu(page)
         page.get_by_role("link", name="Staff").click()
         page.get_by_role("link", name="Cora Ordinator").click()
         expect(page.locator("h1")).to_have_text("Cora Ordinator")
