@@ -38,7 +38,8 @@ VENDOR_MAX_AGE = 365 * 24 * 3600
 @blueprint.after_app_request
 def cache_vendored_files(response: Response) -> Response:
     filename = (request.view_args or {}).get("filename", "")
-    if request.endpoint == "static" and filename.startswith("vendor/") and response.status_code == 200:
+    vendored = request.endpoint == "static" and filename.startswith("vendor/")
+    if vendored and response.status_code == 200:
         response.cache_control.public = True
         response.cache_control.max_age = VENDOR_MAX_AGE
         response.cache_control.immutable = True

@@ -3,7 +3,6 @@ close; the pages pass axe-core, and support staff see only their own pairs."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -257,36 +256,6 @@ def test_a_coordinator_closes_a_pair_with_a_celebratory_final_session(
     }
     [meeting] = api.ok("get", f"/pairs/{pair['id']}/meetings")["items"]
     assert meeting["is_final_session"] is True
-
-
-def test_screenshots_of_the_dashboard_and_an_at_risk_pair_are_written(
-    app, live_server, browser, api, client, world, tmp_path
-):
-    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
-    # test run leaves the working tree as it found it.
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    pair = _at_risk_by_checkin(api, client, world)
-    _proposal(api, world, index=1)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        screenshots.mkdir(parents=True, exist_ok=True)
-        expect(page.get_by_role("region", name=re.compile("At risk"))).to_contain_text(
-            SIGNALS["missed_meetings"].label
-        )
-        page.screenshot(path=screenshots / "dashboard.png", full_page=True)
-        _open_pair(page, live_server, pair["id"])
-        expect(page.locator("#signals")).to_contain_text(APPROACHES["missed_meetings"])
-        # The top of the page: who, what can be done now, the signals and the playbook.
-        page.set_viewport_size({"width": 1280, "height": 1500})
-        page.screenshot(path=screenshots / "pair.png")
-    finally:
-        context.close()
-    for name in ("dashboard.png", "pair.png"):
-        data = (screenshots / name).read_bytes()
-        assert data.startswith(PNG_MAGIC)
-        assert int.from_bytes(data[16:20], "big") == 1280  # the IHDR width
 
 
 def test_the_login_page_dashboard_and_pair_page_pass_axe(
