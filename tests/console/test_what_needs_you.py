@@ -117,10 +117,14 @@ def test_the_counts_keep_the_dashboard_s_filters_in_their_links(api, world, make
 def test_mentees_waiting_for_a_mentor_link_to_the_waiting_list(world, make_staff, console_as):
     world.drive_to("active")  # the first mentee is matched; two wait
 
-    count, href = _needs(console_as(make_staff()).page("/console/"))["Mentees waiting for a mentor"]
+    console = console_as(make_staff())
+
+    count, href = _needs(console.page("/console/"))["Mentees waiting for a mentor"]
 
     assert count == 2
     assert href == "/console/participants?role=mentee&waiting=y&sort=waiting"
+    listed = console.page(href)
+    assert [m["full_name"] in listed for m in world.mentees] == [False, True, True]
 
 
 def test_a_pairs_list_filter_it_does_not_know_is_ignored(world, make_staff, console_as):
