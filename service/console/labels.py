@@ -9,7 +9,8 @@ from service.clock import now
 
 # One kind of contact or check, as a coordinator would say it.
 KINDS: dict[str, str] = {
-    "checkin": "Check-in",
+    # The calendar's entry for all of a pair's participants; each contact names one of them.
+    "checkin": "Participants' check-ins",
     "staff_contact": "Your check-in with the pair",
     "in_depth": "In-depth support meeting",
     "first_meeting": "First-meeting check-in",

@@ -22,9 +22,9 @@ def test_a_day_in_another_year_carries_its_year():
     )
 
 
-def test_a_guardian_and_the_coordinator_are_named_in_words():
+def test_a_guardian_a_survey_s_recipient_and_the_calendar_s_entry_are_named_in_words():
     assert labels.contact_kind("checkin", "guardian:31") == "Parent or guardian check-in"
-    assert labels.contact_kind("checkin", "staff") == "Check-in"
+    assert labels.contact_kind("checkin") == "Participants' check-ins"
     assert labels.contact_kind("six_month_update", "mentor:7") == "Six-month update (mentor)"
 
 
