@@ -9,7 +9,9 @@ PYTEST_ARGS ?=
 # database, a Redis database and servers of its own (tests/conftest.py). A module stays on
 # one worker, so what a module builds once (the simulated year) is built once. The order is
 # random (pytest-randomly; the header prints the seed, `-p randomly --randomly-seed=N`
-# repeats it, `-p no:randomly` turns it off).
+# repeats it, `-p no:randomly` turns it off), except that modules marked `long` are handed
+# out first, longest first (tests/conftest.py): started last, a two-minute module would
+# leave one worker idle while the other finishes it.
 PYTEST_WORKERS ?= 2
 # mkdocs-material prints a notice about its successor on every build; the notice is known.
 export NO_MKDOCS_2_WARNING := 1
@@ -23,7 +25,7 @@ run: $(STAMP)
 
 test: lint browser
 	$(BIN)/mkdocs build --strict --quiet
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder $(PYTEST_ARGS)
 
 install: $(STAMP)
 

@@ -32,6 +32,19 @@ from tests.helpers.staff import Console, Staff, create_staff, signed_in
 from tests.helpers.state import TEST_SECRET
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked `long(seconds)` first, longest first; the rest in pytest-randomly's
+    order. xdist hands modules out in this order (--no-loadscope-reorder), so the longest
+    run while the many short ones fill in around them, and both workers finish together."""
+
+    def longest_first(item: pytest.Item) -> float:
+        long = item.get_closest_marker("long")
+        return -long.args[0] if long else 0
+
+    items.sort(key=longest_first)
+
+
 @pytest.fixture(scope="session")
 def worker_index() -> int:
     """Which of pytest-xdist's workers this is (0 without xdist): each has a database, a

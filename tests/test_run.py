@@ -13,6 +13,8 @@ import pytest
 
 from tests.helpers.servers import free_port, repository_root, wait_for_http
 
+pytestmark = pytest.mark.long(40)
+
 
 @pytest.mark.slow
 def test_pairwise_run_serves_the_api_with_an_embedded_redis_and_a_worker(tmp_path):

@@ -22,6 +22,8 @@ from service.queue import DEFAULT_QUEUE
 from service.worker import process_gone, run_worker
 from tests.helpers.servers import repository_root
 
+pytestmark = pytest.mark.long(60)
+
 
 @pytest.fixture
 def seen(monkeypatch) -> list[str]:

@@ -2,12 +2,75 @@
 
 from __future__ import annotations
 
-from wtforms import validators
+from wtforms import SelectField, validators
 
-from service.web.forms import ConsoleForm, Id
+from service.console import queries
+from service.console.pair_list import SORTS, Criteria
+from service.participants import bounds as participant_bounds
+from service.web.forms import (
+    ConsoleForm,
+    Id,
+    Text,
+    WholeNumber,
+    at_most,
+    between,
+    choices_of,
+    one_of,
+)
+from workflows.pairing import State
 
 
 class InboxItemForm(ConsoleForm):
     """An inbox item marked read; one that is not a number is ignored."""
 
     item = Id(validators=[validators.DataRequired()])
+
+
+class PairListForm(ConsoleForm):
+    """The pairs list's search, filters, order and place (read from the page's address,
+    so a list can be bookmarked, shared and exported as it is shown)."""
+
+    q = Text("Search", at_most("Search", participant_bounds.SEARCH[1]))
+    program = Id("Program")
+    coordinator = Id("Coordinator")
+    state = SelectField(
+        "State",
+        choices=choices_of(["", *State]),
+        validate_choice=False,
+        validators=one_of(list(State), "Choose a state.", optional=True),
+    )
+    # Narrowed from the dashboard's counts: in their state for at most `within` days, and
+    # what the pairs need (an overdue contact, a follow-up, more meetings).
+    within = WholeNumber(
+        "Days in their state",
+        between("Days in their state", (0, queries.MAX_WITHIN_DAYS), optional=True),
+    )
+    need = SelectField(
+        "Needing",
+        choices=choices_of(["", *queries.Need]),
+        validate_choice=False,
+        validators=one_of(list(queries.Need), "Choose what the pairs need.", optional=True),
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=choices_of(SORTS),
+        validate_choice=False,
+        validators=one_of(SORTS, "Choose an order.", optional=True),
+    )
+    after = Id()
+
+    def criteria(self) -> Criteria:
+        return Criteria(
+            filters=queries.Filters(
+                program_id=self.program.data,
+                coordinator_id=self.coordinator.data,
+                state=self.state.data or None,
+                # Read also from a refused form (its page shows the filters as they were).
+                within_days=self.within.data
+                if self.within.data is not None and 0 <= self.within.data <= queries.MAX_WITHIN_DAYS
+                else None,
+                need=queries.Need(self.need.data) if self.need.data in set(queries.Need) else None,
+            ),
+            search=(self.q.data or "").strip(),
+            sort=self.sort.data or "number",
+        )

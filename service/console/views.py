@@ -8,14 +8,15 @@ import sqlalchemy as sa
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from service import exports
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
 from service.approvals.models import Proposal
 from service.clock import now
-from service.console import labels, queries
+from service.console import labels, pair_list, queries
 from service.console.diagram import lifecycle_svg
-from service.console.forms import InboxItemForm
+from service.console.forms import InboxItemForm, PairListForm
 from service.database import db
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
@@ -24,6 +25,7 @@ from service.participants import service as participants
 from service.programs.models import Program
 from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
+from service.web.forms import first_error
 from service.web.staff import staff_required, visible_pairs
 from workflows.pairing import State
 from workflows.signals import SIGNALS
@@ -34,8 +36,6 @@ blueprint = Blueprint("console", __name__, url_prefix="/console")
 # and links to the rest.
 PER_PAGE = 50
 DASHBOARD_PROPOSALS = 20
-# The pairs list's "in their state for at most N days" filter goes back at most a year.
-MAX_WITHIN_DAYS = 366
 
 blueprint.add_app_template_filter(labels.contact, "contact_label")
 blueprint.add_app_template_filter(labels.contact_kind, "contact_kind")
@@ -55,7 +55,7 @@ def _filters() -> queries.Filters:
         program_id=_int_arg("program"),
         coordinator_id=_int_arg("coordinator"),
         state=state if state in set(State) else None,
-        within_days=within if within is not None and within <= MAX_WITHIN_DAYS else None,
+        within_days=within if within is not None and within <= queries.MAX_WITHIN_DAYS else None,
         need=queries.Need(need) if need in set(queries.Need) else None,
     )
 
@@ -158,22 +158,26 @@ class Need:
 @blueprint.get("/pairs")
 @staff_required()
 def pairs():
-    filters = _filters()
-    page = queries.by_key(
-        queries.narrowed(sa.select(Pair), current_user, filters),
-        Pair,
-        after=_int_arg("after") or 0,
-        per_page=PER_PAGE,
+    form = PairListForm(formdata=request.args)
+    if not form.validate():
+        return _pairs_page(form, None, first_error(form)), 422
+    listed = pair_list.page(
+        current_user, g.actor, form.criteria(), after=form.after.data or 0, per_page=PER_PAGE
     )
+    return _pairs_page(form, listed)
+
+
+def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | None = None):
+    filters = form.criteria().filters
     return render_template(
         "console/pairs.html",
-        pairs=page.items,
-        page=page,
-        names=queries.names(page.items),
-        filters=filters,
+        form=form,
+        listed=listed,
+        error=error,
+        sorts=pair_list.SORTS,
+        signals=SIGNALS,
         narrowing=_narrowing(filters),
         all_pairs_url=url_for(".pairs", **_link_filters(filters)),
-        today=now().date(),
         states=[s.value for s in State],
         **_choices(),
     )
@@ -187,6 +191,54 @@ def _narrowing(filters: queries.Filters) -> list[str]:
     if filters.need:
         said.append(queries.NEED_LABELS[filters.need])
     return said
+
+
+EXPORT_HEADER = (
+    "Pair",
+    "Program",
+    "State",
+    "Days in state",
+    "Mentee",
+    "Mentee e-mail",
+    "Mentor",
+    "Mentor e-mail",
+    "Coordinator",
+    "Warning signs",
+    "Last meeting",
+    "Next contact due",
+    "Mentee's latest rating",
+    "Mentor's latest rating",
+)
+
+
+@blueprint.get("/pairs/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export_pairs(fmt: str):
+    """Every pair the list shows with these filters, search and order: not only a page."""
+    form = PairListForm(formdata=request.args)
+    if not form.validate():
+        return _pairs_page(form, None, first_error(form)), 422
+    programs = dict(db.session.execute(sa.select(Program.id, Program.name)).all())
+    rows = (
+        (
+            row.pair.id,
+            programs.get(row.pair.program_id, ""),
+            row.pair.state.replace("_", " "),
+            row.days_in_state,
+            row.mentee,
+            row.mentee_email,
+            row.mentor or "",
+            row.mentor_email or "",
+            row.coordinator or "",
+            [SIGNALS[code].label for code in row.signals],
+            row.last_meeting,
+            row.next_due,
+            row.mentee_pulse,
+            row.mentor_pulse,
+        )
+        for row in pair_list.every_row(current_user, g.actor, form.criteria())
+    )
+    return exports.download(fmt, f"pairs-{now():%Y-%m-%d}", EXPORT_HEADER, rows)
 
 
 @blueprint.get("/proposals")

@@ -17,6 +17,14 @@ CAPACITY: tuple[int, int] = (1, 20)
 TAG: tuple[int, int] = (1, 100)
 TAGS_MAX = 50
 AVAILABILITY_MAX = 2000
+# What matching compares: other languages spoken, where they live, their gender and the
+# mentor's gender a mentee asks for, a family or household, people never to be paired with.
+LANGUAGES_MAX = 10
+LOCATION_MAX = 100
+TIMEZONE_MAX = 64
+GENDER_MAX = 40
+HOUSEHOLD_MAX = 100
+CONFLICTS_MAX = 50
 
 # The list: a search in names and e-mail addresses, and how long a mentee has waited.
 SEARCH: tuple[int, int] = (1, 200)

@@ -3,7 +3,9 @@ bounds are the API's (`bounds.py`)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from wtforms import BooleanField, SelectField, TextAreaField, ValidationError, validators
 
@@ -123,6 +125,25 @@ class ParticipantForm(ConsoleForm):
         ],
     )
     availability = TextAreaField("Availability", at_most("Availability", bounds.AVAILABILITY_MAX))
+    # What matching compares (workflows/matching.py).
+    languages = Topics(
+        "Other languages",
+        validate_choice=False,
+        validators=[
+            EachLength(
+                max=bounds.LANGUAGE_MAX,
+                message=f"Other languages: each at most {bounds.LANGUAGE_MAX} characters.",
+            )
+        ],
+    )
+    location = Text("Location", at_most("Location", bounds.LOCATION_MAX))
+    timezone = Text("Time zone", at_most("Time zone", bounds.TIMEZONE_MAX))
+    gender = Text("Gender", at_most("Gender", bounds.GENDER_MAX))
+    gender_preference = Text(
+        "Mentor's gender asked for", at_most("Mentor's gender asked for", bounds.GENDER_MAX)
+    )
+    household = Text("Family or household", at_most("Family or household", bounds.HOUSEHOLD_MAX))
+    conflicts = Topics("Never to be paired with", validate_choice=False)
     active = BooleanField("Active")
 
     def validate_email(self, field: Text) -> None:
@@ -135,6 +156,32 @@ class ParticipantForm(ConsoleForm):
     def validate_skills(self, field: Topics) -> None:
         _at_most_tags("Skills", field)
 
+    def validate_languages(self, field: Topics) -> None:
+        if len(field.data or []) > bounds.LANGUAGES_MAX:
+            raise ValidationError(
+                f"Other languages: at most {bounds.LANGUAGES_MAX}, separated by commas."
+            )
+        for tag in field.data or []:
+            if not re.match(bounds.LANGUAGE_PATTERN, tag):
+                raise ValidationError(f"Other languages: {bounds.LANGUAGE_MESSAGE}")
+
+    def validate_timezone(self, field: Text) -> None:
+        if field.data:
+            try:
+                ZoneInfo(field.data)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError(
+                    f"Time zone: {field.data!r} is not a time zone such as Europe/Oslo."
+                ) from None
+
+    def validate_conflicts(self, field: Topics) -> None:
+        if len(field.data or []) > bounds.CONFLICTS_MAX:
+            raise ValidationError(f"Never to be paired with: at most {bounds.CONFLICTS_MAX}.")
+        if not all(item.isdigit() and int(item) > 0 for item in field.data or []):
+            raise ValidationError(
+                "Never to be paired with: participant numbers, separated by commas."
+            )
+
     def details(self, *, creating: bool) -> dict[str, Any]:
         """The details as `participants.service.create` (or `update`) takes them."""
         details: dict[str, Any] = {
@@ -145,8 +192,16 @@ class ParticipantForm(ConsoleForm):
             "goals": self.goals.data or [],
             "skills": self.skills.data or [],
             "availability": (self.availability.data or "").strip(),
+            "languages": self.languages.data or [],
+            "location": self.location.data or "",
+            "timezone": self.timezone.data or None,
+            "gender": self.gender.data or None,
+            "household": self.household.data or None,
+            "conflicts": [int(item) for item in self.conflicts.data or []],
             "active": bool(self.active.data),
         }
+        if self.role.data == "mentee":
+            details["gender_preference"] = self.gender_preference.data or None
         if self.role.data == "mentor":
             details["capacity"] = self.capacity.data or 1
         if self.role.data == "guardian":
@@ -176,5 +231,12 @@ def details_of(participant: Participant) -> dict[str, Any]:
         "goals": list(participant.goals),
         "skills": list(participant.skills),
         "availability": participant.availability,
+        "languages": list(participant.languages),
+        "location": participant.location,
+        "timezone": participant.timezone,
+        "gender": participant.gender,
+        "gender_preference": participant.gender_preference,
+        "household": participant.household,
+        "conflicts": [str(pid) for pid in participant.conflicts],
         "active": participant.active,
     }

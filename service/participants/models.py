@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.clock import now
 from service.columns import created_at_column
-from service.database import Model
+from service.database import JSONType, Model
 
 if TYPE_CHECKING:
     from service.programs.models import Program
@@ -42,6 +42,18 @@ class Participant(Model):
     goals: Mapped[list[str]] = mapped_column(default=list)
     skills: Mapped[list[str]] = mapped_column(default=list)
     availability: Mapped[str] = mapped_column(sa.Text, default="")
+    # What matching compares besides goals, skills and availability (workflows/matching.py):
+    # languages spoken besides `language`, where they live and their time zone, their gender
+    # and, for mentees, the mentor's gender they ask for; a family or household name (two
+    # people with the same one are never paired) and the ids of participants they must never
+    # be paired with.
+    languages: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
+    location: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
+    gender: Mapped[str | None] = mapped_column(sa.String(40))
+    gender_preference: Mapped[str | None] = mapped_column(sa.String(40))
+    household: Mapped[str | None] = mapped_column(sa.String(100))
+    conflicts: Mapped[list[int]] = mapped_column(JSONType, default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped when a pair takes one of this mentor's places, so that two concurrent
     # matches to one mentor are serialised by the row lock and cannot exceed capacity.

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import ValidationError, fields, validate
 
 from service.participants import bounds
 from service.participants import service as participants
@@ -11,6 +13,24 @@ _tags = fields.List(
     fields.String(validate=validate.Length(min=bounds.TAG[0], max=bounds.TAG[1])),
     validate=validate.Length(max=bounds.TAGS_MAX),
 )
+
+
+def _valid_timezone(name: str | None) -> None:
+    if name is None:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{name!r} is not an IANA time zone such as Europe/Oslo.") from None
+
+
+def _language_tag() -> fields.String:
+    return fields.String(
+        validate=[
+            validate.Length(max=bounds.LANGUAGE_MAX),
+            validate.Regexp(bounds.LANGUAGE_PATTERN, error=bounds.LANGUAGE_MESSAGE),
+        ]
+    )
 
 
 class ParticipantSchema(Schema):
@@ -39,6 +59,55 @@ class ParticipantSchema(Schema):
     goals = _tags
     skills = _tags
     availability = fields.String(validate=validate.Length(max=bounds.AVAILABILITY_MAX))
+    languages = fields.List(
+        _language_tag(),
+        validate=validate.Length(max=bounds.LANGUAGES_MAX),
+        metadata={
+            "description": "Languages they speak besides `language` (tags such as es, pl); "
+            "matching looks for one in common."
+        },
+    )
+    location = fields.String(
+        validate=validate.Length(max=bounds.LOCATION_MAX),
+        metadata={
+            "description": "Where they live or meet (a town, a district); matching "
+            "prefers the same place."
+        },
+    )
+    timezone = fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=bounds.TIMEZONE_MAX), _valid_timezone],
+        metadata={"description": "Their IANA time zone, e.g. Europe/Oslo, for online pairs."},
+    )
+    gender = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=bounds.GENDER_MAX),
+        metadata={"description": "Their gender, in their words; optional."},
+    )
+    gender_preference = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=bounds.GENDER_MAX),
+        metadata={
+            "description": "For mentees: the gender of mentor they ask for, when the program "
+            "takes such a preference into account; null: no preference."
+        },
+    )
+    household = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=bounds.HOUSEHOLD_MAX),
+        metadata={
+            "description": "A family or household name: two participants with the same one "
+            "are never matched."
+        },
+    )
+    conflicts = fields.List(
+        id_field(),
+        validate=validate.Length(max=bounds.CONFLICTS_MAX),
+        metadata={
+            "description": "Ids of participants this person must never be paired with "
+            "(a declared conflict of interest)."
+        },
+    )
     active = fields.Boolean()
     waiting_since = fields.Method(
         "_waiting_since",

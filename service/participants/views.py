@@ -13,6 +13,7 @@ from flask_login import current_user
 from service.accounts.models import StaffRole
 from service.database import db
 from service.errors import Conflict, Invalid
+from service.matching import suggestions as matching
 from service.participants import bounds, service
 from service.participants.forms import ParticipantFilterForm, ParticipantForm, details_of
 from service.participants.models import Participant, Role
@@ -92,8 +93,21 @@ def show(participant_id: int) -> ResponseReturnValue:
         names=service.names(o for o in others if o),
         linked=linked,
         training=training.records_for([participant.id])[participant.id],
+        suggestions=matching.rank(mentee_id=participant.id, limit=5)
+        if participant.role == Role.MENTEE
+        and participant.active
+        and not _matched(pairs, participant)
+        else None,
+        waiting_pair=next(
+            (p.id for p in pairs if p.state == "recruited" and p.mentor_id is None), None
+        ),
         may_edit=current_user.role in (StaffRole.ADMIN, StaffRole.COORDINATOR),
     )
+
+
+def _matched(pairs: list, mentee: Participant) -> bool:
+    """In an open pair that has a mentor: suggestions would only distract."""
+    return any(p.mentee_id == mentee.id and p.mentor_id is not None and p.is_open for p in pairs)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])

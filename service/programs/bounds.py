@@ -45,3 +45,7 @@ SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_RULE = "Use lowercase letters, digits and single hyphens, e.g. 'riverside-youth'."
 DESCRIPTION_MAX = 5000
 TIMEZONE_MAX = 64
+
+# Matching criteria (workflows/matching.py): each off, preferred or required, with a weight.
+MATCHING_MODES: tuple[str, ...] = ("off", "prefer", "require")
+MATCHING_WEIGHT: tuple[int, int] = (0, 10)

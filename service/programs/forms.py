@@ -36,6 +36,7 @@ from service.web.forms import (
     skip_unless,
 )
 from workflows.cadence import POLICIES
+from workflows.matching import CRITERIA, default_settings
 from workflows.pairing import Trigger
 from workflows.playbook import APPROACHES
 from workflows.signals import SIGNALS
@@ -102,6 +103,16 @@ class ProgramSettingsForm(ConsoleForm):
             if period
             else None
         )
+        # A criterion the post left out (an older page, a script) stays as it is.
+        rules: dict[str, dict[str, Any]] = {}
+        for name in CRITERIA:
+            mode, weight = self[f"matching_{name}_mode"].data, self[f"matching_{name}_weight"].data
+            rule = {"mode": mode} if mode else {}
+            if weight is not None:
+                rule["weight"] = weight
+            if rule:
+                rules[name] = rule
+        changes["matching_rules"] = rules
         # Text left as the standard playbook says it is not the program's own words.
         changes["playbook"] = {
             code: text
@@ -133,6 +144,36 @@ for _code in SIGNALS:
             at_most(SIGNALS[_code].label, bounds.PLAYBOOK_TEXT_MAX),
         ),
     )
+for _name, _criterion in CRITERIA.items():
+    setattr(
+        ProgramSettingsForm,
+        f"matching_{_name}_mode",
+        RadioField(
+            _criterion.label,
+            choices=choices_of(bounds.MATCHING_MODES),
+            validate_choice=False,
+            validators=one_of(
+                bounds.MATCHING_MODES, f"{_criterion.label}: choose how it counts.", optional=True
+            ),
+        ),
+    )
+    setattr(
+        ProgramSettingsForm,
+        f"matching_{_name}_weight",
+        WholeNumber(
+            f"{_criterion.label}: weight",
+            between(f"{_criterion.label}: weight", bounds.MATCHING_WEIGHT, optional=True),
+        ),
+    )
+
+
+def matching_values(rules: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The matching criteria as the form's fields hold them."""
+    values: dict[str, Any] = {}
+    for name, rule in rules.items():
+        values[f"matching_{name}_mode"] = rule["mode"]
+        values[f"matching_{name}_weight"] = rule["weight"]
+    return values
 
 
 def settings_of(program: Program) -> dict[str, Any]:
@@ -146,6 +187,7 @@ def settings_of(program: Program) -> dict[str, Any]:
         "requirement_period": requirement.get("period", ""),
         "requirement_meetings": requirement.get("meetings") or 0,
         "requirement_minutes": requirement.get("minutes") or 0,
+        **matching_values(program.matching_rules),
         **{
             f"playbook_{code}": program.playbook.get(code) or text
             for code, text in APPROACHES.items()
@@ -468,5 +510,6 @@ def new_program_defaults() -> dict[str, Any]:
         "requirement_period": "",
         "requirement_meetings": 0,
         "requirement_minutes": 0,
+        **matching_values(default_settings()),
         **{f"playbook_{code}": text for code, text in APPROACHES.items()},
     }

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from service.clock import now
 from service.columns import created_at_column
 from service.database import JSONType, Model
+from workflows import matching as matching_criteria
 from workflows.pairing import DEFAULT_APPROVAL_REQUIRED
 
 
@@ -83,5 +84,18 @@ class Program(Model):
     late_notice_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # The program's own words for the playbook (workflows/playbook.py), by signal.
     playbook: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Matching criteria, by name (workflows/matching.py): {"mode": off|prefer|require,
+    # "weight": 0-10}; a criterion left out is at its default.
+    matching: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+    @property
+    def matching_rules(self) -> dict[str, dict[str, Any]]:
+        """Every matching criterion's mode and weight, those never set at their default."""
+        return matching_criteria.merged(self.matching, None)
+
+    @matching_rules.setter
+    def matching_rules(self, changes: dict[str, dict[str, Any]]) -> None:
+        # A change may name some criteria only, or only a mode: the rest stays.
+        self.matching = matching_criteria.merged(self.matching, changes)

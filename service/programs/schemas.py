@@ -9,6 +9,7 @@ from service.programs.models import ProgramKind
 from service.schemas import BoundedDict, BoundedList, PageArgsSchema, Schema, api_link
 from service.training.models import TrainingSession
 from workflows.cadence import POLICIES
+from workflows.matching import CRITERIA, EXCLUSIONS
 from workflows.pairing import Trigger
 from workflows.signals import SIGNALS
 
@@ -29,6 +30,35 @@ class MeetingRequirementSchema(Schema):
     def _asks_for_something(self, data: dict, **kwargs) -> None:
         if not data.get("meetings") and not data.get("minutes"):
             raise ValidationError("Require some meetings, some minutes, or both.", "meetings")
+
+
+class CriterionSchema(Schema):
+    mode = fields.String(
+        validate=validate.OneOf(bounds.MATCHING_MODES),
+        metadata={
+            "description": "off: not used; prefer: adds weight x the criterion's value (0 to "
+            "1) to a mentor's score; require: a mentor who fails it is never proposed, and "
+            "the weight still ranks those who pass."
+        },
+    )
+    weight = fields.Integer(
+        validate=validate.Range(*bounds.MATCHING_WEIGHT),
+        metadata={
+            "description": f"How much it counts, from {bounds.MATCHING_WEIGHT[0]} (nothing) "
+            f"to {bounds.MATCHING_WEIGHT[1]}."
+        },
+    )
+
+
+MatchingSchema = Schema.from_dict(
+    {
+        name: fields.Nested(
+            CriterionSchema, metadata={"description": f"{c.label}. {c.what} {c.why}"}
+        )
+        for name, c in CRITERIA.items()
+    },
+    name="MatchingSchema",
+)
 
 
 class ProgramSchema(Schema):
@@ -173,6 +203,15 @@ class ProgramSchema(Schema):
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),
         values=fields.String(validate=validate.Length(max=bounds.PLAYBOOK_TEXT_MAX)),
         metadata={"description": "The program's own words for the playbook, by signal."},
+    )
+    matching = fields.Nested(
+        MatchingSchema,
+        attribute="matching_rules",
+        metadata={
+            "description": "How mentors are chosen for mentees: each criterion off, preferred "
+            "(its weight adds to the score) or required. Criteria left out stay as they are "
+            f"(a new program's defaults otherwise). {EXCLUSIONS}"
+        },
     )
     invitation_valid_days = fields.Integer(
         validate=validate.Range(*bounds.NUMBERS["invitation_valid_days"]),

@@ -23,6 +23,7 @@ from service.web.refusals import REFUSALS, status_of
 from service.web.staff import staff_required
 from surveys import loader
 from workflows.cadence import POLICIES
+from workflows.matching import CRITERIA, EXCLUSIONS
 from workflows.pairing import Trigger
 from workflows.playbook import APPROACHES
 from workflows.signals import SIGNALS
@@ -105,4 +106,12 @@ def _settings_page(program: Program | None, form: ProgramForm) -> str:
         approaches=APPROACHES,
         playbook_max=bounds.PLAYBOOK_TEXT_MAX,
         versions=by_survey,
+        criteria=CRITERIA,
+        exclusions=EXCLUSIONS,
+        matching_modes={
+            "off": "Off",
+            "prefer": "Preferred: adds its weight",
+            "require": "Required: never propose a mentor who fails it",
+        },
+        matching_weight=bounds.MATCHING_WEIGHT,
     )

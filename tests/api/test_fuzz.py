@@ -20,6 +20,8 @@ from schemathesis.engine import events, from_schema
 from service.database import db
 from service.demo import load
 
+pytestmark = pytest.mark.long(50)
+
 PHASES = {"examples", "coverage", "fuzzing", "stateful"}
 CHECKS = ("not_a_server_error", "response_schema_conformance", "status_code_conformance")
 

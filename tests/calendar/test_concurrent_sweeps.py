@@ -21,7 +21,7 @@ from service.surveys.models import Invitation
 from tests.helpers import World
 from tests.helpers.servers import repository_root
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long(30)]
 PAIRS = 30
 
 

@@ -23,7 +23,7 @@ from tests.helpers import World, state
 from tests.helpers.calendar import sent_on, simulate
 from tests.helpers.world import service_api
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long(25)]
 
 # A Monday morning, before the calendar's nine o'clock.
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)

@@ -36,11 +36,12 @@ from service.participants.forms import ParticipantFilterForm, ParticipantForm
 from service.participants.schemas import ParticipantQuerySchema, ParticipantSchema
 from service.programs import bounds as program_bounds
 from service.programs.forms import ProgramForm, ProgramSettingsForm
-from service.programs.schemas import MeetingRequirementSchema, ProgramSchema
+from service.programs.schemas import CriterionSchema, MeetingRequirementSchema, ProgramSchema
 from service.surveys.schemas import GroupCheckinSchema
 from service.training.schemas import TrainingRecordSchema
 from service.webhooks.api import EndpointSchema
 from service.webhooks.forms import EndpointForm
+from workflows.matching import CRITERIA
 from workflows.signals import SIGNALS
 
 Limits = dict[str, Any]
@@ -82,6 +83,8 @@ _PROGRAM_RENAMED: dict[str, tuple[type[ma.Schema], str]] = {
     "requirement_meetings": (MeetingRequirementSchema, "meetings"),
     "requirement_minutes": (MeetingRequirementSchema, "minutes"),
     **{f"playbook_{code}": (ProgramSchema, "playbook") for code in SIGNALS},
+    **{f"matching_{name}_mode": (CriterionSchema, "mode") for name in CRITERIA},
+    **{f"matching_{name}_weight": (CriterionSchema, "weight") for name in CRITERIA},
 }
 RENAMED: dict[type[FlaskForm], dict[str, tuple[type[ma.Schema], str]]] = {
     ProgramSettingsForm: _PROGRAM_RENAMED,
@@ -98,6 +101,8 @@ NOT_COMPARED = {
     (BeginClosureForm, "closure_reason"),
     (ParticipantForm, "program_id"),
     (ParticipantForm, "guardian_of_id"),
+    # Participant numbers typed in one box; the database says whether each exists.
+    (ParticipantForm, "conflicts"),
     (ParticipantFilterForm, "program_id"),
     # The list's next page: an id its own link carries; one that names nobody starts over.
     (ParticipantFilterForm, "after"),

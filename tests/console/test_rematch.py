@@ -42,9 +42,9 @@ def test_candidates_are_ranked_by_shared_goals_skills_and_availability(api, make
     page = console_as(make_staff()).page(f"/console/pairs/{pair['id']}/rematch")
 
     assert _candidates(page) == [str(kindred["id"]), str(stranger["id"])]
-    assert "shared goals: confidence" in page
-    assert "skills: maths" in page
-    assert "both free: evenings" in page
+    assert "Shares 1 goal: confidence" in page
+    assert "Skills for the mentee&#39;s goals: math" in page
+    assert "Both free: evenings" in page
 
 
 def test_a_previous_mentor_and_a_full_mentor_are_never_offered(api, world, make_staff, console_as):

@@ -25,7 +25,7 @@ def _needs(page: str) -> dict[str, tuple[int, str]]:
 
 
 def _shown_pairs(page: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<td><a href="/console/pairs/(\d+)">', page)]
+    return [int(n) for n in re.findall(r'<t[dh][^>]*><a href="/console/pairs/(\d+)">', page)]
 
 
 def _overdue(app, pair_id: int, days: int = 1) -> None:
@@ -127,13 +127,21 @@ def test_mentees_waiting_for_a_mentor_link_to_the_waiting_list(world, make_staff
     assert [m["full_name"] in listed for m in world.mentees] == [False, True, True]
 
 
-def test_a_pairs_list_filter_it_does_not_know_is_ignored(world, make_staff, console_as):
-    pair = world.drive_to("active")
+def test_a_need_or_a_number_of_days_the_list_does_not_know_is_refused_on_the_page(
+    world, make_staff, console_as
+):
+    world.drive_to("active")
+    console = console_as(make_staff())
 
-    page = console_as(make_staff()).page("/console/pairs?need=everything&within=99999")
-
-    assert _shown_pairs(page) == [pair["id"]]
-    assert "Only pairs" not in page
+    for query, message in (
+        ("need=everything", "Choose what the pairs need."),
+        ("within=99999", "Days in their state: a whole number from 0 to 366."),
+    ):
+        response = console.get(f"/console/pairs?{query}")
+        page = html.unescape(response.get_data(as_text=True))
+        assert response.status_code == 422
+        assert message in page
+        assert _shown_pairs(page) == []
 
 
 def test_the_lifecycle_boxes_link_to_the_pairs_in_their_state(world, make_staff, console_as):

@@ -81,6 +81,15 @@ _PATHS = {
 }
 
 
+def _person(program_id: int, role: str) -> dict[str, Any]:
+    return {
+        "program_id": program_id,
+        "role": role,
+        "full_name": f"{role.title()} {secrets.token_hex(2)}",
+        "email": f"{role}-{secrets.token_hex(4)}@example.org",
+    }
+
+
 @dataclass
 class World:
     """One program with mentors and mentees who completed their orientation."""
@@ -93,22 +102,38 @@ class World:
 
     @classmethod
     def build(cls, api: Api, *, mentors: int = 3, mentees: int = 3, **program: Any) -> World:
+        """The program and its trained people, made through the services (what the API's
+        create calls do, less HTTP, auth and a commit per row: set-up, not a test of the
+        API), in one transaction, returned as the API shows them."""
+        from service.database import unit_of_work
+        from service.participants import service as participants
+        from service.participants.schemas import ParticipantSchema
+        from service.programs import service as programs
+        from service.programs.schemas import ProgramSchema
+        from service.training import service as training
+
         settings = {"name": f"Program {secrets.token_hex(2)}", **program}
-        world = cls(api, api.ok("post", "/programs", settings))
-        for _ in range(mentors):
-            world.mentors.append(world.add_participant("mentor", trained=True))
-        for _ in range(mentees):
-            world.mentees.append(world.add_participant("mentee", trained=True))
+        with api.client.application.test_request_context(), unit_of_work():
+            created = programs.create(**ProgramSchema().load(settings))
+            world = cls(api, ProgramSchema().dump(created))
+            people = []
+            for role, count in (("mentor", mentors), ("mentee", mentees)):
+                for _ in range(count):
+                    person = participants.create(
+                        **ParticipantSchema().load(_person(created.id, role))
+                    )
+                    for session in world.program["required_training"].get(role, []):
+                        training.record(
+                            participant_id=person.id, session=session, completed_on=date.today()
+                        )
+                    people.append(person)
+            participants.annotate_waiting(people)
+            for person in people:
+                getattr(world, f"{person.role}s").append(ParticipantSchema().dump(person))
         return world
 
     def add_participant(self, role: str, *, trained: bool = False, **fields: Any) -> dict:
-        body = {
-            "program_id": self.program["id"],
-            "role": role,
-            "full_name": f"{role.title()} {secrets.token_hex(2)}",
-            "email": f"{role}-{secrets.token_hex(4)}@example.org",
-            **fields,
-        }
+        body = {**_person(self.program["id"], role), **fields}
         participant = self.api.ok("post", "/participants", body)
         if trained:
             for session in self.program["required_training"].get(role, []):

@@ -22,14 +22,15 @@ from service.closure import service as closure
 from service.confidentiality import may_read_safety
 from service.console.queries import last_flag_record, names
 from service.database import db
+from service.matching import suggestions as matching
+from service.matching.suggestions import Candidate
 from service.meetings import service as meetings
 from service.meetings.models import Meeting
 from service.notes.models import Confidentiality, Note
 from service.pairs import agreement as agreements
-from service.pairs import matching, staffing
+from service.pairs import staffing
 from service.pairs.bounds import GOAL_PROGRESS
 from service.pairs.facts import DatabaseFacts, TransitionRequest
-from service.pairs.matching import Candidate
 from service.pairs.models import Pair
 from service.pairs.timeline import Entry, timeline
 from service.pairs.views import glance

@@ -8,7 +8,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from service.calendar import schedule
 from service.console.queries import names
-from service.pairs import lifecycle, matching
+from service.matching import suggestions as matching
+from service.pairs import lifecycle
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.forms import RematchForm
 from service.pairs.views.common import blueprint, flash_outcome, people_of, refused
