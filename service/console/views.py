@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -60,7 +61,7 @@ def _filters() -> queries.Filters:
     )
 
 
-def _link_filters(filters: queries.Filters) -> dict[str, int]:
+def _link_filters(filters: queries.Filters) -> dict[str, Any]:
     """The dashboard's own filters, carried into the lists it links to."""
     kept = {"program": filters.program_id, "coordinator": filters.coordinator_id}
     return {name: value for name, value in kept.items() if value}
