@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from service.database import db
 from service.surveys.models import SurveyResponse
 from tests.helpers import SurveyTaker, World, invite
-from tests.helpers.browser import open_menu, serious_violations, sign_in
+from tests.helpers.browser import menu_shown, open_menu, serious_violations, sign_in
 from tests.helpers.staff import PASSWORD, create_staff
 
 pytestmark = pytest.mark.slow
@@ -183,6 +183,7 @@ def test_a_keyboard_alone_opens_the_menu_on_a_phone_and_follows_a_link(
         menu = page.get_by_role("button", name="Menu")
         _tab_to(page, menu)
         page.keyboard.press("Enter")
+        menu_shown(page)
         pairs = page.get_by_role("navigation", name="Console").get_by_role("link", name="Pairs")
         expect(pairs).to_be_visible()
         _tab_to(page, pairs)

@@ -78,7 +78,12 @@ def open_menu(page) -> None:
     menu = page.get_by_role("button", name="Menu")
     if menu.is_visible():
         menu.click()
-        page.locator("#console-sidebar.show").wait_for()
+        menu_shown(page)
+
+
+def menu_shown(page) -> None:
+    """Wait until the phone's menu has finished opening (it then takes the focus itself)."""
+    page.locator("#console-sidebar.show:not(.showing)").wait_for()
 
 
 def open_tab(page, name: str) -> None:
