@@ -52,7 +52,11 @@ def _anchor(state: State, towards: State) -> tuple[int, int]:
     return (x + WIDTH, y + HEIGHT // 2) if tx > x else (x, y + HEIGHT // 2)
 
 
-def lifecycle_svg(counts: dict[str, int]) -> Markup:
+def lifecycle_svg(counts: dict[str, int], links: dict[str, str] | None = None) -> Markup:
+    """The picture, each state's box a link to `links[state]` when given. The links are for
+    the mouse: the picture is hidden from screen readers and out of the tab order, and the
+    count table beside it holds the same links for the keyboard."""
+    links = links or {}
     parts = [
         '<svg class="lifecycle" viewBox="0 0 840 240" aria-hidden="true" focusable="false" '
         'xmlns="http://www.w3.org/2000/svg">',
@@ -77,13 +81,16 @@ def lifecycle_svg(counts: dict[str, int]) -> Markup:
     for state, (x, y) in POSITIONS.items():
         troubled = state in (State.AT_RISK, State.REMATCHED)
         fill = "#fde8e6" if state == State.AT_RISK else "#f3f2f1" if troubled else "#e8f1fa"
-        parts.append(
+        box = (
             f'<rect x="{x}" y="{y}" width="{WIDTH}" height="{HEIGHT}" rx="8" fill="{fill}" '
             f'stroke="#0b0c0c"/><text x="{x + WIDTH // 2}" y="{y + 22}" text-anchor="middle" '
             f'font-size="14">{state.value.replace("_", " ")}</text><text x="{x + WIDTH // 2}" '
             f'y="{y + 44}" text-anchor="middle" font-size="18" font-weight="700">'
             f"{counts.get(state.value, 0)}</text>"
         )
+        if state.value in links:
+            box = f'<a href="{escape(links[state.value])}" tabindex="-1">{box}</a>'
+        parts.append(box)
     parts.append(
         '<text x="10" y="232" font-size="13" fill="#484d52">Any open pair can be '
         "withdrawn (closed); a closed pair can be reopened by an admin.</text></svg>"

@@ -11,7 +11,16 @@ from service.console import queries
 from service.console.pair_list import SORTS, Criteria
 from service.pairs.bulk import MAX_AT_ONCE, sendable_surveys
 from service.participants import bounds as participant_bounds
-from service.web.forms import ConsoleForm, Id, Text, at_most, choices_of, one_of
+from service.web.forms import (
+    ConsoleForm,
+    Id,
+    Text,
+    WholeNumber,
+    at_most,
+    between,
+    choices_of,
+    one_of,
+)
 from workflows.pairing import State
 
 # What can be done to several pairs at once from the list.
@@ -37,6 +46,18 @@ class PairListForm(ConsoleForm):
         validate_choice=False,
         validators=one_of(list(State), "Choose a state.", optional=True),
     )
+    # Narrowed from the dashboard's counts: in their state for at most `within` days, and
+    # what the pairs need (an overdue contact, a follow-up, more meetings).
+    within = WholeNumber(
+        "Days in their state",
+        between("Days in their state", (0, queries.MAX_WITHIN_DAYS), optional=True),
+    )
+    need = SelectField(
+        "Needing",
+        choices=choices_of(["", *queries.Need]),
+        validate_choice=False,
+        validators=one_of(list(queries.Need), "Choose what the pairs need.", optional=True),
+    )
     sort = SelectField(
         "Sort by",
         choices=choices_of(SORTS),
@@ -51,6 +72,11 @@ class PairListForm(ConsoleForm):
                 program_id=self.program.data,
                 coordinator_id=self.coordinator.data,
                 state=self.state.data or None,
+                # Read also from a refused form (its page shows the filters as they were).
+                within_days=self.within.data
+                if self.within.data is not None and 0 <= self.within.data <= queries.MAX_WITHIN_DAYS
+                else None,
+                need=queries.Need(self.need.data) if self.need.data in set(queries.Need) else None,
             ),
             search=(self.q.data or "").strip(),
             sort=self.sort.data or "number",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 import sqlalchemy as sa
@@ -20,10 +21,34 @@ from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from service.signals.models import Signal
 from service.web.staff import sees_every_pair, visible_pairs
+from workflows.cadence import Monitor
 from workflows.pairing import State
 from workflows.signals import SIGNALS, is_safety
 
 Row = TypeVar("Row")
+
+
+# The dashboard's lists show the first few and link to the rest; its counts are exact.
+TOP = 10
+# "Newly at risk": became at risk within this many days.
+NEWLY = 7
+# The pairs list's "in their state for at most N days" goes back at most a year.
+MAX_WITHIN_DAYS = 366
+
+
+class Need(StrEnum):
+    """What a pair may need today: the pairs list narrowed to one of these (`?need=`)."""
+
+    OVERDUE = "overdue"  # a contact is overdue
+    FOLLOW_UP = "follow_up"  # an intervention's follow-up has come due
+    SHORT = "short"  # fell short of the meeting requirement in its last judged period
+
+
+NEED_LABELS: dict[str, str] = {
+    Need.OVERDUE: "with an overdue contact",
+    Need.FOLLOW_UP: "with a follow-up due",
+    Need.SHORT: "below their meeting requirement",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +56,13 @@ class Filters:
     program_id: int | None = None
     coordinator_id: int | None = None
     state: str | None = None
+    # In their state for at most this many days ("newly at risk": state=at_risk, within=7).
+    within_days: int | None = None
+    need: Need | None = None
+
+    @property
+    def narrows(self) -> bool:
+        return any(vars(self).values())
 
 
 def narrowed(query: sa.Select, user: User, filters: Filters) -> sa.Select:
@@ -43,6 +75,16 @@ def narrowed(query: sa.Select, user: User, filters: Filters) -> sa.Select:
         query = query.where(Pair.coordinator_id == filters.coordinator_id)
     if filters.state:
         query = query.where(Pair.state == filters.state)
+    if filters.within_days is not None:
+        query = query.where(Pair.state_changed_at >= now() - timedelta(days=filters.within_days))
+    if filters.need == Need.OVERDUE:
+        query = query.where(
+            Pair.id.in_(sa.select(Contact.pair_id).where(Contact.status == ContactStatus.OVERDUE))
+        )
+    elif filters.need == Need.FOLLOW_UP:
+        query = query.where(Pair.id.in_(_follow_ups_due().with_only_columns(Contact.pair_id)))
+    elif filters.need == Need.SHORT:
+        query = query.where(Pair.id.in_(_short_query().with_only_columns(Compliance.pair_id)))
     return query
 
 
@@ -125,13 +167,15 @@ class AtRisk:
     signals: list[str]
 
 
-def at_risk(pairs: sa.Select, actor: Actor) -> list[AtRisk]:
-    """The pairs at risk with the signals since they were flagged: three statements however
-    many pairs are at risk."""
+def at_risk(pairs: sa.Select, actor: Actor, *, limit: int = TOP) -> list[AtRisk]:
+    """The pairs at risk with the signals since they were flagged (else those the request
+    that flagged them carried), the most recently flagged first, at most `limit`: three
+    statements however many pairs are at risk."""
     rows = db.session.scalars(
         sa.select(Pair)
         .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
-        .order_by(Pair.state_changed_at)
+        .order_by(Pair.state_changed_at.desc(), Pair.id)
+        .limit(limit)
     ).all()
     signals = signals_now(rows, actor)
     moment = now()
@@ -201,34 +245,95 @@ def visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:
     return seen
 
 
-def overdue(pairs: sa.Select) -> list[Contact]:
-    return list(
-        db.session.scalars(
-            sa.select(Contact)
-            .where(Contact.pair_id.in_(pairs), Contact.status == ContactStatus.OVERDUE)
-            .order_by(Contact.due_at)
+def _count(query: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+
+
+def newly_at_risk_count(pairs: sa.Select) -> int:
+    """Pairs that became at risk in the last `NEWLY` days."""
+    return _count(
+        sa.select(Pair.id).where(
+            Pair.id.in_(pairs),
+            Pair.state == State.AT_RISK,
+            Pair.state_changed_at >= now() - timedelta(days=NEWLY),
         )
     )
 
 
-def below_requirement(pairs: sa.Select) -> list[Compliance]:
+def _overdue_query(pairs: sa.Select) -> sa.Select:
+    return sa.select(Contact).where(
+        Contact.pair_id.in_(pairs), Contact.status == ContactStatus.OVERDUE
+    )
+
+
+def overdue(pairs: sa.Select, *, limit: int = TOP) -> list[Contact]:
+    """The longest overdue contacts first, at most `limit`."""
+    return list(
+        db.session.scalars(_overdue_query(pairs).order_by(Contact.due_at, Contact.id).limit(limit))
+    )
+
+
+def overdue_count(pairs: sa.Select) -> int:
+    return _count(_overdue_query(pairs).with_only_columns(Contact.id))
+
+
+def _follow_ups_due() -> sa.Select:
+    """Follow-ups on interventions that have come due and are not done yet (once overdue,
+    they count with the overdue contacts)."""
+    return sa.select(Contact).where(
+        Contact.kind == Monitor.INTERVENTION_FOLLOW_UP, Contact.status == ContactStatus.DUE
+    )
+
+
+def follow_ups_due(pairs: sa.Select, *, limit: int = TOP) -> list[Contact]:
+    return list(
+        db.session.scalars(
+            _follow_ups_due()
+            .where(Contact.pair_id.in_(pairs))
+            .order_by(Contact.due_at, Contact.id)
+            .limit(limit)
+        )
+    )
+
+
+def follow_ups_count(pairs: sa.Select) -> int:
+    return _count(_follow_ups_due().where(Contact.pair_id.in_(pairs)).with_only_columns(Contact.id))
+
+
+def _short_query() -> sa.Select:
     """Each pair's latest judged period, where it fell short."""
     latest = (
         sa.select(Compliance.pair_id, sa.func.max(Compliance.period_start).label("start"))
-        .where(Compliance.closed.is_(True), Compliance.pair_id.in_(pairs))
+        .where(Compliance.closed.is_(True))
         .group_by(Compliance.pair_id)
         .subquery()
     )
+    return (
+        sa.select(Compliance)
+        .join(
+            latest,
+            sa.and_(
+                Compliance.pair_id == latest.c.pair_id,
+                Compliance.period_start == latest.c.start,
+            ),
+        )
+        .where(Compliance.compliant.is_(False))
+    )
+
+
+def below_requirement(pairs: sa.Select, *, limit: int = TOP) -> list[Compliance]:
+    """Each pair's latest judged period, where it fell short: the earliest periods first."""
     return list(
         db.session.scalars(
-            sa.select(Compliance)
-            .join(
-                latest,
-                sa.and_(
-                    Compliance.pair_id == latest.c.pair_id,
-                    Compliance.period_start == latest.c.start,
-                ),
-            )
-            .where(Compliance.compliant.is_(False))
+            _short_query()
+            .where(Compliance.pair_id.in_(pairs))
+            .order_by(Compliance.period_end, Compliance.pair_id)
+            .limit(limit)
         )
+    )
+
+
+def below_requirement_count(pairs: sa.Select) -> int:
+    return _count(
+        _short_query().where(Compliance.pair_id.in_(pairs)).with_only_columns(Compliance.id)
     )

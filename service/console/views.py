@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -13,7 +16,7 @@ from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
 from service.approvals.models import Proposal
 from service.clock import now
-from service.console import pair_list, queries
+from service.console import labels, pair_list, queries
 from service.console.diagram import lifecycle_svg
 from service.console.forms import InboxItemForm, PairListForm, SavedViewForm
 from service.database import db
@@ -22,6 +25,7 @@ from service.inbox import service as inbox
 from service.notes.models import AccessRecord
 from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
+from service.participants import service as participants
 from service.programs.models import Program
 from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
@@ -37,6 +41,10 @@ blueprint = Blueprint("console", __name__, url_prefix="/console")
 PER_PAGE = 50
 DASHBOARD_PROPOSALS = 20
 
+blueprint.add_app_template_filter(labels.contact, "contact_label")
+blueprint.add_app_template_filter(labels.contact_kind, "contact_kind")
+blueprint.add_app_template_filter(labels.short_day, "short_day")
+
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
@@ -45,11 +53,21 @@ def _int_arg(name: str) -> int | None:
 
 def _filters() -> queries.Filters:
     state = request.args.get("state")
+    need = request.args.get("need")
+    within = _int_arg("within")
     return queries.Filters(
         program_id=_int_arg("program"),
         coordinator_id=_int_arg("coordinator"),
         state=state if state in set(State) else None,
+        within_days=within if within is not None and within <= queries.MAX_WITHIN_DAYS else None,
+        need=queries.Need(need) if need in set(queries.Need) else None,
     )
+
+
+def _link_filters(filters: queries.Filters) -> dict[str, Any]:
+    """The dashboard's own filters, carried into the lists it links to."""
+    kept = {"program": filters.program_id, "coordinator": filters.coordinator_id}
+    return {name: value for name, value in kept.items() if value}
 
 
 def _choices() -> dict:
@@ -62,6 +80,8 @@ def _choices() -> dict:
 @blueprint.get("/")
 @staff_required()
 def dashboard():
+    """What needs the coordinator today, each count a link to the list it counts; then the
+    oldest proposals, the pairs at risk, the contacts overdue (the first few of each)."""
     filters = _filters()
     pairs = queries.scope(current_user, filters)
     counts = queries.state_counts(pairs)
@@ -69,29 +89,74 @@ def dashboard():
     waiting_count = queries.waiting_count(pairs)
     at_risk = queries.at_risk(pairs, g.actor)
     overdue = queries.overdue(pairs)
+    follow_ups = queries.follow_ups_due(pairs)
     short = queries.below_requirement(pairs)
     mentioned = (
-        {p.pair_id for p in waiting} | {c.pair_id for c in overdue} | {c.pair_id for c in short}
+        {p.pair_id for p in waiting}
+        | {c.pair_id for c in overdue}
+        | {c.pair_id for c in follow_ups}
+        | {c.pair_id for c in short}
     )
     pair_rows = {p.id: p for p in db.session.scalars(sa.select(Pair).where(Pair.id.in_(mentioned)))}
     pair_rows.update({row.pair.id: row.pair for row in at_risk})
+    kept = _link_filters(filters)
+    needs = [
+        Need("Proposals waiting", "for your decision", waiting_count,
+             url_for(".proposals", **kept), urgent=True),
+        Need("Newly at risk", f"in the last {queries.NEWLY} days",
+             queries.newly_at_risk_count(pairs),
+             url_for(".pairs", state=State.AT_RISK, within=queries.NEWLY, **kept), urgent=True),
+        Need("Overdue contacts", "check-ins and surveys past their date",
+             queries.overdue_count(pairs),
+             url_for(".pairs", need=queries.Need.OVERDUE, **kept), urgent=True),
+        Need("Follow-ups due", "that you planned after an intervention",
+             queries.follow_ups_count(pairs),
+             url_for(".pairs", need=queries.Need.FOLLOW_UP, **kept)),
+        Need("Below their meeting requirement", "in their last judged period",
+             queries.below_requirement_count(pairs),
+             url_for(".pairs", need=queries.Need.SHORT, **kept)),
+        Need("Mentees waiting for a mentor", "active, in no matched pair",
+             participants.waiting_count(program_id=filters.program_id),
+             url_for("participants_console.index", role="mentee", waiting="y", sort="waiting",
+                     **({"program_id": filters.program_id} if filters.program_id else {}))),
+    ]  # fmt: skip
     return render_template(
         "console/dashboard.html",
         filters=filters,
+        needs=needs,
         counts=counts,
         total=sum(counts.values()),
-        diagram=lifecycle_svg(counts),
+        diagram=lifecycle_svg(
+            counts, {state: url_for(".pairs", state=state, **kept) for state in counts}
+        ),
+        kept=kept,
         waiting=waiting,
         waiting_count=waiting_count,
         own_proposals=approvals.approved_by_others(waiting, g.actor),
         at_risk=at_risk,
+        at_risk_count=counts[State.AT_RISK],
         overdue=overdue,
+        overdue_count=needs[2].count,
+        follow_ups=follow_ups,
         short=short,
+        short_count=needs[4].count,
         names=queries.names(list(pair_rows.values())),
         signals=SIGNALS,
         unread=len(inbox.unread(user_id=current_user.id)),
+        now_label=f"{now():%A} {now().day} {now():%B %Y}",
         **_choices(),
     )
+
+
+@dataclass(frozen=True)
+class Need:
+    """One of the dashboard's "what needs you today" counts, and the list it links to."""
+
+    label: str
+    hint: str
+    count: int
+    href: str
+    urgent: bool = False
 
 
 @blueprint.get("/pairs")
@@ -107,6 +172,7 @@ def pairs():
 
 
 def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | None = None):
+    filters = form.criteria().filters
     return render_template(
         "console/pairs.html",
         form=form,
@@ -117,6 +183,8 @@ def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | 
         sorts=pair_list.SORTS,
         surveys=sendable_surveys(),
         signals=SIGNALS,
+        narrowing=_narrowing(filters),
+        all_pairs_url=url_for(".pairs", **_link_filters(filters)),
         states=[s.value for s in State],
         **_choices(),
     )
@@ -152,6 +220,16 @@ def delete_pairs_view(view_id: int):
     except NotFound as refusal:
         flash(refusal.detail, "error")
     return redirect(url_for(".pairs"))
+
+
+def _narrowing(filters: queries.Filters) -> list[str]:
+    """The filters the form does not show, in words ("with an overdue contact")."""
+    said = []
+    if filters.within_days is not None:
+        said.append(f"in their state for {filters.within_days} days or less")
+    if filters.need:
+        said.append(queries.NEED_LABELS[filters.need])
+    return said
 
 
 EXPORT_HEADER = (

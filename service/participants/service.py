@@ -130,6 +130,12 @@ def list_query(
     return query
 
 
+def waiting_count(*, program_id: int | None = None) -> int:
+    """How many mentees wait for a match (in one program, or in all)."""
+    waiting = list_query(program_id=program_id, waiting=True).with_only_columns(Participant.id)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(waiting.subquery())) or 0
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, render_template, request, send_from_directory
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory
 
 from service.database import db
 from service.pairs.models import Pair
@@ -28,6 +28,23 @@ def refuse_nul_in_forms():
             "text), so nothing was saved. Go back, type that text again, and send the form.",
         )
     return None
+
+
+# A vendored library's folder is named for its version (static/vendor/<lib>-<version>/): a
+# new version is a new URL, so browsers may keep these files for a year without asking.
+VENDOR_MAX_AGE = 365 * 24 * 3600
+
+
+@blueprint.after_app_request
+def cache_vendored_files(response: Response) -> Response:
+    filename = (request.view_args or {}).get("filename", "")
+    vendored = request.endpoint == "static" and filename.startswith("vendor/")
+    if vendored and response.status_code == 200:
+        response.cache_control.public = True
+        response.cache_control.max_age = VENDOR_MAX_AGE
+        response.cache_control.immutable = True
+        response.cache_control.no_cache = None
+    return response
 
 
 @blueprint.get("/")

@@ -10,7 +10,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests.helpers import SurveyTaker, invite
-from tests.helpers.browser import serious_violations, sign_in
+from tests.helpers.browser import open_tab, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -42,6 +42,7 @@ def test_the_agreement_is_recorded_and_its_progress_read_on_the_pair_page_on_a_p
     try:
         sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
         page.goto(f"{live_server}/console/pairs/{pair['id']}")
+        open_tab(page, "Agreement")
         form = page.locator("#agreement form")
         form.get_by_label("Agreed on").fill("2026-11-02")
         form.get_by_label("How often they meet").fill("Every week, Thursdays after school")

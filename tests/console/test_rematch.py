@@ -3,6 +3,7 @@ a ranked list, confirm; the successor appears and the new mentor is briefed."""
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -78,7 +79,7 @@ def test_rematch_makes_the_successor_and_briefs_the_new_mentor(
     assert successor["state"] == "matched"
     successor_page = console.page(f"/console/pairs/{successor['id']}")
     assert f"#{pair['id']}" in successor_page
-    assert "Rematch briefing:" in successor_page
+    assert "New mentor's re-match briefing, " in html.unescape(successor_page)
     drain()
     (briefing,) = mailbox.to(new_mentor["email"])
     assert "a short briefing" in briefing.get_body(("plain",)).get_content()

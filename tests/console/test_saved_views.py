@@ -19,7 +19,9 @@ def coordinator(make_staff, console_as):
 def _views(page: str) -> dict[str, str]:
     return {
         name: query.replace("&amp;", "&")
-        for query, name in re.findall(r'<a href="/console/pairs\?([^"]*)"[^>]*>([^<]+)</a>', page)
+        for query, name in re.findall(
+            r'<a [^>]*href="/console/pairs\?([^"]*)"[^>]*>([^<]+)</a>', page
+        )
     }
 
 

@@ -70,3 +70,26 @@ def sign_in(page, live_server: str, staff: Staff) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("h1")).to_have_text("Dashboard")
+
+
+def open_menu(page) -> None:
+    """On a narrow screen the console's navigation sits behind the Menu button: open it
+    (on a wide screen the sidebar is always there, and this does nothing)."""
+    menu = page.get_by_role("button", name="Menu")
+    if menu.is_visible():
+        menu.click()
+        menu_shown(page)
+
+
+def menu_shown(page) -> None:
+    """Wait until the phone's menu has finished opening (it then takes the focus itself)."""
+    page.locator("#console-sidebar.show:not(.showing)").wait_for()
+
+
+def open_tab(page, name: str) -> None:
+    """Open one of the pair page's sections (a tab) and wait for it to show."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, render_template
 from flask_login import current_user
+from markupsafe import Markup
 
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
@@ -16,6 +17,7 @@ from service.approvals import decisions
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import schedule
 from service.calendar.models import Compliance, Contact, Schedule
+from service.clock import now
 from service.closure import service as closure
 from service.confidentiality import may_read_safety
 from service.console.queries import last_flag_record, names
@@ -31,6 +33,7 @@ from service.pairs.bounds import GOAL_PROGRESS
 from service.pairs.facts import DatabaseFacts, TransitionRequest
 from service.pairs.models import Pair
 from service.pairs.timeline import Entry, timeline
+from service.pairs.views import glance
 from service.pairs.views.common import People, blueprint, people_of
 from service.problems import html_error
 from service.programs.models import Program
@@ -130,6 +133,14 @@ class PairPage:
     # What each of the pair's people attended, and what it covered, by participant id.
     training: dict[int, list[TrainingRecord]]
     goal_progress: dict[int, str]
+    # The header: the pair at a glance.
+    signals_now: list[dict[str, Any]]
+    days_in_state: int
+    last_meeting: Meeting | None
+    next_due: str | None
+    pulse: glance.Pulse
+    pulse_chart: Markup
+    actions: list[glance.Action]
 
     def context(self) -> dict[str, Any]:
         """The template's variables (not `asdict`, which would copy every row)."""
@@ -151,6 +162,16 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         sa.select(Note).where(Note.pair_id == pair.id).order_by(Note.created_at.desc())
     ).all()
     support = assigned_support(pair)
+    allowed = [
+        t
+        for t in pairing.allowed_triggers(pair.state)
+        if t != Trigger.REOPEN or user.role == StaffRole.ADMIN
+    ]
+    signals = _signals_with_playbook(pair, program, readable)
+    upcoming = schedule.upcoming(pair_id=pair.id)
+    held = meetings.list_for(pair_id=pair.id)
+    answered = responses.responses_for_pair(pair_id=pair.id)
+    pulse = glance.pulse(answered)
     proposals = list(
         db.session.scalars(
             sa.select(Proposal).where(
@@ -170,20 +191,16 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         program=program,
         people=people,
         title=names([pair])[pair.id],
-        allowed=[
-            t
-            for t in pairing.allowed_triggers(pair.state)
-            if t != Trigger.REOPEN or user.role == StaffRole.ADMIN
-        ],
+        allowed=allowed,
         facts=facts,
         timeline=timeline(pair, show_safety_kinds=readable),
-        signals=_signals_with_playbook(pair, program, readable),
+        signals=signals,
         all_signals=[s for s in SIGNALS.values() if s.flags_risk],
-        upcoming=schedule.upcoming(pair_id=pair.id),
+        upcoming=upcoming,
         contacts=schedule.contacts_for(pair_id=pair.id)[-10:],
         compliance=schedule.compliance_for(pair_id=pair.id)[:6],
-        meetings=meetings.list_for(pair_id=pair.id),
-        responses=responses.responses_for_pair(pair_id=pair.id),
+        meetings=held,
+        responses=answered,
         notes=[
             n
             for n in notes
@@ -229,6 +246,17 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         ),
         agreement=agreements.get(pair_id=pair.id),
         goal_progress=GOAL_PROGRESS,
+        signals_now=[
+            signal
+            for signal in signals
+            if pair.state == State.AT_RISK or signal["raised_at"] >= pair.state_changed_at
+        ],
+        days_in_state=glance.days_in_state(pair, now()),
+        last_meeting=glance.last_meeting(held),
+        next_due=glance.next_due(upcoming),
+        pulse=pulse,
+        pulse_chart=glance.pulse_svg(pulse),
+        actions=glance.actions(pair.state, allowed, facts),
     )
 
 
