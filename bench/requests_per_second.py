@@ -214,6 +214,10 @@ def prepare(app, count: int) -> Prepared:
         api(f"/pairs/{pair['id']}/acceptances", {"role": role}, 200)
     api(transitions, {"trigger": "start_training"}, 200)
     assert api(transitions, {"trigger": "activate"}, 200)["pair"]["state"] == "active"
+    # The transition leaves the calendar to be redrawn; reading it redraws it (the copies
+    # take its schedules).
+    calendar = api.client.get(f"/api/v1/pairs/{pair['id']}/calendar", headers=api.headers)
+    assert calendar.status_code == 200, calendar.get_json()
     invitation = {"survey_key": "checkin_mentee", "participant_id": people["mentee"]["id"]}
     first = api("/invitations", {**invitation, "pair_id": pair["id"]})
     built = time.perf_counter()

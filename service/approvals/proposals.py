@@ -124,6 +124,14 @@ def compare_and_decide(
     return True
 
 
+def any_pending(pair_id: sa.ColumnElement[int]) -> sa.Exists:
+    """Whether the pair has a pending proposal: an EXISTS a query on pairs can ask (through
+    the pending proposals' index) without a round trip of its own."""
+    return sa.exists().where(
+        Proposal.pair_id == pair_id, Proposal.status == ProposalStatus.PENDING
+    )
+
+
 def supersede_stale(*, pair: Pair) -> None:
     """Pending proposals the pair's new state no longer allows are closed, not left hanging."""
     allowed = set(pairing.allowed_triggers(pair.state))

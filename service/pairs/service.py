@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from types import EllipsisType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -93,11 +94,18 @@ def lock(pair_id: int) -> Pair:
     return lock_with_program(pair_id)[0]
 
 
-def lock_with_program(pair_id: int) -> tuple[Pair, Program]:
+def lock_with_program(
+    pair_id: int, *, asking: sa.ColumnElement[bool] | None = None
+) -> tuple[Pair, Program, bool | None]:
     """`lock`, and the pair's program read in the same query (only the pair's row is
-    locked): a transition needs both, and this saves it a round trip."""
+    locked): a transition needs both, and this saves it a round trip. `asking`: a question
+    about the pair answered by the same query (a correlated EXISTS on `Pair.id`), read
+    under the lock; its answer is the third item (None without one)."""
+    columns: list[Any] = [Pair, Program]
+    if asking is not None:
+        columns.append(asking.label("asked"))
     found = db.session.execute(
-        sa.select(Pair, Program)
+        sa.select(*columns)
         .join(Program, Program.id == Pair.program_id)
         .where(Pair.id == pair_id)
         .with_for_update(of=Pair)
@@ -105,7 +113,7 @@ def lock_with_program(pair_id: int) -> tuple[Pair, Program]:
     ).first()
     if found is None:
         raise NotFound.of("pair", pair_id)
-    return found[0], found[1]
+    return found[0], found[1], (bool(found[2]) if asking is not None else None)
 
 
 def compare_and_set_state(
@@ -118,12 +126,16 @@ def compare_and_set_state(
     sequence numbers (for `events.emit(..., sequence=)`). The sequence is incremented in the
     database, not from the value read: another writer (a survey answer) may have emitted an
     event for the pair since, without moving it.
+
+    The same statement marks the pair's calendar stale: it is redrawn for the new state after
+    the transition, by the sweep or the first read of it (`calendar.schedule`), and no
+    contact is made from it until then.
     """
     version = pair.version
     statement = (
         sa.update(Pair)
         .where(Pair.id == pair.id, Pair.version == version)
-        .values(state=target, version=version + 1, state_changed_at=moment)
+        .values(state=target, version=version + 1, state_changed_at=moment, calendar_stale=True)
         .execution_options(synchronize_session=False)
     )
     if events:
@@ -140,7 +152,12 @@ def compare_and_set_state(
         raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )
-    committed = {"state": target, "version": version + 1, "state_changed_at": moment}
+    committed = {
+        "state": target,
+        "version": version + 1,
+        "state_changed_at": moment,
+        "calendar_stale": True,
+    }
     if last is not None:
         committed["event_sequence"] = last
     for field, value in committed.items():
