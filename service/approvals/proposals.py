@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.actors import Actor, system
@@ -124,12 +125,10 @@ def compare_and_decide(
     return True
 
 
-def any_pending(pair_id: sa.ColumnElement[int]) -> sa.Exists:
+def any_pending(pair_id: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.Exists:
     """Whether the pair has a pending proposal: an EXISTS a query on pairs can ask (through
     the pending proposals' index) without a round trip of its own."""
-    return sa.exists().where(
-        Proposal.pair_id == pair_id, Proposal.status == ProposalStatus.PENDING
-    )
+    return sa.exists().where(Proposal.pair_id == pair_id, Proposal.status == ProposalStatus.PENDING)
 
 
 def supersede_stale(*, pair: Pair) -> None:

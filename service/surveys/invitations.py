@@ -130,7 +130,12 @@ def resolve(token: str, *, ratings: bool = False) -> Opened:
     found = (
         db.session.execute(
             sa.select(
-                Invitation, SurveyVersion, Participant, Program, Pair, *(_RATINGS if ratings else ())
+                Invitation,
+                SurveyVersion,
+                Participant,
+                Program,
+                Pair,
+                *(_RATINGS if ratings else ()),
             )
             .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
             .join(Participant, Participant.id == Invitation.participant_id)
@@ -144,7 +149,8 @@ def resolve(token: str, *, ratings: bool = False) -> Opened:
     if found is None or found[0].nonce != nonce:
         raise InvalidLink("no such invitation")
     history = rules.RatingHistory(*found[5:]) if ratings else None
-    return Opened(*found[:5], ratings=history)
+    invitation, version, participant, program, pair = found[:5]
+    return Opened(invitation, version, participant, program, pair, ratings=history)
 
 
 def invited_to(*, pair_id: int, survey_key: str) -> set[int]:

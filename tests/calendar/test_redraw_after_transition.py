@@ -79,9 +79,7 @@ def test_no_contact_goes_out_from_a_calendar_drawn_for_a_state_the_pair_has_left
             )
             db.session.commit()
         # ...but the pair has just withdrawn: its calendar still has them.
-        filed = api.trigger(
-            pair["id"], "withdraw", closure_reason="withdrawn", reason="Moved away"
-        )
+        filed = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moved away")
         assert filed.status_code == 202, filed.get_json()
         assert world.approve(filed.get_json()["proposal"]["id"])["pair"]["state"] == "closed"
         assert _stale(app, pair["id"])
