@@ -13,6 +13,9 @@ def test_a_failing_reaction_rolls_the_whole_transition_back(app, api, world, mon
     from service.approvals import proposals
 
     pair = world.drive_to("active")
+    # A pending proposal, so the transition has proposals to look at.
+    filed = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moving")
+    assert filed.status_code == 202, filed.get_json()
 
     def broken(*args, **kwargs):
         raise RuntimeError("superseding the proposals failed")
