@@ -1,5 +1,10 @@
 """The sweep: finds what is due with one indexed query and acts on each item exactly once.
 
+It first redraws the calendars of the pairs that moved since theirs was drawn (a transition
+only marks them stale, `Pair.calendar_stale`): what it then acts on was drawn for each pair's
+current state. A pair that moves meanwhile is caught under its lock: its due schedules run
+one at a time, which redraws it first, and its reminders wait for the next sweep.
+
 It works in batches. A batch of due schedules is claimed with their pairs locked, each
 schedule is moved past the occurrence taken by one compare-and-set UPDATE (and one DELETE for
 those that end), and the contacts they call for are made in bulk (`actions.act_many`): a
