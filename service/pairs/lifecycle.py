@@ -46,14 +46,17 @@ class Outcome:
         return self.transition is not None
 
 
+# Whether the pair has pending proposals to supersede, asked by the query that locks it
+# (built once: `lock_with_program` keeps its statement).
+_ANY_PENDING = proposals.any_pending(Pair.id)
+
+
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
     # The pair is locked and written here, the record and proposal made here: what is in hand
     # is what commits, so the answer is built from it without reading them again.
     with transaction(keep_loaded=True):
-        pair, program, pending = pairs.lock_with_program(
-            pair_id, asking=proposals.any_pending(Pair.id)
-        )
+        pair, program, pending = pairs.lock_with_program(pair_id, asking=_ANY_PENDING)
         return request_transition_within(
             pair=pair, request=request, actor=actor, program=program, pending_proposals=pending
         )
