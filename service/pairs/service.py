@@ -101,10 +101,11 @@ def lock_with_program(
     locked): a transition needs both, and this saves it a round trip. `asking`: a question
     about the pair answered by the same query (a correlated EXISTS on `Pair.id`), read
     under the lock; its answer is the third item (None without one)."""
-    if asking is None:
-        statement = _LOCKING
-    elif (statement := _LOCKING_ASKING.get(asking)) is None:
-        statement = _LOCKING_ASKING[asking] = _locking(asking)
+    statement = _LOCKING
+    if asking is not None:
+        if asking not in _LOCKING_ASKING:
+            _LOCKING_ASKING[asking] = _locking(asking)
+        statement = _LOCKING_ASKING[asking]
     found = db.session.execute(statement, {"pair_id": pair_id}).first()
     if found is None:
         raise NotFound.of("pair", pair_id)
