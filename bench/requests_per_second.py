@@ -25,7 +25,9 @@ database: the figures are for everything on one box, not for the server alone.
 
 The submission and the transition also run against bench/reference/app.py (the same unit of
 work done minimally, served by the same gunicorn settings, on its own fresh links and pairs),
-and once more against Pairwise paced at half the reference's rate: the report prints Pairwise
+both servers up at once and measured in alternating rounds (--rounds, in ABBA order, so that
+a change in the shared machine's load falls on both alike), and once more against Pairwise
+paced at half the reference's rate: the report prints Pairwise
 beside the reference with the ratio, and the p99 at that half load.
 
 The program and one active pair are built through the API (in-process test client); the
@@ -214,6 +216,10 @@ def prepare(app, count: int) -> Prepared:
         api(f"/pairs/{pair['id']}/acceptances", {"role": role}, 200)
     api(transitions, {"trigger": "start_training"}, 200)
     assert api(transitions, {"trigger": "activate"}, 200)["pair"]["state"] == "active"
+    # The transition leaves the calendar to be redrawn; reading it redraws it (the copies
+    # take its schedules).
+    calendar = api.client.get(f"/api/v1/pairs/{pair['id']}/calendar", headers=api.headers)
+    assert calendar.status_code == 200, calendar.get_json()
     invitation = {"survey_key": "checkin_mentee", "participant_id": people["mentee"]["id"]}
     first = api("/invitations", {**invitation, "pair_id": pair["id"]})
     built = time.perf_counter()
@@ -446,6 +452,18 @@ def run_load(
     )
 
 
+def merged(parts: list[Result]) -> Result:
+    """The rounds of one workload as one result: every latency, the time measured in all."""
+    return Result(
+        name=parts[0].name,
+        latencies=[value for part in parts for value in part.latencies],
+        errors=sum(part.errors for part in parts),
+        duration=sum(part.duration for part in parts),
+        error_kinds=sum((part.error_kinds for part in parts), Counter()),
+        exhausted=sum(part.exhausted for part in parts),
+    )
+
+
 def minimal_page(concurrency: int) -> Workload:
     def requests(index: int, connection) -> Iterator[Request]:
         while True:
@@ -588,6 +606,7 @@ def measure(arguments: argparse.Namespace) -> None:
     results: list[Result] = []
     pairs_of: list[tuple[Result, Result, Result]] = []
     server = None
+    servers: list[Gunicorn] = []
     finished = False
     try:
         upgrade(env)
@@ -611,20 +630,44 @@ def measure(arguments: argparse.Namespace) -> None:
         server = Gunicorn("bench.minimal_app:app", arguments.workers, env, logs / "minimal.log")
         results.append(run_load(minimal_page(c), server.port, **load))
         server.stop()
-        server = Gunicorn(
-            "bench.reference.app:app", arguments.workers, env, logs / "reference.log", port
+        # Both served at once (an idle server costs nothing), measured in alternating rounds
+        # (ABBA): a change in the shared machine's load falls on both alike.
+        reference = Gunicorn(
+            "bench.reference.app:app", arguments.workers, env, logs / "reference.log"
         )
-        reference_submission = run_load(
-            survey_submissions(surveys[1], c, "reference: survey submission"), server.port, **load
-        )
-        reference_transition = run_load(
-            transitions(moving[1], prepared.token, c, "reference: transition"), server.port, **load
-        )
-        server.stop()
+        servers.append(reference)
         server = Gunicorn("service.wsgi:app", arguments.workers, env, logs / "pairwise.log", port)
         results.append(run_load(survey_pages(prepared.survey_tokens, c), server.port, **load))
-        submission = run_load(survey_submissions(surveys[0], c), server.port, **load)
-        transition = run_load(transitions(moving[0], prepared.token, c), server.port, **load)
+        rounds = max(1, arguments.rounds)
+        per_round = {**load, "seconds": arguments.seconds / rounds}
+        parts: dict[str, list[Result]] = {}
+        for number in range(rounds):
+            runs = [
+                ("submission", survey_submissions(surveys[0][number::rounds], c), server),
+                (
+                    "reference submission",
+                    survey_submissions(
+                        surveys[1][number::rounds], c, "reference: survey submission"
+                    ),
+                    reference,
+                ),
+                ("transition", transitions(moving[0][number::rounds], prepared.token, c), server),
+                (
+                    "reference transition",
+                    transitions(
+                        moving[1][number::rounds], prepared.token, c, "reference: transition"
+                    ),
+                    reference,
+                ),
+            ]
+            if number % 2:
+                runs = [runs[1], runs[0], runs[3], runs[2]]
+            for key, workload, target in runs:
+                parts.setdefault(key, []).append(run_load(workload, target.port, **per_round))
+        submission, reference_submission, transition, reference_transition = (
+            merged(parts[key])
+            for key in ("submission", "reference submission", "transition", "reference transition")
+        )
         half = {**load, "rate": reference_submission.rate / 2}
         half_submission = run_load(
             survey_submissions(surveys[2], c, "survey submission at half the reference's rate"),
@@ -651,6 +694,8 @@ def measure(arguments: argparse.Namespace) -> None:
         ]
         server.stop()
         server = None
+        reference.stop()
+        servers.remove(reference)
         warnings = [
             f"{name}: {line}"
             for name in ("pairwise", "reference")
@@ -659,8 +704,9 @@ def measure(arguments: argparse.Namespace) -> None:
         ]
         finished = True
     finally:
-        if server is not None:
-            server.stop()
+        for running in [server, *servers]:
+            if running is not None:
+                running.stop()
         backend.close(keep_logs=not finished)
 
     print_setting(backend.database_url, kind, backend.redis_kind, idle)
@@ -789,6 +835,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=2.0, help="before each measurement")
     parser.add_argument("--concurrency", type=int, default=8, help="client processes")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=4,
+        help="Pairwise and the reference measured in this many alternating rounds, "
+        "--seconds in all",
+    )
     parser.add_argument(
         "--pool",
         type=int,

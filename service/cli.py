@@ -145,7 +145,8 @@ def sweep_command() -> None:
     result = sweep()
     click.echo(
         f"{result.schedules} schedule(s) due: {result.contacts} contact(s) made, "
-        f"{result.reminders} reminder(s), {result.overdue} overdue."
+        f"{result.reminders} reminder(s), {result.overdue} overdue; "
+        f"{result.redrawn} calendar(s) redrawn after a transition."
     )
     for failure in result.failures:
         click.echo(f"failed: {failure}", err=True)

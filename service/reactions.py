@@ -45,10 +45,10 @@ def _in_transaction() -> None:
     bus.react(PairMoved, calendar.reassure_after_rematch)
     # 5. closure begun: the mentee, mentor and guardian are told the final session's date;
     bus.react(PairMoved, calendar.tell_final_session_date)
-    # 6. the pair's calendar is redrawn for its new state (last: it sees all of the above).
-    bus.react(PairMoved, calendar.redraw_after_move)
-    # 7. a pair closed by its final session is sent the closure reflection (after the redraw,
-    #    which stops the reminders of contacts its new state no longer has: this one keeps its).
+    # 6. a pair closed by its final session is sent the closure reflection.
+    # The pair's calendar is not redrawn here: the compare-and-set marked it stale, and the
+    # sweep redraws it after the transition, before it makes any contact from it (the redraw
+    # keeps the reminders of the contacts made since the move, such as this reflection).
     bus.react(PairMoved, calendar_actions.reflect_after_final_session)
 
     # The calendar follows what it is drawn from.

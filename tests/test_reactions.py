@@ -10,14 +10,17 @@ from service.pairs.models import Pair, TransitionRecord
 
 
 def test_a_failing_reaction_rolls_the_whole_transition_back(app, api, world, monkeypatch):
-    from service.calendar import schedule
+    from service.approvals import proposals
 
     pair = world.drive_to("active")
+    # A pending proposal, so the transition has proposals to look at.
+    filed = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moving")
+    assert filed.status_code == 202, filed.get_json()
 
     def broken(*args, **kwargs):
-        raise RuntimeError("the calendar failed")
+        raise RuntimeError("superseding the proposals failed")
 
-    monkeypatch.setattr(schedule, "reschedule", broken)
+    monkeypatch.setattr(proposals, "supersede_stale", broken)
     response = api.post(
         f"/pairs/{pair['id']}/transitions", {"trigger": "flag_risk", "signals": ["no_chemistry"]}
     )
@@ -43,6 +46,5 @@ def test_the_reactions_to_a_moving_pair_run_in_their_documented_order(app):
         "service.calendar.reactions.start_successor_calendar",
         "service.calendar.reactions.reassure_after_rematch",
         "service.calendar.reactions.tell_final_session_date",
-        "service.calendar.reactions.redraw_after_move",
         "service.calendar.actions.reflect_after_final_session",
     ]

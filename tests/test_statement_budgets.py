@@ -18,12 +18,14 @@ from service.database import db
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 
 # Statements per request, BEGIN and COMMIT not counted (the driver sends those itself).
-# The transition measured flags a pair at risk. It was 9 while the flag happened to fall on
-# the day the pair's regular contacts were due anyway, so its calendar needed no UPDATE; the
-# coordinator's first call is now due at once, so the flag always moves that schedule (one
-# UPDATE for all the schedules it moves), as any flag on another day always did.
-TRANSITION_BUDGET = 10
-SUBMISSION_BUDGET = 7
+# The transition measured flags a pair at risk: the token, the pair locked with its program
+# (and whether it has pending proposals to supersede), the compare-and-set (which also
+# numbers its events and marks its calendar stale: the sweep redraws it after the
+# transition), the transition record and the outbox event. The submission: the link with
+# everything its answers need (the pair's earlier ratings included), the invitation used up,
+# the response, the contact answered, the pair's event number and the outbox event.
+TRANSITION_BUDGET = 5
+SUBMISSION_BUDGET = 6
 SURVEY_PAGE_BUDGET = 1
 
 

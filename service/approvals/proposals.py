@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.attributes import set_committed_value
 
 from service.actors import Actor, system
@@ -122,6 +123,12 @@ def compare_and_decide(
     for suffix, value in (("kind", ref.kind), ("id", ref.id), ("label", ref.label)):
         set_committed_value(proposal, f"decided_by_{suffix}", value)
     return True
+
+
+def any_pending(pair_id: sa.ColumnElement[int] | InstrumentedAttribute[int]) -> sa.Exists:
+    """Whether the pair has a pending proposal: an EXISTS a query on pairs can ask (through
+    the pending proposals' index) without a round trip of its own."""
+    return sa.exists().where(Proposal.pair_id == pair_id, Proposal.status == ProposalStatus.PENDING)
 
 
 def supersede_stale(*, pair: Pair) -> None:

@@ -15,6 +15,7 @@ def run_sweep() -> dict[str, int]:
             "contacts": result.contacts,
             "reminders": result.reminders,
             "overdue": result.overdue,
+            "redrawn": result.redrawn,
             "failures": len(result.failures),
         }
 

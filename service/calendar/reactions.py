@@ -86,12 +86,6 @@ def tell_final_session_date(moved: PairMoved) -> None:
         )
 
 
-def redraw_after_move(moved: PairMoved) -> None:
-    """A state change redraws the pair's calendar: `at_risk` tightens it, `closing` adds the
-    final-session reminders, `closed` clears it and schedules the follow-ups."""
-    schedule.reschedule(moved.pair, moved.program)
-
-
 def draw_follow_ups(recorded: InterventionRecorded) -> None:
     """An intervention's follow-up date is due on the coordinator's calendar; the first one
     while at risk starts the month after which a re-match is suggested."""

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from service.calendar.compliance import last_meeting_day, local_date
 from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
 from service.clock import today_in
-from service.database import db
+from service.database import db, transaction
 from service.notifications import service as notifications
 from service.pairs.models import Intervention, Pair
 from service.participants.models import Participant, Role
@@ -207,7 +207,8 @@ def paused(pair: Pair, program: Program) -> bool:
 
 
 def reschedule(pair: Pair, program: Program) -> None:
-    """Bring the pair's schedules in line with its state, in the caller's transaction."""
+    """Bring the pair's schedules in line with its state, in the caller's transaction (the
+    calendar is no longer stale)."""
     today = cadence_today(program)
     existing = {
         s.kind: s
@@ -233,6 +234,26 @@ def reschedule(pair: Pair, program: Program) -> None:
         if kind not in keep:
             db.session.delete(schedule)
     _stop_reminders_outside(pair, keep)
+    if pair.calendar_stale:
+        pair.calendar_stale = False
+
+
+def bring_up_to_date(pair_id: int) -> None:
+    """Redraw the pair's calendar now if it moved since it was drawn, in a transaction of its
+    own: what the calendar shows is what the sweep would act on. Costs nothing when the pair
+    is in the session already (the page or API that shows the calendar read it) and current."""
+    pair = db.session.get(Pair, pair_id)
+    if pair is None or not pair.calendar_stale:
+        return
+    with transaction():
+        locked = db.session.scalar(
+            sa.select(Pair)
+            .where(Pair.id == pair_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if locked is not None and locked.calendar_stale:
+            reschedule(locked, locked.program)
 
 
 def draw(pair: Pair, program: Program, kinds: frozenset[str]) -> None:
@@ -260,15 +281,22 @@ def draw(pair: Pair, program: Program, kinds: frozenset[str]) -> None:
 
 def _stop_reminders_outside(pair: Pair, kinds: set[str]) -> None:
     """Contacts of kinds the pair no longer has (a closed pair's check-ins) stop reminding.
-    A participant may still answer; a coordinator's check-in no longer owed is cancelled."""
-    # One statement for both: this runs in every transition.
+    A participant may still answer; a coordinator's check-in no longer owed is cancelled.
+
+    A calendar redrawn after a transition keeps the contacts made since the pair moved: the
+    transition made them for its new state (the closure reflection sent when the final
+    session closes the pair)."""
+    outdated = [
+        Contact.pair_id == pair.id,
+        Contact.kind.not_in(kinds),
+        Contact.status.in_([ContactStatus.INVITED, ContactStatus.DUE]),
+    ]
+    if pair.calendar_stale:
+        outdated.append(Contact.created_at < pair.state_changed_at)
+    # One statement for both.
     db.session.execute(
         sa.update(Contact)
-        .where(
-            Contact.pair_id == pair.id,
-            Contact.kind.not_in(kinds),
-            Contact.status.in_([ContactStatus.INVITED, ContactStatus.DUE]),
-        )
+        .where(*outdated)
         .values(
             status=sa.case(
                 (Contact.status == ContactStatus.DUE, ContactStatus.CANCELLED.value),
@@ -353,6 +381,7 @@ def email_final_session(
 
 
 def upcoming(*, pair_id: int) -> list[Schedule]:
+    bring_up_to_date(pair_id)
     return list(
         db.session.scalars(
             sa.select(Schedule).where(Schedule.pair_id == pair_id).order_by(Schedule.next_due_at)
@@ -361,6 +390,7 @@ def upcoming(*, pair_id: int) -> list[Schedule]:
 
 
 def contacts_for(*, pair_id: int) -> list[Contact]:
+    bring_up_to_date(pair_id)
     return list(
         db.session.scalars(
             sa.select(Contact)

@@ -1,5 +1,10 @@
 """The sweep: finds what is due with one indexed query and acts on each item exactly once.
 
+It first redraws the calendars of the pairs that moved since theirs was drawn (a transition
+only marks them stale, `Pair.calendar_stale`): what it then acts on was drawn for each pair's
+current state. A pair that moves meanwhile is caught under its lock: its due schedules run
+one at a time, which redraws it first, and its reminders wait for the next sweep.
+
 It works in batches. A batch of due schedules is claimed with their pairs locked, each
 schedule is moved past the occurrence taken by one compare-and-set UPDATE (and one DELETE for
 those that end), and the contacts they call for are made in bulk (`actions.act_many`): a
@@ -47,6 +52,7 @@ class SweepResult:
     contacts: int = 0
     reminders: int = 0
     overdue: int = 0
+    redrawn: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -55,12 +61,84 @@ def sweep(*, batch: int = 500) -> SweepResult:
     follows what is due, not how many pairs exist: finding what is due is one indexed query."""
     result = SweepResult()
     moment = now()
+    redraw_stale(batch=batch, result=result)
     _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
+    if redraw_stale(batch=batch, result=result):
+        # A check above moved a pair (a signal flagged it): what its new calendar has due
+        # now (the coordinator's first call at risk) goes out in this sweep too.
+        _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
     _in_batches(
         Contact, Contact.next_reminder_at, moment, batch, result, _follow_up_batch, _follow_up_one
     )
     notifications.recover_stalled()
     return result
+
+
+def redraw_stale(*, batch: int = 500, result: SweepResult | None = None) -> int:
+    """Redraw the calendars of the pairs that moved since theirs was drawn (one indexed query
+    finds them), a batch per transaction; returns how many. A pair a concurrent sweeper or
+    transition holds is left for it (PostgreSQL); a pair whose redraw fails is reported and
+    left stale, so the sweep makes no contact from its calendar."""
+    result = result if result is not None else SweepResult()
+    redrawn = 0
+    skip: set[int] = set()
+    while claimed := _claim_stale(batch, skip):
+        try:
+            for pair, program in claimed:
+                schedule.reschedule(pair, program)
+            db.session.commit()
+            redrawn += len(claimed)
+            continue
+        except Exception:  # the batch is undone; its pairs are tried one at a time
+            db.session.rollback()
+            log.exception("calendar: redrawing %s calendars failed; one by one", len(claimed))
+        for pair_id in [pair.id for pair, _ in claimed]:
+            try:
+                with transaction():
+                    found = _claim_stale(1, set(), pair_id=pair_id)
+                    for pair, program in found:
+                        schedule.reschedule(pair, program)
+                redrawn += len(found)
+            except Exception as error:
+                db.session.rollback()
+                log.exception("calendar: redrawing pair %s failed", pair_id)
+                result.failures.append(f"pair {pair_id}: {error}")
+            skip.add(pair_id)
+    result.redrawn += redrawn
+    return redrawn
+
+
+def _claim_stale(
+    limit: int, skip: set[int], *, pair_id: int | None = None
+) -> list[tuple[Pair, Program]]:
+    """Stale pairs with their programs, locked like `_claim`'s rows, in a transaction left
+    open."""
+    query = (
+        sa.select(Pair, Program)
+        .join(Program, Program.id == Pair.program_id)
+        .where(Pair.calendar_stale)
+        .order_by(Pair.id)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    if pair_id is not None:
+        query = query.where(Pair.id == pair_id)
+    if skip:
+        query = query.where(Pair.id.not_in(skip))
+    if is_postgresql():
+        query = query.with_for_update(of=Pair, skip_locked=True)
+    elif pair_id is None:
+        probe = sa.select(Pair.id).where(Pair.calendar_stale)
+        if skip:
+            probe = probe.where(Pair.id.not_in(skip))
+        if db.session.scalar(probe.limit(1)) is None:
+            db.session.commit()
+            return []
+        _take_sqlite_write_lock()
+    claimed = [(pair, program) for pair, program in db.session.execute(query)]
+    if not claimed and pair_id is None:
+        db.session.commit()
+    return claimed
 
 
 def _in_batches(
@@ -170,6 +248,9 @@ def _run_batch(
     wanted: dict[int, list[str]] = {}
     for row, pair in claimed:
         program = programs[pair.program_id]
+        if pair.calendar_stale:  # it moved meanwhile: redrawn first, one at a time
+            one_by_one.append(row.id)
+            continue
         kinds = wanted.setdefault(pair.id, schedule.wanted_kinds(pair, program))
         if (
             row.kind not in kinds
@@ -265,9 +346,9 @@ def run_schedule(schedule_id: int, moment: datetime) -> int | None:
         row = _lock(Schedule, schedule_id)
         if row is None or row.next_due_at > moment:
             return None  # another sweeper has it, or already moved it on
-        pair = db.session.get_one(Pair, row.pair_id)
+        pair = db.session.get_one(Pair, row.pair_id, populate_existing=True)
         program = pair.program
-        if row.kind not in schedule.wanted_kinds(pair, program):
+        if pair.calendar_stale or row.kind not in schedule.wanted_kinds(pair, program):
             # The pair has moved on since its calendar was drawn: nothing its state does not
             # want goes out; its calendar is drawn again instead.
             schedule.reschedule(pair, program)
@@ -304,7 +385,9 @@ def _follow_up_batch(
     one_by_one: list[int] = []
     for contact, pair in claimed:
         program = programs[pair.program_id]
-        if actions.reminds(contact, program):
+        if pair.calendar_stale:
+            one_by_one.append(contact.id)  # left for the redraw, which may stop it
+        elif actions.reminds(contact, program):
             reminded.append((contact, program))
         else:
             one_by_one.append(contact.id)
@@ -335,6 +418,10 @@ def _follow_up(contact_id: int, moment: datetime) -> str:
         contact = _lock(Contact, contact_id)
         if contact is None or contact.next_reminder_at is None or contact.next_reminder_at > moment:
             return "nothing"
-        pair = db.session.get_one(Pair, contact.pair_id)
+        pair = db.session.get_one(Pair, contact.pair_id, populate_existing=True)
+        if pair.calendar_stale:
+            # The pair moved since its calendar was drawn: the next sweep redraws it first
+            # (which may stop this contact's reminders) and follows it up then.
+            return "nothing"
         program = pair.program
         return actions.follow_up(contact, pair, program, moment)

@@ -29,6 +29,9 @@ class PairMoved:
     to_state: State
     # A re-match opens a successor pair for the same mentee, with the new mentor.
     successor: Pair | None = None
+    # Whether the pair may have pending proposals: False when the transition read, under
+    # the pair's lock, that it had none (so nothing is looked for to supersede).
+    pending_proposals: bool = True
 
 
 @dataclass(frozen=True)

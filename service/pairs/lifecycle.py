@@ -46,20 +46,33 @@ class Outcome:
         return self.transition is not None
 
 
+# Whether the pair has pending proposals to supersede, asked by the query that locks it
+# (built once: `lock_with_program` keeps its statement).
+_ANY_PENDING = proposals.any_pending(Pair.id)
+
+
 def request_transition(*, pair_id: int, request: TransitionRequest, actor: Actor) -> Outcome:
     """Apply the trigger now, or file a proposal when the program wants a coordinator."""
     # The pair is locked and written here, the record and proposal made here: what is in hand
     # is what commits, so the answer is built from it without reading them again.
     with transaction(keep_loaded=True):
-        pair, program = pairs.lock_with_program(pair_id)
-        return request_transition_within(pair=pair, request=request, actor=actor, program=program)
+        pair, program, pending = pairs.lock_with_program(pair_id, asking=_ANY_PENDING)
+        return request_transition_within(
+            pair=pair, request=request, actor=actor, program=program, pending_proposals=pending
+        )
 
 
 def request_transition_within(
-    *, pair: Pair, request: TransitionRequest, actor: Actor, program: Program | None = None
+    *,
+    pair: Pair,
+    request: TransitionRequest,
+    actor: Actor,
+    program: Program | None = None,
+    pending_proposals: bool | None = None,
 ) -> Outcome:
     """`request_transition`, inside the caller's transaction (`program`: the pair's, when
-    the caller holds it already)."""
+    the caller holds it already; `pending_proposals`: whether it has any, when the caller
+    read it under the pair's lock)."""
     program = program or pair.program
     if not actor.decides_directly and pairing.needs_approval(
         request.trigger,
@@ -71,7 +84,13 @@ def request_transition_within(
         decide(pair=pair, program=program, request=request, actor=actor, placing=False)
         proposal = proposals.file(pair=pair, request=request, actor=actor)
         return Outcome(pair=pair, proposal=proposal)
-    record = apply(pair=pair, program=program, request=request, actor=actor)
+    record = apply(
+        pair=pair,
+        program=program,
+        request=request,
+        actor=actor,
+        pending_proposals=pending_proposals is not False,
+    )
     return Outcome(pair=pair, transition=record)
 
 
@@ -113,8 +132,10 @@ def apply(
     request: TransitionRequest,
     actor: Actor,
     proposal: Proposal | None = None,
+    pending_proposals: bool = True,
 ) -> TransitionRecord:
-    """Apply a transition inside the caller's transaction, and announce it."""
+    """Apply a transition inside the caller's transaction, and announce it
+    (`pending_proposals`: False when the caller knows the pair has none)."""
     target = decide(pair=pair, program=program, request=request, actor=actor)
     from_state = State(pair.state)
     moment = now()
@@ -155,6 +176,7 @@ def apply(
             from_state=from_state,
             to_state=target,
             successor=effect.successor,
+            pending_proposals=pending_proposals,
         )
     )
     return record

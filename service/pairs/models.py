@@ -35,6 +35,13 @@ class Pair(Model):
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
         ),
+        # The pairs whose calendar waits to be redrawn: few at any time, found by the sweep.
+        sa.Index(
+            "ix_pairs_calendar_stale",
+            "id",
+            sqlite_where=sa.text("calendar_stale = 1"),
+            postgresql_where=sa.text("calendar_stale"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +56,10 @@ class Pair(Model):
     version: Mapped[int] = mapped_column(default=0)
     # The order of the pair's outbox events, for receivers that must order them.
     event_sequence: Mapped[int] = mapped_column(default=0)
+    # The pair moved since its calendar was drawn: the sweep redraws it (and makes no contact
+    # from it until then), or the first read of the calendar does. A transition only sets it,
+    # in its compare-and-set, so that redrawing is not part of the transition's work.
+    calendar_stale: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     state_changed_at: Mapped[datetime] = created_at_column()
     created_at: Mapped[datetime] = created_at_column()
     predecessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from types import EllipsisType
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
@@ -93,19 +94,65 @@ def lock(pair_id: int) -> Pair:
     return lock_with_program(pair_id)[0]
 
 
-def lock_with_program(pair_id: int) -> tuple[Pair, Program]:
+def lock_with_program(
+    pair_id: int, *, asking: sa.ColumnElement[bool] | None = None
+) -> tuple[Pair, Program, bool | None]:
     """`lock`, and the pair's program read in the same query (only the pair's row is
-    locked): a transition needs both, and this saves it a round trip."""
-    found = db.session.execute(
-        sa.select(Pair, Program)
-        .join(Program, Program.id == Pair.program_id)
-        .where(Pair.id == pair_id)
-        .with_for_update(of=Pair)
-        .execution_options(populate_existing=True)
-    ).first()
+    locked): a transition needs both, and this saves it a round trip. `asking`: a question
+    about the pair answered by the same query (a correlated EXISTS on `Pair.id`), read
+    under the lock; its answer is the third item (None without one)."""
+    statement = _LOCKING
+    if asking is not None:
+        if asking not in _LOCKING_ASKING:
+            _LOCKING_ASKING[asking] = _locking(asking)
+        statement = _LOCKING_ASKING[asking]
+    found = db.session.execute(statement, {"pair_id": pair_id}).first()
     if found is None:
         raise NotFound.of("pair", pair_id)
-    return found[0], found[1]
+    return found[0], found[1], (bool(found[2]) if asking is not None else None)
+
+
+def _locking(asking: sa.ColumnElement[bool] | None = None) -> sa.Select[Any]:
+    columns: list[Any] = [Pair, Program]
+    if asking is not None:
+        columns.append(asking.label("asked"))
+    return (
+        sa.select(*columns)
+        .join(Program, Program.id == Pair.program_id)
+        .where(Pair.id == sa.bindparam("pair_id"))
+        .with_for_update(of=Pair)
+        .execution_options(populate_existing=True)
+    )
+
+
+# The hot paths' statements, built once (a statement built anew costs its construction and
+# its cache key on every request before its compiled form is found).
+_LOCKING = _locking()
+# ... and per question asked with it (the caller builds its question once too).
+_LOCKING_ASKING: dict[sa.ColumnElement[bool], sa.Select[Any]] = {}
+
+
+def _moving(events: bool) -> sa.Update:
+    """The compare-and-set of `compare_and_set_state`, with its values as parameters."""
+    statement = (
+        sa.update(Pair)
+        .where(Pair.id == sa.bindparam("pair_id"), Pair.version == sa.bindparam("version"))
+        .values(
+            state=sa.bindparam("target"),
+            version=sa.bindparam("version", type_=sa.Integer) + 1,
+            state_changed_at=sa.bindparam("moment"),
+            calendar_stale=True,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if events:
+        statement = statement.values(
+            event_sequence=Pair.event_sequence + sa.bindparam("events")
+        ).returning(Pair.event_sequence)
+    return statement
+
+
+_MOVING = {False: _moving(events=False), True: _moving(events=True)}
 
 
 def compare_and_set_state(
@@ -118,19 +165,22 @@ def compare_and_set_state(
     sequence numbers (for `events.emit(..., sequence=)`). The sequence is incremented in the
     database, not from the value read: another writer (a survey answer) may have emitted an
     event for the pair since, without moving it.
+
+    The same statement marks the pair's calendar stale: it is redrawn for the new state after
+    the transition, by the sweep or the first read of it (`calendar.schedule`), and no
+    contact is made from it until then.
     """
     version = pair.version
-    statement = (
-        sa.update(Pair)
-        .where(Pair.id == pair.id, Pair.version == version)
-        .values(state=target, version=version + 1, state_changed_at=moment)
-        .execution_options(synchronize_session=False)
+    changed = db.session.execute(
+        _MOVING[events > 0],
+        {
+            "pair_id": pair.id,
+            "version": version,
+            "target": str(target),
+            "moment": moment,
+            "events": events,
+        },
     )
-    if events:
-        statement = statement.values(event_sequence=Pair.event_sequence + events).returning(
-            Pair.event_sequence
-        )
-    changed = db.session.execute(statement)
     if events:
         last = changed.scalar_one_or_none()
         moved = last is not None
@@ -140,7 +190,12 @@ def compare_and_set_state(
         raise ConcurrentUpdate(
             f"Pair {pair.id} changed while this request was applied; read it again and retry.",
         )
-    committed = {"state": target, "version": version + 1, "state_changed_at": moment}
+    committed = {
+        "state": target,
+        "version": version + 1,
+        "state_changed_at": moment,
+        "calendar_stale": True,
+    }
     if last is not None:
         committed["event_sequence"] = last
     for field, value in committed.items():

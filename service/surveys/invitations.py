@@ -21,9 +21,10 @@ from service.notifications import service as notifications
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
-from service.surveys.models import Invitation, SurveyVersion
+from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
 from service.surveys.versions import current_version, definition_of
 from surveys.definition import SurveyDefinition
+from workflows import rules
 
 TOKEN_SALT = "pairwise-survey-invitation"
 # Purposes about a relationship need a pair; applications and training do not.
@@ -80,19 +81,62 @@ class Opened:
     participant: Participant
     program: Program
     pair: Pair | None
+    # The pair's earlier pulse ratings, when asked for (a link being answered).
+    ratings: rules.RatingHistory | None = None
 
 
-def resolve(token: str) -> Opened:
+def _latest_rating(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[Any]:
+    """The latest pulse rating of the invitation's pair meeting `conditions`: a scalar
+    subquery correlated to the invitation, on the responses' pair index."""
+    return (
+        sa.select(SurveyResponse.pulse_rating)
+        .where(
+            SurveyResponse.pair_id == Invitation.pair_id,
+            SurveyResponse.pulse_rating.is_not(None),
+            *conditions,
+        )
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# The other side of the pair from the respondent (as `respondent_role` places them): the
+# mentor for a mentee, the mentee for a mentor, nobody for a guardian.
+_OTHER_SIDE = sa.case(
+    (Invitation.participant_id == Pair.mentee_id, Role.MENTOR.value),
+    (Invitation.participant_id == Pair.mentor_id, Role.MENTEE.value),
+    (Participant.role == Role.MENTEE, Role.MENTOR.value),
+    (Participant.role == Role.MENTOR, Role.MENTEE.value),
+    else_=sa.null(),
+)
+_RATINGS = (
+    _latest_rating(SurveyResponse.participant_id == Invitation.participant_id),
+    _latest_rating(SurveyResponse.respondent_role == _OTHER_SIDE),
+)
+
+
+def resolve(token: str, *, ratings: bool = False) -> Opened:
     """The invitation a link names, read in one query with its survey version, participant,
     program and pair (a link is opened, then answered: both need all five). Holding the
-    result keeps them loaded, so `db.session.get` finds them without a query."""
+    result keeps them loaded, so `db.session.get` finds them without a query.
+
+    `ratings`: also the pair's earlier pulse ratings (the respondent's latest and the other
+    side's), which the answers' rules compare with: a link being answered needs them."""
     try:
         invitation_id, nonce = _serializer().loads(token)
     except (BadSignature, ValueError, TypeError):
         raise InvalidLink("the link's signature does not match") from None
     found = (
         db.session.execute(
-            sa.select(Invitation, SurveyVersion, Participant, Program, Pair)
+            sa.select(
+                Invitation,
+                SurveyVersion,
+                Participant,
+                Program,
+                Pair,
+                *(_RATINGS if ratings else ()),
+            )
             .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
             .join(Participant, Participant.id == Invitation.participant_id)
             .join(Program, Program.id == Participant.program_id)
@@ -104,7 +148,9 @@ def resolve(token: str) -> Opened:
     )
     if found is None or found[0].nonce != nonce:
         raise InvalidLink("no such invitation")
-    return Opened(*found)
+    history = rules.RatingHistory(*found[5:]) if ratings else None
+    invitation, version, participant, program, pair = found[:5]
+    return Opened(invitation, version, participant, program, pair, ratings=history)
 
 
 def invited_to(*, pair_id: int, survey_key: str) -> set[int]:

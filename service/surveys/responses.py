@@ -47,8 +47,15 @@ class AlreadyAnswered(Exception):
     """The invitation was used: this is a second submission of the same link."""
 
 
-def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
-    """Store a response and let it act on the pair, all in one transaction."""
+def submit(
+    *,
+    invitation_id: int,
+    answers: dict[str, Any],
+    ratings: rules.RatingHistory | None = None,
+) -> SurveyResponse:
+    """Store a response and let it act on the pair, all in one transaction. `ratings`: the
+    pair's earlier pulse ratings, when the caller read them with the invitation
+    (`invitations.resolve(..., ratings=True)`); read here otherwise."""
     with transaction():
         invitation = db.session.get(Invitation, invitation_id)
         if invitation is None:
@@ -85,7 +92,7 @@ def submit(*, invitation_id: int, answers: dict[str, Any]) -> SurveyResponse:
         bus.announce(ResponseSubmitted(response, invitation.id))
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
-            _act_on_pair(pair, response, definition, participant)
+            _act_on_pair(pair, response, definition, participant, ratings)
             agreement.record_progress_within(
                 pair=pair, response_id=response.id, respondent_role=role, answers=answers
             )
@@ -105,7 +112,11 @@ def _respondent(definition: SurveyDefinition, role: str) -> Actor:
 
 
 def _act_on_pair(
-    pair: Pair, response: SurveyResponse, definition: SurveyDefinition, participant: Participant
+    pair: Pair,
+    response: SurveyResponse,
+    definition: SurveyDefinition,
+    participant: Participant,
+    ratings: rules.RatingHistory | None = None,
 ) -> None:
     program = pair.program
     raised = rules.signals_from_answers(definition, response.answers)
@@ -113,7 +124,7 @@ def _act_on_pair(
         raised += rules.trend_signals(
             definition,
             response.answers,
-            _rating_history(pair, response),
+            ratings if ratings is not None else _rating_history(pair, response),
             drop_threshold=program.rating_drop_threshold,
             divergence_gap=program.rating_divergence_gap,
         )

@@ -84,9 +84,9 @@ INVALID_LINK = (
 )
 
 
-def _opened(token: str) -> invitations.Opened:
+def _opened(token: str, *, ratings: bool = False) -> invitations.Opened:
     try:
-        return invitations.resolve(token)
+        return invitations.resolve(token, ratings=ratings)
     except invitations.InvalidLink:
         abort(make_response(*_message("This link is not valid", INVALID_LINK, status=400)))
 
@@ -111,7 +111,8 @@ def _already_received(program: Program):
 @csrf.exempt  # The form checks its own CSRF token, so a stale one is shown with the answers kept.
 def show(token: str):
     # Held until the answer is stored: the submission reads the same rows from the session.
-    opened = _opened(token)
+    # Answers are compared with the pair's earlier ratings: read with the invitation.
+    opened = _opened(token, ratings=request.method == "POST")
     invitation = opened.invitation
     version, definition, participant, program = _context(opened)
     if invitation.used_at is not None:
@@ -135,7 +136,9 @@ def show(token: str):
         if form.validate():
             try:
                 responses.submit(
-                    invitation_id=invitation.id, answers=answers_from(form, definition)
+                    invitation_id=invitation.id,
+                    answers=answers_from(form, definition),
+                    ratings=opened.ratings,
                 )
             except responses.AlreadyAnswered:
                 return _already_received(program)

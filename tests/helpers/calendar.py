@@ -10,7 +10,9 @@ import sqlalchemy as sa
 
 from service.calendar.models import Contact, ContactStatus, Schedule
 from service.calendar.sweep import sweep
+from service.clock import now
 from service.database import db
+from service.pairs.models import Pair
 from service.surveys import invitations, responses, versions
 
 ANSWERS = {
@@ -42,11 +44,13 @@ ANSWERS = {
 
 
 def next_moment(app) -> datetime | None:
-    """When the calendar next has something to do."""
+    """When the calendar next has something to do: now, when a pair moved since its calendar
+    was drawn (the sweep redraws it)."""
     with app.app_context():
         due = db.session.scalar(sa.select(sa.func.min(Schedule.next_due_at)))
         remind = db.session.scalar(sa.select(sa.func.min(Contact.next_reminder_at)))
-    moments = [m for m in (due, remind) if m is not None]
+        stale = db.session.scalar(sa.select(Pair.id).where(Pair.calendar_stale).limit(1))
+    moments = [m for m in (due, remind, now() if stale else None) if m is not None]
     return min(moments) if moments else None
 
 

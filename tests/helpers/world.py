@@ -178,10 +178,13 @@ class World:
         return self.approver.ok("post", f"/proposals/{proposal_id}/approve", fields)
 
     def drive_to(self, state: str, mentee_index: int = 0, mentor_index: int = 0) -> dict:
-        """A pair walked through the API to `state` (one of the states on the main path)."""
+        """A pair walked through the API to `state` (one of the states on the main path),
+        its calendar drawn for that state (read once, as the sweep would redraw it)."""
         pair = self.new_pair(mentee_index)
         for step in _PATHS[state]:
             pair = self._step(pair, step, mentor_index)
+        calendar = self.api.get(f"/pairs/{pair['id']}/calendar")
+        assert calendar.status_code == 200, calendar.get_json()
         return pair
 
     def _step(self, pair: dict, step: str, mentor_index: int) -> dict:
