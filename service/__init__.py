@@ -19,6 +19,7 @@ from service.approvals import views as approval_views
 from service.console import views as console_views
 from service.database import db
 from service.inbound import views as inbound_views
+from service.intake import views as intake_views
 from service.matching import views as matching_views
 from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         program_views,
         matching_views,
         participant_views,
+        intake_views,
         webhook_views,
         inbound_views,
         staff_views,

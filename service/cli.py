@@ -22,6 +22,13 @@ from service.config import ConfigError
 
 README_START = "<!-- lifecycle-diagram:start -->"
 README_END = "<!-- lifecycle-diagram:end -->"
+# The machines `pairwise diagram` draws, each between markers of its own name.
+MACHINES = {"pair": "lifecycle", "intake": "intake"}
+
+
+def markers(machine: str) -> tuple[str, str]:
+    name = MACHINES[machine]
+    return f"<!-- {name}-diagram:start -->", f"<!-- {name}-diagram:end -->"
 
 
 @click.group(
@@ -342,14 +349,25 @@ def demo_command() -> None:
 @click.option(
     "--readme",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Replace the diagram between the lifecycle-diagram markers of this file.",
+    help="Replace the diagram between the machine's markers (lifecycle-diagram or intake-diagram).",
 )
 @click.option("--check", is_flag=True, help="With --readme: fail if it is out of date.")
-def diagram_command(output: Path | None, readme: Path | None, check: bool) -> None:
-    """Draw the pair lifecycle from the state machine itself (Mermaid)."""
-    from workflows.pairing import mermaid_diagram
+@click.option(
+    "--machine",
+    type=click.Choice(sorted(MACHINES)),
+    default="pair",
+    show_default=True,
+    help="The pair lifecycle, or intake and screening.",
+)
+def diagram_command(output: Path | None, readme: Path | None, check: bool, machine: str) -> None:
+    """Draw the pair lifecycle (or intake) from the state machine itself (Mermaid)."""
+    if machine == "intake":
+        from workflows.intake import mermaid_diagram
+    else:
+        from workflows.pairing import mermaid_diagram
 
     diagram = mermaid_diagram()
+    start, end = markers(machine)
     if readme is None:
         if check:
             raise click.UsageError("--check needs --readme")
@@ -359,15 +377,16 @@ def diagram_command(output: Path | None, readme: Path | None, check: bool) -> No
             click.echo(diagram, nl=False)
         return
     text = readme.read_text()
-    if README_START not in text or README_END not in text:
-        raise click.ClickException(f"{readme} has no {README_START} … {README_END} markers")
-    before, rest = text.split(README_START, 1)
-    _, after = rest.split(README_END, 1)
-    updated = f"{before}{README_START}\n```mermaid\n{diagram}```\n{README_END}{after}"
+    if start not in text or end not in text:
+        raise click.ClickException(f"{readme} has no {start} … {end} markers")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    updated = f"{before}{start}\n```mermaid\n{diagram}```\n{end}{after}"
     if check:
         if updated != text:
             raise click.ClickException(
-                f"{readme}'s diagram is out of date: run pairwise diagram --readme {readme}"
+                f"{readme}'s diagram is out of date: run pairwise diagram --machine {machine} "
+                f"--readme {readme}"
             )
         click.echo(f"{readme}'s diagram is up to date.")
         return

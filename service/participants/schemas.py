@@ -8,6 +8,7 @@ from service.participants import bounds
 from service.participants import service as participants
 from service.participants.models import Role
 from service.schemas import IdnEmail, PageArgsSchema, Schema, api_link, id_field
+from workflows.intake import CheckResult, IntakeState, IntakeTrigger
 
 _tags = fields.List(
     fields.String(validate=validate.Length(min=bounds.TAG[0], max=bounds.TAG[1])),
@@ -109,6 +110,15 @@ class ParticipantSchema(Schema):
         },
     )
     active = fields.Boolean()
+    intake_state = fields.String(
+        dump_only=True,
+        metadata={
+            "description": "Intake and screening: applied, screening, approved, declined or "
+            "withdrawn. Only approved mentors are offered for matching; anyone added "
+            "directly (not through an application) is approved.",
+            "example": "approved",
+        },
+    )
     waiting_since = fields.Method(
         "_waiting_since",
         dump_only=True,
@@ -168,10 +178,95 @@ class ParticipantQuerySchema(PageArgsSchema):
             "example": True,
         }
     )
+    intake_state = fields.String(
+        validate=validate.OneOf(list(IntakeState)),
+        metadata={"description": "Participants at this step of intake.", "example": "applied"},
+    )
     waited_days = fields.Integer(
         validate=validate.Range(min=bounds.WAITED_DAYS[0], max=bounds.WAITED_DAYS[1]),
         metadata={
             "description": "Mentees who have waited for a match at least this many days.",
             "example": 30,
         },
+    )
+
+
+class ApplicationSchema(ParticipantSchema):
+    """An application: the participant's details, and what they wrote when applying."""
+
+    class Meta(ParticipantSchema.Meta):
+        exclude = ("active",)
+
+    application = fields.String(
+        load_only=True,
+        validate=validate.Length(max=bounds.SCREENING_TEXT_MAX),
+        metadata={"description": "What the applicant wrote: why they apply, their experience."},
+    )
+
+
+_screening_text = validate.Length(max=bounds.SCREENING_TEXT_MAX)
+
+
+class IntakeRecordSchema(Schema):
+    trigger = fields.String()
+    from_ = fields.String(attribute="from_state", data_key="from", allow_none=True)
+    to = fields.String(attribute="to_state")
+    actor = fields.String(attribute="actor.label")
+    actor_kind = fields.String(attribute="actor.kind")
+    reason = fields.String(allow_none=True)
+    occurred_at = fields.DateTime(attribute="created_at")
+
+
+class ScreeningSchema(Schema):
+    """What screening recorded; the check itself is done elsewhere, its result recorded here."""
+
+    applied_on = fields.Date(allow_none=True)
+    application = fields.String(validate=_screening_text)
+    interview_on = fields.Date(
+        allow_none=True, metadata={"description": "When they were interviewed."}
+    )
+    interview_notes = fields.String(validate=_screening_text)
+    references_on = fields.Date(
+        allow_none=True, metadata={"description": "When their references were checked."}
+    )
+    references_notes = fields.String(validate=_screening_text)
+    background_check = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(list(CheckResult)),
+        metadata={"description": "The background check's result: passed or failed."},
+    )
+    background_check_expires_on = fields.Date(
+        allow_none=True, metadata={"description": "When the check's result expires."}
+    )
+    guardian_consent_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "For a minor (a youth program): when a parent or guardian consented."
+        },
+    )
+    guardian_consent_by = fields.String(
+        validate=validate.Length(max=bounds.FULL_NAME[1]),
+        metadata={"description": "Who consented."},
+    )
+
+
+class IntakeSchema(Schema):
+    """An applicant's intake: where they are, what approval still needs, what was recorded,
+    and every transition so far."""
+
+    participant_id = fields.Integer()
+    intake_state = fields.String()
+    allowed_triggers = fields.List(fields.String())
+    unmet_requirements = fields.List(
+        fields.String(), metadata={"description": "What approving still needs, in words."}
+    )
+    screening = fields.Nested(ScreeningSchema, allow_none=True)
+    history = fields.List(fields.Nested(IntakeRecordSchema))
+
+
+class IntakeTransitionSchema(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(list(IntakeTrigger)))
+    reason = fields.String(
+        validate=validate.Length(max=bounds.SCREENING_TEXT_MAX),
+        metadata={"description": "Why: required to decline or withdraw."},
     )
