@@ -158,6 +158,75 @@ def sweep_command() -> None:
         click.echo(f"failed: {failure}", err=True)
 
 
+@cli.command("import-participants")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--program", "program_id", type=int, required=True, help="The program's id.")
+@click.option(
+    "--role",
+    type=click.Choice(["mentor", "mentee", "guardian"]),
+    help="The role of every row, when the file has no role column.",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="HEADER=FIELD",
+    help="Map a column to a field (FIELD empty: leave the column out); repeatable. Columns "
+    "not named are mapped by their headers.",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--applications", is_flag=True, help="New people join as applications to screen.")
+def import_participants_command(
+    file: Path,
+    program_id: int,
+    role: str | None,
+    mappings: tuple[str, ...],
+    dry_run: bool,
+    applications: bool,
+) -> None:
+    """Import participants from a CSV file or an .xlsx workbook: all rows, or none if any
+    is invalid; people already in the program (same role and e-mail) are updated."""
+    from service.actors import system
+    from service.errors import DomainError
+    from service.participants import importing
+
+    data = file.read_bytes()
+    try:
+        table = importing.read_table(data, file.name)
+        mapping = importing.auto_mapping(table.headers)
+        for item in mappings:
+            header, sep, field = item.partition("=")
+            if not sep or header not in mapping:
+                known = ", ".join(repr(h) for h in table.headers)
+                raise click.UsageError(f"--map {item!r}: name a column of the file ({known})")
+            mapping[header] = field or None
+        report = importing.run(
+            data,
+            file.name,
+            program_id=program_id,
+            actor=system("pairwise import-participants"),
+            mapping=mapping,
+            role=role,
+            dry_run=dry_run,
+            as_applications=applications,
+        )
+    except DomainError as refusal:
+        raise click.ClickException(refusal.detail) from None
+    for header, chosen in report.mapping.items():
+        click.echo(f"  {header!r} -> {chosen or '(left out)'}")
+    for error in report.errors:
+        click.echo(f"line {error.line}: " + "; ".join(error.messages), err=True)
+    verb = "Imported" if report.imported else "Would import"
+    click.echo(
+        f"{verb} {report.total} row(s): {report.created} created, {report.updated} updated, "
+        f"{report.skipped} unchanged."
+    )
+    if report.errors:
+        raise click.ClickException(
+            f"{len(report.errors)} invalid row(s); nothing was imported. Fix them and run again."
+        )
+
+
 @cli.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True, help="Full name, as colleagues see it.")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_smorest.fields import Upload
 from marshmallow import ValidationError, fields, validate
 
 from service.participants import bounds
@@ -270,3 +271,83 @@ class IntakeTransitionSchema(Schema):
         validate=validate.Length(max=bounds.SCREENING_TEXT_MAX),
         metadata={"description": "Why: required to decline or withdraw."},
     )
+
+
+class ImportFormSchema(Schema):
+    """The form fields of an import (multipart/form-data, beside the file)."""
+
+    program_id = id_field(required=True, metadata={"description": "The program to import into."})
+    role = fields.String(
+        validate=validate.OneOf(list(Role)),
+        metadata={"description": "The role of every row, when the file has no role column."},
+    )
+    mapping = fields.Method(
+        deserialize="_mapping",
+        metadata={
+            "type": "string",
+            "description": "A JSON object, column header to field (or null to leave a column "
+            "out); without it, columns are mapped by their headers.",
+            "example": '{"Name": "full_name", "Mail": "email", "Notes": null}',
+        },
+    )
+    dry_run = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Check every row and report, writing nothing."},
+    )
+    as_applications = fields.Boolean(
+        load_default=False,
+        metadata={"description": "New people join as applications to screen, not approved."},
+    )
+
+    def _mapping(self, value: str) -> dict[str, str | None]:
+        import json
+
+        try:
+            mapping = json.loads(value)
+        except ValueError:
+            raise ValidationError("Not a JSON object.") from None
+        if not isinstance(mapping, dict) or not all(
+            isinstance(v, str) or v is None for v in mapping.values()
+        ):
+            raise ValidationError("A JSON object of column headers to field names or null.")
+        return {str(k): v for k, v in mapping.items()}
+
+
+class ImportFileSchema(Schema):
+    file = Upload(
+        required=True, metadata={"description": "A CSV file (UTF-8) or an .xlsx workbook."}
+    )
+
+
+class ImportRequestSchema(ImportFormSchema, ImportFileSchema):
+    """An import's multipart body, as documented: the form fields and the file."""
+
+
+class ImportErrorSchema(Schema):
+    line = fields.Integer(metadata={"description": "As the spreadsheet numbers it (header: 1)."})
+    messages = fields.List(fields.String())
+
+
+class ImportReportSchema(Schema):
+    dry_run = fields.Boolean()
+    imported = fields.Boolean(metadata={"description": "Written: every row was valid."})
+    total = fields.Integer(metadata={"description": "Rows in the file, the header aside."})
+    created = fields.Integer()
+    updated = fields.Integer(
+        metadata={"description": "Already in the program (same role and e-mail address), changed."}
+    )
+    skipped = fields.Integer(metadata={"description": "Already in the program, unchanged."})
+    errors = fields.List(fields.Nested(ImportErrorSchema))
+    mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
+
+
+class ImportJobSchema(Schema):
+    job_id = fields.String()
+    status = fields.String(metadata={"description": "queued, started, finished or failed"})
+    done = fields.Integer(metadata={"description": "Rows checked so far."})
+    total = fields.Integer()
+    report = fields.Nested(ImportReportSchema, allow_none=True)
+    links = fields.Method("_links", dump_only=True)
+
+    def _links(self, job) -> dict[str, str]:
+        return {"self": api_link(f"/participants/imports/{job['job_id']}")}
