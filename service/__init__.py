@@ -18,6 +18,7 @@ from service.accounts import views as account_views
 from service.approvals import views as approval_views
 from service.console import views as console_views
 from service.database import db
+from service.imports import views as import_views
 from service.inbound import views as inbound_views
 from service.intake import views as intake_views
 from service.matching import views as matching_views
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         matching_views,
         participant_views,
         intake_views,
+        import_views,
         webhook_views,
         inbound_views,
         staff_views,

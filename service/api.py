@@ -16,13 +16,13 @@ from service.approvals.api import blueprint as approvals
 from service.calendar.api import blueprint as calendar
 from service.events.api import blueprint as events
 from service.events.schemas import add_to_spec
-from service.participants.schemas import ImportRequestSchema
 from service.inbound.api import blueprint as inbound
 from service.matching.api import blueprint as matching
 from service.meetings.api import blueprint as meetings
 from service.notifications.api import blueprint as notifications
 from service.pairs.api import blueprint as pairs
 from service.participants.api import blueprint as participants
+from service.participants.schemas import ImportRequestSchema
 from service.problems import Problem
 from service.programs.api import blueprint as programs
 from service.schemas import MAX_ID, ProblemSchema

@@ -17,6 +17,7 @@ from service.database import db
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
 from service.pairs.models import Pair
+from service.participants import waiting as waiting_list
 from service.programs.models import Program
 from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
@@ -84,6 +85,7 @@ def dashboard():
         names=queries.names(list(pair_rows.values())),
         signals=SIGNALS,
         unread=len(inbox.unread(user_id=current_user.id)),
+        long_waits=waiting_list.long_waits(),
         **_choices(),
     )
 

@@ -330,6 +330,13 @@ def write(planned: Plan, *, program_id: int, actor: Actor, as_applications: bool
             state = IntakeState.APPLIED if as_applications else IntakeState.APPROVED
             rows = [
                 {
+                    # Every row names every column: one INSERT for a batch of them.
+                    "phone": None,
+                    "timezone": None,
+                    "gender": None,
+                    "gender_preference": None,
+                    "household": None,
+                    "guardian_of_id": None,
                     "language": "en",
                     "capacity": 1,
                     "goals": [],

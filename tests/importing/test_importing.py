@@ -178,3 +178,13 @@ def test_the_cli_lists_invalid_rows_and_imports_nothing(app, program_id, tmp_pat
     assert result.exit_code == 1
     assert "line 4: E-mail address: Not a valid e-mail address." in result.output
     assert _count(app, program_id) == 6
+
+
+def test_rows_that_fill_different_columns_are_imported_together(app, program_id):
+    rows = [
+        ["Name", "Email", "Role", "Time zone"],
+        ["Ada Lund", "ada@example.org", "mentee", "Europe/Oslo"],
+        ["Bo Berg", "bo@example.org", "mentee", ""],
+    ]
+    report = _run(app, csv_bytes(rows), program_id)
+    assert report.created == 2

@@ -54,7 +54,7 @@ def test_a_check_expiring_within_30_days_reminds_the_admins(app, api, world, mak
     make_staff("admin", "Ada Min")
     _approved_mentor(api, world, expires_in_days=10)
     with app.app_context():
-        assert run_intake_sweep() == {"checks_expiring": 1}
+        assert run_intake_sweep()["checks_expiring"] == 1
     expires = (date.today() + timedelta(days=10)).isoformat()
     assert _reminders(app) == [f"Ana Souza's background check expires on {expires}"]
 
@@ -64,7 +64,7 @@ def test_the_reminder_comes_once_per_expiry_date(app, api, world, make_staff):
     _approved_mentor(api, world, expires_in_days=10)
     with app.app_context():
         run_intake_sweep()
-        assert run_intake_sweep() == {"checks_expiring": 0}
+        assert run_intake_sweep()["checks_expiring"] == 0
     assert len(_reminders(app)) == 1
 
 
@@ -78,14 +78,14 @@ def test_a_renewed_check_that_nears_expiry_reminds_again(app, api, world, make_s
         "patch", f"/participants/{person['id']}/screening", {"background_check_expires_on": renewed}
     )
     with app.app_context():
-        assert run_intake_sweep() == {"checks_expiring": 1}
+        assert run_intake_sweep()["checks_expiring"] == 1
 
 
 def test_a_check_far_from_expiry_reminds_nobody(app, api, world, make_staff):
     make_staff("admin", "Ada Min")
     _approved_mentor(api, world, expires_in_days=200)
     with app.app_context():
-        assert run_intake_sweep() == {"checks_expiring": 0}
+        assert run_intake_sweep()["checks_expiring"] == 0
 
 
 def test_the_reminder_is_e_mailed_to_staff_who_want_it(app, api, world, make_staff, mailbox, drain):
