@@ -355,27 +355,28 @@ def write(planned: Plan, *, program_id: int, actor: Actor, as_applications: bool
                 }
                 for person in planned.create
             ]
-            ids = _insert(rows)
+            # One multi-row INSERT per batch, without RETURNING: asking for the ids in the
+            # rows' order makes SQLAlchemy send one statement per row on PostgreSQL.
+            table = table_of(Participant)
+            for start in range(0, len(rows), 1000):
+                db.session.execute(sa.insert(table), rows[start : start + 1000])
             if as_applications:
+                created = {(row["role"], row["email"].lower()) for row in rows}
+                ids = [
+                    person_id
+                    for person_id, role, email in db.session.execute(
+                        sa.select(Participant.id, Participant.role, Participant.email).where(
+                            Participant.program_id == program.id
+                        )
+                    )
+                    if (role, email.lower()) in created
+                ]
                 _applications(ids, program_id=program.id, timezone=program.timezone, actor=actor)
         if planned.update:
             db.session.execute(
                 sa.update(Participant),
                 [{**row, "updated_at": moment} for row in planned.update],
             )
-
-
-def _insert(rows: list[dict[str, Any]]) -> list[int]:
-    """Insert in batches, each one statement; the new ids in the rows' order."""
-    table = table_of(Participant)
-    ids: list[int] = []
-    for start in range(0, len(rows), 1000):
-        batch = rows[start : start + 1000]
-        result = db.session.execute(
-            sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), batch
-        )
-        ids += [row[0] for row in result]
-    return ids
 
 
 def _applications(ids: list[int], *, program_id: int, timezone: str, actor: Actor) -> None:
