@@ -26,6 +26,7 @@ from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
 from service.participants import views as participant_views
 from service.programs import views as program_views
+from service.surveys import adapt_views as survey_console_views
 from service.surveys import views as survey_views
 from service.tokens import views as token_views
 from service.web import credentials, limits, security, views
@@ -72,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         participant_views,
         intake_views,
         import_views,
+        survey_console_views,
         webhook_views,
         inbound_views,
         staff_views,

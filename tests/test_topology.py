@@ -80,7 +80,8 @@ def topology(database_url, service_env, receiver):
     ]
     try:
         for port, process in zip(ports, processes, strict=False):
-            wait_for_http(f"http://127.0.0.1:{port}/healthz", process)
+            # Six processes start at once on two cores: on a busy machine that takes time.
+            wait_for_http(f"http://127.0.0.1:{port}/healthz", process, timeout=120)
         yield [f"http://127.0.0.1:{port}/api/v1" for port in ports]
     finally:
         for process in processes:

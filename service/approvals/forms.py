@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import StringField
+from wtforms import BooleanField, SelectMultipleField, StringField, ValidationError
 
 from service.approvals import bounds
+from service.approvals.bulk import MAX_AT_ONCE
 from service.web.forms import ConsoleForm, Text, at_most, one_of
 
 
@@ -30,3 +31,17 @@ class DecisionForm(ConsoleForm):
         """Where the form was posted from, if it is a console page (never another site)."""
         target = self.back.data or ""
         return target if target.startswith("/console") and "//" not in target else None
+
+
+class BulkDecisionForm(DecisionForm):
+    """Several proposals, one decision and one reason; `confirmed` once the member of staff
+    has read what it will do."""
+
+    proposal = SelectMultipleField(coerce=int, validate_choice=False)
+    confirmed = BooleanField()
+
+    def validate_proposal(self, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise ValidationError("Tick the proposals to decide.")
+        if len(field.data) > MAX_AT_ONCE:
+            raise ValidationError(f"At most {MAX_AT_ONCE} proposals at once.")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, url_for
+import sqlalchemy as sa
+from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 
-from service.approvals import bounds, decisions
-from service.approvals.forms import DecisionForm
+from service.approvals import bounds, bulk, decisions
+from service.approvals.forms import BulkDecisionForm, DecisionForm
 from service.approvals.models import Proposal
+from service.console import queries
 from service.database import db
-from service.web.forms import validated
+from service.pairs.models import Pair
+from service.web.forms import first_error, validated
 from service.web.refusals import REFUSALS
-from service.web.staff import pair_or_404, staff_required
+from service.web.staff import pair_or_404, staff_required, visible_pairs
 
 blueprint = Blueprint("approvals_console", __name__, url_prefix="/console/proposals")
 # The decision form is a macro on several pages (imported without their context): a global.
@@ -44,3 +48,49 @@ def decide(proposal_id: int):
     except REFUSALS as problem:
         flash(problem.detail, "error")
     return redirect(back)
+
+
+@blueprint.post("/bulk")
+@staff_required("admin", "coordinator")
+def decide_several():
+    """Several proposals ticked on the list: first what it will do, then, confirmed, each
+    decided in its own transaction, and what happened to each."""
+    form = BulkDecisionForm()
+    back = form.back_to() or url_for("console.proposals")
+    if not form.validate():
+        flash(first_error(form), "error")
+        return redirect(back)
+    chosen = list(
+        db.session.scalars(
+            sa.select(Proposal)
+            .where(Proposal.id.in_(form.proposal.data))
+            .where(Proposal.pair_id.in_(visible_pairs(current_user)))
+            .order_by(Proposal.id)
+        )
+    )
+    pairs = list(
+        db.session.scalars(sa.select(Pair).where(Pair.id.in_({p.pair_id for p in chosen})))
+    )
+    names = queries.names(pairs)
+    if not form.confirmed.data:
+        return render_template(
+            "console/proposals_confirm.html",
+            form=form,
+            proposals=chosen,
+            names=names,
+            own=decisions.approved_by_others(chosen, g.actor),
+            back=back,
+        )
+    report = bulk.decide_many(
+        proposal_ids=[p.id for p in chosen],
+        decision=form.decision.data,
+        reason=form.reason.data,
+        actor=g.actor,
+    )
+    return render_template(
+        "console/proposals_report.html",
+        decision=form.decision.data,
+        report=report,
+        names=names,
+        back=back,
+    )

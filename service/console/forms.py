@@ -2,12 +2,87 @@
 
 from __future__ import annotations
 
-from wtforms import validators
+from typing import Any
 
-from service.web.forms import ConsoleForm, Id
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, validators
+
+from service.console import queries
+from service.console.pair_list import SORTS, Criteria
+from service.pairs.bulk import MAX_AT_ONCE, sendable_surveys
+from service.participants import bounds as participant_bounds
+from service.web.forms import ConsoleForm, Id, Text, at_most, choices_of, one_of
+from workflows.pairing import State
+
+# What can be done to several pairs at once from the list.
+BULK_ACTIONS = ("hand_over", "send_survey")
 
 
 class InboxItemForm(ConsoleForm):
     """An inbox item marked read; one that is not a number is ignored."""
 
     item = Id(validators=[validators.DataRequired()])
+
+
+class PairListForm(ConsoleForm):
+    """The pairs list's search, filters, order and place (read from the page's address,
+    so a list can be bookmarked, shared and exported as it is shown)."""
+
+    q = Text("Search", at_most("Search", participant_bounds.SEARCH[1]))
+    program = Id("Program")
+    coordinator = Id("Coordinator")
+    state = SelectField(
+        "State",
+        choices=choices_of(["", *State]),
+        validate_choice=False,
+        validators=one_of(list(State), "Choose a state.", optional=True),
+    )
+    sort = SelectField(
+        "Sort by",
+        choices=choices_of(SORTS),
+        validate_choice=False,
+        validators=one_of(SORTS, "Choose an order.", optional=True),
+    )
+    after = Id()
+
+    def criteria(self) -> Criteria:
+        return Criteria(
+            filters=queries.Filters(
+                program_id=self.program.data,
+                coordinator_id=self.coordinator.data,
+                state=self.state.data or None,
+            ),
+            search=(self.q.data or "").strip(),
+            sort=self.sort.data or "number",
+        )
+
+
+class PairBulkForm(PairListForm):
+    """An action on the pairs ticked on the list, or on every pair it shows (the list's
+    search and filters come with it); `confirmed` once it has been read back."""
+
+    action = SelectField(
+        choices=choices_of(BULK_ACTIONS),
+        validate_choice=False,
+        validators=one_of(BULK_ACTIONS, "Choose what to do."),
+    )
+    pair = SelectMultipleField(coerce=int, validate_choice=False)
+    everything = BooleanField()
+    to_coordinator = Id("Coordinator")
+    survey = StringField()
+    confirmed = BooleanField()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if not valid:
+            return False
+        if not self.pair.data and not self.everything.data:
+            self.pair.errors = ["Tick the pairs to act on, or choose every pair in the list."]
+        elif len(self.pair.data or []) > MAX_AT_ONCE:
+            self.pair.errors = [f"At most {MAX_AT_ONCE} pairs at once."]
+        elif self.action.data == "hand_over" and self.to_coordinator.data is None:
+            self.to_coordinator.errors = ["Choose the coordinator to hand the pairs over to."]
+        elif self.action.data == "send_survey" and self.survey.data not in sendable_surveys():
+            self.survey.errors = ["Choose the survey to send."]
+        else:
+            return True
+        return False

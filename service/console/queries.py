@@ -126,34 +126,46 @@ class AtRisk:
 
 
 def at_risk(pairs: sa.Select, actor: Actor) -> list[AtRisk]:
-    """The pairs at risk with the signals since they were flagged (else those the request
-    that flagged them carried): three statements however many pairs are at risk."""
+    """The pairs at risk with the signals since they were flagged: three statements however
+    many pairs are at risk."""
     rows = db.session.scalars(
         sa.select(Pair)
         .where(Pair.id.in_(pairs), Pair.state == State.AT_RISK)
         .order_by(Pair.state_changed_at)
     ).all()
-    if not rows:
-        return []
-    since = {pair.id: pair.state_changed_at for pair in rows}
-    raised: dict[int, list[str]] = {pair.id: [] for pair in rows}
+    signals = signals_now(rows, actor)
+    moment = now()
+    return [
+        AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, signals[pair.id])
+        for pair in rows
+    ]
+
+
+def signals_now(pairs: Sequence[Pair], actor: Actor) -> dict[int, list[str]]:
+    """For each pair, the warning signs raised since it last changed state; for a pair at
+    risk with none raised since, those named by the request that flagged it. A safety
+    concern is named only to those who may read it. At most two statements for any number
+    of pairs."""
+    if not pairs:
+        return {}
+    since = {pair.id: pair.state_changed_at for pair in pairs}
+    raised: dict[int, list[str]] = {pair.id: [] for pair in pairs}
     for pair_id, code, moment in db.session.execute(
         sa.select(Signal.pair_id, Signal.code, Signal.raised_at)
-        .where(Signal.pair_id.in_(since))
+        .where(Signal.pair_id.in_(since), Signal.raised_at >= min(since.values()))
         .order_by(Signal.raised_at)
     ):
         if moment >= since[pair_id]:
             raised[pair_id].append(code)
-    flagged = _last_flag_signals_of([pair_id for pair_id, codes in raised.items() if not codes])
-    found: list[AtRisk] = []
-    moment = now()
-    for pair in rows:
-        codes = raised[pair.id] or flagged.get(pair.id, [])  # flagged by a request
-        shown = _visible_codes(codes, may_read_safety(actor, pair))
-        found.append(
-            AtRisk(pair, pair.state_changed_at, (moment - pair.state_changed_at).days, shown)
+    flagged = _last_flag_signals_of(
+        [p.id for p in pairs if p.state == State.AT_RISK and not raised[p.id]]
+    )
+    return {
+        pair.id: visible_codes(
+            raised[pair.id] or flagged.get(pair.id, []), may_read_safety(actor, pair)
         )
-    return found
+        for pair in pairs
+    }
 
 
 def _last_flag_signals_of(pair_ids: list[int]) -> dict[int, list[str]]:
@@ -180,7 +192,7 @@ def last_flag_record(pair: Pair):
     )
 
 
-def _visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:
+def visible_codes(codes: Sequence[str], may_read: bool) -> list[str]:
     seen: list[str] = []
     for code in codes:
         code = code if may_read or not is_safety(code) else "safety_concern"

@@ -6,21 +6,25 @@ import sqlalchemy as sa
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from service import exports
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
 from service.approvals.models import Proposal
-from service.console import queries
+from service.clock import now
+from service.console import pair_list, queries
 from service.console.diagram import lifecycle_svg
-from service.console.forms import InboxItemForm
+from service.console.forms import InboxItemForm, PairListForm
 from service.database import db
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
+from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.participants import waiting as waiting_list
 from service.programs.models import Program
 from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
+from service.web.forms import first_error
 from service.web.staff import staff_required, visible_pairs
 from workflows.pairing import State
 from workflows.signals import SIGNALS
@@ -93,22 +97,75 @@ def dashboard():
 @blueprint.get("/pairs")
 @staff_required()
 def pairs():
-    filters = _filters()
-    page = queries.by_key(
-        queries.narrowed(sa.select(Pair), current_user, filters),
-        Pair,
-        after=_int_arg("after") or 0,
-        per_page=PER_PAGE,
+    form = PairListForm(formdata=request.args)
+    if not form.validate():
+        return _pairs_page(form, None, first_error(form)), 422
+    listed = pair_list.page(
+        current_user, g.actor, form.criteria(), after=form.after.data or 0, per_page=PER_PAGE
     )
+    return _pairs_page(form, listed)
+
+
+def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | None = None):
     return render_template(
         "console/pairs.html",
-        pairs=page.items,
-        page=page,
-        names=queries.names(page.items),
-        filters=filters,
+        form=form,
+        listed=listed,
+        error=error,
+        sorts=pair_list.SORTS,
+        surveys=sendable_surveys(),
+        signals=SIGNALS,
         states=[s.value for s in State],
         **_choices(),
     )
+
+
+EXPORT_HEADER = (
+    "Pair",
+    "Program",
+    "State",
+    "Days in state",
+    "Mentee",
+    "Mentee e-mail",
+    "Mentor",
+    "Mentor e-mail",
+    "Coordinator",
+    "Warning signs",
+    "Last meeting",
+    "Next contact due",
+    "Mentee's latest rating",
+    "Mentor's latest rating",
+)
+
+
+@blueprint.get("/pairs/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export_pairs(fmt: str):
+    """Every pair the list shows with these filters, search and order: not only a page."""
+    form = PairListForm(formdata=request.args)
+    if not form.validate():
+        return _pairs_page(form, None, first_error(form)), 422
+    programs = dict(db.session.execute(sa.select(Program.id, Program.name)).all())
+    rows = (
+        (
+            row.pair.id,
+            programs.get(row.pair.program_id, ""),
+            row.pair.state.replace("_", " "),
+            row.days_in_state,
+            row.mentee,
+            row.mentee_email,
+            row.mentor or "",
+            row.mentor_email or "",
+            row.coordinator or "",
+            [SIGNALS[code].label for code in row.signals],
+            row.last_meeting,
+            row.next_due,
+            row.mentee_pulse,
+            row.mentor_pulse,
+        )
+        for row in pair_list.every_row(current_user, g.actor, form.criteria())
+    )
+    return exports.download(fmt, f"pairs-{now():%Y-%m-%d}", EXPORT_HEADER, rows)
 
 
 @blueprint.get("/proposals")
@@ -132,6 +189,48 @@ def proposals():
         filters=filters,
         **_choices(),
     )
+
+
+PROPOSALS_HEADER = (
+    "Proposal",
+    "Pair",
+    "Mentee & mentor",
+    "Proposed",
+    "Proposed by",
+    "Proposed on",
+    "Reason",
+    "Final session on",
+)
+
+
+@blueprint.get("/proposals/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export_proposals(fmt: str):
+    """Every proposal waiting, with the list's filters: not only a page."""
+    waiting = queries.waiting_query(queries.scope(current_user, _filters()))
+
+    def rows():
+        after = 0
+        while True:
+            page = queries.by_key(waiting, Proposal, after=after, per_page=500)
+            pair_rows = db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids())))
+            names = queries.names(list(pair_rows))
+            for proposal in page.items:
+                yield (
+                    proposal.id,
+                    proposal.pair_id,
+                    names.get(proposal.pair_id, ""),
+                    proposal.trigger.replace("_", " "),
+                    proposal.proposed_by.label,
+                    proposal.created_at,
+                    proposal.reason or "",
+                    (proposal.params or {}).get("final_session_on") or "",
+                )
+            if page.next_after is None:
+                return
+            after = page.next_after
+
+    return exports.download(fmt, f"proposals-{now():%Y-%m-%d}", PROPOSALS_HEADER, rows())
 
 
 @blueprint.route("/inbox", methods=["GET", "POST"])

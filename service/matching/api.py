@@ -4,6 +4,7 @@ committed."""
 from __future__ import annotations
 
 from service.auth import current_actor, require_scope
+from service.idempotency.decorators import idempotent
 from service.matching import cohort, suggestions
 from service.matching.schemas import (
     CohortCommitSchema,
@@ -44,6 +45,7 @@ def suggest(participant_id: int, limit: int):
 
 @blueprint.post("/programs/<id:program_id>/matching/proposal")
 @require_scope("pairs:read")
+@idempotent(blueprint)
 @blueprint.arguments(
     CohortRequestSchema, example={"pins": [{"pair_id": 12, "mentor_id": 4}], "exclude": [7]}
 )
@@ -63,6 +65,7 @@ def propose(body: dict, program_id: int):
 
 @blueprint.post("/programs/<id:program_id>/matching/commit")
 @require_scope("pairs:write")
+@idempotent(blueprint)
 @blueprint.arguments(CohortCommitSchema, example={"matches": [{"pair_id": 12, "mentor_id": 4}]})
 @blueprint.response(200, CohortReportSchema)
 @documents(blueprint, 401, 403, 404, 422)

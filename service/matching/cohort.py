@@ -46,8 +46,7 @@ def commit(*, program_id: int, matches: Iterable[tuple[int, int]], actor: Actor)
     for pair_id, mentor_id in matches:
         try:
             report.append(_commit_one(program_id, pair_id, mentor_id, actor))
-        except DomainError as refusal:
-            db.session.rollback()
+        except DomainError as refusal:  # its transaction (or savepoint) is rolled back
             report.append(Committed(pair_id, mentor_id, "refused", refusal.detail))
     return report
 

@@ -47,6 +47,16 @@ def standard_keys() -> list[str]:
     return sorted(loader.standard())
 
 
+def standard_definition(survey_key: str) -> SurveyDefinition:
+    """The standard definition of a survey, as shipped (a program may have adapted it)."""
+    return _standard(survey_key)[0]
+
+
+def standard_data(survey_key: str) -> dict[str, Any]:
+    """The standard definition of a survey as data, as its file holds it."""
+    return _standard(survey_key)[1]
+
+
 def _standard(survey_key: str) -> tuple[SurveyDefinition, dict[str, Any]]:
     found = loader.standard().get(survey_key)
     if found is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
@@ -140,18 +142,23 @@ def show(token: str):
             return redirect(url_for(".received", token=token), code=303)
         status = 422
     page = render_template(
-        "surveys/form.html",
-        form=form,
-        definition=definition,
-        program=program,
-        partner=PARTNER.get(role),
-        has_safety=any(q.safety for q in definition.questions),
-        seen_by={q.key: seen_by(q, role) for q in definition.questions},
-        labels={q.key: q.label for q in definition.questions},
-        anchors={q.key: _anchor(q) for q in definition.questions},
-        reveal_rules=reveal_rules(definition),
+        "surveys/form.html", form=form, program=program, **page_context(definition, role)
     )
     return page, status
+
+
+def page_context(definition: SurveyDefinition, role: str) -> dict[str, Any]:
+    """What the survey page shows around its questions, for a participant in `role` (the
+    console's preview shows the same)."""
+    return {
+        "definition": definition,
+        "partner": PARTNER.get(role),
+        "has_safety": any(q.safety for q in definition.questions),
+        "seen_by": {q.key: seen_by(q, role) for q in definition.questions},
+        "labels": {q.key: q.label for q in definition.questions},
+        "anchors": {q.key: _anchor(q) for q in definition.questions},
+        "reveal_rules": reveal_rules(definition),
+    }
 
 
 @blueprint.get("/<credential:token>/received")

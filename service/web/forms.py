@@ -3,7 +3,7 @@ words itself, and how a form's first error becomes the refusal shown on the page
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -150,12 +150,21 @@ def _range_message(field: Field) -> str:
 
 
 def first_error(form: FlaskForm) -> str:
-    """The first thing wrong with the form, worded for the page."""
-    for errors in form.errors.values():
-        messages = errors if isinstance(errors, list) else list(errors.values())
-        if messages:
-            return str(messages[0])
-    return "Check the form."
+    """The first thing wrong with the form, worded for the page (in a list of subforms,
+    the first wrong field of the first wrong one)."""
+    return _first_message(form.errors) or "Check the form."
+
+
+def _first_message(errors: object) -> str | None:
+    if isinstance(errors, str):
+        return errors
+    items = errors.values() if isinstance(errors, Mapping) else errors
+    if not isinstance(items, Iterable):
+        return None
+    for item in items:
+        if found := _first_message(item):
+            return found
+    return None
 
 
 def validated(form: FlaskForm) -> FlaskForm:

@@ -220,3 +220,27 @@ def test_a_declared_conflict_keeps_the_two_apart_in_a_cohort(api):
     assert proposal["unmatched"][0]["why"] == (
         "No mentor passes the required criteria: A conflict is declared between them (1 mentor)."
     )
+
+
+def test_a_cohort_commit_sent_twice_with_one_key_matches_once_and_answers_the_same(api):
+    world = _cohort(api, mentees=2, mentors=1)
+    first, second = world.new_pair(0), world.new_pair(1)
+    mentor = world.mentors[0]
+    body = {
+        "matches": [
+            {"pair_id": first["id"], "mentor_id": mentor["id"]},
+            {"pair_id": second["id"], "mentor_id": mentor["id"]},
+        ]
+    }
+    path = f"/api/v1/programs/{world.program['id']}/matching/commit"
+    headers = {"Authorization": f"Bearer {api.token}", "Idempotency-Key": "cohort-1"}
+
+    sent = api.client.post(path, json=body, headers=headers)
+    again = api.client.post(path, json=body, headers=headers)
+
+    assert sent.status_code == 200, sent.get_json()
+    assert [i["outcome"] for i in sent.get_json()["items"]] == ["matched", "refused"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == sent.get_json()
+    history = api.ok("get", f"/pairs/{first['id']}/history")["items"]
+    assert [r["trigger"] for r in history] == ["match"]

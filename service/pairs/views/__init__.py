@@ -8,6 +8,7 @@ with the form, is shown as a flash message on the page).
 from service.pairs.views import (
     actions,
     agreement,
+    bulk,
     closure,
     ending,
     group,
@@ -24,6 +25,7 @@ __all__ = [
     "actions",
     "agreement",
     "blueprint",
+    "bulk",
     "closure",
     "ending",
     "group",

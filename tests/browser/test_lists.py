@@ -1,0 +1,95 @@
+"""The pairs list and the proposals in a real browser: a coordinator searches and sorts the
+pairs, downloads the list as CSV and as an Excel workbook, and approves three proposals at
+once; at a desktop's width and a phone's, with no serious accessibility finding."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+from playwright.sync_api import expect
+
+from tests.helpers.browser import serious_violations, sign_in
+from tests.helpers.staff import create_staff
+
+pytestmark = pytest.mark.slow
+
+
+def _fits(page, width: int) -> None:
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, f"the page is {overflow} px wide on a {width} px screen"
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_a_coordinator_searches_sorts_and_downloads_the_pairs_list(
+    app, live_server, browser, world, width
+):
+    wanted = world.drive_to("active", mentee_index=1, mentor_index=1)
+    world.drive_to("active", mentee_index=0, mentor_index=0)
+    world.log_meeting(wanted["id"], occurred_at="2026-11-02T16:00:00+00:00")
+    mentor = world.mentors[1]
+    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+        page.goto(f"{live_server}/console/pairs")
+        page.get_by_role("searchbox", name="Search").fill(mentor["email"].upper())
+        page.get_by_label("Sort by").select_option("last_meeting")
+        page.get_by_role("button", name="Show").click()
+        rows = page.locator("table.pairs-list tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text(mentor["full_name"])
+        expect(rows.first).to_contain_text("02 Nov 2026")
+        assert serious_violations(page) == []
+        _fits(page, width)
+
+        with page.expect_download() as csv_download:
+            page.get_by_role("link", name="CSV").click()
+        assert csv_download.value.suggested_filename.endswith(".csv")
+        text = csv_download.value.path().read_text(encoding="utf-8-sig")
+        (row,) = list(csv.DictReader(io.StringIO(text)))
+        assert (int(row["Pair"]), row["Mentor e-mail"]) == (wanted["id"], mentor["email"])
+
+        with page.expect_download() as xlsx_download:
+            page.get_by_role("link", name="Excel (XLSX)").click()
+        assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+        workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
+        sheet = openpyxl.load_workbook(workbook).active
+        _, *cells = list(sheet.iter_rows(values_only=True))
+        assert [line[0] for line in cells] == [wanted["id"]]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [1440, 375])
+def test_a_coordinator_approves_three_proposals_at_once(
+    app, live_server, browser, api, world, width
+):
+    filed = []
+    for index in range(3):
+        pair = world.new_pair(index)
+        response = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moved")
+        filed.append(response.get_json()["proposal"])
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+        page.goto(f"{live_server}/console/proposals")
+        for proposal in filed:
+            page.get_by_label(f"Choose proposal {proposal['id']} ").check()
+        page.get_by_label("Reason (needed to reject)", exact=False).first.fill("Case review")
+        page.get_by_role("button", name="Review the decision").click()
+        expect(page.locator("h1")).to_have_text("Approve 3 proposals?")
+        assert serious_violations(page) == []
+        _fits(page, width)
+        page.get_by_role("button", name="Approve 3").click()
+        expect(page.locator("h1")).to_have_text("3 of 3 approved")
+        expect(page.locator("tbody tr")).to_have_count(3)
+        assert serious_violations(page) == []
+        _fits(page, width)
+    finally:
+        context.close()
+    for proposal in filed:
+        assert api.ok("get", f"/pairs/{proposal['pair_id']}")["state"] == "closed"

@@ -1,0 +1,87 @@
+"""Every list downloads with its filters: the proposals waiting and the participants, to
+CSV (read back with the csv module) and to Excel (read back with openpyxl), every page of
+them, not only the one on screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from service.console import views as console_views
+from service.participants import views as participant_views
+from tests.helpers import World
+
+
+@pytest.fixture
+def console(make_staff, console_as):
+    return console_as(make_staff("coordinator"))
+
+
+def _csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def _xlsx(response) -> list[tuple]:
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _withdrawals(api, world: World, count: int) -> list[dict]:
+    filed = []
+    for index in range(count):
+        pair = world.new_pair(index)
+        response = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moved")
+        filed.append(response.get_json()["proposal"])
+    return filed
+
+
+def test_the_proposals_export_holds_every_proposal_waiting_in_the_program(
+    api, console, monkeypatch
+):
+    monkeypatch.setattr(console_views, "PER_PAGE", 1)
+    world = World.build(api)
+    filed = _withdrawals(api, world, 3)
+    _withdrawals(api, World.build(api), 1)  # another program's
+    rows = _csv(console.get(f"/console/proposals/export.csv?program={world.program['id']}"))
+    assert [int(row["Proposal"]) for row in rows] == [p["id"] for p in filed]
+    assert {row["Proposed"] for row in rows} == {"withdraw"}
+    assert {row["Reason"] for row in rows} == {"Moved"}
+
+
+def test_the_proposals_export_opens_in_openpyxl(api, console):
+    world = World.build(api)
+    filed = _withdrawals(api, world, 2)
+    header, *rows = _xlsx(console.get("/console/proposals/export.xlsx"))
+    assert header[:2] == ("Proposal", "Pair")
+    assert [row[0] for row in rows] == [p["id"] for p in filed]
+
+
+def test_the_participants_export_holds_every_page_of_the_search(api, console, monkeypatch):
+    monkeypatch.setattr(participant_views, "PER_PAGE", 1)
+    world = World.build(api, mentors=2, mentees=3)
+    rows = _csv(
+        console.get(
+            f"/console/participants/export.csv?role=mentee&program_id={world.program['id']}"
+        )
+    )
+    assert sorted(row["E-mail"] for row in rows) == sorted(m["email"] for m in world.mentees)
+    assert {row["Role"] for row in rows} == {"mentee"}
+
+
+def test_the_participants_export_in_excel_shows_a_waiting_mentees_days(api, console):
+    world = World.build(api, mentors=0, mentees=1)
+    header, *rows = _xlsx(console.get("/console/participants/export.xlsx?waiting=y"))
+    (row,) = rows
+    assert row[header.index("E-mail")] == world.mentees[0]["email"]
+    assert row[header.index("Days waiting")] == 0
+
+
+def test_a_participants_export_with_a_bad_filter_stays_on_the_list_with_why(console):
+    response = console.get("/console/participants/export.csv?q=" + "x" * 201)
+    assert response.status_code == 422
+    assert "Search: at most 200 characters." in response.get_data(as_text=True)
