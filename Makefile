@@ -21,6 +21,7 @@ export NO_MKDOCS_2_WARNING := 1
 run: $(STAMP)
 	$(BIN)/pairwise db upgrade
 	$(BIN)/pairwise demo
+	$(BIN)/pairwise demo-history --pairs 200
 	$(BIN)/pairwise run $(RUN_ARGS)
 
 test: lint browser

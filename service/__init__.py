@@ -20,6 +20,7 @@ from service.console import views as console_views
 from service.database import db
 from service.imports import views as import_views
 from service.inbound import views as inbound_views
+from service.insights import views as insights_views
 from service.intake import views as intake_views
 from service.matching import views as matching_views
 from service.observability import health, logs, metrics
@@ -70,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         approval_views,
         program_views,
         matching_views,
+        insights_views,
         participant_views,
         intake_views,
         import_views,

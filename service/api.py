@@ -17,6 +17,7 @@ from service.calendar.api import blueprint as calendar
 from service.events.api import blueprint as events
 from service.events.schemas import add_to_spec
 from service.inbound.api import blueprint as inbound
+from service.insights.api import blueprint as insights
 from service.matching.api import blueprint as matching
 from service.meetings.api import blueprint as meetings
 from service.notifications.api import blueprint as notifications
@@ -166,6 +167,7 @@ def init_app(app: Flask) -> None:
         participants,
         pairs,
         matching,
+        insights,
         meetings,
         calendar,
         approvals,

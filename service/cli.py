@@ -409,6 +409,37 @@ def demo_command() -> None:
     click.echo(f"Console sign-in (admin): {email} / {password}", err=True)
 
 
+@cli.command("demo-history")
+@click.option(
+    "--pairs",
+    type=click.IntRange(1, 100_000),
+    default=300,
+    show_default=True,
+    help="How many pairs the program's eighteen months hold.",
+)
+def demo_history_command(pairs: int) -> None:
+    """Load a demo program with eighteen months of history (a few hundred pairs, their
+    meetings, check-ins, contacts and endings), so the insights pages have something to show.
+    Pairs that miss meetings end earlier, rate their match lower and answer fewer check-ins.
+
+    Run again, it creates nothing.
+    """
+    from service import demo_history
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["PAIRWISE_ENV"] == "production":
+        raise click.ClickException("demo-history refuses to run in production.")
+    if demo_history.history_exists():
+        click.echo("The demo history program is there already.", err=True)
+        return
+    program = demo_history.load(pairs=pairs)
+    click.echo(
+        f"Loaded {program.name!r} with {pairs} pairs: its insights are at "
+        f"/console/programs/{program.id}/insights",
+        err=True,
+    )
+
+
 @cli.command("diagram")
 @click.option(
     "--output",

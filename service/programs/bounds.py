@@ -23,6 +23,7 @@ NUMBERS: dict[str, tuple[int, int]] = {
     "cancellations_to_flag": (1, 20),
     "cancellation_window_days": (1, 365),
     "late_notice_hours": (1, 168),
+    "insights_min_group": (1, 100),
 }
 # Settings a program may leave empty, which turns what they drive off.
 OPTIONAL_NUMBERS: dict[str, tuple[int, int]] = {

@@ -350,6 +350,12 @@ EXPLAINED: dict[str, Explained] = {
         "window raises a warning sign.",
         "Last-minute changes hurt the one left waiting, most often the mentee.",
     ),
+    "insights_min_group": Explained(
+        "pairs or respondents",
+        "The smallest group a figure on the insights pages and their exports is drawn from; "
+        'a smaller one shows as "fewer than" this.',
+        "A figure about two or three people can point at one of them.",
+    ),
     "no_meeting_alert_days": Explained(
         "days",
         "Days without a logged meeting before a warning sign is raised; empty: never.",

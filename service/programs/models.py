@@ -82,6 +82,9 @@ class Program(Model):
     cancellations_to_flag: Mapped[int] = mapped_column(default=3, server_default="3")
     cancellation_window_days: Mapped[int] = mapped_column(default=30, server_default="30")
     late_notice_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    # Insights: no figure drawn from fewer pairs or respondents than this is shown or
+    # exported, so nobody can be singled out.
+    insights_min_group: Mapped[int] = mapped_column(default=5, server_default="5")
     # The program's own words for the playbook (workflows/playbook.py), by signal.
     playbook: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # Matching criteria, by name (workflows/matching.py): {"mode": off|prefer|require,

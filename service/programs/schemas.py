@@ -212,6 +212,13 @@ class ProgramSchema(Schema):
             "second within the window raises `last_minute_rescheduling` (default 24)."
         },
     )
+    insights_min_group = fields.Integer(
+        validate=validate.Range(*bounds.NUMBERS["insights_min_group"]),
+        metadata={
+            "description": "No insight drawn from fewer pairs or respondents than this is "
+            "shown or exported: it reads as suppressed (default 5)."
+        },
+    )
     playbook = BoundedDict(
         max_entries=len(SIGNALS),
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),

@@ -2,7 +2,7 @@
 list's target and the notices sent to mentees who have waited long
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0022
 Create Date: 2026-11-29 15:50:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021"
-down_revision = "0018"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

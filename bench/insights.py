@@ -1,0 +1,95 @@
+"""How long a program's insights take to compute: 10,000 pairs that joined over five years,
+with the history the demo generator draws for them (transitions, meetings, the calendar's
+contacts and compliance, check-in ratings, endings).
+
+    python bench/insights.py                    # SQLite in a temp file
+    DATABASE_URL=postgresql://postgres@127.0.0.1/test python bench/insights.py
+    python bench/insights.py --pairs 2000 --months 24 --runs 5
+
+The figure is the median of several runs of `insights.figures.compute` over the whole five
+years (what the insights page and the API compute for one request), then of the tables the
+page and the exports lay out from it. The target is under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.machine import describe
+from bench.sweep import database
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pairs", type=int, default=10_000)
+    parser.add_argument("--months", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    url, drop = database(os.environ.get("DATABASE_URL"))
+    try:
+        run(url, args.pairs, args.months, args.runs)
+    finally:
+        drop()
+
+
+def run(url: str, pairs: int, months: int, runs: int) -> None:
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from service import create_app, demo_history
+    from service.calendar.models import Contact
+    from service.database import db
+    from service.insights.figures import Period, compute
+    from service.insights.tables import tables
+    from service.meetings.models import Meeting
+    from service.surveys.models import SurveyResponse
+
+    print(describe(url))
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
+    )
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        started = time.perf_counter()
+        program = demo_history.load(pairs=pairs, months=months)
+        loaded = time.perf_counter() - started
+        counts = {
+            name: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for name, model in (
+                ("meetings", Meeting),
+                ("contacts", Contact),
+                ("responses", SurveyResponse),
+            )
+        }
+        print(
+            f"history: {pairs:,} pairs over {months} months, "
+            + ", ".join(f"{n:,} {name}" for name, n in counts.items())
+            + f" (generated and written in {loaded:.1f} s)"
+        )
+        period = Period(None, date.today())
+        times, laid_out = [], []
+        for _ in range(runs):
+            db.session.expire_all()
+            started = time.perf_counter()
+            insights = compute(program_id=program.id, period=period)
+            times.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            tables(insights)
+            laid_out.append(time.perf_counter() - started)
+        print(
+            f"insights of {insights.matches:,} matches: compute {statistics.median(times):.2f} s "
+            f"(runs: {', '.join(f'{t:.2f}' for t in times)}), tables "
+            f"{statistics.median(laid_out) * 1000:.0f} ms; target under 2 s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,393 @@
+"""A demo program with a long history, for the insights pages: a few hundred pairs over about
+eighteen months, drawn from a generator whose effects are known, and written in bulk.
+
+The story it tells: each pair has an engagement level (how many of its planned weekly
+meetings it holds). Pairs that miss meetings are more likely to end early each month, rate
+their relationship lower (and lower still in the months before an early ending), and answer
+fewer check-ins. Coordinators make most of their own contacts on time, some late, a few not
+at all. Matches that last their planned twelve months close as completed.
+
+The rows go in as they would have been written over time (pairs, their transition records,
+meetings, the calendar's contacts and compliance, check-in answers, endings), but in a few
+bulk statements: a few hundred pairs take about a second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
+
+import numpy as np
+import sqlalchemy as sa
+
+from service.accounts import service as accounts
+from service.accounts.models import User
+from service.calendar.models import Compliance, Contact
+from service.clock import now
+from service.closure.models import EndingReasons
+from service.database import db
+from service.meetings.models import Meeting
+from service.pairs.models import Pair, TransitionRecord
+from service.participants.models import Participant
+from service.programs import service as programs
+from service.programs.models import Program
+from service.surveys import versions
+from service.surveys.models import SurveyResponse
+from workflows.cadence import POLICIES, add_months
+from workflows.endings import EndingReason
+
+HISTORY_SLUG = "northside-insights-demo"
+HISTORY_MONTHS = 18
+PLANNED_MONTHS = 12
+# The generator's effects, per month of a running match.
+BASE_HAZARD = 0.01  # the chance of ending early in a month with every meeting held
+MISSED_HAZARD = 0.12  # added, times the share of the month's planned meetings missed
+PLANNED_MEETINGS = 4  # a meeting a week
+REQUIRED_MEETINGS = 2  # the program's meeting requirement, per month
+
+_ACTOR = {"kind": "system", "id": None, "label": "demo history"}
+_COORDINATORS = ("Ada Mensah", "Ben Okoro", "Carla Duarte")
+_EARLY_REASONS = [
+    (EndingReason.LACK_OF_TIME, 0.35),
+    (EndingReason.LACK_OF_COMMITMENT, 0.2),
+    (EndingReason.PERSONALITY_MISMATCH, 0.15),
+    (EndingReason.MOVE_OR_LIFE_CHANGE, 0.15),
+    (EndingReason.POOR_COMMUNICATION, 0.1),
+    (EndingReason.INCOMPATIBLE_GOALS, 0.05),
+]
+
+
+def history_exists() -> bool:
+    return db.session.scalar(sa.select(Program.id).where(Program.slug == HISTORY_SLUG)) is not None
+
+
+def _at(day: date, hour: int = 12) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=UTC)
+
+
+@dataclass
+class _Rows:
+    pairs: list[dict[str, Any]]
+    records: list[list[dict[str, Any]]]
+    meetings: list[list[dict[str, Any]]]
+    contacts: list[list[dict[str, Any]]]
+    responses: list[list[dict[str, Any]]]
+    compliance: list[list[dict[str, Any]]]
+    endings: list[dict[str, Any] | None]
+
+
+def load(*, pairs: int = 300, months: int = HISTORY_MONTHS, seed: int = 17) -> Program:
+    """Create the history program (`pairs` pairs joining over `months` months); call only
+    when `history_exists()` is False."""
+    if pairs < 1:
+        raise ValueError(f"pairs must be at least 1, got {pairs}")
+    rng = np.random.default_rng(seed)
+    today = now().date()
+    start = add_months(today, -months)
+    program = programs.create(
+        name="Northside Mentoring (insights demo)",
+        slug=HISTORY_SLUG,
+        description="Demo data: eighteen months of a program's history, for the insights.",
+        cadence_policy="mentor_eep",
+        meeting_requirement={"period": "month", "meetings": REQUIRED_MEETINGS, "minutes": 0},
+        match_length_months=PLANNED_MONTHS,
+    )
+    coordinator_ids = _coordinators()
+    version_ids = {
+        role: versions.ensure_standard_version(f"checkin_{role}").id
+        for role in ("mentee", "mentor")
+    }
+    people: list[dict[str, Any]] = [
+        {"program_id": program.id, "role": role, "full_name": f"{role.title()} {i + 1}",
+         "email": f"{role}{i + 1}@northside.example.org", "language": "en", "capacity": 1,
+         "goals": [], "skills": [], "availability": "", "languages": [], "location": "",
+         "conflicts": [], "active": True, "placement_version": 0,
+         "created_at": _at(start), "updated_at": _at(start)}
+        for i in range(pairs)
+        for role in ("mentee", "mentor")
+    ]  # fmt: skip
+    ids = list(
+        db.session.scalars(
+            sa.insert(Participant).returning(Participant.id, sort_by_parameter_order=True),
+            people,
+        )
+    )
+    rows = _Rows([], [], [], [], [], [], [])
+    for index in range(pairs):
+        _one_pair(
+            rows, rng, program.id, ids[2 * index], ids[2 * index + 1],
+            int(rng.choice(coordinator_ids)), start, today, months, version_ids,
+        )  # fmt: skip
+    pair_ids = list(
+        db.session.scalars(
+            sa.insert(Pair).returning(Pair.id, sort_by_parameter_order=True), rows.pairs
+        )
+    )
+
+    def flat(groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        return [
+            {**row, "pair_id": pair_id}
+            for pair_id, group in zip(pair_ids, groups, strict=True)
+            for row in group
+        ]
+
+    for table, groups in (
+        (TransitionRecord.__table__, rows.records),
+        (Meeting.__table__, rows.meetings),
+        (Contact.__table__, rows.contacts),
+        (SurveyResponse.__table__, rows.responses),
+        (Compliance.__table__, rows.compliance),
+    ):
+        batch = flat(groups)
+        if batch:
+            db.session.execute(sa.insert(cast(sa.Table, table)), batch)
+    endings = [
+        {**e, "pair_id": p} for p, e in zip(pair_ids, rows.endings, strict=True) if e is not None
+    ]
+    if endings:
+        db.session.execute(sa.insert(cast(sa.Table, EndingReasons.__table__)), endings)
+    db.session.commit()
+    return program
+
+
+def _coordinators() -> list[int]:
+    found: list[int] = []
+    for name in _COORDINATORS:
+        email = name.lower().replace(" ", ".") + "@northside.example.org"
+        user_id = db.session.scalar(sa.select(User.id).where(User.email == email))
+        if user_id is None:
+            user_id = accounts.create(email=email, full_name=name, role="coordinator").id
+        found.append(user_id)
+    return found
+
+
+def _one_pair(
+    rows: _Rows,
+    rng: np.random.Generator,
+    program_id: int,
+    mentee_id: int,
+    mentor_id: int,
+    coordinator_id: int,
+    start: date,
+    today: date,
+    months: int,
+    version_ids: dict[str, int],
+) -> None:
+    joined = start + timedelta(days=int(rng.integers(0, months * 30 - 20)))
+    matched = joined + timedelta(days=int(rng.exponential(18)))
+    pair: dict[str, Any] = {
+        "program_id": program_id, "mentee_id": mentee_id, "mentor_id": None, "state": "recruited",
+        "version": 0, "event_sequence": 0, "created_at": _at(joined, 10),
+        "state_changed_at": _at(joined, 10), "coordinator_id": coordinator_id, "agreed_goals": 0,
+        "matched_at": None, "activated_at": None, "planned_end_on": None, "closed_at": None,
+        "closure_reason": None,
+    }  # fmt: skip
+    records: list[dict[str, Any]] = []
+    meetings: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = []
+    responses: list[dict[str, Any]] = []
+    compliance: list[dict[str, Any]] = []
+    ending: dict[str, Any] | None = None
+    rows.pairs.append(pair)
+    rows.records.append(records)
+    rows.meetings.append(meetings)
+    rows.contacts.append(contacts)
+    rows.responses.append(responses)
+    rows.compliance.append(compliance)
+
+    def move(trigger: str, from_state: str, to_state: str, day: date, **extra: Any) -> None:
+        records.append(
+            {"sequence": len(records) + 1, "trigger": trigger, "from_state": from_state,
+             "to_state": to_state, "actor_kind": _ACTOR["kind"], "actor_id": _ACTOR["id"],
+             "actor_label": _ACTOR["label"], "reason": extra.get("reason"), "signals": [],
+             "details": extra.get("details", {}), "created_at": _at(day, 14)}
+        )  # fmt: skip
+        pair.update(state=to_state, version=len(records), state_changed_at=_at(day, 14))
+
+    if matched >= today:
+        rows.endings.append(None)
+        return
+    pair.update(mentor_id=mentor_id, matched_at=_at(matched, 14))
+    move("match", "recruited", "matched", matched)
+    training = matched + timedelta(days=int(rng.integers(3, 10)))
+    activated = training + timedelta(days=int(rng.integers(7, 21)))
+    if training >= today:
+        rows.endings.append(None)
+        return
+    move("start_training", "matched", "training", training)
+    if activated >= today:
+        rows.endings.append(None)
+        return
+    move("activate", "training", "active", activated)
+    pair.update(
+        activated_at=_at(activated, 14), planned_end_on=add_months(activated, PLANNED_MONTHS)
+    )
+
+    # The match month by month: meetings held, and whether it ends early that month.
+    engagement = float(rng.beta(4, 1.8))
+    ended_on: date | None = None
+    how = ""
+    month = 0
+    held_by_month: list[int] = []
+    while True:
+        first = add_months(activated, month)
+        last = add_months(activated, month + 1)
+        if first >= today:
+            break
+        if month >= PLANNED_MONTHS:
+            ended_on, how = add_months(activated, PLANNED_MONTHS), "completed"
+            break
+        held = int(rng.binomial(PLANNED_MEETINGS, engagement))
+        held_by_month.append(held)
+        span = max((min(last, today) - first).days, 1)
+        for _ in range(PLANNED_MEETINGS):
+            day = first + timedelta(days=int(rng.integers(0, span)))
+            if day >= today:
+                continue
+            status = "held" if held > 0 else ("cancelled" if rng.random() < 0.5 else "no_show")
+            held -= status == "held"
+            meetings.append(
+                {"occurred_at": _at(day, 16), "status": status,
+                 "duration_minutes": 60 if status == "held" else None,
+                 "attendees": ["mentor", "mentee"] if status == "held" else [], "location": "",
+                 "activities": "", "missed_by": None if status == "held" else "mentee",
+                 "is_final_session": False, "notice_hours": None, "recorded_by_kind": "system",
+                 "recorded_by_id": None, "recorded_by_label": "demo history",
+                 "created_at": _at(day, 18)}
+            )  # fmt: skip
+        missed = 1 - held_by_month[-1] / PLANNED_MEETINGS
+        if last <= today and rng.random() < BASE_HAZARD + MISSED_HAZARD * missed:
+            ended_on = first + timedelta(days=int(rng.integers(1, span)))
+            draw = rng.random()
+            how = "rematched" if draw < 0.25 else "withdrawn" if draw < 0.45 else "ended_early"
+            break
+        month += 1
+    if ended_on is not None and ended_on >= today:
+        ended_on = None
+
+    # The requirement, judged per calendar month while the match ran.
+    if held_by_month:
+        counted: dict[date, int] = {}
+        for m in meetings:
+            if m["status"] == "held":
+                key = m["occurred_at"].date().replace(day=1)
+                counted[key] = counted.get(key, 0) + 1
+        cursor = activated.replace(day=1)
+        stop = (ended_on or today).replace(day=1)
+        while cursor < stop:
+            nxt = add_months(cursor, 1)
+            n = counted.get(cursor, 0)
+            compliance.append(
+                {"period_start": cursor, "period_end": nxt, "required_meetings": REQUIRED_MEETINGS,
+                 "required_minutes": 0, "meetings": n, "minutes": 60 * n,
+                 "compliant": n >= REQUIRED_MEETINGS, "closed": True, "updated_at": _at(nxt)}
+            )  # fmt: skip
+            cursor = nxt
+
+    # The calendar's contacts: check-ins (answered more often by engaged pairs, with a pulse
+    # that falls before an early ending), the coordinator's own contacts, the first-meeting
+    # check-in.
+    until = ended_on or today
+    people = {"mentee": mentee_id, "mentor": mentor_id}
+    for plan in POLICIES["mentor_eep"].contacts:
+        if plan.anchor.value != "activated":
+            continue
+        for due in plan.occurrences(activated):
+            if due >= until:
+                break
+            for role in plan.audience:
+                if role == "guardian":
+                    continue
+                contacts.append(
+                    _contact(rng, plan.kind, role, people.get(role), due, today, engagement,
+                             responses, version_ids, ended_on if how != "completed" else None)
+                )  # fmt: skip
+    if ended_on is not None:
+        if how == "rematched":
+            move("flag_risk", "active", "at_risk", ended_on - timedelta(days=10))
+            move("rematch", "at_risk", "rematched", ended_on, reason="No chemistry.")
+        elif how == "completed":
+            move("begin_closure", "active", "closing", ended_on - timedelta(days=21))
+            move("close", "closing", "closed", ended_on)
+            pair.update(closure_reason="completed", closed_at=_at(ended_on, 14))
+        else:
+            move("withdraw", "active", "closed", ended_on, reason="The match ended early.")
+            pair.update(closure_reason=how, closed_at=_at(ended_on, 14))
+        reasons, weights = zip(*_EARLY_REASONS, strict=True)
+        primary = (
+            EndingReason.PROGRAM_ENDED
+            if how == "completed"
+            else reasons[int(rng.choice(len(reasons), p=weights))]
+        )
+        ending = {
+            "viewpoint": "coordinator", "primary_reason": str(primary), "other_reasons": [],
+            "recorded_by_kind": "system", "recorded_by_id": None,
+            "recorded_by_label": "demo history", "recorded_at": _at(ended_on, 15),
+        }  # fmt: skip
+    elif held_by_month and held_by_month[-1] <= 1 and activated < today - timedelta(days=30):
+        move("flag_risk", "active", "at_risk", today - timedelta(days=int(rng.integers(1, 20))))
+    rows.endings.append(ending)
+
+
+def _contact(
+    rng: np.random.Generator,
+    kind: str,
+    role: str,
+    participant_id: int | None,
+    due: date,
+    today: date,
+    engagement: float,
+    responses: list[dict[str, Any]],
+    version_ids: dict[str, int],
+    ends_early_on: date | None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "kind": kind, "recipient": "staff" if role == "staff" else f"{role}:{participant_id}",
+        "participant_id": participant_id, "due_on": due, "due_at": _at(due, 9),
+        "reminders_sent": 0, "next_reminder_at": None, "done_at": None, "invitation_id": None,
+        "created_at": _at(due, 9),
+    }  # fmt: skip
+    age = (today - due).days
+    if role == "staff":
+        draw = rng.random()
+        if age < 7:
+            row["status"] = "due"
+        elif draw < 0.75:
+            row.update(
+                status="done", done_at=_at(due + timedelta(days=int(rng.integers(0, 6))), 15)
+            )
+        elif draw < 0.87 and age > 20:
+            row.update(
+                status="done", done_at=_at(due + timedelta(days=int(rng.integers(8, 20))), 15)
+            )
+        else:
+            row["status"] = "overdue"
+        return row
+    reminded = rng.random() < 0.35
+    row["reminders_sent"] = int(reminded and age >= 3)
+    if age >= 1 and rng.random() < 0.4 + 0.55 * engagement:
+        answered = due + timedelta(days=int(rng.integers(0, 3)) + (4 if reminded else 0))
+        if answered >= today:
+            row["status"] = "invited"
+            return row
+        row.update(status="answered", done_at=_at(answered, 19))
+        if kind == "checkin":
+            # The pulse follows engagement, and sinks in the two months before an early end.
+            sinking = 0.0
+            if ends_early_on is not None and (ends_early_on - due).days < 60:
+                sinking = 2.5 * (1 - max((ends_early_on - due).days, 0) / 60)
+            rating = int(np.clip(round(3 + 6 * engagement - sinking + rng.normal(0, 1)), 1, 10))
+            responses.append(
+                {"invitation_id": None, "survey_version_id": version_ids[role],
+                 "survey_key": f"checkin_{role}", "purpose": "checkin",
+                 "participant_id": participant_id, "respondent_role": role,
+                 "recorded_by_kind": None, "recorded_by_id": None, "recorded_by_label": None,
+                 "answers": {"relationship_rating": rating}, "pulse_rating": rating,
+                 "submitted_at": _at(answered, 19)}
+            )  # fmt: skip
+    elif age >= 14:
+        row["status"] = "overdue"
+    else:
+        row["status"] = "invited"
+    return row

@@ -1,0 +1,719 @@
+"""A program's insights over a period: the rows read in a few queries, the figures computed
+by `workflows.insights`. Read-only.
+
+Which matches count: those of the program matched within the period (optionally those of
+one coordinator). Each is followed from its match until it ended (closed, or re-matched) or
+until the end of the period, whichever came first: a match still open then is censored,
+never counted as an ending. Ratings, meetings and contacts are those of these matches within
+the period.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.calendar.models import Compliance, Contact, ContactStatus
+from service.clock import now
+from service.closure.models import EndingReasons
+from service.database import db
+from service.errors import Invalid, NotFound
+from service.meetings.models import Meeting, MeetingStatus
+from service.pairs.models import Pair, Pause
+from service.participants.models import Participant
+from service.programs.models import Program
+from service.surveys.models import SurveyResponse
+from workflows import insights as stats
+from workflows.cadence import DEFAULT_POLICY, POLICIES
+from workflows.pairing import State
+
+# The lengths the early-closure shares are given for, in months.
+EARLY_MONTHS = (3, 6, 12)
+SIDES = ("mentee", "mentor")
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first day to the last, both included; the figures never look past `until`
+    (nor past today)."""
+
+    since: date | None
+    until: date
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.since > self.until:
+            raise Invalid("from", "The period must start on or before its last day.")
+
+    @property
+    def start(self) -> datetime | None:
+        return datetime.combine(self.since, time.min, tzinfo=UTC) if self.since else None
+
+    @property
+    def end(self) -> datetime:
+        """The moment just after the period's last day (or now, if sooner)."""
+        return min(datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=UTC), now())
+
+
+@dataclass
+class MatchRow:
+    pair_id: int
+    coordinator_id: int | None
+    mentee_id: int
+    created_at: datetime
+    matched_at: datetime
+    activated_at: datetime | None
+    ended_at: datetime | None  # within the period
+    planned_end_on: date | None
+    state: str
+    closure_reason: str | None
+    first_of_mentee: bool  # not a re-match's successor
+
+    def days(self, end: datetime) -> int:
+        return ((self.ended_at or end).date() - self.matched_at.date()).days
+
+    def followup(self, end: datetime) -> int:
+        """Days from the match to the end of what is observed, ended or not."""
+        return (end.date() - self.matched_at.date()).days
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A figure with the size of the group it comes from; `value` is None when that group is
+    smaller than the program's minimum (or empty)."""
+
+    value: float | None
+    n: int
+    suppressed: bool
+
+
+def counted(value: float | None, n: int, minimum: int) -> Counted:
+    if not stats.shown(n, minimum):
+        return Counted(None, n, True)
+    return Counted(value, n, False)
+
+
+def share(part: stats.Share, minimum: int) -> Counted:
+    return counted(part.value, part.total, minimum)
+
+
+@dataclass
+class Insights:
+    program_id: int
+    program_name: str
+    period: Period
+    coordinator_id: int | None
+    minimum: int
+    policy: str
+    matches: int
+    # Match duration.
+    survival: list[stats.SurvivalStep]
+    survival_shown: bool
+    median_days: Counted
+    closed_before_months: dict[int, Counted]
+    closed_before_planned_end: Counted
+    # Why matches end.
+    endings: dict[str, int]
+    ending_reasons: dict[str, int]
+    ended: int
+    rematch_rate: Counted
+    waiting_days_median: Counted
+    waiting_now: int
+    # Relationship quality: per month, per side, the mean pulse and its respondents.
+    pulse: list[dict[str, Any]]
+    rating_fell: dict[str, Counted]
+    # Engagement.
+    meetings_per_month: list[dict[str, Any]]
+    meetings_per_pair_month: Counted
+    response_rates: list[dict[str, Any]]
+    response_rate: Counted
+    answered_without_reminder: Counted
+    # Staff practice.
+    staff_contacts: dict[str, int]
+    staff_on_time: Counted
+    meeting_requirement_met: Counted
+    # Fidelity to the cadence policy.
+    fidelity: list[dict[str, Any]]
+    fidelity_overall: Counted
+    pairs_fully_served: Counted
+    pairs_short: list[dict[str, int]] = field(default_factory=list)
+    by_cohort: list[dict[str, Any]] = field(default_factory=list)
+    by_coordinator: list[dict[str, Any]] = field(default_factory=list)
+
+
+def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
+    """The program's figures over `period` (only the matches `coordinator_id` looks after,
+    when given)."""
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise NotFound(f"There is no program {program_id}.")
+    minimum = program.insights_min_group
+    end = period.end
+    matches = _matches(program_id, period, coordinator_id, end)
+    ids = [m.pair_id for m in matches]
+    durations = [m.days(end) for m in matches]
+    ended = [m.ended_at is not None for m in matches]
+    followups = [m.followup(end) for m in matches]
+    steps = stats.kaplan_meier(durations, ended)
+    n = len(matches)
+    policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
+
+    insights = Insights(
+        program_id=program.id,
+        program_name=program.name,
+        period=period,
+        coordinator_id=coordinator_id,
+        minimum=minimum,
+        policy=policy.name,
+        matches=n,
+        survival=steps if stats.shown(n, minimum) else [],
+        survival_shown=stats.shown(n, minimum),
+        median_days=_median(durations, ended, minimum),
+        closed_before_months={
+            months: share(
+                stats.closed_before(durations, ended, followups, months * stats.MONTH_DAYS),
+                minimum,
+            )
+            for months in EARLY_MONTHS
+        },
+        closed_before_planned_end=share(
+            stats.closed_before_planned_end(
+                stats.PlannedEnd(
+                    m.planned_end_on,
+                    m.ended_at.date() if m.ended_at else None,
+                    (end - timedelta(microseconds=1)).date(),
+                )
+                for m in matches
+                if m.planned_end_on is not None
+            ),
+            minimum,
+        ),
+        endings=_endings(matches),
+        ending_reasons=_ending_reasons([m.pair_id for m in matches if m.ended_at]),
+        ended=sum(ended),
+        rematch_rate=share(
+            stats.Share(
+                sum(m.state == State.REMATCHED and m.ended_at is not None for m in matches), n
+            ),
+            minimum,
+        ),
+        waiting_days_median=_waiting(matches, minimum),
+        waiting_now=_waiting_now(program_id, coordinator_id),
+        pulse=[],
+        rating_fell={},
+        meetings_per_month=[],
+        meetings_per_pair_month=Counted(None, 0, True),
+        response_rates=[],
+        response_rate=Counted(None, 0, True),
+        answered_without_reminder=Counted(None, 0, True),
+        staff_contacts={},
+        staff_on_time=Counted(None, 0, True),
+        meeting_requirement_met=Counted(None, 0, True),
+        fidelity=[],
+        fidelity_overall=Counted(None, 0, True),
+        pairs_fully_served=Counted(None, 0, True),
+    )
+    _quality(insights, ids, period, end)
+    _engagement(insights, matches, period, end)
+    _staff_practice(insights, ids, period, end, program.staff_contact_grace_days)
+    _fidelity(insights, program, matches, end)
+    insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
+    if coordinator_id is None:
+        insights.by_coordinator = _breakdown(matches, end, minimum, key=lambda m: m.coordinator_id)
+    return insights
+
+
+# -- the matches ----------------------------------------------------------------------------
+
+
+def _matches(
+    program_id: int, period: Period, coordinator_id: int | None, end: datetime
+) -> list[MatchRow]:
+    query = sa.select(
+        Pair.id,
+        Pair.coordinator_id,
+        Pair.mentee_id,
+        Pair.created_at,
+        Pair.matched_at,
+        Pair.activated_at,
+        Pair.closed_at,
+        Pair.state_changed_at,
+        Pair.planned_end_on,
+        Pair.state,
+        Pair.closure_reason,
+        Pair.predecessor_id,
+    ).where(Pair.program_id == program_id, Pair.matched_at.is_not(None), Pair.matched_at < end)
+    if period.start is not None:
+        query = query.where(Pair.matched_at >= period.start)
+    if coordinator_id is not None:
+        query = query.where(Pair.coordinator_id == coordinator_id)
+    rows: list[MatchRow] = []
+    for row in db.session.execute(query.order_by(Pair.id)):
+        if row.state == State.CLOSED:
+            ended_at = row.closed_at
+        elif row.state == State.REMATCHED:
+            ended_at = row.state_changed_at
+        else:
+            ended_at = None
+        if ended_at is not None and ended_at >= end:
+            ended_at = None  # after the period: still open as far as it can tell
+        rows.append(
+            MatchRow(
+                pair_id=row.id,
+                coordinator_id=row.coordinator_id,
+                mentee_id=row.mentee_id,
+                created_at=row.created_at,
+                matched_at=row.matched_at,
+                activated_at=row.activated_at
+                if row.activated_at and row.activated_at < end
+                else None,
+                ended_at=ended_at,
+                planned_end_on=row.planned_end_on,
+                state=row.state,
+                closure_reason=row.closure_reason if ended_at else None,
+                first_of_mentee=row.predecessor_id is None,
+            )
+        )
+    return rows
+
+
+def _median(durations: list[int], ended: list[bool], minimum: int) -> Counted:
+    median = stats.median_duration(stats.kaplan_meier(durations, ended))
+    return counted(float(median) if median is not None else None, len(durations), minimum)
+
+
+def _endings(matches: Iterable[MatchRow]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for match in matches:
+        if match.ended_at is None:
+            continue
+        counts[
+            "rematched" if match.state == State.REMATCHED else match.closure_reason or "completed"
+        ] += 1
+    return dict(sorted(counts.items()))
+
+
+def _ending_reasons(pair_ids: list[int]) -> dict[str, int]:
+    """The coordinator's primary reason for each ended match that has one."""
+    counts: dict[str, int] = defaultdict(int)
+    for chunk in _chunks(pair_ids):
+        for (reason,) in db.session.execute(
+            sa.select(EndingReasons.primary_reason).where(
+                EndingReasons.pair_id.in_(chunk), EndingReasons.viewpoint == "coordinator"
+            )
+        ):
+            counts[reason] += 1
+    return dict(sorted(counts.items()))
+
+
+def _waiting(matches: Iterable[MatchRow], minimum: int) -> Counted:
+    waits = sorted(
+        (m.matched_at - m.created_at).total_seconds() / 86400 for m in matches if m.first_of_mentee
+    )
+    if not waits:
+        return counted(None, 0, minimum)
+    middle = len(waits) // 2
+    median = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return counted(round(median, 1), len(waits), minimum)
+
+
+def _waiting_now(program_id: int, coordinator_id: int | None) -> int:
+    query = sa.select(sa.func.count()).where(
+        Pair.program_id == program_id, Pair.state == State.RECRUITED
+    )
+    if coordinator_id is not None:
+        query = query.where(Pair.coordinator_id == coordinator_id)
+    return db.session.scalar(query) or 0
+
+
+# -- relationship quality -------------------------------------------------------------------
+
+
+def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> None:
+    minimum = insights.minimum
+    respondents: dict[tuple[str, str], int] = defaultdict(int)
+    by_pair: dict[tuple[str, int], list[int]] = defaultdict(list)
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    month = _month(SurveyResponse.submitted_at)
+    for chunk in _chunks(ids):
+        scope = [
+            SurveyResponse.pair_id.in_(chunk),
+            SurveyResponse.pulse_rating.is_not(None),
+            SurveyResponse.respondent_role.in_(SIDES),
+            SurveyResponse.submitted_at < end,
+        ]
+        if period.start is not None:
+            scope.append(SurveyResponse.submitted_at >= period.start)
+        # Each month's ratings and respondents, by side, counted by the database.
+        for key, role, total, count, people in db.session.execute(
+            sa.select(
+                month,
+                SurveyResponse.respondent_role,
+                sa.func.sum(SurveyResponse.pulse_rating),
+                sa.func.count(),
+                sa.func.count(
+                    sa.distinct(
+                        sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
+                    )
+                ),
+            )
+            .where(*scope)
+            .group_by(month, SurveyResponse.respondent_role)
+        ):
+            sums[(key, role)][0] += float(total)
+            sums[(key, role)][1] += count
+            # A participant in two chunks' pairs (a re-matched mentor) counts in each.
+            respondents[(key, role)] += people
+        # Each pair's ratings in order, for whether they fell.
+        for pair_id, role, rating in db.session.execute(
+            sa.select(
+                SurveyResponse.pair_id, SurveyResponse.respondent_role, SurveyResponse.pulse_rating
+            )
+            .where(*scope)
+            .order_by(SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
+        ):
+            if pair_id is not None and rating is not None:  # both asked for by the query
+                by_pair[(role, pair_id)].append(rating)
+    for key in sorted({key for key, _ in sums}):
+        row: dict[str, Any] = {"month": key}
+        for side in SIDES:
+            total, count = sums.get((key, side), (0.0, 0.0))
+            row[side] = counted(total / count if count else None, respondents[(key, side)], minimum)
+        insights.pulse.append(row)
+    for side in SIDES:
+        verdicts = [
+            stats.rating_fell(ratings) for (role, _), ratings in by_pair.items() if role == side
+        ]
+        known = [v for v in verdicts if v is not None]
+        insights.rating_fell[side] = share(stats.Share(sum(known), len(known)), minimum)
+
+
+# -- engagement -----------------------------------------------------------------------------
+
+
+def _months(since: date, until: date) -> list[date]:
+    months, day = [], since.replace(day=1)
+    while day <= until:
+        months.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end: datetime) -> None:
+    minimum = insights.minimum
+    running = [m for m in matches if m.activated_at is not None]
+    if running:
+        first = min(m.activated_at for m in running if m.activated_at)
+        since = max(first.date(), period.since) if period.since else first.date()
+        last = (end - timedelta(microseconds=1)).date()
+        held: dict[str, int] = defaultdict(int)
+        month = _month(Meeting.occurred_at)
+        for chunk in _chunks([m.pair_id for m in running]):
+            for key, count in db.session.execute(
+                sa.select(month, sa.func.count())
+                .where(
+                    Meeting.pair_id.in_(chunk),
+                    Meeting.status == MeetingStatus.HELD,
+                    Meeting.occurred_at < end,
+                    Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
+                )
+                .group_by(month)
+            ):
+                held[key] += count
+        total_meetings = total_pair_months = 0
+        months = _months(since, last)
+        # Pairs running in each month: +1 in the month a pair starts, -1 after it ends.
+        index = {(day.year, day.month): i for i, day in enumerate(months)}
+        change = [0] * (len(months) + 1)
+        for m in running:
+            assert m.activated_at is not None
+            start = m.activated_at.date()
+            begin = 0 if start < months[0] else index.get((start.year, start.month), len(months))
+            stop = len(months)
+            if m.ended_at is not None:
+                ended = m.ended_at.date()
+                stop = -1 if ended < months[0] else index.get((ended.year, ended.month), stop - 1)
+                stop += 1
+            if begin < stop:
+                change[begin] += 1
+                change[stop] -= 1
+        running_in = list(itertools.accumulate(change))
+        for i, month in enumerate(months):
+            pairs = running_in[i]
+            key = month.strftime("%Y-%m")
+            total_meetings += held.get(key, 0)
+            total_pair_months += pairs
+            insights.meetings_per_month.append(
+                {
+                    "month": key,
+                    "pairs": pairs,
+                    "meetings": held.get(key, 0),
+                    "per_pair": counted(
+                        held.get(key, 0) / pairs if pairs else None, pairs, minimum
+                    ),
+                }
+            )
+        insights.meetings_per_pair_month = counted(
+            total_meetings / total_pair_months if total_pair_months else None,
+            len(running),
+            minimum,
+        )
+    # Survey response rates: participants' contacts due in the period, counted by the database.
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # answered, asked, no reminder
+    respondents: dict[str, int] = defaultdict(int)
+    answered_status = Contact.status == ContactStatus.ANSWERED
+    for chunk in _chunks([m.pair_id for m in matches]):
+        query = (
+            sa.select(
+                Contact.kind,
+                sa.func.count(),
+                sa.func.sum(sa.case((answered_status, 1), else_=0)),
+                sa.func.sum(
+                    sa.case((sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0)
+                ),
+                sa.func.count(sa.distinct(Contact.participant_id)),
+            )
+            .where(
+                Contact.pair_id.in_(chunk),
+                Contact.recipient != "staff",
+                Contact.status.in_(
+                    (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
+                ),
+                Contact.due_at < end,
+            )
+            .group_by(Contact.kind)
+        )
+        if period.since is not None:
+            query = query.where(Contact.due_on >= period.since)
+        for kind, asked, answered, unreminded, people in db.session.execute(query):
+            counts = by_kind[kind]
+            counts[0] += answered or 0
+            counts[1] += asked
+            counts[2] += unreminded or 0
+            respondents[kind] += people
+    answered = sum(c[0] for c in by_kind.values())
+    asked = sum(c[1] for c in by_kind.values())
+    # The most people asked any one kind of survey: never more than were asked in all, so a
+    # group too small to show is never shown.
+    people = max(respondents.values(), default=0)
+    for kind, (yes, total, _unreminded) in sorted(by_kind.items()):
+        insights.response_rates.append(
+            {
+                "survey": kind,
+                "asked": total,
+                "answered": yes,
+                "rate": counted(yes / total if total else None, respondents[kind], minimum),
+            }
+        )
+    insights.response_rate = counted(answered / asked if asked else None, people, minimum)
+    insights.answered_without_reminder = counted(
+        sum(c[2] for c in by_kind.values()) / answered if answered else None, people, minimum
+    )
+
+
+# -- staff practice -------------------------------------------------------------------------
+
+
+def _staff_practice(
+    insights: Insights, ids: list[int], period: Period, end: datetime, grace_days: int
+) -> None:
+    minimum = insights.minimum
+    tally = {"due": 0, "on_time": 0, "late": 0, "overdue": 0, "not_yet_late": 0}
+    done = sa.and_(Contact.status == ContactStatus.DONE, Contact.done_at.is_not(None))
+    if db.engine.dialect.name == "postgresql":
+        in_time = Contact.done_at <= Contact.due_at + sa.func.make_interval(0, 0, 0, grace_days)
+    else:
+        in_time = (
+            sa.func.julianday(Contact.done_at) <= sa.func.julianday(Contact.due_at) + grace_days
+        )
+
+    def number(condition: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    pairs_seen = met = judged = compliant_pairs = 0
+    for chunk in _chunks(ids):
+        query = sa.select(
+            sa.func.count(),
+            number(sa.and_(done, in_time)),
+            number(sa.and_(done, sa.not_(in_time))),
+            number(Contact.status == ContactStatus.OVERDUE),
+            sa.func.count(sa.distinct(Contact.pair_id)),
+        ).where(
+            Contact.pair_id.in_(chunk),
+            Contact.recipient == "staff",
+            Contact.status != ContactStatus.CANCELLED,
+            Contact.due_at < end,
+        )
+        if period.since is not None:
+            query = query.where(Contact.due_on >= period.since)
+        due, on_time, late, overdue, seen = db.session.execute(query).one()
+        tally["due"] += due
+        tally["on_time"] += on_time
+        tally["late"] += late
+        tally["overdue"] += overdue
+        tally["not_yet_late"] += due - on_time - late - overdue
+        pairs_seen += seen
+        compliance = sa.select(
+            sa.func.count(),
+            number(Compliance.compliant.is_(True)),
+            sa.func.count(sa.distinct(Compliance.pair_id)),
+        ).where(
+            Compliance.pair_id.in_(chunk),
+            Compliance.closed.is_(True),
+            Compliance.period_end <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
+        )
+        if period.since is not None:
+            compliance = compliance.where(Compliance.period_start >= period.since)
+        periods, compliant, pairs = db.session.execute(compliance).one()
+        judged += periods
+        met += compliant
+        compliant_pairs += pairs
+    insights.staff_contacts = tally
+    settled = tally["on_time"] + tally["late"] + tally["overdue"]
+    insights.staff_on_time = counted(
+        tally["on_time"] / settled if settled else None, pairs_seen, minimum
+    )
+    insights.meeting_requirement_met = counted(
+        met / judged if judged else None, compliant_pairs, minimum
+    )
+
+
+# -- fidelity -------------------------------------------------------------------------------
+
+
+def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end: datetime) -> None:
+    minimum = insights.minimum
+    policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
+    running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
+    ids = [m.pair_id for m in running]
+    made: dict[int, dict[tuple[str, str], list[date]]] = defaultdict(dict)
+    paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    guardians: set[int] = set()
+    done_on = _day(Contact.done_at)
+    for chunk in _chunks(ids):
+        for pair_id, kind, recipient, day in db.session.execute(
+            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, done_on)
+            .where(
+                Contact.pair_id.in_(chunk),
+                Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
+                Contact.done_at.is_not(None),
+            )
+            .order_by(Contact.pair_id, done_on)
+        ):
+            role = recipient.partition(":")[0]
+            made[pair_id].setdefault((kind, role), []).append(
+                day if isinstance(day, date) else date.fromisoformat(day)
+            )
+        for pair_id, starts_on, ends_on in db.session.execute(
+            sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
+        ):
+            paused[pair_id].append((starts_on, ends_on))
+    if program.youth and policy.guardians:
+        mentees = list({m.mentee_id for m in running})
+        for chunk in _chunks(mentees):
+            guardians.update(
+                db.session.scalars(
+                    sa.select(Participant.guardian_of_id).where(
+                        Participant.guardian_of_id.in_(chunk)
+                    )
+                )
+            )
+    last_day = (end - timedelta(microseconds=1)).date()
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # due, kept, pairs
+    served = owed = 0
+    shortfalls: list[dict[str, int]] = []
+    for match in running:
+        roles = ["mentee", "mentor"] + (["guardian"] if match.mentee_id in guardians else [])
+        plans = stats.fidelity(
+            policy,
+            activated_on=match.activated_at.date() if match.activated_at else None,
+            event_on=program.event_on,
+            observed_until=min(match.ended_at.date(), last_day) if match.ended_at else last_day,
+            roles=roles,
+            made=made.get(match.pair_id, {}),
+            paused=paused.get(match.pair_id, ()),
+        )
+        due = sum(p.due for p in plans)
+        kept = sum(p.kept for p in plans)
+        for plan in plans:
+            if plan.due:
+                totals[plan.kind][0] += plan.due
+                totals[plan.kind][1] += plan.kept
+                totals[plan.kind][2] += 1
+        if due:
+            owed += 1
+            served += kept == due
+            if kept < due:
+                shortfalls.append({"pair_id": match.pair_id, "due": due, "kept": kept})
+    for kind, (due, kept, pairs) in totals.items():
+        insights.fidelity.append(
+            {"contact": kind, "pairs": pairs, "due": due, "kept": kept,
+             "share": counted(kept / due if due else None, pairs, minimum)}
+        )  # fmt: skip
+    all_due = sum(t[0] for t in totals.values())
+    insights.fidelity_overall = counted(
+        sum(t[1] for t in totals.values()) / all_due if all_due else None, owed, minimum
+    )
+    insights.pairs_fully_served = share(stats.Share(served, owed), minimum)
+    # The pairs that missed most of what they were promised: a coordinator's work list.
+    shortfalls.sort(key=lambda s: (s["kept"] / s["due"], -s["due"], s["pair_id"]))
+    insights.pairs_short = shortfalls[:20]
+
+
+# -- breakdowns -----------------------------------------------------------------------------
+
+
+def _quarter(match: MatchRow) -> str:
+    return f"{match.matched_at.year} Q{(match.matched_at.month - 1) // 3 + 1}"
+
+
+def _breakdown(
+    matches: list[MatchRow], end: datetime, minimum: int, *, key
+) -> list[dict[str, Any]]:
+    groups: dict[object, list[MatchRow]] = defaultdict(list)
+    for match in matches:
+        groups[key(match)].append(match)
+    rows: list[dict[str, Any]] = []
+    for name in sorted(groups, key=lambda k: (k is None, str(k))):
+        group = groups[name]
+        durations = [m.days(end) for m in group]
+        ended = [m.ended_at is not None for m in group]
+        followups = [m.followup(end) for m in group]
+        row: dict[str, Any] = {
+            "group": name,
+            "matches": len(group),
+            "median_days": _median(durations, ended, minimum),
+        }
+        for months in EARLY_MONTHS:
+            row[f"closed_before_{months}_months"] = share(
+                stats.closed_before(durations, ended, followups, months * stats.MONTH_DAYS),
+                minimum,
+            )
+        rows.append(row)
+    return rows
+
+
+def _month(column: Any) -> Any:
+    """The UTC month of a moment as text ("2025-03"), computed by the database: grouping there
+    saves turning every row into a Python datetime."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
+    return sa.func.strftime("%Y-%m", column)  # SQLite keeps UTC moments as text
+
+
+def _day(column: Any) -> Any:
+    """The UTC day of a moment, computed by the database (a date, or ISO text on SQLite)."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
+    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC moments as ISO text
+
+
+def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:
+    """Ids in lists short enough for an IN (…) on every backend."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -1,0 +1,475 @@
+"""A program's insights as tables: the one layout the page, the CSV and XLSX exports and the
+charts' data tables share. A cell drawn from fewer pairs or respondents than the program's
+minimum holds `Hidden`, written "fewer than N" everywhere it is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.accounts.models import User
+from service.database import db
+from service.insights.figures import EARLY_MONTHS, SIDES, Counted, Insights
+from workflows.endings import LABELS
+
+ENDING_LABELS = {str(reason): label for reason, label in LABELS.items()}
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COUNT = "count"
+    NUMBER = "number"  # one decimal
+    DAYS = "days"
+    SHARE = "share"  # a proportion, shown as a percentage
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """A figure left out: its group is smaller than the program's minimum."""
+
+    minimum: int
+
+    def __str__(self) -> str:
+        return f"fewer than {self.minimum}"
+
+
+Cell = str | int | float | Hidden | None
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: Kind = Kind.TEXT
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    # What the figures mean, in a sentence: the page's caption and the export's first line.
+    caption: str
+    columns: list[Column]
+    rows: list[list[Cell]] = field(default_factory=list)
+    # A table of assorted figures says, row by row, what its value column holds.
+    value_kinds: list[Kind] = field(default_factory=list)
+
+    def kind(self, row: int, column: int) -> Kind:
+        if column == 1 and row < len(self.value_kinds):
+            return self.value_kinds[row]
+        return self.columns[column].kind
+
+
+def cell(figure: Counted, minimum: int) -> Cell:
+    return Hidden(minimum) if figure.suppressed else figure.value
+
+
+def count_cell(count: int, minimum: int) -> Cell:
+    """A count of matches in a category: a category of fewer than the minimum (but some)
+    could point at the people in it."""
+    return Hidden(minimum) if 0 < count < minimum else count
+
+
+def text(value: Cell, kind: Kind) -> str:
+    """How a cell reads on the page."""
+    if isinstance(value, Hidden):
+        return str(value)
+    if value is None:
+        return "—"
+    if kind == Kind.SHARE:
+        return f"{float(value) * 100:.0f}%"
+    if kind == Kind.NUMBER:
+        return f"{value:,}" if isinstance(value, int) else f"{float(value):.1f}"
+    if kind == Kind.DAYS:
+        return f"{float(value):.0f} days" if float(value) != 1 else "1 day"
+    if kind == Kind.COUNT:
+        return f"{int(value):,}"
+    return str(value)
+
+
+ENDINGS = {
+    "completed": "Completed",
+    "ended_early": "Ended early",
+    "withdrawn": "Withdrawn",
+    "safety": "Closed for safety",
+    "rematched": "Re-matched",
+}
+CONTACTS = {
+    "checkin": "Participants' check-ins",
+    "staff_contact": "The coordinator's contact",
+    "in_depth": "In-depth support meetings",
+    "first_meeting": "Check-in after the first meeting",
+    "event_followup": "Follow-up after the event",
+    "six_month_update": "Six-month update",
+}
+
+
+def tables(insights: Insights) -> list[Table]:
+    """Every table of the insights, in the page's order."""
+    m = insights.minimum
+    summary = Table(
+        "duration",
+        "How long matches last",
+        f"The {insights.matches} matches made in the period, followed until they ended or the "
+        "period did.",
+        [Column("Figure"), Column("Value", Kind.NUMBER), Column("Drawn from", Kind.COUNT)],
+    )
+    summary.rows.append(
+        ["Median length of a match (days)", cell(insights.median_days, m), insights.median_days.n]
+    )
+    for months in EARLY_MONTHS:
+        figure = insights.closed_before_months[months]
+        summary.rows.append([f"Share closed before {months} months", cell(figure, m), figure.n])
+    planned = insights.closed_before_planned_end
+    summary.rows.append(["Share closed before their planned end", cell(planned, m), planned.n])
+    rematch = insights.rematch_rate
+    summary.rows.append(["Share of matches that ended in a re-match", cell(rematch, m), rematch.n])
+    waiting = insights.waiting_days_median
+    summary.rows.append(["Median days a mentee waited for a match", cell(waiting, m), waiting.n])
+    summary.rows.append(["Mentees waiting for a match now", insights.waiting_now, None])
+    summary.value_kinds = [
+        Kind.NUMBER,
+        *[Kind.SHARE] * (len(EARLY_MONTHS) + 2),
+        Kind.NUMBER,
+        Kind.COUNT,
+    ]
+
+    survival = Table(
+        "survival",
+        "Share of matches still going, by days since the match (Kaplan-Meier)",
+        "Matches still open are counted while they last and never as endings.",
+        [
+            Column("Days since the match", Kind.COUNT),
+            Column("Open just before", Kind.COUNT),
+            Column("Ended that day", Kind.COUNT),
+            Column("Still open when last seen", Kind.COUNT),
+            Column("Share still going", Kind.SHARE),
+        ],
+    )
+    if insights.survival_shown:
+        survival.rows = [
+            [int(s.day), s.at_risk, s.closed, s.censored, s.survival] for s in insights.survival
+        ]
+    elif insights.matches:
+        survival.rows = [[Hidden(m), Hidden(m), Hidden(m), Hidden(m), Hidden(m)]]
+
+    endings = Table(
+        "endings",
+        "How matches ended",
+        f"The {insights.ended} matches that ended in the period, by how they closed.",
+        [Column("How it ended"), Column("Matches", Kind.COUNT)],
+        [[ENDINGS.get(k, k), count_cell(v, m)] for k, v in insights.endings.items()],
+    )
+    reasons = Table(
+        "ending_reasons",
+        "Why matches ended (the coordinator's main reason)",
+        "As coordinators recorded it when the match closed.",
+        [Column("Main reason"), Column("Matches", Kind.COUNT)],
+        [[ENDING_LABELS.get(k, k), count_cell(v, m)] for k, v in insights.ending_reasons.items()],
+    )
+    cohorts = _breakdown_table(
+        "cohorts",
+        "Matches by the quarter they were made in",
+        insights.by_cohort,
+        "Quarter matched",
+        m,
+    )
+    result = [summary, survival, endings, reasons, cohorts]
+    if insights.by_coordinator:
+        names = _names(row["group"] for row in insights.by_coordinator)
+        rows = [
+            {**row, "group": names.get(row["group"], "Nobody assigned")}
+            for row in insights.by_coordinator
+        ]
+        result.append(
+            _breakdown_table("coordinators", "Matches by coordinator", rows, "Coordinator", m)
+        )
+
+    pulse = Table(
+        "pulse",
+        "Relationship rating by month (1 to 10)",
+        "The mean of the ratings mentees and mentors gave the relationship in their check-ins.",
+        [
+            Column("Month"),
+            Column("Mentees' mean", Kind.NUMBER),
+            Column("Mentees answering", Kind.COUNT),
+            Column("Mentors' mean", Kind.NUMBER),
+            Column("Mentors answering", Kind.COUNT),
+        ],
+    )
+    for row in insights.pulse:
+        line: list[Cell] = [str(row["month"])]
+        for side in SIDES:
+            figure = row[side]
+            assert isinstance(figure, Counted)
+            line += [cell(figure, m), figure.n]
+        pulse.rows.append(line)
+    fell = Table(
+        "rating_fell",
+        "Pairs whose rating fell",
+        "Each side's last rating in the period against its first, for pairs rated twice or more.",
+        [
+            Column("Side"),
+            Column("Share whose rating fell", Kind.SHARE),
+            Column("Pairs", Kind.COUNT),
+        ],
+        [
+            [
+                side.capitalize() + "s",
+                cell(insights.rating_fell[side], m),
+                insights.rating_fell[side].n,
+            ]
+            for side in SIDES
+            if side in insights.rating_fell
+        ],
+    )
+
+    meetings = Table(
+        "meetings",
+        "Meetings held per pair, by month",
+        "Meetings logged as held, over the pairs running in each month.",
+        [
+            Column("Month"),
+            Column("Pairs running", Kind.COUNT),
+            Column("Meetings held", Kind.COUNT),
+            Column("Per pair", Kind.NUMBER),
+        ],
+        [
+            [str(r["month"]), r["pairs"], r["meetings"], _cell_of(r["per_pair"], m)]
+            for r in insights.meetings_per_month
+        ],
+    )
+    responses = Table(
+        "responses",
+        "Survey response rates",
+        "Survey invitations sent in the period and how many were answered (so far).",
+        [
+            Column("Survey"),
+            Column("Asked", Kind.COUNT),
+            Column("Answered", Kind.COUNT),
+            Column("Response rate", Kind.SHARE),
+        ],
+        [
+            [CONTACTS.get(str(r["survey"]), str(r["survey"])), r["asked"], r["answered"],
+             _cell_of(r["rate"], m)]
+            for r in insights.response_rates
+        ],
+    )  # fmt: skip
+    responses.rows.append(["All surveys", None, None, cell(insights.response_rate, m)])
+    engagement = Table(
+        "engagement",
+        "Engagement",
+        "Meetings and answers, over the whole period.",
+        [Column("Figure"), Column("Value", Kind.NUMBER), Column("Drawn from", Kind.COUNT)],
+        [
+            ["Meetings held per pair per month", cell(insights.meetings_per_pair_month, m),
+             insights.meetings_per_pair_month.n],
+            ["Share of answers that needed no reminder",
+             cell(insights.answered_without_reminder, m), insights.answered_without_reminder.n],
+        ],
+        value_kinds=[Kind.NUMBER, Kind.SHARE],
+    )  # fmt: skip
+
+    contacts = insights.staff_contacts
+    staff_shown = not insights.staff_on_time.suppressed
+    staff = Table(
+        "staff",
+        "The coordinators' own contacts",
+        "Contacts due in the period; on time means done within the program's days of grace.",
+        [Column("Contacts"), Column("Number", Kind.COUNT)],
+        [
+            [label, contacts.get(key, 0) if staff_shown else Hidden(m)]
+            for key, label in (
+                ("due", "Due"),
+                ("on_time", "Made on time"),
+                ("late", "Made late"),
+                ("overdue", "Overdue, not made"),
+                ("not_yet_late", "Due, still within the days of grace"),
+            )
+        ],
+    )
+    practice = Table(
+        "practice",
+        "Staff practice",
+        "Shares of what was due.",
+        [Column("Figure"), Column("Share", Kind.SHARE), Column("Pairs", Kind.COUNT)],
+        [
+            ["Coordinator contacts made on time", cell(insights.staff_on_time, m),
+             insights.staff_on_time.n],
+            ["Months (or weeks) in which pairs met the meeting requirement",
+             cell(insights.meeting_requirement_met, m), insights.meeting_requirement_met.n],
+        ],
+    )  # fmt: skip
+
+    fidelity = Table(
+        "fidelity",
+        "Fidelity to the program's cadence",
+        "Each contact the program's cadence promises, with each person it names, counted as "
+        "kept when it was made before the next one fell due.",
+        [
+            Column("Contact"),
+            Column("Pairs", Kind.COUNT),
+            Column("Due", Kind.COUNT),
+            Column("Kept", Kind.COUNT),
+            Column("Share kept", Kind.SHARE),
+        ],
+        [
+            [CONTACTS.get(str(r["contact"]), str(r["contact"])), r["pairs"], r["due"], r["kept"],
+             _cell_of(r["share"], m)]
+            for r in insights.fidelity
+        ],
+    )  # fmt: skip
+    fidelity.rows.append(
+        ["Every promised contact", insights.fidelity_overall.n, None, None,
+         cell(insights.fidelity_overall, m)]
+    )  # fmt: skip
+    fidelity.rows.append(
+        ["Pairs that received everything promised", insights.pairs_fully_served.n, None, None,
+         cell(insights.pairs_fully_served, m)]
+    )  # fmt: skip
+    short = Table(
+        "short",
+        "Pairs that missed promised contacts",
+        "The pairs that received the smallest share of what the cadence promises (at most 20): "
+        "a list to follow up.",
+        [Column("Pair"), Column("Due", Kind.COUNT), Column("Kept", Kind.COUNT)],
+        [[f"#{r['pair_id']}", r["due"], r["kept"]] for r in insights.pairs_short],
+    )
+    return [*result, pulse, fell, meetings, responses, engagement, staff, practice, fidelity, short]
+
+
+def _cell_of(value: Any, minimum: int) -> Cell:
+    assert isinstance(value, Counted)
+    return cell(value, minimum)
+
+
+def _breakdown_table(
+    key: str, title: str, rows: list[dict[str, Any]], label: str, minimum: int
+) -> Table:
+    table = Table(
+        key,
+        title,
+        "Median length and early closures of each group's matches.",
+        [
+            Column(label),
+            Column("Matches", Kind.COUNT),
+            Column("Median days", Kind.NUMBER),
+            *(Column(f"Closed before {n} months", Kind.SHARE) for n in EARLY_MONTHS),
+        ],
+    )
+    for row in rows:
+        table.rows.append(
+            [
+                str(row["group"]),
+                row["matches"],
+                _cell_of(row["median_days"], minimum),
+                *(_cell_of(row[f"closed_before_{n}_months"], minimum) for n in EARLY_MONTHS),
+            ]
+        )
+    return table
+
+
+def _names(ids: Iterable[object]) -> dict[object, str]:
+    wanted = [i for i in ids if isinstance(i, int)]
+    if not wanted:
+        return {}
+    return dict(
+        db.session.execute(sa.select(User.id, User.full_name).where(User.id.in_(wanted))).all()
+    )
+
+
+def _figure(figure: Counted) -> dict[str, Any]:
+    return {"value": figure.value, "n": figure.n, "suppressed": figure.suppressed}
+
+
+def _count(count: int, minimum: int) -> int | None:
+    return None if 0 < count < minimum else count
+
+
+def document(insights: Insights) -> dict[str, Any]:
+    """The figures as the API returns them: a figure is {value, n, suppressed}, its value
+    null when it is drawn from fewer than the program's minimum; a count of matches in a
+    category that small is null."""
+    m = insights.minimum
+    period = insights.period
+    return {
+        "program_id": insights.program_id,
+        "since": period.since,
+        "until": period.until,
+        "coordinator_id": insights.coordinator_id,
+        "minimum_group": m,
+        "cadence_policy": insights.policy,
+        "matches": insights.matches,
+        "duration": {
+            "median_days": _figure(insights.median_days),
+            "closed_before_months": {
+                str(months): _figure(figure)
+                for months, figure in insights.closed_before_months.items()
+            },
+            "closed_before_planned_end": _figure(insights.closed_before_planned_end),
+            "survival_suppressed": not insights.survival_shown,
+            "survival": [
+                {
+                    "day": s.day,
+                    "at_risk": s.at_risk,
+                    "closed": s.closed,
+                    "censored": s.censored,
+                    "survival": s.survival,
+                }
+                for s in insights.survival
+            ],
+        },
+        "endings": {
+            "ended": insights.ended,
+            "by_closure": {k: _count(v, m) for k, v in insights.endings.items()},
+            "by_reason": {k: _count(v, m) for k, v in insights.ending_reasons.items()},
+            "rematch_rate": _figure(insights.rematch_rate),
+        },
+        "waiting": {
+            "median_days": _figure(insights.waiting_days_median),
+            "waiting_now": insights.waiting_now,
+        },
+        "quality": {
+            "pulse": [
+                {"month": row["month"], **{side: _figure(row[side]) for side in SIDES}}
+                for row in insights.pulse
+            ],
+            "rating_fell": {k: _figure(v) for k, v in insights.rating_fell.items()},
+        },
+        "engagement": {
+            "meetings_per_pair_month": _figure(insights.meetings_per_pair_month),
+            "by_month": [
+                {**row, "per_pair": _figure(row["per_pair"])} for row in insights.meetings_per_month
+            ],
+            "response_rate": _figure(insights.response_rate),
+            "answered_without_reminder": _figure(insights.answered_without_reminder),
+            "by_survey": [{**row, "rate": _figure(row["rate"])} for row in insights.response_rates],
+        },
+        "staff_practice": {
+            "contacts": insights.staff_contacts if not insights.staff_on_time.suppressed else None,
+            "on_time": _figure(insights.staff_on_time),
+            "meeting_requirement_met": _figure(insights.meeting_requirement_met),
+        },
+        "fidelity": {
+            "overall": _figure(insights.fidelity_overall),
+            "pairs_fully_served": _figure(insights.pairs_fully_served),
+            "by_contact": [{**row, "share": _figure(row["share"])} for row in insights.fidelity],
+            "pairs_short": insights.pairs_short,
+        },
+        "cohorts": [_group(row) for row in insights.by_cohort],
+        "coordinators": [_group(row) for row in insights.by_coordinator],
+    }
+
+
+def _group(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "group": None if row["group"] is None else str(row["group"]),
+        "matches": row["matches"],
+        "median_days": _figure(row["median_days"]),
+        "closed_before_months": {
+            str(n): _figure(row[f"closed_before_{n}_months"]) for n in EARLY_MONTHS
+        },
+    }

@@ -1,0 +1,62 @@
+"""A program's insights in a real browser: a coordinator opens the page of a program with a
+long history, narrows the period, and every chart stands beside its data table. At a
+desktop's width (1440 px) and a phone's (375 px), with no serious accessibility finding and
+nothing wider than the screen."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from service import demo_history
+from tests.helpers.browser import serious_violations, sign_in
+from tests.helpers.staff import create_staff
+
+pytestmark = pytest.mark.slow
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDTHS = ((1440, 900), (375, 812))
+
+
+def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_path):
+    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
+    screenshots.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        program = demo_history.load(pairs=200)
+        program_id = program.id
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
+
+    page.goto(f"{live_server}/console/programs")
+    page.get_by_role("link", name="Insights of Northside Mentoring (insights demo)").click()
+    expect(page.locator("h1")).to_have_text("Insights: Northside Mentoring (insights demo)")
+    for name in ("Match duration", "Why matches end", "Relationship quality", "Engagement",
+                 "Staff practice", "Fidelity to the program's cadence"):  # fmt: skip
+        expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
+    survival = page.get_by_role("img", name="Share of matches still going", exact=False)
+    expect(survival).to_be_visible()
+    expect(page.locator("#survival-caption")).to_contain_text("Kaplan-Meier")
+
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == []
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"the insights page is {overflow} px wide on a {width} px screen"
+        page.screenshot(path=screenshots / f"insights-{width}.png", full_page=False)
+        page.locator("#section-3").scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"insights-quality-{width}.png", full_page=False)
+        page.evaluate("window.scrollTo(0, 0)")
+
+    # A period of the last six months: fewer matches, the filters kept in the exports.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    since = date.today().replace(day=1).isoformat()
+    page.get_by_label("From").fill(since)
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_label("From")).to_have_value(since)
+    link = page.get_by_role("link", name="CSV of How long matches last")
+    assert f"since={since}" in (link.get_attribute("href") or "")
+    assert program_id
