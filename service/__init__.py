@@ -18,8 +18,10 @@ from service.accounts import views as account_views
 from service.approvals import views as approval_views
 from service.console import views as console_views
 from service.database import db
+from service.imports import views as import_views
 from service.inbound import views as inbound_views
 from service.insights import views as insights_views
+from service.intake import views as intake_views
 from service.matching import views as matching_views
 from service.observability import health, logs, metrics
 from service.pairs import views as pair_views
@@ -71,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         matching_views,
         insights_views,
         participant_views,
+        intake_views,
+        import_views,
         survey_console_views,
         webhook_views,
         inbound_views,

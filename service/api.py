@@ -7,7 +7,7 @@ from typing import Any
 
 from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api
 from marshmallow import Schema
 from werkzeug.routing import IntegerConverter, Map
@@ -23,6 +23,7 @@ from service.meetings.api import blueprint as meetings
 from service.notifications.api import blueprint as notifications
 from service.pairs.api import blueprint as pairs
 from service.participants.api import blueprint as participants
+from service.participants.schemas import ImportRequestSchema
 from service.problems import Problem
 from service.programs.api import blueprint as programs
 from service.schemas import MAX_ID, ProblemSchema
@@ -111,11 +112,24 @@ def json_depth_exceeds(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+# The endpoints that take a file rather than JSON.
+UPLOAD_PATHS = frozenset({"/api/v1/participants/imports"})
+
+
 def _check_json_body() -> None:
     """Before any view reads it: JSON only, within the size limit, and not too deep."""
     if not request.path.startswith("/api/"):
         return
     has_body = request.method in ("POST", "PUT", "PATCH") and bool(request.content_length)
+    if request.path in UPLOAD_PATHS and request.method == "POST":
+        # A spreadsheet: multipart/form-data, up to its own size limit.
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
+        if has_body and request.mimetype != "multipart/form-data":
+            raise Problem(
+                "unsupported-media-type",
+                f"Send the file as multipart/form-data, not {request.mimetype or 'untyped data'}.",
+            )
+        return
     if has_body and not request.is_json:
         raise Problem(
             "unsupported-media-type",
@@ -168,4 +182,6 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     add_to_spec(api.spec)
+    # An import's multipart body, which the view reads itself.
+    api.spec.components.schema("ImportRequest", schema=ImportRequestSchema)
     app.extensions["pairwise.api"] = api

@@ -22,6 +22,13 @@ from service.config import ConfigError
 
 README_START = "<!-- lifecycle-diagram:start -->"
 README_END = "<!-- lifecycle-diagram:end -->"
+# The machines `pairwise diagram` draws, each between markers of its own name.
+MACHINES = {"pair": "lifecycle", "intake": "intake"}
+
+
+def markers(machine: str) -> tuple[str, str]:
+    name = MACHINES[machine]
+    return f"<!-- {name}-diagram:start -->", f"<!-- {name}-diagram:end -->"
 
 
 @click.group(
@@ -150,6 +157,75 @@ def sweep_command() -> None:
     )
     for failure in result.failures:
         click.echo(f"failed: {failure}", err=True)
+
+
+@cli.command("import-participants")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--program", "program_id", type=int, required=True, help="The program's id.")
+@click.option(
+    "--role",
+    type=click.Choice(["mentor", "mentee", "guardian"]),
+    help="The role of every row, when the file has no role column.",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="HEADER=FIELD",
+    help="Map a column to a field (FIELD empty: leave the column out); repeatable. Columns "
+    "not named are mapped by their headers.",
+)
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+@click.option("--applications", is_flag=True, help="New people join as applications to screen.")
+def import_participants_command(
+    file: Path,
+    program_id: int,
+    role: str | None,
+    mappings: tuple[str, ...],
+    dry_run: bool,
+    applications: bool,
+) -> None:
+    """Import participants from a CSV file or an .xlsx workbook: all rows, or none if any
+    is invalid; people already in the program (same role and e-mail) are updated."""
+    from service.actors import system
+    from service.errors import DomainError
+    from service.participants import importing
+
+    data = file.read_bytes()
+    try:
+        table = importing.read_table(data, file.name)
+        mapping = importing.auto_mapping(table.headers)
+        for item in mappings:
+            header, sep, field = item.partition("=")
+            if not sep or header not in mapping:
+                known = ", ".join(repr(h) for h in table.headers)
+                raise click.UsageError(f"--map {item!r}: name a column of the file ({known})")
+            mapping[header] = field or None
+        report = importing.run(
+            data,
+            file.name,
+            program_id=program_id,
+            actor=system("pairwise import-participants"),
+            mapping=mapping,
+            role=role,
+            dry_run=dry_run,
+            as_applications=applications,
+        )
+    except DomainError as refusal:
+        raise click.ClickException(refusal.detail) from None
+    for header, chosen in report.mapping.items():
+        click.echo(f"  {header!r} -> {chosen or '(left out)'}")
+    for error in report.errors:
+        click.echo(f"line {error.line}: " + "; ".join(error.messages), err=True)
+    verb = "Imported" if report.imported else "Would import"
+    click.echo(
+        f"{verb} {report.total} row(s): {report.created} created, {report.updated} updated, "
+        f"{report.skipped} unchanged."
+    )
+    if report.errors:
+        raise click.ClickException(
+            f"{len(report.errors)} invalid row(s); nothing was imported. Fix them and run again."
+        )
 
 
 @cli.command("create-user")
@@ -374,14 +450,25 @@ def demo_history_command(pairs: int) -> None:
 @click.option(
     "--readme",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Replace the diagram between the lifecycle-diagram markers of this file.",
+    help="Replace the diagram between the machine's markers (lifecycle-diagram or intake-diagram).",
 )
 @click.option("--check", is_flag=True, help="With --readme: fail if it is out of date.")
-def diagram_command(output: Path | None, readme: Path | None, check: bool) -> None:
-    """Draw the pair lifecycle from the state machine itself (Mermaid)."""
-    from workflows.pairing import mermaid_diagram
+@click.option(
+    "--machine",
+    type=click.Choice(sorted(MACHINES)),
+    default="pair",
+    show_default=True,
+    help="The pair lifecycle, or intake and screening.",
+)
+def diagram_command(output: Path | None, readme: Path | None, check: bool, machine: str) -> None:
+    """Draw the pair lifecycle (or intake) from the state machine itself (Mermaid)."""
+    if machine == "intake":
+        from workflows.intake import mermaid_diagram
+    else:
+        from workflows.pairing import mermaid_diagram
 
     diagram = mermaid_diagram()
+    start, end = markers(machine)
     if readme is None:
         if check:
             raise click.UsageError("--check needs --readme")
@@ -391,15 +478,16 @@ def diagram_command(output: Path | None, readme: Path | None, check: bool) -> No
             click.echo(diagram, nl=False)
         return
     text = readme.read_text()
-    if README_START not in text or README_END not in text:
-        raise click.ClickException(f"{readme} has no {README_START} … {README_END} markers")
-    before, rest = text.split(README_START, 1)
-    _, after = rest.split(README_END, 1)
-    updated = f"{before}{README_START}\n```mermaid\n{diagram}```\n{README_END}{after}"
+    if start not in text or end not in text:
+        raise click.ClickException(f"{readme} has no {start} … {end} markers")
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    updated = f"{before}{start}\n```mermaid\n{diagram}```\n{end}{after}"
     if check:
         if updated != text:
             raise click.ClickException(
-                f"{readme}'s diagram is out of date: run pairwise diagram --readme {readme}"
+                f"{readme}'s diagram is out of date: run pairwise diagram --machine {machine} "
+                f"--readme {readme}"
             )
         click.echo(f"{readme}'s diagram is up to date.")
         return

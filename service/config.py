@@ -332,6 +332,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "API_PAGE_SIZE_MAX": 200,
         # Bodies larger than this are refused (413) before they are read.
         "MAX_CONTENT_LENGTH": env_int("PAIRWISE_MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+        # A spreadsheet of participants to import may be larger (the console and the API).
+        "IMPORT_MAX_BYTES": env_int("PAIRWISE_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024),
         # How long an Idempotency-Key and its answer are kept.
         "IDEMPOTENCY_KEY_TTL_SECONDS": env_duration(
             "PAIRWISE_IDEMPOTENCY_KEY_TTL", "24h", minimum=timedelta(minutes=1)

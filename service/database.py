@@ -172,8 +172,13 @@ def _commit_keeping_loaded(session: Session) -> None:
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """Commit once, at the end, everything done inside: service functions' transactions
-    included. A commit from anything else inside is a bug, and refused."""
+    included. A commit from anything else inside is a bug, and refused. Inside another
+    unit of work it is a savepoint of that unit."""
     session = db.session()
+    if session.info.get(_UNIT_OF_WORK):
+        with session.begin_nested():
+            yield session
+        return
     if session.in_transaction():
         session.commit()  # what came before (reads, bookkeeping) is not part of this unit
     session.info[_UNIT_OF_WORK] = True

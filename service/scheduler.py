@@ -17,6 +17,7 @@ from service.database import db
 from service.events import leases
 from service.events.relay import LEASE_NAME, LEASE_TTL, default_holder, relay_once
 from service.idempotency.jobs import purge_expired_keys
+from service.intake.jobs import run_intake_sweep
 from service.notifications import service as notifications
 from service.notifications.jobs import start_delivery
 from service.queue import DEFAULT_QUEUE, redis_connection
@@ -34,6 +35,8 @@ def recurring_jobs(app: Flask) -> CronScheduler:
         job_timeout=900,
     )
     cron.register(purge_expired_keys, queue_name=DEFAULT_QUEUE, interval=3600)
+    # Background checks nearing expiry, mentees who have waited long: hourly is soon enough.
+    cron.register(run_intake_sweep, queue_name=DEFAULT_QUEUE, interval=3600, job_timeout=900)
     cron.register(
         run_daily_digests,
         queue_name=DEFAULT_QUEUE,

@@ -31,3 +31,14 @@ def test_a_failed_savepoint_keeps_the_work_before_it(app):
                 raise RuntimeError("inner failure")
         assert db.session.get(Lease, "kept") is not None
         assert db.session.get(Lease, "dropped") is None
+
+
+def test_a_unit_of_work_inside_another_commits_only_with_the_outer_one(app):
+    from service.database import unit_of_work
+
+    with app.app_context():
+        with pytest.raises(RuntimeError), unit_of_work():
+            with unit_of_work():
+                db.session.add(Lease(name="inner", holder="test", expires_at=now()))
+            raise RuntimeError("the outer unit fails after the inner one ended")
+        assert db.session.get(Lease, "inner") is None

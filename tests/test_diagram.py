@@ -33,3 +33,16 @@ def test_diagram_rewrites_only_the_marked_block(tmp_path):
     text = readme.read_text()
     assert text.startswith("before\n") and text.endswith("after\n")
     assert mermaid_diagram() in text
+
+
+def test_the_intake_page_shows_the_diagram_the_intake_machine_draws_today():
+    from service.cli import markers
+    from workflows.intake import mermaid_diagram as intake_diagram
+
+    start, end = markers("intake")
+    page = (repository_root() / "docs" / "concepts" / "intake.md").read_text()
+    block = page.split(start, 1)[1].split(end, 1)[0]
+    assert block.strip() == f"```mermaid\n{intake_diagram()}```", (
+        "docs/concepts/intake.md's diagram is out of date: run "
+        "`pairwise diagram --machine intake --readme docs/concepts/intake.md`"
+    )

@@ -30,6 +30,7 @@ EMAIL_KINDS: dict[str, str] = {
     "digest": "The daily digest",
     "webhook_disabled": "A webhook endpoint was disabled after failing",
     "safety_handover": "A pair with safety records changed coordinator",
+    "background_check_expiring": "A mentor's background check expires soon",
 }
 ALWAYS_EMAILED = frozenset({"safety_alert"})
 

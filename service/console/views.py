@@ -26,6 +26,7 @@ from service.notes.models import AccessRecord
 from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.participants import service as participants
+from service.participants import waiting as waiting_list
 from service.programs.models import Program
 from service.schemas import MAX_ID
 from service.surveys.models import SurveyResponse
@@ -144,6 +145,7 @@ def dashboard():
         signals=SIGNALS,
         unread=len(inbox.unread(user_id=current_user.id)),
         now_label=f"{now():%A} {now().day} {now():%B %Y}",
+        long_waits=waiting_list.long_waits(),
         **_choices(),
     )
 

@@ -21,6 +21,10 @@ EVENT_TYPES: dict[str, str] = {
     "check-in now due. Role and date, never names.",
     "checkin.overdue": "A contact was not answered after its reminder, or a coordinator's "
     "check-in is overdue.",
+    "participant.applied": "An application arrived: a mentor or mentee to screen (state "
+    "`applied`). Ids, program and role, never names.",
+    "participant.transitioned": "An applicant's intake moved on: screening started, approved, "
+    "declined or withdrawn; from, to, trigger, actor kind.",
 }
 
 # Events that stay inside the service: never in the feed or in webhooks.

@@ -15,12 +15,15 @@ if TYPE_CHECKING:
     from service.approvals.models import Proposal
     from service.meetings.models import Meeting
     from service.pairs.models import Pair, TransitionRecord
+    from service.participants.models import IntakeRecord, Participant
     from service.signals.models import Signal
     from service.surveys.models import SurveyResponse
 
 __all__ = [
+    "intake_transition",
     "meeting",
     "pair",
+    "participant",
     "proposal",
     "public_signals",
     "response",
@@ -35,6 +38,8 @@ _PROPOSAL = schemas.ProposalPayloadSchema()
 _SIGNAL = schemas.SignalPayloadSchema()
 _RESPONSE = schemas.ResponsePayloadSchema()
 _MEETING = schemas.MeetingPayloadSchema()
+_PARTICIPANT = schemas.ParticipantRefSchema()
+_INTAKE_TRANSITION = schemas.IntakeTransitionPayloadSchema()
 
 
 def pair(pair: Pair) -> dict[str, Any]:
@@ -43,6 +48,15 @@ def pair(pair: Pair) -> dict[str, Any]:
 
 def transition(record: TransitionRecord) -> dict[str, Any]:
     return _TRANSITION.dump(record)
+
+
+def participant(participant: Participant) -> dict[str, Any]:
+    """A participant by id, program, role and intake state; never a name or an address."""
+    return _PARTICIPANT.dump(participant)
+
+
+def intake_transition(record: IntakeRecord) -> dict[str, Any]:
+    return _INTAKE_TRANSITION.dump(record)
 
 
 def proposal(proposal: Proposal) -> dict[str, Any]:

@@ -91,6 +91,27 @@ class TransitionPayloadSchema(Schema):
     links = Links(history=lambda record: f"/api/v1/pairs/{record.pair_id}/history")
 
 
+class ParticipantRefSchema(Schema):
+    id = fields.Integer(required=True)
+    program_id = fields.Integer(required=True)
+    role = fields.String(required=True)
+    intake_state = fields.String(
+        required=True, metadata={"description": "applied, screening, approved, declined, withdrawn"}
+    )
+    links = Links(self=lambda participant: f"/api/v1/participants/{participant.id}")
+
+
+class IntakeTransitionPayloadSchema(Schema):
+    trigger = fields.String(required=True)
+    from_ = fields.String(attribute="from_state", data_key="from", allow_none=True)
+    to = fields.String(attribute="to_state", required=True)
+    actor_kind = fields.String(
+        attribute="actor.kind", required=True, metadata={"description": "user, token or system"}
+    )
+    occurred_at = fields.DateTime(attribute="created_at", required=True)
+    links = Links(history=lambda record: f"/api/v1/participants/{record.participant_id}/screening")
+
+
 class ProposalPayloadSchema(Schema):
     id = fields.Integer(required=True)
     pair_id = fields.Integer(required=True)
@@ -172,6 +193,14 @@ class PairClosedSchema(PairEventSchema):
     )
 
 
+class ParticipantEventSchema(_Common):
+    participant = fields.Nested(ParticipantRefSchema, required=True)
+
+
+class ParticipantTransitionedSchema(ParticipantEventSchema):
+    transition = fields.Nested(IntakeTransitionPayloadSchema, required=True)
+
+
 class ProposalEventSchema(_Common):
     proposal = fields.Nested(ProposalPayloadSchema, required=True)
 
@@ -219,6 +248,8 @@ DATA_SCHEMAS: dict[str, type[Schema]] = {
     "alert.safety": SafetyAlertSchema,
     "checkin.due": CheckinSchema,
     "checkin.overdue": CheckinOverdueSchema,
+    "participant.applied": ParticipantEventSchema,
+    "participant.transitioned": ParticipantTransitionedSchema,
 }
 
 

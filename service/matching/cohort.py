@@ -53,7 +53,7 @@ def commit(*, program_id: int, matches: Iterable[tuple[int, int]], actor: Actor)
 
 def _commit_one(program_id: int, pair_id: int, mentor_id: int, actor: Actor) -> Committed:
     with transaction(keep_loaded=True):
-        pair, program = pairs.lock_with_program(pair_id)
+        pair, program, _ = pairs.lock_with_program(pair_id)
         if pair.program_id != program_id:
             raise Invalid("pair_id", f"pair {pair_id} belongs to another program")
         if pair.state != State.RECRUITED or pair.mentor_id is not None:

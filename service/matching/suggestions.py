@@ -24,6 +24,7 @@ from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
 from workflows import matching
+from workflows.intake import IntakeState
 from workflows.matching import Explanation, Person, Scores
 from workflows.pairing import TERMINAL_STATES, State
 
@@ -126,6 +127,8 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> list[Person]:
             Participant.program_id == program_id,
             Participant.role == Role.MENTOR,
             Participant.active.is_(True),
+            # Only screened and approved mentors are offered (workflows/intake.py).
+            Participant.intake_state == IntakeState.APPROVED,
         )
         .order_by(Participant.full_name, Participant.id)
     ).all()

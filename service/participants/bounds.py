@@ -31,3 +31,6 @@ SEARCH: tuple[int, int] = (1, 200)
 WAITED_DAYS: tuple[int, int] = (0, 3650)
 # How the console orders the list: by name, or longest waiting first.
 SORTS: tuple[str, ...] = ("name", "waiting")
+
+# Screening: what an applicant wrote and the coordinator's notes.
+SCREENING_TEXT_MAX = 5000

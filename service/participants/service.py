@@ -15,6 +15,7 @@ from service.errors import Conflict, Invalid, NotFound
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs import service as programs
+from workflows.intake import IntakeState
 from workflows.pairing import TERMINAL_STATES
 
 
@@ -25,8 +26,11 @@ def get(*, participant_id: int) -> Participant:
     return participant
 
 
-def get_in_program(*, participant_id: int, program_id: int, role: Role, field: str) -> Participant:
-    """A participant named in a request body: a clear 422 when it is the wrong one."""
+def get_in_program(
+    *, participant_id: int, program_id: int, role: Role, field: str, approved: bool = True
+) -> Participant:
+    """A participant named in a request body: a clear 422 when it is the wrong one. With
+    `approved` (pairs, matches), an applicant not yet approved is the wrong one too."""
     participant = db.session.get(Participant, participant_id)
     problem = None
     if participant is None:
@@ -37,6 +41,11 @@ def get_in_program(*, participant_id: int, program_id: int, role: Role, field: s
         problem = f"participant {participant_id} is a {participant.role}, not a {role}"
     elif not participant.active:
         problem = f"participant {participant_id} is inactive"
+    elif approved and participant.intake_state != IntakeState.APPROVED:
+        problem = (
+            f"participant {participant_id} has not been approved yet "
+            f"(intake: {participant.intake_state})"
+        )
     if problem:
         raise Invalid(field, problem)
     return participant  # type: ignore[return-value]
@@ -75,7 +84,13 @@ def _matched() -> sa.ColumnElement[bool]:
 
 
 def _is_waiting() -> sa.ColumnElement[bool]:
-    return sa.and_(Participant.role == Role.MENTEE, Participant.active.is_(True), ~_matched())
+    # An applicant waits for screening, not yet for a match.
+    return sa.and_(
+        Participant.role == Role.MENTEE,
+        Participant.active.is_(True),
+        Participant.intake_state == IntakeState.APPROVED,
+        ~_matched(),
+    )
 
 
 def _waiting_since() -> sa.ColumnElement[datetime]:
@@ -103,6 +118,7 @@ def list_query(
     q: str | None = None,
     waiting: bool | None = None,
     waited_days: int | None = None,
+    intake_state: str | None = None,
 ) -> sa.Select:
     """Participants matching the filters, in id order (the API's keyset goes by id).
     `q` is found in names and e-mail addresses, whatever the case; `waiting` keeps the
@@ -123,6 +139,8 @@ def list_query(
                 sa.func.lower(Participant.email).like(pattern, escape="\\"),
             )
         )
+    if intake_state:
+        query = query.where(Participant.intake_state == intake_state)
     if waiting is not None:
         query = query.where(_is_waiting() if waiting else ~_is_waiting())
     if waited_days is not None:
@@ -264,6 +282,7 @@ def _check_guardian_link(role: str, program_id: int, guardian_of_id: int | None)
         program_id=program_id,
         role=Role.MENTEE,
         field="guardian_of_id",
+        approved=False,
     )
 
 

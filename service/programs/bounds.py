@@ -29,6 +29,8 @@ NUMBERS: dict[str, tuple[int, int]] = {
 OPTIONAL_NUMBERS: dict[str, tuple[int, int]] = {
     "no_meeting_alert_days": (1, 365),
     "match_length_months": (1, 60),
+    # The waiting list: the longest a mentee should wait for a match.
+    "waiting_target_days": (1, 730),
 }
 
 # The meeting requirement: so many meetings, or minutes, or both, per period.

@@ -62,6 +62,8 @@ class ProgramSettingsForm(ConsoleForm):
     )
     approval_required = Choices(choices=choices_of(t.value for t in Trigger))
     allow_self_approval = BooleanField()
+    screening_interview = BooleanField()
+    screening_references = BooleanField()
     # Empty (or left out): no requirement.
     requirement_period = SelectField(
         choices=choices_of(["", *bounds.REQUIREMENT_PERIODS]),
@@ -93,6 +95,8 @@ class ProgramSettingsForm(ConsoleForm):
         changes["cadence_policy"] = self.cadence_policy.data
         changes["approval_required"] = sorted(self.approval_required.data or [])
         changes["allow_self_approval"] = self.allow_self_approval.data
+        changes["screening_interview"] = self.screening_interview.data
+        changes["screening_references"] = self.screening_references.data
         period = self.requirement_period.data
         changes["meeting_requirement"] = (
             {
@@ -184,6 +188,8 @@ def settings_of(program: Program) -> dict[str, Any]:
         "cadence_policy": program.cadence_policy,
         "approval_required": list(program.approval_required),
         "allow_self_approval": program.allow_self_approval,
+        "screening_interview": program.screening_interview,
+        "screening_references": program.screening_references,
         "requirement_period": requirement.get("period", ""),
         "requirement_meetings": requirement.get("meetings") or 0,
         "requirement_minutes": requirement.get("minutes") or 0,
@@ -355,6 +361,22 @@ EXPLAINED: dict[str, Explained] = {
         "Days without a logged meeting before a warning sign is raised; empty: never.",
         "Silence is the commonest way a match ends without anyone deciding it.",
     ),
+    "waiting_target_days": Explained(
+        "days",
+        "The longest a mentee should wait for a match; the dashboard counts those who waited "
+        "longer, and each is sent a kind word once; empty: no target.",
+        "A long, silent wait is when mentees give up: they should hear from the program.",
+    ),
+    "screening_interview": Explained(
+        "",
+        "A mentor is approved only once their interview is recorded.",
+        "Meeting a future mentor is how a program learns whether they fit its young people.",
+    ),
+    "screening_references": Explained(
+        "",
+        "A mentor is approved only once their references are recorded.",
+        "Others who know the applicant see what an interview cannot.",
+    ),
     "match_length_months": Explained(
         "months",
         "The planned length of a match, from the day it becomes active; empty: open-ended.",
@@ -513,6 +535,8 @@ def new_program_defaults() -> dict[str, Any]:
         "cadence_policy": default_of("cadence_policy"),
         "approval_required": default_approval_required(),
         "allow_self_approval": False,
+        "screening_interview": True,
+        "screening_references": True,
         "requirement_period": "",
         "requirement_meetings": 0,
         "requirement_minutes": 0,

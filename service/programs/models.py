@@ -90,6 +90,12 @@ class Program(Model):
     # Matching criteria, by name (workflows/matching.py): {"mode": off|prefer|require,
     # "weight": 0-10}; a criterion left out is at its default.
     matching: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # Screening a mentor (workflows/intake.py): a passed, unexpired background check always;
+    # an interview and references when these say so.
+    screening_interview: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    screening_references: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The waiting list: how long a mentee should wait for a match at most; None: no target.
+    waiting_target_days: Mapped[int | None]
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

@@ -165,6 +165,20 @@ class ProgramSchema(Schema):
         validate=validate.Range(*bounds.OPTIONAL_NUMBERS["match_length_months"]),
         metadata={"description": "Planned length of a match, from activation."},
     )
+    waiting_target_days = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(*bounds.OPTIONAL_NUMBERS["waiting_target_days"]),
+        metadata={
+            "description": "The longest a mentee should wait for a match: the dashboard counts "
+            "those who waited longer, and each is sent a kind word once; null: no target."
+        },
+    )
+    screening_interview = fields.Boolean(
+        metadata={"description": "A mentor is approved only once an interview is recorded."}
+    )
+    screening_references = fields.Boolean(
+        metadata={"description": "A mentor is approved only once references are recorded."}
+    )
     closure_notice_days = fields.Integer(
         validate=validate.Range(*bounds.NUMBERS["closure_notice_days"]),
         metadata={"description": "How long before the planned end closure is proposed."},

@@ -22,6 +22,11 @@ def _new_program_form(page: str) -> dict:
     form["approval_required"] = re.findall(
         r'name="approval_required" value="([^"]+)" checked', page
     )
+    # Settings that are on unless turned off (screening a mentor's interview, references).
+    for name in re.findall(
+        r'type="checkbox" id="[a-z_]+" name="([a-z_]+)" value="yes" checked', page
+    ):
+        form[name] = "yes"
     return form
 
 

@@ -1,7 +1,7 @@
 """calendars redrawn after a transition: pairs.calendar_stale and its partial index
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0024
 Create Date: 2026-11-29 15:20:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0019"
-down_revision = "0017"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

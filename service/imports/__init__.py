@@ -1,0 +1,1 @@
+"""Importing participants in the console: upload, map the columns, preview, confirm."""

@@ -1,0 +1,1 @@
+"""Intake and screening: applications, what screening records, and the decision."""
