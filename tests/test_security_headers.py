@@ -57,6 +57,7 @@ def walk(app: Flask, api, admin_api, world, make_staff, console_as):
         "slug": "not-found",
         "filename": "pairwise.css",
         "fmt": "csv",
+        "job_id": "no-such-job",
     }
     return console, values
 

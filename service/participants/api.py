@@ -201,6 +201,7 @@ def record_screening(body: dict, participant_id: int):
 
 @blueprint.post("/<id:participant_id>/intake")
 @require_scope("participants:write")
+@idempotent(blueprint)
 @blueprint.arguments(IntakeTransitionSchema, example={"trigger": "approve"})
 @blueprint.response(200, IntakeSchema)
 @documents(blueprint, 401, 403, 404, 409, 422)
@@ -220,6 +221,7 @@ _IMPORT_FILE = ImportFileSchema()
 
 @blueprint.post("/imports")
 @require_scope("participants:write")
+@idempotent(blueprint)
 @blueprint.doc(
     requestBody={
         "required": True,

@@ -273,6 +273,11 @@ class IntakeTransitionSchema(Schema):
     )
 
 
+# A column mapping names each column once: this is far more than any spreadsheet needs.
+MAPPING_MAX = 20_000
+DEFAULT_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+
+
 class ImportFormSchema(Schema):
     """The form fields of an import (multipart/form-data, beside the file)."""
 
@@ -288,6 +293,7 @@ class ImportFormSchema(Schema):
             "description": "A JSON object, column header to field (or null to leave a column "
             "out); without it, columns are mapped by their headers.",
             "example": '{"Name": "full_name", "Mail": "email", "Notes": null}',
+            "maxLength": MAPPING_MAX,
         },
     )
     dry_run = fields.Boolean(
@@ -302,6 +308,8 @@ class ImportFormSchema(Schema):
     def _mapping(self, value: str) -> dict[str, str | None]:
         import json
 
+        if len(value) > MAPPING_MAX:
+            raise ValidationError(f"At most {MAPPING_MAX} characters.")
         try:
             mapping = json.loads(value)
         except ValueError:
@@ -315,7 +323,12 @@ class ImportFormSchema(Schema):
 
 class ImportFileSchema(Schema):
     file = Upload(
-        required=True, metadata={"description": "A CSV file (UTF-8) or an .xlsx workbook."}
+        required=True,
+        metadata={
+            "description": "A CSV file (UTF-8) or an .xlsx workbook, of at most "
+            "PAIRWISE_IMPORT_MAX_BYTES (20 MB unless configured otherwise).",
+            "maxLength": DEFAULT_IMPORT_MAX_BYTES,
+        },
     )
 
 

@@ -38,7 +38,7 @@ def _check(page, screenshots: Path, name: str) -> None:
 
 def _upload(page, live_server: str, program_name: str, data: bytes) -> None:
     page.goto(f"{live_server}/console/participants/import")
-    page.get_by_label("Program").select_option(label=program_name)
+    page.get_by_role("combobox", name="Program").select_option(label=program_name)
     page.get_by_label("Import new people as applications to screen").check()
     page.set_input_files(
         "#file", files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": data}]

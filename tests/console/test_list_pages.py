@@ -88,7 +88,7 @@ def _walk(console, path: str) -> Iterator[str]:
     while path:
         page = console.page(path)
         yield page
-        found = re.search(r'<a href="([^"]+)" rel="next">', page)
+        found = re.search(r'<a href="([^"]+)" rel="next"', page)
         path = found.group(1).replace("&amp;", "&") if found else ""
 
 

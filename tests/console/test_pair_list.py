@@ -40,7 +40,7 @@ def _walk(console, path: str) -> list[int]:
     while path:
         page = console.page(path)
         shown += _shown(page)
-        found = re.search(r'<a href="([^"]+)" rel="next">', page)
+        found = re.search(r'<a href="([^"]+)" rel="next"', page)
         path = found.group(1).replace("&amp;", "&") if found else ""
     return shown
 

@@ -42,6 +42,18 @@ def test_the_bodies_subscribers_receive_match_the_published_schemas(app, api, wo
     SurveyTaker(client, url).submit(
         {**CALM_MENTEE_CHECKIN, "feels_unsafe": "yes", "safety_details": "Shouted at me"}
     )
+    applicant = api.ok(
+        "post",
+        "/participants/applications",
+        {
+            "program_id": world.program["id"],
+            "role": "mentor",
+            "full_name": "Ana Souza",
+            "email": "ana@example.org",
+        },
+        status=201,
+    )
+    api.ok("post", f"/participants/{applicant['id']}/intake", {"trigger": "start_screening"})
     spec = client.get("/api/v1/openapi.json").get_json()
 
     with app.app_context():
