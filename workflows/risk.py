@@ -166,17 +166,21 @@ def fit_cox(
     )
 
 
-def concordance(durations: Array, events: Array, risk: Array) -> float | None:
+def concordance(
+    durations: Array, events: Array, risk: Array, groups: Array | None = None
+) -> float | None:
     """Harrell's concordance index: of the pairs of rows where one is seen to end before the
     other, the share in which the one that ended first had the higher risk (ties count half).
-    0.5 is chance; None when no pair can be compared."""
+    0.5 is chance; None when no pair can be compared. Rows of the same group (the same match
+    seen on several days) are never compared with each other."""
     t = np.asarray(durations, dtype=float)
     e = np.asarray(events, dtype=bool)
     r = np.asarray(risk, dtype=float)
+    g = np.arange(len(t)) if groups is None else np.asarray(groups)
     concordant = 0.0
     comparable = 0
     for i in np.flatnonzero(e):
-        later = t > t[i]
+        later = (t > t[i]) & (g != g[i])
         n = int(later.sum())
         if n == 0:
             continue
@@ -228,26 +232,38 @@ class CalibrationRow:
     group: int  # 1 for the lowest risks
     n: int
     predicted: float  # the average predicted chance of ending early within the horizon
-    observed: float  # the share that did
+    observed: float  # the Kaplan-Meier share that did
+
+
+def ended_by(durations: Array, events: Array, horizon_days: float) -> float:
+    """The Kaplan-Meier estimate of the share ended by `horizon_days`: a row followed for
+    less time counts while it is known to run, never as an ending nor as lasting."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    surviving = 1.0
+    for day in np.unique(t[e & (t <= horizon_days)]):
+        at_risk = int((t >= day).sum())
+        surviving *= 1 - int((e & (t == day)).sum()) / at_risk
+    return 1 - surviving
 
 
 def calibration(
     durations: Array, events: Array, risk: Array, horizon_days: float, groups: int = 5
 ) -> list[CalibrationRow]:
-    """Predicted against observed early endings, by group of risk (quintiles by default),
-    over the rows whose outcome within the horizon is known."""
-    known, ended = known_outcome(durations, events, horizon_days)
-    r = np.asarray(risk, dtype=float)[known]
-    y = ended[known].astype(float)
+    """Predicted against observed early endings within the horizon, by group of risk
+    (quintiles by default)."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    r = np.asarray(risk, dtype=float)
     if len(r) == 0:
         return []
     order = np.argsort(r, kind="stable")
-    rows = []
-    for number, chunk in enumerate(np.array_split(order, min(groups, len(r))), start=1):
-        rows.append(
-            CalibrationRow(number, len(chunk), float(r[chunk].mean()), float(y[chunk].mean()))
+    return [
+        CalibrationRow(
+            number, len(chunk), float(r[chunk].mean()), ended_by(t[chunk], e[chunk], horizon_days)
         )
-    return rows
+        for number, chunk in enumerate(np.array_split(order, min(groups, len(r))), start=1)
+    ]
 
 
 def largest_factors(

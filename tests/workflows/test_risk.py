@@ -51,6 +51,13 @@ def test_screening_counts_only_outcomes_known_at_the_horizon():
     assert result.specificity == pytest.approx(0.5)
 
 
+def test_the_observed_share_is_kaplan_meiers():
+    # Four rows: endings on days 10 and 30, one followed 20 days only, one 200 days. By day 180:
+    # 1 - (3/4)(1/2) = 5/8 (the row followed 20 days leaves the risk set, never an ending).
+    durations = np.array([10, 20, 30, 200])
+    assert risk.ended_by(durations, np.array([1, 0, 1, 0]), 180) == pytest.approx(5 / 8)
+
+
 def test_calibration_compares_predicted_and_observed_by_group():
     durations = np.array([10, 200, 10, 200])
     events = np.array([1, 0, 1, 0])
