@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[np.float64]
+Array = NDArray[Any]
 
 # The penalty on the standardised coefficients: small enough not to shrink a real effect
 # noticeably with a few hundred pairs, large enough to keep a separable feature finite.
@@ -266,9 +266,7 @@ def calibration(
     ]
 
 
-def largest_factors(
-    model: CoxModel, x: Array, count: int = 3
-) -> list[list[tuple[str, float]]]:
+def largest_factors(model: CoxModel, x: Array, count: int = 3) -> list[list[tuple[str, float]]]:
     """For each row, the features that raised its risk most (positive contributions only),
     largest first."""
     found = []

@@ -71,9 +71,7 @@ SIGNALS: dict[str, SignalType] = _catalogue(
     SignalType("rating_divergence", "Mentor and mentee rate the relationship differently", M),
     # The program's closure-risk model: it asks a coordinator to look, and never flags the
     # pair by itself.
-    SignalType(
-        "closure_risk_high", "High estimated risk of ending early", M, flags_risk=False
-    ),
+    SignalType("closure_risk_high", "High estimated risk of ending early", M, flags_risk=False),
     SignalType("checkin_overdue", "A staff check-in is overdue", M, flags_risk=False),
     SignalType("coordinator_flag", "Flagged by a coordinator", SignalCategory.COORDINATOR),
 )

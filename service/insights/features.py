@@ -167,7 +167,7 @@ def read(program_id: int, as_of: datetime) -> Record:
     ratings: dict[int, dict[str, list[tuple[datetime, int]]]] = defaultdict(
         lambda: {"mentee": [], "mentor": []}
     )
-    for pair_id, role, at, rating in db.session.execute(
+    for owner, role, at, rating in db.session.execute(
         sa.select(
             SurveyResponse.pair_id, SurveyResponse.respondent_role,
             SurveyResponse.submitted_at, SurveyResponse.pulse_rating,
@@ -180,7 +180,8 @@ def read(program_id: int, as_of: datetime) -> Record:
         )
         .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
     ):  # fmt: skip
-        ratings[pair_id][role].append((at, rating))
+        if owner is not None and rating is not None:  # both asked for by the query
+            ratings[owner][role].append((at, rating))
     signals: dict[int, list[datetime]] = defaultdict(list)
     for pair_id, at in db.session.execute(
         sa.select(Signal.pair_id, Signal.raised_at)
@@ -204,9 +205,7 @@ def _between(times: list[datetime], start: datetime, end: datetime) -> int:
 
 def _unanswered(due: list[tuple[datetime, datetime | None]], day: datetime) -> int:
     start, last_due = day - WINDOW, day - timedelta(days=ANSWER_DAYS)
-    return sum(
-        1 for at, done in due if start <= at < last_due and (done is None or done >= day)
-    )
+    return sum(1 for at, done in due if start <= at < last_due and (done is None or done >= day))
 
 
 def measure(record: Record, pair_id: int, day: datetime) -> list[float | None]:
@@ -247,7 +246,7 @@ def matrix(rows: list[list[float | None]], fill_rating: float | None = None) -> 
     """The features as a matrix; a missing rating takes `fill_rating` (by default the
     average of the ratings given), so a pair nobody has rated yet counts as typical."""
     index = NAMES.index("lowest_rating")
-    given = [row[index] for row in rows if row[index] is not None]
+    given = [float(v) for row in rows if (v := row[index]) is not None]
     if fill_rating is None:
         fill_rating = float(np.mean(given)) if given else 0.0
     return np.array(

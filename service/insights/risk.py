@@ -63,10 +63,7 @@ def landmark_rows(record: ft.Record, as_of: datetime) -> Rows:
         if match.activated_at is None:
             continue
         end = match.ended_at or as_of
-        if match.planned_end is not None:
-            stop = min(end, match.planned_end)
-        else:
-            stop = end
+        stop = min(end, match.planned_end) if match.planned_end is not None else end
         day = match.activated_at + FIRST_LANDMARK
         while day < stop:
             rows.pair_ids.append(match.pair_id)
@@ -91,7 +88,7 @@ def _split(rows: Rows, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
 
 def _rating_fill(rows: Rows) -> float:
     index = ft.NAMES.index("lowest_rating")
-    given = [v[index] for v in rows.values if v[index] is not None]
+    given = [float(x) for v in rows.values if (x := v[index]) is not None]
     return float(np.mean(given)) if given else 0.0
 
 
@@ -120,9 +117,7 @@ def validate(rows: Rows, threshold: float) -> dict[str, Any]:
         "training_pairs": len({p for p, keep in zip(rows.pair_ids, train, strict=True) if keep}),
         "hold_out_pairs": len({p for p, keep in zip(rows.pair_ids, test, strict=True) if keep}),
         "hold_out_rows": int(test.sum()),
-        "concordance": cox.concordance(
-            t_test, e_test, predicted, np.asarray(rows.pair_ids)[test]
-        ),
+        "concordance": cox.concordance(t_test, e_test, predicted, np.asarray(rows.pair_ids)[test]),
         "threshold": threshold,
         "sensitivity": screening.sensitivity,
         "specificity": screening.specificity,
@@ -204,7 +199,9 @@ def score(*, program_id: int, as_of: date) -> list[Flag]:
         row.flagged, row.scored_at = [], datetime.now(UTC)
         db.session.commit()
         return []
-    x = ft.matrix([ft.measure(record, pair_id, moment) for pair_id in ids], row.model["rating_fill"])
+    x = ft.matrix(
+        [ft.measure(record, pair_id, moment) for pair_id in ids], row.model["rating_fill"]
+    )
     risks = model.risk(x, HORIZON_DAYS)
     threshold = program.risk_threshold_percent / 100
     deviations = (x - np.array(model.means)) / np.array(model.scales)
@@ -217,10 +214,7 @@ def score(*, program_id: int, as_of: date) -> list[Flag]:
             Flag(
                 pair_id,
                 float(chance),
-                [
-                    ft.describe(name, deviations[index, ft.NAMES.index(name)])
-                    for name, _ in factors
-                ],
+                [ft.describe(name, deviations[index, ft.NAMES.index(name)]) for name, _ in factors],
             )
         )
     flags.sort(key=lambda f: -f.risk)
@@ -243,12 +237,8 @@ def _raise(flags: list[Flag], moment: datetime) -> None:
             )
         )
     )
-    pairs = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Pair).where(Pair.id.in_([f.pair_id for f in flags if f.pair_id not in recent]))
-        )
-    }
+    new = [f.pair_id for f in flags if f.pair_id not in recent]
+    pairs = {p.id: p for p in db.session.scalars(sa.select(Pair).where(Pair.id.in_(new)))}
     actor = actors.system("closure-risk model")
     for flag in flags:
         pair = pairs.get(flag.pair_id)
@@ -256,7 +246,7 @@ def _raise(flags: list[Flag], moment: datetime) -> None:
             continue
         signals.raise_signals(
             pair=pair,
-            raised=[RaisedSignal(ft.OWN_SIGNAL, "")],
+            raised=[RaisedSignal("closure_risk_high", "")],
             source="monitoring",
             source_id=None,
             actor=actor,

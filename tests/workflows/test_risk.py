@@ -22,9 +22,7 @@ def test_the_fit_equals_the_hand_solved_partial_likelihood():
 
 def test_the_baseline_hazard_is_breslows():
     # No features that vary: the baseline is Nelson-Aalen, 1/3 then 1/3 + 1/2 (day 3 censored).
-    model = risk.fit_cox(
-        np.zeros((3, 1)), np.array([1, 2, 3]), np.array([1, 1, 0]), ["x"], ridge=0
-    )
+    model = risk.fit_cox(np.zeros((3, 1)), np.array([1, 2, 3]), np.array([1, 1, 0]), ["x"], ridge=0)
     assert model.baseline_at(0.5) == 0
     assert model.baseline_at(1) == pytest.approx(1 / 3)
     assert model.baseline_at(10) == pytest.approx(1 / 3 + 1 / 2)

@@ -40,7 +40,9 @@ def upgrade():
         sa.Column("fitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("flagged", JSON, nullable=False),
         sa.Column("scored_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["program_id"], ["programs.id"], name=op.f("fk_risk_models_program_id_programs")),
+        sa.ForeignKeyConstraint(
+            ["program_id"], ["programs.id"], name=op.f("fk_risk_models_program_id_programs")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_models")),
         sa.UniqueConstraint("program_id", name=op.f("uq_risk_models_program_id")),
     )
