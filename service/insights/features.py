@@ -24,6 +24,7 @@ from service.pairs.models import Pair, TransitionRecord
 from service.signals.models import Signal
 from service.surveys.models import SurveyResponse
 from workflows.pairing import State
+from workflows.signals import SignalCategory
 
 # The signal the model itself raises is never one of its features.
 OWN_SIGNAL = "closure_risk_high"
@@ -103,6 +104,7 @@ class Record:
     staff_due: dict[int, list[tuple[datetime, datetime | None]]]
     ratings: dict[int, dict[str, list[tuple[datetime, int]]]]
     signals: dict[int, list[datetime]]
+    safety: dict[int, list[datetime]]  # the safety signals among them
     moves: dict[int, list[datetime]]
 
 
@@ -183,12 +185,15 @@ def read(program_id: int, as_of: datetime) -> Record:
         if owner is not None and rating is not None:  # both asked for by the query
             ratings[owner][role].append((at, rating))
     signals: dict[int, list[datetime]] = defaultdict(list)
-    for pair_id, at in db.session.execute(
-        sa.select(Signal.pair_id, Signal.raised_at)
+    safety: dict[int, list[datetime]] = defaultdict(list)
+    for pair_id, at, category in db.session.execute(
+        sa.select(Signal.pair_id, Signal.raised_at, Signal.category)
         .where(Signal.pair_id.in_(in_program), Signal.raised_at < as_of, Signal.code != OWN_SIGNAL)
         .order_by(Signal.raised_at)
     ):
         signals[pair_id].append(at)
+        if category == SignalCategory.SAFETY:
+            safety[pair_id].append(at)
     moves: dict[int, list[datetime]] = defaultdict(list)
     for pair_id, at in db.session.execute(
         sa.select(TransitionRecord.pair_id, TransitionRecord.created_at)
@@ -196,14 +201,14 @@ def read(program_id: int, as_of: datetime) -> Record:
         .order_by(TransitionRecord.created_at)
     ):
         moves[pair_id].append(at)
-    return Record(matches, held, missed, checkins, staff, ratings, signals, moves)
+    return Record(matches, held, missed, checkins, staff, ratings, signals, safety, moves)
 
 
-def _between(times: list[datetime], start: datetime, end: datetime) -> int:
+def between(times: list[datetime], start: datetime, end: datetime) -> int:
     return bisect_left(times, end) - bisect_left(times, start)
 
 
-def _unanswered(due: list[tuple[datetime, datetime | None]], day: datetime) -> int:
+def unanswered(due: list[tuple[datetime, datetime | None]], day: datetime) -> int:
     start, last_due = day - WINDOW, day - timedelta(days=ANSWER_DAYS)
     return sum(1 for at, done in due if start <= at < last_due and (done is None or done >= day))
 
@@ -211,8 +216,8 @@ def _unanswered(due: list[tuple[datetime, datetime | None]], day: datetime) -> i
 def measure(record: Record, pair_id: int, day: datetime) -> list[float | None]:
     """The pair's features on `day` (None for a rating nobody has given yet)."""
     held = record.held.get(pair_id, [])
-    recent = _between(held, day - RECENT, day) / 2
-    before = _between(held, day - RECENT - BEFORE, day - RECENT) / 2
+    recent = between(held, day - RECENT, day) / 2
+    before = between(held, day - RECENT - BEFORE, day - RECENT) / 2
     lowest: float | None = None
     change = 0.0
     sides = record.ratings.get(pair_id)
@@ -232,13 +237,13 @@ def measure(record: Record, pair_id: int, day: datetime) -> list[float | None]:
     return [
         float(recent),
         float(recent - before),
-        float(_between(record.missed.get(pair_id, []), day - WINDOW, day)),
-        float(_unanswered(record.checkins_due.get(pair_id, []), day)),
+        float(between(record.missed.get(pair_id, []), day - WINDOW, day)),
+        float(unanswered(record.checkins_due.get(pair_id, []), day)),
         lowest,
         change,
-        float(_between(record.signals.get(pair_id, []), day - WINDOW, day)),
+        float(between(record.signals.get(pair_id, []), day - WINDOW, day)),
         float((day - last_move).days) if last_move else 0.0,
-        float(_unanswered(record.staff_due.get(pair_id, []), day)),
+        float(unanswered(record.staff_due.get(pair_id, []), day)),
     ]
 
 

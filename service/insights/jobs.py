@@ -1,5 +1,5 @@
-"""The closure-risk model's jobs: fitting a program's model, scoring its pairs, and both for
-every program each night (run by the clock of `pairwise worker` / `pairwise scheduler`)."""
+"""The closure-risk model's jobs: fitting a program's model, scoring its pairs, looking for
+fading ones, and all three for every program each night (run by the clock of `pairwise worker` / `pairwise scheduler`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from rq import Queue
 
 from service.clock import now
 from service.database import db
-from service.insights import risk
+from service.insights import drift, risk
 from service.jobs import job_context
 from service.programs.models import Program
 from service.queue import DEFAULT_QUEUE, redis_connection
@@ -30,12 +30,20 @@ def score_pairs(program_id: int) -> int:
         return len(risk.score(program_id=program_id, as_of=now().date()))
 
 
+def detect_drift(program_id: int) -> int:
+    """Propose a planned closure for each fading pair; returns how many pairs drift."""
+    with job_context():
+        return len(drift.detect(program_id=program_id, as_of=now().date()))
+
+
 def refresh_risk_models() -> int:
-    """Fit and score every program; returns how many programs have a fitted model."""
+    """Fit and score every program, and look for fading pairs in each; returns how many
+    programs have a fitted model."""
     with job_context():
         ids = list(db.session.scalars(sa.select(Program.id).order_by(Program.id)))
     fitted = 0
     for program_id in ids:
+        detect_drift(program_id)
         if fit_model(program_id)["status"] == "fitted":
             fitted += 1
             score_pairs(program_id)

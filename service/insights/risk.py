@@ -42,7 +42,7 @@ SCORED_STATES = (State.ACTIVE, State.AT_RISK)
 FACTORS_SHOWN = 3
 
 
-def _moment(day: date) -> datetime:
+def moment_of(day: date) -> datetime:
     """The start of the day after `day`: what is known "as of" the end of that day."""
     return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
 
@@ -136,7 +136,7 @@ def fit(*, program_id: int, as_of: date) -> RiskModel:
     program = db.session.get(Program, program_id)
     if program is None:
         raise NotFound(f"There is no program {program_id}.")
-    moment = _moment(as_of)
+    moment = moment_of(as_of)
     record = ft.read(program_id, moment)
     closed = closed_matches(record)
     row = db.session.scalar(sa.select(RiskModel).where(RiskModel.program_id == program_id))
@@ -185,7 +185,7 @@ def score(*, program_id: int, as_of: date) -> list[Flag]:
     if row is None or row.status != "fitted" or row.model is None:
         return []
     model = cox.CoxModel.from_dict(row.model)
-    moment = _moment(as_of)
+    moment = moment_of(as_of)
     record = ft.read(program_id, moment)
     running = dict(
         db.session.execute(

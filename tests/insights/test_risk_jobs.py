@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from service import demo_history
+from service.approvals.models import Proposal
 from service.cli import cli
 from service.database import db
 from service.insights import jobs, risk
+from service.pairs.models import Pair
 from service.signals.models import Signal
 from service.worker import run_worker
 
@@ -67,3 +69,17 @@ def test_the_nightly_refresh_fits_every_program_with_enough_history(app):
         assert jobs.refresh_risk_models() == 1
         assert risk.latest(program_id=fitted).status == "fitted"
         assert risk.latest(program_id=small).status == "refused"
+
+
+def test_the_nightly_refresh_proposes_planned_closures_for_fading_pairs(app):
+    program_id = _program(app, pairs=300, months=36, seed=1, missed_hazard=0.3)
+    with app.app_context():
+        jobs.refresh_risk_models()
+        proposed = db.session.scalars(
+            sa.select(Proposal.reason).where(Proposal.trigger == "begin_closure")
+        ).all()
+        running = db.session.scalar(
+            sa.select(sa.func.count()).where(Pair.program_id == program_id, Pair.state == "active")
+        )
+    assert proposed and all("fading" in reason for reason in proposed)
+    assert len(proposed) < running
