@@ -1,5 +1,6 @@
 """The closure-risk model's jobs: fitting a program's model, scoring its pairs, looking for
-fading ones, and all three for every program each night (run by the clock of `pairwise worker` / `pairwise scheduler`)."""
+fading ones, and all three for every program each night (run by the clock of
+`pairwise worker` / `pairwise scheduler`)."""
 
 from __future__ import annotations
 
