@@ -121,3 +121,23 @@ def test_the_features_never_look_past_their_day():
         assert features.measure(before, pair_id, earlier) == features.measure(
             whole, pair_id, earlier
         )
+
+
+def test_the_record_is_read_in_as_many_statements_for_many_pairs_as_for_few(app):
+    sent: list[str] = []
+
+    def count(connection, cursor, statement, parameters, context, executemany) -> None:
+        sent.append(statement)
+
+    few = demo_history.load(slug="risk-few", pairs=20, months=18, seed=5)
+    many = demo_history.load(slug="risk-many", pairs=200, months=18, seed=5)
+    counts = []
+    for program in (few, many):
+        sent.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            features.read(program.id, now())
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        counts.append(len(sent))
+    assert counts[0] == counts[1] == 7  # a query per table
