@@ -76,8 +76,9 @@ def landmark_rows(record: ft.Record, as_of: datetime) -> Rows:
     return rows
 
 
-def _split(rows: Rows, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    fill = _rating_fill(rows)
+def _split(
+    rows: Rows, selected: np.ndarray, fill: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     x = ft.matrix([rows.values[i] for i in np.flatnonzero(selected)], fill)
     return (
         x,
@@ -86,9 +87,11 @@ def _split(rows: Rows, selected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     )
 
 
-def _rating_fill(rows: Rows) -> float:
+def _rating_fill(rows: Rows, selected: np.ndarray) -> float:
+    """The average of the latest ratings among the rows selected: what a pair nobody has
+    rated yet counts as."""
     index = ft.NAMES.index("lowest_rating")
-    given = [float(x) for v in rows.values if (x := v[index]) is not None]
+    given = [float(x) for i in np.flatnonzero(selected) if (x := rows.values[i][index]) is not None]
     return float(np.mean(given)) if given else 0.0
 
 
@@ -105,11 +108,13 @@ def validate(rows: Rows, threshold: float) -> dict[str, Any]:
     matched = np.array([m.timestamp() for m in rows.matched_at])
     cut = float(np.quantile(matched, TRAINING_SHARE))
     train, test = matched < cut, matched >= cut
-    x, t, e = _split(rows, train)
+    # The hold-out lends the fit nothing, not even the average rating.
+    fill = _rating_fill(rows, train)
+    x, t, e = _split(rows, train, fill)
     if not e.any() or not test.any():
         return {"note": "Too few early endings among the earlier matches to check the model."}
     model = cox.fit_cox(x, t, e, ft.NAMES)
-    x_test, t_test, e_test = _split(rows, test)
+    x_test, t_test, e_test = _split(rows, test, fill)
     predicted = model.risk(x_test, HORIZON_DAYS)
     screening = cox.screening(t_test, e_test, predicted, HORIZON_DAYS, threshold)
     return {
@@ -158,10 +163,12 @@ def fit(*, program_id: int, as_of: date) -> RiskModel:
         db.session.commit()
         return row
     threshold = program.risk_threshold_percent / 100
-    x, t, e = _split(rows, np.ones(len(rows.pair_ids), dtype=bool))
+    every = np.ones(len(rows.pair_ids), dtype=bool)
+    fill = _rating_fill(rows, every)
+    x, t, e = _split(rows, every, fill)
     model = cox.fit_cox(x, t, e, ft.NAMES)
     row.status, row.detail = "fitted", ""
-    row.model = {**model.as_dict(), "rating_fill": _rating_fill(rows)}
+    row.model = {**model.as_dict(), "rating_fill": fill}
     row.validation = {**validate(rows, threshold), "horizon_days": HORIZON_DAYS}
     db.session.commit()
     return row
