@@ -441,6 +441,52 @@ def demo_history_command(pairs: int) -> None:
     )
 
 
+@cli.command("risk")
+@click.option("--program", "program_id", type=int, required=True, help="The program's id.")
+@click.option(
+    "--queue", "in_background", is_flag=True, help="Queue the fit and scoring for a worker."
+)
+def risk_command(program_id: int, in_background: bool) -> None:
+    """Fit a program's closure-risk model from its own history, check it on the latest
+    matches, and score its running pairs (a pair at or above the program's threshold raises
+    a signal for its coordinator). Refuses, and says why, below the program's minimum of
+    ended matches."""
+    from service.clock import today_in
+    from service.database import db
+    from service.insights import jobs, risk
+    from service.programs.models import Program
+
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise click.ClickException(f"There is no program {program_id}.")
+    today = today_in(program.timezone)
+    if in_background:
+        fit_id, score_id = jobs.enqueue(program_id)
+        click.echo(f"Queued the fit ({fit_id}) and the scoring ({score_id}).", err=True)
+        return
+    row = risk.fit(program_id=program_id, as_of=today)
+    if row.status != "fitted":
+        raise click.ClickException(row.detail)
+    v = row.validation
+    if v.get("concordance") is not None:
+        click.echo(
+            f"Fitted from {row.closed_matches} ended matches. On the {v['hold_out_pairs']} "
+            f"matches after {v['cut']}: concordance {v['concordance']:.2f}, "
+            f"sensitivity {_percent(v['sensitivity'])}, specificity "
+            f"{_percent(v['specificity'])} at {v['threshold']:.0%}."
+        )
+    else:
+        click.echo(f"Fitted from {row.closed_matches} ended matches. {v.get('note', '')}")
+    flags = risk.score(program_id=program_id, as_of=today)
+    click.echo(f"{len(flags)} pairs flagged.")
+    for flag in flags:
+        click.echo(f"  pair {flag.pair_id}: {flag.risk:.0%}: {'; '.join(flag.factors)}")
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
 @cli.command("diagram")
 @click.option(
     "--output",

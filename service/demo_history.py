@@ -43,6 +43,9 @@ PLANNED_MONTHS = 12
 # The generator's effects, per month of a running match.
 BASE_HAZARD = 0.01  # the chance of ending early in a month with every meeting held
 MISSED_HAZARD = 0.12  # added, times the share of the month's planned meetings missed
+# Without effects: the same chance every month for every pair, about the average above, and
+# ratings that do not sink before an ending (closure that nothing in the record foretells).
+RANDOM_HAZARD = 0.047
 PLANNED_MEETINGS = 4  # a meeting a week
 REQUIRED_MEETINGS = 2  # the program's meeting requirement, per month
 
@@ -77,9 +80,18 @@ class _Rows:
     endings: list[dict[str, Any] | None]
 
 
-def load(*, pairs: int = 300, months: int = HISTORY_MONTHS, seed: int = 17) -> Program:
+def load(
+    *,
+    pairs: int = 300,
+    months: int = HISTORY_MONTHS,
+    seed: int = 17,
+    effects: bool = True,
+    missed_hazard: float = MISSED_HAZARD,
+    slug: str = HISTORY_SLUG,
+) -> Program:
     """Create the history program (`pairs` pairs joining over `months` months); call only
-    when `history_exists()` is False."""
+    when no program has `slug` yet. Without `effects`, early endings happen at random: the
+    record foretells none of them."""
     if pairs < 1:
         raise ValueError(f"pairs must be at least 1, got {pairs}")
     rng = np.random.default_rng(seed)
@@ -87,7 +99,7 @@ def load(*, pairs: int = 300, months: int = HISTORY_MONTHS, seed: int = 17) -> P
     start = add_months(today, -months)
     program = programs.create(
         name="Northside Mentoring (insights demo)",
-        slug=HISTORY_SLUG,
+        slug=slug,
         description="Demo data: eighteen months of a program's history, for the insights.",
         cadence_policy="mentor_eep",
         meeting_requirement={"period": "month", "meetings": REQUIRED_MEETINGS, "minutes": 0},
@@ -118,6 +130,7 @@ def load(*, pairs: int = 300, months: int = HISTORY_MONTHS, seed: int = 17) -> P
         _one_pair(
             rows, rng, program.id, ids[2 * index], ids[2 * index + 1],
             int(rng.choice(coordinator_ids)), start, today, months, version_ids,
+            missed_hazard if effects else None,
         )  # fmt: skip
     pair_ids = list(
         db.session.scalars(
@@ -173,6 +186,7 @@ def _one_pair(
     today: date,
     months: int,
     version_ids: dict[str, int],
+    missed_hazard: float | None = MISSED_HAZARD,
 ) -> None:
     joined = start + timedelta(days=int(rng.integers(0, months * 30 - 20)))
     matched = joined + timedelta(days=int(rng.exponential(18)))
@@ -257,7 +271,8 @@ def _one_pair(
                  "created_at": _at(day, 18)}
             )  # fmt: skip
         missed = 1 - held_by_month[-1] / PLANNED_MEETINGS
-        if last <= today and rng.random() < BASE_HAZARD + MISSED_HAZARD * missed:
+        hazard = RANDOM_HAZARD if missed_hazard is None else BASE_HAZARD + missed_hazard * missed
+        if last <= today and rng.random() < hazard:
             ended_on = first + timedelta(days=int(rng.integers(1, span)))
             draw = rng.random()
             how = "rematched" if draw < 0.25 else "withdrawn" if draw < 0.45 else "ended_early"
@@ -301,11 +316,16 @@ def _one_pair(
                     continue
                 contacts.append(
                     _contact(rng, plan.kind, role, people.get(role), due, today, engagement,
-                             responses, version_ids, ended_on if how != "completed" else None)
+                             responses, version_ids,
+                             ended_on if how != "completed" and missed_hazard is not None
+                             else None)
                 )  # fmt: skip
     if ended_on is not None:
         if how == "rematched":
-            move("flag_risk", "active", "at_risk", ended_on - timedelta(days=10))
+            # Flagged before the re-match; without effects, only on the day (nothing in the
+            # record may foretell the ending).
+            flagged = ended_on - timedelta(days=0 if missed_hazard is None else 10)
+            move("flag_risk", "active", "at_risk", flagged)
             move("rematch", "at_risk", "rematched", ended_on, reason="No chemistry.")
         elif how == "completed":
             move("begin_closure", "active", "closing", ended_on - timedelta(days=21))

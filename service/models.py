@@ -8,6 +8,7 @@ from service.events.models import Lease, OutboxEvent
 from service.idempotency.models import IdempotencyKey
 from service.inbound.models import InboundEvent, InboundSource
 from service.inbox.models import InboxItem
+from service.insights.models import RiskModel
 from service.meetings.models import Meeting
 from service.notes.models import AccessRecord, Note
 from service.notifications.models import Notification
@@ -65,6 +66,7 @@ __all__ = [
     "Participant",
     "Program",
     "Proposal",
+    "RiskModel",
     "SavedView",
     "Schedule",
     "Signal",

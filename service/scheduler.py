@@ -17,6 +17,7 @@ from service.database import db
 from service.events import leases
 from service.events.relay import LEASE_NAME, LEASE_TTL, default_holder, relay_once
 from service.idempotency.jobs import purge_expired_keys
+from service.insights.jobs import FIT_TIMEOUT, refresh_risk_models
 from service.intake.jobs import run_intake_sweep
 from service.notifications import service as notifications
 from service.notifications.jobs import start_delivery
@@ -42,6 +43,10 @@ def recurring_jobs(app: Flask) -> CronScheduler:
         queue_name=DEFAULT_QUEUE,
         cron=f"0 {app.config['DIGEST_HOUR']} * * *",
         job_timeout=900,
+    )
+    # Each night, each program's closure-risk model is fitted afresh and its pairs scored.
+    cron.register(
+        refresh_risk_models, queue_name=DEFAULT_QUEUE, cron="30 2 * * *", job_timeout=FIT_TIMEOUT
     )
     return cron
 

@@ -142,6 +142,12 @@ APPROACHES: dict[str, str] = {
         "Mentor and mentee rate the relationship very differently: call each separately to "
         "hear both sides, individually when there are challenges."
     ),
+    "closure_risk_high": (
+        "The program's own history says pairs like this one often end early. Read the factors "
+        "that raised the estimate, call both sides to hear how the match is going, and agree "
+        "one concrete step (a recurring slot, a goal for the next meeting). If the match has "
+        "run its course, plan a celebrated closure with them rather than let it fade away."
+    ),
     "checkin_overdue": "Get in touch with the pair and record the check-in.",
     "coordinator_flag": "Follow up on your own note: decide the approach and a follow-up date.",
 }

@@ -69,6 +69,9 @@ SIGNALS: dict[str, SignalType] = _catalogue(
     SignalType("meeting_requirement_missed", "Below the program's meeting requirement", M),
     SignalType("rating_drop", "Relationship rating dropped sharply", M),
     SignalType("rating_divergence", "Mentor and mentee rate the relationship differently", M),
+    # The program's closure-risk model: it asks a coordinator to look, and never flags the
+    # pair by itself.
+    SignalType("closure_risk_high", "High estimated risk of ending early", M, flags_risk=False),
     SignalType("checkin_overdue", "A staff check-in is overdue", M, flags_risk=False),
     SignalType("coordinator_flag", "Flagged by a coordinator", SignalCategory.COORDINATOR),
 )

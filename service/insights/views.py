@@ -12,7 +12,7 @@ from service.accounts.models import User
 from service.clock import today_in
 from service.database import db
 from service.errors import Invalid
-from service.insights import charts, exports
+from service.insights import charts, exports, risk
 from service.insights.figures import Insights, Period, compute
 from service.insights.forms import InsightsFilterForm
 from service.insights.tables import Hidden, Kind, Table, tables, text
@@ -75,6 +75,7 @@ def page(program_id: int):
         text=text,
         Kind=Kind,
         query=request.query_string.decode(),
+        risk_model=risk.latest(program_id=program.id),
     )
 
 

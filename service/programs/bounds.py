@@ -24,6 +24,8 @@ NUMBERS: dict[str, tuple[int, int]] = {
     "cancellation_window_days": (1, 365),
     "late_notice_hours": (1, 168),
     "insights_min_group": (1, 100),
+    "risk_min_closed_matches": (20, 100000),
+    "risk_threshold_percent": (1, 99),
 }
 # Settings a program may leave empty, which turns what they drive off.
 OPTIONAL_NUMBERS: dict[str, tuple[int, int]] = {

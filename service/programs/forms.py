@@ -356,6 +356,18 @@ EXPLAINED: dict[str, Explained] = {
         'a smaller one shows as "fewer than" this.',
         "A figure about two or three people can point at one of them.",
     ),
+    "risk_min_closed_matches": Explained(
+        "ended matches",
+        "The closure-risk model learns from the program's own ended matches, and only once "
+        "there are at least this many; until then no pair is scored.",
+        "A model drawn from a handful of endings would invent patterns that are not there.",
+    ),
+    "risk_threshold_percent": Explained(
+        "percent",
+        "A pair whose estimated chance of ending early within six months reaches this raises a "
+        "warning sign for its coordinator.",
+        "Lower catches more pairs heading for an early end, and flags more that were fine.",
+    ),
     "no_meeting_alert_days": Explained(
         "days",
         "Days without a logged meeting before a warning sign is raised; empty: never.",

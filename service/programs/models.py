@@ -85,6 +85,10 @@ class Program(Model):
     # Insights: no figure drawn from fewer pairs or respondents than this is shown or
     # exported, so nobody can be singled out.
     insights_min_group: Mapped[int] = mapped_column(default=5, server_default="5")
+    # The closure-risk model: fitted only from this many ended matches, and a pair whose
+    # chance of ending early within six months reaches the threshold (percent) is flagged.
+    risk_min_closed_matches: Mapped[int] = mapped_column(default=50, server_default="50")
+    risk_threshold_percent: Mapped[int] = mapped_column(default=30, server_default="30")
     # The program's own words for the playbook (workflows/playbook.py), by signal.
     playbook: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     # Matching criteria, by name (workflows/matching.py): {"mode": off|prefer|require,

@@ -219,6 +219,20 @@ class ProgramSchema(Schema):
             "shown or exported: it reads as suppressed (default 5)."
         },
     )
+    risk_min_closed_matches = fields.Integer(
+        validate=validate.Range(*bounds.NUMBERS["risk_min_closed_matches"]),
+        metadata={
+            "description": "The closure-risk model is fitted only from at least this many "
+            "ended matches; below it, no pair is scored (default 50)."
+        },
+    )
+    risk_threshold_percent = fields.Integer(
+        validate=validate.Range(*bounds.NUMBERS["risk_threshold_percent"]),
+        metadata={
+            "description": "A pair whose estimated chance of ending early within six months "
+            "reaches this percentage raises `closure_risk_high` (default 30)."
+        },
+    )
     playbook = BoundedDict(
         max_entries=len(SIGNALS),
         keys=fields.String(validate=validate.OneOf(list(SIGNALS))),

@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import expect
 
 from service import demo_history
+from service.clock import now
+from service.insights import risk
 from tests.helpers.browser import serious_violations, sign_in
 from tests.helpers.staff import create_staff
 
@@ -60,3 +62,28 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     link = page.get_by_role("link", name="CSV of How long matches last")
     assert f"since={since}" in (link.get_attribute("href") or "")
     assert program_id
+
+
+def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, browser, tmp_path):
+    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
+    screenshots.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        program = demo_history.load(pairs=300, months=36, seed=1, missed_hazard=0.3)
+        risk.fit(program_id=program.id, as_of=now().date())
+        flags = risk.score(program_id=program.id, as_of=now().date())
+        program_id = program.id
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
+    page.goto(f"{live_server}/console/programs/{program_id}/insights")
+    section = page.locator("#section-risk")
+    expect(section).to_have_text("Risk of ending early")
+    expect(page.get_by_role("region", name="Pairs flagged")).to_contain_text(
+        f"Pair {flags[0].pair_id}"
+    )
+    for width, height in WIDTHS:
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == []
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"the insights page is {overflow} px wide on a {width} px screen"
+        section.scroll_into_view_if_needed()
+        page.screenshot(path=screenshots / f"insights-risk-{width}.png", full_page=False)
