@@ -85,3 +85,60 @@ def test_a_participants_export_with_a_bad_filter_stays_on_the_list_with_why(cons
     response = console.get("/console/participants/export.csv?q=" + "x" * 201)
     assert response.status_code == 422
     assert "Search: at most 200 characters." in response.get_data(as_text=True)
+
+
+def test_the_inbox_downloads_whole_in_its_order_unread_and_urgent_first(
+    app, make_staff, console_as, monkeypatch
+):
+    from datetime import timedelta
+
+    from service.clock import now
+    from service.database import db
+    from service.inbox.models import InboxItem
+
+    monkeypatch.setattr(console_views, "PER_PAGE", 1)
+    cora = make_staff()
+    moment = now()
+    with app.app_context():
+        db.session.add_all(
+            [
+                InboxItem(
+                    user_id=cora.id,
+                    kind="notice",
+                    title="Old news",
+                    read_at=moment,
+                    created_at=moment - timedelta(hours=3),
+                ),
+                InboxItem(
+                    user_id=cora.id,
+                    kind="notice",
+                    title="Call the school",
+                    urgent=True,
+                    created_at=moment - timedelta(hours=2),
+                ),
+                InboxItem(
+                    user_id=cora.id,
+                    kind="notice",
+                    title="A new match",
+                    created_at=moment - timedelta(hours=1),
+                ),
+            ]
+        )
+        db.session.commit()
+    console = console_as(cora)
+    rows = _csv(console.get("/console/inbox/export.csv"))
+    assert [row["Title"] for row in rows] == ["Call the school", "A new match", "Old news"]
+    assert [row["Urgent"] for row in rows] == ["yes", "", ""]
+    header, *cells = _xlsx(console.get("/console/inbox/export.xlsx"))
+    assert [line[header.index("Title")] for line in cells] == [r["Title"] for r in rows]
+
+
+def test_the_inbox_download_holds_only_the_users_own_items(app, make_staff, console_as):
+    from service.database import db
+    from service.inbox.models import InboxItem
+
+    cora, colin = make_staff(), make_staff()
+    with app.app_context():
+        db.session.add(InboxItem(user_id=colin.id, kind="notice", title="Colin's"))
+        db.session.commit()
+    assert _csv(console_as(cora).get("/console/inbox/export.csv")) == []
