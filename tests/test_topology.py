@@ -39,7 +39,7 @@ LIFECYCLE = [
     "close",
 ]
 
-pytestmark = [pytest.mark.slow, pytest.mark.long(100)]
+pytestmark = [pytest.mark.slow, pytest.mark.long(75)]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests.helpers import SurveyTaker, World, invite
 from tests.helpers.browser import menu_shown, open_menu, serious_violations, sign_in
 from tests.helpers.staff import PASSWORD, create_staff
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.long(60)]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

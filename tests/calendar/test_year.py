@@ -24,7 +24,7 @@ from tests.helpers.calendar import sent_on, simulate
 from tests.helpers.world import service_api
 from workflows.cadence import POLICIES
 
-pytestmark = [pytest.mark.slow, pytest.mark.long(75)]
+pytestmark = [pytest.mark.slow, pytest.mark.long(100)]
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 END = START + timedelta(days=365)

@@ -17,7 +17,7 @@ from service.insights import features, risk
 from service.pairs.models import Pair
 from service.signals.models import Signal
 
-pytestmark = pytest.mark.usefixtures("app_context")
+pytestmark = [pytest.mark.usefixtures("app_context"), pytest.mark.long(40)]
 
 # 600 pairs joining over three years, where each month's missed meetings add 0.3 to the
 # chance of ending early that month (and ratings sink before an early end): about 340
