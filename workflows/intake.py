@@ -13,14 +13,13 @@ database's compare-and-set, not the machine, settles races between processes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from transitions import Machine, MachineError
+from workflows.machine import Refusals, StateMachine
 
 
 class IntakeState(StrEnum):
@@ -200,48 +199,24 @@ class GuardFailed(IntakeRefused):
         )
 
 
-class _Applicant:
-    """The model the machine moves: a state and nothing else."""
-
-    trigger: Callable[..., bool]
-    get_graph: Callable[..., Any]
-
-    def __init__(self, state: IntakeState) -> None:
-        self.state = state
-
-
-def _machine(model: object | None, initial: IntakeState) -> Machine:
-    return Machine(
-        model=model,
-        states=IntakeState,
-        transitions=TRANSITIONS,
-        initial=initial,
-        auto_transitions=False,
-    )
+INTAKE: StateMachine[IntakeState, IntakeTrigger] = StateMachine(
+    states=IntakeState,
+    triggers=IntakeTrigger,
+    transitions=TRANSITIONS,
+    terminal=TERMINAL_STATES,
+    title="Intake and screening",
+)
 
 
 def decide(state: IntakeState | str, trigger: str, facts: IntakeFacts) -> IntakeState:
     """Where `trigger` takes an applicant in `state`, or why it cannot go there."""
-    state = IntakeState(state)
-    try:
-        trigger = IntakeTrigger(trigger)
-    except ValueError:
-        raise UnknownTrigger(state, trigger) from None
-    applicant = _Applicant(state)
-    _machine(applicant, initial=state)
-    try:
-        moved = applicant.trigger(trigger, facts)
-    except MachineError:
-        raise TriggerNotAllowed(state, trigger) from None
-    if not moved:
-        raise GuardFailed(state, trigger, failed_guards(state, trigger, facts))
-    return IntakeState(applicant.state)
+    return INTAKE.decide(
+        state, trigger, facts, Refusals(UnknownTrigger, TriggerNotAllowed, GuardFailed)
+    )
 
 
 def failed_guards(state: IntakeState, trigger: IntakeTrigger, facts: IntakeFacts) -> list[Guard]:
-    declared = _machine(None, initial=state).get_transitions(trigger, source=state)
-    conditions = [cast(Guard, c.func) for t in declared for c in t.conditions]
-    return [check for check in conditions if not check(facts)]
+    return INTAKE.failed_guards(state, trigger, facts)
 
 
 def unmet_requirements(facts: IntakeFacts) -> list[str]:
@@ -250,41 +225,11 @@ def unmet_requirements(facts: IntakeFacts) -> list[str]:
     return [check.requirement for check in failed]  # type: ignore[attr-defined]
 
 
-_ALLOWED: dict[IntakeState, tuple[IntakeTrigger, ...]] = {}
-
-
 def allowed_triggers(state: IntakeState | str) -> list[IntakeTrigger]:
     """Triggers declared from `state`, whatever their guards say."""
-    state = IntakeState(state)
-    if state not in _ALLOWED:
-        triggers = _machine(None, initial=state).get_triggers(state)
-        _ALLOWED[state] = tuple(t for t in IntakeTrigger if t in triggers)
-    return list(_ALLOWED[state])
+    return INTAKE.allowed_triggers(state)
 
 
 def mermaid_diagram() -> str:
     """Intake as a Mermaid state diagram, drawn from the declarations above."""
-    from transitions.extensions import GraphMachine
-
-    model = _Applicant(IntakeState.APPLIED)
-    GraphMachine(
-        model=model,
-        states=IntakeState,
-        transitions=TRANSITIONS,
-        initial=IntakeState.APPLIED,
-        auto_transitions=False,
-        graph_engine="mermaid",
-        show_conditions=True,
-        title="Intake and screening",
-    )
-    source = model.get_graph().draw(None)
-    lines = []
-    for line in source.splitlines():
-        if line.strip().startswith(("classDef ", "Class ")) or not line.strip():
-            continue
-        label = re.fullmatch(r'  state "(\w+)" as (\w+)', line)
-        if label:
-            line = f'  state "{IntakeState[label[1]].value}" as {label[2]}'
-        lines.append(line)
-    lines += [f"  {state.name} --> [*]" for state in IntakeState if state in TERMINAL_STATES]
-    return "\n".join(lines) + "\n"
+    return INTAKE.mermaid_diagram()

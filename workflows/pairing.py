@@ -9,15 +9,13 @@ database's compare-and-set, not the machine, settles races between processes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from transitions import Machine, MachineError
-
+from workflows.machine import Refusals, StateMachine
 from workflows.signals import is_safety
 
 
@@ -312,68 +310,29 @@ class GuardFailed(TransitionRefused):
         )
 
 
-class _Pair:
-    """The model the machine moves: a state and nothing else."""
-
-    # Bound by the machine that takes the model (declared here for the type checker only:
-    # a real attribute of that name would stop the machine from binding its own).
-    trigger: Callable[..., bool]
-    get_graph: Callable[..., Any]
-
-    def __init__(self, state: State) -> None:
-        self.state = state
-
-
-def _machine(model: object | None, initial: State) -> Machine:
-    return Machine(
-        model=model,
-        states=State,
-        transitions=TRANSITIONS,
-        initial=initial,
-        auto_transitions=False,
-    )
+LIFECYCLE: StateMachine[State, Trigger] = StateMachine(
+    states=State,
+    triggers=Trigger,
+    transitions=TRANSITIONS,
+    terminal=TERMINAL_STATES,
+    title="Pair lifecycle",
+)
 
 
 def decide(state: State | str, trigger: str, facts: PairFacts) -> State:
     """Where `trigger` takes a pair in `state`, or why it cannot go there."""
-    state = State(state)
-    try:
-        trigger = Trigger(trigger)
-    except ValueError:
-        raise UnknownTrigger(state, trigger) from None
-    pair = _Pair(state)
-    _machine(pair, initial=state)
-    try:
-        moved = pair.trigger(trigger, facts)
-    except MachineError:
-        raise TriggerNotAllowed(state, trigger) from None
-    if not moved:
-        raise GuardFailed(state, trigger, failed_guards(state, trigger, facts))
-    return State(pair.state)
+    return LIFECYCLE.decide(
+        state, trigger, facts, Refusals(UnknownTrigger, TriggerNotAllowed, GuardFailed)
+    )
 
 
 def failed_guards(state: State, trigger: Trigger, facts: PairFacts) -> list[Guard]:
-    declared = _machine(None, initial=state).get_transitions(trigger, source=state)
-    # TRANSITIONS names its conditions as Guard functions, never by method name.
-    conditions = [cast(Guard, c.func) for t in declared for c in t.conditions]
-    return [check for check in conditions if not check(facts)]
-
-
-# What allowed_triggers found, per state: the declarations above never change.
-_ALLOWED: dict[State, tuple[Trigger, ...]] = {}
+    return LIFECYCLE.failed_guards(state, trigger, facts)
 
 
 def allowed_triggers(state: State | str) -> list[Trigger]:
-    """Triggers declared from `state`, whatever their guards say.
-
-    Worked out once per state: every pair the API or the console shows asks, and building
-    a machine to answer costs about 0.1 ms.
-    """
-    state = State(state)
-    if state not in _ALLOWED:
-        triggers = _machine(None, initial=state).get_triggers(state)
-        _ALLOWED[state] = tuple(t for t in Trigger if t in triggers)
-    return list(_ALLOWED[state])
+    """Triggers declared from `state`, whatever their guards say."""
+    return LIFECYCLE.allowed_triggers(state)
 
 
 def needs_approval(
@@ -397,29 +356,4 @@ def needs_approval(
 
 def mermaid_diagram() -> str:
     """The lifecycle as a Mermaid state diagram, drawn from the declarations above."""
-    # The diagram extension is only needed by `pairwise diagram` and its test.
-    from transitions.extensions import GraphMachine
-
-    model = _Pair(State.RECRUITED)
-    GraphMachine(
-        model=model,
-        states=State,
-        transitions=TRANSITIONS,
-        initial=State.RECRUITED,
-        auto_transitions=False,
-        graph_engine="mermaid",
-        show_conditions=True,
-        title="Pair lifecycle",
-    )
-    source = model.get_graph().draw(None)
-    # The engine marks the model's current state; a lifecycle overview has none.
-    lines = []
-    for line in source.splitlines():
-        if line.strip().startswith(("classDef ", "Class ")) or not line.strip():
-            continue
-        label = re.fullmatch(r'  state "(\w+)" as (\w+)', line)
-        if label:
-            line = f'  state "{State[label[1]].value}" as {label[2]}'
-        lines.append(line)
-    lines += [f"  {state.name} --> [*]" for state in State if state in TERMINAL_STATES]
-    return "\n".join(lines) + "\n"
+    return LIFECYCLE.mermaid_diagram()
