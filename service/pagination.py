@@ -8,7 +8,8 @@ the rows before it with OFFSET and counts every match on each request.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import request
@@ -67,3 +68,25 @@ def _keyset(query: sa.Select, *, after: int, per_page: int) -> dict[str, Any]:
         "pages": None,
         "links": links,
     }
+
+
+class KeysetPage(Protocol):
+    """A page by key: the key the next page starts after, None on the last."""
+
+    @property
+    def next_after(self) -> int | None: ...
+
+
+P = TypeVar("P", bound=KeysetPage)
+
+
+def every_page(read: Callable[[int | None], P]) -> Iterator[P]:
+    """Each page `read(after)` gives, from the first (`after` None) to the last: a whole
+    list, a page at a time, for a download."""
+    after: int | None = None
+    while True:
+        page = read(after)
+        yield page
+        if page.next_after is None:
+            return
+        after = page.next_after

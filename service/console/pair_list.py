@@ -25,6 +25,7 @@ from service.clock import now
 from service.console import queries
 from service.database import UTCDateTime, db
 from service.meetings.models import Meeting, MeetingStatus
+from service.pagination import every_page
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.surveys.models import SurveyResponse
@@ -205,13 +206,10 @@ def every_row(
     user: User, actor: Actor, criteria: Criteria, *, batch: int = 500
 ) -> Iterator[PairRow]:
     """Every row the criteria keep, in order, read a page at a time (for an export)."""
-    after = 0
-    while True:
-        listed = page(user, actor, criteria, after=after, per_page=batch)
+    for listed in every_page(
+        lambda after: page(user, actor, criteria, after=after or 0, per_page=batch)
+    ):
         yield from listed.rows
-        if listed.next_after is None:
-            return
-        after = listed.next_after
 
 
 def _row(found: sa.Row[Any]) -> PairRow:

@@ -23,6 +23,7 @@ from service.database import db
 from service.errors import Invalid, NotFound
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
+from service.pagination import every_page
 from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.participants import service as participants
@@ -324,9 +325,9 @@ def export_proposals(fmt: str):
     waiting = queries.waiting_query(queries.scope(current_user, _filters()))
 
     def rows():
-        after = 0
-        while True:
-            page = queries.by_key(waiting, Proposal, after=after, per_page=500)
+        for page in every_page(
+            lambda after: queries.by_key(waiting, Proposal, after=after or 0, per_page=500)
+        ):
             pair_rows = db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids())))
             names = queries.names(list(pair_rows))
             for proposal in page.items:
@@ -340,9 +341,6 @@ def export_proposals(fmt: str):
                     proposal.reason or "",
                     (proposal.params or {}).get("final_session_on") or "",
                 )
-            if page.next_after is None:
-                return
-            after = page.next_after
 
     return exports.download(fmt, f"proposals-{now():%Y-%m-%d}", PROPOSALS_HEADER, rows())
 
@@ -368,10 +366,10 @@ def export_inbox(fmt: str):
     """The user's whole inbox, in its order (unread and urgent first): not only a page."""
 
     def rows():
-        after = None
-        while True:
-            found = inbox.page(user_id=current_user.id, after=after, per_page=500)
-            for item in found.items:
+        for page in every_page(
+            lambda after: inbox.page(user_id=current_user.id, after=after, per_page=500)
+        ):
+            for item in page.items:
                 yield (
                     item.created_at,
                     "yes" if item.urgent else "",
@@ -381,9 +379,6 @@ def export_inbox(fmt: str):
                     item.body,
                     inbox.console_link(item.link) if item.link else "",
                 )
-            if found.next_after is None:
-                return
-            after = found.next_after
 
     return exports.download(fmt, f"inbox-{now():%Y-%m-%d}", INBOX_HEADER, rows())
 

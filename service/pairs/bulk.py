@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 
 from service.accounts.models import User
 from service.actors import Actor
@@ -32,9 +33,10 @@ class Done:
     detail: str
 
 
+@cache
 def sendable_surveys() -> dict[str, str]:
     """The surveys a coordinator may send from the list, by key: their titles, with whom
-    they ask."""
+    they ask. The standard set ships with the code, so this is worked out once."""
     found = {}
     for key in versions.standard_keys():
         definition = versions.standard_definition(key)

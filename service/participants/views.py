@@ -16,6 +16,7 @@ from service.clock import now
 from service.database import db
 from service.errors import Conflict, Invalid
 from service.matching import suggestions as matching
+from service.pagination import every_page
 from service.participants import bounds, service
 from service.participants.forms import ParticipantFilterForm, ParticipantForm, details_of
 from service.participants.models import Participant, Role
@@ -73,11 +74,11 @@ def export(fmt: str) -> ResponseReturnValue:
     program_names = {p.id: p.name for p in _programs()}
 
     def rows():
-        after = None
-        while True:
-            found = service.page(
+        for found in every_page(
+            lambda after: service.page(
                 sort=form.sort.data or "name", after=after, per_page=500, **form.filters()
             )
+        ):
             for person in found.items:
                 yield (
                     person.id,
@@ -95,9 +96,6 @@ def export(fmt: str) -> ResponseReturnValue:
                     person.availability,
                     person.capacity if person.role == Role.MENTOR else None,
                 )
-            if found.next_after is None:
-                return
-            after = found.next_after
 
     return exports.download(fmt, f"participants-{now():%Y-%m-%d}", EXPORT_HEADER, rows())
 

@@ -45,7 +45,7 @@ def act_on_several():
     if what is None:
         flash("Choose an active coordinator to hand the pairs over to.", "error")
         return redirect(back)
-    names = dict(zip([row.pair.id for row in chosen], [_name(row) for row in chosen], strict=True))
+    names = {row.pair.id: _name(row) for row in chosen}
     if not form.confirmed.data:
         return render_template(
             "console/pairs_bulk_confirm.html", form=form, rows=chosen, what=what, back=back
