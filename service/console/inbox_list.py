@@ -6,7 +6,7 @@ The inbox's indexes hold each of four groups (unread or read, urgent or not) in 
 of time. The orders by time (unread and urgent first, newest first, oldest first) take a
 page from each group at and after where the page starts, and keep the first of them: one
 statement, the same cost at any depth. The order by pair sorts the person's notices that
-the search keeps.
+the search keeps. The names of the page's pairs come in one more statement, by key.
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ class Page:
         return [row.item for row in self.rows]
 
 
-def _with_people(query: sa.Select, item: Any = InboxItem) -> sa.Select:
-    return (
-        query.outerjoin(Pair, Pair.id == item.pair_id)
-        .outerjoin(Mentee, Mentee.id == Pair.mentee_id)
-        .outerjoin(Mentor, Mentor.id == Pair.mentor_id)
+def _people(query: sa.Select, *, outer: bool = False) -> sa.Select:
+    """`query` over pairs, with their mentee and mentor (if any); `outer`: also a notice
+    about no pair."""
+    return query.join(Mentee, Mentee.id == Pair.mentee_id, isouter=outer).outerjoin(
+        Mentor, Mentor.id == Pair.mentor_id
     )
 
 
@@ -100,7 +100,7 @@ def _kept(query: sa.Select, user_id: int, criteria: Criteria) -> sa.Select:
     if criteria.unread_only:
         query = query.where(InboxItem.read_at.is_(None))
     if criteria.search.strip():
-        query = _with_people(query).where(
+        query = _people(query.outerjoin(Pair, Pair.id == InboxItem.pair_id), outer=True).where(
             containing(
                 criteria.search,
                 (
@@ -133,8 +133,21 @@ def page(*, user_id: int, criteria: Criteria, after: int | None, per_page: int) 
         found = _by_group(user_id, criteria, mark, per_page)
     else:
         found = _sorted(user_id, criteria, mark, per_page)
-    rows = [InboxRow(item, mentee, mentor) for item, mentee, mentor in found[:per_page]]
+    items = found[:per_page]
+    names = _names({item.pair_id for item in items if item.pair_id is not None})
+    rows = [InboxRow(item, *names.get(item.pair_id, (None, None))) for item in items]
     return Page(rows, rows[-1].item.id if len(found) > per_page else None)
+
+
+def _names(pair_ids: set[int]) -> dict[int | None, tuple[str, str | None]]:
+    """The mentee's and the mentor's names of each pair, in one statement (none without
+    pairs): by the pairs' keys, after the page is chosen, so that only its pairs are read."""
+    if not pair_ids:
+        return {}
+    found = db.session.execute(
+        _people(sa.select(Pair.id, Mentee.full_name, Mentor.full_name)).where(Pair.id.in_(pair_ids))
+    )
+    return {pair_id: (mentee, mentor) for pair_id, mentee, mentor in found}
 
 
 def _mark_of(after: int, user_id: int, order: Order) -> _Mark | None:
@@ -151,7 +164,7 @@ def _mark_of(after: int, user_id: int, order: Order) -> _Mark | None:
 
 def _by_group(
     user_id: int, criteria: Criteria, mark: _Mark | None, per_page: int
-) -> list[Any]:
+) -> list[InboxItem]:
     order = ORDERS[criteria.sort].columns
     attention = criteria.sort == "attention"
     first = mark.group if attention and mark is not None else 0
@@ -174,29 +187,18 @@ def _by_group(
     found = sa.union_all(*parts).subquery()
     item = aliased(InboxItem, found)
     outer = [(found.c[str(column.key)], descending) for column, descending in order]
-    query = _with_people(sa.select(item, Mentee.full_name, Mentor.full_name), item)
+    query = sa.select(item)
     if attention:
         query = query.order_by(found.c.grp)
-    return list(db.session.execute(query.order_by(*ordered_by(outer)).limit(per_page + 1)))
+    return list(db.session.scalars(query.order_by(*ordered_by(outer)).limit(per_page + 1)))
 
 
-def _sorted(
-    user_id: int, criteria: Criteria, mark: _Mark | None, per_page: int
-) -> list[Any]:
+def _sorted(user_id: int, criteria: Criteria, mark: _Mark | None, per_page: int) -> list[InboxItem]:
     order = ORDERS[criteria.sort].columns
-    query = _kept(sa.select(InboxItem.id), user_id, criteria)
+    query = _kept(sa.select(InboxItem), user_id, criteria)
     if mark is not None:
         query = query.where(after_in_order(order, mark.values))
-    ids = query.order_by(*ordered_by(order)).limit(per_page + 1).subquery()
-    return list(
-        db.session.execute(
-            _with_people(
-                sa.select(InboxItem, Mentee.full_name, Mentor.full_name).join(
-                    ids, ids.c.id == InboxItem.id
-                )
-            ).order_by(*ordered_by(order))
-        )
-    )
+    return list(db.session.scalars(query.order_by(*ordered_by(order)).limit(per_page + 1)))
 
 
 def every_row(*, user_id: int, criteria: Criteria, batch: int = 500) -> Iterator[InboxRow]:

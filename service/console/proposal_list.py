@@ -1,6 +1,7 @@
 """The proposals waiting for a decision, as the console lists them: found by the pair's
 people (names, e-mails), by what is proposed or by its reason, in the order chosen, a page at
-a time by key, in one statement with the pair's names; and every page of it, for a download.
+a time by key, in one statement with the pairs' names (and one more, past the first page, for
+where the page starts); and every page of it, for a download.
 
 The first order (oldest waiting first) walks the index on (status, id); the others sort the
 proposals waiting that the filters keep, which are few: a proposal waits for days, not years.
