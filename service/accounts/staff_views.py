@@ -1,5 +1,5 @@
-"""Admins: the staff list (and its download), invitations, a member's role and live sessions (revoke one, or
-all), disable and enable."""
+"""Admins: the staff list (and its download), invitations, a member's role and live
+sessions (revoke one, or all), disable and enable."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ EXPORT_HEADER = ("Name", "E-mail", "Role", "Account", "Live sessions", "Added on
 
 
 def account_state(member: User) -> str:
-    """"disabled", "invited" (no password chosen yet) or "active"."""
+    """The account's state: disabled, invited (no password chosen yet) or active."""
     if not member.active:
         return "disabled"
     return "active" if member.password_hash else "invited"

@@ -80,6 +80,7 @@ def test_a_coordinator_approves_three_proposals_at_once(
         page.goto(f"{live_server}/console/proposals")
         for proposal in filed:
             page.get_by_label(f"Choose proposal {proposal['id']} ").check()
+        page.get_by_text("Decide several at once").click()
         page.get_by_label("Reason (needed to reject)", exact=False).first.fill("Case review")
         page.get_by_role("button", name="Review the decision").click()
         expect(page.locator("h1")).to_have_text("Approve 3 proposals?")
