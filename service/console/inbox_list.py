@@ -33,8 +33,9 @@ Mentor = aliased(Participant, name="mentor")
 _GROUPS = ((False, True), (False, False), (True, True), (True, False))
 _NEWEST: tuple[tuple[Column, bool], ...] = ((InboxItem.created_at, True), (InboxItem.id, True))
 _OLDEST: tuple[tuple[Column, bool], ...] = ((InboxItem.created_at, False), (InboxItem.id, False))
-# A notice about no pair comes after every pair.
-_NO_PAIR = MAX_ID + 1
+# A notice about no pair comes after every pair (the largest id PostgreSQL's integer holds:
+# one beyond it would not fit the column's type when compared).
+_NO_PAIR = MAX_ID
 
 ORDERS: dict[str, Order] = {
     "attention": Order("Unread and urgent first", _NEWEST),
