@@ -273,7 +273,12 @@ def _console_pages(
         f"{base}/participants/{participant_id}/edit",
         f"{base}/programs/{program_id}",
         f"{base}/proposals",
+        f"{base}/proposals?q=closure&sort=newest",
+        f"{base}/proposals?q=nothing-like-this",
+        f"{base}/proposals?q={'x' * 201}",
         f"{base}/inbox",
+        f"{base}/inbox?sort=pair&unread=y",
+        f"{base}/inbox?q={'x' * 201}",
         f"{base}/stories",
         f"{base}/programs",
         f"{base}/programs/new",
@@ -319,7 +324,7 @@ def test_a_page_closed_to_a_role_passes_axe(app, live_server, page):
     assert serious_violations(page) == []
 
 
-def test_screenshots_of_the_dashboard_the_pairs_and_a_pair_are_written(
+def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_written(
     app, live_server, browser, api, client, tmp_path
 ):
     # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
@@ -340,12 +345,20 @@ def test_screenshots_of_the_dashboard_the_pairs_and_a_pair_are_written(
             page.screenshot(path=screenshots / f"dashboard-{width}.png", full_page=True)
             page.goto(f"{live_server}/console/pairs")
             page.screenshot(path=screenshots / f"pairs-{width}.png", full_page=True)
+            page.goto(f"{live_server}/console/proposals")
+            expect(page.locator(".proposals-list > li")).to_have_count(1)
+            page.screenshot(path=screenshots / f"proposals-{width}.png", full_page=True)
             page.goto(f"{live_server}/console/pairs/{pair['id']}")
             expect(page.get_by_role("group", name=re.compile("Pulse rating"))).to_contain_text(
                 "Mentee 3 (was 5), mentor 6 (was 8)"
             )
             page.screenshot(path=screenshots / f"pair-{width}.png", full_page=True)
-            written += [f"dashboard-{width}.png", f"pairs-{width}.png", f"pair-{width}.png"]
+            written += [
+                f"dashboard-{width}.png",
+                f"pairs-{width}.png",
+                f"proposals-{width}.png",
+                f"pair-{width}.png",
+            ]
         finally:
             context.close()
     for name in written:
