@@ -17,6 +17,8 @@ from service.approvals import decisions
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import schedule
 from service.calendar.models import Compliance, Contact, Schedule
+from service.choice import service as choice
+from service.choice.models import ChoiceOffer
 from service.clock import now
 from service.closure import service as closure
 from service.confidentiality import may_read_safety
@@ -118,6 +120,8 @@ class PairPage:
     checkin_form: Any
     closure_steps: list[closure.Step]
     candidates: list[Candidate]
+    # The mentee's choice offers, newest first (only while the pair waits or was just matched).
+    choice_offers: list[ChoiceOffer]
     coordinators: list[User]
     support_staff: list[User]
     assigned_support: set[int]
@@ -216,6 +220,9 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         closure_steps=closure.steps(pair) if pair.state in (State.CLOSING, State.CLOSED) else [],
         candidates=matching.rank_mentors(people["mentee"], program_id=program.id)
         if pair.state == State.RECRUITED
+        else [],
+        choice_offers=choice.offers_for(pair_id=pair.id)
+        if pair.state in (State.RECRUITED, State.MATCHED)
         else [],
         coordinators=accounts.coordinators(),
         support_staff=list(
