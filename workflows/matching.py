@@ -557,7 +557,9 @@ def in_common(mentee: Person, mentor: Person) -> list[str]:
     goals = sorted(g for g in {_norm(g) for g in mentor.goals} if g in mine)
     if goals:
         said.append(f"You both want to work on: {', '.join(goals)}")
-    skills = sorted(words(mentee.goals) & words(mentor.skills))
+    wanted = words(mentee.goals)
+    # The mentor's skills as they wrote them (not the stems matching compares).
+    skills = [s.strip() for s in mentor.skills if words([s]) & wanted]
     if skills:
         said.append(f"Knows about: {', '.join(skills)}")
     spoken = _languages(mentee) & _languages(mentor)
