@@ -97,9 +97,7 @@ def test_an_offer_freezes_the_best_mentors_and_e_mails_the_mentee_a_signed_link(
         assert private not in page
 
 
-def test_the_mentees_pick_is_the_pairs_match_by_them_with_its_score_and_reasons(
-    app, api, client
-):
+def test_the_mentees_pick_is_the_pairs_match_by_them_with_its_score_and_reasons(app, api, client):
     world = _world(api)
     pair = world.new_pair(0)
     _, url = _send(app, pair["id"])
@@ -122,9 +120,7 @@ def test_the_mentees_pick_is_the_pairs_match_by_them_with_its_score_and_reasons(
     assert api.trigger(pair["id"], "start_training").status_code == 200
 
 
-def test_a_used_link_shows_a_kind_page_and_a_second_pick_makes_no_second_match(
-    app, api, client
-):
+def test_a_used_link_shows_a_kind_page_and_a_second_pick_makes_no_second_match(app, api, client):
     world = _world(api)
     pair = world.new_pair(0)
     offer_id, url = _send(app, pair["id"])
@@ -167,9 +163,7 @@ def test_an_expired_link_shows_a_kind_page_and_the_pair_keeps_waiting(app, api, 
     assert world.pair(pair["id"])["state"] == "recruited"
 
 
-def test_a_mentor_who_became_unavailable_is_refused_and_the_others_stay_pickable(
-    app, api, client
-):
+def test_a_mentor_who_became_unavailable_is_refused_and_the_others_stay_pickable(app, api, client):
     world = _world(api)
     pair = world.new_pair(0)
     _, url = _send(app, pair["id"])
@@ -178,7 +172,9 @@ def test_a_mentor_who_became_unavailable_is_refused_and_the_others_stay_pickable
     token = taker.csrf_token()  # the page as the mentee opened it, everyone open
     # Meanwhile Ana's only place goes to another mentee, and Bo leaves the program.
     other = world.new_pair(1)
-    api.ok("post", f"/pairs/{other['id']}/transitions", {"trigger": "match", "mentor_id": ana["id"]})
+    api.ok(
+        "post", f"/pairs/{other['id']}/transitions", {"trigger": "match", "mentor_id": ana["id"]}
+    )
     api.ok("patch", f"/participants/{bo['id']}", {"active": False})
 
     refused = taker.submit({"mentor_id": str(ana["id"])}, token=token)
@@ -188,7 +184,7 @@ def test_a_mentor_who_became_unavailable_is_refused_and_the_others_stay_pickable
     assert "Sorry, Ana cannot take on another mentee any more" in page
     assert f'id="mentor-{ana["id"]}" name="mentor_id" value="{ana["id"]}" disabled' in page
     assert f'id="mentor-{bo["id"]}" name="mentor_id" value="{bo["id"]}" disabled' in page
-    assert f'value="{cy["id"]}" aria-describedby' in page  # still open
+    assert f'value="{cy["id"]}" aria-labelledby' in page  # still open
     assert world.pair(pair["id"])["state"] == "recruited"
 
     chosen = taker.submit({"mentor_id": str(cy["id"])})
