@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from service.actors import system
+from service.choice import service as choice
 from service.database import db
 from service.surveys.models import SurveyResponse
 from tests.helpers import SurveyTaker, World, invite
@@ -357,10 +359,6 @@ def test_screenshots_of_the_dashboard_the_pairs_and_a_pair_are_written(
 def _choice_links(app, api, client) -> tuple[dict[str, str], int]:
     """A mentee's choice page in each of its states (on the open one, a mentor whose place
     went and one who left), and a waiting pair whose mentee was sent a choice."""
-    from service.actors import system
-    from service.choice import service as choice
-    from service.choice.models import ChoiceOffer
-
     world = World.build(api, mentors=3, mentees=4, mentee_choice=True)
     pairs = [world.new_pair(i) for i in range(4)]
     links: dict[str, str] = {}
