@@ -568,9 +568,9 @@ def in_common(mentee: Person, mentor: Person) -> list[str]:
         names = dict.fromkeys(language_name(t) for t in ordered if t in spoken)
         said.append(f"Speaks {' and '.join(names)}")
     a, b = when(mentee.availability), when(mentor.availability)
-    both = _named(a[0] & b[0], a[1] & b[1])
-    if both:
-        said.append(f"Free when you are: {', '.join(both)}")
+    # Only when matching finds time in common: the same day at different hours is not.
+    if _availability_value(a, b) > 0:
+        said.append(f"Free when you are: {', '.join(_named(a[0] & b[0], a[1] & b[1]))}")
     return said
 
 
