@@ -42,7 +42,7 @@ from service.participants.models import Participant
 from service.programs.models import Program
 from workflows import matching
 from workflows.intake import IntakeState
-from workflows.pairing import State, Trigger
+from workflows.pairing import TERMINAL_STATES, State, Trigger
 
 TOKEN_SALT = "pairwise-mentee-choice"
 # Who made the match: the mentee, through their link.
@@ -66,8 +66,12 @@ class LinkExpired(Exception):
 
 
 class ChoiceClosed(Exception):
-    """The mentee can no longer choose: the pair has a mentor already, or has ended, or the
-    program stopped letting mentees choose."""
+    """The mentee can no longer choose: the pair has a mentor already (`matched`), or has
+    ended (`ended`), or the program stopped letting mentees choose (`program`)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
 
 
 class MentorUnavailable(Exception):
@@ -248,8 +252,12 @@ def check_open(opened: Opened) -> None:
         raise LinkUsed(offer)
     if offer.expires_at <= now():
         raise LinkExpired()
-    if not program.mentee_choice or pair.state != State.RECRUITED or pair.mentor_id is not None:
-        raise ChoiceClosed()
+    if pair.state in TERMINAL_STATES:
+        raise ChoiceClosed("ended")
+    if pair.state != State.RECRUITED or pair.mentor_id is not None:
+        raise ChoiceClosed("matched")
+    if not program.mentee_choice:
+        raise ChoiceClosed("program")
 
 
 def _unavailable(offer: ChoiceOffer, mentor_id: int) -> bool:

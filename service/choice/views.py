@@ -62,6 +62,14 @@ def _closed_page(opened: choice.Opened, refusal: Exception):
             status=410,
             program=program,
         )
+    if isinstance(refusal, choice.ChoiceClosed) and refusal.why == "ended":
+        return _message(
+            "This link no longer works",
+            "Your place in the program has changed since we sent it, so there is nothing to "
+            "choose here any more.",
+            "If you have a question, please contact your program coordinator.",
+            program=program,
+        )
     return _message(
         "Your mentor is being arranged",
         "Your program coordinator is taking care of your match, so there is nothing to "

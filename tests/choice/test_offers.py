@@ -242,3 +242,56 @@ def test_a_tampered_link_is_not_valid(app, api, client):
     status, page = _page(client, url[:-3] + "abc")
 
     assert status == 400 and "This link is not valid" in page
+
+
+def test_where_matches_need_approval_the_choice_files_a_proposal_for_a_coordinator(
+    app, api, client
+):
+    world = _world(api, approval_required=["match"])
+    pair = world.new_pair(0)
+    offer_id, url = _send(app, pair["id"])
+
+    assert _pick(client, url, world.mentors[1]["id"]).status_code == 303
+
+    assert world.pair(pair["id"])["state"] == "recruited"
+    (proposal,) = api.ok("get", f"/proposals?pair_id={pair['id']}")["items"]
+    assert proposal["trigger"] == "match"
+    assert proposal["params"]["mentor_id"] == world.mentors[1]["id"]
+    with app.app_context():
+        offer = db.session.get(ChoiceOffer, offer_id)
+        assert (offer.outcome, offer.chosen_mentor_id) == ("proposed", world.mentors[1]["id"])
+
+
+def test_a_link_to_a_pair_that_ended_meanwhile_says_so_kindly(app, api, client):
+    world = _world(api, approval_required=[])
+    pair = world.new_pair(0)
+    _, url = _send(app, pair["id"])
+    api.ok(
+        "post",
+        f"/pairs/{pair['id']}/transitions",
+        {"trigger": "withdraw", "reason": "Moved away", "closure_reason": "withdrawn"},
+    )
+
+    status, page = _page(client, url)
+
+    assert world.pair(pair["id"])["state"] == "closed"
+    assert status == 200 and "This link no longer works" in page
+
+
+def test_a_link_to_a_pair_a_coordinator_matched_meanwhile_makes_no_second_match(app, api, client):
+    world = _world(api)
+    pair = world.new_pair(0)
+    offer_id, url = _send(app, pair["id"])
+    api.ok(
+        "post",
+        f"/pairs/{pair['id']}/transitions",
+        {"trigger": "match", "mentor_id": world.mentors[2]["id"]},
+    )
+
+    refused = _pick(client, url, world.mentors[0]["id"])
+
+    assert refused.status_code == 200
+    assert "Your mentor is being arranged" in html.unescape(refused.get_data(as_text=True))
+    assert world.pair(pair["id"])["mentor_id"] == world.mentors[2]["id"]
+    with app.app_context(), pytest.raises(choice.ChoiceClosed):
+        choice.choose(offer_id=offer_id, mentor_id=world.mentors[0]["id"])
