@@ -282,13 +282,15 @@ def test_a_link_to_a_pair_a_coordinator_matched_meanwhile_makes_no_second_match(
     world = _world(api)
     pair = world.new_pair(0)
     offer_id, url = _send(app, pair["id"])
+    taker = SurveyTaker(client, url)
+    token = taker.csrf_token()  # the page open in the mentee's browser
     api.ok(
         "post",
         f"/pairs/{pair['id']}/transitions",
         {"trigger": "match", "mentor_id": world.mentors[2]["id"]},
     )
 
-    refused = _pick(client, url, world.mentors[0]["id"])
+    refused = taker.submit({"mentor_id": str(world.mentors[0]["id"])}, token=token)
 
     assert refused.status_code == 200
     assert "Your mentor is being arranged" in html.unescape(refused.get_data(as_text=True))
