@@ -20,6 +20,7 @@ from service.errors import Conflict
 from service.events.models import OutboxEvent
 from service.notifications.models import Notification
 from service.pairs.models import TransitionRecord
+from service.web import credentials
 from tests.helpers import SurveyTaker, World
 
 NAMES = ("Ana Reyes", "Bo Lund", "Cy Park", "Di Wong")
@@ -297,3 +298,14 @@ def test_a_link_to_a_pair_a_coordinator_matched_meanwhile_makes_no_second_match(
     assert world.pair(pair["id"])["mentor_id"] == world.mentors[2]["id"]
     with app.app_context(), pytest.raises(choice.ChoiceClosed):
         choice.choose(offer_id=offer_id, mentor_id=world.mentors[0]["id"])
+
+
+def test_logs_name_the_route_of_a_choice_link_never_its_token(app, api):
+    world = _world(api)
+    _, url = _send(app, world.new_pair(0)["id"])
+    token = url.rsplit("/choose/", 1)[1]
+
+    logged = credentials.scrub(f'"GET /choose/{token} HTTP/1.1" 200 and {url}')
+
+    assert token not in logged
+    assert logged.startswith('"GET /choose/<token> HTTP/1.1" 200')
