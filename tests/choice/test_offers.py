@@ -309,3 +309,17 @@ def test_logs_name_the_route_of_a_choice_link_never_its_token(app, api):
 
     assert token not in logged
     assert logged.startswith('"GET /choose/<token> HTTP/1.1" 200')
+
+
+def test_a_spanish_speaking_mentee_is_e_mailed_in_spanish(app, api, client, mailbox, drain):
+    world = _world(api)
+    api.ok(
+        "patch", f"/participants/{world.mentees[0]['id']}", {"language": "es", "languages": ["en"]}
+    )
+    _, url = _send(app, world.new_pair(0)["id"])
+
+    drain()
+
+    (message,) = mailbox.to(world.mentees[0]["email"])
+    assert message["Subject"].startswith("Elige a tu mentor - ")
+    assert url in message.get_body(("plain",)).get_content()
