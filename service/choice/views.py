@@ -99,7 +99,7 @@ def show(token: str):
             except choice.MentorUnavailable as refused:
                 status = 409
                 problem = (
-                    f"Sorry, {refused.first_name} cannot take on another mentee any more. "
+                    f"Sorry, {refused.first_name} is no longer available to mentor you. "
                     "Please choose one of the others."
                 )
             else:

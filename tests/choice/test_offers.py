@@ -182,7 +182,9 @@ def test_a_mentor_who_became_unavailable_is_refused_and_the_others_stay_pickable
 
     assert refused.status_code == 409
     page = html.unescape(refused.get_data(as_text=True))
-    assert "Sorry, Ana cannot take on another mentee any more" in page
+    assert (
+        "Sorry, Ana is no longer available to mentor you. Please choose one of the others." in page
+    )
     assert f'id="mentor-{ana["id"]}" name="mentor_id" value="{ana["id"]}" disabled' in page
     assert f'id="mentor-{bo["id"]}" name="mentor_id" value="{bo["id"]}" disabled' in page
     assert f'value="{cy["id"]}" aria-labelledby' in page  # still open
