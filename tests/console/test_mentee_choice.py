@@ -86,3 +86,15 @@ def test_support_staff_may_not_send_a_choice(api, make_staff, console_as):
     console = console_as(make_staff("support"))
 
     assert console.post(f"/console/pairs/{pair['id']}/choice-offers").status_code == 403
+
+
+def test_a_waiting_mentees_profile_says_they_may_choose_from_the_pair_page(
+    api, make_staff, console_as
+):
+    world = World.build(api, mentors=3, mentees=1, mentee_choice=True)
+    world.new_pair(0)
+    console = console_as(make_staff())
+
+    page = html.unescape(console.page(f"/console/participants/{world.mentees[0]['id']}"))
+
+    assert "or let the mentee choose among the best 3 from there." in page
