@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from service.actors import Actor, ActorKind
 from service.calendar import schedule
@@ -433,6 +434,70 @@ def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> N
     invitations.email_links_many(links, "survey_reminder")
 
 
+def goes_overdue_in_bulk(contact: Contact, program: Program) -> bool:
+    """Is the contact's follow-up calling a participant's unanswered contact overdue? Those
+    go in bulk (`overdue_many`); a staff contact's raises a signal, one at a time."""
+    return (
+        not reminds(contact, program)
+        and contact.status in (ContactStatus.INVITED, ContactStatus.DUE)
+        and contact.recipient != STAFF
+    )
+
+
+def overdue_many(items: Sequence[tuple[Contact, Pair]], moment: datetime) -> None:
+    """`follow_up` for many participants' contacts that `goes_overdue_in_bulk`, in the
+    caller's transaction: each moved on by compare-and-set on the follow-up taken (one
+    executemany UPDATE; one that moved meanwhile raises ConcurrentUpdate), the staff told in
+    one INSERT of inbox items (and one of e-mails), the events written in one more."""
+    if not items:
+        return
+    table = table_of(Contact)
+    moved = rowcount(
+        db.session.execute(
+            sa.update(table)
+            .where(
+                table.c.id == sa.bindparam("contact"),
+                table.c.next_reminder_at
+                == sa.bindparam("held", type_=table.c.next_reminder_at.type),
+            )
+            .values(status=ContactStatus.OVERDUE, next_reminder_at=None),
+            [{"contact": contact.id, "held": contact.next_reminder_at} for contact, _ in items],
+        )
+    )
+    if moved != len(items):
+        raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")
+    staff = inbox.staff_for_pairs([pair for _, pair in items])
+    notices: list[inbox.Notice] = []
+    overdue: list[tuple[str, dict[str, Any], Pair]] = []
+    for contact, pair in items:
+        set_committed_value(contact, "status", ContactStatus.OVERDUE)
+        set_committed_value(contact, "next_reminder_at", None)
+        title, body = _unanswered_notice(contact, pair)
+        notices.append(
+            inbox.Notice(
+                users=staff[pair.id], kind="checkin_overdue", title=title, body=body, pair=pair
+            )
+        )
+        overdue.append(
+            (
+                "checkin.overdue",
+                {"pair": payloads.pair(pair), "contact": _contact_payload(contact)},
+                pair,
+            )
+        )
+    inbox.notify_many(notices)
+    events.emit_many(overdue)
+
+
+def _unanswered_notice(contact: Contact, pair: Pair) -> tuple[str, str]:
+    role = contact.recipient.split(":", 1)[0]
+    return (
+        f"No answer from the {role} of pair #{pair.id}",
+        f"The {contact.kind.replace('_', ' ')} sent on {contact.due_on:%d %B %Y} is still "
+        "unanswered after the reminder. A call may help.",
+    )
+
+
 def _send_reminder(contact: Contact, program: Program) -> None:
     if contact.participant_id is None or contact.invitation_id is None:
         raise ValueError(f"contact {contact.id} is a staff contact: no invitation to remind of")
@@ -457,12 +522,7 @@ def _overdue(contact: Contact, pair: Pair) -> None:
             reason=f"A staff check-in due {contact.due_on} is overdue.",
         )
     else:
-        role = contact.recipient.split(":", 1)[0]
-        title = f"No answer from the {role} of pair #{pair.id}"
-        body = (
-            f"The {contact.kind.replace('_', ' ')} sent on {contact.due_on:%d %B %Y} is still "
-            "unanswered after the reminder. A call may help."
-        )
+        title, body = _unanswered_notice(contact, pair)
     inbox.notify(
         users=inbox.staff_for(pair), kind="checkin_overdue", pair=pair, title=title, body=body
     )

@@ -378,10 +378,12 @@ def run_schedule(schedule_id: int, moment: datetime) -> int | None:
 def _follow_up_batch(
     claimed: list[tuple[Contact, Pair]], moment: datetime, result: SweepResult
 ) -> list[int]:
-    """The reminders of a claimed batch in one transaction; returns the contacts left to
-    follow up one at a time (an overdue one raises a signal and tells staff)."""
+    """The reminders of a claimed batch, and its participants' contacts gone overdue, in one
+    transaction; returns the contacts left to follow up one at a time (a staff contact gone
+    overdue raises a signal)."""
     programs = _programs_of(pair for _, pair in claimed)
     reminded: list[tuple[Contact, Program]] = []
+    overdue: list[tuple[Contact, Pair]] = []
     one_by_one: list[int] = []
     for contact, pair in claimed:
         program = programs[pair.program_id]
@@ -389,11 +391,15 @@ def _follow_up_batch(
             one_by_one.append(contact.id)  # left for the redraw, which may stop it
         elif actions.reminds(contact, program):
             reminded.append((contact, program))
+        elif actions.goes_overdue_in_bulk(contact, program):
+            overdue.append((contact, pair))
         else:
             one_by_one.append(contact.id)
     actions.remind_many(reminded, moment)
+    actions.overdue_many(overdue, moment)
     db.session.commit()
     result.reminders += len(reminded)
+    result.overdue += len(overdue)
     return one_by_one
 
 
