@@ -246,9 +246,7 @@ def test_a_cohort_commit_sent_twice_with_one_key_matches_once_and_answers_the_sa
     assert [r["trigger"] for r in history] == ["match"]
 
 
-def test_the_ranking_read_as_columns_scores_and_explains_each_mentor_as_the_couple_alone(
-    app, api
-):
+def test_the_ranking_read_as_columns_scores_and_explains_each_mentor_as_the_couple_alone(app, api):
     from service.matching import suggestions
 
     world = World.build(api, mentors=0, mentees=2)

@@ -6,12 +6,15 @@ commits. Every mentee with a fitting mentor is matched, each match transition ho
 and reasons, and a receiver hears one `pair.transitioned` to `matched` per match.
 
 The pages' layout and accessibility at each width are checked by test_import_and_screening.py
-and test_cohort_matching.py; this is the whole journey, end to end."""
+and test_cohort_matching.py (here only the cohort page's step for mentees without a pair);
+this is the whole journey, end to end."""
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,12 +25,13 @@ from service.database import db
 from service.pairs.models import Pair, TransitionRecord
 from service.participants.models import Participant
 from tests.helpers import World
-from tests.helpers.browser import sign_in
+from tests.helpers.browser import serious_violations, sign_in
 from tests.helpers.spreadsheets import csv_bytes
 from tests.helpers.staff import create_staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.long(25)]
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HEADER = ["Full name", "E-mail", "Role", "Language", "Goals", "Availability", "Capacity"]
 GOALS = ["reading", "careers", "maths", "music", "coding"]
 # No mentor speaks Polish: these two mentees fit no one, and are left waiting with why.
@@ -72,8 +76,10 @@ def _upload(page, live_server: str, program_name: str, data: bytes) -> None:
 
 
 def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks(
-    app, api, live_server, browser, receiver, drain, monkeypatch
+    app, api, live_server, browser, receiver, drain, monkeypatch, tmp_path
 ):
+    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
+    screenshots.mkdir(parents=True, exist_ok=True)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")
     monkeypatch.setitem(app.config, "WEBHOOK_RETRY_SCHEDULE", [0.0] * 7)
     world = World.build(api, mentors=0, mentees=0, name="Northside")
@@ -146,6 +152,14 @@ def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks
     # Cohort matching: the imported mentees join the cohort, then the proposal.
     page.goto(f"{live_server}/console/programs/{program_id}/matching")
     expect(page.locator("h1")).to_have_text("Cohort matching")
+    expect(page.locator("form.without-pair")).to_contain_text(
+        "50 approved mentees have no pair yet"
+    )
+    for width, height in ((375, 812), (1440, 900)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=screenshots / f"cohort-matching-without-pair-{width}.png")
     page.get_by_role("button", name="Add 50 mentees to the cohort").click()
     expect(page.locator(".flashes")).to_contain_text(
         "50 mentees joined the cohort: each has a pair waiting for a mentor."
