@@ -1,13 +1,15 @@
 """Matching a mentee with a mentor: the criteria, the score with its reasons, and the best
 assignment of a whole cohort.
 
-Pure: people come in as `Person` values, a program's choices as `Settings`; nothing here
-reads a database. Each criterion gives every (mentee, mentor) couple a value from 0 to 1,
-computed for whole arrays at once (numpy), so ranking 10,000 mentors or scoring a cohort of
-2,000 x 2,000 is a handful of array operations. A program sets each criterion `off`,
-`prefer` (its weight, 0 to 10, adds weight x value to the score) or `require` (a mentor
-whose value is 0 is never proposed; the weight still ranks those who pass). Capacity and the
-exclusions (a previous mentor, a declared conflict, the same household) always hold.
+Pure: people come in as `Person` values (many at once as `People`, columns), a program's
+choices as `Settings`; nothing here reads a database. Each criterion gives every (mentee,
+mentor) couple a value from 0 to 1, computed between the distinct values of each side (the
+kinds of availability, of language, of goals…) and gathered out with numpy, so ranking
+10,000 mentors or scoring a cohort of 2,000 x 2,000 is a handful of array operations. A
+program sets each criterion `off`, `prefer` (its weight, 0 to 10, adds weight x value to the
+score) or `require` (a mentor whose value is 0 is never proposed; the weight still ranks
+those who pass). Capacity and the exclusions (a previous mentor, a declared conflict, the
+same household) always hold.
 
 `assign` finds the cohort's best assignment: as many mentees matched as the hard
 constraints and the places allow, and among those assignments the highest total score
