@@ -29,8 +29,8 @@ SUBMISSION_BUDGET = 6
 SURVEY_PAGE_BUDGET = 1
 # A mentee's suggestions: the mentee, the program, the places taken, the mentors (read as
 # columns, however many), the mentee's previous mentors, then the rows of those shown (the
-# best and the ruled out, at most `limit` each).
-SUGGESTIONS_BUDGET = 7
+# best and the ruled out, at most `limit` each, in one query).
+SUGGESTIONS_BUDGET = 6
 
 
 @pytest.fixture

@@ -245,22 +245,26 @@ def rank(*, mentee_id: int, limit: int | None = None) -> Ranking:
     order = np.lexsort((np.arange(len(people)), -scores.score[0]))
     fits = scores.allowed[0][order]
     allowed, refused = order[fits][:limit].tolist(), order[~fits][:limit].tolist()
+    shown = _participants([people.ids[j] for j in allowed + refused])
     return Ranking(
-        candidates=_candidates(scores, allowed),
-        excluded=_candidates(scores, refused),
+        candidates=_candidates(scores, allowed, shown),
+        excluded=_candidates(scores, refused, shown),
         considered=len(people),
     )
 
 
-def _candidates(scores: Scores, columns: list[int]) -> list[Candidate]:
-    rows = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Participant).where(
-                Participant.id.in_([scores.mentors[j].id for j in columns])
-            )
-        )
+def _participants(ids: list[int]) -> dict[int, Participant]:
+    """The mentors shown, in one query."""
+    if not ids:
+        return {}
+    return {
+        p.id: p for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
     }
+
+
+def _candidates(
+    scores: Scores, columns: list[int], rows: Mapping[int, Participant]
+) -> list[Candidate]:
     found = []
     for j in columns:
         why = matching.explain(scores, 0, j)
