@@ -8,7 +8,7 @@ Read-only: committing a cohort is `matching.cohort`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -157,21 +157,23 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
     taken = _taken(program_id)
     out = set(leave_out)
     today = now().date()
-    rows = (
-        db.session.connection()
-        .execute(
-            sa.select(*_MENTOR_COLUMNS)
-            .where(
-                Participant.program_id == program_id,
-                Participant.role == Role.MENTOR,
-                Participant.active.is_(True),
-                # Only screened and approved mentors are offered (workflows/intake.py).
-                Participant.intake_state == IntakeState.APPROVED,
-            )
-            .order_by(Participant.full_name, Participant.id)
+    result = db.session.connection().execute(
+        sa.select(*_MENTOR_COLUMNS)
+        .where(
+            Participant.program_id == program_id,
+            Participant.role == Role.MENTOR,
+            Participant.active.is_(True),
+            # Only screened and approved mentors are offered (workflows/intake.py).
+            Participant.intake_state == IntakeState.APPROVED,
         )
-        .all()
+        .order_by(Participant.full_name, Participant.id)
     )
+    try:
+        # The driver's own tuples: no column here needs SQLAlchemy's processing, and a
+        # `Row` per mentor, taken apart into columns, costs more than the query itself.
+        rows: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
     if out:
         rows = [row for row in rows if row[0] not in out]
     if not rows:
