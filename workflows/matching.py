@@ -467,8 +467,9 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     if "skills_for_goals" in rules:
         values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set)
     if "availability" in rules:
+        # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
-            a.availability, b.availability, _availability_value, lambda t: when(t or "")
+            list(map(when, a.availability)), list(map(when, b.availability)), _availability_value
         )
     if "language" in rules:
         values["language"] = _pairwise(
