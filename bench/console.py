@@ -45,6 +45,13 @@ PAGES = [
     ("pairs list, by lowest rating", "/console/pairs?sort=lowest_pulse"),
     ("pairs list, at risk", "/console/pairs?state=at_risk"),
     ("proposals", "/console/proposals"),
+    ("proposals, deep page", "/console/proposals?after={deep}"),
+    ("proposals, searched, by mentee", "/console/proposals?q=moving&sort=mentee"),
+    ("proposals, newest first", "/console/proposals?sort=newest"),
+    ("inbox", "/console/inbox"),
+    ("inbox, deep page", "/console/inbox?after={item}"),
+    ("inbox, searched", "/console/inbox?q=notice+1"),
+    ("inbox, by pair", "/console/inbox?sort=pair"),
     ("participants", "/console/participants"),
     ("pair page", "/console/pairs/{pair}"),
 ]
@@ -70,6 +77,33 @@ def build(app, pairs: int) -> dict:
                 "VACUUM ANALYZE"
             )
     return {"pair": pair["id"], "deep": pairs // 2}
+
+
+def fill_inbox(app, user_id: int, count: int) -> int:
+    """`count` notices for the admin, one about each pair, a few urgent, a third read, an
+    hour apart; the id of an unread one halfway down (where a deep page starts)."""
+    from service.database import db
+
+    with app.app_context(), db.engine.connect() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO inbox_items (user_id, kind, urgent, pair_id, title, body, created_at,"
+                " read_at) SELECT :user, 'notice', g % 50 = 0, p.id, 'Notice ' || g, '',"
+                " now() - g * interval '1 h', CASE WHEN g % 3 = 0 THEN now() END"
+                " FROM generate_series(1, :count) g JOIN pairs p ON p.id = g"
+            ),
+            {"user": user_id, "count": count},
+        )
+        item = connection.execute(
+            sa.text(
+                "SELECT id FROM inbox_items WHERE user_id = :user AND read_at IS NULL "
+                "ORDER BY id OFFSET :half LIMIT 1"
+            ),
+            {"user": user_id, "half": count // 3},
+        ).scalar_one()
+        connection.commit()
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return item
 
 
 def timed(call: Callable[[], object], requests: int) -> list[float]:
@@ -150,6 +184,7 @@ def run(database_url: str, redis_url: str, arguments: argparse.Namespace) -> Non
     names = build(app, arguments.pairs)
     print(f"{arguments.pairs:,} pairs built in {time.perf_counter() - started:.1f} s")
     admin = create_staff(app, role="admin", name="Ada Admin")
+    names["item"] = fill_inbox(app, admin.id, arguments.pairs)
     console = Console(app)
     console.sign_in(admin.email)
 

@@ -16,6 +16,7 @@ from service import config as settings
 from service.accounts import staff_views
 from service.accounts import views as account_views
 from service.approvals import views as approval_views
+from service.choice import views as choice_views
 from service.console import views as console_views
 from service.database import db
 from service.imports import views as import_views
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     problems.init_app(app)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(survey_views.blueprint)
+    app.register_blueprint(choice_views.blueprint)
     for console in (
         account_views,
         console_views,

@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from service.approvals.api import blueprint as approvals
 from service.calendar.api import blueprint as calendar
+from service.choice.api import blueprint as choice
 from service.events.api import blueprint as events
 from service.events.schemas import add_to_spec
 from service.inbound.api import blueprint as inbound
@@ -167,6 +168,7 @@ def init_app(app: Flask) -> None:
         participants,
         pairs,
         matching,
+        choice,
         insights,
         meetings,
         calendar,

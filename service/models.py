@@ -3,6 +3,7 @@
 from service.accounts.models import LoginFailure, SavedView, StaffSession, User
 from service.approvals.models import Proposal
 from service.calendar.models import Compliance, Contact, DigestRun, Schedule
+from service.choice.models import ChoiceOffer
 from service.closure.models import ClosureRecord, EndingReasons
 from service.events.models import Lease, OutboxEvent
 from service.idempotency.models import IdempotencyKey
@@ -39,6 +40,7 @@ __all__ = [
     "AgreementGoal",
     "ApiToken",
     "Attempt",
+    "ChoiceOffer",
     "ClosureRecord",
     "Compliance",
     "Contact",

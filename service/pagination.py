@@ -8,11 +8,12 @@ the rows before it with OFFSET and counts every match on each request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from flask import request
+from sqlalchemy.orm import InstrumentedAttribute
 
 from service.database import db
 
@@ -90,3 +91,27 @@ def every_page(read: Callable[[int | None], P]) -> Iterator[P]:
         if page.next_after is None:
             return
         after = page.next_after
+
+
+def after_in_order(
+    order: Sequence[tuple[sa.ColumnElement[Any] | InstrumentedAttribute[Any], bool]],
+    mark: Sequence[Any],
+) -> sa.ColumnElement[bool]:
+    """The rows that come after `mark` in `order` (each column ascending, or descending when
+    its flag says so; the last a unique key, so that no two rows tie): the condition a keyset
+    page under any sort starts from. `mark` holds the columns' values for the row the page
+    starts after; none of them may be NULL (replace a missing value with one that sorts
+    where it should)."""
+    steps = []
+    for depth, ((column, descending), value) in enumerate(zip(order, mark, strict=True)):
+        beyond = column < value if descending else column > value
+        ties = [earlier == held for (earlier, _), held in zip(order, mark[:depth], strict=False)]
+        steps.append(sa.and_(*ties, beyond))
+    return sa.or_(*steps)
+
+
+def ordered_by(
+    order: Sequence[tuple[sa.ColumnElement[Any] | InstrumentedAttribute[Any], bool]],
+) -> list[sa.ColumnElement[Any]]:
+    """`order` as ORDER BY terms."""
+    return [column.desc() if descending else column.asc() for column, descending in order]

@@ -306,8 +306,12 @@ CONSOLE_PAGES = [
     "/console/pairs?after={deep}",
     "/console/pairs?state=at_risk&after={deep}",
     "/console/proposals",
+    "/console/proposals?sort=newest",
+    "/console/proposals?sort=trigger&program={program}",
     "/console/inbox",
     "/console/inbox?after={item}",
+    "/console/inbox?sort=newest&after={item}",
+    "/console/inbox?sort=oldest&unread=y",
 ]
 
 
@@ -349,7 +353,7 @@ def test_every_console_list_page_reads_by_index(app, crowded, make_staff, consol
     scans = {}
     for path in CONSOLE_PAGES:
         with sent() as statements:
-            page = console.get(path.format(deep=COPIES, item=item))
+            page = console.get(path.format(deep=COPIES, item=item, program=crowded["program_id"]))
         assert page.status_code == 200, path
         scans[path] = full_scans(app, statements)
     assert {path: found for path, found in scans.items() if found} == {}

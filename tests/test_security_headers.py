@@ -76,13 +76,15 @@ def _url(rule, values: dict) -> str:
 
 
 def _is_page(rule) -> bool:
-    return rule.rule.startswith(("/console", "/s/")) or rule.rule == "/"
+    return rule.rule.startswith(("/console", "/s/", "/choose/")) or rule.rule == "/"
 
 
 def test_every_console_and_survey_page_carries_the_security_headers(app, walk):
     console, values = walk
     pages = [rule for rule in _get_routes(app) if _is_page(rule)]
-    assert {"surveys.show", "surveys.received", "pairs_console.show"} <= {r.endpoint for r in pages}
+    assert {"surveys.show", "surveys.received", "choice.show", "pairs_console.show"} <= {
+        r.endpoint for r in pages
+    }
 
     for rule in pages:
         url = _url(rule, values)

@@ -635,6 +635,32 @@ def _failure(name: str, mentee: Person) -> str:
     }[name]
 
 
+def in_common(mentee: Person, mentor: Person) -> list[str]:
+    """What a mentor shares with a mentee, told to the mentee (a mentee choosing among
+    mentors reads it): goals, the mentor's skills for the mentee's goals, languages and free
+    times they have in common. Only what both said, so nothing else of the mentor's shows."""
+    said: list[str] = []
+    mine = {_norm(g) for g in mentee.goals}
+    goals = sorted(g for g in {_norm(g) for g in mentor.goals} if g in mine)
+    if goals:
+        said.append(f"You both want to work on: {', '.join(goals)}")
+    wanted = words(mentee.goals)
+    # The mentor's skills as they wrote them (not the stems matching compares).
+    skills = [s.strip() for s in mentor.skills if words([s]) & wanted]
+    if skills:
+        said.append(f"Knows about: {', '.join(skills)}")
+    spoken = _languages(mentee) & _languages(mentor)
+    if spoken:
+        ordered = [t.split("-")[0].lower() for t in mentee.languages]
+        names = dict.fromkeys(language_name(t) for t in ordered if t in spoken)
+        said.append(f"Speaks {' and '.join(names)}")
+    a, b = when(mentee.availability), when(mentor.availability)
+    # Only when matching finds time in common: the same day at different hours is not.
+    if _availability_value(a, b) > 0:
+        said.append(f"Free when you are: {', '.join(_named(a[0] & b[0], a[1] & b[1]))}")
+    return said
+
+
 def why_unmatched(scores: Scores, i: int) -> str:
     """Why mentee `i` could not be placed with anyone."""
     if not len(scores.mentors):

@@ -136,7 +136,7 @@ class SavedView(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    # Which list: "pairs" (the console's pairs list).
+    # Which list of the console: "pairs", "proposals" or "inbox".
     list: Mapped[str] = mapped_column(sa.String(30))
     name: Mapped[str] = mapped_column(sa.String(80))
     # The list's address after its `?`: the search, filters and order, as the page reads them.

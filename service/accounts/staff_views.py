@@ -1,14 +1,16 @@
-"""Admins: the staff list, invitations, a member's role and live sessions (revoke one, or
-all), disable and enable."""
+"""Admins: the staff list (and its download), invitations, a member's role and live
+sessions (revoke one, or all), disable and enable."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from service import exports
 from service.accounts import reset, service, sessions
 from service.accounts.forms import ROLES, InviteForm, RoleForm
 from service.accounts.models import SessionEnd, StaffRole, User
+from service.clock import now
 from service.database import transaction
 from service.web.staff import staff_required
 
@@ -35,6 +37,35 @@ def _index(form: InviteForm):
 @staff_required(StaffRole.ADMIN)
 def index():
     return _index(InviteForm(formdata=None))
+
+
+EXPORT_HEADER = ("Name", "E-mail", "Role", "Account", "Live sessions", "Added on")
+
+
+def account_state(member: User) -> str:
+    """The account's state: disabled, invited (no password chosen yet) or active."""
+    if not member.active:
+        return "disabled"
+    return "active" if member.password_hash else "invited"
+
+
+@blueprint.get("/export.<any(csv, xlsx):fmt>")
+@staff_required(StaffRole.ADMIN)
+def export(fmt: str):
+    """Everyone who can sign in, as the page lists them: never a password's hash."""
+    live = sessions.live_counts()
+    rows = (
+        (
+            member.full_name,
+            member.email,
+            member.role,
+            account_state(member),
+            live.get(member.id, 0),
+            member.created_at,
+        )
+        for member in service.everyone()
+    )
+    return exports.download(fmt, f"staff-{now():%Y-%m-%d}", EXPORT_HEADER, rows)
 
 
 @blueprint.post("/invite")

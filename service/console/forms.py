@@ -7,7 +7,7 @@ from typing import Any
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, validators
 
 from service.accounts import saved_views
-from service.console import queries
+from service.console import inbox_list, proposal_list, queries
 from service.console.pair_list import SORTS, Criteria
 from service.pairs.bulk import MAX_AT_ONCE, sendable_surveys
 from service.participants import bounds as participant_bounds
@@ -113,6 +113,51 @@ class PairBulkForm(PairListForm):
         else:
             return True
         return False
+
+
+class ProposalListForm(ConsoleForm):
+    """The proposals list's search, filters, order and place (from the page's address)."""
+
+    q = Text("Search", at_most("Search", participant_bounds.SEARCH[1]))
+    program = Id("Program")
+    coordinator = Id("Coordinator")
+    sort = SelectField(
+        "Sort by",
+        choices=choices_of(proposal_list.ORDERS),
+        validate_choice=False,
+        validators=one_of(proposal_list.ORDERS, "Choose an order.", optional=True),
+    )
+    after = Id()
+
+    def criteria(self) -> proposal_list.Criteria:
+        return proposal_list.Criteria(
+            filters=queries.Filters(
+                program_id=self.program.data, coordinator_id=self.coordinator.data
+            ),
+            search=(self.q.data or "").strip(),
+            sort=self.sort.data or proposal_list.DEFAULT_ORDER,
+        )
+
+
+class InboxListForm(ConsoleForm):
+    """The inbox's search, order and place (from the page's address)."""
+
+    q = Text("Search", at_most("Search", participant_bounds.SEARCH[1]))
+    unread = BooleanField("Unread only")
+    sort = SelectField(
+        "Sort by",
+        choices=choices_of(inbox_list.ORDERS),
+        validate_choice=False,
+        validators=one_of(inbox_list.ORDERS, "Choose an order.", optional=True),
+    )
+    after = Id()
+
+    def criteria(self) -> inbox_list.Criteria:
+        return inbox_list.Criteria(
+            search=(self.q.data or "").strip(),
+            sort=self.sort.data or inbox_list.DEFAULT_ORDER,
+            unread_only=bool(self.unread.data),
+        )
 
 
 class SavedViewForm(ConsoleForm):

@@ -23,9 +23,10 @@ from service.actors import Actor
 from service.calendar.models import Schedule
 from service.clock import now
 from service.console import queries
+from service.console.listing import containing
 from service.database import UTCDateTime, db
 from service.meetings.models import Meeting, MeetingStatus
-from service.pagination import every_page
+from service.pagination import after_in_order, every_page, ordered_by
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.surveys.models import SurveyResponse
@@ -89,6 +90,11 @@ class Sort:
     key: sa.ColumnElement[Any] | InstrumentedAttribute[Any]
     descending: bool = False
 
+    @property
+    def order(self) -> list[tuple[Any, bool]]:
+        """The sort's key, then the pair number (ties go by it)."""
+        return [(self.key, self.descending), (Pair.id, False)]
+
 
 SORTS: dict[str, Sort] = {
     "number": Sort("Pair number", Pair.id),
@@ -140,10 +146,6 @@ class Page:
     next_after: int | None
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _query(user: User, criteria: Criteria) -> sa.Select:
     query = (
         sa.select(
@@ -166,13 +168,9 @@ def _query(user: User, criteria: Criteria) -> sa.Select:
     if criteria.only is not None:
         query = query.where(Pair.id.in_(criteria.only))
     if criteria.search.strip():
-        pattern = "%" + _escape_like(criteria.search.strip().lower()) + "%"
         query = query.where(
-            sa.or_(
-                *(
-                    sa.func.lower(column).like(pattern, escape="\\")
-                    for column in (Mentee.full_name, Mentee.email, Mentor.full_name, Mentor.email)
-                )
+            containing(
+                criteria.search, (Mentee.full_name, Mentee.email, Mentor.full_name, Mentor.email)
             )
         )
     return query
@@ -193,10 +191,8 @@ def page(
             .where(Pair.id == after)
         )
         if mark is not None:
-            beyond = sort.key < mark if sort.descending else sort.key > mark
-            query = query.where(sa.or_(beyond, sa.and_(sort.key == mark, Pair.id > after)))
-    ordered = sort.key.desc() if sort.descending else sort.key
-    found = db.session.execute(query.order_by(ordered, Pair.id).limit(per_page + 1)).all()
+            query = query.where(after_in_order(sort.order, (mark, after)))
+    found = db.session.execute(query.order_by(*ordered_by(sort.order)).limit(per_page + 1)).all()
     rows = [_row(found_row) for found_row in found[:per_page]]
     _add_signals(rows, actor)  # one or two statements more for the page
     return Page(rows, rows[-1].pair.id if len(found) > per_page else None)

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 
@@ -24,9 +23,6 @@ from service.web.staff import sees_every_pair, visible_pairs
 from workflows.cadence import Monitor
 from workflows.pairing import State
 from workflows.signals import SIGNALS, is_safety
-
-Row = TypeVar("Row")
-
 
 # The dashboard's lists show the first few and link to the rest; its counts are exact.
 TOP = 10
@@ -114,27 +110,6 @@ def state_counts(pairs: sa.Select) -> dict[str, int]:
         ).all()
     )
     return {state.value: counts.get(state.value, 0) for state in State}
-
-
-@dataclass(frozen=True)
-class Page(Generic[Row]):
-    """One page of a list by key: its rows, and the key the next page starts after (None
-    on the last page)."""
-
-    items: list[Row]
-    next_after: int | None
-
-    def pair_ids(self) -> set[int]:
-        return {item.pair_id for item in self.items}  # type: ignore[attr-defined]
-
-
-def by_key(query: sa.Select, model: type[Row], *, after: int, per_page: int = 50) -> Page[Row]:
-    """The rows of `query` after id `after`, by id: the same cost at any depth (no OFFSET);
-    one row more than the page says whether another follows, without counting."""
-    key = model.id  # type: ignore[attr-defined]
-    rows = list(db.session.scalars(query.where(key > after).order_by(key).limit(per_page + 1)))
-    items = rows[:per_page]
-    return Page(items, items[-1].id if len(rows) > per_page else None)
 
 
 def waiting_query(pairs: sa.Select) -> sa.Select:

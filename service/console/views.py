@@ -14,16 +14,20 @@ from service.accounts import saved_views
 from service.accounts import service as accounts
 from service.accounts.models import StaffRole, User
 from service.approvals import decisions as approvals
-from service.approvals.models import Proposal
 from service.clock import now
-from service.console import labels, pair_list, queries
+from service.console import inbox_list, labels, pair_list, proposal_list, queries
 from service.console.diagram import lifecycle_svg
-from service.console.forms import InboxItemForm, PairListForm, SavedViewForm
+from service.console.forms import (
+    InboxItemForm,
+    InboxListForm,
+    PairListForm,
+    ProposalListForm,
+    SavedViewForm,
+)
 from service.database import db
 from service.errors import Invalid, NotFound
 from service.inbox import service as inbox
 from service.notes.models import AccessRecord
-from service.pagination import every_page
 from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.participants import service as participants
@@ -181,48 +185,66 @@ def _pairs_page(form: PairListForm, listed: pair_list.Page | None, error: str | 
         form=form,
         listed=listed,
         error=error,
-        saved=saved_views.views_of(user_id=current_user.id, list_name="pairs"),
-        kept=saved_views.kept_query(request.args.to_dict()),
         sorts=pair_list.SORTS,
         surveys=sendable_surveys(),
         signals=SIGNALS,
         narrowing=_narrowing(filters),
         all_pairs_url=url_for(".pairs", **_link_filters(filters)),
         states=[s.value for s in State],
+        **_views_of("pairs"),
         **_choices(),
     )
 
 
-@blueprint.post("/pairs/views")
+# The lists a member of staff keeps views of: each one's page, and its name in a sentence.
+VIEW_LISTS: dict[str, tuple[str, str]] = {
+    "pairs": (".pairs", "the pairs list"),
+    "proposals": (".proposals", "the proposals list"),
+    "inbox": (".inbox_page", "your inbox"),
+}
+
+
+@blueprint.post("/<any(pairs, proposals, inbox):list_name>/views")
 @staff_required()
-def save_pairs_view():
+def save_view(list_name: str):
     """Keep the list as it is shown under a name of the user's."""
+    endpoint, said = VIEW_LISTS[list_name]
     form = SavedViewForm()
     if form.validate():
         try:
             view = saved_views.save(
                 user_id=current_user.id,
-                list_name="pairs",
+                list_name=list_name,
                 name=form.name.data or "",
                 query=form.query.data or "",
             )
-            flash(f"Saved “{view.name}”: it is at the top of the pairs list.")
+            flash(f"Saved “{view.name}”: it is at the top of {said}.")
         except Invalid as refusal:
             flash(refusal.detail, "error")
     else:
         flash(first_error(form), "error")
-    return redirect(url_for(".pairs") + (f"?{form.query.data}" if form.query.data else ""))
+    return redirect(url_for(endpoint) + (f"?{form.query.data}" if form.query.data else ""))
 
 
-@blueprint.post("/pairs/views/<id:view_id>/delete")
+@blueprint.post("/<any(pairs, proposals, inbox):list_name>/views/<id:view_id>/delete")
 @staff_required()
-def delete_pairs_view(view_id: int):
+def delete_view(list_name: str, view_id: int):
     try:
         saved_views.delete(user_id=current_user.id, view_id=view_id)
         flash("The saved view is deleted.")
     except NotFound as refusal:
         flash(refusal.detail, "error")
-    return redirect(url_for(".pairs"))
+    return redirect(url_for(VIEW_LISTS[list_name][0]))
+
+
+def _views_of(list_name: str) -> dict[str, Any]:
+    """What a list's page needs for its saved views: the user's views of it, and the list
+    as shown, as a view would keep it."""
+    return {
+        "list_name": list_name,
+        "saved": saved_views.views_of(user_id=current_user.id, list_name=list_name),
+        "kept": saved_views.kept_query(request.args.to_dict()),
+    }
 
 
 def _narrowing(filters: queries.Filters) -> list[str]:
@@ -286,22 +308,27 @@ def export_pairs(fmt: str):
 @blueprint.get("/proposals")
 @staff_required()
 def proposals():
-    """Every proposal waiting for a decision, oldest first, a page at a time."""
-    filters = _filters()
-    page = queries.by_key(
-        queries.waiting_query(queries.scope(current_user, filters)),
-        Proposal,
-        after=_int_arg("after") or 0,
-        per_page=PER_PAGE,
+    """The proposals waiting for a decision, searched and sorted, a page at a time."""
+    form = ProposalListForm(formdata=request.args)
+    if not form.validate():
+        return _proposals_page(form, None, first_error(form)), 422
+    listed = proposal_list.page(
+        current_user, form.criteria(), after=form.after.data or 0, per_page=PER_PAGE
     )
-    pair_rows = list(db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids()))))
+    return _proposals_page(form, listed)
+
+
+def _proposals_page(
+    form: ProposalListForm, listed: proposal_list.Page | None, error: str | None = None
+):
     return render_template(
         "console/proposals.html",
-        proposals=page.items,
-        page=page,
-        own_proposals=approvals.approved_by_others(page.items, g.actor),
-        names=queries.names(pair_rows),
-        filters=filters,
+        form=form,
+        listed=listed,
+        error=error,
+        own_proposals=approvals.approved_by_others(listed.proposals, g.actor) if listed else set(),
+        orders=proposal_list.ORDERS,
+        **_views_of("proposals"),
         **_choices(),
     )
 
@@ -321,66 +348,90 @@ PROPOSALS_HEADER = (
 @blueprint.get("/proposals/export.<any(csv, xlsx):fmt>")
 @staff_required()
 def export_proposals(fmt: str):
-    """Every proposal waiting, with the list's filters: not only a page."""
-    waiting = queries.waiting_query(queries.scope(current_user, _filters()))
-
-    def rows():
-        for page in every_page(
-            lambda after: queries.by_key(waiting, Proposal, after=after or 0, per_page=500)
-        ):
-            pair_rows = db.session.scalars(sa.select(Pair).where(Pair.id.in_(page.pair_ids())))
-            names = queries.names(list(pair_rows))
-            for proposal in page.items:
-                yield (
-                    proposal.id,
-                    proposal.pair_id,
-                    names.get(proposal.pair_id, ""),
-                    proposal.trigger.replace("_", " "),
-                    proposal.proposed_by.label,
-                    proposal.created_at,
-                    proposal.reason or "",
-                    (proposal.params or {}).get("final_session_on") or "",
-                )
-
-    return exports.download(fmt, f"proposals-{now():%Y-%m-%d}", PROPOSALS_HEADER, rows())
+    """Every proposal waiting that the list shows with this search, these filters and this
+    order: not only a page."""
+    form = ProposalListForm(formdata=request.args)
+    if not form.validate():
+        return _proposals_page(form, None, first_error(form)), 422
+    rows = (
+        (
+            row.proposal.id,
+            row.proposal.pair_id,
+            row.names,
+            row.proposal.trigger.replace("_", " "),
+            row.proposal.proposed_by.label,
+            row.proposal.created_at,
+            row.proposal.reason or "",
+            (row.proposal.params or {}).get("final_session_on") or "",
+        )
+        for row in proposal_list.every_row(current_user, form.criteria())
+    )
+    return exports.download(fmt, f"proposals-{now():%Y-%m-%d}", PROPOSALS_HEADER, rows)
 
 
 @blueprint.route("/inbox", methods=["GET", "POST"])
 @staff_required()
 def inbox_page():
     if request.method == "POST":
-        form = InboxItemForm()
-        if form.validate():
-            inbox.mark_read(user_id=current_user.id, item_id=form.item.data)
-        return redirect(url_for(".inbox_page"))
-    page = inbox.page(user_id=current_user.id, after=_int_arg("after"), per_page=PER_PAGE)
-    return render_template("console/inbox.html", items=page.items, page=page)
+        read = InboxItemForm()
+        if read.validate():
+            inbox.mark_read(user_id=current_user.id, item_id=read.item.data)
+        # Back to the list as it was shown (its search, order and page).
+        return redirect(url_for(".inbox_page", **request.args.to_dict()))
+    form = InboxListForm(formdata=request.args)
+    if not form.validate():
+        return _inbox_page(form, None, first_error(form)), 422
+    listed = inbox_list.page(
+        user_id=current_user.id, criteria=form.criteria(), after=form.after.data, per_page=PER_PAGE
+    )
+    return _inbox_page(form, listed)
 
 
-INBOX_HEADER = ("Received", "Urgent", "Read", "Title", "Pair", "What it says", "Link")
+def _inbox_page(form: InboxListForm, listed: inbox_list.Page | None, error: str | None = None):
+    return render_template(
+        "console/inbox.html",
+        form=form,
+        listed=listed,
+        error=error,
+        orders=inbox_list.ORDERS,
+        **_views_of("inbox"),
+    )
+
+
+INBOX_HEADER = (
+    "Received",
+    "Urgent",
+    "Read",
+    "Title",
+    "Pair",
+    "Mentee & mentor",
+    "What it says",
+    "Link",
+)
 
 
 @blueprint.get("/inbox/export.<any(csv, xlsx):fmt>")
 @staff_required()
 def export_inbox(fmt: str):
-    """The user's whole inbox, in its order (unread and urgent first): not only a page."""
-
-    def rows():
-        for page in every_page(
-            lambda after: inbox.page(user_id=current_user.id, after=after, per_page=500)
-        ):
-            for item in page.items:
-                yield (
-                    item.created_at,
-                    "yes" if item.urgent else "",
-                    item.read_at or "",
-                    item.title,
-                    item.pair_id or "",
-                    item.body,
-                    inbox.console_link(item.link) if item.link else "",
-                )
-
-    return exports.download(fmt, f"inbox-{now():%Y-%m-%d}", INBOX_HEADER, rows())
+    """The user's inbox as the list shows it with this search and order (each person's own):
+    not only a page."""
+    form = InboxListForm(formdata=request.args)
+    if not form.validate():
+        return _inbox_page(form, None, first_error(form)), 422
+    rows = (
+        (
+            row.item.created_at,
+            "yes" if row.item.urgent else "",
+            row.item.read_at or "",
+            row.item.title,
+            row.item.pair_id or "",
+            row.names or "",
+            row.item.body,
+            row.item.link or "",
+        )
+        for row in inbox_list.every_row(user_id=current_user.id, criteria=form.criteria())
+    )
+    return exports.download(fmt, f"inbox-{now():%Y-%m-%d}", INBOX_HEADER, rows)
 
 
 @blueprint.get("/stories")

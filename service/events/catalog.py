@@ -11,6 +11,8 @@ EVENT_TYPES: dict[str, str] = {
     "successor pair after a re-match).",
     "pair.transitioned": "A pair changed state: from, to, trigger, actor kind.",
     "pair.closed": "A pair reached `closed`; `closure_reason` says why.",
+    "choice.offered": "A waiting mentee was sent a link to choose their mentor among the "
+    "mentors offered (ids, best first); their choice arrives as the pair's `match`.",
     "proposal.created": "A transition waits for a coordinator's approval.",
     "proposal.decided": "A proposal was approved, rejected or superseded.",
     "meeting.logged": "A meeting was logged for a pair (held, cancelled or no-show).",

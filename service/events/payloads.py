@@ -13,6 +13,7 @@ from service.events.schemas import public_signals
 
 if TYPE_CHECKING:
     from service.approvals.models import Proposal
+    from service.choice.models import ChoiceOffer
     from service.meetings.models import Meeting
     from service.pairs.models import Pair, TransitionRecord
     from service.participants.models import IntakeRecord, Participant
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from service.surveys.models import SurveyResponse
 
 __all__ = [
+    "choice_offer",
     "intake_transition",
     "meeting",
     "pair",
@@ -40,6 +42,7 @@ _RESPONSE = schemas.ResponsePayloadSchema()
 _MEETING = schemas.MeetingPayloadSchema()
 _PARTICIPANT = schemas.ParticipantRefSchema()
 _INTAKE_TRANSITION = schemas.IntakeTransitionPayloadSchema()
+_CHOICE_OFFER = schemas.ChoiceOfferPayloadSchema()
 
 
 def pair(pair: Pair) -> dict[str, Any]:
@@ -74,3 +77,14 @@ def response(response: SurveyResponse) -> dict[str, Any]:
 
 def meeting(meeting: Meeting) -> dict[str, Any]:
     return _MEETING.dump(meeting)
+
+
+def choice_offer(offer: ChoiceOffer) -> dict[str, Any]:
+    """The mentors offered to a mentee by id, best first; never their names."""
+    return _CHOICE_OFFER.dump(
+        {
+            "id": offer.id,
+            "mentor_ids": [option["mentor_id"] for option in offer.options],
+            "expires_at": offer.expires_at,
+        }
+    )

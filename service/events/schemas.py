@@ -152,6 +152,16 @@ class MeetingPayloadSchema(Schema):
     links = Links(meetings=lambda meeting: f"/api/v1/pairs/{meeting.pair_id}/meetings")
 
 
+class ChoiceOfferPayloadSchema(Schema):
+    id = fields.Integer(required=True)
+    mentor_ids = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={"description": "The mentors offered, best first"},
+    )
+    expires_at = fields.DateTime(required=True)
+
+
 class ContactPayloadSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
@@ -224,6 +234,10 @@ class SafetyAlertSchema(PairEventSchema):
     source = fields.String(required=True)
 
 
+class ChoiceOfferedSchema(PairEventSchema):
+    offer = fields.Nested(ChoiceOfferPayloadSchema, required=True)
+
+
 class CheckinSchema(PairEventSchema):
     contact = fields.Nested(ContactPayloadSchema, required=True)
 
@@ -240,6 +254,7 @@ DATA_SCHEMAS: dict[str, type[Schema]] = {
     "pair.created": PairEventSchema,
     "pair.transitioned": PairTransitionedSchema,
     "pair.closed": PairClosedSchema,
+    "choice.offered": ChoiceOfferedSchema,
     "proposal.created": ProposalEventSchema,
     "proposal.decided": ProposalDecidedSchema,
     "meeting.logged": MeetingEventSchema,

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from service.accounts import service as accounts
 from service.accounts.models import User
@@ -201,55 +200,3 @@ def mark_read(*, user_id: int, item_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-
-
-# The inbox's order, in groups: unread before read, urgent before the rest; newest first
-# within each group (see the indexes on InboxItem).
-_GROUPS = ((False, True), (False, False), (True, True), (True, False))
-
-
-@dataclass(frozen=True)
-class InboxPage:
-    items: list[InboxItem]
-    # The last item's id, for the next page; None on the last page.
-    next_after: int | None
-
-
-def page(*, user_id: int, after: int | None, per_page: int) -> InboxPage:
-    """A page of a member of staff's inbox, after item `after` (None for the first page).
-
-    Each group of the order is one index range, and the page is taken from the groups at
-    and after the one `after` is in, in one statement: it costs the same at any depth."""
-    first, cursor = 0, None
-    last = db.session.get(InboxItem, after) if after else None
-    if last is not None and last.user_id == user_id:
-        first = _GROUPS.index((last.read_at is not None, last.urgent))
-        cursor = sa.tuple_(InboxItem.created_at, InboxItem.id) < sa.tuple_(
-            sa.literal(last.created_at, InboxItem.created_at.type), sa.literal(last.id)
-        )
-    parts = []
-    for number, (read, urgent) in enumerate(_GROUPS[first:], first):
-        part = sa.select(InboxItem, sa.literal(number).label("grp")).where(
-            InboxItem.user_id == user_id,
-            InboxItem.read_at.is_not(None) if read else InboxItem.read_at.is_(None),
-            InboxItem.urgent == urgent,
-        )
-        if number == first and cursor is not None:
-            part = part.where(cursor)
-        limited = (
-            part.order_by(InboxItem.created_at.desc(), InboxItem.id.desc())
-            .limit(per_page + 1)
-            .subquery()
-        )
-        parts.append(sa.select(*limited.c))
-    found = sa.union_all(*parts).subquery()
-    item = aliased(InboxItem, found)
-    rows = list(
-        db.session.scalars(
-            sa.select(item)
-            .order_by(found.c.grp, found.c.created_at.desc(), found.c.id.desc())
-            .limit(per_page + 1)
-        )
-    )
-    items = rows[:per_page]
-    return InboxPage(items, items[-1].id if len(rows) > per_page else None)

@@ -172,22 +172,23 @@ def waiting() -> bool:
 
 
 def _claim(ids: Iterable[int]) -> list[int]:
-    """Claim the given pending notifications; returns those this sender won."""
-    won = []
-    for notification_id in ids:
-        claimed = db.session.execute(
-            sa.update(Notification)
-            .where(
-                Notification.id == notification_id,
-                Notification.status == NotificationStatus.PENDING,
-            )
-            .values(status=NotificationStatus.SENDING, claimed_at=now())
-            .execution_options(synchronize_session=False)
+    """Claim the given pending notifications in one statement; returns those this sender
+    won (a row another sender claimed first is no longer pending, and is not returned)."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    won = db.session.scalars(
+        sa.update(Notification)
+        .where(
+            Notification.id.in_(wanted),
+            Notification.status == NotificationStatus.PENDING,
         )
-        if rowcount(claimed) == 1:
-            won.append(notification_id)
+        .values(status=NotificationStatus.SENDING, claimed_at=now())
+        .returning(Notification.id)
+        .execution_options(synchronize_session=False)
+    ).all()
     db.session.commit()
-    return won
+    return sorted(won)
 
 
 def deliver(ids: Iterable[int]) -> dict[str, int]:

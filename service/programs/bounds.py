@@ -51,6 +51,9 @@ SLUG_RULE = "Use lowercase letters, digits and single hyphens, e.g. 'riverside-y
 DESCRIPTION_MAX = 5000
 TIMEZONE_MAX = 64
 
+# Mentee choice: how many of their best suggested mentors a mentee chooses among.
+MENTEE_CHOICE_MENTORS: tuple[int, int] = (2, 5)
+
 # Matching criteria (workflows/matching.py): each off, preferred or required, with a weight.
 MATCHING_MODES: tuple[str, ...] = ("off", "prefer", "require")
 MATCHING_WEIGHT: tuple[int, int] = (0, 10)

@@ -64,6 +64,11 @@ class ProgramSettingsForm(ConsoleForm):
     allow_self_approval = BooleanField()
     screening_interview = BooleanField()
     screening_references = BooleanField()
+    mentee_choice = BooleanField()
+    mentee_choice_mentors = WholeNumber(
+        "Mentors to choose among",
+        between("Mentors to choose among", bounds.MENTEE_CHOICE_MENTORS),
+    )
     # Empty (or left out): no requirement.
     requirement_period = SelectField(
         choices=choices_of(["", *bounds.REQUIREMENT_PERIODS]),
@@ -97,6 +102,8 @@ class ProgramSettingsForm(ConsoleForm):
         changes["allow_self_approval"] = self.allow_self_approval.data
         changes["screening_interview"] = self.screening_interview.data
         changes["screening_references"] = self.screening_references.data
+        changes["mentee_choice"] = self.mentee_choice.data
+        changes["mentee_choice_mentors"] = self.mentee_choice_mentors.data
         period = self.requirement_period.data
         changes["meeting_requirement"] = (
             {
@@ -190,6 +197,8 @@ def settings_of(program: Program) -> dict[str, Any]:
         "allow_self_approval": program.allow_self_approval,
         "screening_interview": program.screening_interview,
         "screening_references": program.screening_references,
+        "mentee_choice": program.mentee_choice,
+        "mentee_choice_mentors": program.mentee_choice_mentors,
         "requirement_period": requirement.get("period", ""),
         "requirement_meetings": requirement.get("meetings") or 0,
         "requirement_minutes": requirement.get("minutes") or 0,
@@ -389,6 +398,20 @@ EXPLAINED: dict[str, Explained] = {
         "A mentor is approved only once their references are recorded.",
         "Others who know the applicant see what an interview cannot.",
     ),
+    "mentee_choice": Explained(
+        "",
+        "From a waiting mentee's pair page, a coordinator may e-mail the mentee a link to choose "
+        "their mentor among their best suggestions; the choice is the match, and both accept "
+        "the introduction as usual. The link works as long as a survey link.",
+        "A mentee who chose their mentor starts the relationship wanting it; the choice stays "
+        "within mentors the program's criteria put first.",
+    ),
+    "mentee_choice_mentors": Explained(
+        "mentors",
+        "How many of the mentee's best suggested mentors the link offers, best first, as they "
+        "stand when it is sent.",
+        "Two or three is a real choice; more makes it hard to choose at all.",
+    ),
     "match_length_months": Explained(
         "months",
         "The planned length of a match, from the day it becomes active; empty: open-ended.",
@@ -549,6 +572,8 @@ def new_program_defaults() -> dict[str, Any]:
         "allow_self_approval": False,
         "screening_interview": True,
         "screening_references": True,
+        "mentee_choice": False,
+        "mentee_choice_mentors": default_of("mentee_choice_mentors"),
         "requirement_period": "",
         "requirement_meetings": 0,
         "requirement_minutes": 0,

@@ -100,6 +100,10 @@ class Program(Model):
     screening_references: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # The waiting list: how long a mentee should wait for a match at most; None: no target.
     waiting_target_days: Mapped[int | None]
+    # Mentee choice: a coordinator may e-mail a waiting mentee a link to choose among their
+    # best suggested mentors (this many, frozen when sent); the choice is the pair's match.
+    mentee_choice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    mentee_choice_mentors: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

@@ -179,6 +179,20 @@ class ProgramSchema(Schema):
     screening_references = fields.Boolean(
         metadata={"description": "A mentor is approved only once references are recorded."}
     )
+    mentee_choice = fields.Boolean(
+        metadata={
+            "description": "A waiting mentee may be sent a link to choose their mentor among "
+            "their best suggestions (`POST /pairs/{id}/choice-offers`); the choice is the "
+            "pair's `match`, and both accept the introduction as usual (default false)."
+        }
+    )
+    mentee_choice_mentors = fields.Integer(
+        validate=validate.Range(*bounds.MENTEE_CHOICE_MENTORS),
+        metadata={
+            "description": "How many of the mentee's best suggested mentors a choice offers, "
+            "best first, as they stand when it is sent (default 3)."
+        },
+    )
     closure_notice_days = fields.Integer(
         validate=validate.Range(*bounds.NUMBERS["closure_notice_days"]),
         metadata={"description": "How long before the planned end closure is proposed."},

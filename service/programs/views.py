@@ -114,4 +114,5 @@ def _settings_page(program: Program | None, form: ProgramForm) -> str:
             "require": "Required: never propose a mentor who fails it",
         },
         matching_weight=bounds.MATCHING_WEIGHT,
+        choice_mentors=bounds.MENTEE_CHOICE_MENTORS,
     )

@@ -1,10 +1,13 @@
-"""API tokens in the console (admins): create one (its value shown once), list, revoke."""
+"""API tokens in the console (admins): create one (its value shown once), list, download
+the list, revoke."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
+from service import exports
 from service.accounts.models import StaffRole
+from service.clock import now
 from service.tokens import service
 from service.tokens.forms import TokenForm
 from service.web.staff import staff_required
@@ -46,6 +49,22 @@ def create():
     # The value is on this answer only: never stored, never cached, never shown again.
     response = _page(TokenForm(formdata=None), created=token, raw=raw)
     return response, 201, {"Cache-Control": "no-store"}
+
+
+# What a download says of each token: never its value, nor its digest, nor its first
+# characters (part of the value).
+EXPORT_HEADER = ("Name", "Scopes", "Created", "Last used", "Revoked")
+
+
+@blueprint.get("/export.<any(csv, xlsx):fmt>")
+@staff_required(StaffRole.ADMIN)
+def export(fmt: str):
+    """Every token as the page lists them (those still working first, newest first)."""
+    rows = (
+        (token.name, token.scopes, token.created_at, token.last_used_at, token.revoked_at)
+        for token in service.newest_first()
+    )
+    return exports.download(fmt, f"api-tokens-{now():%Y-%m-%d}", EXPORT_HEADER, rows)
 
 
 @blueprint.get("/<id:token_id>/revoke")

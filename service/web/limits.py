@@ -9,6 +9,7 @@ per what, and what a client that went over is told.
 | the API | token (client without one) | LIMIT_API |
 | inbound meeting events | source (its slug, or its token), if signed | LIMIT_INBOUND |
 | survey pages | client | LIMIT_SURVEY; the fresh-link request also LIMIT_SURVEY_NEW_LINK |
+| a mentee's choice pages | client | LIMIT_SURVEY (the same links, to a choice of mentors) |
 
 Failed sign-ins are counted per address *and* client, so nobody elsewhere can lock a
 coordinator out by guessing at their address. The client is the peer address, or the one
@@ -153,6 +154,7 @@ def init_app(app: Flask) -> Limiter:
         )
 
     limiter.limit(_setting("LIMIT_SURVEY"))(app.blueprints["surveys"])  # type: ignore[call-overload]
+    limiter.limit(_setting("LIMIT_SURVEY"))(app.blueprints["choice"])  # type: ignore[call-overload]
     _limit_view(
         app,
         "surveys.reissue",

@@ -16,7 +16,7 @@ from contextlib import suppress
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g
 from redis import Redis
 from rq import Queue
 from rq.exceptions import DuplicateJobError
@@ -173,13 +173,12 @@ def fan_out(event: OutboxEvent) -> None:
     transaction (committed with the event's `handled_at`)."""
     if event.type not in public_event_types():
         return
-    endpoints = db.session.scalars(sa.select(Endpoint).where(Endpoint.enabled.is_(True))).all()
-    for endpoint in endpoints:
-        if endpoint.wants(event.type):
+    for endpoint_id, wants in _enabled_endpoints():
+        if "*" in wants or event.type in wants:
             insert_unless_exists(
                 Delivery,
                 {
-                    "endpoint_id": endpoint.id,
+                    "endpoint_id": endpoint_id,
                     "event_id": event.event_id,
                     "event_type": event.type,
                     "pair_id": event.pair_id,
@@ -192,6 +191,17 @@ def fan_out(event: OutboxEvent) -> None:
                 },
                 unique=["endpoint_id", "event_id"],
             )
+
+
+def _enabled_endpoints() -> list[tuple[int, frozenset[str]]]:
+    """The enabled endpoints and the event types each wants, read once per job (app
+    context): a consumer's batch of events asks for them once, not once per event."""
+    if "webhook_endpoints" not in g:
+        rows = db.session.execute(
+            sa.select(Endpoint.id, Endpoint.event_types).where(Endpoint.enabled.is_(True))
+        ).all()
+        g.webhook_endpoints = [(row.id, frozenset(row.event_types)) for row in rows]
+    return g.webhook_endpoints
 
 
 def held_back() -> sa.ColumnElement[bool]:

@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from service.actors import system
+from service.choice import service as choice
 from service.database import db
 from service.surveys.models import SurveyResponse
 from tests.helpers import SurveyTaker, World, invite
@@ -273,7 +275,12 @@ def _console_pages(
         f"{base}/participants/{participant_id}/edit",
         f"{base}/programs/{program_id}",
         f"{base}/proposals",
+        f"{base}/proposals?q=closure&sort=newest",
+        f"{base}/proposals?q=nothing-like-this",
+        f"{base}/proposals?q={'x' * 201}",
         f"{base}/inbox",
+        f"{base}/inbox?sort=pair&unread=y",
+        f"{base}/inbox?q={'x' * 201}",
         f"{base}/stories",
         f"{base}/programs",
         f"{base}/programs/new",
@@ -319,7 +326,7 @@ def test_a_page_closed_to_a_role_passes_axe(app, live_server, page):
     assert serious_violations(page) == []
 
 
-def test_screenshots_of_the_dashboard_the_pairs_and_a_pair_are_written(
+def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_written(
     app, live_server, browser, api, client, tmp_path
 ):
     # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
@@ -340,15 +347,72 @@ def test_screenshots_of_the_dashboard_the_pairs_and_a_pair_are_written(
             page.screenshot(path=screenshots / f"dashboard-{width}.png", full_page=True)
             page.goto(f"{live_server}/console/pairs")
             page.screenshot(path=screenshots / f"pairs-{width}.png", full_page=True)
+            page.goto(f"{live_server}/console/proposals")
+            expect(page.locator(".proposals-list > li")).to_have_count(1)
+            page.screenshot(path=screenshots / f"proposals-{width}.png", full_page=True)
             page.goto(f"{live_server}/console/pairs/{pair['id']}")
             expect(page.get_by_role("group", name=re.compile("Pulse rating"))).to_contain_text(
                 "Mentee 3 (was 5), mentor 6 (was 8)"
             )
             page.screenshot(path=screenshots / f"pair-{width}.png", full_page=True)
-            written += [f"dashboard-{width}.png", f"pairs-{width}.png", f"pair-{width}.png"]
+            written += [
+                f"dashboard-{width}.png",
+                f"pairs-{width}.png",
+                f"proposals-{width}.png",
+                f"pair-{width}.png",
+            ]
         finally:
             context.close()
     for name in written:
         data = (screenshots / name).read_bytes()
         assert data.startswith(PNG_MAGIC)
         assert str(int.from_bytes(data[16:20], "big")) in name  # the IHDR width
+
+
+def _choice_links(app, api, client) -> tuple[dict[str, str], int]:
+    """A mentee's choice page in each of its states (on the open one, a mentor whose place
+    went and one who left), and a waiting pair whose mentee was sent a choice."""
+    world = World.build(api, mentors=3, mentees=4, mentee_choice=True)
+    pairs = [world.new_pair(i) for i in range(4)]
+    links: dict[str, str] = {}
+    with app.app_context():
+        for name, pair in zip(("open", "expired", "chosen", "replaced"), pairs, strict=True):
+            offer = choice.send(pair_id=pair["id"], actor=system("a test"))
+            links[name] = choice.link_for(offer)
+            if name == "expired":
+                offer.expires_at = datetime.now(UTC) - timedelta(days=1)
+                db.session.commit()
+        choice.send(pair_id=pairs[3]["id"], actor=system("a test"))
+    chosen = SurveyTaker(client, links["chosen"])
+    assert chosen.submit({"mentor_id": str(world.mentors[0]["id"])}).status_code == 303
+    api.ok("patch", f"/participants/{world.mentors[1]['id']}", {"active": False})
+    links["invalid"] = links["open"][:-4] + "abcd"
+    paths = {name: "/" + url.split("://", 1)[1].split("/", 1)[1] for name, url in links.items()}
+    return paths, pairs[0]["id"]
+
+
+def test_the_mentee_choice_pages_pass_axe_at_both_widths(app, live_server, browser, api, client):
+    paths, waiting_pair = _choice_links(app, api, client)
+    admin = create_staff(app, "admin", "Ada Admin")
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        try:
+            for name, path in paths.items():
+                response = page.goto(f"{live_server}{path}")
+                assert response is not None and response.status < 500, name
+                found = serious_violations(page)
+                assert found == [], f"the {name} choice page at {width} px: {found}"
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                assert scroll <= width, f"the {name} choice page is {scroll} px wide"
+            page.goto(f"{live_server}{paths['open']}")
+            expect(page.locator("li.mentor.unavailable")).to_have_count(2)  # taken, and inactive
+            page.get_by_role("button", name="Choose this mentor").click()
+            expect(page.locator(".error-summary")).to_be_visible()
+            assert serious_violations(page) == [], f"the choice page's error at {width} px"
+            sign_in(page, live_server, admin)
+            page.goto(f"{live_server}/console/pairs/{waiting_pair}")
+            expect(page.locator("#choice-status")).to_contain_text("waiting for the mentee")
+            assert serious_violations(page) == [], f"a pair with a choice sent at {width} px"
+        finally:
+            context.close()

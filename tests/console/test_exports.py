@@ -142,3 +142,70 @@ def test_the_inbox_download_holds_only_the_users_own_items(app, make_staff, cons
         db.session.add(InboxItem(user_id=colin.id, kind="notice", title="Colin's"))
         db.session.commit()
     assert _csv(console_as(cora).get("/console/inbox/export.csv")) == []
+
+
+def test_the_staff_list_downloads_with_each_persons_role_and_account(app, make_staff, console_as):
+    from service.accounts import reset
+    from service.accounts import service as accounts
+    from service.database import db
+
+    admin = make_staff("admin", "Ada Admin")
+    make_staff("support", "Sam Support")
+    with app.app_context():
+        inviter = accounts.get(user_id=admin.id)
+        reset.invite(email="ivy@example.org", full_name="Ivy Invited", role="coordinator",
+                     invited_by=inviter)  # fmt: skip
+        db.session.commit()
+    console = console_as(admin)
+    rows = _csv(console.get("/console/staff/export.csv"))
+    assert [(r["Name"], r["Role"], r["Account"]) for r in rows] == [
+        ("Ada Admin", "admin", "active"),
+        ("Ivy Invited", "coordinator", "invited"),
+        ("Sam Support", "support", "active"),
+    ]
+    assert rows[0]["Live sessions"] == "1"
+    header, *cells = _xlsx(console.get("/console/staff/export.xlsx"))
+    assert [line[header.index("E-mail")] for line in cells] == [r["E-mail"] for r in rows]
+
+
+def test_the_staff_download_holds_no_password(app, make_staff, console_as):
+    from service.accounts.models import User
+    from service.database import db
+
+    admin = make_staff("admin")
+    with app.app_context():
+        digest = db.session.get(User, admin.id).password_hash
+    body = console_as(admin).get("/console/staff/export.csv").get_data(as_text=True)
+    assert digest and digest not in body
+    assert "password" not in body.lower()
+
+
+def test_the_api_tokens_download_holds_names_scopes_and_dates_but_no_token(
+    app, make_staff, console_as
+):
+    from service.database import db
+    from service.tokens import service as tokens
+    from service.tokens.models import ApiToken
+
+    with app.app_context():
+        kept, raw = tokens.create(name="CRM sync", scopes=["pairs:read", "programs:read"])
+        tokens.create(name="=cmd|' /C calc'!A0", scopes=["events:read"])
+        tokens.revoke(name="CRM sync")
+        stored = db.session.get(ApiToken, kept.id)
+        secrets = (raw, stored.token_hash, stored.prefix)
+    console = console_as(make_staff("admin"))
+    response = console.get("/console/tokens/export.csv")
+    rows = _csv(response)
+    assert [row["Name"] for row in rows] == ["'=cmd|' /C calc'!A0", "CRM sync"]
+    assert rows[1]["Scopes"] == "pairs:read, programs:read"
+    assert rows[1]["Revoked"] != "" and rows[1]["Last used"] == ""
+    body = response.get_data(as_text=True)
+    assert not [secret for secret in secrets if secret in body]
+    header, *cells = _xlsx(console.get("/console/tokens/export.xlsx"))
+    assert header == ("Name", "Scopes", "Created", "Last used", "Revoked")
+    assert [line[0] for line in cells] == ["=cmd|' /C calc'!A0", "CRM sync"]
+
+
+@pytest.mark.parametrize("path", ["/console/staff/export.csv", "/console/tokens/export.xlsx"])
+def test_only_admins_download_the_staff_and_the_tokens(console, path):
+    assert console.get(path).status_code == 403

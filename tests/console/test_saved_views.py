@@ -82,3 +82,37 @@ def test_a_deleted_view_is_gone_and_another_persons_cannot_be_deleted(
 def test_the_save_form_holds_the_list_as_shown_without_its_page(api, coordinator):
     page = coordinator.page("/console/pairs?state=active&after=3&q=")
     assert 'name="query" value="state=active"' in page
+
+
+def _views_on(page: str, path: str) -> dict[str, str]:
+    return {
+        name: query.replace("&amp;", "&")
+        for query, name in re.findall(rf'<a [^>]*href="{path}\?([^"]*)"[^>]*>([^<]+)</a>', page)
+    }
+
+
+def test_a_saved_view_of_the_proposals_is_at_the_top_of_the_proposals_alone(coordinator):
+    kept = "q=moved&sort=newest"
+    response = coordinator.post("/console/proposals/views", data={"name": "Moves", "query": kept})
+    assert response.headers["Location"].endswith(f"/console/proposals?{kept}")
+    assert "it is at the top of the proposals list" in coordinator.flashes()
+    assert _views_on(coordinator.page("/console/proposals"), "/console/proposals") == {
+        "Moves": kept
+    }
+    assert _views(coordinator.page("/console/pairs")) == {}
+
+
+def test_a_saved_view_of_the_inbox_opens_it_as_it_was_kept(app, coordinator):
+    coordinator.post("/console/inbox/views", data={"name": "Unread", "query": "unread=y"})
+    page = coordinator.page("/console/inbox?unread=y")
+    assert _views_on(page, "/console/inbox") == {"Unread": "unread=y"}
+    assert 'aria-current="page">Unread</a>' in page
+
+
+def test_a_view_of_the_inbox_is_deleted_from_the_inbox(coordinator):
+    coordinator.post("/console/inbox/views", data={"name": "Unread", "query": "unread=y"})
+    page = coordinator.page("/console/inbox")
+    (view_id,) = re.findall(r'action="/console/inbox/views/(\d+)/delete"', page)
+    response = coordinator.post(f"/console/inbox/views/{view_id}/delete")
+    assert response.headers["Location"].endswith("/console/inbox")
+    assert _views_on(coordinator.page("/console/inbox"), "/console/inbox") == {}

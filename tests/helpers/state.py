@@ -38,7 +38,6 @@ def reset(app: Flask) -> None:
             for table in reversed(tables):
                 db.session.execute(table.delete())
         db.session.commit()
-        db.engine.dispose()
     Redis.from_url(app.config["REDIS_URL"]).flushdb()
 
 

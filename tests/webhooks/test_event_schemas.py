@@ -54,6 +54,9 @@ def test_the_bodies_subscribers_receive_match_the_published_schemas(app, api, wo
         status=201,
     )
     api.ok("post", f"/participants/{applicant['id']}/intake", {"trigger": "start_screening"})
+    api.ok("patch", f"/programs/{world.program['id']}", {"mentee_choice": True})
+    waiting = world.new_pair(2)
+    api.ok("post", f"/pairs/{waiting['id']}/choice-offers", status=201)
     spec = client.get("/api/v1/openapi.json").get_json()
 
     with app.app_context():

@@ -288,3 +288,31 @@ def test_cohort_matching_never_breaks_a_hard_constraint(mentees, mentors, rules)
             for j in range(len(mentors))
             if scores.allowed[i, j]
         )
+
+
+def test_what_a_mentor_shares_is_told_to_the_mentee_and_nothing_else_of_theirs():
+    mentee = matching.Person(
+        1,
+        goals=("Reading", "Careers in science"),
+        availability="Saturday mornings",
+        languages=("en", "it"),
+        location="Oslo",
+    )
+    mentor = matching.Person(
+        2,
+        goals=("reading", "chess"),
+        skills=("Science writing", "Knitting"),
+        availability="Saturday mornings, Sunday evenings",
+        languages=("it", "fr"),
+        location="Oslo",
+        household="Berg",
+    )
+
+    assert matching.in_common(mentee, mentor) == [
+        "You both want to work on: reading",
+        "Knows about: Science writing",
+        "Speaks Italian",
+        "Free when you are: Saturday, mornings",
+    ]
+    later = matching.Person(3, availability="Saturday evenings", languages=("fr",))
+    assert matching.in_common(mentee, later) == []  # the same day, but not the same hours

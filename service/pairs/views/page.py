@@ -17,6 +17,8 @@ from service.approvals import decisions
 from service.approvals.models import Proposal, ProposalStatus
 from service.calendar import schedule
 from service.calendar.models import Compliance, Contact, Schedule
+from service.choice import service as choice
+from service.choice.models import ChoiceOffer
 from service.clock import now
 from service.closure import service as closure
 from service.confidentiality import may_read_safety
@@ -35,6 +37,7 @@ from service.pairs.models import Pair
 from service.pairs.timeline import Entry, timeline
 from service.pairs.views import glance
 from service.pairs.views.common import People, blueprint, people_of
+from service.participants import service as participants
 from service.problems import html_error
 from service.programs.models import Program
 from service.signals.models import Signal
@@ -118,6 +121,10 @@ class PairPage:
     checkin_form: Any
     closure_steps: list[closure.Step]
     candidates: list[Candidate]
+    # The mentee's choice offers, newest first (only while the pair waits or was just matched).
+    choice_offers: list[ChoiceOffer]
+    # The full names of the mentors the latest offer named, for staff.
+    offered_names: dict[int, str]
     coordinators: list[User]
     support_staff: list[User]
     assigned_support: set[int]
@@ -168,6 +175,9 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         if t != Trigger.REOPEN or user.role == StaffRole.ADMIN
     ]
     signals = _signals_with_playbook(pair, program, readable)
+    offers = (
+        choice.offers_for(pair_id=pair.id) if pair.state in (State.RECRUITED, State.MATCHED) else []
+    )
     upcoming = schedule.upcoming(pair_id=pair.id)
     held = meetings.list_for(pair_id=pair.id)
     answered = responses.responses_for_pair(pair_id=pair.id)
@@ -217,6 +227,10 @@ def pair_page(pair: Pair, user: User, actor: Actor) -> PairPage:
         candidates=matching.rank_mentors(people["mentee"], program_id=program.id)
         if pair.state == State.RECRUITED
         else [],
+        choice_offers=offers,
+        offered_names=participants.names(o["mentor_id"] for o in offers[0].options)
+        if offers
+        else {},
         coordinators=accounts.coordinators(),
         support_staff=list(
             db.session.scalars(
