@@ -27,6 +27,10 @@ from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 TRANSITION_BUDGET = 5
 SUBMISSION_BUDGET = 6
 SURVEY_PAGE_BUDGET = 1
+# A mentee's suggestions: the mentee, the program, the places taken, the mentors (read as
+# columns, however many), the mentee's previous mentors, then the rows of those shown (the
+# best and the ruled out, at most `limit` each, in one query).
+SUGGESTIONS_BUDGET = 6
 
 
 @pytest.fixture
@@ -105,3 +109,29 @@ def test_the_participant_list_sends_as_many_statements_for_many_rows_as_for_few(
         page = console.page("/console/participants")
     assert page.count("<tr>") == 13  # the header, and twelve participants
     assert len(sent) == few, _report(sent)
+
+
+def test_ranking_suggestions_sends_as_many_statements_for_many_mentors_as_for_few(
+    app, api, statements
+):
+    from service.matching import suggestions
+    from tests.helpers import World
+
+    def ranked(mentors: int) -> tuple[list[str], int]:
+        world = World.build(api, mentors=mentors, mentees=2)
+        # A mentor with a place taken, and a previous mentor of the mentee ranked.
+        taken = world.new_pair(1)
+        api.trigger(taken["id"], "match", mentor_id=world.mentors[1]["id"])
+        api.ok("patch", f"/participants/{world.mentees[0]['id']}", {"goals": ["Reading"]})
+        with app.app_context():
+            suggestions.rank(mentee_id=world.mentees[0]["id"], limit=10)  # warms up
+            with statements() as sent:
+                ranking = suggestions.rank(mentee_id=world.mentees[0]["id"], limit=10)
+            assert ranking.considered == mentors
+            return list(sent), len(ranking.candidates)
+
+    few, shown_of_few = ranked(3)
+    many, shown_of_many = ranked(60)
+    assert (shown_of_few, shown_of_many) == (2, 10)  # the full mentor is ruled out
+    assert len(many) == len(few), _report(many)
+    assert len(many) <= SUGGESTIONS_BUDGET, _report(many)

@@ -1,13 +1,15 @@
 """Matching a mentee with a mentor: the criteria, the score with its reasons, and the best
 assignment of a whole cohort.
 
-Pure: people come in as `Person` values, a program's choices as `Settings`; nothing here
-reads a database. Each criterion gives every (mentee, mentor) couple a value from 0 to 1,
-computed for whole arrays at once (numpy), so ranking 10,000 mentors or scoring a cohort of
-2,000 x 2,000 is a handful of array operations. A program sets each criterion `off`,
-`prefer` (its weight, 0 to 10, adds weight x value to the score) or `require` (a mentor
-whose value is 0 is never proposed; the weight still ranks those who pass). Capacity and the
-exclusions (a previous mentor, a declared conflict, the same household) always hold.
+Pure: people come in as `Person` values (many at once as `People`, columns), a program's
+choices as `Settings`; nothing here reads a database. Each criterion gives every (mentee,
+mentor) couple a value from 0 to 1, computed between the distinct values of each side (the
+kinds of availability, of language, of goals…) and gathered out with numpy, so ranking
+10,000 mentors or scoring a cohort of 2,000 x 2,000 is a handful of array operations. A
+program sets each criterion `off`, `prefer` (its weight, 0 to 10, adds weight x value to the
+score) or `require` (a mentor whose value is 0 is never proposed; the weight still ranks
+those who pass). Capacity and the exclusions (a previous mentor, a declared conflict, the
+same household) always hold.
 
 `assign` finds the cohort's best assignment: as many mentees matched as the hard
 constraints and the places allow, and among those assignments the highest total score
@@ -18,10 +20,10 @@ repeated once per open place).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from scipy import sparse
@@ -181,6 +183,74 @@ class Person:
     open_places: int = 0
 
 
+_COLUMNS = (
+    "ids", "names", "goals", "skills", "availability", "languages", "location", "utc_offset",
+    "timezone", "gender", "gender_preference", "household", "conflicts", "previous_mentors",
+    "open_places",
+)  # fmt: skip
+_FIELDS = (
+    "id", "name", "goals", "skills", "availability", "languages", "location", "utc_offset",
+    "timezone", "gender", "gender_preference", "household", "conflicts", "previous_mentors",
+    "open_places",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class People(Sequence[Person]):
+    """Many people as columns: one sequence per attribute of `Person`, all in the same order,
+    sequences of words as tuples. What a program's mentors are read into: scoring takes each
+    column whole, so no `Person` is built per mentor; `people[j]` builds one (the reasons of
+    the few shown)."""
+
+    ids: Sequence[int]
+    names: Sequence[str]
+    goals: Sequence[tuple[str, ...]]
+    skills: Sequence[tuple[str, ...]]
+    availability: Sequence[str]
+    languages: Sequence[tuple[str, ...]]
+    location: Sequence[str]
+    utc_offset: Sequence[float | None]
+    timezone: Sequence[str | None]
+    gender: Sequence[str | None]
+    gender_preference: Sequence[str | None]
+    household: Sequence[str | None]
+    conflicts: Sequence[frozenset[int]]
+    previous_mentors: Sequence[frozenset[int]]
+    open_places: Sequence[int]
+
+    @classmethod
+    def of(cls, people: Sequence[Person]) -> People:
+        if isinstance(people, People):
+            return people
+        columns: dict[str, list[Any]] = {
+            c: [getattr(p, f) for p in people] for f, c in zip(_FIELDS, _COLUMNS, strict=True)
+        }
+        for c in ("goals", "skills", "languages"):
+            columns[c] = [tuple(x) for x in columns[c]]
+        for c in ("conflicts", "previous_mentors"):
+            columns[c] = [frozenset(x) for x in columns[c]]
+        return cls(**columns)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, j: int) -> Person: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> Sequence[Person]: ...
+
+    def __getitem__(self, j: int | slice) -> Person | Sequence[Person]:
+        if isinstance(j, slice):
+            return [self[k] for k in range(*j.indices(len(self)))]
+        return Person(**{f: getattr(self, c)[j] for f, c in zip(_FIELDS, _COLUMNS, strict=True)})
+
+    def take(self, indices: Iterable[int]) -> People:
+        """These people only, in this order."""
+        at = list(indices)
+        return People(*([getattr(self, c)[j] for j in at] for c in _COLUMNS))
+
+
 # ---------------------------------------------------------------------------------- reading
 
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -267,6 +337,11 @@ class Factor:
     def at(self, i: int, j: int) -> float:
         return float(self.table[self.rows[i], self.cols[j]])
 
+    def row(self, i: int) -> np.ndarray:
+        """Mentee `i`'s value with every mentor."""
+        found: np.ndarray = self.table[self.rows[i], self.cols]
+        return found
+
     def matrix(self) -> np.ndarray:
         gathered: np.ndarray = self.table[np.ix_(self.rows, self.cols)]
         return gathered
@@ -274,22 +349,34 @@ class Factor:
 
 def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     """The distinct keys, and each person's index among them."""
-    index: dict[Any, int] = {}
-    codes = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    index: dict[Any, int] = dict.fromkeys(keys, 0)  # distinct, in order
+    for k, key in enumerate(index):
+        index[key] = k
+    codes = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
     return list(index), codes
 
 
-def _pairwise(a: Sequence[Any], b: Sequence[Any], value: Any) -> Factor:
-    """`value(key_a, key_b)` between the distinct keys of each side."""
+def _pairwise(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    value: Callable[[Any, Any], float],
+    read: Callable[[Any], Any] = lambda key: key,
+) -> Factor:
+    """`value(read(key_a), read(key_b))` between the distinct keys of each side."""
     ka, ia = _kinds(a)
     kb, ib = _kinds(b)
-    table = np.array([[value(x, y) for y in kb] for x in ka], np.float32).reshape(len(ka), len(kb))
+    xs, ys = [read(x) for x in ka], [read(y) for y in kb]
+    table = np.array([[value(x, y) for y in ys] for x in xs], np.float32).reshape(len(xs), len(ys))
     return Factor(table, ia, ib)
 
 
-def _direct(matrix: np.ndarray) -> Factor:
-    n, m = matrix.shape
-    return Factor(matrix, np.arange(n), np.arange(m))
+def _shared(a: Sequence[Any], b: Sequence[Any], read: Callable[[Any], frozenset[str]]) -> Factor:
+    """How many items (up to three, over three) the sets `read` makes of each side's keys
+    have in common, between the distinct keys."""
+    ka, ia = _kinds(a)
+    kb, ib = _kinds(b)
+    counts = _common_counts([read(x) for x in ka], [read(y) for y in kb])
+    return Factor(np.minimum(counts, 3) / np.float32(3), ia, ib)
 
 
 def _common_counts(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> np.ndarray:
@@ -312,7 +399,7 @@ def _common_counts(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> 
     if marks:
         at = np.array(marks, np.int64)
         right[at[:, 0], at[:, 1]] = 1
-    return np.asarray(left @ right.T, dtype=np.float32)
+    return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), len(b))
 
 
 @lru_cache(maxsize=65536)
@@ -323,6 +410,10 @@ def _goal_set(goals: tuple[str, ...]) -> frozenset[str]:
 @lru_cache(maxsize=65536)
 def _word_set(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(words(texts))
+
+
+def _language_set(spoken: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t.split("-")[0].lower() for t in spoken if t)
 
 
 def _availability_value(x: tuple[int, int], y: tuple[int, int]) -> float:
@@ -364,48 +455,39 @@ class Scores:
 
 
 def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settings) -> Scores:
-    """Score every mentee against every mentor (a matrix of len(mentees) x len(mentors))."""
-    n, m = len(mentees), len(mentors)
+    """Score every mentee against every mentor (a matrix of len(mentees) x len(mentors)).
+    Either side may be `People` (columns), as a program's mentors are: each criterion reads
+    a column whole and compares only its distinct values."""
+    a, b = People.of(mentees), People.of(mentors)
+    n, m = len(a), len(b)
     values: dict[str, Factor] = {}
     rules = {name: rule for name, rule in settings.items() if rule.mode != "off"}
     if "shared_goals" in rules:
-        shared = _common_counts(
-            [_goal_set(tuple(p.goals)) for p in mentees],
-            [_goal_set(tuple(p.goals)) for p in mentors],
-        )
-        values["shared_goals"] = _direct(np.minimum(shared, 3) / 3)
+        values["shared_goals"] = _shared(a.goals, b.goals, _goal_set)
     if "skills_for_goals" in rules:
-        skilled = _common_counts(
-            [_word_set(tuple(p.goals)) for p in mentees],
-            [_word_set(tuple(p.skills)) for p in mentors],
-        )
-        values["skills_for_goals"] = _direct(np.minimum(skilled, 3) / 3)
+        values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set)
     if "availability" in rules:
+        # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
-            [when(p.availability) for p in mentees],
-            [when(p.availability) for p in mentors],
-            _availability_value,
+            list(map(when, a.availability)), list(map(when, b.availability)), _availability_value
         )
     if "language" in rules:
         values["language"] = _pairwise(
-            [frozenset(_languages(p)) for p in mentees],
-            [frozenset(_languages(p)) for p in mentors],
-            lambda x, y: 1.0 if x & y else 0.0,
+            a.languages, b.languages, lambda x, y: 1.0 if x & y else 0.0, _language_set
         )
     if "location" in rules:
         values["location"] = _pairwise(
-            [(_norm(p.location), p.utc_offset) for p in mentees],
-            [(_norm(p.location), p.utc_offset) for p in mentors],
+            list(zip(a.location, a.utc_offset, strict=True)),
+            list(zip(b.location, b.utc_offset, strict=True)),
             _location_value,
+            lambda key: (_norm(key[0] or ""), key[1]),
         )
     if "gender_preference" in rules:
         values["gender_preference"] = _pairwise(
-            [_norm(p.gender_preference or "") for p in mentees],
-            [_norm(p.gender or "") for p in mentors],
-            _gender_value,
+            a.gender_preference, b.gender, _gender_value, lambda g: _norm(g or "")
         )
     if "capacity" in rules:
-        places = np.fromiter((p.open_places for p in mentors), np.int64, m)
+        places = np.asarray(b.open_places, np.int64).reshape(m)
         values["capacity"] = Factor(
             (np.minimum(np.maximum(places, 0), 3) / 3).astype(np.float32)[None, :],
             np.zeros(n, np.int64),
@@ -420,38 +502,42 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
             total += (factor.table * np.float32(rule.weight))[np.ix_(factor.rows, factor.cols)]
         if rule.mode == "require":
             allowed &= (factor.table > 0)[np.ix_(factor.rows, factor.cols)]
-    excluded = _exclusions(mentees, mentors)
+    excluded = _exclusions(a, b)
     for mask in excluded.values():
         allowed &= ~mask
     return Scores(mentees, mentors, values, total, allowed, settings, excluded)
 
 
-def _exclusions(mentees: Sequence[Person], mentors: Sequence[Person]) -> dict[str, np.ndarray]:
+def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
     n, m = len(mentees), len(mentors)
-    places = np.fromiter((p.open_places for p in mentors), np.int64, m)
+    places = np.asarray(mentors.open_places, np.int64).reshape(m)
     full = np.broadcast_to(places[None, :] <= 0, (n, m))
-    index = {p.id: j for j, p in enumerate(mentors)}
+    index = dict(zip(mentors.ids, range(m), strict=True))
     previous = np.zeros((n, m), bool)
     conflict = np.zeros((n, m), bool)
-    for i, mentee in enumerate(mentees):
-        for pid in mentee.previous_mentors:
+    for i, (before, conflicts) in enumerate(
+        zip(mentees.previous_mentors, mentees.conflicts, strict=True)
+    ):
+        for pid in before:
             if (j := index.get(pid)) is not None:
                 previous[i, j] = True
-        for pid in mentee.conflicts:
+        for pid in conflicts:
             if (j := index.get(pid)) is not None:
                 conflict[i, j] = True
-    row = {p.id: i for i, p in enumerate(mentees)}
-    for j, mentor in enumerate(mentors):
-        for pid in mentor.conflicts:
+    row = dict(zip(mentees.ids, range(n), strict=True))
+    for j, conflicts in enumerate(mentors.conflicts):
+        for pid in conflicts:
             if (k := row.get(pid)) is not None:
                 conflict[k, j] = True
-    homes = [_norm(p.household or "") for p in mentees]
-    aways = [_norm(p.household or "") for p in mentors]
     household = np.zeros((n, m), bool)
+    hk, hc = _kinds(mentees.household)
+    ak, ac = _kinds(mentors.household)
+    homes = [_norm(h or "") for h in hk]
+    aways = [_norm(h or "") for h in ak]
     if any(homes) and any(aways):
         kinds = {h: k + 1 for k, h in enumerate(sorted({*homes, *aways} - {""}))}
-        home = np.fromiter((kinds.get(h, 0) for h in homes), np.int64, n)
-        away = np.fromiter((kinds.get(h, 0) for h in aways), np.int64, m)
+        home = np.array([kinds.get(h, 0) for h in homes], np.int64)[hc]
+        away = np.array([kinds.get(h, 0) for h in aways], np.int64)[ac]
         household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
     return {"full": full, "previous": previous, "conflict": conflict, "household": household}
 
@@ -475,6 +561,15 @@ class Explanation:
         return not self.failures
 
 
+_EXCLUDED = {
+    "previous": "Was this mentee's mentor before",
+    "full": "Has no open place",
+    "conflict": "A conflict is declared between them",
+    "household": "Same family or household",
+}
+_EXCLUSION_ORDER = tuple(_EXCLUDED)
+
+
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
@@ -492,16 +587,8 @@ def explain(scores: Scores, i: int, j: int) -> Explanation:
             if text := _reason(name, mentee, mentor, value):
                 reasons.append(text)
         elif rule.mode == "require":
-            failures.append(_failure(name, mentee, mentor))
-    excluded = scores.excluded
-    if excluded["previous"][i, j]:
-        failures.append("Was this mentee's mentor before")
-    if excluded["full"][i, j]:
-        failures.append("Has no open place")
-    if excluded["conflict"][i, j]:
-        failures.append("A conflict is declared between them")
-    if excluded["household"][i, j]:
-        failures.append("Same family or household")
+            failures.append(_failure(name, mentee))
+    failures += [_EXCLUDED[name] for name in _EXCLUSION_ORDER if scores.excluded[name][i, j]]
     return Explanation(mentee.id, mentor.id, round(float(scores.score[i, j]), 2), reasons, failures)
 
 
@@ -536,7 +623,7 @@ def _reason(name: str, mentee: Person, mentor: Person, value: float) -> str | No
     return None
 
 
-def _failure(name: str, mentee: Person, mentor: Person) -> str:
+def _failure(name: str, mentee: Person) -> str:
     return {
         "shared_goals": "No goal in common",
         "skills_for_goals": "No skill for the mentee's goals",
@@ -580,10 +667,18 @@ def why_unmatched(scores: Scores, i: int) -> str:
         return "No mentor is available in this program."
     if scores.allowed[i].any():
         return "Every mentor who fits is taken: no open place is left among them."
+    # What `explain` would say of each mentor, counted a whole row at a time.
+    mentee = scores.mentees[i]
+    broken: list[tuple[str, np.ndarray]] = [
+        (_failure(name, mentee), scores.values[name].row(i) <= 0)
+        for name, rule in scores.settings.items()
+        if rule.mode == "require"
+    ]
+    broken += [(_EXCLUDED[name], mask[i]) for name, mask in scores.excluded.items()]
     counts: dict[str, int] = {}
-    for j in range(len(scores.mentors)):
-        for failure in explain(scores, i, j).failures:
-            counts[failure] = counts.get(failure, 0) + 1
+    for failure, mask in broken:
+        if count := int(np.count_nonzero(mask)):
+            counts[failure] = counts.get(failure, 0) + count
     common = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     listed = "; ".join(f"{text} ({_plural(count, 'mentor')})" for text, count in common)
     return f"No mentor passes the required criteria: {listed}."

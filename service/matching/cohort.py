@@ -10,15 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
 
 from service.actors import Actor
 from service.database import db, transaction
-from service.errors import DomainError, Invalid
+from service.errors import DomainError, Invalid, NotFound
+from service.events import payloads
+from service.events import service as events
 from service.matching import suggestions
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.bounds import REASON_MAX
 from service.pairs.facts import TransitionRequest
+from service.pairs.models import Pair
+from service.participants.models import Participant, Role
+from service.programs.models import Program
+from workflows.intake import IntakeState
 from workflows.pairing import State, Trigger
 
 
@@ -32,6 +41,51 @@ class Committed:
     reasons: list[str] = field(default_factory=list)
     transition_id: int | None = None
     proposal_id: int | None = None
+
+
+def _without_pair(program_id: int) -> sa.Select[Any]:
+    """The program's approved, active mentees who have never been in a pair: added in the
+    console or the API, or imported, rather than approved from an application (which gives
+    them a `recruited` pair at once)."""
+    return (
+        sa.select(Participant.id)
+        .where(
+            Participant.program_id == program_id,
+            Participant.role == Role.MENTEE,
+            Participant.active.is_(True),
+            Participant.intake_state == IntakeState.APPROVED,
+            ~sa.exists().where(Pair.mentee_id == Participant.id),
+        )
+        .order_by(Participant.id)
+    )
+
+
+def count_without_pair(*, program_id: int) -> int:
+    """How many of the program's mentees wait without a pair, so outside cohort matching."""
+    query = _without_pair(program_id).order_by(None).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query)) or 0
+
+
+def start_pairs(*, program_id: int) -> int:
+    """A `recruited` pair for each mentee `count_without_pair` counts, each announced with
+    `pair.created`, in one transaction: they join the cohort to match. Returns how many."""
+    with transaction():
+        # The program's row lock queues two coordinators clicking at once (PostgreSQL; SQLite
+        # serialises writers): the second finds no one left without a pair.
+        program = db.session.scalar(
+            sa.select(Program).where(Program.id == program_id).with_for_update()
+        )
+        if program is None:
+            raise NotFound.of("program", program_id)
+        made = [
+            Pair(program_id=program.id, mentee_id=mentee_id, state=State.RECRUITED)
+            for mentee_id in db.session.scalars(_without_pair(program.id))
+        ]
+        db.session.add_all(made)
+        db.session.flush()
+        for pair in made:
+            events.emit("pair.created", {"pair": payloads.pair(pair)}, pair=pair)
+    return len(made)
 
 
 def reason_for(score: float, reasons: list[str]) -> str:

@@ -7,7 +7,8 @@ Read-only: committing a cohort is `matching.cohort`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -25,7 +26,7 @@ from service.participants.models import Participant, Role
 from service.programs.models import Program
 from workflows import matching
 from workflows.intake import IntakeState
-from workflows.matching import Explanation, Person, Scores
+from workflows.matching import Explanation, People, Person, Scores
 from workflows.pairing import TERMINAL_STATES, State
 
 _TERMINAL = [s.value for s in TERMINAL_STATES]
@@ -116,13 +117,48 @@ def previous_mentors(mentee_ids: Iterable[int]) -> dict[int, set[int]]:
     return found
 
 
-def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> list[Person]:
-    """The program's active mentors, each with their open places, in name order."""
+# A mentor's row as scoring reads it: lists stored as JSON come as their text (cast in SQL, so
+# that neither SQLAlchemy nor the driver decodes them), each distinct text decoded once.
+_MENTOR_COLUMNS = (
+    Participant.id,
+    Participant.full_name,
+    sa.cast(Participant.goals, sa.Text),
+    sa.cast(Participant.skills, sa.Text),
+    Participant.availability,
+    Participant.language,
+    sa.cast(Participant.languages, sa.Text),
+    Participant.location,
+    Participant.timezone,
+    Participant.gender,
+    Participant.household,
+    sa.cast(Participant.conflicts, sa.Text),
+    Participant.capacity,
+)
+
+
+@lru_cache(maxsize=65536)
+def _words_of(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text)) if text else ()
+
+
+@lru_cache(maxsize=65536)
+def _ids_of(text: str | None) -> frozenset[int]:
+    return frozenset(json.loads(text)) if text else frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _spoken(language: str | None, others: str | None) -> tuple[str, ...]:
+    return (language or "en", *_words_of(others))
+
+
+def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
+    """The program's active mentors, each with their open places, in name order: one query
+    for the mentors, one for their places taken, read as columns (no object per mentor)."""
     taken = _taken(program_id)
     out = set(leave_out)
     today = now().date()
-    rows = db.session.execute(
-        sa.select(*_COLUMNS)
+    result = db.session.connection().execute(
+        sa.select(*_MENTOR_COLUMNS)
         .where(
             Participant.program_id == program_id,
             Participant.role == Role.MENTOR,
@@ -131,12 +167,37 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> list[Person]:
             Participant.intake_state == IntakeState.APPROVED,
         )
         .order_by(Participant.full_name, Participant.id)
-    ).all()
-    return [
-        _person(row, open_places=row.capacity - taken.get(row.id, 0), today=today)
-        for row in rows
-        if row.id not in out
-    ]
+    )
+    try:
+        # The driver's own tuples: no column here needs SQLAlchemy's processing, and a
+        # `Row` per mentor, taken apart into columns, costs more than the query itself.
+        rows: Sequence[Any] = result.cursor.fetchall()
+    finally:
+        result.close()
+    if out:
+        rows = [row for row in rows if row[0] not in out]
+    if not rows:
+        return People.of([])
+    (ids, names, goals, skills, availability, language, languages, location, timezone, gender,
+     household, conflicts, capacity) = zip(*rows, strict=True)  # fmt: skip
+    zones = {zone: _offset(zone, today) if zone else None for zone in set(timezone)}
+    return People(
+        ids=ids,
+        names=names,
+        goals=list(map(_words_of, goals)),
+        skills=list(map(_words_of, skills)),
+        availability=[text or "" for text in availability],
+        languages=list(map(_spoken, language, languages)),
+        location=[place or "" for place in location],
+        utc_offset=list(map(zones.__getitem__, timezone)),
+        timezone=timezone,
+        gender=gender,
+        gender_preference=(None,) * len(ids),
+        household=household,
+        conflicts=list(map(_ids_of, conflicts)),
+        previous_mentors=(frozenset(),) * len(ids),
+        open_places=[places - taken.get(i, 0) for i, places in zip(ids, capacity, strict=True)],
+    )
 
 
 def settings_of(program: Program) -> dict[str, matching.Rule]:
@@ -182,27 +243,30 @@ def rank(*, mentee_id: int, limit: int | None = None) -> Ranking:
     people = mentors(mentee.program_id)
     previous = previous_mentors([mentee.id])[mentee.id]
     scores = matching.score([person_of(mentee, previous=previous)], people, settings_of(program))
+    # Best first, ties in name order; reasons only for those shown.
     order = np.lexsort((np.arange(len(people)), -scores.score[0]))
-    allowed = [int(j) for j in order if scores.allowed[0, j]]
-    refused = [int(j) for j in order if not scores.allowed[0, j]]
-    if limit is not None:
-        allowed, refused = allowed[:limit], refused[:limit]
+    fits = scores.allowed[0][order]
+    allowed, refused = order[fits][:limit].tolist(), order[~fits][:limit].tolist()
+    shown = _participants([people.ids[j] for j in allowed + refused])
     return Ranking(
-        candidates=_candidates(scores, allowed),
-        excluded=_candidates(scores, refused),
+        candidates=_candidates(scores, allowed, shown),
+        excluded=_candidates(scores, refused, shown),
         considered=len(people),
     )
 
 
-def _candidates(scores: Scores, columns: list[int]) -> list[Candidate]:
-    rows = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(Participant).where(
-                Participant.id.in_([scores.mentors[j].id for j in columns])
-            )
-        )
+def _participants(ids: list[int]) -> dict[int, Participant]:
+    """The mentors shown, in one query."""
+    if not ids:
+        return {}
+    return {
+        p.id: p for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
     }
+
+
+def _candidates(
+    scores: Scores, columns: list[int], rows: Mapping[int, Participant]
+) -> list[Candidate]:
     found = []
     for j in columns:
         why = matching.explain(scores, 0, j)
@@ -319,14 +383,18 @@ def propose(
     excluded = [LeftOut(row.id, row.full_name) for _, row in waiting if row.id in left_out]
     waiting = [(pid, row) for pid, row in waiting if row.id not in left_out]
     people = mentors(program_id)
-    excluded += [LeftOut(p.id, p.name) for p in people if p.id in left_out]
-    people = [p for p in people if p.id not in left_out]
+    excluded += [
+        LeftOut(pid, name)
+        for pid, name in zip(people.ids, people.names, strict=True)
+        if pid in left_out
+    ]
+    people = people.take(j for j, pid in enumerate(people.ids) if pid not in left_out)
     previous = previous_mentors(row.id for _, row in waiting)
     today = now().date()
     mentees = [_person(row, previous=previous[row.id], today=today) for _, row in waiting]
     scores = matching.score(mentees, people, settings_of(program))
-    column = {p.id: j for j, p in enumerate(people)}
-    places = np.array([max(p.open_places, 0) for p in people], np.int64)
+    column = dict(zip(people.ids, range(len(people)), strict=True))
+    places = np.maximum(np.asarray(people.open_places, np.int64).reshape(len(people)), 0)
 
     matches: list[Proposed] = []
     refused: list[str] = []
@@ -341,7 +409,7 @@ def propose(
         why = matching.explain(scores, i, j)
         if why.failures or places[j] <= 0:
             because = "; ".join(why.failures) or "no open place is left"
-            refused.append(f"{row.full_name} with {people[j].name}: {because}.")
+            refused.append(f"{row.full_name} with {people.names[j]}: {because}.")
             continue
         places[j] -= 1
         pinned_rows.add(i)

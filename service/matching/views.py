@@ -53,6 +53,7 @@ def review(program_id: int) -> ResponseReturnValue:
         pin_args=[f"{p}:{m}" for p, m in sorted(pins.items())],
         exclude=exclude,
         pinned={m.pair_id for m in proposal.matches if m.pinned},
+        without_pair=cohort.count_without_pair(program_id=program_id),
     )
 
 
@@ -74,6 +75,19 @@ def _swap(program_id: int, pins: dict[int, int], exclude: list[int], pair_ids: l
         f"{second.mentee_name} with {first.mentor_name}. Both are pinned."
     )
     return _address(program_id, swapped, exclude)
+
+
+@blueprint.post("/<id:program_id>/matching/pairs")
+@staff_required(*_COORDINATORS)
+def start_pairs(program_id: int) -> ResponseReturnValue:
+    """Bring the mentees who wait without a pair into the cohort: each gets a `recruited`
+    pair."""
+    if started := cohort.start_pairs(program_id=program_id):
+        flash(
+            f"{started} mentee{'s' if started != 1 else ''} joined the cohort: "
+            "each has a pair waiting for a mentor."
+        )
+    return redirect(url_for(".review", program_id=program_id))
 
 
 @blueprint.post("/<id:program_id>/matching")

@@ -244,3 +244,52 @@ def test_a_cohort_commit_sent_twice_with_one_key_matches_once_and_answers_the_sa
     assert again.get_json() == sent.get_json()
     history = api.ok("get", f"/pairs/{first['id']}/history")["items"]
     assert [r["trigger"] for r in history] == ["match"]
+
+
+def test_the_ranking_read_as_columns_scores_and_explains_each_mentor_as_the_couple_alone(app, api):
+    from service.matching import suggestions
+
+    world = World.build(api, mentors=0, mentees=2)
+    mentee = world.mentees[0]
+    api.ok(
+        "patch",
+        f"/participants/{mentee['id']}",
+        {
+            "goals": ["Reading", "Chess club"],
+            "languages": ["pl"],
+            "availability": "Saturday mornings",
+            "location": "Bergen",
+            "timezone": "Europe/Oslo",
+            "household": "Lund",
+        },
+    )
+    mentors = [
+        world.add_participant("mentor", full_name="Ana", goals=["reading"], languages=["pl"]),
+        world.add_participant(
+            "mentor", full_name="Bo", skills=["chess"], availability="Weekends", capacity=3
+        ),
+        world.add_participant("mentor", full_name="Cy", location="bergen", household="lund"),
+        world.add_participant("mentor", full_name="Di", timezone="Europe/London", capacity=2),
+        world.add_participant("mentor", full_name="Ed", conflicts=[mentee["id"]]),
+        world.add_participant("mentor", full_name="Fa", timezone="America/New_York"),
+    ]
+    # Di's one place of two is taken by the other mentee.
+    other = world.new_pair(1)
+    api.trigger(other["id"], "match", mentor_id=mentors[3]["id"])
+
+    with app.app_context():
+        ranking = suggestions.rank(mentee_id=mentee["id"])
+        found = ranking.candidates + ranking.excluded
+        alone = {
+            c.mentor.id: suggestions.explain_couple(mentee_id=mentee["id"], mentor_id=c.mentor.id)
+            for c in found
+        }
+        read = {c.mentor.id: (c.score, c.reasons, c.failures, c.open_places) for c in found}
+    assert ranking.considered == len(mentors)
+    assert {c.mentor.full_name for c in ranking.excluded} == {"Cy", "Ed"}
+    assert read == {
+        mentor_id: (why.score, why.reasons, why.failures, read[mentor_id][3])
+        for mentor_id, why in alone.items()
+    }
+    assert read[mentors[3]["id"]][3] == 1
+    assert "A time zone near the mentee's (Europe/London)" in read[mentors[3]["id"]][1]

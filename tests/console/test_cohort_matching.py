@@ -67,3 +67,48 @@ def test_committing_from_the_page_reports_each_pair(api, make_staff, console_as)
 def test_support_staff_may_not_open_cohort_matching(world, make_staff, console_as):
     console = console_as(make_staff("support"))
     assert console.get(f"/console/programs/{world.program['id']}/matching").status_code == 403
+
+
+def test_mentees_added_without_a_pair_join_the_cohort_from_the_page_once(
+    app, api, make_staff, console_as
+):
+    import sqlalchemy as sa
+
+    from service.database import db
+    from service.events.models import OutboxEvent
+    from service.pairs.models import Pair
+
+    world = World.build(api, mentors=2, mentees=2)
+    api.ok(
+        "post",
+        "/participants/applications",
+        {
+            "program_id": world.program["id"],
+            "role": "mentee",
+            "full_name": "Still Applying",
+            "email": "applying@example.org",
+        },
+        status=201,
+    )
+    console = console_as(make_staff())
+    page = _page(console, world.program["id"])
+    assert "2 approved mentees have no pair yet" in page
+    assert "0 proposed matches" in page
+
+    for _ in range(2):
+        response = console.post(f"/console/programs/{world.program['id']}/matching/pairs")
+        assert response.status_code == 302
+
+    assert "2 mentees joined the cohort" in html.unescape(console.flashes())
+    with app.app_context():
+        pairs = db.session.execute(
+            sa.select(Pair.mentee_id, Pair.state).where(Pair.program_id == world.program["id"])
+        ).all()
+        created = db.session.scalars(
+            sa.select(OutboxEvent.pair_id).where(OutboxEvent.type == "pair.created")
+        ).all()
+    assert sorted(pairs) == sorted((m["id"], "recruited") for m in world.mentees)
+    assert len(created) == 2
+    page = _page(console, world.program["id"])
+    assert "2 proposed matches, 0 without a mentor" in page
+    assert "have no pair yet" not in page
