@@ -1,5 +1,5 @@
 """The production topology from local processes: two gunicorn instances, three RQ workers and
-one scheduler on PostgreSQL and Redis. 200 pairs go through their lifecycles with requests
+one scheduler on PostgreSQL and Redis. 100 pairs go through their lifecycles with requests
 spread over both instances; every transition, invitation e-mail and webhook happens once."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from service.notifications.models import Notification
 from service.webhooks.models import Delivery
 from tests.helpers.servers import free_port, repository_root, wait_for_http
 
-PAIRS = 200
+PAIRS = 100
 # The titles of the surveys the pairs are invited to, as their e-mails' subjects begin.
 CHECK_IN = "How is mentoring going?"
 REFLECTION = "Looking back on your mentoring"
