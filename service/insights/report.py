@@ -234,7 +234,8 @@ def pdf(document: str) -> bytes:
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
     from weasyprint import HTML
 
-    return HTML(string=document, base_url=None).write_pdf()  # type: ignore[no-any-return]
+    body: bytes = HTML(string=document, base_url=None).write_pdf()
+    return body
 
 
 def filename(program_slug: str, since: date | None, until: date) -> str:
