@@ -83,7 +83,7 @@ def test_the_page_links_to_the_report_with_its_filters(coordinator):
     page = coordinator.page(f"/console/programs/{history.program.id}/insights?{YEAR}")
     assert (
         f'href="/console/programs/{history.program.id}/insights/report.pdf'
-        '?since=2025-01-01&amp;until=2025-12-31" download>'
+        '?since=2025-01-01&amp;until=2025-12-31">'
         "Funder report (PDF)</a>"
     ) in page
 
@@ -96,7 +96,10 @@ def test_a_bad_period_for_the_report_is_a_form_error_on_the_page(coordinator):
     )
     assert response.status_code == 422
     assert response.mimetype == "text/html"
-    assert "The period must start on or before its last day." in response.get_data(as_text=True)
+    body = response.get_data(as_text=True)
+    assert "The period must start on or before its last day." in body
+    # The filters, corrected, go back to the insights page.
+    assert f'action="/console/programs/{history.program.id}/insights"' in body
 
 
 def test_support_staff_cannot_download_the_report(app_context, make_staff, console_as):
