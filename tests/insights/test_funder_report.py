@@ -78,6 +78,18 @@ def test_a_figure_from_a_small_group_reads_fewer_than_never_its_value(coordinato
     assert "80%" not in text and "20%" not in text
 
 
+def test_a_coordinator_filter_narrows_the_report_and_names_them(coordinator, make_staff):
+    history = History.new(insights_min_group=1)
+    other = make_staff("coordinator")
+    five_matches(history, coordinator_id=other.id)
+    response = coordinator.get(
+        f"/console/programs/{history.program.id}/insights/report.pdf?{YEAR}&coordinator={other.id}"
+    )
+    text = _text(response.get_data())
+    assert f"looked after by {other.full_name}" in text
+    assert "the program made 2 matches" in text and f"Coordinator {other.full_name}" in text
+
+
 def test_the_page_links_to_the_report_with_its_filters(coordinator):
     history = History.new()
     page = coordinator.page(f"/console/programs/{history.program.id}/insights?{YEAR}")
@@ -180,3 +192,12 @@ def test_the_command_says_what_is_wrong_with_a_bad_period(app, service_env, tmp_
     unknown = _report(service_env, "--program", "999999", "--output", str(output))
     assert unknown.exit_code == 1 and "There is no program 999999." in unknown.output
     assert not output.exists()
+
+
+def test_a_program_without_matches_still_gets_a_report(reader):
+    history = History.new()
+    response = reader.get(f"/programs/{history.program.id}/insights/report")
+    assert response.status_code == 200
+    text = _text(response.get_data())
+    assert "the program made 0 matches; 0 of them ended" in text
+    assert "Nothing in this period." in text
