@@ -483,6 +483,71 @@ def risk_command(program_id: int, in_background: bool) -> None:
         click.echo(f"  pair {flag.pair_id}: {flag.risk:.0%}: {'; '.join(flag.factors)}")
 
 
+@cli.command("insights-report")
+@click.option("--program", "program_id", type=int, required=True, help="The program's id.")
+@click.option(
+    "--from",
+    "since",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The first day of the period, like 2026-01-01. Default: two years before --to.",
+)
+@click.option(
+    "--to",
+    "until",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The last day of the period. Default: today.",
+)
+@click.option(
+    "--coordinator",
+    "coordinator_id",
+    type=int,
+    help="Only the matches this member of staff coordinates.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    required=True,
+    help="Write the PDF to this file.",
+)
+def insights_report_command(
+    program_id: int, since, until, coordinator_id: int | None, output: Path
+) -> None:
+    """Write a program's funder report (PDF) for a period: a summary in plain words, then
+    each chart of the insights with its data table. Figures from groups smaller than the
+    program's minimum read "fewer than N"."""
+    from datetime import timedelta
+
+    from service.clock import today_in
+    from service.database import db
+    from service.errors import Invalid
+    from service.insights import report
+    from service.insights.figures import Period, compute
+    from service.programs.models import Program
+
+    program = db.session.get(Program, program_id)
+    if program is None:
+        raise click.ClickException(f"There is no program {program_id}.")
+    last = until.date() if until else today_in(program.timezone)
+    first = since.date() if since else last - timedelta(days=730)
+    try:
+        period = Period(first, last)
+    except Invalid as refusal:
+        raise click.ClickException(
+            f"The period must start on or before its last day: --from {first} is after --to {last}."
+        ) from refusal
+    insights = compute(program_id=program.id, period=period, coordinator_id=coordinator_id)
+    body = report.pdf(report.html(insights, produced_on=today_in(program.timezone)))
+    try:
+        output.write_bytes(body)
+    except OSError as error:
+        raise click.ClickException(f"Cannot write {output}: {error.strerror}.") from error
+    click.echo(
+        f"Wrote the funder report of {program.name!r} for {first} to {last} "
+        f"({insights.matches} matches) to {output}.",
+        err=True,
+    )
+
+
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 

@@ -94,6 +94,9 @@ def test_every_console_and_survey_page_carries_the_security_headers(app, walk):
         if "/export." in rule.rule:  # a list downloaded as a file, under the same headers
             assert response.mimetype == "text/csv", url
             assert headers["Content-Disposition"].startswith("attachment;"), url
+        elif rule.rule.endswith("/report.pdf"):  # the funder report, a PDF to save
+            assert response.mimetype == "application/pdf", url
+            assert headers["Content-Disposition"].startswith("attachment;"), url
         else:
             assert response.mimetype == "text/html", url
         policy = headers.get("Content-Security-Policy", "")

@@ -1,12 +1,16 @@
-"""A program's insights through the API: the figures of the insights page, as JSON."""
+"""A program's insights through the API: the figures of the insights page, as JSON, and the
+funder report, as a PDF."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Response
+
 from service.auth import require_scope
 from service.clock import today_in
-from service.insights.figures import Period, compute
+from service.insights import report
+from service.insights.figures import Insights, Period, compute
 from service.insights.schemas import InsightsQuerySchema, InsightsSchema
 from service.insights.tables import document
 from service.programs import service as programs
@@ -34,9 +38,46 @@ def insights(program_id: int, since, until, coordinator_id):
     ended or the period did (open matches are censored). Every figure carries `n`, the
     pairs or respondents it is drawn from; below the program's `insights_min_group` its
     value is null and `suppressed` is true."""
+    return document(_compute(program_id, since, until, coordinator_id))
+
+
+@blueprint.get("/programs/<id:program_id>/insights/report")
+@require_scope("programs:read")
+@blueprint.arguments(InsightsQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type=report.PDF_TYPE,
+    description="The funder report, a PDF to save: its name (in Content-Disposition) gives "
+    "the program and the period.",
+    headers={
+        "Content-Disposition": {
+            "description": 'attachment; filename="<program>-funder-report-<from>-to-<to>.pdf"',
+            "schema": {"type": "string"},
+        }
+    },
+)
+@documents(blueprint, 401, 403, 404, 422)
+def funder_report(program_id: int, since, until, coordinator_id):
+    """The funder report over a period, as a PDF: a summary in plain words, then each chart
+    of the insights with its data table, under the same filters as the figures. A figure
+    drawn from fewer pairs or respondents than the program's `insights_min_group` reads
+    "fewer than N", never its value."""
+    insights = _compute(program_id, since, until, coordinator_id)
+    program = programs.get(program_id=program_id)
+    body = report.pdf(report.html(insights, produced_on=today_in(program.timezone)))
+    name = report.filename(program.slug, insights.period.since, insights.period.until)
+    return Response(
+        body,
+        mimetype=report.PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _compute(program_id: int, since, until, coordinator_id) -> Insights:
     program = programs.get(program_id=program_id)
     until = until or today_in(program.timezone)
     since = since or until - timedelta(days=DEFAULT_DAYS)
-    return document(
-        compute(program_id=program.id, period=Period(since, until), coordinator_id=coordinator_id)
+    return compute(
+        program_id=program.id, period=Period(since, until), coordinator_id=coordinator_id
     )

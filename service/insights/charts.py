@@ -14,9 +14,9 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 32, 16, 40
 COLOURS = ("#1f5fa8", "#b34700")
 
 
-def _frame(key: str, title: str, description: str, body: str) -> Markup:
+def _frame(key: str, title: str, description: str, body: str, height: float = HEIGHT) -> Markup:
     return Markup(
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height:.0f}" '
         f'class="chart" role="img" aria-labelledby="{key}-chart-title {key}-chart-desc">'
         f'<title id="{key}-chart-title">{escape(title)}</title>'
         f'<desc id="{key}-chart-desc">{escape(description)}</desc>{body}</svg>'
@@ -155,4 +155,8 @@ def bars(
             f'<text x="{label_width + width + 4:.1f}" y="{y + row / 2 + 4:.1f}" font-size="11" '
             f'fill="#333">{value:g}</text>'
         )
-    return _frame(key, title, "Bars; the table beside it lists every value.", "".join(parts))
+    # As tall as its bars: no blank band below a short list.
+    height = TOP + row * len(items) + 8
+    return _frame(
+        key, title, "Bars; the table beside it lists every value.", "".join(parts), height
+    )

@@ -1,5 +1,5 @@
-"""A program's insights in the console: each chart with its data table, and every table as
-CSV or XLSX with the filters applied."""
+"""A program's insights in the console: each chart with its data table, every table as CSV
+or XLSX, and the whole as a funder report (PDF), with the filters applied."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from service.accounts.models import User
 from service.clock import today_in
 from service.database import db
 from service.errors import Invalid
-from service.insights import charts, exports, risk
-from service.insights.figures import Insights, Period, compute
+from service.insights import exports, report, risk
+from service.insights.figures import Period, compute
 from service.insights.forms import InsightsFilterForm
-from service.insights.tables import Hidden, Kind, Table, tables, text
+from service.insights.tables import Kind, tables, text
 from service.programs.models import Program
 from service.web.forms import first_error
 from service.web.staff import staff_required
@@ -48,30 +48,40 @@ def _program(program_id: int) -> Program:
     return program
 
 
+def _coordinators() -> list[sa.Row]:
+    return list(
+        db.session.execute(
+            sa.select(User.id, User.full_name)
+            .where(User.role.in_(("admin", "coordinator")))
+            .order_by(User.full_name)
+        ).all()
+    )
+
+
+def _refused(program: Program, form: InsightsFilterForm, problem: str | None):
+    """The page again, its filters with the error beside them."""
+    return render_template(
+        "console/insights.html", program=program, form=form, problem=problem,
+        coordinators=_coordinators(), insights=None, sections=[],
+    ), 422  # fmt: skip
+
+
 @blueprint.get("/<int:program_id>/insights")
 @staff_required("admin", "coordinator")
 def page(program_id: int):
     program = _program(program_id)
     form, period, problem = _read(program)
-    coordinators = db.session.execute(
-        sa.select(User.id, User.full_name)
-        .where(User.role.in_(("admin", "coordinator")))
-        .order_by(User.full_name)
-    ).all()
     if period is None:
-        return render_template(
-            "console/insights.html", program=program, form=form, problem=problem,
-            coordinators=coordinators, insights=None, sections=[],
-        ), 422  # fmt: skip
+        return _refused(program, form, problem)
     insights = compute(program_id=program.id, period=period, coordinator_id=form.coordinator.data)
     return render_template(
         "console/insights.html",
         program=program,
         form=form,
         problem=None,
-        coordinators=coordinators,
+        coordinators=_coordinators(),
         insights=insights,
-        sections=_sections(insights),
+        sections=report.sections(insights),
         text=text,
         Kind=Kind,
         query=request.query_string.decode(),
@@ -90,7 +100,7 @@ def export(program_id: int, key: str, fmt: str):
     table = next((t for t in tables(insights) if t.key == key), None)
     if table is None:
         abort(404)
-    filters = _filters(insights)
+    filters = report.filters(insights)
     name = exports.filename(program.slug, table, period.since, period.until, fmt)
     if fmt == "csv":
         body, mimetype = exports.to_csv(table, filters), "text/csv"
@@ -103,69 +113,19 @@ def export(program_id: int, key: str, fmt: str):
     )
 
 
-def _filters(insights: Insights) -> list[tuple[str, str]]:
-    period = insights.period
-    rows = [
-        ("Program", insights.program_name),
-        ("From", period.since.isoformat() if period.since else "the start"),
-        ("To", period.until.isoformat()),
-        ("Smallest group shown", str(insights.minimum)),
-    ]
-    if insights.coordinator_id is not None:
-        user = db.session.get(User, insights.coordinator_id)
-        rows.append(("Coordinator", user.full_name if user else f"#{insights.coordinator_id}"))
-    return rows
-
-
-def _number(value: object) -> float | None:
-    return None if isinstance(value, Hidden) or value is None else float(value)  # type: ignore[arg-type]
-
-
-def _sections(insights: Insights) -> list[dict[str, object]]:
-    """The page's sections: a heading, and its tables each with the chart drawn from it."""
-    by_key: dict[str, Table] = {t.key: t for t in tables(insights)}
-    survival = by_key["survival"]
-    pulse = by_key["pulse"]
-    meetings = by_key["meetings"]
-    fidelity = by_key["fidelity"]
-    endings = by_key["endings"]
-    steps = (
-        [(float(r[0]), float(r[4])) for r in survival.rows]  # type: ignore[arg-type]
-        if insights.survival_shown
-        else []
+@blueprint.get("/<int:program_id>/insights/report.pdf")
+@staff_required("admin", "coordinator")
+def funder_report(program_id: int):
+    """The funder report: the page's charts and tables for the period chosen, as a PDF."""
+    program = _program(program_id)
+    form, period, problem = _read(program)
+    if period is None:
+        return _refused(program, form, problem)
+    insights = compute(program_id=program.id, period=period, coordinator_id=form.coordinator.data)
+    body = report.pdf(report.html(insights, produced_on=today_in(program.timezone)))
+    name = report.filename(program.slug, period.since, period.until)
+    return Response(
+        body,
+        mimetype=report.PDF_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
-    charted = {
-        "survival": charts.survival("survival", survival.title, steps),
-        "endings": charts.bars(
-            "endings", endings.title, [(str(r[0]), _number(r[1])) for r in endings.rows]
-        ),
-        "pulse": charts.lines(
-            "pulse", pulse.title, [str(r[0]) for r in pulse.rows],
-            [("Mentees", [_number(r[1]) for r in pulse.rows]),
-             ("Mentors", [_number(r[3]) for r in pulse.rows])],
-            1, 10,
-        ),
-        "meetings": charts.lines(
-            "meetings", meetings.title, [str(r[0]) for r in meetings.rows],
-            [("Meetings per pair", [_number(r[3]) for r in meetings.rows])],
-            0, max([_number(r[3]) or 0 for r in meetings.rows] + [1]),
-        ),
-        "fidelity": charts.bars(
-            "fidelity", fidelity.title, [(str(r[0]), _number(r[4])) for r in fidelity.rows], 1
-        ),
-    }  # fmt: skip
-    layout = [
-        ("Match duration", ["duration", "survival", "cohorts", "coordinators"]),
-        ("Why matches end", ["endings", "ending_reasons"]),
-        ("Relationship quality", ["pulse", "rating_fell"]),
-        ("Engagement", ["meetings", "responses", "engagement"]),
-        ("Staff practice", ["staff", "practice"]),
-        ("Fidelity to the program's cadence", ["fidelity", "short"]),
-    ]
-    return [
-        {
-            "title": title,
-            "tables": [(by_key[k], charted.get(k)) for k in keys if k in by_key],
-        }
-        for title, keys in layout
-    ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from service import demo_history
 from service.clock import now
@@ -62,6 +63,14 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     link = page.get_by_role("link", name="CSV of How long matches last")
     assert f"since={since}" in (link.get_attribute("href") or "")
     assert program_id
+
+    # The funder report of that period: a PDF, downloaded, that names the program and period.
+    with page.expect_download() as downloading:
+        page.get_by_role("link", name="Funder report (PDF)").click()
+    download = downloading.value
+    assert download.suggested_filename.startswith(f"northside-insights-demo-funder-report-{since}")
+    text = " ".join(page.extract_text() or "" for page in PdfReader(download.path()).pages)
+    assert "Northside Mentoring (insights demo)" in text and f"from {since} to" in text
 
 
 def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, browser, tmp_path):
