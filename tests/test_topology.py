@@ -39,7 +39,7 @@ LIFECYCLE = [
     "close",
 ]
 
-pytestmark = [pytest.mark.slow, pytest.mark.long(75)]
+pytestmark = [pytest.mark.slow, pytest.mark.long(40)]
 
 
 @pytest.fixture
