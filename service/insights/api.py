@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from service.auth import require_scope
 from service.clock import today_in
+from service.insights import risk
 from service.insights.figures import Period, compute
 from service.insights.schemas import InsightsQuerySchema, InsightsSchema
 from service.insights.tables import document
@@ -33,10 +34,13 @@ def insights(program_id: int, since, until, coordinator_id):
     """The program's figures over a period: the matches made in it, followed until they
     ended or the period did (open matches are censored). Every figure carries `n`, the
     pairs or respondents it is drawn from; below the program's `insights_min_group` its
-    value is null and `suppressed` is true."""
+    value is null and `suppressed` is true. `risk_model` gives the closure-risk model's
+    latest fit and its checks on the hold-out, as the console shows them."""
     program = programs.get(program_id=program_id)
     until = until or today_in(program.timezone)
     since = since or until - timedelta(days=DEFAULT_DAYS)
-    return document(
+    body = document(
         compute(program_id=program.id, period=Period(since, until), coordinator_id=coordinator_id)
     )
+    body["risk_model"] = risk.described(risk.latest(program_id=program.id), program)
+    return body

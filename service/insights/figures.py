@@ -24,6 +24,7 @@ from service.clock import now
 from service.closure.models import EndingReasons
 from service.database import db
 from service.errors import Invalid, NotFound
+from service.insights import rules
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs.models import Pair, Pause
 from service.participants.models import Participant
@@ -76,6 +77,13 @@ class MatchRow:
 
     def days(self, end: datetime) -> int:
         return ((self.ended_at or end).date() - self.matched_at.date()).days
+
+    @property
+    def ended_early(self) -> bool:
+        """Ended for any reason but completion: closed early, withdrawn, re-matched."""
+        if self.ended_at is None:
+            return False
+        return self.state == State.REMATCHED or self.closure_reason != "completed"
 
     def followup(self, end: datetime) -> int:
         """Days from the match to the end of what is observed, ended or not."""
@@ -144,6 +152,8 @@ class Insights:
     pairs_short: list[dict[str, int]] = field(default_factory=list)
     by_cohort: list[dict[str, Any]] = field(default_factory=list)
     by_coordinator: list[dict[str, Any]] = field(default_factory=list)
+    # Do the rules work: the pairs that kept them against those that did not.
+    evidence: rules.Evidence = field(default_factory=rules.Evidence)
 
 
 def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
@@ -221,7 +231,16 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
     _quality(insights, ids, period, end)
     _engagement(insights, matches, period, end)
     _staff_practice(insights, ids, period, end, program.staff_contact_grace_days)
-    _fidelity(insights, program, matches, end)
+    cadence = _fidelity(insights, program, matches, end)
+    insights.evidence = rules.compute(
+        pair_ids=ids,
+        early={m.pair_id for m in matches if m.ended_early},
+        cadence=cadence,
+        start=period.start,
+        end=end,
+        minimum=minimum,
+        chunks=_chunks,
+    )
     insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
     if coordinator_id is None:
         insights.by_coordinator = _breakdown(matches, end, minimum, key=lambda m: m.coordinator_id)
@@ -586,7 +605,10 @@ def _staff_practice(
 # -- fidelity -------------------------------------------------------------------------------
 
 
-def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end: datetime) -> None:
+def _fidelity(
+    insights: Insights, program: Program, matches: list[MatchRow], end: datetime
+) -> dict[int, tuple[int, int]]:
+    """Fills in the fidelity figures; returns, by pair, the contacts kept and due."""
     minimum = insights.minimum
     policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
     running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
@@ -626,6 +648,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     last_day = (end - timedelta(microseconds=1)).date()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # due, kept, pairs
     served = owed = 0
+    by_pair: dict[int, tuple[int, int]] = {}
     shortfalls: list[dict[str, int]] = []
     for match in running:
         roles = ["mentee", "mentor"] + (["guardian"] if match.mentee_id in guardians else [])
@@ -640,6 +663,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
         )
         due = sum(p.due for p in plans)
         kept = sum(p.kept for p in plans)
+        by_pair[match.pair_id] = (kept, due)
         for plan in plans:
             if plan.due:
                 totals[plan.kind][0] += plan.due
@@ -663,6 +687,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     # The pairs that missed most of what they were promised: a coordinator's work list.
     shortfalls.sort(key=lambda s: (s["kept"] / s["due"], -s["due"], s["pair_id"]))
     insights.pairs_short = shortfalls[:20]
+    return by_pair
 
 
 # -- breakdowns -----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from service.errors import Invalid
 from service.insights import charts, exports, risk
 from service.insights.figures import Insights, Period, compute
 from service.insights.forms import InsightsFilterForm
-from service.insights.tables import Hidden, Kind, Table, tables, text
+from service.insights.tables import Hidden, Kind, Table, rule_sentences, tables, text
 from service.programs.models import Program
 from service.web.forms import first_error
 from service.web.staff import staff_required
@@ -161,10 +161,13 @@ def _sections(insights: Insights) -> list[dict[str, object]]:
         ("Engagement", ["meetings", "responses", "engagement"]),
         ("Staff practice", ["staff", "practice"]),
         ("Fidelity to the program's cadence", ["fidelity", "short"]),
+        ("Do our rules work?", ["rules_closure", "rules_rating", "interventions"]),
     ]
+    leads = {"Do our rules work?": rule_sentences(insights)}
     return [
         {
             "title": title,
+            "lead": leads.get(title, []),
             "tables": [(by_key[k], charted.get(k)) for k in keys if k in by_key],
         }
         for title, keys in layout

@@ -1,0 +1,213 @@
+"""Do the program's rules work? The record read for `workflows.evidence`: for the meeting
+requirement and the cadence, the pairs that kept them against those that did not (how often
+each group ended early, how each rated the relationship), and the playbook's interventions by
+what followed them. Read-only.
+
+- A pair kept the meeting requirement when it met it in more than half of its periods judged
+  (closed) in the period; pairs with no period judged are in neither group.
+- A pair kept the cadence when it received more than half of the contacts the program's
+  cadence promised it (the fidelity report's count, passed in).
+- Ended early: closed for any reason but completion, or re-matched (as the closure-risk model
+  counts it).
+- A pair's rating: the mean of every relationship rating either side gave in the period.
+- After an intervention: the first of a resolve (back to active) or an ending (closing begun,
+  withdrawn, re-matched) within `WINDOW_DAYS` and before the period's end; neither, otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from service.calendar.models import Compliance
+from service.database import db
+from service.pairs.models import Intervention, TransitionRecord
+from service.surveys.models import SurveyResponse
+from workflows import evidence
+from workflows.insights import Share
+from workflows.pairing import Trigger
+
+WINDOW_DAYS = 60
+ENDING_TRIGGERS = (Trigger.BEGIN_CLOSURE, Trigger.WITHDRAW, Trigger.REMATCH)
+NO_SIGNAL = "none"
+
+
+@dataclass(frozen=True)
+class Group:
+    """One side of a comparison: its pairs, how many ended early, its pairs' mean ratings."""
+
+    pairs: int
+    ended_early: int
+    ratings: tuple[float, ...]
+
+    @property
+    def closure(self) -> Share:
+        return Share(self.ended_early, self.pairs)
+
+    @property
+    def mean_rating(self) -> float | None:
+        return sum(self.ratings) / len(self.ratings) if self.ratings else None
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """The pairs that kept a rule against those that did not. The differences are kept minus
+    did not; None when either group is smaller than the program's minimum."""
+
+    rule: str
+    kept: Group
+    missed: Group
+    closure: evidence.Difference | None
+    rating: evidence.Difference | None
+
+
+@dataclass
+class Evidence:
+    checks: list[RuleCheck] = field(default_factory=list)
+    interventions: list[evidence.Ranked] = field(default_factory=list)
+    window_days: int = WINDOW_DAYS
+
+
+def check(
+    rule: str,
+    kept_ids: Iterable[int],
+    missed_ids: Iterable[int],
+    early: set[int],
+    ratings: dict[int, float],
+    minimum: int,
+) -> RuleCheck:
+    def group(ids: Iterable[int]) -> Group:
+        ids = list(ids)
+        return Group(
+            len(ids),
+            sum(i in early for i in ids),
+            tuple(ratings[i] for i in ids if i in ratings),
+        )
+
+    kept, missed = group(kept_ids), group(missed_ids)
+    return RuleCheck(
+        rule,
+        kept,
+        missed,
+        evidence.proportion_difference(kept.closure, missed.closure, minimum),
+        evidence.mean_difference(kept.ratings, missed.ratings, minimum),
+    )
+
+
+def compute(
+    *,
+    pair_ids: list[int],
+    early: set[int],
+    cadence: dict[int, tuple[int, int]],
+    start: datetime | None,
+    end: datetime,
+    minimum: int,
+    chunks,
+) -> Evidence:
+    """`cadence`: by pair, the contacts kept and due. `chunks` splits ids for IN (…)."""
+    ratings = _ratings(pair_ids, start, end, chunks)
+    judged = _requirement(pair_ids, start, end, chunks)
+    result = Evidence()
+    result.checks.append(
+        check(
+            "meeting_requirement",
+            [p for p, (met, periods) in judged.items() if 2 * met > periods],
+            [p for p, (met, periods) in judged.items() if 2 * met <= periods],
+            early, ratings, minimum,
+        )
+    )  # fmt: skip
+    owed = {p: kd for p, kd in cadence.items() if kd[1] > 0}
+    result.checks.append(
+        check(
+            "cadence",
+            [p for p, (kept, due) in owed.items() if 2 * kept > due],
+            [p for p, (kept, due) in owed.items() if 2 * kept <= due],
+            early, ratings, minimum,
+        )
+    )  # fmt: skip
+    result.interventions = evidence.rank(_outcomes(pair_ids, start, end, chunks), minimum)
+    return result
+
+
+def _ratings(
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+) -> dict[int, float]:
+    found: dict[int, float] = {}
+    for chunk in chunks(pair_ids):
+        query = (
+            sa.select(SurveyResponse.pair_id, sa.func.avg(SurveyResponse.pulse_rating))
+            .where(
+                SurveyResponse.pair_id.in_(chunk),
+                SurveyResponse.pulse_rating.is_not(None),
+                SurveyResponse.submitted_at < end,
+            )
+            .group_by(SurveyResponse.pair_id)
+        )
+        if start is not None:
+            query = query.where(SurveyResponse.submitted_at >= start)
+        for pair_id, rating in db.session.execute(query):
+            found[pair_id] = float(rating)
+    return found
+
+
+def _requirement(
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+) -> dict[int, tuple[int, int]]:
+    """By pair: its periods judged in the period, and in how many it met the requirement."""
+    found: dict[int, tuple[int, int]] = {}
+    last = (end - timedelta(microseconds=1)).date() + timedelta(days=1)
+    for chunk in chunks(pair_ids):
+        query = (
+            sa.select(
+                Compliance.pair_id,
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((Compliance.compliant.is_(True), 1), else_=0)), 0
+                ),
+                sa.func.count(),
+            )
+            .where(
+                Compliance.pair_id.in_(chunk),
+                Compliance.closed.is_(True),
+                Compliance.period_end <= last,
+            )
+            .group_by(Compliance.pair_id)
+        )
+        if start is not None:
+            query = query.where(Compliance.period_start >= start.date())
+        for pair_id, met, periods in db.session.execute(query):
+            found[pair_id] = (int(met), int(periods))
+    return found
+
+
+def _outcomes(
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+) -> list[evidence.Outcomes]:
+    uses: list[tuple[int, datetime, str]] = []
+    moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    for chunk in chunks(pair_ids):
+        query = sa.select(Intervention.pair_id, Intervention.created_at, Intervention.signal).where(
+            Intervention.pair_id.in_(chunk), Intervention.created_at < end
+        )
+        if start is not None:
+            query = query.where(Intervention.created_at >= start)
+        uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in db.session.execute(query))
+        for pair_id, at, trigger in db.session.execute(
+            sa.select(TransitionRecord.pair_id, TransitionRecord.created_at, TransitionRecord.trigger)
+            .where(
+                TransitionRecord.pair_id.in_(chunk),
+                TransitionRecord.trigger.in_((Trigger.RESOLVE, *ENDING_TRIGGERS)),
+                TransitionRecord.created_at < end,
+            )
+            .order_by(TransitionRecord.pair_id, TransitionRecord.created_at)
+        ):  # fmt: skip
+            moves[pair_id].append((at, trigger))
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # resolved, ended, neither
+    window = timedelta(days=WINDOW_DAYS)
+    for pair_id, at, key in uses:
+        after = next((t for when, t in moves.get(pair_id, ()) if at <= when < at + window), None)
+        tally[key][0 if after == Trigger.RESOLVE else 2 if after is None else 1] += 1
+    return [evidence.Outcomes(key, *counts) for key, counts in sorted(tally.items())]
