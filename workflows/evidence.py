@@ -31,7 +31,7 @@ class Interval:
 
 
 def wilson(part: Share, z: float = Z95) -> Interval:
-    """The Wilson score interval for a proportion: unlike the textbook p ± z·√(p(1−p)/n), it
+    """The Wilson score interval for a proportion: unlike the textbook p ± z·√(p(1-p)/n), it
     stays within 0 and 1 and keeps its coverage near 0 and 1 and for small groups."""
     if part.total <= 0:
         raise ValueError(f"a proportion needs a group of at least one, got {part.total}")
@@ -62,8 +62,8 @@ class Difference:
 
 def proportion_difference(first: Share, second: Share, minimum: int) -> Difference | None:
     """The difference of two proportions with Newcombe's hybrid score interval (his method
-    10, from the two groups' Wilson intervals): p1 − p2 − √((p1 − l1)² + (u2 − p2)²) to
-    p1 − p2 + √((u1 − p1)² + (p2 − l2)²). None when either group is below `minimum`."""
+    10, from the two groups' Wilson intervals): p1 - p2 - √((p1 - l1)² + (u2 - p2)²) to
+    p1 - p2 + √((u1 - p1)² + (p2 - l2)²). None when either group is below `minimum`."""
     if not (_enough(first.total, minimum) and _enough(second.total, minimum)):
         return None
     p1, p2 = first.count / first.total, second.count / second.total
@@ -80,7 +80,7 @@ def mean_difference(
     first: Sequence[float], second: Sequence[float], minimum: int
 ) -> Difference | None:
     """The difference of two means with Welch's interval (no assumption that the groups
-    vary alike): d ± t(0.975, ν)·se, se = √(s1²/n1 + s2²/n2), ν by Welch–Satterthwaite.
+    vary alike): d ± t(0.975, df)·se, se = √(s1²/n1 + s2²/n2), df by Welch-Satterthwaite.
     None when either group is below `minimum` (or has fewer than two values)."""
     n1, n2 = len(first), len(second)
     if not (_enough(n1, max(minimum, 2)) and _enough(n2, max(minimum, 2))):
@@ -103,48 +103,54 @@ def _enough(n: int, minimum: int) -> bool:
 
 @dataclass(frozen=True)
 class Outcomes:
-    """What followed each use of one intervention: the pair resolved (back to active), the
-    match ended (closed, withdrawn or re-matched), or neither yet within the window."""
+    """What followed each use of one intervention within the window: the pair resolved (back
+    to active), the match ended (closing begun, withdrawn, re-matched), neither (the window
+    passed with the pair still at risk or running), or pending (too recent to tell)."""
 
     key: str
     resolved: int
     ended: int
     neither: int = 0
+    pending: int = 0
 
     @property
     def used(self) -> int:
-        return self.resolved + self.ended + self.neither
+        return self.resolved + self.ended + self.neither + self.pending
 
 
 @dataclass(frozen=True)
 class Ranked:
-    """One intervention's place: the share of its settled uses (resolved or ended) that were
-    resolved, with its Wilson interval; None when fewer than the minimum were settled."""
+    """One intervention's place: the share of its uses with a known outcome that were
+    resolved within the window, with its Wilson interval; None when fewer uses than the
+    minimum have a known outcome."""
 
     key: str
     used: int
     resolved: int
     ended: int
+    neither: int
     share: float | None
     interval: Interval | None
 
     @property
-    def settled(self) -> int:
-        return self.resolved + self.ended
+    def known(self) -> int:
+        return self.resolved + self.ended + self.neither
 
 
 def rank(outcomes: Iterable[Outcomes], minimum: int) -> list[Ranked]:
-    """The interventions by the share of settled uses followed by a resolve rather than an
-    ending, highest first (ties: more uses settled first, then by name); those settled fewer
-    times than `minimum` come last, their share not given."""
+    """The interventions by the share of their uses followed by a resolve (rather than an
+    ending, or nothing) within the window, highest first; ties: more uses known first, then by
+    name. Uses still within their window count for nothing yet. Interventions with fewer uses
+    known than `minimum` come last, their share not given."""
     ranked: list[Ranked] = []
     for item in outcomes:
-        part = Share(item.resolved, item.resolved + item.ended)
-        if _enough(part.total, minimum):
-            ranked.append(
-                Ranked(item.key, item.used, item.resolved, item.ended, part.value, wilson(part))
+        part = Share(item.resolved, item.resolved + item.ended + item.neither)
+        shown_ = _enough(part.total, minimum)
+        ranked.append(
+            Ranked(
+                item.key, item.used, item.resolved, item.ended, item.neither,
+                part.value if shown_ else None, wilson(part) if shown_ else None,
             )
-        else:
-            ranked.append(Ranked(item.key, item.used, item.resolved, item.ended, None, None))
-    ranked.sort(key=lambda r: (r.share is None, -(r.share or 0.0), -r.settled, r.key))
+        )  # fmt: skip
+    ranked.sort(key=lambda r: (r.share is None, -(r.share or 0.0), -r.known, r.key))
     return ranked

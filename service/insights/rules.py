@@ -11,13 +11,14 @@ what followed them. Read-only.
   counts it).
 - A pair's rating: the mean of every relationship rating either side gave in the period.
 - After an intervention: the first of a resolve (back to active) or an ending (closing begun,
-  withdrawn, re-matched) within `WINDOW_DAYS` and before the period's end; neither, otherwise.
+  withdrawn, re-matched) within `WINDOW_DAYS`; neither, when the window passed before the
+  period's end with neither; pending (not counted yet) when it had not.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -34,6 +35,8 @@ from workflows.pairing import Trigger
 WINDOW_DAYS = 60
 ENDING_TRIGGERS = (Trigger.BEGIN_CLOSURE, Trigger.WITHDRAW, Trigger.REMATCH)
 NO_SIGNAL = "none"
+# Splits ids into lists short enough for an IN (…).
+Chunks = Callable[[list[int]], Iterable[list[int]]]
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ def compute(
     start: datetime | None,
     end: datetime,
     minimum: int,
-    chunks,
+    chunks: Chunks,
 ) -> Evidence:
     """`cadence`: by pair, the contacts kept and due. `chunks` splits ids for IN (…)."""
     ratings = _ratings(pair_ids, start, end, chunks)
@@ -134,7 +137,7 @@ def compute(
 
 
 def _ratings(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
 ) -> dict[int, float]:
     found: dict[int, float] = {}
     for chunk in chunks(pair_ids):
@@ -155,7 +158,7 @@ def _ratings(
 
 
 def _requirement(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
 ) -> dict[int, tuple[int, int]]:
     """By pair: its periods judged in the period, and in how many it met the requirement."""
     found: dict[int, tuple[int, int]] = {}
@@ -184,7 +187,7 @@ def _requirement(
 
 
 def _outcomes(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks
+    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
 ) -> list[evidence.Outcomes]:
     uses: list[tuple[int, datetime, str]] = []
     moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
@@ -195,8 +198,9 @@ def _outcomes(
         if start is not None:
             query = query.where(Intervention.created_at >= start)
         uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in db.session.execute(query))
+        record = TransitionRecord
         for pair_id, at, trigger in db.session.execute(
-            sa.select(TransitionRecord.pair_id, TransitionRecord.created_at, TransitionRecord.trigger)
+            sa.select(record.pair_id, record.created_at, record.trigger)
             .where(
                 TransitionRecord.pair_id.in_(chunk),
                 TransitionRecord.trigger.in_((Trigger.RESOLVE, *ENDING_TRIGGERS)),
@@ -205,9 +209,13 @@ def _outcomes(
             .order_by(TransitionRecord.pair_id, TransitionRecord.created_at)
         ):  # fmt: skip
             moves[pair_id].append((at, trigger))
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # resolved, ended, neither
+    # resolved, ended, neither, pending
+    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     window = timedelta(days=WINDOW_DAYS)
     for pair_id, at, key in uses:
         after = next((t for when, t in moves.get(pair_id, ()) if at <= when < at + window), None)
-        tally[key][0 if after == Trigger.RESOLVE else 2 if after is None else 1] += 1
+        if after is None:
+            tally[key][2 if at + window <= end else 3] += 1
+        else:
+            tally[key][0 if after == Trigger.RESOLVE else 1] += 1
     return [evidence.Outcomes(key, *counts) for key, counts in sorted(tally.items())]

@@ -220,7 +220,13 @@ class InterventionOutcomeSchema(Schema):
     ended = fields.Integer(
         allow_none=True, metadata={"description": "Followed by an ending within the window."}
     )
-    share_resolved = _figure("Resolved among those resolved or ended; n: those.")
+    neither = fields.Integer(
+        allow_none=True, metadata={"description": "Neither, and the window has passed."}
+    )
+    share_resolved = _figure(
+        "Resolved among the uses whose window has passed or that were "
+        "resolved or ended; n: those uses."
+    )
     low = fields.Float(allow_none=True, metadata={"description": "Wilson 95% interval, low."})
     high = fields.Float(allow_none=True, metadata={"description": "Wilson 95% interval, high."})
 

@@ -4,7 +4,7 @@ minimum holds `Hidden`, written "fewer than N" everywhere it is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -351,8 +351,8 @@ def tables(insights: Insights) -> list[Table]:
 
 
 RULES = {
-    "meeting_requirement": "The meeting requirement",
-    "cadence": "The program's cadence of contacts",
+    "meeting_requirement": "Meeting requirement",
+    "cadence": "Cadence of contacts",
 }
 
 
@@ -407,14 +407,16 @@ def _evidence_tables(insights: Insights) -> list[Table]:
         "interventions",
         "The playbook's interventions, by what followed them",
         f"Each intervention recorded in the period, by the warning sign it answered: whether "
-        f"the pair was resolved (back to active) or ended (closing begun, withdrawn or "
-        f"re-matched) within {evidence.window_days} days. Share resolved: of those resolved or "
-        "ended, with its 95% confidence interval (Wilson); best first.",
+        f"the pair was resolved (back to active), ended (closing begun, withdrawn or "
+        f"re-matched) or neither within {evidence.window_days} days. Share resolved: of the "
+        "uses whose outcome is known (the most recent are not yet), with its 95% confidence "
+        "interval (Wilson); best first.",
         [
             Column("Playbook entry"),
             Column("Used", Kind.COUNT),
             Column("Resolved", Kind.COUNT),
             Column("Ended", Kind.COUNT),
+            Column("Neither", Kind.COUNT),
             Column("Share resolved", Kind.SHARE),
             Column("95% CI from", Kind.SHARE),
             Column("95% CI to", Kind.SHARE),
@@ -428,6 +430,7 @@ def _evidence_tables(insights: Insights) -> list[Table]:
                 ranked.used,
                 Hidden(m) if hidden else ranked.resolved,
                 Hidden(m) if hidden else ranked.ended,
+                Hidden(m) if hidden else ranked.neither,
                 Hidden(m) if hidden else ranked.share,
                 Hidden(m) if ranked.interval is None else ranked.interval.low,
                 Hidden(m) if ranked.interval is None else ranked.interval.high,
@@ -462,7 +465,8 @@ def _percent(value: float) -> str:
 
 
 def _points(value: float) -> str:
-    return f"{abs(value) * 100:.0f}"
+    points = abs(value) * 100
+    return f"{points:.0f}" if points >= 1 else f"{points:.1f}"
 
 
 def rule_sentences(insights: Insights) -> list[str]:
@@ -488,34 +492,37 @@ def _check_sentences(item: RuleCheck, minimum: int) -> list[str]:
     lines = [
         f"{who} ended early {_percent(closure.first)} of the time, against "
         f"{_percent(closure.second)} for the others ({closure.first_n} and {closure.second_n} "
-        f"pairs): {_compared(closure, lambda v: _points(v) + ' points', 'fewer', 'more')}."
+        f"pairs): {_compared(closure, _points, ' points', 'fewer', 'more')}."
     ]
     rating = item.rating
     if rating is None:
         lines.append(
-            f"Too few of them rated the relationship to compare ratings ({len(item.kept.ratings)} "
-            f"and {len(item.missed.ratings)} pairs rated; no figure from fewer than {minimum})."
+            f"Too few pairs rated the relationship to compare ratings ({len(item.kept.ratings)} "
+            f"and {len(item.missed.ratings)} rated; no figure is shown from fewer than {minimum})."
         )
     else:
         lines.append(
-            f"They rated the relationship {rating.first:.1f} out of 10 on average, against "
-            f"{rating.second:.1f} ({rating.first_n} and {rating.second_n} pairs rated): "
-            f"{_compared(rating, lambda v: f'{abs(v):.1f}', 'lower', 'higher')}."
+            f"Those pairs rated the relationship {rating.first:.1f} out of 10 on average, against "
+            f"{rating.second:.1f} for the others ({rating.first_n} and {rating.second_n} pairs "
+            "rated): "
+            f"{_compared(rating, lambda v: f'{abs(v):.1f}', '', 'lower', 'higher')}."
         )
     return lines
 
 
-def _compared(difference: Difference, amount, below: str, above: str) -> str:
-    """ "19 points fewer (95% CI 8 to 30 fewer)", or, when the interval spans no difference,
-    how far it reaches either way."""
+def _compared(
+    difference: Difference, amount: Callable[[float], str], unit: str, below: str, above: str
+) -> str:
+    """How two groups differ, in words: "26 points fewer (95% CI 9 to 43 points fewer)", or,
+    when the interval takes in no difference at all, how far it reaches either way."""
     d, low, high = difference.difference, difference.low, difference.high
     if difference.clear:
         word = below if d < 0 else above
         near, far = sorted((abs(low), abs(high)))
-        return f"{amount(d)} {word} (95% CI {amount(near)} to {amount(far)} {word})"
+        return f"{amount(d)}{unit} {word} (95% CI {amount(near)} to {amount(far)}{unit} {word})"
     return (
-        f"{amount(d)} {below if d < 0 else above}, but the 95% CI runs from {amount(low)} "
-        f"{below} to {amount(high)} {above}: too uncertain to tell"
+        f"{amount(d)}{unit} {below if d < 0 else above}, but the 95% CI runs from "
+        f"{amount(low)}{unit} {below} to {amount(high)}{unit} {above}: too uncertain to tell"
     )
 
 
@@ -695,7 +702,8 @@ def _evidence_document(insights: Insights) -> dict[str, Any]:
                 "used": r.used,
                 "resolved": None if r.share is None else r.resolved,
                 "ended": None if r.share is None else r.ended,
-                "share_resolved": _figure(Counted(r.share, r.settled, r.share is None)),
+                "neither": None if r.share is None else r.neither,
+                "share_resolved": _figure(Counted(r.share, r.known, r.share is None)),
                 "low": r.interval.low if r.interval else None,
                 "high": r.interval.high if r.interval else None,
             }

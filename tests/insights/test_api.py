@@ -84,9 +84,10 @@ def test_it_compares_the_pairs_that_kept_the_meeting_requirement(reader):
     assert check["rating_difference"]["difference"] == pytest.approx(3)
     ranked = body["rules"]["interventions"]
     assert [(r["signal"], r["used"], r["resolved"]) for r in ranked] == [
-        ("no_chemistry", 3, 3), ("missed_meetings", 4, 1), (None, 1, None)
+        ("no_chemistry", 3, 3), ("missed_meetings", 5, 1), (None, 1, None)
     ]  # fmt: skip
-    assert ranked[2]["share_resolved"] == {"value": None, "n": 0, "suppressed": True}
+    assert ranked[1]["share_resolved"] == {"value": 0.25, "n": 4, "suppressed": False}
+    assert ranked[2]["share_resolved"] == {"value": None, "n": 1, "suppressed": True}
 
 
 def test_it_says_when_the_closure_risk_model_has_not_been_fitted(reader):

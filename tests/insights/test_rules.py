@@ -61,8 +61,9 @@ def kept_and_missed(history: History) -> dict[str, int]:
 
 def interventions(history: History, p: dict[str, int]) -> None:
     """missed_meetings: k1 resolved after 19 days, k2 only after 92 (neither, within 60),
-    m1 re-matched and m2 withdrawn within 60: 1 of 3 settled resolved. no_chemistry: three
-    resolves (3 of 3). No sign named: one use, nothing followed."""
+    m1 re-matched and m2 withdrawn within 60: 1 of 4 known resolved; one more use on December
+    15th is pending (its 60 days run past the period). no_chemistry: three resolves (3 of 3).
+    No sign named: one use, nothing followed (0 of 1)."""
     h = history
     h.intervention(p["k1"], date(2025, 3, 1), "missed_meetings")
     h.moved(p["k1"], date(2025, 3, 20), "resolve", "at_risk", "active")
@@ -76,6 +77,7 @@ def interventions(history: History, p: dict[str, int]) -> None:
         h.intervention(p[key], on, "no_chemistry")
         h.moved(p[key], on.replace(day=on.day + 4), "resolve", "at_risk", "active")
     h.intervention(p["k1"], date(2025, 8, 1))
+    h.intervention(p["k3"], date(2025, 12, 15), "missed_meetings")
 
 
 def meeting_check(insights):
@@ -126,8 +128,8 @@ def test_the_page_says_it_in_plain_words():
     rating = mean_difference([8, 9, 7, 8], [5, 6, 4], 3)
     assert rating is not None and rating.clear
     assert lines[1] == (
-        "They rated the relationship 8.0 out of 10 on average, against 5.0 (4 and 3 pairs "
-        f"rated): 3.0 higher (95% CI {rating.low:.1f} to {rating.high:.1f} higher)."
+        "Those pairs rated the relationship 8.0 out of 10 on average, against 5.0 for the "
+        f"others (4 and 3 pairs rated): 3.0 higher (95% CI {rating.low:.1f} to {rating.high:.1f} higher)."
     )
 
 
@@ -135,12 +137,12 @@ def test_interventions_rank_by_the_share_resolved_within_sixty_days():
     history = History.new(insights_min_group=3)
     interventions(history, kept_and_missed(history))
     ranked = compute(program_id=history.program.id, period=YEAR).evidence.interventions
-    assert [(r.key, r.used, r.resolved, r.ended) for r in ranked] == [
-        ("no_chemistry", 3, 3, 0),
-        ("missed_meetings", 4, 1, 2),
-        ("none", 1, 0, 0),
+    assert [(r.key, r.used, r.resolved, r.ended, r.neither) for r in ranked] == [
+        ("no_chemistry", 3, 3, 0, 0),
+        ("missed_meetings", 5, 1, 2, 1),
+        ("none", 1, 0, 0, 1),
     ]
-    assert [r.share for r in ranked] == [1.0, pytest.approx(1 / 3), None]
+    assert [r.share for r in ranked] == [1.0, 0.25, None]
 
 
 def test_the_comparison_is_suppressed_when_a_group_is_below_the_minimum():
@@ -157,9 +159,10 @@ def test_the_comparison_is_suppressed_when_a_group_is_below_the_minimum():
     row = by_key["rules_closure"].rows[0]
     assert row[2] == 0.25 and isinstance(row[4], Hidden)
     assert all(isinstance(cell, Hidden) for cell in row[5:])
-    # Each intervention was settled (resolved or ended) at most 3 times: none is ranked.
-    assert [r[1] for r in by_key["interventions"].rows] == [4, 3, 1]
-    assert all(isinstance(r[4], Hidden) for r in by_key["interventions"].rows)
+    # missed_meetings has 4 uses known (one pending); no_chemistry only 3: ranked alone.
+    assert [r[1] for r in by_key["interventions"].rows] == [5, 3, 1]
+    assert by_key["interventions"].rows[0][5] == 0.25
+    assert all(isinstance(r[5], Hidden) for r in by_key["interventions"].rows[1:])
 
 
 def test_the_export_holds_the_comparison(coordinator_console):
@@ -172,7 +175,7 @@ def test_the_export_holds_the_comparison(coordinator_console):
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Rule", "Pairs that kept it", "Ended early (kept)"]
-    assert rows[1][:5] == ["The meeting requirement", "4", "0.25", "3", "0.6667"]
+    assert rows[1][:5] == ["Meeting requirement", "4", "0.25", "3", "0.6667"]
     assert float(rows[1][5]) == pytest.approx(-0.4167, abs=1e-4)
     xlsx = coordinator_console.get(
         f"/console/programs/{history.program.id}/insights/rules_closure.xlsx"
@@ -180,9 +183,7 @@ def test_the_export_holds_the_comparison(coordinator_console):
     )
     sheet = load_workbook(io.BytesIO(xlsx.get_data())).active
     assert sheet is not None
-    values = [
-        row for row in sheet.iter_rows(values_only=True) if row[0] == "The meeting requirement"
-    ]
+    values = [row for row in sheet.iter_rows(values_only=True) if row[0] == "Meeting requirement"]
     assert values[0][1:5] == (4, 0.25, 3, 0.6667)
 
 

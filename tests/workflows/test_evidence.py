@@ -17,14 +17,14 @@ from workflows.insights import Share
 
 def test_the_wilson_interval_of_five_in_ten_is_centred_on_a_half():
     # z² = 3.8415; centre (0.5 + 0.1921) / 1.3841 = 0.5;
-    # half 1.96 / 1.3841 × √(0.025 + 0.0096) = 0.2634.
+    # half 1.96 / 1.3841 x √(0.025 + 0.0096) = 0.2634.
     interval = wilson(Share(5, 10))
     assert interval.low == pytest.approx(0.2366, abs=1e-4)
     assert interval.high == pytest.approx(0.7634, abs=1e-4)
 
 
 def test_the_wilson_interval_of_nothing_in_ten_stays_above_zero():
-    # p = 0: centre 0.1921 / 1.3841 = 0.1388, half 1.4160 × √(0.0096) = 0.1388.
+    # p = 0: centre 0.1921 / 1.3841 = 0.1388, half 1.4160 x √(0.0096) = 0.1388.
     interval = wilson(Share(0, 10))
     assert interval.low == 0
     assert interval.high == pytest.approx(0.2775, abs=1e-4)
@@ -55,9 +55,9 @@ def test_no_difference_is_given_when_either_group_is_below_the_minimum():
 
 
 def test_the_difference_of_two_means_uses_welchs_interval():
-    # Means 2 and 5, variances 1 and 1, n 3 and 3: se = √(1/3 + 1/3) = 0.8165; ν = 4
-    # (Welch-Satterthwaite: (2/3)² / (2 × (1/3)² / 2)); t(0.975, 4) = 2.7764 (the table):
-    # −3 ± 2.2669.
+    # Means 2 and 5, variances 1 and 1, n 3 and 3: se = √(1/3 + 1/3) = 0.8165; df = 4
+    # (Welch-Satterthwaite: (2/3)² / (2 x (1/3)² / 2)); t(0.975, 4) = 2.7764 (the table):
+    # -3 ± 2.2669.
     difference = mean_difference([1, 2, 3], [4, 5, 6], minimum=2)
     assert difference is not None
     assert (difference.first, difference.second) == (2, 5)
@@ -66,28 +66,34 @@ def test_the_difference_of_two_means_uses_welchs_interval():
     assert difference.high == pytest.approx(-0.7331, abs=1e-4)
 
 
-def test_interventions_rank_by_the_share_resolved_rather_than_ended():
+def test_interventions_rank_by_the_share_resolved_within_the_window():
     ranked = rank(
         [
             Outcomes("missed_meetings", resolved=3, ended=7),
-            Outcomes("no_chemistry", resolved=8, ended=2, neither=4),
-            Outcomes("match_in_doubt", resolved=5, ended=5),
+            Outcomes("no_chemistry", resolved=8, ended=1, neither=1, pending=4),
+            Outcomes("match_in_doubt", resolved=5, ended=2, neither=3),
         ],
         minimum=5,
     )
     assert [r.key for r in ranked] == ["no_chemistry", "match_in_doubt", "missed_meetings"]
     first = ranked[0]
-    assert (first.used, first.settled, first.share) == (14, 10, 0.8)
-    # Wilson for 8/10: centre (0.8 + 0.1921) / 1.3841 = 0.7167, half 1.4160 × √(0.0256) =
+    # Pending uses are used but not known yet: 8 of 10 known.
+    assert (first.used, first.known, first.share) == (14, 10, 0.8)
+    # Wilson for 8/10: centre (0.8 + 0.1921) / 1.3841 = 0.7167, half 1.4160 x sqrt(0.0256) =
     # 0.2266 (rounded: 0.4902 to 0.9433).
     assert first.interval is not None
     assert first.interval.low == pytest.approx(0.4902, abs=1e-4)
     assert first.interval.high == pytest.approx(0.9433, abs=1e-4)
 
 
-def test_an_intervention_settled_fewer_times_than_the_minimum_comes_last_unranked():
+def test_a_use_followed_by_nothing_counts_against_the_intervention():
+    ranked = rank([Outcomes("a", resolved=5, ended=0, neither=5)], minimum=5)
+    assert ranked[0].share == 0.5
+
+
+def test_an_intervention_known_fewer_times_than_the_minimum_comes_last_unranked():
     ranked = rank(
-        [Outcomes("safety_concern", resolved=2, ended=0, neither=9),
+        [Outcomes("safety_concern", resolved=2, ended=0, pending=9),
          Outcomes("missed_meetings", resolved=1, ended=9)],
         minimum=5,
     )  # fmt: skip
