@@ -129,7 +129,8 @@ def test_the_page_says_it_in_plain_words():
     assert rating is not None and rating.clear
     assert lines[1] == (
         "Those pairs rated the relationship 8.0 out of 10 on average, against 5.0 for the "
-        f"others (4 and 3 pairs rated): 3.0 higher (95% CI {rating.low:.1f} to {rating.high:.1f} higher)."
+        "others (4 and 3 pairs rated): 3.0 higher "
+        f"(95% CI {rating.low:.1f} to {rating.high:.1f} higher)."
     )
 
 
