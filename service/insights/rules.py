@@ -24,10 +24,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from service.calendar.models import Compliance
 from service.database import db
 from service.pairs.models import Intervention, TransitionRecord
-from service.surveys.models import SurveyResponse
 from workflows import evidence
 from workflows.insights import Share
 from workflows.pairing import Trigger
@@ -105,15 +103,17 @@ def compute(
     *,
     pair_ids: list[int],
     early: set[int],
+    ratings: dict[int, float],
+    judged: dict[int, tuple[int, int]],
     cadence: dict[int, tuple[int, int]],
     start: datetime | None,
     end: datetime,
     minimum: int,
     chunks: Chunks,
 ) -> Evidence:
-    """`cadence`: by pair, the contacts kept and due. `chunks` splits ids for IN (…)."""
-    ratings = _ratings(pair_ids, start, end, chunks)
-    judged = _requirement(pair_ids, start, end, chunks)
+    """`early`: the pairs that ended early; `ratings`: each rated pair's mean rating in the
+    period; `judged`: by pair, the periods in which it met the meeting requirement and those
+    judged; `cadence`: by pair, the contacts kept and due. `chunks` splits ids for IN (…)."""
     result = Evidence()
     result.checks.append(
         check(
@@ -136,56 +136,6 @@ def compute(
     return result
 
 
-def _ratings(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
-) -> dict[int, float]:
-    found: dict[int, float] = {}
-    for chunk in chunks(pair_ids):
-        query = (
-            sa.select(SurveyResponse.pair_id, sa.func.avg(SurveyResponse.pulse_rating))
-            .where(
-                SurveyResponse.pair_id.in_(chunk),
-                SurveyResponse.pulse_rating.is_not(None),
-                SurveyResponse.submitted_at < end,
-            )
-            .group_by(SurveyResponse.pair_id)
-        )
-        if start is not None:
-            query = query.where(SurveyResponse.submitted_at >= start)
-        for pair_id, rating in db.session.execute(query):
-            found[pair_id] = float(rating)
-    return found
-
-
-def _requirement(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
-) -> dict[int, tuple[int, int]]:
-    """By pair: its periods judged in the period, and in how many it met the requirement."""
-    found: dict[int, tuple[int, int]] = {}
-    last = (end - timedelta(microseconds=1)).date() + timedelta(days=1)
-    for chunk in chunks(pair_ids):
-        query = (
-            sa.select(
-                Compliance.pair_id,
-                sa.func.coalesce(
-                    sa.func.sum(sa.case((Compliance.compliant.is_(True), 1), else_=0)), 0
-                ),
-                sa.func.count(),
-            )
-            .where(
-                Compliance.pair_id.in_(chunk),
-                Compliance.closed.is_(True),
-                Compliance.period_end <= last,
-            )
-            .group_by(Compliance.pair_id)
-        )
-        if start is not None:
-            query = query.where(Compliance.period_start >= start.date())
-        for pair_id, met, periods in db.session.execute(query):
-            found[pair_id] = (int(met), int(periods))
-    return found
-
-
 def _outcomes(
     pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
 ) -> list[evidence.Outcomes]:
@@ -198,6 +148,8 @@ def _outcomes(
         if start is not None:
             query = query.where(Intervention.created_at >= start)
         uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in db.session.execute(query))
+    # Only the pairs with an intervention: a few, usually, of the period's pairs.
+    for chunk in chunks(sorted({pair_id for pair_id, _, _ in uses})):
         record = TransitionRecord
         for pair_id, at, trigger in db.session.execute(
             sa.select(record.pair_id, record.created_at, record.trigger)
