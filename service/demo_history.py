@@ -28,7 +28,7 @@ from service.clock import now
 from service.closure.models import EndingReasons
 from service.database import db
 from service.meetings.models import Meeting
-from service.pairs.models import Pair, TransitionRecord
+from service.pairs.models import Intervention, Pair, TransitionRecord
 from service.participants.models import Participant
 from service.programs import service as programs
 from service.programs.models import Program
@@ -77,6 +77,7 @@ class _Rows:
     contacts: list[list[dict[str, Any]]]
     responses: list[list[dict[str, Any]]]
     compliance: list[list[dict[str, Any]]]
+    interventions: list[list[dict[str, Any]]]
     endings: list[dict[str, Any] | None]
 
 
@@ -125,12 +126,14 @@ def load(
             people,
         )
     )
-    rows = _Rows([], [], [], [], [], [], [])
+    rows = _Rows([], [], [], [], [], [], [], [])
+    # Episodes of trouble draw from their own stream: the rest of the history stays as it was.
+    episodes = np.random.default_rng(seed + 1000) if effects else None
     for index in range(pairs):
         _one_pair(
             rows, rng, program.id, ids[2 * index], ids[2 * index + 1],
             int(rng.choice(coordinator_ids)), start, today, months, version_ids,
-            missed_hazard if effects else None,
+            missed_hazard if effects else None, episodes,
         )  # fmt: skip
     pair_ids = list(
         db.session.scalars(
@@ -151,6 +154,7 @@ def load(
         (Contact.__table__, rows.contacts),
         (SurveyResponse.__table__, rows.responses),
         (Compliance.__table__, rows.compliance),
+        (Intervention.__table__, rows.interventions),
     ):
         batch = flat(groups)
         if batch:
@@ -187,6 +191,7 @@ def _one_pair(
     months: int,
     version_ids: dict[str, int],
     missed_hazard: float | None = MISSED_HAZARD,
+    episodes: np.random.Generator | None = None,
 ) -> None:
     joined = start + timedelta(days=int(rng.integers(0, months * 30 - 20)))
     matched = joined + timedelta(days=int(rng.exponential(18)))
@@ -202,6 +207,7 @@ def _one_pair(
     contacts: list[dict[str, Any]] = []
     responses: list[dict[str, Any]] = []
     compliance: list[dict[str, Any]] = []
+    interventions: list[dict[str, Any]] = []
     ending: dict[str, Any] | None = None
     rows.pairs.append(pair)
     rows.records.append(records)
@@ -209,6 +215,7 @@ def _one_pair(
     rows.contacts.append(contacts)
     rows.responses.append(responses)
     rows.compliance.append(compliance)
+    rows.interventions.append(interventions)
 
     def move(trigger: str, from_state: str, to_state: str, day: date, **extra: Any) -> None:
         records.append(
@@ -320,19 +327,22 @@ def _one_pair(
                              ended_on if how != "completed" and missed_hazard is not None
                              else None)
                 )  # fmt: skip
+    if episodes is not None:
+        _episode(episodes, move, interventions, activated, held_by_month, ended_on, how, today)
     if ended_on is not None:
         if how == "rematched":
             # Flagged before the re-match; without effects, only on the day (nothing in the
             # record may foretell the ending).
             flagged = ended_on - timedelta(days=0 if missed_hazard is None else 10)
-            move("flag_risk", "active", "at_risk", flagged)
+            if pair["state"] == "active":
+                move("flag_risk", "active", "at_risk", flagged)
             move("rematch", "at_risk", "rematched", ended_on, reason="No chemistry.")
         elif how == "completed":
-            move("begin_closure", "active", "closing", ended_on - timedelta(days=21))
+            move("begin_closure", pair["state"], "closing", ended_on - timedelta(days=21))
             move("close", "closing", "closed", ended_on)
             pair.update(closure_reason="completed", closed_at=_at(ended_on, 14))
         else:
-            move("withdraw", "active", "closed", ended_on, reason="The match ended early.")
+            move("withdraw", pair["state"], "closed", ended_on, reason="The match ended early.")
             pair.update(closure_reason=how, closed_at=_at(ended_on, 14))
         reasons, weights = zip(*_EARLY_REASONS, strict=True)
         primary = (
@@ -345,9 +355,62 @@ def _one_pair(
             "recorded_by_kind": "system", "recorded_by_id": None,
             "recorded_by_label": "demo history", "recorded_at": _at(ended_on, 15),
         }  # fmt: skip
-    elif held_by_month and held_by_month[-1] <= 1 and activated < today - timedelta(days=30):
+    elif (
+        held_by_month
+        and held_by_month[-1] <= 1
+        and activated < today - timedelta(days=30)
+        and pair["state"] == "active"
+    ):
         move("flag_risk", "active", "at_risk", today - timedelta(days=int(rng.integers(1, 20))))
     rows.endings.append(ending)
+
+
+# The playbook entries coordinators answer a bad month with, and how often the pair recovers
+# (is resolved within a few weeks) when the match does not end anyway.
+_EPISODES = {
+    "too_busy_to_schedule": 0.8,
+    "missed_meetings": 0.65,
+    "mentee_unprepared": 0.5,
+    "no_chemistry": 0.3,
+}
+
+
+def _episode(
+    rng: np.random.Generator,
+    move: Any,
+    interventions: list[dict[str, Any]],
+    activated: date,
+    held_by_month: list[int],
+    ended_on: date | None,
+    how: str,
+    today: date,
+) -> None:
+    """After the first month with half its meetings missed or more, most pairs are flagged
+    and the coordinator records an intervention: the pair is resolved a few weeks later
+    (more often for some playbook entries than others), unless the match ends first."""
+    limit = (ended_on or today) - timedelta(days=25)
+    month = next((i for i, held in enumerate(held_by_month) if i and held <= 2), None)
+    if month is None:
+        return
+    flagged = add_months(activated, month + 1) + timedelta(days=3)
+    if flagged >= limit or rng.random() >= 0.6:
+        return
+    signals = list(_EPISODES)
+    signal = signals[int(rng.integers(0, len(signals)))]
+    move("flag_risk", "active", "at_risk", flagged)
+    acted = flagged + timedelta(days=2)
+    interventions.append(
+        {"description": "Called the mentor and the mentee.", "approach": "individual",
+         "signal": signal, "follow_up_on": acted + timedelta(days=14),
+         "recorded_by_kind": "system", "recorded_by_id": None,
+         "recorded_by_label": "demo history", "created_at": _at(acted, 11)}
+    )  # fmt: skip
+    if ended_on is not None and how != "completed" and (ended_on - acted).days <= 60:
+        return  # the match ends while at risk
+    quick = rng.random() < _EPISODES[signal]
+    resolved = acted + timedelta(days=int(rng.integers(5, 40) if quick else rng.integers(61, 120)))
+    if resolved < limit:
+        move("resolve", "at_risk", "active", resolved)
 
 
 def _contact(

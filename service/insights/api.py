@@ -9,7 +9,7 @@ from flask import Response
 
 from service.auth import require_scope
 from service.clock import today_in
-from service.insights import report
+from service.insights import report, risk
 from service.insights.figures import Insights, Period, compute
 from service.insights.schemas import InsightsQuerySchema, InsightsSchema
 from service.insights.tables import document
@@ -37,8 +37,12 @@ def insights(program_id: int, since, until, coordinator_id):
     """The program's figures over a period: the matches made in it, followed until they
     ended or the period did (open matches are censored). Every figure carries `n`, the
     pairs or respondents it is drawn from; below the program's `insights_min_group` its
-    value is null and `suppressed` is true."""
-    return document(_compute(program_id, since, until, coordinator_id))
+    value is null and `suppressed` is true. `risk_model` gives the closure-risk model's
+    latest fit and its checks on the hold-out, as the console shows them."""
+    body = document(_compute(program_id, since, until, coordinator_id))
+    program = programs.get(program_id=program_id)
+    body["risk_model"] = risk.described(risk.latest(program_id=program.id), program)
+    return body
 
 
 @blueprint.get("/programs/<id:program_id>/insights/report")

@@ -24,6 +24,7 @@ from service.clock import now
 from service.closure.models import EndingReasons
 from service.database import db
 from service.errors import Invalid, NotFound
+from service.insights import rules
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs.models import Pair, Pause
 from service.participants.models import Participant
@@ -76,6 +77,13 @@ class MatchRow:
 
     def days(self, end: datetime) -> int:
         return ((self.ended_at or end).date() - self.matched_at.date()).days
+
+    @property
+    def ended_early(self) -> bool:
+        """Ended for any reason but completion: closed early, withdrawn, re-matched."""
+        if self.ended_at is None:
+            return False
+        return self.state == State.REMATCHED or self.closure_reason != "completed"
 
     def followup(self, end: datetime) -> int:
         """Days from the match to the end of what is observed, ended or not."""
@@ -144,6 +152,8 @@ class Insights:
     pairs_short: list[dict[str, int]] = field(default_factory=list)
     by_cohort: list[dict[str, Any]] = field(default_factory=list)
     by_coordinator: list[dict[str, Any]] = field(default_factory=list)
+    # Do the rules work: the pairs that kept them against those that did not.
+    evidence: rules.Evidence = field(default_factory=rules.Evidence)
 
 
 def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
@@ -218,10 +228,21 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         fidelity_overall=Counted(None, 0, True),
         pairs_fully_served=Counted(None, 0, True),
     )
-    _quality(insights, ids, period, end)
+    ratings = _quality(insights, ids, period, end)
     _engagement(insights, matches, period, end)
-    _staff_practice(insights, ids, period, end, program.staff_contact_grace_days)
-    _fidelity(insights, program, matches, end)
+    judged = _staff_practice(insights, ids, period, end, program.staff_contact_grace_days)
+    cadence = _fidelity(insights, program, matches, end)
+    insights.evidence = rules.compute(
+        pair_ids=ids,
+        early={m.pair_id for m in matches if m.ended_early},
+        ratings=ratings,
+        judged=judged,
+        cadence=cadence,
+        start=period.start,
+        end=end,
+        minimum=minimum,
+        chunks=_chunks,
+    )
     insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
     if coordinator_id is None:
         insights.by_coordinator = _breakdown(matches, end, minimum, key=lambda m: m.coordinator_id)
@@ -334,7 +355,8 @@ def _waiting_now(program_id: int, coordinator_id: int | None) -> int:
 # -- relationship quality -------------------------------------------------------------------
 
 
-def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> None:
+def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> dict[int, float]:
+    """Fills in the relationship figures; returns each rated pair's mean rating (both sides)."""
     minimum = insights.minimum
     respondents: dict[tuple[str, str], int] = defaultdict(int)
     by_pair: dict[tuple[str, int], list[int]] = defaultdict(list)
@@ -391,6 +413,10 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
         ]
         known = [v for v in verdicts if v is not None]
         insights.rating_fell[side] = share(stats.Share(sum(known), len(known)), minimum)
+    pooled: dict[int, list[int]] = defaultdict(list)
+    for (_, pair_id), ratings in by_pair.items():
+        pooled[pair_id].extend(ratings)
+    return {pair_id: sum(r) / len(r) for pair_id, r in pooled.items()}
 
 
 # -- engagement -----------------------------------------------------------------------------
@@ -521,7 +547,9 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
 
 def _staff_practice(
     insights: Insights, ids: list[int], period: Period, end: datetime, grace_days: int
-) -> None:
+) -> dict[int, tuple[int, int]]:
+    """Fills in the staff practice figures; returns, by pair, the periods in which it met
+    the meeting requirement and those judged."""
     minimum = insights.minimum
     tally = {"due": 0, "on_time": 0, "late": 0, "overdue": 0, "not_yet_late": 0}
     done = sa.and_(Contact.status == ContactStatus.DONE, Contact.done_at.is_not(None))
@@ -535,7 +563,9 @@ def _staff_practice(
     def number(condition: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-    pairs_seen = met = judged = compliant_pairs = 0
+    pairs_seen = 0
+    # By pair: the periods in which it met the requirement, and those judged.
+    by_pair: dict[int, tuple[int, int]] = {}
     for chunk in _chunks(ids):
         query = sa.select(
             sa.func.count(),
@@ -558,21 +588,27 @@ def _staff_practice(
         tally["overdue"] += overdue
         tally["not_yet_late"] += due - on_time - late - overdue
         pairs_seen += seen
-        compliance = sa.select(
-            sa.func.count(),
-            number(Compliance.compliant.is_(True)),
-            sa.func.count(sa.distinct(Compliance.pair_id)),
-        ).where(
-            Compliance.pair_id.in_(chunk),
-            Compliance.closed.is_(True),
-            Compliance.period_end <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
+        compliance = (
+            sa.select(
+                Compliance.pair_id,
+                number(Compliance.compliant.is_(True)),
+                sa.func.count(),
+            )
+            .where(
+                Compliance.pair_id.in_(chunk),
+                Compliance.closed.is_(True),
+                Compliance.period_end
+                <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
+            )
+            .group_by(Compliance.pair_id)
         )
         if period.since is not None:
             compliance = compliance.where(Compliance.period_start >= period.since)
-        periods, compliant, pairs = db.session.execute(compliance).one()
-        judged += periods
-        met += compliant
-        compliant_pairs += pairs
+        for pair_id, compliant, periods in db.session.execute(compliance):
+            by_pair[pair_id] = (int(compliant), int(periods))
+    met = sum(compliant for compliant, _ in by_pair.values())
+    judged = sum(periods for _, periods in by_pair.values())
+    compliant_pairs = len(by_pair)
     insights.staff_contacts = tally
     settled = tally["on_time"] + tally["late"] + tally["overdue"]
     insights.staff_on_time = counted(
@@ -581,12 +617,16 @@ def _staff_practice(
     insights.meeting_requirement_met = counted(
         met / judged if judged else None, compliant_pairs, minimum
     )
+    return by_pair
 
 
 # -- fidelity -------------------------------------------------------------------------------
 
 
-def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end: datetime) -> None:
+def _fidelity(
+    insights: Insights, program: Program, matches: list[MatchRow], end: datetime
+) -> dict[int, tuple[int, int]]:
+    """Fills in the fidelity figures; returns, by pair, the contacts kept and due."""
     minimum = insights.minimum
     policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
     running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
@@ -626,6 +666,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     last_day = (end - timedelta(microseconds=1)).date()
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # due, kept, pairs
     served = owed = 0
+    by_pair: dict[int, tuple[int, int]] = {}
     shortfalls: list[dict[str, int]] = []
     for match in running:
         roles = ["mentee", "mentor"] + (["guardian"] if match.mentee_id in guardians else [])
@@ -640,6 +681,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
         )
         due = sum(p.due for p in plans)
         kept = sum(p.kept for p in plans)
+        by_pair[match.pair_id] = (kept, due)
         for plan in plans:
             if plan.due:
                 totals[plan.kind][0] += plan.due
@@ -663,6 +705,7 @@ def _fidelity(insights: Insights, program: Program, matches: list[MatchRow], end
     # The pairs that missed most of what they were promised: a coordinator's work list.
     shortfalls.sort(key=lambda s: (s["kept"] / s["due"], -s["due"], s["pair_id"]))
     insights.pairs_short = shortfalls[:20]
+    return by_pair
 
 
 # -- breakdowns -----------------------------------------------------------------------------

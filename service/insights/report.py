@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from flask import render_template
@@ -20,7 +20,7 @@ from service.accounts.models import User
 from service.database import db
 from service.insights import charts
 from service.insights.figures import EARLY_MONTHS, Counted, Insights
-from service.insights.tables import Column, Hidden, Kind, Table, tables, text
+from service.insights.tables import Column, Hidden, Kind, Table, rule_sentences, tables, text
 from workflows.cadence import POLICIES
 
 PDF_TYPE = "application/pdf"
@@ -30,6 +30,7 @@ MILESTONES = ((1, 30), (3, 91), (6, 182), (9, 273), (12, 365), (18, 547), (24, 7
 # Lists of pairs to follow up are the coordinators' work, not the funder's.
 LEFT_OUT = {"short"}
 
+RULES = "Do our rules work?"
 LAYOUT = [
     ("Match duration", ["duration", "survival", "cohorts", "coordinators"]),
     ("Why matches end", ["endings", "ending_reasons"]),
@@ -37,6 +38,7 @@ LAYOUT = [
     ("Engagement", ["meetings", "responses", "engagement"]),
     ("Staff practice", ["staff", "practice"]),
     ("Fidelity to the program's cadence", ["fidelity", "short"]),
+    (RULES, ["rules_closure", "rules_rating", "interventions"]),
 ]
 
 
@@ -44,6 +46,8 @@ LAYOUT = [
 class Section:
     title: str
     tables: list[tuple[Table, Markup | None]]
+    # Sentences in plain words said before the tables (the rules' comparisons).
+    lead: list[str] = field(default_factory=list)
 
 
 def _number(value: object) -> float | None:
@@ -84,8 +88,13 @@ def sections(insights: Insights) -> list[Section]:
             "fidelity", fidelity.title, [(str(r[0]), _number(r[4])) for r in fidelity.rows], 1
         ),
     }  # fmt: skip
+    leads = {RULES: rule_sentences(insights)}
     return [
-        Section(title, [(by_key[k], charted.get(k)) for k in keys if k in by_key])
+        Section(
+            title,
+            [(by_key[k], charted.get(k)) for k in keys if k in by_key],
+            leads.get(title, []),
+        )
         for title, keys in LAYOUT
     ]
 

@@ -265,3 +265,29 @@ def _raise(flags: list[Flag], moment: datetime) -> None:
 
 def latest(*, program_id: int) -> RiskModel | None:
     return db.session.scalar(sa.select(RiskModel).where(RiskModel.program_id == program_id))
+
+
+def described(row: RiskModel | None, program: Program) -> dict[str, Any]:
+    """The model's fit and checks as the API gives them: a calibration group smaller than the
+    program's minimum has its figures left out."""
+    if row is None:
+        return {"status": "not_fitted", "detail": "The closure-risk model has not been fitted "
+                "yet.", "as_of": None, "fitted_at": None, "closed_matches": None,
+                "validation": None}  # fmt: skip
+    validation: dict[str, Any] | None = None
+    if row.status == "fitted":
+        validation = dict(row.validation)
+        minimum = program.insights_min_group
+        validation["calibration"] = [
+            {**group, "suppressed": group["n"] < minimum}
+            | ({"predicted": None, "observed": None} if group["n"] < minimum else {})
+            for group in validation.get("calibration", [])
+        ]
+    return {
+        "status": row.status,
+        "detail": row.detail,
+        "as_of": row.as_of,
+        "fitted_at": row.fitted_at,
+        "closed_matches": row.closed_matches,
+        "validation": validation,
+    }

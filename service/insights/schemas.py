@@ -176,6 +176,112 @@ class GroupSchema(Schema):
     closed_before_months = _by_months("Share closed before 3, 6 and 12 months.")
 
 
+class DifferenceSchema(Schema):
+    difference = fields.Float(metadata={"description": "Kept minus did not."})
+    low = fields.Float(metadata={"description": "The 95% confidence interval's lower end."})
+    high = fields.Float(metadata={"description": "The 95% confidence interval's upper end."})
+
+
+class RuleSideSchema(Schema):
+    pairs = fields.Integer(metadata={"description": "Pairs in the group."})
+    ended_early = _figure("Share of the group's pairs that ended early.")
+    mean_rating = _figure("Mean of the pairs' mean relationship ratings (1-10); n: pairs rated.")
+
+
+class RuleCheckSchema(Schema):
+    rule = fields.String(metadata={"description": "meeting_requirement or cadence."})
+    kept = fields.Nested(
+        RuleSideSchema,
+        metadata={"description": "Pairs that met the requirement in most periods judged, or "
+                  "received most of the contacts the cadence promised."},
+    )  # fmt: skip
+    did_not = fields.Nested(RuleSideSchema)
+    ended_early_difference = fields.Nested(
+        DifferenceSchema, allow_none=True,
+        metadata={"description": "Newcombe's hybrid score interval; null when either group is "
+                  "smaller than the minimum group."},
+    )  # fmt: skip
+    rating_difference = fields.Nested(
+        DifferenceSchema, allow_none=True,
+        metadata={"description": "Welch's interval; null when either group of rated pairs is "
+                  "smaller than the minimum group."},
+    )  # fmt: skip
+
+
+class InterventionOutcomeSchema(Schema):
+    signal = fields.String(
+        allow_none=True, metadata={"description": "The warning sign (playbook entry) answered."}
+    )
+    label = fields.String()
+    used = fields.Integer(metadata={"description": "Interventions recorded in the period."})
+    resolved = fields.Integer(
+        allow_none=True, metadata={"description": "Followed by a resolve within the window."}
+    )
+    ended = fields.Integer(
+        allow_none=True, metadata={"description": "Followed by an ending within the window."}
+    )
+    neither = fields.Integer(
+        allow_none=True, metadata={"description": "Neither, and the window has passed."}
+    )
+    share_resolved = _figure(
+        "Resolved among the uses whose window has passed or that were "
+        "resolved or ended; n: those uses."
+    )
+    low = fields.Float(allow_none=True, metadata={"description": "Wilson 95% interval, low."})
+    high = fields.Float(allow_none=True, metadata={"description": "Wilson 95% interval, high."})
+
+
+class RulesSchema(Schema):
+    window_days = fields.Integer(
+        metadata={"description": "Days after an intervention in which its outcome is sought."}
+    )
+    checks = fields.List(fields.Nested(RuleCheckSchema))
+    interventions = fields.List(
+        fields.Nested(InterventionOutcomeSchema),
+        metadata={"description": "Ranked by share resolved, best first; unranked last."},
+    )
+
+
+class CalibrationGroupSchema(Schema):
+    group = fields.Integer(metadata={"description": "Fifth of the estimates, 1 the lowest."})
+    n = fields.Integer()
+    predicted = fields.Float(allow_none=True)
+    observed = fields.Float(allow_none=True)
+    suppressed = fields.Boolean()
+
+
+class RiskValidationSchema(Schema):
+    cut = fields.String(
+        allow_none=True, metadata={"description": "Matches made from this day on: the hold-out."}
+    )
+    training_pairs = fields.Integer(allow_none=True)
+    hold_out_pairs = fields.Integer(allow_none=True)
+    concordance = fields.Float(
+        allow_none=True, metadata={"description": "On the hold-out: 0.5 is chance, 1 perfect."}
+    )
+    threshold = fields.Float(allow_none=True)
+    sensitivity = fields.Float(allow_none=True)
+    specificity = fields.Float(allow_none=True)
+    ended = fields.Integer(allow_none=True)
+    lasted = fields.Integer(allow_none=True)
+    horizon_days = fields.Integer(allow_none=True)
+    calibration = fields.List(fields.Nested(CalibrationGroupSchema))
+    note = fields.String(
+        allow_none=True, metadata={"description": "Why the model could not be checked."}
+    )
+
+
+class RiskModelSchema(Schema):
+    status = fields.String(
+        metadata={"description": "fitted, refused (see `detail`), or not_fitted (never run)."}
+    )
+    detail = fields.String(metadata={"description": "Why the model was not fitted."})
+    as_of = fields.Date(allow_none=True)
+    fitted_at = fields.DateTime(allow_none=True)
+    closed_matches = fields.Integer(allow_none=True)
+    validation = fields.Nested(RiskValidationSchema, allow_none=True)
+
+
 class InsightsSchema(Schema):
     program_id = fields.Integer()
     since = fields.Date(data_key="from", allow_none=True)
@@ -193,6 +299,16 @@ class InsightsSchema(Schema):
     engagement = fields.Nested(EngagementSchema)
     staff_practice = fields.Nested(StaffPracticeSchema)
     fidelity = fields.Nested(FidelitySchema)
+    rules = fields.Nested(
+        RulesSchema,
+        metadata={"description": "Do the rules work: pairs that kept the meeting requirement "
+                  "and the cadence against those that did not; interventions by outcome."},
+    )  # fmt: skip
+    risk_model = fields.Nested(
+        RiskModelSchema,
+        metadata={"description": "The closure-risk model's latest fit (the whole history, "
+                  "not only the period) and how it did on its time-based hold-out."},
+    )  # fmt: skip
     cohorts = fields.List(
         fields.Nested(GroupSchema), metadata={"description": "By quarter matched."}
     )

@@ -4,7 +4,7 @@ minimum holds `Hidden`, written "fewer than N" everywhere it is shown."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -14,7 +14,10 @@ import sqlalchemy as sa
 from service.accounts.models import User
 from service.database import db
 from service.insights.figures import EARLY_MONTHS, SIDES, Counted, Insights
+from service.insights.rules import NO_SIGNAL, Group, RuleCheck
 from workflows.endings import LABELS
+from workflows.evidence import Difference
+from workflows.signals import SIGNALS
 
 ENDING_LABELS = {str(reason): label for reason, label in LABELS.items()}
 
@@ -25,6 +28,7 @@ class Kind(StrEnum):
     NUMBER = "number"  # one decimal
     DAYS = "days"
     SHARE = "share"  # a proportion, shown as a percentage
+    POINTS = "points"  # a difference of two proportions, in percentage points
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,8 @@ def text(value: Cell, kind: Kind) -> str:
         return "—"
     if kind == Kind.SHARE:
         return f"{float(value) * 100:.0f}%"
+    if kind == Kind.POINTS:
+        return f"{float(value) * 100:+.0f} points"
     if kind == Kind.NUMBER:
         return f"{value:,}" if isinstance(value, int) else f"{float(value):.1f}"
     if kind == Kind.DAYS:
@@ -338,7 +344,186 @@ def tables(insights: Insights) -> list[Table]:
         [Column("Pair"), Column("Due", Kind.COUNT), Column("Kept", Kind.COUNT)],
         [[f"#{r['pair_id']}", r["due"], r["kept"]] for r in insights.pairs_short],
     )
-    return [*result, pulse, fell, meetings, responses, engagement, staff, practice, fidelity, short]
+    return [
+        *result, pulse, fell, meetings, responses, engagement, staff, practice, fidelity, short,
+        *_evidence_tables(insights),
+    ]  # fmt: skip
+
+
+RULES = {
+    "meeting_requirement": "Meeting requirement",
+    "cadence": "Cadence of contacts",
+}
+
+
+def _evidence_tables(insights: Insights) -> list[Table]:
+    m = insights.minimum
+    evidence = insights.evidence
+    closure = Table(
+        "rules_closure",
+        "Early endings: pairs that kept each rule and pairs that did not",
+        "Kept: met the meeting requirement in most of the months judged, or received most of "
+        "the contacts the cadence promised. Ended early: closed for any reason but completion, "
+        "or re-matched. The difference is kept minus did not, with its 95% confidence interval.",
+        [
+            Column("Rule"),
+            Column("Pairs that kept it", Kind.COUNT),
+            Column("Ended early (kept)", Kind.SHARE),
+            Column("Pairs that did not", Kind.COUNT),
+            Column("Ended early (did not)", Kind.SHARE),
+            Column("Difference", Kind.POINTS),
+            Column("95% CI from", Kind.POINTS),
+            Column("95% CI to", Kind.POINTS),
+        ],
+    )
+    rating = Table(
+        "rules_rating",
+        "Relationship rating: pairs that kept each rule and pairs that did not",
+        "Each pair's mean rating of the relationship (1 to 10, both sides) in the period; the "
+        "difference is kept minus did not, with its 95% confidence interval (Welch).",
+        [
+            Column("Rule"),
+            Column("Pairs rated (kept)", Kind.COUNT),
+            Column("Mean rating (kept)", Kind.NUMBER),
+            Column("Pairs rated (did not)", Kind.COUNT),
+            Column("Mean rating (did not)", Kind.NUMBER),
+            Column("Difference", Kind.NUMBER),
+            Column("95% CI from", Kind.NUMBER),
+            Column("95% CI to", Kind.NUMBER),
+        ],
+    )
+    for item in evidence.checks:
+        name = RULES.get(item.rule, item.rule)
+        closure.rows.append(
+            [name, item.kept.pairs, _group_share(item.kept, m), item.missed.pairs,
+             _group_share(item.missed, m), *_difference(item.closure, m)]
+        )  # fmt: skip
+        rating.rows.append(
+            [name, len(item.kept.ratings), _group_rating(item.kept, m),
+             len(item.missed.ratings), _group_rating(item.missed, m),
+             *_difference(item.rating, m)]
+        )  # fmt: skip
+    interventions = Table(
+        "interventions",
+        "The playbook's interventions, by what followed them",
+        f"Each intervention recorded in the period, by the warning sign it answered: whether "
+        f"the pair was resolved (back to active), ended (closing begun, withdrawn or "
+        f"re-matched) or neither within {evidence.window_days} days. Share resolved: of the "
+        "uses whose outcome is known (the most recent are not yet), with its 95% confidence "
+        "interval (Wilson); best first.",
+        [
+            Column("Playbook entry"),
+            Column("Used", Kind.COUNT),
+            Column("Resolved", Kind.COUNT),
+            Column("Ended", Kind.COUNT),
+            Column("Neither", Kind.COUNT),
+            Column("Share resolved", Kind.SHARE),
+            Column("95% CI from", Kind.SHARE),
+            Column("95% CI to", Kind.SHARE),
+        ],
+    )
+    for ranked in evidence.interventions:
+        hidden = ranked.share is None
+        interventions.rows.append(
+            [
+                signal_label(ranked.key),
+                ranked.used,
+                Hidden(m) if hidden else ranked.resolved,
+                Hidden(m) if hidden else ranked.ended,
+                Hidden(m) if hidden else ranked.neither,
+                Hidden(m) if hidden else ranked.share,
+                Hidden(m) if ranked.interval is None else ranked.interval.low,
+                Hidden(m) if ranked.interval is None else ranked.interval.high,
+            ]
+        )
+    return [closure, rating, interventions]
+
+
+def signal_label(key: str) -> str:
+    if key == NO_SIGNAL:
+        return "No warning sign named"
+    known = SIGNALS.get(key)
+    return known.label if known else key
+
+
+def _group_share(group: Group, minimum: int) -> Cell:
+    return Hidden(minimum) if group.pairs < minimum else group.closure.value
+
+
+def _group_rating(group: Group, minimum: int) -> Cell:
+    return Hidden(minimum) if len(group.ratings) < minimum else group.mean_rating
+
+
+def _difference(difference: Difference | None, minimum: int) -> list[Cell]:
+    if difference is None:
+        return [Hidden(minimum)] * 3
+    return [difference.difference, difference.low, difference.high]
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _points(value: float) -> str:
+    points = abs(value) * 100
+    return f"{points:.0f}" if points >= 1 else f"{points:.1f}"
+
+
+def rule_sentences(insights: Insights) -> list[str]:
+    """What the comparisons say, in plain words (the page's lead for "Do our rules work?")."""
+    m = insights.minimum
+    lines: list[str] = []
+    for item in insights.evidence.checks:
+        lines.extend(_check_sentences(item, m))
+    return lines
+
+
+def _check_sentences(item: RuleCheck, minimum: int) -> list[str]:
+    who = {
+        "meeting_requirement": "Pairs that met the meeting requirement in most months",
+        "cadence": "Pairs that received most of the contacts the cadence promises",
+    }.get(item.rule, item.rule)
+    closure = item.closure
+    if closure is None:
+        return [
+            f"{who}: too few pairs to compare ({item.kept.pairs} kept it, {item.missed.pairs} "
+            f"did not; no figure is shown from fewer than {minimum})."
+        ]
+    lines = [
+        f"{who} ended early {_percent(closure.first)} of the time, against "
+        f"{_percent(closure.second)} for the others ({closure.first_n} and {closure.second_n} "
+        f"pairs): {_compared(closure, _points, ' points', 'fewer', 'more')}."
+    ]
+    rating = item.rating
+    if rating is None:
+        lines.append(
+            f"Too few pairs rated the relationship to compare ratings ({len(item.kept.ratings)} "
+            f"and {len(item.missed.ratings)} rated; no figure is shown from fewer than {minimum})."
+        )
+    else:
+        lines.append(
+            f"Those pairs rated the relationship {rating.first:.1f} out of 10 on average, against "
+            f"{rating.second:.1f} for the others ({rating.first_n} and {rating.second_n} pairs "
+            "rated): "
+            f"{_compared(rating, lambda v: f'{abs(v):.1f}', '', 'lower', 'higher')}."
+        )
+    return lines
+
+
+def _compared(
+    difference: Difference, amount: Callable[[float], str], unit: str, below: str, above: str
+) -> str:
+    """How two groups differ, in words: "26 points fewer (95% CI 9 to 43 points fewer)", or,
+    when the interval takes in no difference at all, how far it reaches either way."""
+    d, low, high = difference.difference, difference.low, difference.high
+    if difference.clear:
+        word = below if d < 0 else above
+        near, far = sorted((abs(low), abs(high)))
+        return f"{amount(d)}{unit} {word} (95% CI {amount(near)} to {amount(far)}{unit} {word})"
+    return (
+        f"{amount(d)}{unit} {below if d < 0 else above}, but the 95% CI runs from "
+        f"{amount(low)}{unit} {below} to {amount(high)}{unit} {above}: too uncertain to tell"
+    )
 
 
 def _cell_of(value: Any, minimum: int) -> Cell:
@@ -459,6 +644,7 @@ def document(insights: Insights) -> dict[str, Any]:
             "by_contact": [{**row, "share": _figure(row["share"])} for row in insights.fidelity],
             "pairs_short": insights.pairs_short,
         },
+        "rules": _evidence_document(insights),
         "cohorts": [_group(row) for row in insights.by_cohort],
         "coordinators": [_group(row) for row in insights.by_coordinator],
     }
@@ -472,4 +658,55 @@ def _group(row: dict[str, Any]) -> dict[str, Any]:
         "closed_before_months": {
             str(n): _figure(row[f"closed_before_{n}_months"]) for n in EARLY_MONTHS
         },
+    }
+
+
+def _evidence_document(insights: Insights) -> dict[str, Any]:
+    m = insights.minimum
+
+    def side(group: Group) -> dict[str, Any]:
+        closure_shown, rating_shown = group.pairs >= m, len(group.ratings) >= m
+        return {
+            "pairs": group.pairs,
+            "ended_early": _figure(
+                Counted(group.closure.value if closure_shown else None, group.pairs,
+                        not closure_shown)
+            ),
+            "mean_rating": _figure(
+                Counted(group.mean_rating if rating_shown else None, len(group.ratings),
+                        not rating_shown)
+            ),
+        }  # fmt: skip
+
+    def difference(value: Difference | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        return {"difference": value.difference, "low": value.low, "high": value.high}
+
+    return {
+        "window_days": insights.evidence.window_days,
+        "checks": [
+            {
+                "rule": item.rule,
+                "kept": side(item.kept),
+                "did_not": side(item.missed),
+                "ended_early_difference": difference(item.closure),
+                "rating_difference": difference(item.rating),
+            }
+            for item in insights.evidence.checks
+        ],
+        "interventions": [
+            {
+                "signal": None if r.key == NO_SIGNAL else r.key,
+                "label": signal_label(r.key),
+                "used": r.used,
+                "resolved": None if r.share is None else r.resolved,
+                "ended": None if r.share is None else r.ended,
+                "neither": None if r.share is None else r.neither,
+                "share_resolved": _figure(Counted(r.share, r.known, r.share is None)),
+                "low": r.interval.low if r.interval else None,
+                "high": r.interval.high if r.interval else None,
+            }
+            for r in insights.evidence.interventions
+        ],
     }

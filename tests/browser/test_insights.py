@@ -38,11 +38,15 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     page.get_by_role("link", name="Insights of Northside Mentoring (insights demo)").click()
     expect(page.locator("h1")).to_have_text("Insights: Northside Mentoring (insights demo)")
     for name in ("Match duration", "Why matches end", "Relationship quality", "Engagement",
-                 "Staff practice", "Fidelity to the program's cadence"):  # fmt: skip
+                 "Staff practice", "Fidelity to the program's cadence",
+                 "Do our rules work?"):  # fmt: skip
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
     survival = page.get_by_role("img", name="Share of matches still going", exact=False)
     expect(survival).to_be_visible()
     expect(page.locator("#survival-caption")).to_contain_text("Kaplan-Meier")
+    expect(page.locator(".insights-lead").first).to_contain_text(
+        "Pairs that met the meeting requirement in most months ended early"
+    )
 
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
@@ -52,6 +56,16 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
         page.screenshot(path=screenshots / f"insights-{width}.png", full_page=False)
         page.locator("#section-3").scroll_into_view_if_needed()
         page.screenshot(path=screenshots / f"insights-quality-{width}.png", full_page=False)
+        rules = page.get_by_role("heading", name="Do our rules work?")
+        # Just below the top bar.
+        rules.evaluate(
+            "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 72)"
+        )
+        page.screenshot(path=screenshots / f"insights-rules-{width}.png", full_page=False)
+        if os.environ.get("PAIRWISE_SECTION_SHOT"):
+            page.locator("section", has=rules).screenshot(
+                path=Path(os.environ["PAIRWISE_SECTION_SHOT"]) / f"rules-{width}.png"
+            )
         page.evaluate("window.scrollTo(0, 0)")
 
     # A period of the last six months: fewer matches, the filters kept in the exports.

@@ -12,7 +12,7 @@ from service.actors import ActorRef
 from service.calendar.models import Compliance, Contact
 from service.database import db
 from service.meetings.models import Meeting
-from service.pairs.models import Pair, Pause
+from service.pairs.models import Intervention, Pair, Pause, TransitionRecord
 from service.participants.models import Participant
 from service.programs import service as programs
 from service.programs.models import Program
@@ -169,5 +169,22 @@ class History:
                 required_minutes=0, meetings=int(compliant), minutes=0, compliant=compliant,
                 closed=True,
             )
+        )  # fmt: skip
+        db.session.commit()
+
+    def intervention(self, pair_id: int, on: date, signal: str | None = None) -> None:
+        db.session.add(
+            Intervention(pair_id=pair_id, description="Called both.", signal=signal,
+                         recorded_by=_TEST, created_at=at(on, 10))
+        )  # fmt: skip
+        db.session.commit()
+
+    def moved(self, pair_id: int, on: date, trigger: str, from_state: str, to_state: str) -> None:
+        """A transition record (the pair's own state is left as `pair` set it)."""
+        sequence = db.session.query(TransitionRecord).filter_by(pair_id=pair_id).count() + 1
+        db.session.add(
+            TransitionRecord(pair_id=pair_id, sequence=sequence, trigger=trigger,
+                             from_state=from_state, to_state=to_state, actor=_TEST,
+                             created_at=at(on, 14))
         )  # fmt: skip
         db.session.commit()

@@ -67,3 +67,80 @@ def test_a_program_without_matches_has_empty_figures(reader):
     assert body["matches"] == 0
     assert body["duration"]["median_days"] == {"value": None, "n": 0, "suppressed": True}
     assert body["fidelity"]["by_contact"] == []
+
+
+def test_it_compares_the_pairs_that_kept_the_meeting_requirement(reader):
+    from tests.insights.test_rules import interventions, kept_and_missed
+
+    history = History.new(insights_min_group=3)
+    interventions(history, kept_and_missed(history))
+    body = reader.ok(
+        "get", f"/programs/{history.program.id}/insights?from=2025-01-01&to=2025-12-31"
+    )
+    check = next(c for c in body["rules"]["checks"] if c["rule"] == "meeting_requirement")
+    assert check["kept"]["pairs"] == 4 and check["did_not"]["pairs"] == 3
+    assert check["kept"]["ended_early"] == {"value": 0.25, "n": 4, "suppressed": False}
+    assert check["ended_early_difference"]["difference"] == pytest.approx(1 / 4 - 2 / 3)
+    assert check["rating_difference"]["difference"] == pytest.approx(3)
+    ranked = body["rules"]["interventions"]
+    assert [(r["signal"], r["used"], r["resolved"]) for r in ranked] == [
+        ("no_chemistry", 3, 3), ("missed_meetings", 5, 1), (None, 1, None)
+    ]  # fmt: skip
+    assert ranked[1]["share_resolved"] == {"value": 0.25, "n": 4, "suppressed": False}
+    assert ranked[2]["share_resolved"] == {"value": None, "n": 1, "suppressed": True}
+
+
+def test_it_says_when_the_closure_risk_model_has_not_been_fitted(reader):
+    history = History.new()
+    body = reader.ok("get", f"/programs/{history.program.id}/insights")
+    assert body["risk_model"]["status"] == "not_fitted"
+    assert body["risk_model"]["validation"] is None
+
+
+def test_it_gives_the_closure_risk_models_checks_with_small_groups_left_out(reader):
+    from datetime import date
+
+    from service.database import db
+    from service.insights.models import RiskModel
+
+    history = History.new(insights_min_group=5)
+    db.session.add(
+        RiskModel(
+            program_id=history.program.id, status="fitted", as_of=date(2025, 12, 31),
+            closed_matches=120, model={},
+            validation={"cut": "2025-06-01", "training_pairs": 140, "hold_out_pairs": 60,
+                        "hold_out_rows": 60, "concordance": 0.71, "threshold": 0.3,
+                        "sensitivity": 0.62, "specificity": 0.78, "ended": 21, "lasted": 39,
+                        "horizon_days": 182,
+                        "calibration": [{"group": 1, "n": 12, "predicted": 0.05,
+                                         "observed": 0.08},
+                                        {"group": 2, "n": 4, "predicted": 0.5,
+                                         "observed": 0.75}]},
+        )
+    )  # fmt: skip
+    db.session.commit()
+    model = reader.ok("get", f"/programs/{history.program.id}/insights")["risk_model"]
+    assert model["status"] == "fitted" and model["closed_matches"] == 120
+    v = model["validation"]
+    assert (v["concordance"], v["sensitivity"], v["specificity"]) == (0.71, 0.62, 0.78)
+    assert v["calibration"] == [
+        {"group": 1, "n": 12, "predicted": 0.05, "observed": 0.08, "suppressed": False},
+        {"group": 2, "n": 4, "predicted": None, "observed": None, "suppressed": True},
+    ]
+
+
+def test_it_says_why_the_closure_risk_model_was_not_fitted(reader):
+    from datetime import date
+
+    from service.database import db
+    from service.insights.models import RiskModel
+
+    history = History.new()
+    detail = "Not enough ended matches yet: 12 of the 50 the model needs."
+    db.session.add(
+        RiskModel(program_id=history.program.id, status="refused", detail=detail,
+                  as_of=date(2025, 12, 31), closed_matches=12)
+    )  # fmt: skip
+    db.session.commit()
+    model = reader.ok("get", f"/programs/{history.program.id}/insights")["risk_model"]
+    assert (model["status"], model["detail"], model["validation"]) == ("refused", detail, None)

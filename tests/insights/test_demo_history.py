@@ -81,3 +81,18 @@ def test_the_command_loads_once(service_env):
     first, again = run(), run()
     assert first.exit_code == 0 and again.exit_code == 0
     assert "there already" in again.output
+
+
+def test_the_rules_section_shows_the_known_effect_and_ranks_the_interventions(program):
+    from service.insights.tables import rule_sentences
+
+    insights = compute(program_id=program.id, period=Period(None, date.today()))
+    meeting = next(c for c in insights.evidence.checks if c.rule == "meeting_requirement")
+    # The generator's effect: missing meetings raises the chance of ending early.
+    assert meeting.closure is not None and meeting.closure.difference < 0
+    assert meeting.rating is not None and meeting.rating.difference > 0
+    ranked = [r for r in insights.evidence.interventions if r.share is not None]
+    assert len(ranked) >= 3
+    print("\n".join(rule_sentences(insights)))
+    for r in insights.evidence.interventions:
+        print(r)
