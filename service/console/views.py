@@ -12,10 +12,10 @@ from flask_login import current_user
 from service import exports
 from service.accounts import saved_views
 from service.accounts import service as accounts
-from service.accounts.models import StaffRole, User
+from service.accounts.models import StaffRole
 from service.approvals import decisions as approvals
 from service.clock import now
-from service.console import inbox_list, labels, pair_list, proposal_list, queries
+from service.console import inbox_list, labels, pair_list, proposal_list, queries, records
 from service.console.diagram import lifecycle_svg
 from service.console.forms import (
     InboxItemForm,
@@ -27,14 +27,12 @@ from service.console.forms import (
 from service.database import db
 from service.errors import Invalid, NotFound
 from service.inbox import service as inbox
-from service.notes.models import AccessRecord
 from service.pairs.bulk import sendable_surveys
 from service.pairs.models import Pair
 from service.participants import service as participants
 from service.participants import waiting as waiting_list
 from service.programs.models import Program
 from service.schemas import MAX_ID
-from service.surveys.models import SurveyResponse
 from service.web.forms import first_error
 from service.web.staff import staff_required, visible_pairs
 from workflows.pairing import State
@@ -438,28 +436,28 @@ def export_inbox(fmt: str):
 @staff_required()
 def stories():
     """Stories participants agreed to share, in one place."""
-    visible = visible_pairs(current_user)
-    responses = db.session.scalars(
-        sa.select(SurveyResponse)
-        .where(
-            SurveyResponse.pair_id.in_(visible),
-            SurveyResponse.survey_key.in_(["closure_reflection", "six_month_update"]),
-        )
-        .order_by(SurveyResponse.submitted_at.desc())
-    ).all()
-    shared = [
-        r for r in responses if r.answers.get("share_story") == "yes" and r.answers.get("story")
-    ]
-    return render_template("console/stories.html", stories=shared)
+    return render_template(
+        "console/stories.html", stories=records.shared_stories(visible_pairs(current_user))
+    )
+
+
+@blueprint.get("/stories/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export_stories(fmt: str):
+    """The stories the page shows this person (their pairs' only, for support staff)."""
+    rows = records.story_rows(records.shared_stories(visible_pairs(current_user)))
+    return exports.download(fmt, f"stories-{now():%Y-%m-%d}", records.STORIES_HEADER, rows)
 
 
 @blueprint.get("/access-log")
 @staff_required(StaffRole.ADMIN)
 def access_log():
-    records = db.session.execute(
-        sa.select(AccessRecord, User.full_name)
-        .join(User, User.id == AccessRecord.user_id)
-        .order_by(AccessRecord.at.desc())
-        .limit(500)
-    ).all()
-    return render_template("console/access_log.html", records=records)
+    return render_template("console/access_log.html", records=records.access_log())
+
+
+@blueprint.get("/access-log/export.<any(csv, xlsx):fmt>")
+@staff_required(StaffRole.ADMIN)
+def export_access_log(fmt: str):
+    """The reads the page shows (the latest 500), for admins only, as the page."""
+    rows = records.access_log_rows(records.access_log())
+    return exports.download(fmt, f"access-log-{now():%Y-%m-%d}", records.ACCESS_LOG_HEADER, rows)

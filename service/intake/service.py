@@ -278,6 +278,35 @@ def queue_query(*, program_id: int | None = None, role: str | None = None) -> sa
     return query
 
 
+# The queue's columns, as the page shows them (and its download holds them).
+QUEUE_HEADER = ("Name", "Role", "Program", "Step", "Applied")
+
+
+def applied_on(applicant: Participant, screening: Screening | None) -> date:
+    """The day recorded as the application's, else the day the applicant was added."""
+    if screening is not None and screening.applied_on is not None:
+        return screening.applied_on
+    return applicant.created_at.date()
+
+
+def queue_rows(
+    applicants: list[Participant],
+    screenings: dict[int, Screening | None],
+    program_names: dict[int, str],
+) -> list[tuple[str, str, str, str, date]]:
+    """The queue's rows as the page lists them: name, role, program, step, applied on."""
+    return [
+        (
+            person.full_name,
+            person.role,
+            program_names.get(person.program_id, ""),
+            person.intake_state,
+            applied_on(person, screenings.get(person.id)),
+        )
+        for person in applicants
+    ]
+
+
 def checks_expiring(today: date, *, within_days: int = EXPIRY_WARNING_DAYS) -> list[Screening]:
     """Approved, active mentors whose background check expires within `within_days` (or has
     expired), not yet reminded of this expiry date."""

@@ -11,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from marshmallow import ValidationError
 
+from service import exports
 from service.accounts.models import StaffRole
+from service.clock import now
 from service.database import db, rollback
 from service.intake import service as intake
 from service.participants import bounds
@@ -39,9 +41,8 @@ def _programs() -> list[Program]:
     return list(db.session.scalars(sa.select(Program).order_by(Program.name)))
 
 
-@blueprint.get("")
-@staff_required()
-def queue() -> ResponseReturnValue:
+def _queue_filters() -> dict[str, Any]:
+    """The queue's filters from the query string; an unknown value shows everything."""
     program_id = request.args.get("program_id", "")
     role = request.args.get("role", "")
     filters: dict[str, Any] = {}
@@ -49,7 +50,18 @@ def queue() -> ResponseReturnValue:
         filters["program_id"] = int(program_id)
     if role in intake.APPLICANT_ROLES:
         filters["role"] = role
-    applicants = list(db.session.scalars(intake.queue_query(**filters).limit(QUEUE_LIMIT)))
+    return filters
+
+
+def _applicants(filters: dict[str, Any]) -> list[Participant]:
+    return list(db.session.scalars(intake.queue_query(**filters).limit(QUEUE_LIMIT)))
+
+
+@blueprint.get("")
+@staff_required()
+def queue() -> ResponseReturnValue:
+    filters = _queue_filters()
+    applicants = _applicants(filters)
     programs = _programs()
     return render_template(
         "console/applications.html",
@@ -60,8 +72,23 @@ def queue() -> ResponseReturnValue:
         roles=intake.APPLICANT_ROLES,
         program_id=filters.get("program_id"),
         role=filters.get("role"),
+        shown=filters,
+        applied_on=intake.applied_on,
         limit=QUEUE_LIMIT,
     )
+
+
+@blueprint.get("/export.<any(csv, xlsx):fmt>")
+@staff_required()
+def export(fmt: str) -> ResponseReturnValue:
+    """The applications the queue shows with these filters (the oldest 500 at most)."""
+    applicants = _applicants(_queue_filters())
+    rows = intake.queue_rows(
+        applicants,
+        {a.id: intake.screening_of(a.id) for a in applicants},
+        {p.id: p.name for p in _programs()},
+    )
+    return exports.download(fmt, f"applications-{now():%Y-%m-%d}", intake.QUEUE_HEADER, rows)
 
 
 def _page(participant: Participant, errors: dict[str, list[str]] | None = None, **extra: Any):

@@ -269,6 +269,7 @@ def _console_pages(
         f"{base}/pairs/{pair_id}/closure",
         f"{base}/pairs/group-checkin",
         f"{base}/participants",
+        f"{base}/applications",
         f"{base}/participants?waited_days=-1",
         f"{base}/participants/new",
         f"{base}/participants/{participant_id}",

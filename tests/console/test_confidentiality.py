@@ -3,8 +3,11 @@ pair's coordinator, and every read of one is logged."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -143,6 +146,35 @@ def test_the_access_log_shows_every_read_of_a_safety_note(app, team):
 
 def test_only_admins_open_the_access_log(team):
     assert team["coordinator"].get("/console/access-log").status_code == 403
+
+
+def test_the_access_log_downloads_the_reads_the_page_shows(app, team):
+    note = _note_id(app, "safety")
+    team["coordinator"].page(f"/console/pairs/{team['pair']['id']}/notes/{note}")
+    team["admin"].page(f"/console/pairs/{team['pair']['id']}/notes/{note}")
+    page = team["admin"].page("/console/access-log")
+    shown = re.findall(
+        r"<tr><td>[^<]+</td><td>([^<]+)</td><td><a [^>]+>#(\d+)</a></td><td>([^<]+)</td>", page
+    )
+    assert len(shown) == 2
+
+    response = team["admin"].get("/console/access-log/export.csv")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert [(r["Who"], r["Pair"], r["What"]) for r in rows] == shown
+    workbook = team["admin"].get("/console/access-log/export.xlsx")
+    header, *cells = openpyxl.load_workbook(io.BytesIO(workbook.get_data())).active.iter_rows(
+        values_only=True
+    )
+    assert header == ("When", "Who", "Pair", "What")
+    assert [(c[1], str(c[2]), c[3]) for c in cells] == shown
+    assert SAFETY_TEXT not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize("who", ["coordinator", "support"])
+def test_only_admins_download_the_access_log(team, who, fmt):
+    assert team[who].get(f"/console/access-log/export.{fmt}").status_code == 403
 
 
 def test_the_timeline_lists_notes_without_their_text(team):

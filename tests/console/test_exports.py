@@ -209,3 +209,48 @@ def test_the_api_tokens_download_holds_names_scopes_and_dates_but_no_token(
 @pytest.mark.parametrize("path", ["/console/staff/export.csv", "/console/tokens/export.xlsx"])
 def test_only_admins_download_the_staff_and_the_tokens(console, path):
     assert console.get(path).status_code == 403
+
+
+def _apply(api, program_id: int, role: str, name: str) -> dict:
+    return api.ok(
+        "post",
+        "/participants/applications",
+        {
+            "program_id": program_id,
+            "role": role,
+            "full_name": name,
+            "email": f"{name.split()[0].lower()}-{role}@example.org",
+        },
+        status=201,
+    )
+
+
+def test_the_applications_download_holds_the_queue_as_filtered(api, console):
+    from datetime import date
+
+    world = World.build(api, mentors=0, mentees=0)
+    other = World.build(api, mentors=0, mentees=0)
+    _apply(api, world.program["id"], "mentor", "Ana Souza")
+    _apply(api, world.program["id"], "mentee", "Bea Lund")
+    _apply(api, world.program["id"], "mentee", "Cai Wong")
+    _apply(api, other.program["id"], "mentee", "Dee Olsen")
+    query = f"program_id={world.program['id']}&role=mentee"
+    page = console.page(f"/console/applications?{query}")
+    assert "Bea Lund" in page and "Ana Souza" not in page and "Dee Olsen" not in page
+    assert f"/console/applications/export.csv?{query}" in page.replace("&amp;", "&")
+    rows = _csv(console.get(f"/console/applications/export.csv?{query}"))
+    today = date.today().isoformat()
+    name = world.program["name"]
+    assert [tuple(row.values()) for row in rows] == [
+        ("Bea Lund", "mentee", name, "applied", today),
+        ("Cai Wong", "mentee", name, "applied", today),
+    ]
+    header, *cells = _xlsx(console.get(f"/console/applications/export.xlsx?{query}"))
+    assert header == ("Name", "Role", "Program", "Step", "Applied")
+    assert cells == [tuple(row.values()) for row in rows]
+
+
+def test_a_signed_out_visitor_gets_no_applications_file(client):
+    response = client.get("/console/applications/export.csv")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"] or "sign" in response.headers["Location"]
