@@ -19,16 +19,17 @@ from flask_login import current_user
 from service.accounts.models import StaffRole
 from service.database import db
 from service.errors import DomainError
+from service.imports.forms import ROLES, ImportUploadForm
 from service.participants import importing
 from service.participants.jobs import enqueue_import, import_status
 from service.programs.models import Program
 from service.queue import redis_connection
+from service.web.forms import first_error
 from service.web.staff import staff_required
 
 blueprint = Blueprint("imports_console", __name__, url_prefix="/console/participants/import")
 
 KEPT_SECONDS = 3600
-ROLES = ("mentor", "mentee", "guardian")
 
 
 def _programs() -> list[Program]:
@@ -61,20 +62,19 @@ def upload_form() -> ResponseReturnValue:
 @staff_required(StaffRole.ADMIN, StaffRole.COORDINATOR)
 def upload() -> ResponseReturnValue:
     request.max_content_length = current_app.config["IMPORT_MAX_BYTES"]
-    program_id = request.form.get("program_id", "")
+    form = ImportUploadForm()
     values: dict[str, Any] = {
-        "program_id": program_id,
-        "role": request.form.get("role", ""),
-        "as_applications": bool(request.form.get("as_applications")),
+        "program_id": str(form.program_id.data or ""),
+        "role": form.role.data or "",
+        "as_applications": bool(form.as_applications.data),
     }
-    program = db.session.get(Program, int(program_id)) if program_id.isdigit() else None
+    if not form.validate():
+        return _upload_page(first_error(form), **values), 422
+    chosen = form.program_id.data
+    program = db.session.get(Program, chosen) if chosen is not None else None
     if program is None:
         return _upload_page("Choose the program to import into.", **values), 422
-    if values["role"] and values["role"] not in ROLES:
-        return _upload_page("Choose a role, or none.", **values), 422
-    file = request.files.get("file")
-    if file is None or not file.filename:
-        return _upload_page("Choose a file to import.", **values), 422
+    file = form.file.data
     data = file.read()
     try:
         table = importing.read_table(data, file.filename)

@@ -80,6 +80,35 @@ def test_a_file_that_cannot_be_read_is_refused_on_the_form(coordinator, world):
     assert "not UTF-8" in html.unescape(response.get_data(as_text=True))
 
 
+@pytest.mark.parametrize(
+    ("program", "form", "upload", "said"),
+    [
+        ("", {}, True, "Choose the program to import into."),
+        ("999999", {}, True, "Choose the program to import into."),
+        ("not a number", {}, True, "Choose the program to import into."),
+        (None, {"role": "coach"}, True, "Choose a role, or none."),
+        (None, {}, False, "Choose a file to import."),
+    ],
+    ids=["no program", "a program that is not there", "not an id", "unknown role", "no file"],
+)
+def test_an_upload_missing_what_it_needs_stays_on_the_form_and_says_what(
+    app, coordinator, world, program, form, upload, said
+):
+    data = {
+        "program_id": str(world.program["id"]) if program is None else program,
+        "role": "",
+        **form,
+    }
+    if upload:
+        data["file"] = (io.BytesIO(csv_bytes([HEADER, *people(1)])), "people.csv")
+    response = coordinator.post(
+        "/console/participants/import", data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert said in html.unescape(response.get_data(as_text=True))
+    assert _count(app) == 6
+
+
 def test_another_member_of_staff_cannot_open_an_upload(make_staff, console_as, coordinator, world):
     uploaded = _upload(coordinator, world.program["id"], csv_bytes([HEADER, *people(1)]))
     other = console_as(make_staff("coordinator", "Otto Ther"))
