@@ -38,8 +38,14 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-# The browser tests drive Debian's Chromium (Playwright's own browser download is not used).
+# The browser tests drive Debian's Chromium (Playwright's own browser download is not used);
+# the funder report's PDF is laid out by WeasyPrint, which needs Pango.
 browser:
+	@ldconfig -p | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 >/dev/null \
+	    || { apt-get update -q >/dev/null && apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }; \
+	  elif command -v sudo >/dev/null 2>&1; then sudo apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; \
+	  else echo "Pango is missing (apt install libpangoft2-1.0-0): the funder report cannot be made."; fi; }
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null \
 	    || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }; \
