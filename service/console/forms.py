@@ -151,6 +151,8 @@ class InboxListForm(ConsoleForm):
         validators=one_of(inbox_list.ORDERS, "Choose an order.", optional=True),
     )
     after = Id()
+    # The group the item `after` was in when the page before was read (see inbox_list.Page).
+    group = Id()
 
     def criteria(self) -> inbox_list.Criteria:
         return inbox_list.Criteria(

@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from service.console.listing import Column, Order, containing
 from service.database import db
 from service.inbox.models import InboxItem
-from service.pagination import after_in_order, every_page, ordered_by
+from service.pagination import after_in_order, ordered_by
 from service.pairs.models import Pair
 from service.participants.models import Participant
 from service.schemas import MAX_ID
@@ -81,6 +81,9 @@ class Page:
     rows: list[InboxRow]
     # The last row's item, for the next page; None on the last page.
     next_after: int | None
+    # Its group in the first order (unread and urgent, unread, read and urgent, read) as it
+    # stood when this page was read: marking it read meanwhile must not move the next page.
+    next_group: int | None = None
 
     @property
     def items(self) -> list[InboxItem]:
@@ -126,10 +129,18 @@ class _Mark:
     values: tuple[Any, ...]
 
 
-def page(*, user_id: int, criteria: Criteria, after: int | None, per_page: int) -> Page:
+def page(
+    *,
+    user_id: int,
+    criteria: Criteria,
+    after: int | None,
+    per_page: int,
+    after_group: int | None = None,
+) -> Page:
     """A page of the user's inbox after item `after` (None, or an item not theirs: from the
-    first), in the chosen order."""
-    mark = _mark_of(after, user_id, ORDERS[criteria.sort]) if after else None
+    first), in the chosen order; `after_group`: the group that item was in when the page
+    before was read (without it, the group it is in now)."""
+    mark = _mark_of(after, user_id, ORDERS[criteria.sort], after_group) if after else None
     if criteria.sort in _BY_GROUP:
         found = _by_group(user_id, criteria, mark, per_page)
     else:
@@ -137,7 +148,14 @@ def page(*, user_id: int, criteria: Criteria, after: int | None, per_page: int) 
     items = found[:per_page]
     names = _names({item.pair_id for item in items if item.pair_id is not None})
     rows = [InboxRow(item, *names.get(item.pair_id, (None, None))) for item in items]
-    return Page(rows, rows[-1].item.id if len(found) > per_page else None)
+    if len(found) <= per_page:
+        return Page(rows, None)
+    last = rows[-1].item
+    return Page(rows, last.id, _group_of(last.read_at is not None, last.urgent))
+
+
+def _group_of(read: bool, urgent: bool) -> int:
+    return _GROUPS.index((read, bool(urgent)))
 
 
 def _names(pair_ids: set[int]) -> dict[int | None, tuple[str, str | None]]:
@@ -151,7 +169,7 @@ def _names(pair_ids: set[int]) -> dict[int | None, tuple[str, str | None]]:
     return {pair_id: (mentee, mentor) for pair_id, mentee, mentor in found}
 
 
-def _mark_of(after: int, user_id: int, order: Order) -> _Mark | None:
+def _mark_of(after: int, user_id: int, order: Order, group: int | None) -> _Mark | None:
     found = db.session.execute(
         sa.select(
             InboxItem.read_at, InboxItem.urgent, *(column for column, _ in order.columns)
@@ -159,7 +177,8 @@ def _mark_of(after: int, user_id: int, order: Order) -> _Mark | None:
     ).first()
     if found is None:
         return None
-    group = _GROUPS.index((found[0] is not None, bool(found[1])))
+    if group is None or not 0 <= group < len(_GROUPS):
+        group = _group_of(found[0] is not None, found[1])
     return _Mark(group, tuple(found[2:]))
 
 
@@ -185,6 +204,8 @@ def _by_group(
             part = part.where(after_in_order(order, mark.values))
         limited = part.order_by(*ordered_by(order)).limit(per_page + 1).subquery()
         parts.append(sa.select(*limited.c))
+    if not parts:
+        return []  # a mark among read notices, with unread ones only asked for: none after it
     found = sa.union_all(*parts).subquery()
     item = aliased(InboxItem, found)
     outer = [(found.c[str(column.key)], descending) for column, descending in order]
@@ -204,7 +225,13 @@ def _sorted(user_id: int, criteria: Criteria, mark: _Mark | None, per_page: int)
 
 def every_row(*, user_id: int, criteria: Criteria, batch: int = 500) -> Iterator[InboxRow]:
     """Every row the criteria keep, in order, read a page at a time (for a download)."""
-    for listed in every_page(
-        lambda after: page(user_id=user_id, criteria=criteria, after=after, per_page=batch)
-    ):
+    after: int | None = None
+    group: int | None = None
+    while True:
+        listed = page(
+            user_id=user_id, criteria=criteria, after=after, after_group=group, per_page=batch
+        )
         yield from listed.rows
+        if listed.next_after is None:
+            return
+        after, group = listed.next_after, listed.next_group

@@ -380,7 +380,11 @@ def inbox_page():
     if not form.validate():
         return _inbox_page(form, None, first_error(form)), 422
     listed = inbox_list.page(
-        user_id=current_user.id, criteria=form.criteria(), after=form.after.data, per_page=PER_PAGE
+        user_id=current_user.id,
+        criteria=form.criteria(),
+        after=form.after.data,
+        after_group=form.group.data,
+        per_page=PER_PAGE,
     )
     return _inbox_page(form, listed)
 

@@ -218,7 +218,7 @@ def _for_funders(insights: Insights) -> list[Section]:
             for table, chart in section.tables
             if table.key not in LEFT_OUT
         ]
-        result.append(Section(section.title, kept))
+        result.append(Section(section.title, kept, section.lead))
     return result
 
 

@@ -183,7 +183,12 @@ class DifferenceSchema(Schema):
 
 
 class RuleSideSchema(Schema):
-    pairs = fields.Integer(metadata={"description": "Pairs in the group."})
+    pairs = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Pairs in the group; null when fewer than the minimum (but some)."
+        },
+    )
     ended_early = _figure("Share of the group's pairs that ended early.")
     mean_rating = _figure("Mean of the pairs' mean relationship ratings (1-10); n: pairs rated.")
 
@@ -213,7 +218,13 @@ class InterventionOutcomeSchema(Schema):
         allow_none=True, metadata={"description": "The warning sign (playbook entry) answered."}
     )
     label = fields.String()
-    used = fields.Integer(metadata={"description": "Interventions recorded in the period."})
+    used = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Interventions recorded in the period; null when fewer than the "
+            "minimum (but some)."
+        },
+    )
     resolved = fields.Integer(
         allow_none=True, metadata={"description": "Followed by a resolve within the window."}
     )

@@ -395,12 +395,13 @@ def _evidence_tables(insights: Insights) -> list[Table]:
     for item in evidence.checks:
         name = RULES.get(item.rule, item.rule)
         closure.rows.append(
-            [name, item.kept.pairs, _group_share(item.kept, m), item.missed.pairs,
-             _group_share(item.missed, m), *_difference(item.closure, m)]
+            [name, count_cell(item.kept.pairs, m), _group_share(item.kept, m),
+             count_cell(item.missed.pairs, m), _group_share(item.missed, m),
+             *_difference(item.closure, m)]
         )  # fmt: skip
         rating.rows.append(
-            [name, len(item.kept.ratings), _group_rating(item.kept, m),
-             len(item.missed.ratings), _group_rating(item.missed, m),
+            [name, count_cell(len(item.kept.ratings), m), _group_rating(item.kept, m),
+             count_cell(len(item.missed.ratings), m), _group_rating(item.missed, m),
              *_difference(item.rating, m)]
         )  # fmt: skip
     interventions = Table(
@@ -427,7 +428,7 @@ def _evidence_tables(insights: Insights) -> list[Table]:
         interventions.rows.append(
             [
                 signal_label(ranked.key),
-                ranked.used,
+                count_cell(ranked.used, m),
                 Hidden(m) if hidden else ranked.resolved,
                 Hidden(m) if hidden else ranked.ended,
                 Hidden(m) if hidden else ranked.neither,
@@ -460,6 +461,11 @@ def _difference(difference: Difference | None, minimum: int) -> list[Cell]:
     return [difference.difference, difference.low, difference.high]
 
 
+def _how_many(count: int, minimum: int) -> str:
+    """A group's size in a sentence: a small one (but some) reads "fewer than N"."""
+    return f"fewer than {minimum}" if 0 < count < minimum else str(count)
+
+
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
@@ -486,8 +492,9 @@ def _check_sentences(item: RuleCheck, minimum: int) -> list[str]:
     closure = item.closure
     if closure is None:
         return [
-            f"{who}: too few pairs to compare ({item.kept.pairs} kept it, {item.missed.pairs} "
-            f"did not; no figure is shown from fewer than {minimum})."
+            f"{who}: too few pairs to compare ({_how_many(item.kept.pairs, minimum)} kept it, "
+            f"{_how_many(item.missed.pairs, minimum)} did not; no figure is shown from fewer "
+            f"than {minimum})."
         ]
     lines = [
         f"{who} ended early {_percent(closure.first)} of the time, against "
@@ -497,8 +504,10 @@ def _check_sentences(item: RuleCheck, minimum: int) -> list[str]:
     rating = item.rating
     if rating is None:
         lines.append(
-            f"Too few pairs rated the relationship to compare ratings ({len(item.kept.ratings)} "
-            f"and {len(item.missed.ratings)} rated; no figure is shown from fewer than {minimum})."
+            "Too few pairs rated the relationship to compare ratings "
+            f"({_how_many(len(item.kept.ratings), minimum)} and "
+            f"{_how_many(len(item.missed.ratings), minimum)} rated; no figure is shown from "
+            f"fewer than {minimum})."
         )
     else:
         lines.append(
@@ -667,7 +676,7 @@ def _evidence_document(insights: Insights) -> dict[str, Any]:
     def side(group: Group) -> dict[str, Any]:
         closure_shown, rating_shown = group.pairs >= m, len(group.ratings) >= m
         return {
-            "pairs": group.pairs,
+            "pairs": _count(group.pairs, m),
             "ended_early": _figure(
                 Counted(group.closure.value if closure_shown else None, group.pairs,
                         not closure_shown)
@@ -699,7 +708,7 @@ def _evidence_document(insights: Insights) -> dict[str, Any]:
             {
                 "signal": None if r.key == NO_SIGNAL else r.key,
                 "label": signal_label(r.key),
-                "used": r.used,
+                "used": _count(r.used, m),
                 "resolved": None if r.share is None else r.resolved,
                 "ended": None if r.share is None else r.ended,
                 "neither": None if r.share is None else r.neither,

@@ -8,6 +8,7 @@ an approved mentor is offered by matching from then on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -87,6 +88,22 @@ def facts_of(
 
 def screening_of(participant_id: int) -> Screening | None:
     return db.session.get(Screening, participant_id)
+
+
+def screenings_of(participant_ids: Iterable[int]) -> dict[int, Screening | None]:
+    """`screening_of` many participants, in one statement (a queue's page, its download)."""
+    wanted = list(participant_ids)
+    found = (
+        {
+            screening.participant_id: screening
+            for screening in db.session.scalars(
+                sa.select(Screening).where(Screening.participant_id.in_(wanted))
+            )
+        }
+        if wanted
+        else {}
+    )
+    return {participant_id: found.get(participant_id) for participant_id in wanted}
 
 
 def history(*, participant_id: int) -> list[IntakeRecord]:

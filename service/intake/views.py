@@ -66,7 +66,7 @@ def queue() -> ResponseReturnValue:
     return render_template(
         "console/applications.html",
         applicants=applicants,
-        screenings={a.id: intake.screening_of(a.id) for a in applicants},
+        screenings=intake.screenings_of(a.id for a in applicants),
         programs=programs,
         program_names={p.id: p.name for p in programs},
         roles=intake.APPLICANT_ROLES,
@@ -85,7 +85,7 @@ def export(fmt: str) -> ResponseReturnValue:
     applicants = _applicants(_queue_filters())
     rows = intake.queue_rows(
         applicants,
-        {a.id: intake.screening_of(a.id) for a in applicants},
+        intake.screenings_of(a.id for a in applicants),
         {p.id: p.name for p in _programs()},
     )
     return exports.download(fmt, f"applications-{now():%Y-%m-%d}", intake.QUEUE_HEADER, rows)

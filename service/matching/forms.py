@@ -8,13 +8,13 @@ from wtforms import ValidationError
 from service.matching.bounds import COHORT_MAX
 from service.pairs.forms import Lines
 from service.schemas import MAX_ID
-from service.web.forms import ConsoleForm
+from service.web.forms import ConsoleForm, all_digits
 
 
 def _couple(text: str) -> tuple[int, int] | None:
     """'12:4' → (pair 12, mentor 4); None when it is not two ids."""
     left, _, right = text.partition(":")
-    if not (left.isdigit() and right.isdigit()):
+    if not (all_digits(left) and all_digits(right)):
         return None
     pair_id, mentor_id = int(left), int(right)
     if not (0 < pair_id <= MAX_ID and 0 < mentor_id <= MAX_ID):
@@ -23,7 +23,7 @@ def _couple(text: str) -> tuple[int, int] | None:
 
 
 def _ids(values: list[str] | None) -> list[int]:
-    return [int(v) for v in values or [] if v.isdigit() and 0 < int(v) <= MAX_ID]
+    return [int(v) for v in values or [] if all_digits(v) and 0 < int(v) <= MAX_ID]
 
 
 class _Couples(Lines):

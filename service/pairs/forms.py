@@ -22,6 +22,7 @@ from service.web.forms import (
     Id,
     Text,
     WholeNumber,
+    all_digits,
     at_most,
     choices_of,
     one_of,
@@ -186,7 +187,7 @@ class StaffForm(ConsoleForm):
     support = Choices(validate_choice=False)
 
     def support_ids(self) -> set[int]:
-        return {int(u) for u in self.support.data or [] if u.isdigit() and int(u) <= MAX_ID}
+        return {int(u) for u in self.support.data or [] if all_digits(u) and int(u) <= MAX_ID}
 
 
 class RematchForm(ConsoleForm):
@@ -283,7 +284,7 @@ class GroupCheckinForm(ConsoleForm):
     notes = Text("Notes", at_most("Notes", bounds.GROUP_CHECKIN_NOTES))
 
     def ids(self) -> list[int]:
-        return [int(i) for i in self.pair_ids.data or [] if i.isdigit() and int(i) <= MAX_ID]
+        return [int(i) for i in self.pair_ids.data or [] if all_digits(i) and int(i) <= MAX_ID]
 
 
 # The longest text of each box on the pair pages, by what it holds (their `maxlength`).

@@ -18,6 +18,7 @@ from service.web.forms import (
     Id,
     Text,
     WholeNumber,
+    all_digits,
     at_most,
     between,
     choices_of,
@@ -177,7 +178,7 @@ class ParticipantForm(ConsoleForm):
     def validate_conflicts(self, field: Topics) -> None:
         if len(field.data or []) > bounds.CONFLICTS_MAX:
             raise ValidationError(f"Never to be paired with: at most {bounds.CONFLICTS_MAX}.")
-        if not all(item.isdigit() and int(item) > 0 for item in field.data or []):
+        if not all(all_digits(item) and int(item) > 0 for item in field.data or []):
             raise ValidationError(
                 "Never to be paired with: participant numbers, separated by commas."
             )

@@ -22,7 +22,7 @@ from service.participants.forms import ParticipantFilterForm, ParticipantForm, d
 from service.participants.models import Participant, Role
 from service.programs.models import Program
 from service.training import service as training
-from service.web.forms import first_error
+from service.web.forms import all_digits, first_error
 from service.web.refusals import REFUSALS, status_of
 from service.web.staff import staff_required, visible_pairs
 
@@ -174,7 +174,7 @@ def new() -> ResponseReturnValue:
     if request.method == "GET":
         data: dict[str, Any] = {"active": True, "language": "en", "capacity": 1}
         for name, arg in (("program_id", "program"), ("guardian_of_id", "guardian_of")):
-            if (value := request.args.get(arg, "")).isdigit():
+            if all_digits(value := request.args.get(arg, "")):
                 data[name] = int(value)
         if request.args.get("role") in bounds.ROLES:
             data["role"] = request.args["role"]

@@ -48,7 +48,7 @@ class WholeNumber(IntegerField):
         self.raw_data = valuelist
         if not raw:
             self.data = None
-        elif raw.isdigit():
+        elif all_digits(raw):
             self.data = int(raw)
         else:
             self.data = None
@@ -91,7 +91,12 @@ class Id(IntegerField):
         raw = valuelist[0].strip() if valuelist else ""
         self.raw_data = valuelist
         # Ids are 32-bit in PostgreSQL: a bigger one names no row (and would be a 500).
-        self.data = int(raw) if raw.isdigit() and int(raw) <= MAX_ID else None
+        self.data = int(raw) if all_digits(raw) and int(raw) <= MAX_ID else None
+
+
+def all_digits(raw: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²" and other digits int() refuses."""
+    return raw.isascii() and raw.isdigit()
 
 
 def choices_of(values: Iterable[object]) -> list[Any]:

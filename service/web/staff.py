@@ -39,7 +39,7 @@ SESSION_SECRET = "staff_session"
 def load_user(user_id: str) -> User | None:
     """Every console request: the cookie's session must still be live on the server, so a
     cookie captured before a sign-out, a password change or a disabling stops working."""
-    if not user_id.isdigit():
+    if not (user_id.isascii() and user_id.isdigit()):
         return None
     found = sessions.resume(session.get(SESSION_SECRET), user_id=int(user_id))
     if found is None:

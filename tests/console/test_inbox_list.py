@@ -178,6 +178,35 @@ def test_following_next_page_under_each_order_shows_every_notice_once_in_that_or
     assert _walk(console, f"/console/inbox?sort={order}") == whole
 
 
+def test_reading_the_last_notice_of_a_page_does_not_skip_the_unread_ones_after_it(
+    app, console, cora, monkeypatch
+):
+    _add(app, cora.id, *({"title": f"Notice {n}"} for n in range(4)), {"read_at": now()})
+    monkeypatch.setattr(views, "PER_PAGE", 2)
+    first = console.page("/console/inbox")
+    assert _titles(first) == ["Notice 0", "Notice 1"]
+    following = re.search(r'<a href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    with app.app_context():
+        db.session.get(InboxItem, _ids_titled(app, "Notice 1")[0]).read_at = now()
+        db.session.commit()
+    assert _titles(console.page(following)) == ["Notice 2", "Notice 3"]
+
+
+def test_unread_only_after_a_notice_read_since_shows_the_end_of_the_list(app, console, cora):
+    (read,) = _add(app, cora.id, {"title": "Read", "read_at": now()})
+    response = console.get(f"/console/inbox?unread=y&after={read}")
+    assert response.status_code == 200
+    assert _titles(response.get_data(as_text=True)) == []
+
+
+def _ids_titled(app, title: str) -> list[int]:
+    with app.app_context():
+        return [
+            item.id
+            for item in db.session.scalars(db.select(InboxItem).where(InboxItem.title == title))
+        ]
+
+
 def test_a_page_after_someone_elses_notice_starts_from_the_first(app, make_staff, console, cora):
     (theirs,) = _add(app, make_staff().id, {"title": "Not for Cora"})
     _add(app, cora.id, {"title": "For Cora"})

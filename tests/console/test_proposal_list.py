@@ -225,3 +225,12 @@ def test_a_download_with_a_bad_search_stays_on_the_list_with_why(console):
     response = console.get("/console/proposals/export.csv?q=" + "x" * 201)
     assert response.status_code == 422
     assert "Search: at most 200 characters." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("mark", ["²", "١٢", "𝟙"], ids=["superscript", "arabic-indic", "math"])
+def test_a_place_in_digits_other_than_ascii_names_no_proposal_and_the_list_starts_over(
+    console, mark
+):
+    # str.isdigit() takes these; int() refuses some of them: the list must not answer 500.
+    assert console.get(f"/console/proposals?after={mark}").status_code == 200
+    assert console.get(f"/console/inbox?after={mark}&group={mark}").status_code == 200

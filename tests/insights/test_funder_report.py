@@ -13,9 +13,11 @@ from pypdf import PdfReader
 
 from service.cli import cli
 from service.insights.figures import Period, compute
+from service.insights.tables import rule_sentences
 from tests.helpers import Api
 from tests.helpers.history import History
 from tests.insights.test_figures import five_matches
+from tests.insights.test_rules import kept_and_missed
 
 # Each report takes WeasyPrint about a second to lay out.
 pytestmark = pytest.mark.long(20)
@@ -65,6 +67,22 @@ def test_the_consoles_report_holds_the_program_the_period_and_the_figures(coordi
     # The survival curve at 1 and 3 months: 80% still going after 30 days, 30% after 91.
     assert "1 month (30 days) 4 80%" in text
     assert "3 months (91 days) 1 30%" in text
+
+
+def test_the_report_says_whether_the_rules_work_in_plain_words(coordinator):
+    history = History.new(insights_min_group=3)
+    kept_and_missed(history)
+    insights = compute(
+        program_id=history.program.id, period=Period(date(2025, 1, 1), date(2025, 12, 31))
+    )
+    text = _text(
+        coordinator.get(
+            f"/console/programs/{history.program.id}/insights/report.pdf?{YEAR}"
+        ).get_data()
+    )
+    assert "Do our rules work?" in text
+    assert " ".join(rule_sentences(insights)[0].split()) in text
+    assert "not an experiment" in text
 
 
 def test_a_figure_from_a_small_group_reads_fewer_than_never_its_value(coordinator):

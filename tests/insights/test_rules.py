@@ -154,14 +154,17 @@ def test_the_comparison_is_suppressed_when_a_group_is_below_the_minimum():
     assert check.closure is None and check.rating is None
     assert rule_sentences(insights)[0] == (
         "Pairs that met the meeting requirement in most months: too few pairs to compare "
-        "(4 kept it, 3 did not; no figure is shown from fewer than 4)."
+        "(4 kept it, fewer than 4 did not; no figure is shown from fewer than 4)."
     )
     by_key = {t.key: t for t in tables(insights)}
     row = by_key["rules_closure"].rows[0]
-    assert row[2] == 0.25 and isinstance(row[4], Hidden)
+    assert row[1] == 4 and row[2] == 0.25
+    # The small group's size is hidden too: with the whole's, it would give its members away.
+    assert isinstance(row[3], Hidden) and isinstance(row[4], Hidden)
     assert all(isinstance(cell, Hidden) for cell in row[5:])
     # missed_meetings has 4 uses known (one pending); no_chemistry only 3: ranked alone.
-    assert [r[1] for r in by_key["interventions"].rows] == [5, 3, 1]
+    used = [r[1] for r in by_key["interventions"].rows]
+    assert used[0] == 5 and all(isinstance(u, Hidden) for u in used[1:])
     assert by_key["interventions"].rows[0][5] == 0.25
     assert all(isinstance(r[5], Hidden) for r in by_key["interventions"].rows[1:])
 
