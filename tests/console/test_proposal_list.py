@@ -227,7 +227,9 @@ def test_a_download_with_a_bad_search_stays_on_the_list_with_why(console):
     assert "Search: at most 200 characters." in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("mark", ["\u00b2", "\u0661\u0662", "\U0001d7d9"], ids=["superscript", "arabic-indic", "math"])
+@pytest.mark.parametrize(
+    "mark", ["\u00b2", "\u0661\u0662", "\U0001d7d9"], ids=["superscript", "arabic-indic", "math"]
+)
 def test_a_place_in_digits_other_than_ascii_names_no_proposal_and_the_list_starts_over(
     console, mark
 ):
