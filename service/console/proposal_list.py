@@ -112,9 +112,10 @@ def page(user: User, criteria: Criteria, *, after: int = 0, per_page: int = 50) 
     order = ORDERS[criteria.sort].columns
     query = _query(user, criteria)
     if after:
-        mark = db.session.execute(
-            _joined(sa.select(*(column for column, _ in order))).where(Proposal.id == after)
-        ).first()
+        # A mark among the proposals this person may see (decided ones too: a colleague may
+        # have decided it since the page before): another's says nothing of where it stands.
+        marked = _joined(sa.select(*(column for column, _ in order))).where(Proposal.id == after)
+        mark = db.session.execute(queries.narrowed(marked, user, criteria.filters)).first()
         if mark is not None:
             query = query.where(after_in_order(order, tuple(mark)))
     found = db.session.execute(query.order_by(*ordered_by(order)).limit(per_page + 1)).all()

@@ -191,6 +191,25 @@ def test_support_staff_see_only_the_proposals_of_the_pairs_they_support(
     assert _shown(console_as(support).page("/console/proposals")) == [theirs["id"]]
 
 
+def test_a_place_after_a_proposal_support_staff_cannot_see_starts_the_list_over(
+    api, make_staff, console_as
+):
+    _, pairs = _named(api, ["Ada", "Bea", "Cy"])
+    proposals = [_withdraw(api, pair) for pair in pairs]
+    support, coordinator = make_staff("support"), make_staff("coordinator")
+    for pair in (pairs[0], pairs[2]):
+        api.colleague("admin").ok(
+            "patch", f"/pairs/{pair['id']}", {"coordinator_id": coordinator.id}
+        )
+        console_as(coordinator).post(
+            f"/console/pairs/{pair['id']}/staff",
+            data={"coordinator_id": str(coordinator.id), "support": [str(support.id)]},
+        )
+    # Bea's proposal is not theirs: where her name stands in the order must not show.
+    page = console_as(support).page(f"/console/proposals?sort=mentee&after={proposals[1]['id']}")
+    assert _shown(page) == [pairs[0]["id"], pairs[2]["id"]]
+
+
 def _csv(response) -> list[dict[str, str]]:
     assert response.status_code == 200
     return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
