@@ -3,6 +3,7 @@ event), and every attempt to deliver it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,7 +38,12 @@ class Endpoint(Model):
     created_at: Mapped[datetime] = created_at_column()
 
     def wants(self, event_type: str) -> bool:
-        return "*" in self.event_types or event_type in self.event_types
+        return wants(self.event_types, event_type)
+
+
+def wants(event_types: Iterable[str], event_type: str) -> bool:
+    """Do an endpoint's event types (`*` for all) take this event?"""
+    return "*" in event_types or event_type in event_types
 
 
 class DeliveryStatus(StrEnum):

@@ -30,7 +30,7 @@ from service.events.catalog import is_known, public_event_types
 from service.events.models import OutboxEvent
 from service.queue import DEFAULT_QUEUE
 from service.webhooks import addresses
-from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
+from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint, wants
 
 # A rotated secret keeps signing for this long, so receivers can switch without a gap.
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -173,8 +173,8 @@ def fan_out(event: OutboxEvent) -> None:
     transaction (committed with the event's `handled_at`)."""
     if event.type not in public_event_types():
         return
-    for endpoint_id, wants in _enabled_endpoints():
-        if "*" in wants or event.type in wants:
+    for endpoint_id, event_types in _enabled_endpoints():
+        if wants(event_types, event.type):
             insert_unless_exists(
                 Delivery,
                 {

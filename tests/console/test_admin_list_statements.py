@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import openpyxl
 import pytest
-import sqlalchemy as sa
 
 from service.database import db
 from service.notes.models import AccessRecord
 from service.surveys import versions
 from service.surveys.models import SurveyResponse
+from tests.helpers.statements import counting
 
 PATHS = {
     "staff": ["/console/staff/", "/console/staff/export.csv"],
@@ -27,23 +25,9 @@ PATHS = {
 
 
 @pytest.fixture
-def counted(app) -> Callable[[], contextmanager]:
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        sent: list[str] = []
-
-        def count(connection, cursor, statement, *args) -> None:
-            sent.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield sent
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-
-    return counting
+def counted(app):
+    """`with counted() as sent:` the statements the app sends meanwhile."""
+    return lambda: counting(app)
 
 
 def _add_rows(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -17,28 +16,13 @@ from service.console import views
 from service.database import db
 from service.inbox.models import InboxItem
 from tests.helpers import World
+from tests.helpers.statements import counting
 
 
 @pytest.fixture
 def counted(app):
     """`with counted() as sent:` the statements the app sends meanwhile."""
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        sent: list[str] = []
-
-        def count(connection, cursor, statement, *args) -> None:
-            sent.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", count)
-        try:
-            yield sent
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", count)
-
-    return counting
+    return lambda: counting(app)
 
 
 def _pairs(api, count: int) -> tuple[World, list[int]]:

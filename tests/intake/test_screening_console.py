@@ -6,9 +6,9 @@ import html
 from datetime import date, timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from tests.helpers import World
+from tests.helpers.statements import counting
 
 NEXT_YEAR = (date.today() + timedelta(days=365)).isoformat()
 TODAY = date.today().isoformat()
@@ -129,15 +129,6 @@ def test_a_youth_program_asks_for_a_guardians_consent(coordinator, api):
 def test_the_queue_and_its_download_send_as_many_statements_for_twelve_as_for_three(
     app, coordinator, api, world
 ):
-    from service.database import db
-
-    sent: list[str] = []
-
-    def count(connection, cursor, statement, *args) -> None:
-        sent.append(statement)
-
-    with app.app_context():
-        engine = db.engine
     coordinator.page("/console/applications")  # the session is warm: what follows is the page
     sent_for: dict[tuple[str, int], int] = {}
     for total in (3, 12):
@@ -146,13 +137,9 @@ def test_the_queue_and_its_download_send_as_many_statements_for_twelve_as_for_th
             api.ok("post", f"/participants/{person['id']}/intake", {"trigger": "start_screening"})
             api.ok("patch", f"/participants/{person['id']}/screening", {"application": "Keen"})
         for path in ("/console/applications", "/console/applications/export.csv"):
-            sa.event.listen(engine, "before_cursor_execute", count)
-            try:
+            with counting(app) as sent:
                 response = coordinator.get(path)
-            finally:
-                sa.event.remove(engine, "before_cursor_execute", count)
             assert response.status_code == 200
             sent_for[(path, total)] = len(sent)
-            sent.clear()
     for path in ("/console/applications", "/console/applications/export.csv"):
         assert sent_for[(path, 12)] == sent_for[(path, 3)], path
