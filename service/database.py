@@ -91,21 +91,6 @@ def _lower(text: str | None) -> str | None:
     return text.lower() if isinstance(text, str) else text
 
 
-# PostgreSQL's "the server is going away" (admin_shutdown, crash_shutdown, cannot_connect_now):
-# what a restart or a failover sends to every connection it ends.
-_SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
-
-
-@sa.event.listens_for(sa.Engine, "handle_error")
-def _server_going_away_is_a_disconnect(context: sa.engine.ExceptionContext) -> None:
-    """A connection the server ended with a message is as gone as one whose socket closed,
-    but the driver may not have marked it broken yet when the error is raised: say it is a
-    disconnect, so SQLAlchemy drops the whole pool's connections from before, not only this
-    one (else each dead one in the pool would cost a request of its own)."""
-    if getattr(context.original_exception, "sqlstate", None) in _SERVER_GOING_AWAY:
-        context.is_disconnect = True
-
-
 @sa.event.listens_for(sa.Engine, "connect")
 def _configure_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
     """Foreign keys on, WAL so readers never block the writer, and wait for locks. SQLite's
