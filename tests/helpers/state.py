@@ -38,6 +38,8 @@ def reset(app: Flask) -> None:
             for table in reversed(tables):
                 db.session.execute(table.delete())
         db.session.commit()
+        # A fresh pool for every test: a test that kills connections leaves none behind.
+        db.engine.dispose()
     Redis.from_url(app.config["REDIS_URL"]).flushdb()
 
 
