@@ -16,8 +16,6 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
-
 from workflows.insights import Share, shown
 
 # The normal quantile for a two-sided 95% interval.
@@ -93,8 +91,16 @@ def mean_difference(
     if se == 0:  # every value alike within each group: nothing uncertain to state
         return Difference(m1, m2, n1, n2, d, d, d)
     df = (v1 + v2) ** 2 / (v1 * v1 / (n1 - 1) + v2 * v2 / (n2 - 1))
-    half = float(student_t.ppf(0.975, df)) * se
+    half = t_quantile(0.975, df) * se
     return Difference(m1, m2, n1, n2, d, d - half, d + half)
+
+
+def t_quantile(probability: float, df: float) -> float:
+    """Student's t distribution's quantile. scipy.special's, not scipy.stats': importing
+    scipy.stats takes most of a second, and every process of the app would pay it."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, probability))
 
 
 def _enough(n: int, minimum: int) -> bool:

@@ -21,7 +21,8 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_for_http(url: str, process, timeout: float = 30.0) -> None:
+def wait_for_http(url: str, process, timeout: float = 120.0) -> None:
+    """Waits for the first answer; generous, as a busy machine may take long to start a server."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
