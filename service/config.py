@@ -382,6 +382,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "LIMIT_SURVEY": env_limit("PAIRWISE_LIMIT_SURVEY", "120 per minute"),
         "LIMIT_SURVEY_NEW_LINK": env_limit("PAIRWISE_LIMIT_SURVEY_NEW_LINK", "10 per hour"),
         "LIMIT_INBOUND": env_limit("PAIRWISE_LIMIT_INBOUND", "600 per minute"),
+        # The funder report is laid out as a PDF in the request: a second or more of CPU each.
+        "LIMIT_REPORTS": env_limit("PAIRWISE_LIMIT_REPORTS", "6 per minute;60 per hour"),
         "SESSION_COOKIE_SECURE": production,
         # Redirect plain HTTP to HTTPS (when no proxy in front does it already).
         "FORCE_HTTPS": env_bool("PAIRWISE_FORCE_HTTPS", False),

@@ -61,12 +61,14 @@ def insights(program_id: int, since, until, coordinator_id):
         }
     },
 )
-@documents(blueprint, 401, 403, 404, 422)
+@documents(blueprint, 401, 403, 404, 422, 429)
 def funder_report(program_id: int, since, until, coordinator_id):
     """The funder report over a period, as a PDF: a summary in plain words, then each chart
     of the insights with its data table, under the same filters as the figures. A figure
     drawn from fewer pairs or respondents than the program's `insights_min_group` reads
-    "fewer than N", never its value."""
+    "fewer than N", never its value. Laying out a PDF takes a second or more, so a token
+    may ask for a few a minute (PAIRWISE_LIMIT_REPORTS, by default 6 a minute and 60 an
+    hour); over that, 429 with Retry-After."""
     insights = _compute(program_id, since, until, coordinator_id)
     program = programs.get(program_id=program_id)
     body = report.pdf(report.html(insights, produced_on=today_in(program.timezone)))

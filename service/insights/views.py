@@ -17,6 +17,7 @@ from service.insights.figures import Period, compute
 from service.insights.forms import InsightsFilterForm
 from service.insights.tables import Kind, tables, text
 from service.programs.models import Program
+from service.web import limits
 from service.web.forms import first_error
 from service.web.staff import staff_required
 
@@ -128,4 +129,15 @@ def funder_report(program_id: int):
         body,
         mimetype=report.PDF_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@limits.page_for("insights_console.funder_report")
+def _too_many_reports(wait: str) -> str:
+    return render_template(
+        "error.html",
+        status=429,
+        title="Too many reports at once",
+        detail="A funder report takes a moment to lay out, so each person may ask for a few "
+        f"a minute. Please wait {wait}, then download it again.",
     )

@@ -10,6 +10,7 @@ per what, and what a client that went over is told.
 | inbound meeting events | source (its slug, or its token), if signed | LIMIT_INBOUND |
 | survey pages | client | LIMIT_SURVEY; the fresh-link request also LIMIT_SURVEY_NEW_LINK |
 | a mentee's choice pages | client | LIMIT_SURVEY (the same links, to a choice of mentors) |
+| the funder report (a PDF) | token, or member of staff | LIMIT_REPORTS (and LIMIT_API) |
 
 Failed sign-ins are counted per address *and* client, so nobody elsewhere can lock a
 coordinator out by guessing at their address. The client is the peer address, or the one
@@ -31,6 +32,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, render_template, request
 from flask_limiter import Limiter, RateLimitExceeded
+from flask_login import current_user
 
 from service.problems import Problem, problem_response
 
@@ -76,6 +78,17 @@ def token_key() -> str:
     scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and raw.strip():
         return "token:" + _digest(raw.strip())
+    return "client:" + client_address()
+
+
+def requester_key() -> str:
+    """The API token or the signed-in member of staff (hashed): several coordinators behind
+    one office address each have their own allowance."""
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and raw.strip():
+        return "token:" + _digest(raw.strip())
+    if current_user.is_authenticated:
+        return "staff:" + _digest(str(current_user.get_id()))
     return "client:" + client_address()
 
 
@@ -160,6 +173,15 @@ def init_app(app: Flask) -> Limiter:
         "surveys.reissue",
         limiter.limit(_setting("LIMIT_SURVEY_NEW_LINK"), override_defaults=False),
     )
+
+    for endpoint in ("insights.funder_report", "insights_console.funder_report"):
+        _limit_view(
+            app,
+            endpoint,
+            limiter.limit(
+                _setting("LIMIT_REPORTS"), key_func=requester_key, override_defaults=False
+            ),
+        )
 
     _limit_view(
         app,

@@ -170,6 +170,44 @@ def test_the_api_report_needs_the_programs_read_scope(app_context, client, make_
     assert api.get(f"/programs/{history.program.id}/insights/report").status_code == 403
 
 
+def test_a_token_asking_for_reports_too_often_waits_and_another_token_goes_on(
+    app, app_context, client, make_token, monkeypatch
+):
+    monkeypatch.setitem(app.config, "LIMIT_REPORTS", "1 per minute")
+    history = History.new()
+    busy, calm = (Api(client, make_token("programs:read")) for _ in range(2))
+    report = f"/programs/{history.program.id}/insights/report"
+    assert busy.get(report).status_code == 200
+
+    refused = busy.get(report)
+
+    assert refused.status_code == 429
+    assert refused.json["type"] == "/problems/rate-limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert calm.get(report).status_code == 200
+    # The rest of the API is not held back by the report's allowance.
+    assert busy.get(f"/programs/{history.program.id}/insights").status_code == 200
+
+
+def test_a_coordinator_asking_for_reports_too_often_is_told_to_wait_and_a_colleague_is_not(
+    app, make_staff, console_as, monkeypatch
+):
+    # No app context held by the test: each console's requests get their own (and their
+    # own signed-in user).
+    monkeypatch.setitem(app.config, "LIMIT_REPORTS", "1 per minute")
+    with app.app_context():
+        program_id = History.new().program.id
+    first, second = (console_as(make_staff("coordinator")) for _ in range(2))
+    report = f"/console/programs/{program_id}/insights/report.pdf"
+    assert first.get(report).status_code == 200
+
+    refused = first.get(report)
+
+    assert refused.status_code == 429
+    assert "Please wait a minute, then download it again." in refused.get_data(as_text=True)
+    assert second.get(report).status_code == 200
+
+
 def _report(service_env, *args: str):
     return CliRunner().invoke(
         cli, ["insights-report", *args], env=service_env, catch_exceptions=False
