@@ -386,16 +386,15 @@ def _outcomes(rng: np.random.Generator, rows: _Rows, pair_ids: list[int], today:
         pair = rows.pairs[index]
         activated = pair["activated_at"].date()
         closed = pair["closed_at"].date() if pair["closed_at"] else None
-        ended = closed or (pair["state_changed_at"].date() if pair["state"] == "rematched" else None)
-        occasions = [("baseline", activated, 0.0)]
-        for months in (OUTCOME_MONTHS,):
-            day = add_months(activated, months)
-            if day < min(ended or today, today):
-                occasions.append((f"month_{months}", day, months))
-        if closed is not None and closed < today and pair["closure_reason"] in (
-            "completed",
-            "ended_early",
-        ):
+        ended = closed or (
+            pair["state_changed_at"].date() if pair["state"] == "rematched" else None
+        )
+        occasions: list[tuple[str, date, float]] = [("baseline", activated, 0.0)]
+        six_months = add_months(activated, OUTCOME_MONTHS)
+        if six_months < min(ended or today, today):
+            occasions.append((f"month_{OUTCOME_MONTHS}", six_months, float(OUTCOME_MONTHS)))
+        measured_at_closure = pair["closure_reason"] in ("completed", "ended_early")
+        if closed is not None and closed < today and measured_at_closure:
             occasions.append(("closure", closed, (closed - activated).days / 30.4))
         start = {scale.key: float(rng.normal(2.8, 0.5)) for scale in definition.scales}
         for occasion, day, months in occasions:

@@ -417,8 +417,9 @@ class Scale(_Declared):
     def parts(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
         """The scale and its subscales as (key, title, items); a subscale's key is
         `scale.subscale`."""
-        return ((self.key, self.title, self.items),) + tuple(
-            (f"{self.key}.{sub.key}", sub.title, sub.items) for sub in self.subscales
+        return (
+            (self.key, self.title, self.items),
+            *((f"{self.key}.{sub.key}", sub.title, sub.items) for sub in self.subscales),
         )
 
     def score(

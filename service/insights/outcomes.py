@@ -53,7 +53,7 @@ class OutcomeRow:
 
 
 def occasion_label(occasion: str) -> str:
-    """"6 months", "At closure", "At the start", as the page says them."""
+    """ "6 months", "At closure", "At the start", as the page says them."""
     months = cadence.occasion_months(occasion)
     if months is not None:
         return f"{months} month" + ("s" if months != 1 else "")
@@ -111,9 +111,7 @@ def changes(
                 if before is not None and after is not None:
                     measured.append((before, after))
             rows.append(
-                OutcomeRow(
-                    part, occasion, len(measured), evidence.paired_change(measured, minimum)
-                )
+                OutcomeRow(part, occasion, len(measured), evidence.paired_change(measured, minimum))
             )
     return rows
 

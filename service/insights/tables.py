@@ -16,7 +16,7 @@ from service.database import db
 from service.insights.figures import EARLY_MONTHS, SIDES, Counted, Insights
 from service.insights.outcomes import OutcomeRow, Part, occasion_label
 from service.insights.rules import NO_SIGNAL, Group, RuleCheck
-from workflows.cadence import occasion_months
+from workflows.cadence import occasion_months, occasion_of
 from workflows.endings import LABELS
 from workflows.evidence import Difference
 from workflows.signals import SIGNALS
@@ -116,6 +116,14 @@ CONTACTS = {
     "event_followup": "Follow-up after the event",
     "six_month_update": "Six-month update",
 }
+
+
+def contact_label(kind: str) -> str:
+    """What a response-rate row calls the calendar's contact of `kind`."""
+    occasion = occasion_of(kind)
+    if occasion is not None:
+        return f"Outcome survey: {occasion_label(occasion).lower()}"
+    return CONTACTS.get(kind, kind)
 
 
 def tables(insights: Insights) -> list[Table]:
@@ -264,7 +272,7 @@ def tables(insights: Insights) -> list[Table]:
             Column("Response rate", Kind.SHARE),
         ],
         [
-            [CONTACTS.get(str(r["survey"]), str(r["survey"])), r["asked"], r["answered"],
+            [contact_label(str(r["survey"])), r["asked"], r["answered"],
              _cell_of(r["rate"], m)]
             for r in insights.response_rates
         ],

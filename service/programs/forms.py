@@ -63,7 +63,7 @@ class EachBetween(validators.NumberRange):
             if (self.min is not None and value < self.min) or (
                 self.max is not None and value > self.max
             ):
-                raise ValidationError(self.message)
+                raise ValidationError(self.message or "Out of range.")
 
 
 class Months(StringField):
@@ -79,7 +79,7 @@ class Months(StringField):
         if not all(part.isdigit() for part in parts):
             self.data = None
             raise ValueError("Outcome months: whole numbers of months, separated by commas.")
-        self.data = sorted({int(part) for part in parts})
+        self.data = sorted({int(part) for part in parts})  # type: ignore[assignment]
 
     def _value(self) -> str:
         return ", ".join(str(n) for n in self.data) if isinstance(self.data, list) else ""
@@ -87,9 +87,7 @@ class Months(StringField):
 
 def _few_months(form: Any, field: Any) -> None:
     if field.data and len(field.data) > bounds.OUTCOME_OCCASIONS_MAX:
-        raise ValidationError(
-            f"Outcome months: at most {bounds.OUTCOME_OCCASIONS_MAX} follow-ups."
-        )
+        raise ValidationError(f"Outcome months: at most {bounds.OUTCOME_OCCASIONS_MAX} follow-ups.")
 
 
 class ProgramSettingsForm(ConsoleForm):

@@ -89,9 +89,7 @@ def test_a_program_with_outcome_measures_asks_the_mentee_at_the_start_the_months
     ]
 
 
-def test_a_program_that_has_not_turned_outcome_measures_on_sends_no_outcome_survey(
-    app, api, drain
-):
+def test_a_program_that_has_not_turned_outcome_measures_on_sends_no_outcome_survey(app, api, drain):
     with time_machine.travel(START, tick=False) as clock:
         world = World.build(api, mentors=1, mentees=1, **QUIET)
         pair = world.drive_to("active")

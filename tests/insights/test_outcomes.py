@@ -88,11 +88,17 @@ def measured(history: History) -> list[int]:
     pairs = []
     for start, later in CONFIDENCE:
         pair_id = history.pair(matched=date(2025, 1, 6), activated=date(2025, 1, 13))
-        answered(history, pair_id, "baseline", date(2025, 1, 14), dict(zip(ITEMS, start)))
-        answered(history, pair_id, "month_6", date(2025, 7, 14), dict(zip(ITEMS, later)))
+        answered(
+            history, pair_id, "baseline", date(2025, 1, 14), dict(zip(ITEMS, start, strict=True))
+        )
+        answered(
+            history, pair_id, "month_6", date(2025, 7, 14), dict(zip(ITEMS, later, strict=True))
+        )
         pairs.append(pair_id)
     sixth = history.pair(matched=date(2025, 1, 6), activated=date(2025, 1, 13))
-    answered(history, sixth, "baseline", date(2025, 1, 14), dict(zip(ITEMS, (3, 3, 3, 3))))
+    answered(
+        history, sixth, "baseline", date(2025, 1, 14), dict(zip(ITEMS, (3, 3, 3, 3), strict=True))
+    )
     answered(history, sixth, "month_6", date(2025, 7, 14), {"solve_problems": 5})
     return [*pairs, sixth]
 
@@ -239,7 +245,8 @@ def test_the_csv_export_holds_the_change_per_scale(coordinator):
 def test_the_csv_and_xlsx_exports_leave_small_groups_out(coordinator):
     history = History.new(insights_min_group=6)
     measured(history)
-    row = next(r for r in _csv(coordinator, history) if r[:2] == ["Confidence in myself", "6 months"])
+    rows = _csv(coordinator, history)
+    row = next(r for r in rows if r[:2] == ["Confidence in myself", "6 months"])
     assert row[2:] == ["fewer than 6"] * 6
     response = coordinator.get(
         f"/console/programs/{history.program.id}/insights/outcomes.xlsx?{QUERY}"
