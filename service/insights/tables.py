@@ -31,7 +31,8 @@ class Kind(StrEnum):
     DAYS = "days"
     SHARE = "share"  # a proportion, shown as a percentage
     POINTS = "points"  # a difference of two proportions, in percentage points
-    SCORE = "score"  # a scale's score, or a change of one: two decimals
+    SCORE = "score"  # a scale's score: two decimals
+    CHANGE = "change"  # a change of a score: two decimals, signed
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def text(value: Cell, kind: Kind) -> str:
         return f"{value:,}" if isinstance(value, int) else f"{float(value):.1f}"
     if kind == Kind.SCORE:
         return f"{float(value):.2f}"
+    if kind == Kind.CHANGE:
+        return f"{float(value):+.2f}" if round(float(value), 2) else "0.00"
     if kind == Kind.DAYS:
         return f"{float(value):.0f} days" if float(value) != 1 else "1 day"
     if kind == Kind.COUNT:
@@ -373,19 +376,20 @@ def _outcomes_table(insights: Insights) -> Table:
         "outcomes",
         "Outcomes: change since the start, by scale",
         "Mentees answer the outcome survey when their match becomes active, at the months the "
-        "program chose and when it closes. A scale's score is the mean of its items (1 to 5; "
-        "items worded the other way round are turned round), given when at least half of them "
-        "are answered. Respondents: mentees with a score both at the start and then. The change "
-        "is then minus the start, with its 95% confidence interval (paired t).",
+        "program chose and when it closes. A scale's score is the mean of its items (1 to 5 for "
+        "statements to agree or disagree with; items worded the other way round are turned "
+        "round), given when at least half of them are answered. Respondents: mentees with a "
+        "score both at the start and then. The change is then minus the start, with its 95% "
+        "confidence interval (paired t).",
         [
             Column("Scale"),
             Column("Occasion"),
             Column("Respondents", Kind.COUNT),
             Column("Mean at the start", Kind.SCORE),
             Column("Mean then", Kind.SCORE),
-            Column("Change", Kind.SCORE),
-            Column("95% CI from", Kind.SCORE),
-            Column("95% CI to", Kind.SCORE),
+            Column("Change", Kind.CHANGE),
+            Column("95% CI from", Kind.CHANGE),
+            Column("95% CI to", Kind.CHANGE),
         ],
     )
     for row in insights.outcomes:

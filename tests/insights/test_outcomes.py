@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from service.actors import ActorRef
 from service.database import db
@@ -175,7 +176,7 @@ def test_the_page_has_an_outcomes_section_with_the_change_per_scale(coordinator)
     assert ">Outcomes</h2>" in page
     assert (
         '<th scope="row">Confidence in myself</th><td>6 months</td><td>5</td><td>2.55</td>'
-        "<td>3.20</td><td>0.65</td><td>0.13</td><td>1.17</td>"
+        "<td>3.20</td><td>+0.65</td><td>+0.13</td><td>+1.17</td>"
     ) in page
     assert '<th scope="row">Feeling connected: Belonging</th><td>At closure</td>' in page
 
@@ -256,3 +257,30 @@ def test_the_csv_and_xlsx_exports_leave_small_groups_out(coordinator):
     row = next(r for r in values if r[:2] == ["Confidence in myself", "6 months"])
     assert row[2:] == ["fewer than 6"] * 6
     assert 2.55 not in [v for r in values for v in r]
+
+
+def _report_text(coordinator, history: History) -> str:
+    response = coordinator.get(
+        f"/console/programs/{history.program.id}/insights/report.pdf?{QUERY}"
+    )
+    assert response.status_code == 200
+    reader = PdfReader(io.BytesIO(response.get_data()))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+@pytest.mark.long(20)
+def test_the_funder_report_holds_the_outcomes_table(coordinator):
+    history = History.new()
+    measured(history)
+    text = _report_text(coordinator, history)
+    assert "Outcomes: change since the start, by scale" in text
+    assert "Confidence in myself 6 months 5 2.55 3.20 +0.65 +0.13 +1.17" in text
+
+
+@pytest.mark.long(20)
+def test_the_funder_report_leaves_a_small_groups_outcomes_out(coordinator):
+    history = History.new(insights_min_group=6)
+    measured(history)
+    text = _report_text(coordinator, history)
+    assert "Confidence in myself 6 months fewer than 6" in text
+    assert "2.55" not in text
