@@ -50,6 +50,8 @@ class PublishVersionSchema(Schema):
     questions = BoundedList(BoundedDict(max_entries=20), required=True, min_items=1, max_items=100)
     rules = BoundedList(BoundedDict(max_entries=20), max_items=200)
     trends = BoundedDict(max_entries=len(TRENDS))
+    # Outcome surveys: each scale's key, title, items, reverse-scored items and subscales.
+    scales = BoundedList(BoundedDict(max_entries=10), max_items=50)
 
 
 class InvitationRequestSchema(Schema):

@@ -191,3 +191,35 @@ def test_reading_responses_needs_a_responses_scope(client, make_token, world, ap
     pair = _answered_with_safety(api, world)
     response = Api(client, make_token("pairs:read")).get(f"/pairs/{pair['id']}/responses")
     assert response.status_code == 403
+
+
+OUTCOME_QUESTIONS = [
+    {"key": "calm", "type": "likert", "label": "I feel calm."},
+    {"key": "worried", "type": "likert", "label": "I often feel worried."},
+]
+
+
+def test_a_program_publishes_its_own_outcome_measures_with_their_scales(api, world):
+    body = {
+        "title": "How are things?",
+        "questions": OUTCOME_QUESTIONS,
+        "scales": [{"key": "calm", "title": "Feeling calm", "items": ["calm", "worried"],
+                    "reverse": ["worried"]}],
+    }  # fmt: skip
+    published = api.ok(
+        "post", f"/programs/{world.program['id']}/surveys/outcomes_mentee/versions", body
+    )
+    assert published["definition"]["scales"][0]["reverse"] == ["worried"]
+
+
+def test_an_outcome_version_whose_scale_names_a_missing_question_is_refused(api, world):
+    body = {
+        "title": "How are things?",
+        "questions": OUTCOME_QUESTIONS,
+        "scales": [{"key": "calm", "title": "Feeling calm", "items": ["calm", "relaxed"]}],
+    }
+    response = api.post(f"/programs/{world.program['id']}/surveys/outcomes_mentee/versions", body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["errors"][0]["field"] == "questions.relaxed"
+    assert "scale 'calm': names a missing question" in problem["detail"]
