@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
@@ -377,6 +377,7 @@ def _none_as_empty(value: Any) -> Any:
 # A scale's score needs at least half of its items answered: a response missing more has
 # no score for it (a mean of one or two items of ten says little about the rest).
 SCORED_TYPES = frozenset({"likert", "rating"})
+NUMBERS = (int, float)
 MAX_SCALE_ITEMS = 100
 
 
@@ -421,24 +422,6 @@ class Scale(_Declared):
             (self.key, self.title, self.items),
             *((f"{self.key}.{sub.key}", sub.title, sub.items) for sub in self.subscales),
         )
-
-    def score(
-        self, items: tuple[str, ...], answers: Mapping[str, Any], questions: Mapping[str, Question]
-    ) -> float | None:
-        """The mean of `items`' answers (reverse-scored ones turned round), or None when more
-        than half of them are missing."""
-        values: list[float] = []
-        for key in items:
-            answer = answers.get(key)
-            if isinstance(answer, bool) or not isinstance(answer, int | float):
-                continue
-            if key in self.reverse:
-                low, high = item_range(questions[key])
-                answer = low + high - answer
-            values.append(float(answer))
-        if not values or len(items) - len(values) > len(items) / 2:
-            return None
-        return sum(values) / len(values)
 
 
 def item_range(question: Question) -> tuple[int, int]:
@@ -515,14 +498,40 @@ class SurveyDefinition(_Declared):
         _check_scales(self.scales, earlier)
         return self
 
-    def scale_scores(self, answers: Mapping[str, Any]) -> dict[str, float | None]:
-        """Every scale's and subscale's score of one response, by key (`scale.subscale`)."""
+    @cached_property
+    def _scoring(self) -> tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...]:
+        """Each scale and subscale by key, with its items and, for a reverse-scored one, the
+        sum of its range's ends (an answer a counts that minus a): worked out once, since a
+        report scores thousands of responses."""
         questions = {q.key: q for q in self.questions}
-        return {
-            key: scale.score(items, answers, questions)
+        return tuple(
+            (
+                key,
+                tuple(
+                    (item, sum(item_range(questions[item])) if item in scale.reverse else None)
+                    for item in items
+                ),
+            )
             for scale in self.scales
             for key, _, items in scale.parts
-        }
+        )
+
+    def scale_scores(self, answers: Mapping[str, Any]) -> dict[str, float | None]:
+        """Every scale's and subscale's score of one response, by key (`scale.subscale`): the
+        mean of its items' answers, reverse-scored ones turned round; None when more than
+        half of its items are unanswered."""
+        scores: dict[str, float | None] = {}
+        for key, items in self._scoring:
+            total, answered = 0.0, 0
+            for item, ends in items:
+                answer = answers.get(item)
+                if answer is None or isinstance(answer, bool) or not isinstance(answer, NUMBERS):
+                    continue
+                total += answer if ends is None else ends - answer
+                answered += 1
+            missing = len(items) - answered
+            scores[key] = total / answered if answered and 2 * missing <= len(items) else None
+        return scores
 
     def question(self, key: str) -> Question:
         return next(q for q in self.questions if q.key == key)
