@@ -232,6 +232,8 @@ def invite_within(
             f"{survey_key} is answered by {' or '.join(definition.audience)}, "
             f"not by a {participant.role}",
         )
+    if occasion is not None and definition.purpose != "outcome_measure":
+        raise Invalid("occasion", f"{survey_key} is not an outcome survey: it has no occasion")
     if pair_id is None and definition.purpose in PAIR_PURPOSES:
         raise Invalid("pair_id", f"{survey_key} is about a pair; give the pair's id")
     if pair_id is not None:

@@ -8,6 +8,9 @@ from service.pairs import bounds as pair_bounds
 from service.schemas import ActorSchema, BoundedDict, BoundedList, Schema, api_link, id_field
 from surveys.definition import TRENDS
 
+# baseline, month_1 … month_60, closure: the outcome survey's occasions.
+OCCASION_PATTERN = r"^(baseline|closure|month_([1-9]|[1-5][0-9]|60))$"
+
 
 class SurveySchema(Schema):
     key = fields.String()
@@ -65,6 +68,15 @@ class InvitationRequestSchema(Schema):
     send_email = fields.Boolean(
         load_default=False, metadata={"description": "Also e-mail the link to the participant."}
     )
+    occasion = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(OCCASION_PATTERN, error="baseline, month_<n> or closure."),
+        metadata={
+            "description": "An outcome survey only: what it is sent for (baseline, month_6, "
+            "closure), which the outcomes report pairs answers by; e.g. the baseline of a "
+            "match that was already active when the program turned outcome measures on."
+        },
+    )
 
 
 class InvitationSchema(Schema):
@@ -74,6 +86,9 @@ class InvitationSchema(Schema):
     pair_id = fields.Integer(allow_none=True)
     expires_at = fields.DateTime()
     used_at = fields.DateTime(allow_none=True)
+    occasion = fields.String(
+        allow_none=True, metadata={"description": "An outcome survey's occasion, else null."}
+    )
     created_at = fields.DateTime()
     url = fields.String(
         metadata={"description": "The participant's link; only in the answer that creates it."}

@@ -223,3 +223,23 @@ def test_an_outcome_version_whose_scale_names_a_missing_question_is_refused(api,
     problem = response.get_json()
     assert problem["errors"][0]["field"] == "questions.relaxed"
     assert "scale 'calm': names a missing question" in problem["detail"]
+
+
+def test_a_missed_baseline_is_sent_through_the_api_with_its_occasion(api, world):
+    pair = world.drive_to("active")
+    body = {"survey_key": "outcomes_mentee", "participant_id": pair["mentee_id"],
+            "pair_id": pair["id"], "occasion": "baseline"}  # fmt: skip
+    made = api.ok("post", "/invitations", body)
+    assert made["occasion"] == "baseline"
+    assert api.ok("get", f"/invitations/{made['id']}")["occasion"] == "baseline"
+
+
+def test_an_occasion_is_refused_for_a_survey_that_is_not_an_outcome_survey(api, world):
+    pair = world.drive_to("active")
+    body = {"survey_key": "checkin_mentee", "participant_id": pair["mentee_id"],
+            "pair_id": pair["id"], "occasion": "baseline"}  # fmt: skip
+    response = api.post("/invitations", body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "occasion"
+    response = api.post("/invitations", {**body, "occasion": "someday"})
+    assert response.status_code == 422
