@@ -70,7 +70,10 @@ class InvitationRequestSchema(Schema):
     )
     occasion = fields.String(
         allow_none=True,
-        validate=validate.Regexp(OCCASION_PATTERN, error="baseline, month_<n> or closure."),
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(OCCASION_PATTERN, error="baseline, month_<n> or closure."),
+        ],
         metadata={
             "description": "An outcome survey only: what it is sent for (baseline, month_6, "
             "closure), which the outcomes report pairs answers by; e.g. the baseline of a "
