@@ -14,7 +14,8 @@ bulk statements: a few hundred pairs take about a second.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -33,13 +34,15 @@ from service.participants.models import Participant
 from service.programs import service as programs
 from service.programs.models import Program
 from service.surveys import versions
-from service.surveys.models import SurveyResponse
-from workflows.cadence import POLICIES, add_months
+from service.surveys.models import Invitation, SurveyResponse
+from workflows.cadence import OUTCOME_SURVEY, POLICIES, add_months
 from workflows.endings import EndingReason
 
 HISTORY_SLUG = "northside-insights-demo"
 HISTORY_MONTHS = 18
 PLANNED_MONTHS = 12
+# The outcome survey is given again this many months after activation.
+OUTCOME_MONTHS = 6
 # The generator's effects, per month of a running match.
 BASE_HAZARD = 0.01  # the chance of ending early in a month with every meeting held
 MISSED_HAZARD = 0.12  # added, times the share of the month's planned meetings missed
@@ -79,6 +82,8 @@ class _Rows:
     compliance: list[list[dict[str, Any]]]
     interventions: list[list[dict[str, Any]]]
     endings: list[dict[str, Any] | None]
+    # Each active pair's engagement, by its index: the outcome measures follow it.
+    engagement: dict[int, float] = field(default_factory=dict)
 
 
 def load(
@@ -105,6 +110,8 @@ def load(
         cadence_policy="mentor_eep",
         meeting_requirement={"period": "month", "meetings": REQUIRED_MEETINGS, "minutes": 0},
         match_length_months=PLANNED_MONTHS,
+        outcome_measures=True,
+        outcome_months=[OUTCOME_MONTHS],
     )
     coordinator_ids = _coordinators()
     version_ids = {
@@ -159,6 +166,8 @@ def load(
         batch = flat(groups)
         if batch:
             db.session.execute(sa.insert(cast(sa.Table, table)), batch)
+    # Their own stream: the rest of the history stays as it was without them.
+    _outcomes(np.random.default_rng(seed + 2000), rows, pair_ids, today)
     endings = [
         {**e, "pair_id": p} for p, e in zip(pair_ids, rows.endings, strict=True) if e is not None
     ]
@@ -247,6 +256,7 @@ def _one_pair(
 
     # The match month by month: meetings held, and whether it ends early that month.
     engagement = float(rng.beta(4, 1.8))
+    rows.engagement[len(rows.pairs) - 1] = engagement
     ended_on: date | None = None
     how = ""
     month = 0
@@ -363,6 +373,68 @@ def _one_pair(
     ):
         move("flag_risk", "active", "at_risk", today - timedelta(days=int(rng.integers(1, 20))))
     rows.endings.append(ending)
+
+
+def _outcomes(rng: np.random.Generator, rows: _Rows, pair_ids: list[int], today: date) -> None:
+    """The mentees' outcome survey at the start, six months on and at closure: each scale's
+    score starts about the middle and rises over the match, by more in pairs that meet."""
+    version = versions.ensure_standard_version(OUTCOME_SURVEY)
+    definition = versions.definition_of(version)
+    invitations: list[dict[str, Any]] = []
+    answers: list[dict[str, Any]] = []
+    for index, engagement in rows.engagement.items():
+        pair = rows.pairs[index]
+        activated = pair["activated_at"].date()
+        closed = pair["closed_at"].date() if pair["closed_at"] else None
+        ended = closed or (
+            pair["state_changed_at"].date() if pair["state"] == "rematched" else None
+        )
+        occasions: list[tuple[str, date, float]] = [("baseline", activated, 0.0)]
+        six_months = add_months(activated, OUTCOME_MONTHS)
+        if six_months < min(ended or today, today):
+            occasions.append((f"month_{OUTCOME_MONTHS}", six_months, float(OUTCOME_MONTHS)))
+        measured_at_closure = pair["closure_reason"] in ("completed", "ended_early")
+        if closed is not None and closed < today and measured_at_closure:
+            occasions.append(("closure", closed, (closed - activated).days / 30.4))
+        start = {scale.key: float(rng.normal(2.8, 0.5)) for scale in definition.scales}
+        for occasion, day, months in occasions:
+            if rng.random() > 0.55 + 0.4 * engagement:
+                continue  # not answered
+            given: dict[str, int] = {}
+            for scale in definition.scales:
+                gain = (0.1 + 0.9 * engagement) * min(months, 12) / 12
+                level = start[scale.key] + gain + float(rng.normal(0, 0.25))
+                for item in scale.items:
+                    value = int(np.clip(round(level + rng.normal(0, 0.6)), 1, 5))
+                    given[item] = 6 - value if item in scale.reverse else value
+            answered = _at(day + timedelta(days=int(rng.integers(0, 5))), 19)
+            invitations.append(
+                {"nonce": secrets.token_urlsafe(16), "survey_version_id": version.id,
+                 "participant_id": pair["mentee_id"], "pair_id": pair_ids[index],
+                 "expires_at": _at(day + timedelta(days=14)), "used_at": answered,
+                 "occasion": occasion, "created_by_kind": _ACTOR["kind"],
+                 "created_by_id": _ACTOR["id"], "created_by_label": _ACTOR["label"],
+                 "created_at": _at(day, 9)}
+            )  # fmt: skip
+            answers.append(
+                {"survey_version_id": version.id, "survey_key": OUTCOME_SURVEY,
+                 "purpose": "outcome_measure", "participant_id": pair["mentee_id"],
+                 "respondent_role": "mentee", "recorded_by_kind": None, "recorded_by_id": None,
+                 "recorded_by_label": None, "pair_id": pair_ids[index], "answers": given,
+                 "pulse_rating": None, "submitted_at": answered}
+            )  # fmt: skip
+    if not invitations:
+        return
+    invitation_ids = list(
+        db.session.scalars(
+            sa.insert(Invitation).returning(Invitation.id, sort_by_parameter_order=True),
+            invitations,
+        )
+    )
+    db.session.execute(
+        sa.insert(cast(sa.Table, SurveyResponse.__table__)),
+        [{**row, "invitation_id": i} for row, i in zip(answers, invitation_ids, strict=True)],
+    )
 
 
 # The playbook entries coordinators answer a bad month with, and how often the pair recovers

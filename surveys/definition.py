@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
@@ -57,6 +57,7 @@ Purpose = Literal[
     "closure_reflection",
     "event_followup",
     "six_month_update",
+    "outcome_measure",
 ]
 TrendName = Literal["rating_drop", "rating_divergence"]
 
@@ -373,6 +374,65 @@ def _none_as_empty(value: Any) -> Any:
     return [] if value is None else value
 
 
+# A scale's score needs at least half of its items answered: a response missing more has
+# no score for it (a mean of one or two items of ten says little about the rest).
+SCORED_TYPES = frozenset({"likert", "rating"})
+NUMBERS = (int, float)
+MAX_SCALE_ITEMS = 100
+
+
+class Subscale(_Declared):
+    """A part of a scale scored on its own: some of the scale's items."""
+
+    key: Key
+    """Names the subscale: letters, digits and _, unique within its scale."""
+    title: Label
+    """What reports call it."""
+    items: Annotated[tuple[Key, ...], Field(min_length=1, max_length=MAX_SCALE_ITEMS)]
+    """The keys of its items, all among the scale's items."""
+
+
+class Scale(_Declared):
+    """An outcome measured by several Likert or rating questions: a response's score is the
+    mean of its items, reverse-scored ones turned round (the lowest answer counts as the
+    highest), when at least half of them were answered."""
+
+    key: Key
+    """Names the scale: letters, digits and _, unique in the survey."""
+    title: Label
+    """What reports call it."""
+    items: Annotated[tuple[Key, ...], Field(min_length=1, max_length=MAX_SCALE_ITEMS)]
+    """The keys of its Likert or rating questions."""
+    reverse: Annotated[
+        tuple[Key, ...],
+        BeforeValidator(_none_as_empty, json_schema_input_type=list[Key] | None),
+    ] = ()
+    """Items worded the other way round ("I often feel alone"): scored min + max - answer."""
+    subscales: Annotated[
+        tuple[Subscale, ...],
+        BeforeValidator(_none_as_empty, json_schema_input_type=list[Subscale] | None),
+    ] = ()
+    """Parts of the scale scored on their own."""
+
+    @property
+    def parts(self) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+        """The scale and its subscales as (key, title, items); a subscale's key is
+        `scale.subscale`."""
+        return (
+            (self.key, self.title, self.items),
+            *((f"{self.key}.{sub.key}", sub.title, sub.items) for sub in self.subscales),
+        )
+
+
+def item_range(question: Question) -> tuple[int, int]:
+    """The lowest and highest answer of a Likert or rating question."""
+    if question.type == "likert":
+        return int(LIKERT_CHOICES[0][0]), int(LIKERT_CHOICES[-1][0])
+    low = RATING_DEFAULTS[0] if question.min is None else question.min
+    high = RATING_DEFAULTS[1] if question.max is None else question.max
+    return low, high
+
+
 class SurveyDefinition(_Declared):
     """A survey: its questions, who answers it, and which answers raise which signals."""
 
@@ -408,6 +468,11 @@ class SurveyDefinition(_Declared):
         ),
     ] = Field(default_factory=tuple)
     """Signals raised by comparing a rating with earlier ones: trend name to question."""
+    scales: Annotated[
+        tuple[Scale, ...],
+        BeforeValidator(_none_as_empty, json_schema_input_type=list[Scale] | None),
+    ] = ()
+    """Outcomes measured by groups of Likert or rating questions, reported as change."""
 
     @model_validator(mode="after")
     def _references(self) -> SurveyDefinition:
@@ -430,7 +495,43 @@ class SurveyDefinition(_Declared):
                 raise _refusal(f"trend {trend.signal!r} names a missing question", trend.question)
             if target.type != "rating":
                 raise _refusal(f"trend {trend.signal!r} needs a rating question", trend.question)
+        _check_scales(self.scales, earlier)
         return self
+
+    @cached_property
+    def _scoring(self) -> tuple[tuple[str, tuple[tuple[str, int | None], ...]], ...]:
+        """Each scale and subscale by key, with its items and, for a reverse-scored one, the
+        sum of its range's ends (an answer a counts that minus a): worked out once, since a
+        report scores thousands of responses."""
+        questions = {q.key: q for q in self.questions}
+        return tuple(
+            (
+                key,
+                tuple(
+                    (item, sum(item_range(questions[item])) if item in scale.reverse else None)
+                    for item in items
+                ),
+            )
+            for scale in self.scales
+            for key, _, items in scale.parts
+        )
+
+    def scale_scores(self, answers: Mapping[str, Any]) -> dict[str, float | None]:
+        """Every scale's and subscale's score of one response, by key (`scale.subscale`): the
+        mean of its items' answers, reverse-scored ones turned round; None when more than
+        half of its items are unanswered."""
+        scores: dict[str, float | None] = {}
+        for key, items in self._scoring:
+            total, answered = 0.0, 0
+            for item, ends in items:
+                answer = answers.get(item)
+                if answer is None or isinstance(answer, bool) or not isinstance(answer, NUMBERS):
+                    continue
+                total += answer if ends is None else ends - answer
+                answered += 1
+            missing = len(items) - answered
+            scores[key] = total / answered if answered and 2 * missing <= len(items) else None
+        return scores
 
     def question(self, key: str) -> Question:
         return next(q for q in self.questions if q.key == key)
@@ -469,6 +570,45 @@ def _check_condition(key: str, condition: Condition, earlier: Mapping[str, Quest
     offered = {choice.value for choice in controller.options}
     if any(value not in offered for value in values):
         raise _refusal(f"show_if value(s) {list(values)} are not among {target!r}'s choices", key)
+
+
+def _check_scales(scales: tuple[Scale, ...], questions: Mapping[str, Question]) -> None:
+    """Scales name existing Likert or rating questions, once each; reverse-scored items and
+    subscales' items are the scale's own items."""
+    seen: set[str] = set()
+    for scale in scales:
+        where = f"scale {scale.key!r}"
+        if scale.key in seen:
+            raise _refusal(f"{where}: another scale has this key")
+        seen.add(scale.key)
+        _check_items(where, scale.items, questions)
+        for key in scale.reverse:
+            if key not in scale.items:
+                raise _refusal(f"{where}: a reverse-scored item must be one of its items", key)
+        subkeys: set[str] = set()
+        for sub in scale.subscales:
+            inner = f"{where}: subscale {sub.key!r}"
+            if sub.key in subkeys:
+                raise _refusal(f"{inner}: another subscale of the scale has this key")
+            subkeys.add(sub.key)
+            _check_items(inner, sub.items, questions)
+            for key in sub.items:
+                if key not in scale.items:
+                    raise _refusal(f"{inner}: its items must be items of the scale", key)
+
+
+def _check_items(where: str, items: tuple[str, ...], questions: Mapping[str, Question]) -> None:
+    if len(set(items)) != len(items):
+        repeated = next(key for key in items if items.count(key) > 1)
+        raise _refusal(f"{where}: an item is listed twice", repeated)
+    for key in items:
+        question = questions.get(key)
+        if question is None:
+            raise _refusal(f"{where}: names a missing question", key)
+        if question.type not in SCORED_TYPES:
+            raise _refusal(
+                f"{where}: an item must be a Likert or rating question, not {question.type}", key
+            )
 
 
 def _check_rule(declared: DeclaredRule, questions: Mapping[str, Question]) -> None:
@@ -511,7 +651,7 @@ _KINDS = {
 }
 _MAPPING_KINDS = frozenset({"model_type", "model_attributes_type", "dict_type"})
 # Lists whose items are mappings: an error in one names the item (question, choice, rule…).
-_ITEMS = frozenset({"questions", "choices", "rules", "trends"})
+_ITEMS = frozenset({"questions", "choices", "rules", "trends", "scales", "subscales"})
 # Enumerations short enough to list in a message (the signal catalogue is not).
 _MOST_LISTED = 12
 
@@ -528,6 +668,8 @@ def _field_names() -> frozenset[str]:
         When,
         DeclaredRule,
         Trend,
+        Scale,
+        Subscale,
     )
     names = {"equals", "in"}
     for model in models:
@@ -613,6 +755,10 @@ def _describe(section: str, index: int, item: Any) -> tuple[list[str], str | Non
     if section == "choices":
         value = raw.get("value")
         return [f"choice {value!r}" if value is not None else f"choice #{index + 1}"], None
+    if section in ("scales", "subscales"):
+        name = section.removesuffix("s")
+        key = raw.get("key")
+        return [f"{name} {key!r}" if isinstance(key, str) else f"{name} #{index + 1}"], None
     when = raw.get("when")
     target = when.get("question") if isinstance(when, Mapping) else None
     return [f"rule #{index + 1}"], target if isinstance(target, str) else None

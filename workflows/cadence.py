@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from workflows.pairing import State
@@ -232,6 +233,53 @@ POLICIES: dict[str, CadencePolicy] = {
 }  # fmt: skip
 DEFAULT_POLICY = "mentor_eep"
 
+# Outcome measures (a program's setting, off unless turned on): the mentee's outcome survey
+# when the match becomes active (the baseline), at the months the program chose after it,
+# and when the match closes. Each occasion is a contact kind of its own, so the invitation
+# it makes says which occasion it is and the report pairs answers by it.
+OUTCOME_SURVEY = "outcomes_mentee"
+OUTCOME_PREFIX = "outcome_"
+BASELINE = "baseline"
+CLOSURE = "closure"
+
+
+def month_occasion(months: int) -> str:
+    return f"month_{months}"
+
+
+def occasion_of(kind: str) -> str | None:
+    """The occasion an outcome survey's contact kind stands for ("baseline", "month_6",
+    "closure"); None for every other kind."""
+    return kind.removeprefix(OUTCOME_PREFIX) if kind.startswith(OUTCOME_PREFIX) else None
+
+
+def occasion_months(occasion: str) -> int | None:
+    """6 for "month_6"; None for the baseline and the closure."""
+    number = occasion.removeprefix("month_")
+    return int(number) if occasion.startswith("month_") and number.isdigit() else None
+
+
+def outcome_plans(months: tuple[int, ...]) -> tuple[ContactPlan, ...]:
+    survey, mentee = OUTCOME_SURVEY, ("mentee",)
+    return (
+        ContactPlan(OUTCOME_PREFIX + BASELINE, mentee, survey, anchor=Anchor.ACTIVATED,
+                    once_after=Interval()),
+        *(
+            ContactPlan(OUTCOME_PREFIX + month_occasion(n), mentee, survey,
+                        anchor=Anchor.ACTIVATED, once_after=Interval(months=n))
+            for n in sorted(set(months))
+        ),
+        ContactPlan(OUTCOME_PREFIX + CLOSURE, mentee, survey, anchor=Anchor.CLOSED,
+                    once_after=Interval()),
+    )  # fmt: skip
+
+
+@cache
+def with_outcomes(policy: CadencePolicy, months: tuple[int, ...]) -> CadencePolicy:
+    """`policy` with the outcome survey's occasions added to its contacts."""
+    return replace(policy, contacts=policy.contacts + outcome_plans(months))
+
+
 # Which plans run in which states: the relationship's contacts while it runs, follow-ups
 # after a closure that was not for safety, and everything anchored on an event regardless.
 _RUNNING = frozenset({State.ACTIVE, State.AT_RISK})
@@ -397,6 +445,8 @@ SUSPENDED_MONITORS = frozenset({Monitor.MEETING_REQUIREMENT, Monitor.NO_MEETING}
 def suspended_by_pause(plan: ContactPlan | None, kind: str) -> bool:
     """Does a pause suspend `kind` (its contact plan, if it has one)?"""
     if plan is not None:
+        if plan.kind.startswith(OUTCOME_PREFIX):
+            return False  # a measure missed during a pause would leave a hole in the report
         return not plan.for_staff and plan.anchor in (Anchor.MATCHED, Anchor.ACTIVATED)
     return kind in SUSPENDED_MONITORS
 

@@ -103,6 +103,38 @@ def t_quantile(probability: float, df: float) -> float:
     return float(stdtrit(df, probability))
 
 
+@dataclass(frozen=True)
+class Change:
+    """The same people measured twice: their mean before and after, and the mean change
+    (after minus before) with its 95% interval."""
+
+    n: int
+    before: float
+    after: float
+    change: float
+    low: float
+    high: float
+
+
+def paired_change(measures: Sequence[tuple[float, float]], minimum: int) -> Change | None:
+    """The mean change of paired measures (before, after) with the paired t interval: each
+    person's change d = after - before, mean(d) ± t(0.975, n-1)·s_d/√n. Pairing takes out
+    the differences between people, which a comparison of two means would count as noise.
+    None when fewer people than `minimum` (or than two) were measured both times."""
+    n = len(measures)
+    if not _enough(n, max(minimum, 2)):
+        return None
+    before = sum(b for b, _ in measures) / n
+    after = sum(a for _, a in measures) / n
+    changes = [a - b for b, a in measures]
+    mean = sum(changes) / n
+    spread = math.sqrt(sum((d - mean) ** 2 for d in changes) / (n - 1))
+    if spread == 0:  # everyone changed alike: nothing uncertain to state
+        return Change(n, before, after, mean, mean, mean)
+    half = t_quantile(0.975, n - 1) * spread / math.sqrt(n)
+    return Change(n, before, after, mean, mean - half, mean + half)
+
+
 def _enough(n: int, minimum: int) -> bool:
     return n > 0 and shown(n, minimum)
 

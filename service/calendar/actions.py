@@ -43,6 +43,7 @@ from service.programs.models import Program
 from service.signals import service as signals
 from service.surveys import invitations, versions
 from service.surveys.models import Invitation, SurveyResponse
+from workflows import cadence
 from workflows.cadence import STAFF, ContactPlan, MeetingRequirement, Monitor
 from workflows.pairing import State, Trigger
 from workflows.rules import RaisedSignal
@@ -224,7 +225,11 @@ def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict[str, A
             raise ValueError(f"{plan!r} names no survey to invite to")
         invites.append(
             invitations.Invite(
-                survey_key=survey, participant=person, program=item.program, pair=item.pair
+                survey_key=survey,
+                participant=person,
+                program=item.program,
+                pair=item.pair,
+                occasion=cadence.occasion_of(item.kind),
             )
         )
     invitation_ids = invitations.invite_many_within(invites, actor=CALENDAR)

@@ -42,6 +42,8 @@ CALENDAR_SETTINGS = frozenset(
         "event_on",
         "timezone",
         "youth",
+        "outcome_measures",
+        "outcome_months",
     }
 )
 

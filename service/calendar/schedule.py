@@ -35,7 +35,12 @@ def cadence_today(program: Program) -> date:
 
 
 def policy_of(program: Program) -> cadence.CadencePolicy:
-    return cadence.POLICIES.get(program.cadence_policy) or cadence.POLICIES[cadence.DEFAULT_POLICY]
+    policy = (
+        cadence.POLICIES.get(program.cadence_policy) or cadence.POLICIES[cadence.DEFAULT_POLICY]
+    )
+    if program.outcome_measures:
+        return cadence.with_outcomes(policy, tuple(program.outcome_months or ()))
+    return policy
 
 
 def plan_for(program: Program, kind: str) -> ContactPlan | None:

@@ -11,7 +11,8 @@ class ScheduleSchema(Schema):
             "description": "checkin, staff_contact, in_depth, first_meeting, "
             "event_followup, six_month_update, meeting_requirement, no_meeting, "
             "end_of_match, final_session_reminder, closure_reflection, rematch_briefing, "
-            "intervention_follow_up, rematch_prompt or pause_end"
+            "intervention_follow_up, rematch_prompt, pause_end, or the outcome survey's "
+            "outcome_baseline, outcome_month_<n> and outcome_closure"
         }
     )
     next_due_at = fields.DateTime()

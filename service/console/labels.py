@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from service.clock import now
+from workflows.cadence import occasion_months, occasion_of
 
 # One kind of contact or check, as a coordinator would say it.
 KINDS: dict[str, str] = {
@@ -26,6 +27,8 @@ KINDS: dict[str, str] = {
     "rematch_prompt": "Time to consider a re-match",
     "pause_end": "End of the pause",
 }
+# The outcome survey's occasions; a month N reads "N months on".
+OCCASIONS = {"baseline": "at the start", "closure": "at closure"}
 # A participant's survey contact is named for whom it goes to.
 ROLES = {"mentee": "Mentee", "mentor": "Mentor", "guardian": "Parent or guardian"}
 
@@ -33,6 +36,11 @@ ROLES = {"mentee": "Mentee", "mentor": "Mentor", "guardian": "Parent or guardian
 def contact_kind(kind: str, recipient: str | None = None) -> str:
     """'Mentee check-in', 'Your check-in with the pair', 'Six-month update (mentor)'."""
     role = (recipient or "").split(":")[0]
+    occasion = occasion_of(kind)
+    if occasion is not None:
+        months = occasion_months(occasion)
+        when = f"{months} months on" if months is not None else OCCASIONS.get(occasion, occasion)
+        return f"Outcome survey ({when})"
     if kind == "checkin" and role in ROLES:
         return f"{ROLES[role]} check-in"
     label = KINDS.get(kind, kind.replace("_", " ").capitalize())

@@ -52,6 +52,10 @@ def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
                 cell.number_format = "0.0%"
             elif kind in (Kind.NUMBER, Kind.DAYS) and isinstance(cell.value, float):
                 cell.number_format = "0.0"
+            elif kind == Kind.SCORE and isinstance(cell.value, float):
+                cell.number_format = "0.00"
+            elif kind == Kind.CHANGE and isinstance(cell.value, float):
+                cell.number_format = "+0.00;-0.00;0.00"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

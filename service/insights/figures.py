@@ -24,7 +24,9 @@ from service.clock import now
 from service.closure.models import EndingReasons
 from service.database import db
 from service.errors import Invalid, NotFound
+from service.insights import outcomes as measures
 from service.insights import rules
+from service.insights.outcomes import OutcomeRow
 from service.meetings.models import Meeting, MeetingStatus
 from service.pairs.models import Pair, Pause
 from service.participants.models import Participant
@@ -154,6 +156,8 @@ class Insights:
     by_coordinator: list[dict[str, Any]] = field(default_factory=list)
     # Do the rules work: the pairs that kept them against those that did not.
     evidence: rules.Evidence = field(default_factory=rules.Evidence)
+    # Outcome measures: the change per scale since the baseline, per occasion.
+    outcomes: list[OutcomeRow] = field(default_factory=list)
 
 
 def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
@@ -239,6 +243,14 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         judged=judged,
         cadence=cadence,
         start=period.start,
+        end=end,
+        minimum=minimum,
+        chunks=_chunks,
+    )
+    insights.outcomes = measures.compute(
+        program_id=program.id,
+        outcome_months=program.outcome_months or (),
+        pair_ids=ids,
         end=end,
         minimum=minimum,
         chunks=_chunks,

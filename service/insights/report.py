@@ -35,6 +35,7 @@ LAYOUT = [
     ("Match duration", ["duration", "survival", "cohorts", "coordinators"]),
     ("Why matches end", ["endings", "ending_reasons"]),
     ("Relationship quality", ["pulse", "rating_fell"]),
+    ("Outcomes", ["outcomes"]),
     ("Engagement", ["meetings", "responses", "engagement"]),
     ("Staff practice", ["staff", "practice"]),
     ("Fidelity to the program's cadence", ["fidelity", "short"]),

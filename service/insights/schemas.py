@@ -253,6 +253,40 @@ class RulesSchema(Schema):
     )
 
 
+class OutcomeSchema(Schema):
+    scale = fields.String(
+        metadata={"description": "The scale's key, or `scale.subscale` for a subscale."}
+    )
+    title = fields.String()
+    subscale_of = fields.String(
+        allow_none=True, metadata={"description": "The scale's title, for a subscale."}
+    )
+    occasion = fields.String(
+        metadata={"description": "month_6, month_12…, or closure: compared with the baseline."}
+    )
+    months = fields.Integer(
+        allow_none=True, metadata={"description": "Months after activation; null at closure."}
+    )
+    respondents = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Mentees with a score both at the baseline and on this occasion; "
+            "null when fewer than the minimum (but some)."
+        },
+    )
+    suppressed = fields.Boolean(
+        metadata={"description": "True when the respondents are fewer than the minimum group "
+                  "(or than two): every figure below is then null."}
+    )  # fmt: skip
+    baseline_mean = fields.Float(allow_none=True, metadata={"description": "Mean at baseline."})
+    mean = fields.Float(allow_none=True, metadata={"description": "Mean on this occasion."})
+    change = fields.Float(
+        allow_none=True, metadata={"description": "Mean change: this occasion minus baseline."}
+    )
+    low = fields.Float(allow_none=True, metadata={"description": "Paired t 95% interval, low."})
+    high = fields.Float(allow_none=True, metadata={"description": "Paired t 95% interval, high."})
+
+
 class CalibrationGroupSchema(Schema):
     group = fields.Integer(metadata={"description": "Fifth of the estimates, 1 the lowest."})
     n = fields.Integer()
@@ -314,6 +348,11 @@ class InsightsSchema(Schema):
         RulesSchema,
         metadata={"description": "Do the rules work: pairs that kept the meeting requirement "
                   "and the cadence against those that did not; interventions by outcome."},
+    )  # fmt: skip
+    outcomes = fields.List(
+        fields.Nested(OutcomeSchema),
+        metadata={"description": "Outcome measures: for each scale and subscale of the outcome "
+                  "survey and each occasion, the change since the baseline."},
     )  # fmt: skip
     risk_model = fields.Nested(
         RiskModelSchema,

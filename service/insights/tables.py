@@ -14,7 +14,9 @@ import sqlalchemy as sa
 from service.accounts.models import User
 from service.database import db
 from service.insights.figures import EARLY_MONTHS, SIDES, Counted, Insights
+from service.insights.outcomes import OutcomeRow, Part, occasion_label
 from service.insights.rules import NO_SIGNAL, Group, RuleCheck
+from workflows.cadence import occasion_months, occasion_of
 from workflows.endings import LABELS
 from workflows.evidence import Difference
 from workflows.signals import SIGNALS
@@ -29,6 +31,8 @@ class Kind(StrEnum):
     DAYS = "days"
     SHARE = "share"  # a proportion, shown as a percentage
     POINTS = "points"  # a difference of two proportions, in percentage points
+    SCORE = "score"  # a scale's score: two decimals
+    CHANGE = "change"  # a change of a score: two decimals, signed
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,10 @@ def text(value: Cell, kind: Kind) -> str:
         return f"{float(value) * 100:+.0f} points"
     if kind == Kind.NUMBER:
         return f"{value:,}" if isinstance(value, int) else f"{float(value):.1f}"
+    if kind == Kind.SCORE:
+        return f"{float(value):.2f}"
+    if kind == Kind.CHANGE:
+        return f"{float(value):+.2f}" if round(float(value), 2) else "0.00"
     if kind == Kind.DAYS:
         return f"{float(value):.0f} days" if float(value) != 1 else "1 day"
     if kind == Kind.COUNT:
@@ -111,6 +119,14 @@ CONTACTS = {
     "event_followup": "Follow-up after the event",
     "six_month_update": "Six-month update",
 }
+
+
+def contact_label(kind: str) -> str:
+    """What a response-rate row calls the calendar's contact of `kind`."""
+    occasion = occasion_of(kind)
+    if occasion is not None:
+        return f"Outcome survey: {occasion_label(occasion).lower()}"
+    return CONTACTS.get(kind, kind)
 
 
 def tables(insights: Insights) -> list[Table]:
@@ -259,7 +275,7 @@ def tables(insights: Insights) -> list[Table]:
             Column("Response rate", Kind.SHARE),
         ],
         [
-            [CONTACTS.get(str(r["survey"]), str(r["survey"])), r["asked"], r["answered"],
+            [contact_label(str(r["survey"])), r["asked"], r["answered"],
              _cell_of(r["rate"], m)]
             for r in insights.response_rates
         ],
@@ -346,8 +362,48 @@ def tables(insights: Insights) -> list[Table]:
     )
     return [
         *result, pulse, fell, meetings, responses, engagement, staff, practice, fidelity, short,
-        *_evidence_tables(insights),
+        *_evidence_tables(insights), _outcomes_table(insights),
     ]  # fmt: skip
+
+
+def outcome_name(part: Part) -> str:
+    return f"{part.scale}: {part.title}" if part.subscale else part.title
+
+
+def _outcomes_table(insights: Insights) -> Table:
+    m = insights.minimum
+    table = Table(
+        "outcomes",
+        "Outcomes: change since the start, by scale",
+        "Mentees answer the outcome survey when their match becomes active, at the months the "
+        "program chose and when it closes. A scale's score is the mean of its items (1 to 5 for "
+        "statements to agree or disagree with; items worded the other way round are turned "
+        "round), given when at least half of them are answered. Respondents: mentees with a "
+        "score both at the start and then. The change is then minus the start, with its 95% "
+        "confidence interval (paired t).",
+        [
+            Column("Scale"),
+            Column("Occasion"),
+            Column("Respondents", Kind.COUNT),
+            Column("Mean at the start", Kind.SCORE),
+            Column("Mean then", Kind.SCORE),
+            Column("Change", Kind.CHANGE),
+            Column("95% CI from", Kind.CHANGE),
+            Column("95% CI to", Kind.CHANGE),
+        ],
+    )
+    for row in insights.outcomes:
+        change = row.change
+        figures: list[Cell] = (
+            [Hidden(m)] * 5
+            if change is None
+            else [change.before, change.after, change.change, change.low, change.high]
+        )
+        table.rows.append(
+            [outcome_name(row.part), occasion_label(row.occasion),
+             count_cell(row.respondents, m), *figures]
+        )  # fmt: skip
+    return table
 
 
 RULES = {
@@ -654,6 +710,7 @@ def document(insights: Insights) -> dict[str, Any]:
             "pairs_short": insights.pairs_short,
         },
         "rules": _evidence_document(insights),
+        "outcomes": [_outcome_document(row, m) for row in insights.outcomes],
         "cohorts": [_group(row) for row in insights.by_cohort],
         "coordinators": [_group(row) for row in insights.by_coordinator],
     }
@@ -667,6 +724,24 @@ def _group(row: dict[str, Any]) -> dict[str, Any]:
         "closed_before_months": {
             str(n): _figure(row[f"closed_before_{n}_months"]) for n in EARLY_MONTHS
         },
+    }
+
+
+def _outcome_document(row: OutcomeRow, minimum: int) -> dict[str, Any]:
+    change = row.change
+    return {
+        "scale": row.part.key,
+        "title": row.part.title,
+        "subscale_of": row.part.scale if row.part.subscale else None,
+        "occasion": row.occasion,
+        "months": occasion_months(row.occasion),
+        "respondents": _count(row.respondents, minimum),
+        "suppressed": change is None,
+        "baseline_mean": change.before if change else None,
+        "mean": change.after if change else None,
+        "change": change.change if change else None,
+        "low": change.low if change else None,
+        "high": change.high if change else None,
     }
 
 

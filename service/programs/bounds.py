@@ -54,6 +54,11 @@ TIMEZONE_MAX = 64
 # Mentee choice: how many of their best suggested mentors a mentee chooses among.
 MENTEE_CHOICE_MENTORS: tuple[int, int] = (2, 5)
 
+# Outcome measures: the months after activation the outcome survey is given again, each
+# from 1 to 60, at most this many of them.
+OUTCOME_MONTHS: tuple[int, int] = (1, 60)
+OUTCOME_OCCASIONS_MAX = 10
+
 # Matching criteria (workflows/matching.py): each off, preferred or required, with a weight.
 MATCHING_MODES: tuple[str, ...] = ("off", "prefer", "require")
 MATCHING_WEIGHT: tuple[int, int] = (0, 10)

@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     RadioField,
     SelectField,
+    StringField,
     TextAreaField,
     ValidationError,
     validators,
@@ -22,6 +23,7 @@ from service.programs.models import (
     Program,
     ProgramKind,
     default_approval_required,
+    default_outcome_months,
 )
 from service.web.forms import (
     Choices,
@@ -52,6 +54,42 @@ def _optional_between(label: str, limits: tuple[int, int]) -> list[Any]:
     return [validators.Optional(), between(label, limits)[1]]
 
 
+class EachBetween(validators.NumberRange):
+    """Every number of a list within the range (a `NumberRange`, so its bounds are compared
+    with the API's like any other)."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        for value in field.data or []:
+            if (self.min is not None and value < self.min) or (
+                self.max is not None and value > self.max
+            ):
+                raise ValidationError(self.message or "Out of range.")
+
+
+class Months(StringField):
+    """Whole numbers of months typed in one box, "6, 12": read as a sorted list, each once."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_data = valuelist
+        if not valuelist:
+            self.data = None  # left out of the post (an older page): stays as it is
+            return
+        raw = valuelist[0]
+        parts = [part.strip() for part in raw.replace(";", ",").split(",") if part.strip()]
+        if not all(part.isdigit() for part in parts):
+            self.data = None
+            raise ValueError("Outcome months: whole numbers of months, separated by commas.")
+        self.data = sorted({int(part) for part in parts})  # type: ignore[assignment]
+
+    def _value(self) -> str:
+        return ", ".join(str(n) for n in self.data) if isinstance(self.data, list) else ""
+
+
+def _few_months(form: Any, field: Any) -> None:
+    if field.data and len(field.data) > bounds.OUTCOME_OCCASIONS_MAX:
+        raise ValidationError(f"Outcome months: at most {bounds.OUTCOME_OCCASIONS_MAX} follow-ups.")
+
+
 class ProgramSettingsForm(ConsoleForm):
     """Every setting on the page. The numbers are added below, one field per bound."""
 
@@ -68,6 +106,18 @@ class ProgramSettingsForm(ConsoleForm):
     mentee_choice_mentors = WholeNumber(
         "Mentors to choose among",
         between("Mentors to choose among", bounds.MENTEE_CHOICE_MENTORS),
+    )
+    outcome_measures = BooleanField()
+    outcome_months = Months(
+        "Outcome months",
+        [
+            _few_months,
+            EachBetween(
+                *bounds.OUTCOME_MONTHS,
+                message=f"Outcome months: each a whole number from {bounds.OUTCOME_MONTHS[0]} "
+                f"to {bounds.OUTCOME_MONTHS[1]}.",
+            ),
+        ],
     )
     # Empty (or left out): no requirement.
     requirement_period = SelectField(
@@ -104,6 +154,9 @@ class ProgramSettingsForm(ConsoleForm):
         changes["screening_references"] = self.screening_references.data
         changes["mentee_choice"] = self.mentee_choice.data
         changes["mentee_choice_mentors"] = self.mentee_choice_mentors.data
+        changes["outcome_measures"] = self.outcome_measures.data
+        if self.outcome_months.data is not None:
+            changes["outcome_months"] = self.outcome_months.data
         period = self.requirement_period.data
         changes["meeting_requirement"] = (
             {
@@ -199,6 +252,8 @@ def settings_of(program: Program) -> dict[str, Any]:
         "screening_references": program.screening_references,
         "mentee_choice": program.mentee_choice,
         "mentee_choice_mentors": program.mentee_choice_mentors,
+        "outcome_measures": program.outcome_measures,
+        "outcome_months": list(program.outcome_months or []),
         "requirement_period": requirement.get("period", ""),
         "requirement_meetings": requirement.get("meetings") or 0,
         "requirement_minutes": requirement.get("minutes") or 0,
@@ -412,6 +467,18 @@ EXPLAINED: dict[str, Explained] = {
         "stand when it is sent.",
         "Two or three is a real choice; more makes it hard to choose at all.",
     ),
+    "outcome_measures": Explained(
+        "",
+        "Mentees answer the outcome survey when their match becomes active, at the months below "
+        "and when the match closes; the insights show how each scale changed since the start.",
+        "Funders and boards ask whether young people are better off: the same questions asked "
+        "over time are how a program can tell.",
+    ),
+    "outcome_months": Explained(
+        "months after the match becomes active",
+        "When the outcome survey is given again while the match runs, e.g. 6, 12.",
+        "Far enough apart for change to show, close enough that mentees still take part.",
+    ),
     "match_length_months": Explained(
         "months",
         "The planned length of a match, from the day it becomes active; empty: open-ended.",
@@ -574,6 +641,8 @@ def new_program_defaults() -> dict[str, Any]:
         "screening_references": True,
         "mentee_choice": False,
         "mentee_choice_mentors": default_of("mentee_choice_mentors"),
+        "outcome_measures": False,
+        "outcome_months": default_outcome_months(),
         "requirement_period": "",
         "requirement_meetings": 0,
         "requirement_minutes": 0,

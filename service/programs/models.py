@@ -32,6 +32,13 @@ def default_required_training() -> dict[str, Any]:
 
 
 # Settings a program may turn off with null; applied when a program is created without them.
+DEFAULT_OUTCOME_MONTHS = (6, 12)
+
+
+def default_outcome_months() -> list[int]:
+    return list(DEFAULT_OUTCOME_MONTHS)
+
+
 OPTIONAL_DEFAULTS: dict[str, Any] = {"no_meeting_alert_days": 30, "match_length_months": 12}
 
 
@@ -104,6 +111,12 @@ class Program(Model):
     # best suggested mentors (this many, frozen when sent); the choice is the pair's match.
     mentee_choice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     mentee_choice_mentors: Mapped[int] = mapped_column(default=3, server_default="3")
+    # Outcome measures: the mentee's outcome survey at activation (the baseline), at these
+    # months after it, and at closure; off unless the program turns it on.
+    outcome_measures: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    outcome_months: Mapped[list[int]] = mapped_column(
+        JSONType, default=default_outcome_months, server_default="[6, 12]"
+    )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 

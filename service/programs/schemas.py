@@ -193,6 +193,21 @@ class ProgramSchema(Schema):
             "best first, as they stand when it is sent (default 3)."
         },
     )
+    outcome_measures = fields.Boolean(
+        metadata={
+            "description": "The mentee's outcome survey (`outcomes_mentee`) is sent when the "
+            "match becomes active (the baseline), at `outcome_months` after it and when it "
+            "closes; the insights report the change per scale (default false)."
+        }
+    )
+    outcome_months = BoundedList(
+        fields.Integer(validate=validate.Range(*bounds.OUTCOME_MONTHS)),
+        max_items=bounds.OUTCOME_OCCASIONS_MAX,
+        metadata={
+            "description": "Months after activation the outcome survey is given again "
+            "(default [6, 12])."
+        },
+    )
     closure_notice_days = fields.Integer(
         validate=validate.Range(*bounds.NUMBERS["closure_notice_days"]),
         metadata={"description": "How long before the planned end closure is proposed."},

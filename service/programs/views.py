@@ -115,4 +115,5 @@ def _settings_page(program: Program | None, form: ProgramForm) -> str:
         },
         matching_weight=bounds.MATCHING_WEIGHT,
         choice_mentors=bounds.MENTEE_CHOICE_MENTORS,
+        outcome_months=bounds.OUTCOME_MONTHS,
     )

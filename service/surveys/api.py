@@ -139,6 +139,7 @@ def _invitation_fields(invitation) -> dict:
             "pair_id",
             "expires_at",
             "used_at",
+            "occasion",
             "created_at",
         )
     }

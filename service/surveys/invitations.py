@@ -36,6 +36,7 @@ PAIR_PURPOSES = frozenset(
         "closure_reflection",
         "event_followup",
         "six_month_update",
+        "outcome_measure",
     }
 )
 REISSUE_QUIET_PERIOD = timedelta(minutes=10)
@@ -192,6 +193,7 @@ def invite(
     pair_id: int | None = None,
     valid_days: int | None = None,
     send_email: bool = False,
+    occasion: str | None = None,
 ) -> Invitation:
     """Make an invitation (and e-mail its link if asked): one unit of work."""
     with transaction():
@@ -202,6 +204,7 @@ def invite(
             pair_id=pair_id,
             valid_days=valid_days,
             send_email=send_email,
+            occasion=occasion,
         )
 
 
@@ -213,8 +216,10 @@ def invite_within(
     pair_id: int | None = None,
     valid_days: int | None = None,
     send_email: bool = False,
+    occasion: str | None = None,
 ) -> Invitation:
-    """`invite`, inside the caller's transaction."""
+    """`invite`, inside the caller's transaction. `occasion`: what an outcome survey is sent
+    for (baseline, month_6, closure), which the outcomes report pairs answers by."""
     participant = db.session.get(Participant, participant_id)
     if participant is None:
         raise Invalid("participant_id", f"no participant with id {participant_id}")
@@ -227,6 +232,8 @@ def invite_within(
             f"{survey_key} is answered by {' or '.join(definition.audience)}, "
             f"not by a {participant.role}",
         )
+    if occasion is not None and definition.purpose != "outcome_measure":
+        raise Invalid("occasion", f"{survey_key} is not an outcome survey: it has no occasion")
     if pair_id is None and definition.purpose in PAIR_PURPOSES:
         raise Invalid("pair_id", f"{survey_key} is about a pair; give the pair's id")
     if pair_id is not None:
@@ -240,6 +247,7 @@ def invite_within(
         participant_id=participant.id,
         pair_id=pair_id,
         expires_at=now() + timedelta(days=days),
+        occasion=occasion,
         created_by=actor.ref,
     )
     db.session.add(invitation)
@@ -258,6 +266,8 @@ class Invite:
     participant: Participant
     program: Program
     pair: Pair
+    # What an outcome survey is sent for (baseline, month_6, closure); None otherwise.
+    occasion: str | None = None
 
 
 def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
@@ -295,6 +305,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
                 "participant_id": participant.id,
                 "pair_id": invite.pair.id,
                 "expires_at": now() + timedelta(days=invite.program.invitation_valid_days),
+                "occasion": invite.occasion,
                 "created_by_kind": actor.ref.kind,
                 "created_by_id": actor.ref.id,
                 "created_by_label": actor.ref.label,
@@ -421,6 +432,7 @@ def reissue(*, invitation_id: int) -> tuple[Invitation, bool]:
             pair_id=old.pair_id,
             expires_at=now() + timedelta(days=program.invitation_valid_days),
             reissued_from_id=old.id,
+            occasion=old.occasion,
             created_by=Actor(ActorKind.SYSTEM, None, "expired link").ref,
         )
         db.session.add(fresh)

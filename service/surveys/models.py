@@ -73,6 +73,9 @@ class Invitation(Model):
     used_at: Mapped[datetime | None]
     # A fresh link sent after this one expired.
     reissued_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invitations.id"))
+    # What the calendar sent an outcome survey for: "baseline", "month_6", "closure"; the
+    # outcomes report pairs a participant's answers by it. None for every other survey.
+    occasion: Mapped[str | None] = mapped_column(sa.String(20))
     created_by: Mapped[ActorRef] = actor_composite("created_by")
     created_at: Mapped[datetime] = created_at_column()
 

@@ -8,6 +8,9 @@ from service.pairs import bounds as pair_bounds
 from service.schemas import ActorSchema, BoundedDict, BoundedList, Schema, api_link, id_field
 from surveys.definition import TRENDS
 
+# baseline, month_1 … month_60, closure: the outcome survey's occasions.
+OCCASION_PATTERN = r"^(baseline|closure|month_([1-9]|[1-5][0-9]|60))$"
+
 
 class SurveySchema(Schema):
     key = fields.String()
@@ -50,6 +53,8 @@ class PublishVersionSchema(Schema):
     questions = BoundedList(BoundedDict(max_entries=20), required=True, min_items=1, max_items=100)
     rules = BoundedList(BoundedDict(max_entries=20), max_items=200)
     trends = BoundedDict(max_entries=len(TRENDS))
+    # Outcome surveys: each scale's key, title, items, reverse-scored items and subscales.
+    scales = BoundedList(BoundedDict(max_entries=10), max_items=50)
 
 
 class InvitationRequestSchema(Schema):
@@ -63,6 +68,18 @@ class InvitationRequestSchema(Schema):
     send_email = fields.Boolean(
         load_default=False, metadata={"description": "Also e-mail the link to the participant."}
     )
+    occasion = fields.String(
+        allow_none=True,
+        validate=[
+            validate.Length(max=20),
+            validate.Regexp(OCCASION_PATTERN, error="baseline, month_<n> or closure."),
+        ],
+        metadata={
+            "description": "An outcome survey only: what it is sent for (baseline, month_6, "
+            "closure), which the outcomes report pairs answers by; e.g. the baseline of a "
+            "match that was already active when the program turned outcome measures on."
+        },
+    )
 
 
 class InvitationSchema(Schema):
@@ -72,6 +89,9 @@ class InvitationSchema(Schema):
     pair_id = fields.Integer(allow_none=True)
     expires_at = fields.DateTime()
     used_at = fields.DateTime(allow_none=True)
+    occasion = fields.String(
+        allow_none=True, metadata={"description": "An outcome survey's occasion, else null."}
+    )
     created_at = fields.DateTime()
     url = fields.String(
         metadata={"description": "The participant's link; only in the answer that creates it."}

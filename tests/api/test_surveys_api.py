@@ -191,3 +191,55 @@ def test_reading_responses_needs_a_responses_scope(client, make_token, world, ap
     pair = _answered_with_safety(api, world)
     response = Api(client, make_token("pairs:read")).get(f"/pairs/{pair['id']}/responses")
     assert response.status_code == 403
+
+
+OUTCOME_QUESTIONS = [
+    {"key": "calm", "type": "likert", "label": "I feel calm."},
+    {"key": "worried", "type": "likert", "label": "I often feel worried."},
+]
+
+
+def test_a_program_publishes_its_own_outcome_measures_with_their_scales(api, world):
+    body = {
+        "title": "How are things?",
+        "questions": OUTCOME_QUESTIONS,
+        "scales": [{"key": "calm", "title": "Feeling calm", "items": ["calm", "worried"],
+                    "reverse": ["worried"]}],
+    }  # fmt: skip
+    published = api.ok(
+        "post", f"/programs/{world.program['id']}/surveys/outcomes_mentee/versions", body
+    )
+    assert published["definition"]["scales"][0]["reverse"] == ["worried"]
+
+
+def test_an_outcome_version_whose_scale_names_a_missing_question_is_refused(api, world):
+    body = {
+        "title": "How are things?",
+        "questions": OUTCOME_QUESTIONS,
+        "scales": [{"key": "calm", "title": "Feeling calm", "items": ["calm", "relaxed"]}],
+    }
+    response = api.post(f"/programs/{world.program['id']}/surveys/outcomes_mentee/versions", body)
+    assert response.status_code == 422
+    problem = response.get_json()
+    assert problem["errors"][0]["field"] == "questions.relaxed"
+    assert "scale 'calm': names a missing question" in problem["detail"]
+
+
+def test_a_missed_baseline_is_sent_through_the_api_with_its_occasion(api, world):
+    pair = world.drive_to("active")
+    body = {"survey_key": "outcomes_mentee", "participant_id": pair["mentee_id"],
+            "pair_id": pair["id"], "occasion": "baseline"}  # fmt: skip
+    made = api.ok("post", "/invitations", body)
+    assert made["occasion"] == "baseline"
+    assert api.ok("get", f"/invitations/{made['id']}")["occasion"] == "baseline"
+
+
+def test_an_occasion_is_refused_for_a_survey_that_is_not_an_outcome_survey(api, world):
+    pair = world.drive_to("active")
+    body = {"survey_key": "checkin_mentee", "participant_id": pair["mentee_id"],
+            "pair_id": pair["id"], "occasion": "baseline"}  # fmt: skip
+    response = api.post("/invitations", body)
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["field"] == "occasion"
+    response = api.post("/invitations", {**body, "occasion": "someday"})
+    assert response.status_code == 422

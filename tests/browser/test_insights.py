@@ -37,7 +37,8 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     page.goto(f"{live_server}/console/programs")
     page.get_by_role("link", name="Insights of Northside Mentoring (insights demo)").click()
     expect(page.locator("h1")).to_have_text("Insights: Northside Mentoring (insights demo)")
-    for name in ("Match duration", "Why matches end", "Relationship quality", "Engagement",
+    for name in ("Match duration", "Why matches end", "Relationship quality", "Outcomes",
+                 "Engagement",
                  "Staff practice", "Fidelity to the program's cadence",
                  "Do our rules work?"):  # fmt: skip
         expect(page.get_by_role("heading", name=name, exact=True)).to_be_visible()
@@ -47,6 +48,9 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     expect(page.locator(".insights-lead").first).to_contain_text(
         "Pairs that met the meeting requirement in most months ended early"
     )
+    expect(
+        page.get_by_role("region", name="Outcomes: change since the start, by scale")
+    ).to_contain_text("Confidence in myself")
 
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
@@ -56,6 +60,11 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
         page.screenshot(path=screenshots / f"insights-{width}.png", full_page=False)
         page.locator("#section-3").scroll_into_view_if_needed()
         page.screenshot(path=screenshots / f"insights-quality-{width}.png", full_page=False)
+        outcomes = page.get_by_role("heading", name="Outcomes", exact=True)
+        outcomes.evaluate(
+            "h => window.scrollTo(0, h.getBoundingClientRect().top + window.scrollY - 72)"
+        )
+        page.screenshot(path=screenshots / f"insights-outcomes-{width}.png", full_page=False)
         rules = page.get_by_role("heading", name="Do our rules work?")
         # Just below the top bar.
         rules.evaluate(

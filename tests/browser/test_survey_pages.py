@@ -156,6 +156,7 @@ SURVEYS_BY_ROLE = {
         "closure_reflection",
         "event_followup",
         "six_month_update",
+        "outcomes_mentee",
     ],
     "mentor": ["checkin_mentor"],
     "guardian": ["checkin_guardian"],
@@ -188,7 +189,7 @@ def test_every_survey_page_passes_axe(live_server, page, api, world):
         if found:
             failures[page.locator("h1").inner_text()] = found
     assert failures == {}
-    assert len(links) == 11
+    assert len(links) == 12
 
 
 def test_the_expired_link_page_passes_axe_and_offers_a_new_link(app, live_server, page, api, world):

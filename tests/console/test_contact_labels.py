@@ -32,3 +32,9 @@ def test_every_kind_the_calendar_draws_has_a_name():
     kinds = {plan.kind for policy in cadence.POLICIES.values() for plan in policy.contacts}
     kinds |= {str(monitor) for monitor in cadence.Monitor}
     assert kinds - labels.KINDS.keys() == set()
+
+
+def test_the_outcome_surveys_contacts_are_named_for_their_occasion():
+    assert labels.contact_kind("outcome_baseline", "mentee:7") == "Outcome survey (at the start)"
+    assert labels.contact_kind("outcome_month_6", "mentee:7") == "Outcome survey (6 months on)"
+    assert labels.contact_kind("outcome_closure", "mentee:7") == "Outcome survey (at closure)"

@@ -96,3 +96,12 @@ def test_the_rules_section_shows_the_known_effect_and_ranks_the_interventions(pr
     print("\n".join(rule_sentences(insights)))
     for r in insights.evidence.interventions:
         print(r)
+
+
+def test_the_mentees_outcome_scales_rise_over_the_match(program):
+    insights = compute(program_id=program.id, period=Period(None, date.today()))
+    six_months = [row for row in insights.outcomes if row.occasion == "month_6"]
+    assert {row.part.key for row in six_months} >= {"confidence", "connectedness", "hope"}
+    for row in six_months:
+        assert row.change is not None and row.respondents >= 20, row.part.key
+        assert row.change.low > 0, row.part.key  # the generator's gain shows, with its interval

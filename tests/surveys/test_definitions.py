@@ -23,6 +23,7 @@ STANDARD_SET = {
     "closure_reflection",
     "event_followup",
     "six_month_update",
+    "outcomes_mentee",
 }
 
 

@@ -3,8 +3,11 @@ hand (or published beside the method)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
+from workflows import evidence
 from workflows.evidence import (
     Outcomes,
     mean_difference,
@@ -100,3 +103,17 @@ def test_an_intervention_known_fewer_times_than_the_minimum_comes_last_unranked(
     assert [r.key for r in ranked] == ["missed_meetings", "safety_concern"]
     assert ranked[1].share is None and ranked[1].interval is None
     assert ranked[1].used == 11
+
+
+def test_a_paired_change_is_the_mean_change_with_the_paired_t_interval():
+    # Changes 1, 2, 3: mean 2, s = 1, t(0.975, 2) = 4.302653: 2 ± 4.302653 / √3.
+    change = evidence.paired_change([(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)], minimum=3)
+    assert change is not None
+    assert (change.n, change.before, change.after, change.change) == (3, 2.0, 4.0, 2.0)
+    half = 4.302652729911275 / math.sqrt(3)
+    assert (change.low, change.high) == pytest.approx((2 - half, 2 + half))
+
+
+def test_no_paired_change_is_given_from_fewer_people_than_the_minimum():
+    assert evidence.paired_change([(1.0, 2.0), (2.0, 4.0)], minimum=3) is None
+    assert evidence.paired_change([(1.0, 2.0)], minimum=1) is None

@@ -1,0 +1,171 @@
+"""Outcome measures: how each scale of the outcome survey changed since the baseline. Read-only.
+
+The calendar sends the mentee's outcome survey at activation (the baseline), at the months
+the program chose and at closure; each invitation records its occasion. A respondent counts
+for an occasion when they have a score for the scale both at the baseline and then (their
+latest answer to each, should a link have been sent twice); the change is the mean of their
+changes, with the paired t interval (`workflows.evidence.paired_change`). A scale's score is
+that of the survey version the answers were given under (`surveys.definition.Scale`).
+
+No figure is given from fewer respondents than the program's minimum group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from service.database import db
+from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
+from service.surveys.versions import current_version, definition_of
+from surveys.definition import SurveyDefinition
+from workflows import cadence, evidence
+
+PURPOSE = "outcome_measure"
+Chunks = Callable[[list[int]], Iterable[list[int]]]
+# (pair, participant): one respondent; a mentee re-matched answers again for the new pair.
+Respondent = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Part:
+    """A scale, or a subscale (key `scale.subscale`), as the report names it."""
+
+    key: str
+    title: str
+    scale: str  # the scale's title (its own, for a scale)
+    subscale: bool
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """One scale at one occasion against the baseline. `change` is None when fewer than the
+    minimum (or two) respondents were measured both times."""
+
+    part: Part
+    occasion: str  # "month_6", "closure"
+    respondents: int
+    change: evidence.Change | None
+
+
+def occasion_label(occasion: str) -> str:
+    """ "6 months", "At closure", "At the start", as the page says them."""
+    months = cadence.occasion_months(occasion)
+    if months is not None:
+        return f"{months} month" + ("s" if months != 1 else "")
+    if occasion == cadence.CLOSURE:
+        return "At closure"
+    if occasion == cadence.BASELINE:
+        return "At the start"
+    return occasion.replace("_", " ")
+
+
+def _occasion_order(occasion: str) -> tuple[int, int]:
+    months = cadence.occasion_months(occasion)
+    if months is not None:
+        return (1, months)
+    return (0, 0) if occasion == cadence.BASELINE else (2, 0)
+
+
+def parts_of(definition: SurveyDefinition) -> list[Part]:
+    return [
+        Part(key, title, scale.title, key != scale.key)
+        for scale in definition.scales
+        for key, title, _ in scale.parts
+    ]
+
+
+def scores(
+    rows: Iterable[tuple[int, int, int, str, dict[str, Any]]],
+    definitions: dict[int, SurveyDefinition],
+) -> dict[str, dict[Respondent, dict[str, float | None]]]:
+    """Each occasion's scores by respondent, from rows (pair, participant, version, occasion,
+    answers) in the order they were given: a later answer replaces an earlier one."""
+    by_occasion: dict[str, dict[Respondent, dict[str, float | None]]] = {}
+    for pair_id, participant_id, version_id, occasion, answers in rows:
+        scored = definitions[version_id].scale_scores(answers)
+        by_occasion.setdefault(occasion, {})[(pair_id, participant_id)] = scored
+    return by_occasion
+
+
+def changes(
+    parts: list[Part],
+    by_occasion: dict[str, dict[Respondent, dict[str, float | None]]],
+    occasions: Iterable[str],
+    minimum: int,
+) -> list[OutcomeRow]:
+    """For each part and each occasion after the baseline, the respondents scored at both and
+    the mean change. Pure: the figures the tests work out by hand."""
+    baseline = by_occasion.get(cadence.BASELINE, {})
+    rows: list[OutcomeRow] = []
+    for part in parts:
+        for occasion in sorted(set(occasions) - {cadence.BASELINE}, key=_occasion_order):
+            measured: list[tuple[float, float]] = []
+            for respondent, later in by_occasion.get(occasion, {}).items():
+                before = baseline.get(respondent, {}).get(part.key)
+                after = later.get(part.key)
+                if before is not None and after is not None:
+                    measured.append((before, after))
+            rows.append(
+                OutcomeRow(part, occasion, len(measured), evidence.paired_change(measured, minimum))
+            )
+    return rows
+
+
+def compute(
+    *,
+    program_id: int,
+    outcome_months: Iterable[int],
+    pair_ids: list[int],
+    end: datetime,
+    minimum: int,
+    chunks: Chunks,
+) -> list[OutcomeRow]:
+    """The change per scale of the matches `pair_ids`, from the answers given before `end`.
+    The occasions are the program's (its months and the closure) and any others answered."""
+    rows: list[tuple[int, int, int, str, dict[str, Any]]] = []
+    for chunk in chunks(pair_ids):
+        rows += [
+            (r.pair_id, r.participant_id, r.survey_version_id, r.occasion, r.answers)
+            for r in db.session.execute(
+                sa.select(
+                    SurveyResponse.pair_id,
+                    SurveyResponse.participant_id,
+                    SurveyResponse.survey_version_id,
+                    SurveyResponse.answers,
+                    Invitation.occasion,
+                )
+                .join(Invitation, Invitation.id == SurveyResponse.invitation_id)
+                .where(
+                    SurveyResponse.purpose == PURPOSE,
+                    SurveyResponse.pair_id.in_(chunk),
+                    SurveyResponse.submitted_at < end,
+                    Invitation.occasion.is_not(None),
+                    SurveyResponse.participant_id.is_not(None),
+                )
+                .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+            )
+        ]
+    if not rows:
+        return []  # nothing measured: no table of empty rows
+    definitions = {
+        version.id: definition_of(version)
+        for version in db.session.scalars(
+            sa.select(SurveyVersion).where(SurveyVersion.id.in_({r[2] for r in rows}))
+        )
+    }
+    current = definition_of(
+        current_version(survey_key=cadence.OUTCOME_SURVEY, program_id=program_id)
+    )
+    parts = parts_of(current)
+    known = {part.key for part in parts}
+    for definition in definitions.values():  # a scale an older version had, still reported
+        parts += [part for part in parts_of(definition) if part.key not in known]
+        known |= {part.key for part in parts}
+    by_occasion = scores(rows, definitions)
+    occasions = {cadence.month_occasion(n) for n in outcome_months} | {cadence.CLOSURE}
+    return changes(parts, by_occasion, occasions | set(by_occasion), minimum)
