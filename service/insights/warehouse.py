@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import tempfile
 import zipfile
@@ -71,6 +72,8 @@ from service.surveys.models import (
 from service.surveys.versions import definition_of
 from service.training.models import TrainingRecord
 from surveys.definition import DefinitionError
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "parquet")
 # How long before the export starts its window ends: longer than any transaction runs (a
@@ -399,6 +402,23 @@ class Written:
     left_out: dict[str, str] = field(default_factory=dict)
 
 
+def described() -> list[dict[str, Any]]:
+    """Each table as the manifest describes it, less its columns and rows: for the page."""
+    tables = [
+        {"name": s.name, "mode": s.mode, "changed_by": s.changed_by(), "left_out": s.left_out}
+        for s in _sources()
+    ]
+    tables.append(
+        {
+            "name": "survey_answers",
+            "mode": "incremental",
+            "changed_by": ["survey_responses.submitted_at"],
+            "left_out": ANSWERS_LEFT_OUT,
+        }
+    )
+    return tables
+
+
 def window(
     since: datetime | None, *, at: datetime | None = None
 ) -> tuple[datetime | None, datetime]:
@@ -690,14 +710,34 @@ def _write_parquet(
     return count
 
 
+def logged(manifest: dict[str, Any], *, by: str) -> None:
+    """Who took which program's rows, for which window: one line in the service's log. (The
+    access log records reads of safety notes and answers, which an export never holds.)"""
+    log.info(
+        "warehouse export of program %s by %s: %s to %s, %d rows (%s)",
+        manifest["program"]["id"],
+        by,
+        manifest["since"] or "the start",
+        manifest["until"],
+        sum(table["rows"] for table in manifest["tables"]),
+        manifest["format"],
+    )
+
+
 def spooled() -> IO[bytes]:
     """A temporary file for a download: on disk past a few megabytes, gone once closed."""
     return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
 
 
-def filename(slug: str, since: datetime | None, until: datetime) -> str:
-    def stamp(moment: datetime) -> str:
-        return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+def filename(manifest: dict[str, Any]) -> str:
+    """`<program>-warehouse-<since>-to-<until>.zip`, the times in UTC to the second."""
 
-    start = stamp(since) if since else "start"
-    return f"{slug}-warehouse-{start}-to-{stamp(until)}.zip"
+    def stamp(text: str | None) -> str:
+        if text is None:
+            return "start"
+        return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    return (
+        f"{manifest['program']['slug']}-warehouse-"
+        f"{stamp(manifest['since'])}-to-{stamp(manifest['until'])}.zip"
+    )
