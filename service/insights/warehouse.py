@@ -427,6 +427,11 @@ def window(
     until = (at or now()) - SETTLE
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
+    if since is not None:
+        try:
+            since = since.astimezone(UTC)
+        except OverflowError:  # the first hours of year 1, east of UTC: before any row
+            raise Invalid("since", "must be a time after the year 1", location="query") from None
     if since is not None and since > until:
         raise Invalid(
             "since",
@@ -498,7 +503,11 @@ def _in_window(
 
 
 def _query(source: Source, program_id: int, since: datetime | None, until: datetime) -> sa.Select:
-    query = sa.select(*source.columns).select_from(source.table)
+    # JSON read as the database holds it, as text: not decoded only to be encoded again.
+    selected = [
+        sa.cast(c, sa.Text).label(c.name) if _kind(c) == "json" else c for c in source.columns
+    ]
+    query = sa.select(*selected).select_from(source.table)
     if source.joined is not None:
         query = source.joined(query)
     query = query.where(source.owned(program_id))
@@ -635,31 +644,36 @@ def _write_table(
 ) -> int:
     if fmt == "parquet":
         return _write_parquet(archive, name, columns, batches)
+    # Only the columns whose values csv would not write as a warehouse loads them: times in
+    # ISO 8601 with their offset, dates ISO, true/false. (None is written empty, numbers
+    # and text as they are: stored values, not defused for a spreadsheet.)
+    converted = [(i, _TO_TEXT[kind]) for i, (_, kind) in enumerate(columns) if kind in _TO_TEXT]
     count = 0
     with archive.open(name, "w", force_zip64=True) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         writer = csv.writer(text)
         writer.writerow([column for column, _ in columns])
         for batch in batches:
-            writer.writerows([_csv_value(value) for value in row] for row in batch)
+            writer.writerows([_converted(row, converted) for row in batch] if converted else batch)
             count += len(batch)
         text.flush()
         text.detach()
     return count
 
 
-def _csv_value(value: Any) -> Any:
-    """As a warehouse loads it: times in ISO 8601 with their offset, dates ISO, true/false,
-    JSON as JSON, empty for none. Written as stored, not defused for a spreadsheet."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return value
+_TO_TEXT: dict[str, Callable[[Any], str]] = {
+    "timestamp": datetime.isoformat,
+    "date": date.isoformat,
+    "boolean": lambda value: "true" if value else "false",
+}
+
+
+def _converted(row: Sequence[Any], converted: list[tuple[int, Callable[[Any], str]]]) -> list[Any]:
+    values = list(row)
+    for i, convert in converted:
+        if values[i] is not None:
+            values[i] = convert(values[i])
+    return values
 
 
 def _write_parquet(
@@ -682,7 +696,6 @@ def _write_parquet(
         "string": pa.string(),
     }
     schema = pa.schema([pa.field(column, types[kind]) for column, kind in columns])
-    jsons = [i for i, (_, kind) in enumerate(columns) if kind == "json"]
     count = 0
     # Parquet's footer is written last, with offsets into the file: built in a temporary file
     # of its own, then copied into the archive.
@@ -693,17 +706,12 @@ def _write_parquet(
             for batch in batches:
                 if not batch:
                     continue
-                rows = [list(row) for row in batch]
-                for row in rows:
-                    for i in jsons:
-                        if row[i] is not None:
-                            row[i] = json.dumps(row[i], ensure_ascii=False, separators=(",", ":"))
                 arrays = [
-                    pa.array([row[i] for row in rows], type=schema.field(i).type)
+                    pa.array([row[i] for row in batch], type=schema.field(i).type)
                     for i in range(len(columns))
                 ]
                 writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
-                count += len(rows)
+                count += len(batch)
         archive.write(path, name)
     finally:
         os.unlink(path)

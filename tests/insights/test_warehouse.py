@@ -290,3 +290,10 @@ def test_an_unknown_program_or_format_is_refused(program):
         warehouse.export(io.BytesIO(), program_id=999_999)
     with pytest.raises(Invalid):
         warehouse.export(io.BytesIO(), program_id=program.program["id"], fmt="xlsx")
+
+
+def test_a_since_at_the_start_of_time_is_refused_not_an_error():
+    with pytest.raises(Invalid):
+        warehouse.window(datetime.fromisoformat("0001-01-01T00:00:00+05:00"))
+    since, _ = warehouse.window(datetime.fromisoformat("0001-01-01T00:00:00-05:00"))
+    assert since == datetime(1, 1, 1, 5, tzinfo=UTC)
