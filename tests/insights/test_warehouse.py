@@ -273,6 +273,10 @@ def test_the_parquet_export_holds_the_same_rows_with_their_types(program):
     assert sorted(pairs.column("id").to_pylist()) == sorted(_ids(csv_archive, "pairs"))
     assert str(pairs.schema.field("matched_at").type) == "timestamp[us, tz=UTC]"
     assert str(pairs.schema.field("id").type) == "int64"
+    people = pq.read_table(io.BytesIO(archive.read("participants.parquet"))).to_pylist()
+    assert {p["location"] for p in people} == {""}  # an empty text stays a text
+    assert {p["phone"] for p in people} == {None}  # and nothing stays nothing
+    assert {p["active"] for p in people} == {True}
     for table in manifest["tables"]:
         read = pq.read_table(io.BytesIO(archive.read(table["file"])))
         assert read.num_rows == table["rows"], table["name"]
@@ -297,3 +301,21 @@ def test_a_since_at_the_start_of_time_is_refused_not_an_error():
         warehouse.window(datetime.fromisoformat("0001-01-01T00:00:00+05:00"))
     since, _ = warehouse.window(datetime.fromisoformat("0001-01-01T00:00:00-05:00"))
     assert since == datetime(1, 1, 1, 5, tzinfo=UTC)
+
+
+def test_csv_values_read_back_as_stored(program):
+    active, _ = _pair_ids(program)
+    pair = db.session.get(Pair, active)
+    pair.planned_end_on = pair.activated_at.date() + timedelta(days=365)
+    db.session.commit()
+    with _later():
+        _, archive = _export(program.program["id"])
+    row = next(r for r in _rows(archive, "pairs") if int(r["id"]) == active)
+    assert datetime.fromisoformat(row["activated_at"]) == pair.activated_at
+    assert row["activated_at"].endswith("+00:00")
+    assert row["planned_end_on"] == pair.planned_end_on.isoformat()
+    assert "calendar_stale" not in row  # the service's bookkeeping
+    assert row["closed_at"] == "" and row["predecessor_id"] == ""
+    person = next(r for r in _rows(archive, "participants") if r["role"] == "mentor")
+    assert person["active"] == "true"
+    assert json.loads(person["goals"]) == db.session.get(Participant, int(person["id"])).goals
