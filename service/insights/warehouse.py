@@ -427,24 +427,27 @@ def described() -> list[dict[str, Any]]:
 def window(
     since: datetime | None, *, at: datetime | None = None
 ) -> tuple[datetime | None, datetime]:
-    """The window an export started now holds: after `since`, up to `SETTLE` ago. A naive
-    `since` is read as UTC."""
-    until = (at or now()) - SETTLE
-    if since is not None and since.tzinfo is None:
+    """The window an export started at `at` (now) holds: after `since`, up to `SETTLE`
+    before. A naive `since` is read as UTC. A `since` inside the settling time (the cursor
+    of an export taken a moment ago, or by a server whose clock runs a little ahead) gives
+    an empty window ending where it starts; a `since` after `at` is refused."""
+    moment = at or now()
+    until = moment - SETTLE
+    if since is None:
+        return None, until
+    if since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    if since is not None:
-        try:
-            since = since.astimezone(UTC)
-        except OverflowError:  # the first hours of year 1, east of UTC: before any row
-            raise Invalid("since", "must be a time after the year 1", location="query") from None
-    if since is not None and since > until:
+    try:
+        since = since.astimezone(UTC)
+    except OverflowError:  # the first hours of year 1, east of UTC: before any row
+        raise Invalid("since", "must be a time after the year 1", location="query") from None
+    if since > moment:
         raise Invalid(
             "since",
-            f"must be at or before {until.isoformat(timespec='seconds')}: an export holds "
-            f"the changes up to {int(SETTLE.total_seconds() // 60)} minutes before it starts",
+            f"must not be in the future (it is {moment.isoformat(timespec='seconds')} now)",
             location="query",
         )
-    return since, until
+    return since, max(since, until)
 
 
 def export(
@@ -457,7 +460,7 @@ def export(
 ) -> dict[str, Any]:
     """Write the program's rows changed after `since` to `out` as a ZIP, and return its
     manifest (also in the ZIP, as manifest.json). Raises NotFound for no such program and
-    Invalid for an unknown format or a `since` later than the window's end."""
+    Invalid for an unknown format or a `since` in the future."""
     if fmt not in FORMATS:
         raise Invalid("format", f"must be one of {', '.join(FORMATS)}", location="query")
     program = db.session.get(Program, program_id)

@@ -283,10 +283,17 @@ def test_the_parquet_export_holds_the_same_rows_with_their_types(program):
         assert read.column_names == [c["name"] for c in table["columns"]]
 
 
-def test_a_since_after_the_windows_end_is_refused():
+def test_a_since_in_the_future_is_refused():
     with pytest.raises(Invalid) as refusal:
-        warehouse.window(datetime.now(UTC))
-    assert "since" in refusal.value.detail
+        warehouse.window(datetime.now(UTC) + timedelta(minutes=1))
+    assert refusal.value.detail.startswith("since: must not be in the future")
+
+
+def test_a_since_inside_the_settling_time_gives_an_empty_window_that_ends_where_it_starts():
+    moment = datetime.now(UTC)
+    since = moment - timedelta(seconds=30)
+    assert warehouse.window(since, at=moment) == (since, since)
+    assert warehouse.window(None, at=moment) == (None, moment - warehouse.SETTLE)
 
 
 def test_an_unknown_program_or_format_is_refused(program):
