@@ -61,4 +61,4 @@ def test_an_admin_downloads_the_warehouse_export(app, live_server, browser, tmp_
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         assert serious_violations(page) == []
-        page.screenshot(path=screenshots / f"warehouse-export-error-{width}.png", full_page=False)
+        page.screenshot(path=tmp_path / f"warehouse-export-error-{width}.png", full_page=False)
