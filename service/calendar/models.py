@@ -6,6 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.clock import now
 from service.columns import created_at_column
 from service.database import Model
 
@@ -67,6 +68,9 @@ class Contact(Model):
     next_reminder_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at_column()
+    # Any change (answered, reminded, overdue, cancelled), by the ORM or a Core UPDATE: what
+    # the warehouse export reads to send only the contacts changed since last time.
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
 
 
 class Compliance(Model):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response
+from flask import Response, g, send_file
 
 from service.auth import require_scope
 from service.clock import today_in
-from service.insights import report, risk
+from service.insights import report, risk, warehouse
 from service.insights.figures import Insights, Period, compute
-from service.insights.schemas import InsightsQuerySchema, InsightsSchema
+from service.insights.schemas import InsightsQuerySchema, InsightsSchema, WarehouseQuerySchema
 from service.insights.tables import document
 from service.programs import service as programs
 from service.schemas import Blueprint, documents
@@ -78,6 +78,54 @@ def funder_report(program_id: int, since, until, coordinator_id):
         mimetype=report.PDF_TYPE,
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@blueprint.get("/programs/<id:program_id>/warehouse-export")
+@require_scope("admin")
+@blueprint.arguments(WarehouseQuerySchema, location="query", as_kwargs=True)
+@blueprint.response(
+    200,
+    {"type": "string", "format": "binary"},
+    content_type="application/zip",
+    description="A ZIP: one file per table (`<table>.csv` or `<table>.parquet`) and "
+    "`manifest.json`, which names each table's columns, types, row count and how its rows "
+    "are chosen, the window (`since`, `until`) and the `cursor` to pass as `since` next time.",
+    headers={
+        "Content-Disposition": {
+            "description": 'attachment; filename="<program>-warehouse-<since>-to-<until>.zip"',
+            "schema": {"type": "string"},
+        },
+        "Warehouse-Cursor": {
+            "description": "The manifest's `cursor`: pass it as `since` next time.",
+            "schema": {"type": "string", "format": "date-time"},
+        },
+    },
+)
+@documents(blueprint, 401, 403, 404, 422)
+def warehouse_export(program_id: int, since, format: str):
+    """Every table the program owns, for a warehouse: its participants, pairs, transitions,
+    meetings, contacts, compliance, survey links and answers, signals, closures, choice
+    offers and events, one CSV or Parquet file each, holding the rows changed after `since`
+    (all of them without it) up to two minutes before the call. Successive exports, each
+    from the previous one's cursor, hold every change once. Link secrets, safety notes,
+    safety answers and stories shared without consent are never in it. Needs the `admin`
+    scope."""
+    out = warehouse.spooled()
+    try:
+        manifest = warehouse.export(out, program_id=program_id, since=since, fmt=format)
+    except Exception:
+        out.close()
+        raise
+    warehouse.logged(manifest, by=g.actor.label)
+    out.seek(0)
+    response = send_file(
+        out,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=warehouse.filename(manifest),
+    )
+    response.headers["Warehouse-Cursor"] = manifest["cursor"]
+    return response
 
 
 def _compute(program_id: int, since, until, coordinator_id) -> Insights:

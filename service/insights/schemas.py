@@ -3,8 +3,12 @@ is drawn from, and null when that group is smaller than the program's minimum)."
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validates_schema
+from datetime import UTC
 
+from marshmallow import ValidationError, fields, validates_schema
+from marshmallow.validate import OneOf
+
+from service.insights import warehouse
 from service.schemas import Schema, id_field
 
 
@@ -29,6 +33,22 @@ class InsightsQuerySchema(Schema):
     def _in_order(self, data, **kwargs) -> None:
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise ValidationError("The period must start on or before its last day.", "from")
+
+
+class WarehouseQuerySchema(Schema):
+    since = fields.AwareDateTime(
+        load_default=None,
+        default_timezone=UTC,
+        metadata={
+            "description": "Only the rows changed after this time (ISO 8601; without an "
+            "offset, UTC): the `cursor` of the previous export's manifest. Default: every row."
+        },
+    )
+    format = fields.String(
+        load_default="csv",
+        validate=OneOf(warehouse.FORMATS),
+        metadata={"description": "One file per table: `csv` or `parquet`."},
+    )
 
 
 class FigureSchema(Schema):

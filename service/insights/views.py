@@ -6,15 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask_login import current_user
 
 from service.accounts.models import User
 from service.clock import today_in
 from service.database import db
 from service.errors import Invalid
-from service.insights import exports, report, risk
+from service.insights import exports, report, risk, warehouse
 from service.insights.figures import Period, compute
-from service.insights.forms import InsightsFilterForm
+from service.insights.forms import InsightsFilterForm, WarehouseExportForm
 from service.insights.tables import Kind, tables, text
 from service.programs.models import Program
 from service.web import limits
@@ -141,3 +142,53 @@ def _too_many_reports(wait: str) -> str:
         detail="A funder report takes a moment to lay out, so each person may ask for a few "
         f"a minute. Please wait {wait}, then download it again.",
     )
+
+
+@blueprint.get("/<int:program_id>/warehouse-export")
+@staff_required("admin")
+def warehouse_page(program_id: int):
+    """The warehouse export's form: a time to start from (the last export's cursor) and a
+    format. Admins only: the export holds every participant's record."""
+    program = _program(program_id)
+    form = WarehouseExportForm(formdata=None)
+    return _warehouse_form(program, form, problem=None)
+
+
+def _warehouse_form(program: Program, form: WarehouseExportForm, *, problem: str | None):
+    return render_template(
+        "console/warehouse_export.html",
+        program=program,
+        form=form,
+        problem=problem,
+        tables=warehouse.described(),
+        not_exported=warehouse.NOT_EXPORTED,
+        settle_minutes=int(warehouse.SETTLE.total_seconds() // 60),
+    )
+
+
+@blueprint.get("/<int:program_id>/warehouse-export.zip")
+@staff_required("admin")
+def warehouse_download(program_id: int):
+    program = _program(program_id)
+    form = WarehouseExportForm(formdata=request.args)
+    if not form.validate():
+        return _warehouse_form(program, form, problem=None), 422
+    out = warehouse.spooled()
+    try:
+        manifest = warehouse.export(
+            out, program_id=program.id, since=form.since.data, fmt=form.format.data or "csv"
+        )
+    except Invalid as refusal:
+        out.close()
+        form.since.errors = [f"Changed after: {refusal.extensions['errors'][0]['message']}."]
+        return _warehouse_form(program, form, problem=None), 422
+    warehouse.logged(manifest, by=f"{current_user.full_name} (user {current_user.id})")
+    out.seek(0)
+    response = send_file(
+        out,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=warehouse.filename(manifest),
+    )
+    response.headers["Warehouse-Cursor"] = manifest["cursor"]
+    return response

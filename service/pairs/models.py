@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.actors import ActorRef
+from service.clock import now
 from service.columns import actor_composite, created_at_column
 from service.database import Model
 from workflows.pairing import TERMINAL_STATES, State
@@ -62,6 +63,9 @@ class Pair(Model):
     calendar_stale: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     state_changed_at: Mapped[datetime] = created_at_column()
     created_at: Mapped[datetime] = created_at_column()
+    # Any change to the row, by the ORM or a Core UPDATE: what the warehouse export
+    # (service/insights/warehouse.py) reads to send only the pairs changed since last time.
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
     predecessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pairs.id"))
     mentor_accepted_at: Mapped[datetime | None]
