@@ -1,7 +1,7 @@
 """change times: pairs and contacts record when they last changed (the warehouse export)
 
 Revision ID: 0028
-Revises: 0026
+Revises: 0027
 Create Date: 2026-11-29 22:00:00
 
 """
