@@ -97,6 +97,9 @@ def test_every_console_and_survey_page_carries_the_security_headers(app, walk):
         elif rule.rule.endswith("/report.pdf"):  # the funder report, a PDF to save
             assert response.mimetype == "application/pdf", url
             assert headers["Content-Disposition"].startswith("attachment;"), url
+        elif rule.rule.endswith("/warehouse-export.zip"):  # the tables, to load elsewhere
+            assert response.mimetype == "application/zip", url
+            assert headers["Content-Disposition"].startswith("attachment;"), url
         else:
             assert response.mimetype == "text/html", url
         policy = headers.get("Content-Security-Policy", "")
