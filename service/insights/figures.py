@@ -100,6 +100,9 @@ class Counted:
     value: float | None
     n: int
     suppressed: bool
+    # Left out though its group is large enough: shown, it would let a reader work out a
+    # small group's figure from the total (see `_shield_the_hidden`).
+    shields: bool = False
 
 
 def counted(value: float | None, n: int, minimum: int) -> Counted:
@@ -750,7 +753,21 @@ def _breakdown(
                 minimum,
             )
         rows.append(row)
+    for months in EARLY_MONTHS:
+        _shield_the_hidden(rows, f"closed_before_{months}_months")
     return rows
+
+
+def _shield_the_hidden(rows: list[dict[str, Any]], key: str) -> None:
+    """Complementary suppression. A share is a count over a group, and the groups of a
+    breakdown add up to the program, whose share is shown: with one group's share left out,
+    the total less the others gives it back. So when one group (with anyone in it) is left
+    out, the smallest group shown is left out too. (Medians do not add up: they need none.)"""
+    hidden = [row for row in rows if row[key].suppressed and row[key].n > 0]
+    shown = [row for row in rows if not row[key].suppressed]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda row: row[key].n)
+        smallest[key] = Counted(None, smallest[key].n, True, shields=True)
 
 
 def _month(column: Any) -> Any:

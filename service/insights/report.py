@@ -123,7 +123,7 @@ def filters(insights: Insights) -> list[tuple[str, str]]:
 
 
 def _figure(figure: Counted, minimum: int, kind: Kind) -> str:
-    return text(Hidden(minimum) if figure.suppressed else figure.value, kind)
+    return text(Hidden(minimum, figure.shields) if figure.suppressed else figure.value, kind)
 
 
 def _policy(name: str) -> str:

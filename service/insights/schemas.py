@@ -60,7 +60,11 @@ class FigureSchema(Schema):
         metadata={"description": "How many pairs or respondents the figure is drawn from."}
     )
     suppressed = fields.Boolean(
-        metadata={"description": "True when `n` is below the program's minimum group."}
+        metadata={
+            "description": "True when `n` is below the program's minimum group, or when the "
+            "figure is left out with such a one (in a breakdown whose groups add up to the "
+            "program: the total less it would give the small group's back)."
+        }
     )
 
 

@@ -37,11 +37,15 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class Hidden:
-    """A figure left out: its group is smaller than the program's minimum."""
+    """A figure left out: its group is smaller than the program's minimum, or (`shields`) it
+    is left out with such a figure, which the total less it would give back."""
 
     minimum: int
+    shields: bool = False
 
     def __str__(self) -> str:
+        if self.shields:
+            return "left out to protect a small group"
         return f"fewer than {self.minimum}"
 
 
@@ -72,13 +76,26 @@ class Table:
 
 
 def cell(figure: Counted, minimum: int) -> Cell:
-    return Hidden(minimum) if figure.suppressed else figure.value
+    return Hidden(minimum, figure.shields) if figure.suppressed else figure.value
 
 
 def count_cell(count: int, minimum: int) -> Cell:
     """A count of matches in a category: a category of fewer than the minimum (but some)
     could point at the people in it."""
     return Hidden(minimum) if 0 < count < minimum else count
+
+
+def count_cells(counts: list[int], minimum: int) -> list[Cell]:
+    """The counts of categories that add up to a total shown elsewhere: the small ones left
+    out, and, when only one is, the smallest other one too, or the total less the rest
+    would give it back."""
+    cells = [count_cell(count, minimum) for count in counts]
+    hidden = [i for i, value in enumerate(cells) if isinstance(value, Hidden)]
+    shown = [i for i, value in enumerate(cells) if not isinstance(value, Hidden) and counts[i]]
+    if len(hidden) == 1 and shown:
+        smallest = min(shown, key=lambda i: counts[i])
+        cells[smallest] = Hidden(minimum, shields=True)
+    return cells
 
 
 def text(value: Cell, kind: Kind) -> str:
@@ -183,14 +200,26 @@ def tables(insights: Insights) -> list[Table]:
         "How matches ended",
         f"The {insights.ended} matches that ended in the period, by how they closed.",
         [Column("How it ended"), Column("Matches", Kind.COUNT)],
-        [[ENDINGS.get(k, k), count_cell(v, m)] for k, v in insights.endings.items()],
+        [
+            [ENDINGS.get(k, k), value]
+            for k, value in zip(
+                insights.endings, count_cells(list(insights.endings.values()), m), strict=True
+            )
+        ],
     )
     reasons = Table(
         "ending_reasons",
         "Why matches ended (the coordinator's main reason)",
         "As coordinators recorded it when the match closed.",
         [Column("Main reason"), Column("Matches", Kind.COUNT)],
-        [[ENDING_LABELS.get(k, k), count_cell(v, m)] for k, v in insights.ending_reasons.items()],
+        [
+            [ENDING_LABELS.get(k, k), value]
+            for k, value in zip(
+                insights.ending_reasons,
+                count_cells(list(insights.ending_reasons.values()), m),
+                strict=True,
+            )
+        ],
     )
     cohorts = _breakdown_table(
         "cohorts",
@@ -639,10 +668,19 @@ def _count(count: int, minimum: int) -> int | None:
     return None if 0 < count < minimum else count
 
 
+def _counts(counts: dict[str, int], minimum: int) -> dict[str, int | None]:
+    cells = count_cells(list(counts.values()), minimum)
+    return {
+        key: None if isinstance(value, Hidden) else counts[key]
+        for key, value in zip(counts, cells, strict=True)
+    }
+
+
 def document(insights: Insights) -> dict[str, Any]:
     """The figures as the API returns them: a figure is {value, n, suppressed}, its value
     null when it is drawn from fewer than the program's minimum; a count of matches in a
-    category that small is null."""
+    category that small is null (and, if it is the only one, the smallest other count too:
+    the total less the rest would give it back)."""
     m = insights.minimum
     period = insights.period
     return {
@@ -674,8 +712,8 @@ def document(insights: Insights) -> dict[str, Any]:
         },
         "endings": {
             "ended": insights.ended,
-            "by_closure": {k: _count(v, m) for k, v in insights.endings.items()},
-            "by_reason": {k: _count(v, m) for k, v in insights.ending_reasons.items()},
+            "by_closure": _counts(insights.endings, m),
+            "by_reason": _counts(insights.ending_reasons, m),
             "rematch_rate": _figure(insights.rematch_rate),
         },
         "waiting": {

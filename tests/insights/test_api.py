@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.helpers import Api
@@ -146,3 +148,21 @@ def test_it_says_why_the_closure_risk_model_was_not_fitted(reader):
     db.session.commit()
     model = reader.ok("get", f"/programs/{history.program.id}/insights")["risk_model"]
     assert (model["status"], model["detail"], model["validation"]) == ("refused", detail, None)
+
+
+def test_one_small_category_of_endings_takes_the_smallest_other_with_it(reader):
+    history = History.new(insights_min_group=2)
+    five_matches(history)
+    for day in (5, 6):  # two more completed, one more re-matched: 3, 1 ended early, 2
+        history.pair(matched=date(2025, 2, day), closed=date(2025, 5, day))
+    history.pair(matched=date(2025, 2, 7), rematched=date(2025, 4, 7))
+    body = reader.ok(
+        "get", f"/programs/{history.program.id}/insights?from=2025-01-01&to=2025-12-31"
+    )
+    # With only the one early ending hidden, 6 ended less 3 and 2 would give it back.
+    assert body["endings"]["ended"] == 6
+    assert body["endings"]["by_closure"] == {
+        "completed": 3,
+        "ended_early": None,
+        "rematched": None,
+    }

@@ -226,3 +226,26 @@ def test_guardians_are_owed_their_check_ins_in_youth_programs():
 def test_a_period_that_ends_before_it_starts_is_refused():
     with pytest.raises(Invalid):
         Period(date(2025, 2, 1), date(2025, 1, 1))
+
+
+def test_a_cohort_share_that_would_give_back_a_small_cohorts_is_left_out_too():
+    history = History.new(insights_min_group=2)
+    five_matches(history)
+    insights = compute(program_id=history.program.id, period=YEAR)
+    cohorts = {row["group"]: row["closed_before_3_months"] for row in insights.by_cohort}
+    # Before 3 months the program's 3 of 4 is shown; Q3's one match (it lasted) is too few,
+    # and Q4's is too young to count. Shown, Q1's 3 of 3 would give Q3's back: 4 x 3/4 - 3.
+    assert insights.closed_before_months[3].value == pytest.approx(3 / 4)
+    assert cohorts["2025 Q3"].suppressed and not cohorts["2025 Q3"].shields
+    assert cohorts["2025 Q1"].value is None
+    assert cohorts["2025 Q1"].suppressed and cohorts["2025 Q1"].shields
+    assert cohorts["2025 Q1"].n == 3
+
+
+def test_no_share_is_left_out_when_no_cohort_is_too_small():
+    history = History.new(insights_min_group=1)
+    five_matches(history)
+    insights = compute(program_id=history.program.id, period=YEAR)
+    cohorts = {row["group"]: row["closed_before_3_months"] for row in insights.by_cohort}
+    assert cohorts["2025 Q1"].value == pytest.approx(1.0)
+    assert not any(c.shields for c in cohorts.values())

@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from service.insights.tables import Hidden, count_cells
 from tests.helpers.history import History
 from tests.insights.test_figures import five_matches
 
@@ -153,3 +154,10 @@ def test_a_program_without_matches_shows_empty_tables(coordinator):
     page = coordinator.page(f"/console/programs/{history.program.id}/insights")
     assert "<strong>0</strong>" in page
     assert "Nothing in this period." in page
+
+
+def test_counts_that_add_up_to_a_total_hide_a_second_one_with_a_lone_small_one():
+    assert count_cells([3, 2, 1], 2) == [3, Hidden(2, shields=True), Hidden(2)]
+    assert count_cells([3, 1, 1], 2) == [3, Hidden(2), Hidden(2)]  # two hidden already
+    assert count_cells([3, 0, 1], 2) == [Hidden(2, shields=True), 0, Hidden(2)]
+    assert str(Hidden(2, shields=True)) == "left out to protect a small group"
