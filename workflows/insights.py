@@ -12,11 +12,14 @@ plain values. Pure: no database (service/insights reads the rows and hands them 
 
 from __future__ import annotations
 
+import itertools
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+
+import numpy as np
 
 from workflows.cadence import Anchor, CadencePolicy, ContactPlan, add_months, paused_on
 
@@ -285,3 +288,193 @@ def fidelity(
                 kept += first < len(days) and days[first] < window.until
         result.append(PlanFidelity(plan.kind, due, kept))
     return result
+
+
+# -- fidelity of many pairs at once ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Followed:
+    """One pair as the fidelity report follows it: activated on `activated_on` (None: never),
+    seen until `observed_until`, with the people it has (`roles`) and its pauses."""
+
+    activated_on: date | None
+    observed_until: date
+    roles: frozenset[str]
+    paused: tuple[tuple[date, date], ...] = ()
+
+
+@dataclass(frozen=True)
+class FidelityTable:
+    """For each pair (rows, in the order given) and each plan the policy counts (columns, in
+    the policy's order, named by `kinds`): the contacts due and those kept."""
+
+    kinds: tuple[str, ...]
+    due: np.ndarray
+    kept: np.ndarray
+
+
+def contact_codes(policy: CadencePolicy) -> dict[tuple[str, str], int]:
+    """A number for each (kind, role) of contact the policy's fidelity counts: how the
+    contacts made are given to `fidelity_table`."""
+    codes: dict[tuple[str, str], int] = {}
+    for plan in policy.contacts:
+        if plan.anchor != Anchor.CLOSED:
+            for role in plan.audience:
+                codes.setdefault((plan.kind, role), len(codes))
+    return codes
+
+
+def fidelity_table(
+    policy: CadencePolicy,
+    *,
+    event_on: date | None,
+    pairs: Sequence[Followed],
+    made: np.ndarray,
+) -> FidelityTable:
+    """What `fidelity` gives each of `pairs`, for thousands of pairs at once. `made` has a
+    row per contact made: the index of its pair in `pairs`, its (kind, role) as numbered by
+    `contact_codes` (-1: not counted), its day as days since 1970-01-01.
+
+    Each pair's windows are a prefix of its plan's due days, drawn once per anchor: from
+    one due day to the next, as far as the pair was seen. A window is kept when a contact
+    of its kind with its person falls in it; that is one sorted search for all the windows
+    at once, on numbers that order the contacts by pair, kind and role, then day. A pair
+    with pauses is counted by `fidelity` itself (its windows have holes)."""
+    plans = [plan for plan in policy.contacts if plan.anchor != Anchor.CLOSED]
+    codes = contact_codes(policy)
+    width = max(len(codes), 1)
+    due = np.zeros((len(pairs), len(plans)), dtype=np.int64)
+    kept = np.zeros_like(due)
+    made = np.asarray(made, dtype=np.int64).reshape(-1, 3)
+    known = made[:, 1] >= 0
+    # Which pair, kind and role each contact is for, as one number.
+    made_keys = made[known, 0] * width + made[known, 1]
+    made_days = made[known, 2] + _EPOCH
+    if not pairs:
+        return FidelityTable(tuple(plan.kind for plan in plans), due, kept)
+    horizon = _horizon(max(pair.observed_until for pair in pairs))
+    # The due days of every (plan, anchor) met, one after another, and where each starts.
+    drawn: list[list[int]] = []
+    offsets: dict[tuple[int, date], int] = {}
+    size = 0
+    # One entry per pair, plan and person: (the cell, the key of its contacts, where its
+    # due days start, how many windows).
+    cells: list[int] = []
+    keys: list[int] = []
+    starts: list[int] = []
+    counts: list[int] = []
+    for column, plan in enumerate(plans):
+        # The people a pair with these roles is owed this plan's contacts with, and their keys.
+        people: dict[frozenset[str], list[int]] = {}
+        on_event = plan.anchor == Anchor.EVENT
+        for index, pair in enumerate(pairs):
+            anchor = event_on if on_event else pair.activated_on
+            if anchor is None or pair.paused:
+                continue
+            days = _day_numbers(plan, anchor, horizon)
+            count = bisect_right(days, pair.observed_until.toordinal()) - 1
+            if count <= 0:
+                continue
+            offset = offsets.get((column, anchor))
+            if offset is None:
+                offset = offsets[(column, anchor)] = size
+                drawn.append(days)
+                size += len(days)
+            codes_of = people.get(pair.roles)
+            if codes_of is None:
+                codes_of = people[pair.roles] = [
+                    codes[(plan.kind, role)]
+                    for role in plan.audience
+                    if plan.for_staff or role in pair.roles
+                ]
+            due[index, column] = count * len(codes_of)
+            for role_code in codes_of:
+                cells.append(index * len(plans) + column)
+                keys.append(index * width + role_code)
+                starts.append(offset)
+                counts.append(count)
+    if cells:
+        flat = np.fromiter(itertools.chain.from_iterable(drawn), dtype=np.int64, count=size)
+        base = min(int(flat.min()), int(made_days.min(initial=flat.min())))
+        span = max(int(flat.max()), int(made_days.max(initial=flat.max()))) - base + 2
+        contacts = np.sort(made_keys * span + (made_days - base))
+        repeat = np.asarray(counts, dtype=np.int64)
+        ends = np.cumsum(repeat)
+        # The j-th window of each entry runs from its j-th due day to the next.
+        first = np.repeat(np.asarray(starts, dtype=np.int64) - (ends - repeat), repeat)
+        first += np.arange(int(ends[-1]))
+        key = np.repeat(np.asarray(keys, dtype=np.int64), repeat) * span - base
+        hit = np.searchsorted(contacts, key + flat[first]) < np.searchsorted(
+            contacts, key + flat[first + 1]
+        )
+        kept += (
+            np.bincount(
+                np.repeat(np.asarray(cells, dtype=np.int64), repeat),
+                weights=hit,
+                minlength=due.size,
+            )
+            .astype(np.int64)
+            .reshape(due.shape)
+        )
+    _paused(policy, plans, event_on, pairs, codes, made_keys, made_days, width, due, kept)
+    return FidelityTable(tuple(plan.kind for plan in plans), due, kept)
+
+
+def _paused(
+    policy: CadencePolicy,
+    plans: list[ContactPlan],
+    event_on: date | None,
+    pairs: Sequence[Followed],
+    codes: dict[tuple[str, str], int],
+    made_keys: np.ndarray,
+    made_days: np.ndarray,
+    width: int,
+    due: np.ndarray,
+    kept: np.ndarray,
+) -> None:
+    """Fills in the pairs with pauses, one at a time with `fidelity`."""
+    paused = [index for index, pair in enumerate(pairs) if pair.paused]
+    if not paused:
+        return
+    names = list(codes)
+    order = np.argsort(made_keys, kind="stable")
+    sorted_keys = made_keys[order]
+    for index in paused:
+        pair = pairs[index]
+        lo, hi = np.searchsorted(sorted_keys, [index * width, (index + 1) * width])
+        made: dict[tuple[str, str], list[date]] = {}
+        for key, day in zip(sorted_keys[lo:hi], made_days[order[lo:hi]], strict=True):
+            made.setdefault(names[int(key) % width], []).append(date.fromordinal(int(day)))
+        for days in made.values():
+            days.sort()
+        counted = iter(
+            fidelity(
+                policy,
+                activated_on=pair.activated_on,
+                event_on=event_on,
+                observed_until=pair.observed_until,
+                roles=pair.roles,
+                made=made,
+                paused=pair.paused,
+            )
+        )
+        for column, plan in enumerate(plans):
+            anchor = event_on if plan.anchor == Anchor.EVENT else pair.activated_on
+            if anchor is not None:
+                result = next(counted)
+                due[index, column], kept[index, column] = result.due, result.kept
+
+
+# Day numbers are ordinals (`date.toordinal`); numpy counts days from 1970-01-01.
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=65536)
+def _day_numbers(plan: ContactPlan, anchor: date, horizon: date) -> list[int]:
+    """The plan's due days from `anchor` as ordinals, as far as `horizon` and one beyond; a
+    one-off's day and the end of its window (so its window is the first to the second)."""
+    days = _days_from(plan, anchor, horizon)
+    if plan.once_after is not None:
+        return [days[0].toordinal(), (days[0] + ONE_OFF_WINDOW).toordinal()]
+    return [day.toordinal() for day in days]

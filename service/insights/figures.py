@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from service.calendar.models import Compliance, Contact, ContactStatus
 from service.clock import now
 from service.closure.models import EndingReasons
-from service.database import db
+from service.database import among, db, read
 from service.errors import Invalid, NotFound
 from service.insights import outcomes as measures
 from service.insights import rules
@@ -166,6 +167,9 @@ class Insights:
 def compute(*, program_id: int, period: Period, coordinator_id: int | None = None) -> Insights:
     """The program's figures over `period` (only the matches `coordinator_id` looks after,
     when given)."""
+    # What is read below goes straight to the connection: changes not yet flushed would not
+    # be seen (the session's own queries flush first).
+    db.session.flush()
     program = db.session.get(Program, program_id)
     if program is None:
         raise NotFound(f"There is no program {program_id}.")
@@ -289,7 +293,7 @@ def _matches(
     if coordinator_id is not None:
         query = query.where(Pair.coordinator_id == coordinator_id)
     rows: list[MatchRow] = []
-    for row in db.session.execute(query.order_by(Pair.id)):
+    for row in read(query.order_by(Pair.id)):
         if row.state == State.CLOSED:
             ended_at = row.closed_at
         elif row.state == State.REMATCHED:
@@ -338,9 +342,9 @@ def _ending_reasons(pair_ids: list[int]) -> dict[str, int]:
     """The coordinator's primary reason for each ended match that has one."""
     counts: dict[str, int] = defaultdict(int)
     for chunk in _chunks(pair_ids):
-        for (reason,) in db.session.execute(
+        for (reason,) in read(
             sa.select(EndingReasons.primary_reason).where(
-                EndingReasons.pair_id.in_(chunk), EndingReasons.viewpoint == "coordinator"
+                among(EndingReasons.pair_id, chunk), EndingReasons.viewpoint == "coordinator"
             )
         ):
             counts[reason] += 1
@@ -379,7 +383,7 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
     month = _month(SurveyResponse.submitted_at)
     for chunk in _chunks(ids):
         scope = [
-            SurveyResponse.pair_id.in_(chunk),
+            among(SurveyResponse.pair_id, chunk),
             SurveyResponse.pulse_rating.is_not(None),
             SurveyResponse.respondent_role.in_(SIDES),
             SurveyResponse.submitted_at < end,
@@ -387,7 +391,7 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
         if period.start is not None:
             scope.append(SurveyResponse.submitted_at >= period.start)
         # Each month's ratings and respondents, by side, counted by the database.
-        for key, role, total, count, people in db.session.execute(
+        for key, role, total, count, people in read(
             sa.select(
                 month,
                 SurveyResponse.respondent_role,
@@ -407,7 +411,7 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
             # A participant in two chunks' pairs (a re-matched mentor) counts in each.
             respondents[(key, role)] += people
         # Each pair's ratings in order, for whether they fell.
-        for pair_id, role, rating in db.session.execute(
+        for pair_id, role, rating in read(
             sa.select(
                 SurveyResponse.pair_id, SurveyResponse.respondent_role, SurveyResponse.pulse_rating
             )
@@ -455,10 +459,10 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
         held: dict[str, int] = defaultdict(int)
         month = _month(Meeting.occurred_at)
         for chunk in _chunks([m.pair_id for m in running]):
-            for key, count in db.session.execute(
+            for key, count in read(
                 sa.select(month, sa.func.count())
                 .where(
-                    Meeting.pair_id.in_(chunk),
+                    among(Meeting.pair_id, chunk),
                     Meeting.status == MeetingStatus.HELD,
                     Meeting.occurred_at < end,
                     Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
@@ -520,7 +524,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                 sa.func.count(sa.distinct(Contact.participant_id)),
             )
             .where(
-                Contact.pair_id.in_(chunk),
+                among(Contact.pair_id, chunk),
                 Contact.recipient != "staff",
                 Contact.status.in_(
                     (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
@@ -531,7 +535,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
         )
         if period.since is not None:
             query = query.where(Contact.due_on >= period.since)
-        for kind, asked, answered, unreminded, people in db.session.execute(query):
+        for kind, asked, answered, unreminded, people in read(query):
             counts = by_kind[kind]
             counts[0] += answered or 0
             counts[1] += asked
@@ -589,14 +593,14 @@ def _staff_practice(
             number(Contact.status == ContactStatus.OVERDUE),
             sa.func.count(sa.distinct(Contact.pair_id)),
         ).where(
-            Contact.pair_id.in_(chunk),
+            among(Contact.pair_id, chunk),
             Contact.recipient == "staff",
             Contact.status != ContactStatus.CANCELLED,
             Contact.due_at < end,
         )
         if period.since is not None:
             query = query.where(Contact.due_on >= period.since)
-        due, on_time, late, overdue, seen = db.session.execute(query).one()
+        due, on_time, late, overdue, seen = read(query).one()
         tally["due"] += due
         tally["on_time"] += on_time
         tally["late"] += late
@@ -610,7 +614,7 @@ def _staff_practice(
                 sa.func.count(),
             )
             .where(
-                Compliance.pair_id.in_(chunk),
+                among(Compliance.pair_id, chunk),
                 Compliance.closed.is_(True),
                 Compliance.period_end
                 <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
@@ -619,7 +623,7 @@ def _staff_practice(
         )
         if period.since is not None:
             compliance = compliance.where(Compliance.period_start >= period.since)
-        for pair_id, compliant, periods in db.session.execute(compliance):
+        for pair_id, compliant, periods in read(compliance):
             by_pair[pair_id] = (int(compliant), int(periods))
     met = sum(compliant for compliant, _ in by_pair.values())
     judged = sum(periods for _, periods in by_pair.values())
@@ -646,67 +650,104 @@ def _fidelity(
     policy = POLICIES.get(program.cadence_policy, POLICIES[DEFAULT_POLICY])
     running = [m for m in matches if m.activated_at is not None or program.event_on is not None]
     ids = [m.pair_id for m in running]
-    made: dict[int, dict[tuple[str, str], list[date]]] = defaultdict(dict)
+    codes = stats.contact_codes(policy)
+    # Each contact made as three numbers (its pair, its kind and role, its day), worked out by
+    # the database: a few hundred thousand rows are read, and only counted.
+    code: Any = sa.literal(-1)
+    if codes:
+        code = sa.case(
+            *(
+                (
+                    sa.and_(
+                        Contact.kind == kind,
+                        sa.or_(Contact.recipient == role, Contact.recipient.startswith(f"{role}:")),
+                    ),
+                    number,
+                )
+                for (kind, role), number in codes.items()
+            ),
+            else_=-1,
+        )
+    made: list[np.ndarray] = []
     paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
     guardians: set[int] = set()
-    done_on = _day(Contact.done_at)
     for chunk in _chunks(ids):
-        for pair_id, kind, recipient, day in db.session.execute(
-            sa.select(Contact.pair_id, Contact.kind, Contact.recipient, done_on)
-            .where(
-                Contact.pair_id.in_(chunk),
+        rows = read(
+            sa.select(Contact.pair_id, code, _day_number(Contact.done_at)).where(
+                among(Contact.pair_id, chunk),
+                Contact.kind.in_(sorted({kind for kind, _ in codes})),
                 Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
                 Contact.done_at.is_not(None),
             )
-            .order_by(Contact.pair_id, done_on)
-        ):
-            role = recipient.partition(":")[0]
-            made[pair_id].setdefault((kind, role), []).append(
-                day if isinstance(day, date) else date.fromisoformat(day)
+        ).all()
+        made.append(
+            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+        )
+        for pair_id, starts_on, ends_on in read(
+            sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(
+                among(Pause.pair_id, chunk)
             )
-        for pair_id, starts_on, ends_on in db.session.execute(
-            sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(Pause.pair_id.in_(chunk))
         ):
             paused[pair_id].append((starts_on, ends_on))
+    contacts = np.concatenate(made).reshape(-1, 3) if made else np.zeros((0, 3), np.int64)
+    # The pairs are in id order (as read), so a pair's index is found by bisection.
+    contacts[:, 0] = np.searchsorted(np.asarray(ids, dtype=np.int64), contacts[:, 0])
     if program.youth and policy.guardians:
         mentees = list({m.mentee_id for m in running})
         for chunk in _chunks(mentees):
             guardians.update(
-                db.session.scalars(
+                read(
                     sa.select(Participant.guardian_of_id).where(
-                        Participant.guardian_of_id.in_(chunk)
+                        among(Participant.guardian_of_id, chunk)
                     )
-                )
+                ).scalars()
             )
     last_day = (end - timedelta(microseconds=1)).date()
-    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # due, kept, pairs
-    served = owed = 0
-    by_pair: dict[int, tuple[int, int]] = {}
-    shortfalls: list[dict[str, int]] = []
-    for match in running:
-        roles = ["mentee", "mentor"] + (["guardian"] if match.mentee_id in guardians else [])
-        plans = stats.fidelity(
-            policy,
-            activated_on=match.activated_at.date() if match.activated_at else None,
-            event_on=program.event_on,
-            observed_until=min(match.ended_at.date(), last_day) if match.ended_at else last_day,
-            roles=roles,
-            made=made.get(match.pair_id, {}),
-            paused=paused.get(match.pair_id, ()),
+    pair_roles = frozenset(("mentee", "mentor"))
+    guardian_roles = frozenset(("mentee", "mentor", "guardian"))
+    table = stats.fidelity_table(
+        policy,
+        event_on=program.event_on,
+        pairs=[
+            stats.Followed(
+                activated_on=m.activated_at.date() if m.activated_at else None,
+                observed_until=min(m.ended_at.date(), last_day) if m.ended_at else last_day,
+                roles=guardian_roles if m.mentee_id in guardians else pair_roles,
+                paused=tuple(paused.get(m.pair_id, ())),
+            )
+            for m in running
+        ],
+        made=contacts,
+    )
+    due_by_pair = table.due.sum(axis=1)
+    kept_by_pair = table.kept.sum(axis=1)
+    by_pair = dict(
+        zip(ids, zip(kept_by_pair.tolist(), due_by_pair.tolist(), strict=True), strict=True)
+    )
+    # By kind, in the order a pair first owed one (as the table is laid out).
+    totals: dict[str, list[int]] = {}
+    owing = table.due > 0
+    order = sorted(
+        (int(np.argmax(owing[:, column])), column)
+        for column in range(len(table.kinds))
+        if owing[:, column].any()
+    )
+    for _, column in order:
+        counts = totals.setdefault(table.kinds[column], [0, 0, 0])  # due, kept, pairs
+        counts[0] += int(table.due[:, column].sum())
+        counts[1] += int(table.kept[:, column].sum())
+        counts[2] += int(owing[:, column].sum())
+    owed = int((due_by_pair > 0).sum())
+    served = int(((due_by_pair > 0) & (kept_by_pair == due_by_pair)).sum())
+    shortfalls = [
+        {"pair_id": ids[i], "due": due, "kept": kept}
+        for i, kept, due in zip(
+            np.flatnonzero(kept_by_pair < due_by_pair).tolist(),
+            kept_by_pair[kept_by_pair < due_by_pair].tolist(),
+            due_by_pair[kept_by_pair < due_by_pair].tolist(),
+            strict=True,
         )
-        due = sum(p.due for p in plans)
-        kept = sum(p.kept for p in plans)
-        by_pair[match.pair_id] = (kept, due)
-        for plan in plans:
-            if plan.due:
-                totals[plan.kind][0] += plan.due
-                totals[plan.kind][1] += plan.kept
-                totals[plan.kind][2] += 1
-        if due:
-            owed += 1
-            served += kept == due
-            if kept < due:
-                shortfalls.append({"pair_id": match.pair_id, "due": due, "kept": kept})
+    ]
     for kind, (due, kept, pairs) in totals.items():
         insights.fidelity.append(
             {"contact": kind, "pairs": pairs, "due": due, "kept": kept,
@@ -775,14 +816,16 @@ def _month(column: Any) -> Any:
     saves turning every row into a Python datetime."""
     if db.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM")
-    return sa.func.strftime("%Y-%m", column)  # SQLite keeps UTC moments as text
+    return sa.func.substr(column, 1, 7)  # SQLite keeps UTC moments as ISO text
 
 
-def _day(column: Any) -> Any:
-    """The UTC day of a moment, computed by the database (a date, or ISO text on SQLite)."""
+def _day_number(column: Any) -> Any:
+    """The UTC day of a moment as days since 1970-01-01, computed by the database."""
     if db.engine.dialect.name == "postgresql":
-        return sa.cast(sa.func.timezone("UTC", column), sa.Date)
-    return sa.func.substr(column, 1, 10)  # SQLite keeps UTC moments as ISO text
+        day = sa.cast(sa.func.timezone("UTC", column), sa.Date)
+        return sa.cast(day - sa.cast(sa.literal("1970-01-01"), sa.Date), sa.Integer)
+    # Julian day numbers start at noon: 1970-01-01 at midnight is 2440587.5.
+    return sa.cast(sa.func.julianday(sa.func.substr(column, 1, 10)) - 2440587.5, sa.Integer)
 
 
 def _chunks(ids: list[int], size: int = 5000) -> Iterable[list[int]]:

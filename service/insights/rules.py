@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from service.database import db
+from service.database import among, read
 from service.pairs.models import Intervention, TransitionRecord
 from workflows import evidence
 from workflows.insights import Share
@@ -143,18 +143,18 @@ def _outcomes(
     moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     for chunk in chunks(pair_ids):
         query = sa.select(Intervention.pair_id, Intervention.created_at, Intervention.signal).where(
-            Intervention.pair_id.in_(chunk), Intervention.created_at < end
+            among(Intervention.pair_id, chunk), Intervention.created_at < end
         )
         if start is not None:
             query = query.where(Intervention.created_at >= start)
-        uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in db.session.execute(query))
+        uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in read(query))
     # Only the pairs with an intervention: a few, usually, of the period's pairs.
     for chunk in chunks(sorted({pair_id for pair_id, _, _ in uses})):
         record = TransitionRecord
-        for pair_id, at, trigger in db.session.execute(
+        for pair_id, at, trigger in read(
             sa.select(record.pair_id, record.created_at, record.trigger)
             .where(
-                TransitionRecord.pair_id.in_(chunk),
+                among(TransitionRecord.pair_id, chunk),
                 TransitionRecord.trigger.in_((Trigger.RESOLVE, *ENDING_TRIGGERS)),
                 TransitionRecord.created_at < end,
             )

@@ -3,9 +3,12 @@ by hand here."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workflows.cadence import POLICIES
 from workflows.insights import (
@@ -14,8 +17,11 @@ from workflows.insights import (
     PlannedEnd,
     Share,
     closed_before,
+    Followed,
     closed_before_planned_end,
+    contact_codes,
     fidelity,
+    fidelity_table,
     kaplan_meier,
     median_duration,
     promised,
@@ -162,3 +168,86 @@ def test_participant_contacts_due_during_a_pause_are_not_owed():
     # go on through a pause: Feb 10 and Mar 10, neither made.
     assert plans["checkin"] == (1, 1)
     assert plans["in_depth"] == (2, 0)
+
+
+# -- many pairs at once: the same counts as one pair at a time ------------------------------
+
+_ROLES = ("mentee", "mentor", "guardian", "staff")
+_KINDS = ("checkin", "staff_contact", "in_depth", "first_meeting", "event_followup", "other")
+
+
+@st.composite
+def _followed_pairs(draw: st.DrawFn) -> tuple[list[Followed], list[list[Delivered]]]:
+    start = date(2024, 1, 1)
+    pairs, made = [], []
+    for _ in range(draw(st.integers(0, 6))):
+        activated = draw(st.one_of(st.none(), st.integers(0, 400)))
+        seen = draw(st.integers(0, 800))
+        pauses = draw(st.lists(st.tuples(st.integers(0, 700), st.integers(1, 90)), max_size=2))
+        roles = draw(st.sampled_from([("mentee", "mentor"), ("mentee", "mentor", "guardian")]))
+        pairs.append(
+            Followed(
+                activated_on=start + timedelta(days=activated) if activated is not None else None,
+                observed_until=start + timedelta(days=seen),
+                roles=frozenset(roles),
+                paused=tuple(
+                    (start + timedelta(days=a), start + timedelta(days=a + n)) for a, n in pauses
+                ),
+            )
+        )
+        made.append(
+            [
+                Delivered(kind, role, start + timedelta(days=day))
+                for kind, role, day in draw(
+                    st.lists(
+                        st.tuples(
+                            st.sampled_from(_KINDS),
+                            st.sampled_from(_ROLES),
+                            st.integers(-30, 900),
+                        ),
+                        max_size=40,
+                    )
+                )
+            ]
+        )
+    return pairs, made
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    policy=st.sampled_from(sorted(POLICIES)),
+    event=st.one_of(st.none(), st.integers(0, 400)),
+    drawn=_followed_pairs(),
+)
+def test_the_fidelity_of_many_pairs_at_once_is_that_of_each_pair_on_its_own(
+    policy: str, event: int | None, drawn: tuple[list[Followed], list[list[Delivered]]]
+) -> None:
+    pairs, made = drawn
+    event_on = date(2024, 1, 1) + timedelta(days=event) if event is not None else None
+    codes = contact_codes(POLICIES[policy])
+    epoch = date(1970, 1, 1)
+    rows = [
+        (index, codes.get((d.kind, d.role), -1), (d.on - epoch).days)
+        for index, delivered in enumerate(made)
+        for d in delivered
+    ]
+    table = fidelity_table(
+        POLICIES[policy], event_on=event_on, pairs=pairs, made=np.asarray(rows, dtype=np.int64)
+    )
+    for index, (pair, delivered) in enumerate(zip(pairs, made, strict=True)):
+        one = fidelity(
+            POLICIES[policy],
+            activated_on=pair.activated_on,
+            event_on=event_on,
+            observed_until=pair.observed_until,
+            roles=pair.roles,
+            delivered=delivered,
+            paused=pair.paused,
+        )
+        expected = {(f.kind, f.due, f.kept) for f in one if f.due}
+        got = {
+            (kind, int(table.due[index, column]), int(table.kept[index, column]))
+            for column, kind in enumerate(table.kinds)
+            if table.due[index, column]
+        }
+        assert got == expected
