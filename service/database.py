@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVarTuple, cast
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -20,6 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 log = logging.getLogger(__name__)
+# The types of a select's columns, kept by `read`.
+_Columns = TypeVarTuple("_Columns")
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -262,7 +264,7 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
-def read(query: sa.Select[Any]) -> CursorResult[Any]:
+def read(query: sa.Select[*_Columns]) -> CursorResult[*_Columns]:
     """Run a select of columns on the session's connection: plain rows, without the ORM's
     work for each (several times the cost of reading them when there are hundreds of
     thousands). Unlike `db.session.execute` it does not flush first."""

@@ -695,13 +695,13 @@ def _fidelity(
     if program.youth and policy.guardians:
         mentees = list({m.mentee_id for m in running})
         for chunk in _chunks(mentees):
-            guardians.update(
-                read(
-                    sa.select(Participant.guardian_of_id).where(
-                        among(Participant.guardian_of_id, chunk)
-                    )
-                ).scalars()
-            )
+            for guardian_of in read(
+                sa.select(Participant.guardian_of_id).where(
+                    among(Participant.guardian_of_id, chunk)
+                )
+            ).scalars():
+                if guardian_of is not None:  # the query asks for those it names
+                    guardians.add(guardian_of)
     last_day = (end - timedelta(microseconds=1)).date()
     pair_roles = frozenset(("mentee", "mentor"))
     guardian_roles = frozenset(("mentee", "mentor", "guardian"))

@@ -14,10 +14,10 @@ from workflows.cadence import POLICIES
 from workflows.insights import (
     MONTH_DAYS,
     Delivered,
+    Followed,
     PlannedEnd,
     Share,
     closed_before,
-    Followed,
     closed_before_planned_end,
     contact_codes,
     fidelity,
