@@ -378,7 +378,7 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
     """Fills in the relationship figures; returns each rated pair's mean rating (both sides)."""
     minimum = insights.minimum
     respondents: dict[tuple[str, str], int] = defaultdict(int)
-    by_pair: dict[tuple[str, int], list[int]] = defaultdict(list)
+    rated: list[np.ndarray] = []
     sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     month = _month(SurveyResponse.submitted_at)
     for chunk in _chunks(ids):
@@ -410,32 +410,50 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
             sums[(key, role)][1] += count
             # A participant in two chunks' pairs (a re-matched mentor) counts in each.
             respondents[(key, role)] += people
-        # Each pair's ratings in order, for whether they fell.
-        for pair_id, role, rating in read(
+        # Each pair's ratings in order (pair, side as 0 or 1, rating), for whether they fell.
+        rows = read(
             sa.select(
-                SurveyResponse.pair_id, SurveyResponse.respondent_role, SurveyResponse.pulse_rating
+                SurveyResponse.pair_id,
+                sa.case((SurveyResponse.respondent_role == SIDES[0], 0), else_=1),
+                SurveyResponse.pulse_rating,
             )
             .where(*scope)
             .order_by(SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
-        ):
-            if pair_id is not None and rating is not None:  # both asked for by the query
-                by_pair[(role, pair_id)].append(rating)
+        ).all()
+        rated.append(
+            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
+        )
     for key in sorted({key for key, _ in sums}):
         row: dict[str, Any] = {"month": key}
         for side in SIDES:
             total, count = sums.get((key, side), (0.0, 0.0))
             row[side] = counted(total / count if count else None, respondents[(key, side)], minimum)
         insights.pulse.append(row)
-    for side in SIDES:
-        verdicts = [
-            stats.rating_fell(ratings) for (role, _), ratings in by_pair.items() if role == side
-        ]
-        known = [v for v in verdicts if v is not None]
-        insights.rating_fell[side] = share(stats.Share(sum(known), len(known)), minimum)
-    pooled: dict[int, list[int]] = defaultdict(list)
-    for (_, pair_id), ratings in by_pair.items():
-        pooled[pair_id].extend(ratings)
-    return {pair_id: sum(r) / len(r) for pair_id, r in pooled.items()}
+    pair, side, rating = (
+        np.concatenate(rated).reshape(-1, 3).T if rated else np.zeros((3, 0), np.int64)
+    )
+    # Each pair's ratings from each side, still in order: a stable sort on (pair, side).
+    order = np.argsort(pair * 2 + side, kind="stable")
+    group = (pair * 2 + side)[order]
+    starts = np.flatnonzero(np.diff(group, prepend=-1))
+    stops = np.append(starts[1:], len(group)) if len(starts) else starts
+    first, last = rating[order][starts], rating[order][stops - 1]
+    compared = stops - starts >= 2  # a side's rating fell: its last below its first
+    for number, name in enumerate(SIDES):
+        known = compared & (group[starts] % 2 == number)
+        insights.rating_fell[name] = share(
+            stats.Share(int((last[known] < first[known]).sum()), int(known.sum())), minimum
+        )
+    # Each rated pair's mean over both sides (the rows are in pair order).
+    pairs_at = np.flatnonzero(np.diff(pair, prepend=-1))
+    if not len(pairs_at):
+        return {}
+    totals = np.add.reduceat(rating, pairs_at).tolist()
+    counts = np.diff(np.append(pairs_at, len(pair))).tolist()
+    return {
+        pair_id: total / count
+        for pair_id, total, count in zip(pair[pairs_at].tolist(), totals, counts, strict=True)
+    }
 
 
 # -- engagement -----------------------------------------------------------------------------
