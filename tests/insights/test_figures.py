@@ -7,8 +7,11 @@ from datetime import date
 
 import pytest
 
+from service.database import db
 from service.errors import Invalid
+from service.insights import figures
 from service.insights.figures import Period, compute
+from service.pairs.models import Pair
 from tests.helpers.history import History
 
 pytestmark = pytest.mark.usefixtures("app_context")
@@ -249,3 +252,32 @@ def test_no_share_is_left_out_when_no_cohort_is_too_small():
     cohorts = {row["group"]: row["closed_before_3_months"] for row in insights.by_cohort}
     assert cohorts["2025 Q1"].value == pytest.approx(1.0)
     assert not any(c.shields for c in cohorts.values())
+
+
+def mentor_of_two(history: History) -> None:
+    """One mentor in two pairs, rating both in January 2025."""
+    first = history.pair(matched=date(2025, 1, 1), activated=date(2025, 1, 2))
+    second = history.pair(matched=date(2025, 1, 1), activated=date(2025, 1, 2))
+    one, two = db.session.get(Pair, first), db.session.get(Pair, second)
+    assert one is not None and two is not None
+    two.mentor_id = one.mentor_id
+    db.session.commit()
+    history.rating(first, "mentor", date(2025, 1, 10), 7)
+    history.rating(second, "mentor", date(2025, 1, 12), 9)
+
+
+def test_a_mentor_rating_two_pairs_in_a_month_is_one_respondent():
+    history = History.new(insights_min_group=1)
+    mentor_of_two(history)
+    january = compute(program_id=history.program.id, period=YEAR).pulse[0]
+    assert (january["mentor"].n, january["mentor"].value) == (1, pytest.approx(8))
+
+
+def test_pairs_read_in_groups_count_a_mentor_once_in_each_group(monkeypatch):
+    # As when the pairs were read 5,000 at a time: a mentor with pairs on both sides of the
+    # line counted in each (kept, so that no figure of a large program moved).
+    monkeypatch.setattr(figures, "RESPONDENT_GROUP", 1)
+    history = History.new(insights_min_group=1)
+    mentor_of_two(history)
+    january = compute(program_id=history.program.id, period=YEAR).pulse[0]
+    assert (january["mentor"].n, january["mentor"].value) == (2, pytest.approx(8))
