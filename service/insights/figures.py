@@ -533,6 +533,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     respondents: dict[str, int] = defaultdict(int)
     answered_status = Contact.status == ContactStatus.ANSWERED
     for chunk in _chunks([m.pair_id for m in matches]):
+        group = _group_of(Contact.pair_id, chunk)
         query = (
             sa.select(
                 Contact.kind,
@@ -542,7 +543,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                     sa.case((sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0)
                 ),
                 sa.func.count(sa.distinct(Contact.participant_id)),
-                _group_of(Contact.pair_id, chunk),
+                group,
             )
             .where(
                 among(Contact.pair_id, chunk),
@@ -552,7 +553,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                 ),
                 Contact.due_at < end,
             )
-            .group_by(Contact.kind, _group_of(Contact.pair_id, chunk))
+            .group_by(Contact.kind, group)
         )
         if period.since is not None:
             query = query.where(Contact.due_on >= period.since)
