@@ -390,23 +390,31 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
         ]
         if period.start is not None:
             scope.append(SurveyResponse.submitted_at >= period.start)
-        # Each month's ratings and respondents, by side, counted by the database.
+        # Each month's ratings and respondents, by side, counted by the database: first by
+        # respondent, then those rows counted (a hash table each time, where a count of
+        # distinct respondents sorted them all).
         group = _group_of(SurveyResponse.pair_id, chunk)
-        for key, role, _, total, count, people in read(
+        respondent = sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
+        each = (
             sa.select(
-                month,
-                SurveyResponse.respondent_role,
-                group,
-                sa.func.sum(SurveyResponse.pulse_rating),
-                sa.func.count(),
-                sa.func.count(
-                    sa.distinct(
-                        sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
-                    )
-                ),
+                month.label("month"),
+                SurveyResponse.respondent_role.label("role"),
+                group.label("part"),
+                sa.func.sum(SurveyResponse.pulse_rating).label("total"),
+                sa.func.count().label("ratings"),
             )
             .where(*scope)
-            .group_by(month, SurveyResponse.respondent_role, group)
+            .group_by(month, SurveyResponse.respondent_role, group, respondent)
+            .subquery()
+        )
+        for key, role, total, count, people in read(
+            sa.select(
+                each.c.month,
+                each.c.role,
+                sa.func.sum(each.c.total),
+                sa.cast(sa.func.sum(each.c.ratings), sa.Integer),
+                sa.func.count(),
+            ).group_by(each.c.month, each.c.role, each.c.part)
         ):
             sums[(key, role)][0] += float(total)
             sums[(key, role)][1] += count
@@ -533,17 +541,20 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     respondents: dict[str, int] = defaultdict(int)
     answered_status = Contact.status == ContactStatus.ANSWERED
     for chunk in _chunks([m.pair_id for m in matches]):
+        # By kind, first by participant, then those rows counted (see `_quality`).
         group = _group_of(Contact.pair_id, chunk)
-        query = (
+        answered_case = sa.case((answered_status, 1), else_=0)
+        unreminded_case = sa.case(
+            (sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0
+        )
+        each = (
             sa.select(
-                Contact.kind,
-                sa.func.count(),
-                sa.func.sum(sa.case((answered_status, 1), else_=0)),
-                sa.func.sum(
-                    sa.case((sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0)
-                ),
-                sa.func.count(sa.distinct(Contact.participant_id)),
-                group,
+                Contact.kind.label("kind"),
+                Contact.participant_id.label("participant_id"),
+                group.label("part"),
+                sa.func.count().label("asked"),
+                sa.func.sum(answered_case).label("answered"),
+                sa.func.sum(unreminded_case).label("unreminded"),
             )
             .where(
                 among(Contact.pair_id, chunk),
@@ -553,15 +564,24 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                 ),
                 Contact.due_at < end,
             )
-            .group_by(Contact.kind, group)
+            .group_by(Contact.kind, Contact.participant_id, group)
         )
         if period.since is not None:
-            query = query.where(Contact.due_on >= period.since)
-        for kind, asked, answered, unreminded, people, _ in read(query):
+            each = each.where(Contact.due_on >= period.since)
+        inner = each.subquery()
+        query = sa.select(
+            inner.c.kind,
+            sa.cast(sa.func.sum(inner.c.asked), sa.Integer),
+            sa.cast(sa.func.sum(inner.c.answered), sa.Integer),
+            sa.cast(sa.func.sum(inner.c.unreminded), sa.Integer),
+            # The participants asked, leaving out none (as a count of distinct ones did).
+            sa.func.count(inner.c.participant_id),
+        ).group_by(inner.c.kind, inner.c.part)
+        for kind, asked, answered_count, unreminded_count, people in read(query):
             counts = by_kind[kind]
-            counts[0] += answered or 0
+            counts[0] += answered_count or 0
             counts[1] += asked
-            counts[2] += unreminded or 0
+            counts[2] += unreminded_count or 0
             respondents[kind] += people
     answered = sum(c[0] for c in by_kind.values())
     asked = sum(c[1] for c in by_kind.values())
@@ -642,6 +662,7 @@ def _staff_practice(
                 <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
             )
             .group_by(Compliance.pair_id)
+            .order_by(Compliance.pair_id)
         )
         if period.since is not None:
             compliance = compliance.where(Compliance.period_start >= period.since)
