@@ -439,18 +439,18 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
             total, count = sums.get((key, side), (0.0, 0.0))
             row[side] = counted(total / count if count else None, respondents[(key, side)], minimum)
         insights.pulse.append(row)
-    pair, side, rating = (
+    pair, by_side, rating = (
         np.concatenate(rated).reshape(-1, 3).T if rated else np.zeros((3, 0), np.int64)
     )
     # Each pair's ratings from each side, still in order: a stable sort on (pair, side).
-    order = np.argsort(pair * 2 + side, kind="stable")
-    group = (pair * 2 + side)[order]
-    starts = np.flatnonzero(np.diff(group, prepend=-1))
-    stops = np.append(starts[1:], len(group)) if len(starts) else starts
+    order = np.argsort(pair * 2 + by_side, kind="stable")
+    sorted_keys = (pair * 2 + by_side)[order]
+    starts = np.flatnonzero(np.diff(sorted_keys, prepend=-1))
+    stops = np.append(starts[1:], len(sorted_keys)) if len(starts) else starts
     first, last = rating[order][starts], rating[order][stops - 1]
     compared = stops - starts >= 2  # a side's rating fell: its last below its first
     for number, name in enumerate(SIDES):
-        known = compared & (group[starts] % 2 == number)
+        known = compared & (sorted_keys[starts] % 2 == number)
         insights.rating_fell[name] = share(
             stats.Share(int((last[known] < first[known]).sum()), int(known.sum())), minimum
         )
