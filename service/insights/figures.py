@@ -391,7 +391,6 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
         if period.start is not None:
             scope.append(SurveyResponse.submitted_at >= period.start)
         # Each month's ratings and respondents, by side, counted by the database.
-        group = _group_of(SurveyResponse.pair_id, chunk)
         respondent = sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
         monthly: Any
         if is_postgresql():
@@ -401,12 +400,11 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
                 sa.select(
                     month.label("month"),
                     SurveyResponse.respondent_role.label("role"),
-                    group.label("part"),
                     sa.func.sum(SurveyResponse.pulse_rating).label("total"),
                     sa.func.count().label("ratings"),
                 )
                 .where(*scope)
-                .group_by(month, SurveyResponse.respondent_role, group, respondent)
+                .group_by(month, SurveyResponse.respondent_role, respondent)
                 .subquery()
             )
             monthly = sa.select(
@@ -415,7 +413,7 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
                 sa.func.sum(each.c.total),
                 sa.cast(sa.func.sum(each.c.ratings), sa.Integer),
                 sa.func.count(),
-            ).group_by(each.c.month, each.c.role, each.c.part)
+            ).group_by(each.c.month, each.c.role)
         else:
             monthly = (
                 sa.select(
@@ -426,12 +424,11 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
                     sa.func.count(sa.distinct(respondent)),
                 )
                 .where(*scope)
-                .group_by(month, SurveyResponse.respondent_role, group)
+                .group_by(month, SurveyResponse.respondent_role)
             )
         for key, role, total, count, people in read(monthly):
             sums[(key, role)][0] += float(total)
             sums[(key, role)][1] += count
-            # A participant in two groups' pairs (a re-matched mentor) counts in each.
             respondents[(key, role)] += people
         # Each pair's ratings in order (pair, side as 0 or 1, rating), for whether they fell.
         rows = read(
@@ -556,7 +553,6 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     for chunk in _chunks([m.pair_id for m in matches]):
         # By kind: on PostgreSQL first by participant, then those rows counted (see
         # `_quality`).
-        group = _group_of(Contact.pair_id, chunk)
         answered_case = sa.case((answered_status, 1), else_=0)
         unreminded_case = sa.case(
             (sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0
@@ -577,13 +573,12 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                 sa.select(
                     Contact.kind.label("kind"),
                     Contact.participant_id.label("participant_id"),
-                    group.label("part"),
                     sa.func.count().label("asked"),
                     sa.func.sum(answered_case).label("answered"),
                     sa.func.sum(unreminded_case).label("unreminded"),
                 )
                 .where(*scope)
-                .group_by(Contact.kind, Contact.participant_id, group)
+                .group_by(Contact.kind, Contact.participant_id)
                 .subquery()
             )
             query = sa.select(
@@ -593,7 +588,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                 sa.cast(sa.func.sum(inner.c.unreminded), sa.Integer),
                 # The participants asked, leaving out none (as a count of distinct ones did).
                 sa.func.count(inner.c.participant_id),
-            ).group_by(inner.c.kind, inner.c.part)
+            ).group_by(inner.c.kind)
         else:
             query = (
                 sa.select(
@@ -604,7 +599,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
                     sa.func.count(sa.distinct(Contact.participant_id)),
                 )
                 .where(*scope)
-                .group_by(Contact.kind, group)
+                .group_by(Contact.kind)
             )
         for kind, asked, answered_count, unreminded_count, people in read(query):
             counts = by_kind[kind]
@@ -905,17 +900,3 @@ def _chunks(ids: list[int]) -> Iterable[list[int]]:
     is read once (PostgreSQL scanned the big tables once per list of 5,000 before)."""
     if ids:
         yield ids
-
-
-# The figures were once read 5,000 pairs at a time, and a participant with pairs in two such
-# groups (a re-matched mentor) counted as a respondent in each: kept, so no figure moves.
-RESPONDENT_GROUP = 5000
-
-
-def _group_of(column: Any, ids: list[int]) -> Any:
-    """Which group of `RESPONDENT_GROUP` pairs (in the order of `ids`, ascending) holds each
-    pair: the respondents are counted in each group and the counts added."""
-    bounds = [ids[end - 1] for end in range(RESPONDENT_GROUP, len(ids), RESPONDENT_GROUP)]
-    if not bounds:
-        return sa.literal(0)
-    return sa.case(*((column <= bound, n) for n, bound in enumerate(bounds)), else_=len(bounds))

@@ -9,7 +9,6 @@ import pytest
 
 from service.database import db
 from service.errors import Invalid
-from service.insights import figures
 from service.insights.figures import Period, compute
 from service.pairs.models import Pair
 from tests.helpers.history import History
@@ -271,13 +270,3 @@ def test_a_mentor_rating_two_pairs_in_a_month_is_one_respondent():
     mentor_of_two(history)
     january = compute(program_id=history.program.id, period=YEAR).pulse[0]
     assert (january["mentor"].n, january["mentor"].value) == (1, pytest.approx(8))
-
-
-def test_pairs_read_in_groups_count_a_mentor_once_in_each_group(monkeypatch):
-    # As when the pairs were read 5,000 at a time: a mentor with pairs on both sides of the
-    # line counted in each (kept, so that no figure of a large program moved).
-    monkeypatch.setattr(figures, "RESPONDENT_GROUP", 1)
-    history = History.new(insights_min_group=1)
-    mentor_of_two(history)
-    january = compute(program_id=history.program.id, period=YEAR).pulse[0]
-    assert (january["mentor"].n, january["mentor"].value) == (2, pytest.approx(8))
