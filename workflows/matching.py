@@ -347,8 +347,29 @@ class Factor:
         return gathered
 
 
+# A tuple's kinds, by the tuple's identity (each kept with its tuple, so that the identity
+# stays its own): a program's mentors, kept as columns between calls (`People` of tuples),
+# are taken apart into kinds once, not once per mentee ranked.
+_KINDS_KEPT = 256
+_kinds_kept: dict[int, tuple[tuple[Any, ...], list[Any], np.ndarray]] = {}
+
+
 def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     """The distinct keys, and each person's index among them."""
+    if isinstance(keys, tuple) and len(keys) > 64:
+        kept = _kinds_kept.get(id(keys))
+        if kept is not None and kept[0] is keys:
+            return kept[1], kept[2]
+        distinct, codes = _count_kinds(keys)
+        codes.setflags(write=False)
+        if len(_kinds_kept) >= _KINDS_KEPT:
+            _kinds_kept.pop(next(iter(_kinds_kept)), None)
+        _kinds_kept[id(keys)] = (keys, distinct, codes)
+        return distinct, codes
+    return _count_kinds(keys)
+
+
+def _count_kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     index: dict[Any, int] = dict.fromkeys(keys, 0)  # distinct, in order
     for k, key in enumerate(index):
         index[key] = k
@@ -469,7 +490,7 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     if "availability" in rules:
         # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
-            list(map(when, a.availability)), list(map(when, b.availability)), _availability_value
+            a.availability, b.availability, _availability_value, when
         )
     if "language" in rules:
         values["language"] = _pairwise(
