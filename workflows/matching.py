@@ -20,10 +20,11 @@ repeated once per open place).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 from scipy import sparse
@@ -347,26 +348,35 @@ class Factor:
         return gathered
 
 
-# A tuple's kinds, by the tuple's identity (each kept with its tuple, so that the identity
-# stays its own): a program's mentors, kept as columns between calls (`People` of tuples),
-# are taken apart into kinds once, not once per mentee ranked.
-_KINDS_KEPT = 256
-_kinds_kept: dict[int, tuple[tuple[Any, ...], list[Any], np.ndarray]] = {}
+# What is worked out from a column of a program's mentors, kept by the column's identity
+# (each kept with its column, so that the identity stays its own): a program's mentors are
+# kept as columns between calls (`People` of tuples, never changed), and are taken apart
+# into kinds, vocabularies and indexes once, not once per mentee ranked.
+_KEPT = 512
+_T = TypeVar("_T")
+_kept: dict[tuple[int, str], tuple[Sequence[Any], Any]] = {}
+_kept_lock = threading.Lock()
+
+
+def _kept_for(column: Sequence[Any], what: str, compute: Callable[[], _T]) -> _T:
+    if not (isinstance(column, tuple) and len(column) > 64):
+        return compute()
+    key = (id(column), what)
+    found = _kept.get(key)
+    if found is not None and found[0] is column:
+        kept: _T = found[1]
+        return kept
+    value = compute()
+    with _kept_lock:
+        if len(_kept) >= _KEPT:
+            _kept.pop(next(iter(_kept)), None)
+        _kept[key] = (column, value)
+    return value
 
 
 def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     """The distinct keys, and each person's index among them."""
-    if isinstance(keys, tuple) and len(keys) > 64:
-        kept = _kinds_kept.get(id(keys))
-        if kept is not None and kept[0] is keys:
-            return kept[1], kept[2]
-        distinct, codes = _count_kinds(keys)
-        codes.setflags(write=False)
-        if len(_kinds_kept) >= _KINDS_KEPT:
-            _kinds_kept.pop(next(iter(_kinds_kept)), None)
-        _kinds_kept[id(keys)] = (keys, distinct, codes)
-        return distinct, codes
-    return _count_kinds(keys)
+    return _kept_for(keys, "kinds", lambda: _count_kinds(keys))
 
 
 def _count_kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
@@ -374,6 +384,7 @@ def _count_kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     for k, key in enumerate(index):
         index[key] = k
     codes = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
+    codes.setflags(write=False)  # may be kept and shared
     return list(index), codes
 
 
@@ -396,31 +407,42 @@ def _shared(a: Sequence[Any], b: Sequence[Any], read: Callable[[Any], frozenset[
     have in common, between the distinct keys."""
     ka, ia = _kinds(a)
     kb, ib = _kinds(b)
-    counts = _common_counts([read(x) for x in ka], [read(y) for y in kb])
+    vocabulary, right = _kept_for(
+        b, f"items {read.__name__}", lambda: _item_matrix([read(y) for y in kb])
+    )
+    counts = _common_counts([read(x) for x in ka], vocabulary, right)
     return Factor(np.minimum(counts, 3) / np.float32(3), ia, ib)
 
 
-def _common_counts(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> np.ndarray:
-    """How many items each set of `a` shares with each set of `b`: a sparse matrix of the
-    mentees' items times a dense one of the mentors'."""
+def _item_matrix(b: Sequence[frozenset[str]]) -> tuple[dict[str, int], np.ndarray]:
+    """The mentors' items numbered, and a dense matrix of which set holds which."""
     vocabulary: dict[str, int] = {}
     for items in b:
         for item in items:
             vocabulary.setdefault(item, len(vocabulary))
+    right = np.zeros((len(b), max(len(vocabulary), 1)), np.float32)
+    marks = [(j, vocabulary[item]) for j, items in enumerate(b) for item in items]
+    if marks:
+        at = np.array(marks, np.int64)
+        right[at[:, 0], at[:, 1]] = 1
+    right.setflags(write=False)
+    return vocabulary, right
+
+
+def _common_counts(
+    a: Sequence[frozenset[str]], vocabulary: Mapping[str, int], right: np.ndarray
+) -> np.ndarray:
+    """How many items each set of `a` shares with each of the mentors' sets: a sparse
+    matrix of the mentees' items times the dense one of the mentors' (`_item_matrix`)."""
     rows, cols = [], []
     for i, items in enumerate(a):
         for item in items:
             if (k := vocabulary.get(item)) is not None:
                 rows.append(i)
                 cols.append(k)
-    width = max(len(vocabulary), 1)
+    width = right.shape[1]
     left = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(a), width))
-    right = np.zeros((len(b), width), np.float32)
-    marks = [(j, vocabulary[item]) for j, items in enumerate(b) for item in items]
-    if marks:
-        at = np.array(marks, np.int64)
-        right[at[:, 0], at[:, 1]] = 1
-    return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), len(b))
+    return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), right.shape[0])
 
 
 @lru_cache(maxsize=65536)
@@ -499,7 +521,7 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     if "location" in rules:
         values["location"] = _pairwise(
             list(zip(a.location, a.utc_offset, strict=True)),
-            list(zip(b.location, b.utc_offset, strict=True)),
+            _places(b),
             _location_value,
             lambda key: (_norm(key[0] or ""), key[1]),
         )
@@ -533,7 +555,7 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
     n, m = len(mentees), len(mentors)
     places = np.asarray(mentors.open_places, np.int64).reshape(m)
     full = np.broadcast_to(places[None, :] <= 0, (n, m))
-    index = dict(zip(mentors.ids, range(m), strict=True))
+    index = _kept_for(mentors.ids, "index", lambda: dict(zip(mentors.ids, range(m), strict=True)))
     previous = np.zeros((n, m), bool)
     conflict = np.zeros((n, m), bool)
     for i, (before, conflicts) in enumerate(
@@ -545,22 +567,42 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
         for pid in conflicts:
             if (j := index.get(pid)) is not None:
                 conflict[i, j] = True
-    row = dict(zip(mentees.ids, range(n), strict=True))
-    for j, conflicts in enumerate(mentors.conflicts):
-        for pid in conflicts:
-            if (k := row.get(pid)) is not None:
-                conflict[k, j] = True
+    # The mentors' declared conflicts, by the participant they name.
+    against = _kept_for(mentors.conflicts, "against", lambda: _against(mentors.conflicts))
+    for k, pid in enumerate(mentees.ids):
+        for j in against.get(pid, ()):
+            conflict[k, j] = True
     household = np.zeros((n, m), bool)
     hk, hc = _kinds(mentees.household)
     ak, ac = _kinds(mentors.household)
     homes = [_norm(h or "") for h in hk]
-    aways = [_norm(h or "") for h in ak]
+    aways = _kept_for(mentors.household, "homes", lambda: [_norm(h or "") for h in ak])
     if any(homes) and any(aways):
         kinds = {h: k + 1 for k, h in enumerate(sorted({*homes, *aways} - {""}))}
         home = np.array([kinds.get(h, 0) for h in homes], np.int64)[hc]
         away = np.array([kinds.get(h, 0) for h in aways], np.int64)[ac]
         household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
     return {"full": full, "previous": previous, "conflict": conflict, "household": household}
+
+
+def _places(people: People) -> Sequence[tuple[str, float | None]]:
+    """Each person's place and UTC offset, as one column (kept with a kept column's)."""
+    offsets, places = _kept_for(
+        people.location,
+        "places",
+        lambda: (people.utc_offset, tuple(zip(people.location, people.utc_offset, strict=True))),
+    )
+    if offsets is not people.utc_offset:
+        return list(zip(people.location, people.utc_offset, strict=True))
+    return places
+
+
+def _against(conflicts: Sequence[frozenset[int]]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for j, named in enumerate(conflicts):
+        for pid in named:
+            found.setdefault(pid, []).append(j)
+    return found
 
 
 # ------------------------------------------------------------------------------ the reasons

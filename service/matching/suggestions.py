@@ -160,15 +160,16 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
     places taken read each call, the rest kept between calls while their rows are unchanged
     (`_kept`)."""
     taken = _taken(program_id)
-    people, capacity = _kept(program_id)
+    people, capacity, position = _kept(program_id)
+    places = capacity.copy()
+    for mentor_id, count in taken.items():
+        if (j := position.get(mentor_id)) is not None:
+            places[j] -= count
+    people = dataclasses.replace(people, open_places=places.tolist())
     out = set(leave_out)
     if out:
-        keep = [j for j, pid in enumerate(people.ids) if pid not in out]
-        people, capacity = people.take(keep), [capacity[j] for j in keep]
-    if not len(people):
-        return People.of([])
-    places = [c - taken.get(i, 0) for i, c in zip(people.ids, capacity, strict=True)]
-    return dataclasses.replace(people, open_places=places)
+        people = people.take(j for j, pid in enumerate(people.ids) if pid not in out)
+    return people if len(people) else People.of([])
 
 
 # A program's mentors as columns, kept in this process between calls: reading and decoding
@@ -181,7 +182,8 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
 # process count too (`_changes`), so that a clock standing still cannot hide one.
 _KEPT_PROGRAMS = 32
 _kept_lock = threading.Lock()
-_kept_mentors: OrderedDict[int, tuple[tuple[Any, ...], People, tuple[int, ...]]] = OrderedDict()
+_Kept = tuple[People, np.ndarray, dict[int, int]]  # the mentors, their capacities, by id
+_kept_mentors: OrderedDict[int, tuple[tuple[Any, ...], _Kept]] = OrderedDict()
 _changes = [0]
 
 
@@ -209,9 +211,9 @@ def _stamp() -> tuple[Any, ...]:
     return (sa.func.count(), sa.func.max(Participant.updated_at), total)
 
 
-def _kept(program_id: int) -> tuple[People, tuple[int, ...]]:
-    """The program's active, approved mentors in name order, with their capacities; their
-    open places left at 0 for the caller to fill."""
+def _kept(program_id: int) -> _Kept:
+    """The program's active, approved mentors in name order, their capacities, and the
+    position of each mentor's id; their open places left at 0 for the caller to fill."""
     today = now().date()
     changes = _changes[0]
     row = db.session.execute(
@@ -224,14 +226,15 @@ def _kept(program_id: int) -> tuple[People, tuple[int, ...]]:
         found = _kept_mentors.get(program_id)
         if found is not None and found[0] == key:
             _kept_mentors.move_to_end(program_id)
-            return found[1], found[2]
+            return found[1]
     people, capacity = _read_mentors(program_id, today)
+    kept = (people, np.asarray(capacity, np.int64), {pid: j for j, pid in enumerate(people.ids)})
     with _kept_lock:
-        _kept_mentors[program_id] = (key, people, capacity)
+        _kept_mentors[program_id] = (key, kept)
         _kept_mentors.move_to_end(program_id)
         while len(_kept_mentors) > _KEPT_PROGRAMS:
             _kept_mentors.popitem(last=False)
-    return people, capacity
+    return kept
 
 
 def _read_mentors(program_id: int, today: date) -> tuple[People, tuple[int, ...]]:
