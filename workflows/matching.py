@@ -512,7 +512,9 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     if "availability" in rules:
         # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
-            a.availability, b.availability, _availability_value, when
+            list(map(when, a.availability)),
+            _kept_for(b.availability, "when", lambda: tuple(map(when, b.availability))),
+            _availability_value,
         )
     if "language" in rules:
         values["language"] = _pairwise(
