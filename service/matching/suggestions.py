@@ -203,10 +203,12 @@ def _executed(state: Any) -> None:
 
 def _stamp() -> tuple[Any, ...]:
     """What tells whether a program's mentor rows changed, read in one cheap query."""
+    total: sa.ColumnElement[Any]
     if is_postgresql():
         total = sa.func.sum(sa.extract("epoch", Participant.updated_at))
     else:
-        # SQLite keeps the time as text: summed as milliseconds since a recent day, exactly.
+        # SQLite keeps the time as text: summed as milliseconds since a recent day (a double
+        # holds 10,000 of them to well under a millisecond).
         total = sa.func.total((sa.func.julianday(Participant.updated_at) - 2460000) * 86400000)
     return (sa.func.count(), sa.func.max(Participant.updated_at), total)
 
