@@ -20,7 +20,6 @@ repeated once per open place).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -218,12 +217,19 @@ class People(Sequence[Person]):
     conflicts: Sequence[frozenset[int]]
     previous_mentors: Sequence[frozenset[int]]
     open_places: Sequence[int]
+    # What scoring works out from these columns, kept for the next call: given (an empty
+    # dict) only to people kept between calls, whose columns are tuples never changed.
+    # `dataclasses.replace` shares it; each entry is used only with the very columns it
+    # came from.
+    kept: dict[tuple[Any, ...], Any] | None = field(
+        default=None, compare=False, repr=False, kw_only=True
+    )
 
     @classmethod
     def of(cls, people: Sequence[Person]) -> People:
         if isinstance(people, People):
             return people
-        columns: dict[str, list[Any]] = {
+        columns: dict[str, Any] = {
             c: [getattr(p, f) for p in people] for f, c in zip(_FIELDS, _COLUMNS, strict=True)
         }
         for c in ("goals", "skills", "languages"):
@@ -348,35 +354,36 @@ class Factor:
         return gathered
 
 
-# What is worked out from a column of a program's mentors, kept by the column's identity
-# (each kept with its column, so that the identity stays its own): a program's mentors are
-# kept as columns between calls (`People` of tuples, never changed), and are taken apart
-# into kinds, vocabularies and indexes once, not once per mentee ranked.
-_KEPT = 512
+# What is worked out from the columns of people kept between calls (a program's mentors,
+# `People.kept`): their kinds, vocabularies and indexes, worked out once, not once per
+# mentee ranked. Each is kept with the columns it came from, and used only while they are
+# the very same objects; it lives as long as the people do.
 _T = TypeVar("_T")
-_kept: dict[tuple[int, str], tuple[Sequence[Any], Any]] = {}
-_kept_lock = threading.Lock()
 
 
-def _kept_for(column: Sequence[Any], what: str, compute: Callable[[], _T]) -> _T:
-    if not (isinstance(column, tuple) and len(column) > 64):
+def _kept_for(
+    store: dict[tuple[Any, ...], Any] | None,
+    columns: tuple[Sequence[Any], ...],
+    what: str,
+    compute: Callable[[], _T],
+) -> _T:
+    if store is None:
         return compute()
-    key = (id(column), what)
-    found = _kept.get(key)
-    if found is not None and found[0] is column:
+    key = (what, *map(id, columns))
+    found = store.get(key)
+    if found is not None and all(x is y for x, y in zip(found[0], columns, strict=True)):
         kept: _T = found[1]
         return kept
     value = compute()
-    with _kept_lock:
-        if len(_kept) >= _KEPT:
-            _kept.pop(next(iter(_kept)), None)
-        _kept[key] = (column, value)
+    store[key] = (columns, value)
     return value
 
 
-def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+def _kinds(
+    keys: Sequence[Any], store: dict[tuple[Any, ...], Any] | None = None
+) -> tuple[list[Any], np.ndarray]:
     """The distinct keys, and each person's index among them."""
-    return _kept_for(keys, "kinds", lambda: _count_kinds(keys))
+    return _kept_for(store, (keys,), "kinds", lambda: _count_kinds(keys))
 
 
 def _count_kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
@@ -393,22 +400,28 @@ def _pairwise(
     b: Sequence[Any],
     value: Callable[[Any, Any], float],
     read: Callable[[Any], Any] = lambda key: key,
+    store: dict[tuple[Any, ...], Any] | None = None,
 ) -> Factor:
     """`value(read(key_a), read(key_b))` between the distinct keys of each side."""
     ka, ia = _kinds(a)
-    kb, ib = _kinds(b)
+    kb, ib = _kinds(b, store)
     xs, ys = [read(x) for x in ka], [read(y) for y in kb]
     table = np.array([[value(x, y) for y in ys] for x in xs], np.float32).reshape(len(xs), len(ys))
     return Factor(table, ia, ib)
 
 
-def _shared(a: Sequence[Any], b: Sequence[Any], read: Callable[[Any], frozenset[str]]) -> Factor:
+def _shared(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    read: Callable[[Any], frozenset[str]],
+    store: dict[tuple[Any, ...], Any] | None = None,
+) -> Factor:
     """How many items (up to three, over three) the sets `read` makes of each side's keys
     have in common, between the distinct keys."""
     ka, ia = _kinds(a)
-    kb, ib = _kinds(b)
+    kb, ib = _kinds(b, store)
     vocabulary, right = _kept_for(
-        b, f"items {read.__name__}", lambda: _item_matrix([read(y) for y in kb])
+        store, (b,), f"items {read.__name__}", lambda: _item_matrix([read(y) for y in kb])
     )
     counts = _common_counts([read(x) for x in ka], vocabulary, right)
     return Factor(np.minimum(counts, 3) / np.float32(3), ia, ib)
@@ -503,33 +516,41 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     a column whole and compares only its distinct values."""
     a, b = People.of(mentees), People.of(mentors)
     n, m = len(a), len(b)
+    kept = b.kept
     values: dict[str, Factor] = {}
     rules = {name: rule for name, rule in settings.items() if rule.mode != "off"}
     if "shared_goals" in rules:
-        values["shared_goals"] = _shared(a.goals, b.goals, _goal_set)
+        values["shared_goals"] = _shared(a.goals, b.goals, _goal_set, kept)
     if "skills_for_goals" in rules:
-        values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set)
+        values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set, kept)
     if "availability" in rules:
         # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
             list(map(when, a.availability)),
-            _kept_for(b.availability, "when", lambda: tuple(map(when, b.availability))),
+            _kept_for(kept, (b.availability,), "when", lambda: tuple(map(when, b.availability))),
             _availability_value,
+            store=kept,
         )
     if "language" in rules:
         values["language"] = _pairwise(
-            a.languages, b.languages, lambda x, y: 1.0 if x & y else 0.0, _language_set
+            a.languages, b.languages, lambda x, y: 1.0 if x & y else 0.0, _language_set, kept
         )
     if "location" in rules:
         values["location"] = _pairwise(
             list(zip(a.location, a.utc_offset, strict=True)),
-            _places(b),
+            _kept_for(
+                kept,
+                (b.location, b.utc_offset),
+                "places",
+                lambda: tuple(zip(b.location, b.utc_offset, strict=True)),
+            ),
             _location_value,
             lambda key: (_norm(key[0] or ""), key[1]),
+            kept,
         )
     if "gender_preference" in rules:
         values["gender_preference"] = _pairwise(
-            a.gender_preference, b.gender, _gender_value, lambda g: _norm(g or "")
+            a.gender_preference, b.gender, _gender_value, lambda g: _norm(g or ""), kept
         )
     if "capacity" in rules:
         places = np.asarray(b.open_places, np.int64).reshape(m)
@@ -557,7 +578,10 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
     n, m = len(mentees), len(mentors)
     places = np.asarray(mentors.open_places, np.int64).reshape(m)
     full = np.broadcast_to(places[None, :] <= 0, (n, m))
-    index = _kept_for(mentors.ids, "index", lambda: dict(zip(mentors.ids, range(m), strict=True)))
+    kept = mentors.kept
+    index = _kept_for(
+        kept, (mentors.ids,), "index", lambda: dict(zip(mentors.ids, range(m), strict=True))
+    )
     previous = np.zeros((n, m), bool)
     conflict = np.zeros((n, m), bool)
     for i, (before, conflicts) in enumerate(
@@ -570,33 +594,21 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
             if (j := index.get(pid)) is not None:
                 conflict[i, j] = True
     # The mentors' declared conflicts, by the participant they name.
-    against = _kept_for(mentors.conflicts, "against", lambda: _against(mentors.conflicts))
+    against = _kept_for(kept, (mentors.conflicts,), "against", lambda: _against(mentors.conflicts))
     for k, pid in enumerate(mentees.ids):
         for j in against.get(pid, ()):
             conflict[k, j] = True
     household = np.zeros((n, m), bool)
     hk, hc = _kinds(mentees.household)
-    ak, ac = _kinds(mentors.household)
+    ak, ac = _kinds(mentors.household, kept)
     homes = [_norm(h or "") for h in hk]
-    aways = _kept_for(mentors.household, "homes", lambda: [_norm(h or "") for h in ak])
+    aways = _kept_for(kept, (mentors.household,), "homes", lambda: [_norm(h or "") for h in ak])
     if any(homes) and any(aways):
         kinds = {h: k + 1 for k, h in enumerate(sorted({*homes, *aways} - {""}))}
         home = np.array([kinds.get(h, 0) for h in homes], np.int64)[hc]
         away = np.array([kinds.get(h, 0) for h in aways], np.int64)[ac]
         household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
     return {"full": full, "previous": previous, "conflict": conflict, "household": household}
-
-
-def _places(people: People) -> Sequence[tuple[str, float | None]]:
-    """Each person's place and UTC offset, as one column (kept with a kept column's)."""
-    offsets, places = _kept_for(
-        people.location,
-        "places",
-        lambda: (people.utc_offset, tuple(zip(people.location, people.utc_offset, strict=True))),
-    )
-    if offsets is not people.utc_offset:
-        return list(zip(people.location, people.utc_offset, strict=True))
-    return places
 
 
 def _against(conflicts: Sequence[frozenset[int]]) -> dict[int, list[int]]:

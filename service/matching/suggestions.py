@@ -279,6 +279,7 @@ def _read_mentors(program_id: int, today: date) -> tuple[People, tuple[int, ...]
         conflicts=tuple(map(_ids_of, conflicts)),
         previous_mentors=(frozenset(),) * len(ids),
         open_places=(0,) * len(ids),
+        kept={},
     )
     return people, capacity
 
