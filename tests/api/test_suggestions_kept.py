@@ -107,3 +107,17 @@ def test_a_mentor_changed_by_another_process_shows_in_the_next_suggestions(app, 
             sa.update(Participant).where(Participant.id == mentor["id"]).values(goals=["chess"])
         )
     assert SHARED in _reasons(api, chess)[mentor["id"]]
+
+
+def test_a_place_taken_since_the_last_suggestions_shows_in_the_next(api):
+    world = World.build(api, mentors=1, mentees=2)
+    mentor = world.mentors[0]
+    api.ok("patch", f"/participants/{mentor['id']}", {"capacity": 1})
+    assert mentor["id"] in _reasons(api, world)
+    pair = world.new_pair(1)
+    api.trigger(pair["id"], "match", mentor_id=mentor["id"])
+    found = api.ok("get", f"/participants/{world.mentees[0]['id']}/suggestions")
+    assert found["items"] == []
+    assert {e["mentor_id"]: e["failures"] for e in found["excluded"]} == {
+        mentor["id"]: ["Has no open place"]
+    }
