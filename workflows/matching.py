@@ -359,6 +359,7 @@ class Factor:
 # mentee ranked. Each is kept with the columns it came from, and used only while they are
 # the very same objects; it lives as long as the people do.
 _T = TypeVar("_T")
+_KEEP_AT_MOST = 16 * 2**20  # bytes of one items matrix
 
 
 def _kept_for(
@@ -366,6 +367,7 @@ def _kept_for(
     columns: tuple[Sequence[Any], ...],
     what: str,
     compute: Callable[[], _T],
+    keep: Callable[[_T], bool] = lambda value: True,
 ) -> _T:
     if store is None:
         return compute()
@@ -375,7 +377,8 @@ def _kept_for(
         kept: _T = found[1]
         return kept
     value = compute()
-    store[key] = (columns, value)
+    if keep(value):
+        store[key] = (columns, value)
     return value
 
 
@@ -421,7 +424,13 @@ def _shared(
     ka, ia = _kinds(a)
     kb, ib = _kinds(b, store)
     vocabulary, right = _kept_for(
-        store, (b,), f"items {read.__name__}", lambda: _item_matrix([read(y) for y in kb])
+        store,
+        (b,),
+        f"items {read.__name__}",
+        lambda: _item_matrix([read(y) for y in kb]),
+        # A matrix as large as many mentors' free-text skills make is worked out each call
+        # rather than held for as long as the program's mentors are.
+        lambda kept: kept[1].nbytes <= _KEEP_AT_MOST,
     )
     counts = _common_counts([read(x) for x in ka], vocabulary, right)
     return Factor(np.minimum(counts, 3) / np.float32(3), ia, ib)
