@@ -27,9 +27,10 @@ from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
 TRANSITION_BUDGET = 5
 SUBMISSION_BUDGET = 6
 SURVEY_PAGE_BUDGET = 1
-# A mentee's suggestions: the mentee, the program, the places taken, the mentors (read as
-# columns, however many), the mentee's previous mentors, then the rows of those shown (the
-# best and the ruled out, at most `limit` each, in one query).
+# A mentee's suggestions: the mentee, the program, the places taken, whether the program's
+# mentors changed (they are kept between calls, and read as columns, however many, only when
+# they did), the mentee's previous mentors, then the rows of those shown (the best and the
+# ruled out, at most `limit` each, in one query).
 SUGGESTIONS_BUDGET = 6
 
 

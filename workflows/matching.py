@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 from scipy import sparse
@@ -217,12 +217,19 @@ class People(Sequence[Person]):
     conflicts: Sequence[frozenset[int]]
     previous_mentors: Sequence[frozenset[int]]
     open_places: Sequence[int]
+    # What scoring works out from these columns, kept for the next call: given (an empty
+    # dict) only to people kept between calls, whose columns are tuples never changed.
+    # `dataclasses.replace` shares it; each entry is used only with the very columns it
+    # came from.
+    kept: dict[tuple[Any, ...], Any] | None = field(
+        default=None, compare=False, repr=False, kw_only=True
+    )
 
     @classmethod
     def of(cls, people: Sequence[Person]) -> People:
         if isinstance(people, People):
             return people
-        columns: dict[str, list[Any]] = {
+        columns: dict[str, Any] = {
             c: [getattr(p, f) for p in people] for f, c in zip(_FIELDS, _COLUMNS, strict=True)
         }
         for c in ("goals", "skills", "languages"):
@@ -347,12 +354,47 @@ class Factor:
         return gathered
 
 
-def _kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+# What is worked out from the columns of people kept between calls (a program's mentors,
+# `People.kept`): their kinds, vocabularies and indexes, worked out once, not once per
+# mentee ranked. Each is kept with the columns it came from, and used only while they are
+# the very same objects; it lives as long as the people do.
+_T = TypeVar("_T")
+_KEEP_AT_MOST = 16 * 2**20  # bytes of one items matrix
+
+
+def _kept_for(
+    store: dict[tuple[Any, ...], Any] | None,
+    columns: tuple[Sequence[Any], ...],
+    what: str,
+    compute: Callable[[], _T],
+    keep: Callable[[_T], bool] = lambda value: True,
+) -> _T:
+    if store is None:
+        return compute()
+    key = (what, *map(id, columns))
+    found = store.get(key)
+    if found is not None and all(x is y for x, y in zip(found[0], columns, strict=True)):
+        kept: _T = found[1]
+        return kept
+    value = compute()
+    if keep(value):
+        store[key] = (columns, value)
+    return value
+
+
+def _kinds(
+    keys: Sequence[Any], store: dict[tuple[Any, ...], Any] | None = None
+) -> tuple[list[Any], np.ndarray]:
     """The distinct keys, and each person's index among them."""
+    return _kept_for(store, (keys,), "kinds", lambda: _count_kinds(keys))
+
+
+def _count_kinds(keys: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
     index: dict[Any, int] = dict.fromkeys(keys, 0)  # distinct, in order
     for k, key in enumerate(index):
         index[key] = k
     codes = np.fromiter(map(index.__getitem__, keys), np.int64, len(keys))
+    codes.setflags(write=False)  # may be kept and shared
     return list(index), codes
 
 
@@ -361,45 +403,68 @@ def _pairwise(
     b: Sequence[Any],
     value: Callable[[Any, Any], float],
     read: Callable[[Any], Any] = lambda key: key,
+    store: dict[tuple[Any, ...], Any] | None = None,
 ) -> Factor:
     """`value(read(key_a), read(key_b))` between the distinct keys of each side."""
     ka, ia = _kinds(a)
-    kb, ib = _kinds(b)
+    kb, ib = _kinds(b, store)
     xs, ys = [read(x) for x in ka], [read(y) for y in kb]
     table = np.array([[value(x, y) for y in ys] for x in xs], np.float32).reshape(len(xs), len(ys))
     return Factor(table, ia, ib)
 
 
-def _shared(a: Sequence[Any], b: Sequence[Any], read: Callable[[Any], frozenset[str]]) -> Factor:
+def _shared(
+    a: Sequence[Any],
+    b: Sequence[Any],
+    read: Callable[[Any], frozenset[str]],
+    store: dict[tuple[Any, ...], Any] | None = None,
+) -> Factor:
     """How many items (up to three, over three) the sets `read` makes of each side's keys
     have in common, between the distinct keys."""
     ka, ia = _kinds(a)
-    kb, ib = _kinds(b)
-    counts = _common_counts([read(x) for x in ka], [read(y) for y in kb])
+    kb, ib = _kinds(b, store)
+    vocabulary, right = _kept_for(
+        store,
+        (b,),
+        f"items {read.__name__}",
+        lambda: _item_matrix([read(y) for y in kb]),
+        # A matrix as large as many mentors' free-text skills make is worked out each call
+        # rather than held for as long as the program's mentors are.
+        lambda kept: kept[1].nbytes <= _KEEP_AT_MOST,
+    )
+    counts = _common_counts([read(x) for x in ka], vocabulary, right)
     return Factor(np.minimum(counts, 3) / np.float32(3), ia, ib)
 
 
-def _common_counts(a: Sequence[frozenset[str]], b: Sequence[frozenset[str]]) -> np.ndarray:
-    """How many items each set of `a` shares with each set of `b`: a sparse matrix of the
-    mentees' items times a dense one of the mentors'."""
+def _item_matrix(b: Sequence[frozenset[str]]) -> tuple[dict[str, int], np.ndarray]:
+    """The mentors' items numbered, and a dense matrix of which set holds which."""
     vocabulary: dict[str, int] = {}
     for items in b:
         for item in items:
             vocabulary.setdefault(item, len(vocabulary))
+    right = np.zeros((len(b), max(len(vocabulary), 1)), np.float32)
+    marks = [(j, vocabulary[item]) for j, items in enumerate(b) for item in items]
+    if marks:
+        at = np.array(marks, np.int64)
+        right[at[:, 0], at[:, 1]] = 1
+    right.setflags(write=False)
+    return vocabulary, right
+
+
+def _common_counts(
+    a: Sequence[frozenset[str]], vocabulary: Mapping[str, int], right: np.ndarray
+) -> np.ndarray:
+    """How many items each set of `a` shares with each of the mentors' sets: a sparse
+    matrix of the mentees' items times the dense one of the mentors' (`_item_matrix`)."""
     rows, cols = [], []
     for i, items in enumerate(a):
         for item in items:
             if (k := vocabulary.get(item)) is not None:
                 rows.append(i)
                 cols.append(k)
-    width = max(len(vocabulary), 1)
+    width = right.shape[1]
     left = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(a), width))
-    right = np.zeros((len(b), width), np.float32)
-    marks = [(j, vocabulary[item]) for j, items in enumerate(b) for item in items]
-    if marks:
-        at = np.array(marks, np.int64)
-        right[at[:, 0], at[:, 1]] = 1
-    return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), len(b))
+    return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), right.shape[0])
 
 
 @lru_cache(maxsize=65536)
@@ -460,31 +525,41 @@ def score(mentees: Sequence[Person], mentors: Sequence[Person], settings: Settin
     a column whole and compares only its distinct values."""
     a, b = People.of(mentees), People.of(mentors)
     n, m = len(a), len(b)
+    kept = b.kept
     values: dict[str, Factor] = {}
     rules = {name: rule for name, rule in settings.items() if rule.mode != "off"}
     if "shared_goals" in rules:
-        values["shared_goals"] = _shared(a.goals, b.goals, _goal_set)
+        values["shared_goals"] = _shared(a.goals, b.goals, _goal_set, kept)
     if "skills_for_goals" in rules:
-        values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set)
+        values["skills_for_goals"] = _shared(a.goals, b.skills, _word_set, kept)
     if "availability" in rules:
         # Compared by what they name (many texts name the same days and times).
         values["availability"] = _pairwise(
-            list(map(when, a.availability)), list(map(when, b.availability)), _availability_value
+            list(map(when, a.availability)),
+            _kept_for(kept, (b.availability,), "when", lambda: tuple(map(when, b.availability))),
+            _availability_value,
+            store=kept,
         )
     if "language" in rules:
         values["language"] = _pairwise(
-            a.languages, b.languages, lambda x, y: 1.0 if x & y else 0.0, _language_set
+            a.languages, b.languages, lambda x, y: 1.0 if x & y else 0.0, _language_set, kept
         )
     if "location" in rules:
         values["location"] = _pairwise(
             list(zip(a.location, a.utc_offset, strict=True)),
-            list(zip(b.location, b.utc_offset, strict=True)),
+            _kept_for(
+                kept,
+                (b.location, b.utc_offset),
+                "places",
+                lambda: tuple(zip(b.location, b.utc_offset, strict=True)),
+            ),
             _location_value,
             lambda key: (_norm(key[0] or ""), key[1]),
+            kept,
         )
     if "gender_preference" in rules:
         values["gender_preference"] = _pairwise(
-            a.gender_preference, b.gender, _gender_value, lambda g: _norm(g or "")
+            a.gender_preference, b.gender, _gender_value, lambda g: _norm(g or ""), kept
         )
     if "capacity" in rules:
         places = np.asarray(b.open_places, np.int64).reshape(m)
@@ -512,7 +587,10 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
     n, m = len(mentees), len(mentors)
     places = np.asarray(mentors.open_places, np.int64).reshape(m)
     full = np.broadcast_to(places[None, :] <= 0, (n, m))
-    index = dict(zip(mentors.ids, range(m), strict=True))
+    kept = mentors.kept
+    index = _kept_for(
+        kept, (mentors.ids,), "index", lambda: dict(zip(mentors.ids, range(m), strict=True))
+    )
     previous = np.zeros((n, m), bool)
     conflict = np.zeros((n, m), bool)
     for i, (before, conflicts) in enumerate(
@@ -524,22 +602,30 @@ def _exclusions(mentees: People, mentors: People) -> dict[str, np.ndarray]:
         for pid in conflicts:
             if (j := index.get(pid)) is not None:
                 conflict[i, j] = True
-    row = dict(zip(mentees.ids, range(n), strict=True))
-    for j, conflicts in enumerate(mentors.conflicts):
-        for pid in conflicts:
-            if (k := row.get(pid)) is not None:
-                conflict[k, j] = True
+    # The mentors' declared conflicts, by the participant they name.
+    against = _kept_for(kept, (mentors.conflicts,), "against", lambda: _against(mentors.conflicts))
+    for k, pid in enumerate(mentees.ids):
+        for j in against.get(pid, ()):
+            conflict[k, j] = True
     household = np.zeros((n, m), bool)
     hk, hc = _kinds(mentees.household)
-    ak, ac = _kinds(mentors.household)
+    ak, ac = _kinds(mentors.household, kept)
     homes = [_norm(h or "") for h in hk]
-    aways = [_norm(h or "") for h in ak]
+    aways = _kept_for(kept, (mentors.household,), "homes", lambda: [_norm(h or "") for h in ak])
     if any(homes) and any(aways):
         kinds = {h: k + 1 for k, h in enumerate(sorted({*homes, *aways} - {""}))}
         home = np.array([kinds.get(h, 0) for h in homes], np.int64)[hc]
         away = np.array([kinds.get(h, 0) for h in aways], np.int64)[ac]
         household = (home[:, None] == away[None, :]) & (home[:, None] != 0)
     return {"full": full, "previous": previous, "conflict": conflict, "household": household}
+
+
+def _against(conflicts: Sequence[frozenset[int]]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for j, named in enumerate(conflicts):
+        for pid in named:
+            found.setdefault(pid, []).append(j)
+    return found
 
 
 # ------------------------------------------------------------------------------ the reasons

@@ -7,7 +7,10 @@ Read-only: committing a cohort is `matching.cohort`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,9 +20,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from service.clock import now
-from service.database import db
+from service.database import db, is_postgresql
 from service.errors import Invalid, NotFound
 from service.pairs.models import Pair
 from service.participants.models import Participant, Role
@@ -152,11 +156,91 @@ def _spoken(language: str | None, others: str | None) -> tuple[str, ...]:
 
 
 def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
-    """The program's active mentors, each with their open places, in name order: one query
-    for the mentors, one for their places taken, read as columns (no object per mentor)."""
+    """The program's active mentors, each with their open places, in name order: their
+    places taken read each call, the rest kept between calls while their rows are unchanged
+    (`_kept`)."""
     taken = _taken(program_id)
+    people, capacity, position = _kept(program_id)
+    places = capacity.copy()
+    for mentor_id, count in taken.items():
+        if (j := position.get(mentor_id)) is not None:
+            places[j] -= count
+    people = dataclasses.replace(people, open_places=places.tolist())
     out = set(leave_out)
+    if out:
+        people = people.take(j for j, pid in enumerate(people.ids) if pid not in out)
+    return people if len(people) else People.of([])
+
+
+# A program's mentors as columns, kept in this process between calls: reading and decoding
+# 10,000 rows costs more than scoring them. Each call first asks the database, in one
+# aggregate over the program's mentor rows, whether they are as they were: how many, the
+# latest change time and the sum of the change times (every write to a participant sets
+# `updated_at`: ORM flushes and Core updates by its `onupdate`, the import's bulk update
+# explicitly), so an edit, an import, an approval or a new mentor in any process is seen by the
+# very next call, whatever order concurrent transactions commit in. Writes made in this
+# process count too (`_changes`), so that a clock standing still cannot hide one.
+_KEPT_PROGRAMS = 32
+_kept_lock = threading.Lock()
+_Kept = tuple[People, np.ndarray, dict[int, int]]  # the mentors, their capacities, by id
+_kept_mentors: OrderedDict[int, tuple[tuple[Any, ...], _Kept]] = OrderedDict()
+_changes = [0]
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _flushed(session: Session, flush_context: Any) -> None:
+    if any(isinstance(o, Participant) for o in (*session.new, *session.dirty, *session.deleted)):
+        _changes[0] += 1
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _executed(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == Participant.__tablename__:
+            _changes[0] += 1
+
+
+def _stamp() -> tuple[Any, ...]:
+    """What tells whether a program's mentor rows changed, read in one cheap query."""
+    total: sa.ColumnElement[Any]
+    if is_postgresql():
+        total = sa.func.sum(sa.extract("epoch", Participant.updated_at))
+    else:
+        # SQLite keeps the time as text: summed as milliseconds since a recent day (a double
+        # holds 10,000 of them to well under a millisecond).
+        total = sa.func.total((sa.func.julianday(Participant.updated_at) - 2460000) * 86400000)
+    return (sa.func.count(), sa.func.max(Participant.updated_at), total)
+
+
+def _kept(program_id: int) -> _Kept:
+    """The program's active, approved mentors in name order, their capacities, and the
+    position of each mentor's id; their open places left at 0 for the caller to fill."""
     today = now().date()
+    changes = _changes[0]
+    row = db.session.execute(
+        sa.select(*_stamp()).where(
+            Participant.program_id == program_id, Participant.role == Role.MENTOR
+        )
+    ).one()
+    key = (db.engine.url, today, changes, *row)
+    with _kept_lock:
+        found = _kept_mentors.get(program_id)
+        if found is not None and found[0] == key:
+            _kept_mentors.move_to_end(program_id)
+            return found[1]
+    people, capacity = _read_mentors(program_id, today)
+    kept = (people, np.asarray(capacity, np.int64), {pid: j for j, pid in enumerate(people.ids)})
+    with _kept_lock:
+        _kept_mentors[program_id] = (key, kept)
+        _kept_mentors.move_to_end(program_id)
+        while len(_kept_mentors) > _KEPT_PROGRAMS:
+            _kept_mentors.popitem(last=False)
+    return kept
+
+
+def _read_mentors(program_id: int, today: date) -> tuple[People, tuple[int, ...]]:
+    """One query for the mentors, read as columns (no object per mentor)."""
     result = db.session.connection().execute(
         sa.select(*_MENTOR_COLUMNS)
         .where(
@@ -174,30 +258,30 @@ def mentors(program_id: int, *, leave_out: Iterable[int] = ()) -> People:
         rows: Sequence[Any] = result.cursor.fetchall()
     finally:
         result.close()
-    if out:
-        rows = [row for row in rows if row[0] not in out]
     if not rows:
-        return People.of([])
+        return People.of([]), ()
     (ids, names, goals, skills, availability, language, languages, location, timezone, gender,
      household, conflicts, capacity) = zip(*rows, strict=True)  # fmt: skip
     zones = {zone: _offset(zone, today) if zone else None for zone in set(timezone)}
-    return People(
+    people = People(
         ids=ids,
         names=names,
-        goals=list(map(_words_of, goals)),
-        skills=list(map(_words_of, skills)),
-        availability=[text or "" for text in availability],
-        languages=list(map(_spoken, language, languages)),
-        location=[place or "" for place in location],
-        utc_offset=list(map(zones.__getitem__, timezone)),
+        goals=tuple(map(_words_of, goals)),
+        skills=tuple(map(_words_of, skills)),
+        availability=tuple(text or "" for text in availability),
+        languages=tuple(map(_spoken, language, languages)),
+        location=tuple(place or "" for place in location),
+        utc_offset=tuple(map(zones.__getitem__, timezone)),
         timezone=timezone,
         gender=gender,
         gender_preference=(None,) * len(ids),
         household=household,
-        conflicts=list(map(_ids_of, conflicts)),
+        conflicts=tuple(map(_ids_of, conflicts)),
         previous_mentors=(frozenset(),) * len(ids),
-        open_places=[places - taken.get(i, 0) for i, places in zip(ids, capacity, strict=True)],
+        open_places=(0,) * len(ids),
+        kept={},
     )
+    return people, capacity
 
 
 def settings_of(program: Program) -> dict[str, matching.Rule]:

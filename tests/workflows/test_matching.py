@@ -5,6 +5,7 @@ min-cost flow on larger ones, on random instances drawn by Hypothesis."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 
 import networkx as nx
@@ -316,3 +317,39 @@ def test_what_a_mentor_shares_is_told_to_the_mentee_and_nothing_else_of_theirs()
     ]
     later = matching.Person(3, availability="Saturday evenings", languages=("fr",))
     assert matching.in_common(mentee, later) == []  # the same day, but not the same hours
+
+
+def _kept(mentors: list[Person]) -> matching.People:
+    """Mentors as a program's are kept between calls: tuple columns and a store."""
+    columns = matching.People.of(mentors)
+    return matching.People(*(tuple(getattr(columns, c)) for c in matching._COLUMNS), kept={})
+
+
+def _same(kept: matching.Scores, fresh: matching.Scores) -> None:
+    assert np.array_equal(kept.score, fresh.score)
+    assert np.array_equal(kept.allowed, fresh.allowed)
+    for i in range(len(fresh.mentees)):
+        assert matching.why_unmatched(kept, i) == matching.why_unmatched(fresh, i)
+        for j in range(len(fresh.mentors)):
+            assert explain(kept, i, j) == explain(fresh, i, j)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 6).flatmap(lambda n: people("mentee", 1, n)),
+    st.integers(1, 6).flatmap(lambda n: people("mentee", 50, n)),
+    st.integers(0, 12).flatmap(lambda m: people("mentor", 100, m)),
+    st.fixed_dictionaries({name: _RULES for name in matching.CRITERIA}),
+    st.integers(0, 3),
+)
+def test_mentors_kept_between_calls_score_and_explain_as_the_same_mentors_read_afresh(
+    first, second, mentors, rules, places
+):
+    kept = _kept(mentors)
+    _same(score(first, kept, rules), score(first, mentors, rules))
+    # The next mentee ranked uses what the first worked out.
+    _same(score(second, kept, rules), score(second, mentors, rules))
+    # Their open places change between calls; what was kept still holds.
+    moved = dataclasses.replace(kept, open_places=(places,) * len(mentors))
+    fresh = [dataclasses.replace(p, open_places=places) for p in mentors]
+    _same(score(second, moved, rules), score(second, fresh, rules))
