@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, table_of, transaction
+from service.database import db, insert_rows, table_of, transaction
 from service.errors import Invalid, NotFound
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -316,9 +316,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
     table = table_of(Invitation)
     ids: dict[str, int] = {
         nonce: invitation_id
-        for nonce, invitation_id in db.session.execute(
-            sa.insert(table).returning(table.c.nonce, table.c.id), rows
-        )
+        for nonce, invitation_id in insert_rows(table, rows, returning=["nonce", "id"])
     }
     notifications.queue_emails(
         [
