@@ -150,7 +150,8 @@ def act_many(items: Sequence[Due]) -> int:
             invited.append((item, plan, invitee, contact))
     _invite_many(invited)
     _tell_staff_many(told)
-    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, _ in contacts}
+    pairs = {item.pair.id: item.pair for item, _ in contacts}
+    pair_payloads = {pair_id: payloads.pair(pair) for pair_id, pair in pairs.items()}
     events.emit_many(
         [
             (

@@ -54,9 +54,9 @@ def link_for(invitation: Invitation) -> str:
     return _link(invitation.id, invitation.nonce)
 
 
-def _link(invitation_id: int, nonce: str) -> str:
+def _link(invitation_id: int, nonce: str, serializer: URLSafeSerializer | None = None) -> str:
     # Built by hand, not url_for: jobs make links outside any request.
-    token = _serializer().dumps([invitation_id, nonce])
+    token = (serializer or _serializer()).dumps([invitation_id, nonce])
     return f"{current_app.config['PUBLIC_URL']}/s/{token}"
 
 
@@ -318,6 +318,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
         nonce: invitation_id
         for nonce, invitation_id in insert_rows(table, rows, returning=["nonce", "id"])
     }
+    serializer = _serializer()  # one for the batch: building it derives its signing key
     notifications.queue_emails(
         [
             notifications.participant_email(
@@ -328,7 +329,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
                 ),
                 pair_id=invite.pair.id,
                 survey_title=definition.title,
-                link=_link(ids[row["nonce"]], row["nonce"]),
+                link=_link(ids[row["nonce"]], row["nonce"], serializer),
                 expires_on=row["expires_at"].date().isoformat(),
             )
             for invite, definition, row in zip(invites, checked, rows, strict=True)
