@@ -63,7 +63,9 @@ def sweep(*, batch: int = 500) -> SweepResult:
     moment = now()
     redraw_stale(batch=batch, result=result)
     _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
-    if redraw_stale(batch=batch, result=result):
+    # Only a check the sweep ran can have moved a pair meanwhile (a transition's stale mark
+    # waits for the next sweep): with nothing due, the sweep does not look twice.
+    if result.schedules and redraw_stale(batch=batch, result=result):
         # A check above moved a pair (a signal flagged it): what its new calendar has due
         # now (the coordinator's first call at risk) goes out in this sweep too.
         _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
