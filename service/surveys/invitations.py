@@ -315,8 +315,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
         checked.append(definition)
     table = table_of(Invitation)
     ids: dict[str, int] = {
-        nonce: invitation_id
-        for nonce, invitation_id in insert_rows(table, rows, returning=["nonce", "id"])
+        row.nonce: row.id for row in insert_rows(table, rows, returning=["nonce", "id"])
     }
     serializer = _serializer()  # one for the batch: building it derives its signing key
     notifications.queue_emails(
