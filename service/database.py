@@ -354,8 +354,16 @@ def update_rows(
             name: table.c[name].type for name in values
         }
         given = _unnest(table, names, rows, types=types)
+        # The planner takes a set-returning function for 100 rows whatever it holds, and
+        # would scan the whole table to join them: the first key's values, as one array,
+        # let it find the rows by index.
+        first = table.c[key[0]]
+        keys = sa.bindparam(
+            "given_keys", [row[f"key_{key[0]}"] for row in rows], type_=postgresql.ARRAY(first.type)
+        )
         statement = (
             sa.update(table)
+            .where(first == sa.any_(keys))
             .where(*(table.c[name] == given.c[f"key_{name}"] for name in key))
             .values({name: given.c[name] for name in values})
         )
