@@ -175,3 +175,14 @@ def test_a_due_check_in_the_pairs_state_no_longer_wants_is_not_sent(app, pairs):
         left = set(kinds)
     assert made == {pairs[1]: 5}
     assert not left & set(CONTACT_KINDS)
+
+
+def test_a_sweep_with_nothing_due_sends_three_reads_and_the_stalled_e_mails_update(app, pairs):
+    make_due(app, pairs[:1])
+    counted_sweep(app)
+
+    statements, made = sent_by_sweep(app)
+
+    assert made == 0
+    assert len(statements) == 4, statements
+    assert sum(s.lstrip().startswith("SELECT") for s in statements) == 3
