@@ -176,6 +176,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
 
+    before_load = f"{os.getloadavg()[0]:.2f}"
     url, drop = database(os.environ.get("DATABASE_URL"))
     os.environ["PAIRWISE_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="pairwise-bench-instance-")
     from flask_migrate import upgrade
@@ -208,9 +209,9 @@ def main() -> None:
                 assert result.schedules == 0
 
             due_pairs = make_due(arguments.due, arguments.pairs, set())
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             result = sweep()
-            busy = time.perf_counter() - started
+            busy, busy_cpu = time.perf_counter() - started, time.process_time() - cpu
 
             previous_share = (
                 arguments.due if arguments.previous_due is None else arguments.previous_due
@@ -233,8 +234,11 @@ def main() -> None:
     print(
         f"sweep, {arguments.due:.0%} due ({len(due_pairs):,} pairs): {busy:.2f} s, "
         f"{result.contacts:,} invitations made "
-        f"({result.contacts / busy:,.0f} per second), failures: {len(result.failures)}"
+        f"({result.contacts / busy:,.0f} per second), failures: {len(result.failures)}; "
+        f"this process's CPU time {busy_cpu:.2f} s (on a shared machine the wall time also "
+        "holds the waits for a core)"
     )
+    print(f"load average before and after: {before_load} / {os.getloadavg()[0]:.2f}")
     if previous is not None:
         rate, previous_rate = result.contacts / busy, previous_made / previous
         print(

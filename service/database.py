@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVarTuple, cast
 
@@ -298,18 +298,9 @@ def insert_many_unless_exist(
     model: type[Any], rows: list[dict[str, Any]], unique: list[str], returning: list[str]
 ) -> list[sa.Row[Any]]:
     """`insert_unless_exists` for many rows: the `returning` columns of the rows made (rows
-    whose unique columns matched are left out). One INSERT … ON CONFLICT DO NOTHING, compiled
-    once and cached; SQLAlchemy sends the rows as multi-row VALUES pages ("insertmanyvalues")."""
-    if not rows:
-        return []
-    table = table_of(model)
-    dialect = postgresql if is_postgresql() else sqlite
-    statement = (
-        dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=unique)
-        .returning(*(table.c[name] for name in returning))
-    )
-    return list(db.session.execute(statement, rows))
+    whose unique columns matched are left out), by one INSERT … ON CONFLICT DO NOTHING (see
+    `insert_rows`)."""
+    return insert_rows(table_of(model), rows, returning=returning, unique=unique)
 
 
 def insert_unless_exists(
@@ -327,3 +318,143 @@ def insert_unless_exists(
         .execution_options(bookkeeping=bookkeeping)
     )
     return db.session.execute(statement).scalar_one_or_none()
+
+
+def insert_rows(
+    table: sa.Table,
+    rows: list[dict[str, Any]],
+    *,
+    returning: list[str] | None = None,
+    unique: list[str] | None = None,
+) -> list[sa.Row[Any]]:
+    """Many rows in one INSERT (… ON CONFLICT (`unique`) DO NOTHING if given), in the
+    caller's transaction; the `returning` columns of the rows made, in no particular order.
+
+    On PostgreSQL the rows go as one array per column, `INSERT … SELECT … FROM unnest(…)`:
+    one short statement with a parameter per column, however many rows. A multi-row VALUES
+    has one parameter per value, and psycopg parses such a statement afresh each time (too
+    long for its cache): for the sweep's batches that parsing cost more than the database's
+    work. SQLite takes the rows as multi-row VALUES pages ("insertmanyvalues").
+    Python-side column defaults fill the columns a row leaves out, as with a plain INSERT."""
+    if not rows:
+        return []
+    if is_postgresql():
+        rows = _with_defaults(table, rows)
+        names = list(rows[0])
+        values = _unnest(table, names, rows)
+        statement: Any = postgresql.insert(table).from_select(
+            names, sa.select(*(values.c[name] for name in names))
+        )
+    else:
+        statement = sqlite.insert(table)
+    if unique is not None:
+        statement = statement.on_conflict_do_nothing(index_elements=unique)
+    if returning:
+        statement = statement.returning(*(table.c[name] for name in returning))
+    result = (
+        db.session.execute(statement) if is_postgresql() else db.session.execute(statement, rows)
+    )
+    return list(result) if returning else []
+
+
+def update_rows(
+    table: sa.Table, key: list[str], values: list[str], rows: list[dict[str, Any]]
+) -> int:
+    """Many rows updated in one statement, in the caller's transaction: each row where the
+    `key` columns equal the row's (a compare-and-set when the key holds the value expected)
+    takes its `values`. Returns how many rows were updated. Each row's dict names its key
+    columns `key_<name>` and its new values by column. On PostgreSQL one `UPDATE … FROM
+    unnest(…)`; on SQLite one executemany UPDATE, compiled once."""
+    if not rows:
+        return 0
+    if is_postgresql():
+        names = [f"key_{name}" for name in key] + values
+        types = {f"key_{name}": table.c[name].type for name in key} | {
+            name: table.c[name].type for name in values
+        }
+        given = _unnest(table, names, rows, types=types)
+        # The planner takes a set-returning function for 100 rows whatever it holds, and
+        # would scan the whole table to join them: the first key's values, as one array,
+        # let it find the rows by index.
+        first = table.c[key[0]]
+        keys = sa.bindparam(
+            "given_keys", [row[f"key_{key[0]}"] for row in rows], type_=postgresql.ARRAY(first.type)
+        )
+        statement = (
+            sa.update(table)
+            .where(first == sa.any_(keys))
+            .where(*(table.c[name] == given.c[f"key_{name}"] for name in key))
+            .values({name: given.c[name] for name in values})
+        )
+        return rowcount(db.session.execute(statement))
+    statement = (
+        sa.update(table)
+        .where(
+            *(
+                table.c[name] == sa.bindparam(f"key_{name}", type_=table.c[name].type)
+                for name in key
+            )
+        )
+        .values({name: sa.bindparam(name, type_=table.c[name].type) for name in values})
+    )
+    return rowcount(db.session.execute(statement, rows))
+
+
+def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with the Python-side defaults of the columns they leave out, as every row of
+    an unnest INSERT must name the same columns."""
+    missing = [
+        column
+        for column in table.columns
+        if column.default is not None and any(column.name not in row for row in rows)
+    ]
+    if not missing:
+        return rows
+    filled = []
+    for row in rows:
+        extra: dict[str, Any] = {}
+        for column in missing:
+            if column.name in row:
+                continue
+            default = cast("sa.ColumnDefault", column.default)
+            extra[column.name] = default.arg(None) if default.is_callable else default.arg
+        filled.append({**row, **extra} if extra else row)
+    names = set(filled[0])
+    if any(set(row) != names for row in filled):
+        raise ValueError(f"rows for {table.name} name different columns")
+    return filled
+
+
+def _unnest(
+    table: sa.Table,
+    names: list[str],
+    rows: list[dict[str, Any]],
+    *,
+    types: dict[str, Any] | None = None,
+) -> Any:
+    """`json_to_recordset(…) AS given(names…)`: the rows as one JSON document, which
+    PostgreSQL reads into typed columns (far cheaper than a VALUES parameter per value, or
+    arrays that psycopg escapes value by value)."""
+    types = types or {name: table.c[name].type for name in names}
+    document = json.dumps(
+        [{name: row[name] for name in names} for row in rows], default=_json_value
+    )
+    return (
+        sa.func.json_to_recordset(sa.cast(sa.literal(document, sa.Text), postgresql.JSON))
+        .table_valued(*(sa.column(name, types[name]) for name in names))
+        .render_derived(name="given", with_types=True)
+    )
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given; use an aware UTC datetime")
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _is_variant(item: Any) -> bool:
+    return bool(getattr(item, "_variant_mapping", None))

@@ -26,8 +26,8 @@ from service.clock import now
 from service.database import (
     db,
     insert_many_unless_exist,
-    rowcount,
     table_of,
+    update_rows,
 )
 from service.errors import ConcurrentUpdate, DomainError
 from service.events import payloads
@@ -150,7 +150,8 @@ def act_many(items: Sequence[Due]) -> int:
             invited.append((item, plan, invitee, contact))
     _invite_many(invited)
     _tell_staff_many(told)
-    pair_payloads = {item.pair.id: payloads.pair(item.pair) for item, _ in contacts}
+    pairs = {item.pair.id: item.pair for item, _ in contacts}
+    pair_payloads = {pair_id: payloads.pair(pair) for pair_id, pair in pairs.items()}
     events.emit_many(
         [
             (
@@ -233,13 +234,12 @@ def _invite_many(contacts: list[tuple[Due, ContactPlan, Participant, dict[str, A
             )
         )
     invitation_ids = invitations.invite_many_within(invites, actor=CALENDAR)
-    table = table_of(Contact)
-    db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("contact"))
-        .values(invitation_id=sa.bindparam("invitation")),
+    update_rows(
+        table_of(Contact),
+        ["id"],
+        ["invitation_id"],
         [
-            {"contact": row["id"], "invitation": invitation}
+            {"key_id": row["id"], "invitation_id": invitation}
             for (*_, row), invitation in zip(contacts, invitation_ids, strict=True)
         ],
     )
@@ -410,29 +410,19 @@ def remind_many(items: Sequence[tuple[Contact, Program]], moment: datetime) -> N
         if contact.invitation_id is None:
             raise ValueError(f"contact {contact.id} has no invitation to remind of")
         links.append((contact.invitation_id, program))
-    table = table_of(Contact)
-    moved = rowcount(
-        db.session.execute(
-            sa.update(table)
-            .where(
-                table.c.id == sa.bindparam("contact"),
-                table.c.next_reminder_at
-                == sa.bindparam("held", type_=table.c.next_reminder_at.type),
-            )
-            .values(
-                reminders_sent=sa.bindparam("sent"),
-                next_reminder_at=sa.bindparam("following", type_=table.c.next_reminder_at.type),
-            ),
-            [
-                {
-                    "contact": contact.id,
-                    "held": contact.next_reminder_at,
-                    "sent": contact.reminders_sent + 1,
-                    "following": moment + timedelta(days=program.reminder_after_days),
-                }
-                for contact, program in items
-            ],
-        )
+    moved = update_rows(
+        table_of(Contact),
+        ["id", "next_reminder_at"],
+        ["reminders_sent", "next_reminder_at"],
+        [
+            {
+                "key_id": contact.id,
+                "key_next_reminder_at": contact.next_reminder_at,
+                "reminders_sent": contact.reminders_sent + 1,
+                "next_reminder_at": moment + timedelta(days=program.reminder_after_days),
+            }
+            for contact, program in items
+        ],
     )
     if moved != len(items):
         raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")
@@ -456,18 +446,19 @@ def overdue_many(items: Sequence[tuple[Contact, Pair]], moment: datetime) -> Non
     one INSERT of inbox items (and one of e-mails), the events written in one more."""
     if not items:
         return
-    table = table_of(Contact)
-    moved = rowcount(
-        db.session.execute(
-            sa.update(table)
-            .where(
-                table.c.id == sa.bindparam("contact"),
-                table.c.next_reminder_at
-                == sa.bindparam("held", type_=table.c.next_reminder_at.type),
-            )
-            .values(status=ContactStatus.OVERDUE, next_reminder_at=None),
-            [{"contact": contact.id, "held": contact.next_reminder_at} for contact, _ in items],
-        )
+    moved = update_rows(
+        table_of(Contact),
+        ["id", "next_reminder_at"],
+        ["status", "next_reminder_at"],
+        [
+            {
+                "key_id": contact.id,
+                "key_next_reminder_at": contact.next_reminder_at,
+                "status": ContactStatus.OVERDUE,
+                "next_reminder_at": None,
+            }
+            for contact, _ in items
+        ],
     )
     if moved != len(items):
         raise ConcurrentUpdate(f"{len(items) - moved} contact(s) of the batch moved on meanwhile")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from service.calendar.compliance import last_meeting_day, local_date
 from service.calendar.models import Compliance, Contact, ContactStatus, Schedule
@@ -345,8 +346,16 @@ def people_by_pair(
             condition,
             sa.and_(Participant.guardian_of_id.in_(youth), Participant.active.is_(True)),
         )
+    # Only what a contact needs: the lists matching reads (JSON) are left unread.
     found = list(
-        db.session.scalars(sa.select(Participant).where(condition).order_by(Participant.id))
+        db.session.scalars(
+            sa.select(Participant)
+            .where(condition)
+            .order_by(Participant.id)
+            .options(
+                defer(Participant.goals), defer(Participant.skills), defer(Participant.languages)
+            )
+        )
     )
     by_id = {person.id: person for person in found}
     guardians: dict[int, list[Participant]] = {}

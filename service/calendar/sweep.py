@@ -33,7 +33,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from service.calendar import actions, schedule
 from service.calendar.models import Contact, Schedule
 from service.clock import now
-from service.database import db, is_postgresql, rowcount, table_of, transaction
+from service.database import db, is_postgresql, rowcount, table_of, transaction, update_rows
 from service.errors import ConcurrentUpdate
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -63,7 +63,9 @@ def sweep(*, batch: int = 500) -> SweepResult:
     moment = now()
     redraw_stale(batch=batch, result=result)
     _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
-    if redraw_stale(batch=batch, result=result):
+    # Only a check the sweep ran can have moved a pair meanwhile (a transition's stale mark
+    # waits for the next sweep): with nothing due, the sweep does not look twice.
+    if result.schedules and redraw_stale(batch=batch, result=result):
         # A check above moved a pair (a signal flagged it): what its new calendar has due
         # now (the coordinator's first call at risk) goes out in this sweep too.
         _in_batches(Schedule, Schedule.next_due_at, moment, batch, result, _run_batch, _run_one)
@@ -281,11 +283,11 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
     table = table_of(Schedule)
     going = [
         {
-            "schedule": schedule_id,
-            "taken": item.due,
-            "day": item.day,
-            "following": following,
-            "following_at": cadence.due_at(following, item.program.timezone),
+            "key_id": schedule_id,
+            "key_next_due_at": item.due,
+            "last_done_on": item.day,
+            "next_due_on": following,
+            "next_due_at": cadence.due_at(following, item.program.timezone),
         }
         for schedule_id, following, item in taken
         if following is not None
@@ -295,24 +297,13 @@ def _advance(taken: Sequence[tuple[int, date | None, actions.Due]]) -> None:
         for schedule_id, following, item in taken
         if following is None
     ]
-    same = (table.c.id == sa.bindparam("schedule")) & (
-        table.c.next_due_at == sa.bindparam("taken", type_=table.c.next_due_at.type)
+    moved = update_rows(
+        table, ["id", "next_due_at"], ["last_done_on", "next_due_on", "next_due_at"], going
     )
-    moved = 0
-    if going:
-        moved += rowcount(
-            db.session.execute(
-                sa.update(table)
-                .where(same)
-                .values(
-                    last_done_on=sa.bindparam("day", type_=table.c.last_done_on.type),
-                    next_due_on=sa.bindparam("following", type_=table.c.next_due_on.type),
-                    next_due_at=sa.bindparam("following_at", type_=table.c.next_due_at.type),
-                ),
-                going,
-            )
-        )
     if ending:
+        same = (table.c.id == sa.bindparam("schedule")) & (
+            table.c.next_due_at == sa.bindparam("taken", type_=table.c.next_due_at.type)
+        )
         moved += rowcount(db.session.execute(sa.delete(table).where(same), ending))
     if moved != len(taken):
         raise ConcurrentUpdate(f"{len(taken) - moved} schedule(s) of the batch moved on meanwhile")

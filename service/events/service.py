@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.database import db, rowcount, table_of
+from service.database import db, insert_rows, table_of, update_rows
 from service.errors import ConcurrentUpdate
 from service.events import catalog
 from service.events.models import OutboxEvent
@@ -79,21 +79,20 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
         _ensure_known(event_type)
     counts = Counter(pair.id for _, _, pair in events)
     pairs = {pair.id: pair for _, _, pair in events}
-    table = table_of(Pair)
-    moved = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("pair"), table.c.event_sequence == sa.bindparam("held"))
-        .values(event_sequence=sa.bindparam("sequence")),
+    moved = update_rows(
+        table_of(Pair),
+        ["id", "event_sequence"],
+        ["event_sequence"],
         [
             {
-                "pair": pair_id,
-                "held": pairs[pair_id].event_sequence,
-                "sequence": pairs[pair_id].event_sequence + count,
+                "key_id": pair_id,
+                "key_event_sequence": pairs[pair_id].event_sequence,
+                "event_sequence": pairs[pair_id].event_sequence + count,
             }
             for pair_id, count in counts.items()
         ],
     )
-    if rowcount(moved) != len(counts):
+    if moved != len(counts):
         raise ConcurrentUpdate("a pair's events were numbered by someone else meanwhile")
     following = {pair_id: pairs[pair_id].event_sequence + 1 for pair_id in counts}
     request_id = current_request_id()
@@ -112,7 +111,7 @@ def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:
                 "request_id": request_id,
             }
         )
-    db.session.execute(sa.insert(table_of(OutboxEvent)), rows)
+    insert_rows(table_of(OutboxEvent), rows)
 
 
 def _ensure_known(event_type: str) -> None:

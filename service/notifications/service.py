@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from service.clock import now
-from service.database import db, rowcount, table_of, transaction
+from service.database import db, insert_rows, rowcount, table_of, transaction
 from service.notifications import mailer
 from service.notifications.models import Notification, NotificationStatus
 
@@ -85,7 +85,7 @@ def queue_emails(emails: Sequence[dict[str, Any]]) -> None:
         }
         for email in emails
     ]
-    db.session.execute(sa.insert(table_of(Notification)), rows)
+    insert_rows(table_of(Notification), rows)
 
 
 def participant_email(

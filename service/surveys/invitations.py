@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from service.actors import Actor, ActorKind
 from service.clock import now
-from service.database import db, table_of, transaction
+from service.database import db, insert_rows, table_of, transaction
 from service.errors import Invalid, NotFound
 from service.notifications import service as notifications
 from service.pairs.models import Pair
@@ -54,9 +54,9 @@ def link_for(invitation: Invitation) -> str:
     return _link(invitation.id, invitation.nonce)
 
 
-def _link(invitation_id: int, nonce: str) -> str:
+def _link(invitation_id: int, nonce: str, serializer: URLSafeSerializer | None = None) -> str:
     # Built by hand, not url_for: jobs make links outside any request.
-    token = _serializer().dumps([invitation_id, nonce])
+    token = (serializer or _serializer()).dumps([invitation_id, nonce])
     return f"{current_app.config['PUBLIC_URL']}/s/{token}"
 
 
@@ -315,11 +315,9 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
         checked.append(definition)
     table = table_of(Invitation)
     ids: dict[str, int] = {
-        nonce: invitation_id
-        for nonce, invitation_id in db.session.execute(
-            sa.insert(table).returning(table.c.nonce, table.c.id), rows
-        )
+        row.nonce: row.id for row in insert_rows(table, rows, returning=["nonce", "id"])
     }
+    serializer = _serializer()  # one for the batch: building it derives its signing key
     notifications.queue_emails(
         [
             notifications.participant_email(
@@ -330,7 +328,7 @@ def invite_many_within(invites: Sequence[Invite], *, actor: Actor) -> list[int]:
                 ),
                 pair_id=invite.pair.id,
                 survey_title=definition.title,
-                link=_link(ids[row["nonce"]], row["nonce"]),
+                link=_link(ids[row["nonce"]], row["nonce"], serializer),
                 expires_on=row["expires_at"].date().isoformat(),
             )
             for invite, definition, row in zip(invites, checked, rows, strict=True)

@@ -35,7 +35,13 @@ def make_due(app, pair_ids: list[int]) -> None:
 
 def counted_sweep(app) -> tuple[int, int]:
     """Sweep once; the statements it sent and the contacts it made."""
-    statements = []
+    statements, made = sent_by_sweep(app)
+    return len(statements), made
+
+
+def sent_by_sweep(app) -> tuple[list[str], int]:
+    """Sweep once; the statements it sent, as the driver got them, and the contacts made."""
+    statements: list[str] = []
 
     def count(connection, cursor, statement, parameters, context, executemany):
         statements.append(statement)
@@ -47,7 +53,7 @@ def counted_sweep(app) -> tuple[int, int]:
         finally:
             sa.event.remove(db.engine, "before_cursor_execute", count)
         assert result.failures == []
-    return len(statements), result.contacts
+    return statements, result.contacts
 
 
 @pytest.fixture
@@ -68,6 +74,31 @@ def test_a_sweep_with_six_pairs_due_sends_as_many_statements_as_with_two(app, pa
     # coordinator's check-in.
     assert (made_for_two, made_for_six) == (2 * 5, 6 * 5)
     assert six == two, f"{two} statements for 2 pairs due, {six} for 6"
+
+
+def test_on_postgresql_a_batch_sends_the_same_statement_texts_for_six_pairs_due_as_for_two(
+    app, pairs
+):
+    # The rows a batch writes go as one JSON document per statement, not a VALUES list that
+    # grows with the batch: the statements stay short, and psycopg parses each text once.
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite takes the rows as multi-row VALUES")
+    make_due(app, pairs[:1])
+    sent_by_sweep(app)
+    make_due(app, pairs[1:3])
+    two, _ = sent_by_sweep(app)
+    make_due(app, pairs[3:9])
+    six, made_for_six = sent_by_sweep(app)
+
+    assert made_for_six == 6 * 5
+    assert writes(six) == writes(two)
+    assert max(len(statement) for statement in writes(six)) < 4096  # psycopg caches shorter
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The INSERTs, UPDATEs and DELETEs (reads list the ids they look up)."""
+    return [s for s in statements if s.lstrip().startswith(("INSERT", "UPDATE", "DELETE"))]
 
 
 def test_contacts_made_in_bulk_keep_each_pairs_events_numbered_in_order(app, pairs):
@@ -144,3 +175,14 @@ def test_a_due_check_in_the_pairs_state_no_longer_wants_is_not_sent(app, pairs):
         left = set(kinds)
     assert made == {pairs[1]: 5}
     assert not left & set(CONTACT_KINDS)
+
+
+def test_a_sweep_with_nothing_due_sends_three_reads_and_the_stalled_e_mails_update(app, pairs):
+    make_due(app, pairs[:1])
+    counted_sweep(app)
+
+    statements, made = sent_by_sweep(app)
+
+    assert made == 0
+    assert len(statements) == 4, statements
+    assert sum(s.lstrip().startswith("SELECT") for s in statements) == 3
