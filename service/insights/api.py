@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Response, g, send_file
+from flask import Response, g
 
 from service.auth import require_scope
 from service.clock import today_in
@@ -110,22 +110,7 @@ def warehouse_export(program_id: int, since, format: str):
     from the previous one's cursor, hold every change once. Link secrets, safety notes,
     safety answers and stories shared without consent are never in it. Needs the `admin`
     scope."""
-    out = warehouse.spooled()
-    try:
-        manifest = warehouse.export(out, program_id=program_id, since=since, fmt=format)
-    except Exception:
-        out.close()
-        raise
-    warehouse.logged(manifest, by=g.actor.label)
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=warehouse.filename(manifest),
-    )
-    response.headers["Warehouse-Cursor"] = manifest["cursor"]
-    return response
+    return warehouse.download(program_id, since=since, fmt=format, by=g.actor.label)
 
 
 def _compute(program_id: int, since, until, coordinator_id) -> Insights:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
 from service.accounts.models import User
@@ -173,22 +173,13 @@ def warehouse_download(program_id: int):
     form = WarehouseExportForm(formdata=request.args)
     if not form.validate():
         return _warehouse_form(program, form, problem=None), 422
-    out = warehouse.spooled()
     try:
-        manifest = warehouse.export(
-            out, program_id=program.id, since=form.since.data, fmt=form.format.data or "csv"
+        return warehouse.download(
+            program.id,
+            since=form.since.data,
+            fmt=form.format.data or "csv",
+            by=f"{current_user.full_name} (user {current_user.id})",
         )
     except Invalid as refusal:
-        out.close()
         form.since.errors = [f"Changed after: {refusal.extensions['errors'][0]['message']}."]
         return _warehouse_form(program, form, problem=None), 422
-    warehouse.logged(manifest, by=f"{current_user.full_name} (user {current_user.id})")
-    out.seek(0)
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=warehouse.filename(manifest),
-    )
-    response.headers["Warehouse-Cursor"] = manifest["cursor"]
-    return response

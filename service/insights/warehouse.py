@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
+from flask import Response, send_file
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -844,9 +845,24 @@ def logged(manifest: dict[str, Any], *, by: str) -> None:
     )
 
 
-def spooled() -> IO[bytes]:
-    """A temporary file for a download: on disk past a few megabytes, gone once closed."""
-    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+def download(program_id: int, *, since: datetime | None, fmt: str, by: str) -> Response:
+    """The export as a file to save, with its cursor in the `Warehouse-Cursor` header, for
+    the console and the API alike; logged as taken `by` someone. Built in a temporary file
+    (on disk past a few megabytes, gone once sent); `Invalid` when `since` is refused."""
+    # Not a with block: send_file closes it once the response is sent.
+    out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        manifest = export(out, program_id=program_id, since=since, fmt=fmt)
+    except BaseException:
+        out.close()
+        raise
+    logged(manifest, by=by)
+    out.seek(0)
+    response = send_file(
+        out, mimetype="application/zip", as_attachment=True, download_name=filename(manifest)
+    )
+    response.headers["Warehouse-Cursor"] = manifest["cursor"]
+    return response
 
 
 def filename(manifest: dict[str, Any]) -> str:
