@@ -26,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.history import loaded
 from bench.machine import describe
 from bench.sweep import database
 
@@ -45,9 +46,7 @@ def main() -> None:
 
 def run(url: str, pairs: int, months: int, runs: int) -> None:
     import sqlalchemy as sa
-    from flask_migrate import upgrade
 
-    from service import create_app, demo_history
     from service.calendar.models import Contact
     from service.database import db, read
     from service.insights.figures import Period, compute
@@ -57,23 +56,7 @@ def run(url: str, pairs: int, months: int, runs: int) -> None:
     from service.surveys.models import SurveyResponse
 
     print(describe(url))
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
-    )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        started = time.perf_counter()
-        program = demo_history.load(pairs=pairs, months=months)
-        loaded = time.perf_counter() - started
-        if db.engine.dialect.name == "postgresql":
-            # The planner's statistics, as autovacuum gathers them soon after a load this size:
-            # without them it guessed a row or two per table and sorted where it would hash.
-            db.session.commit()
-            with db.engine.connect() as connection:
-                connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-                    sa.text("ANALYZE")
-                )
-        program_id = program.id
+    with loaded(url, pairs, months) as (program_id, seconds):
         # A request starts from an empty session: the hundreds of thousands of objects the
         # generator left in this one made every garbage collection slower (a third more CPU).
         db.session.commit()
@@ -90,7 +73,7 @@ def run(url: str, pairs: int, months: int, runs: int) -> None:
         print(
             f"history: {pairs:,} pairs over {months} months, "
             + ", ".join(f"{n:,} {name}" for name, n in counts.items())
-            + f" (generated and written in {loaded:.1f} s)"
+            + f" (generated and written in {seconds:.1f} s)"
         )
         period = Period(None, date.today())
         meetings = (

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.history import loaded
 from bench.machine import describe
 from bench.sweep import database
 
@@ -39,34 +40,22 @@ def main() -> None:
 
 
 def run(url: str, pairs: int, months: int) -> None:
-    from flask_migrate import upgrade
-
-    from service import create_app, demo_history
     from service.clock import now
     from service.insights import features, risk
 
     print(describe(url))
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
-    )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        started = time.perf_counter()
-        program = demo_history.load(pairs=pairs, months=months)
-        print(
-            f"history: {pairs:,} pairs over {months} months, "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+    with loaded(url, pairs, months) as (program_id, seconds):
+        print(f"history: {pairs:,} pairs over {months} months, in {seconds:.1f} s")
         today: date = now().date()
         started = time.perf_counter()
-        record = features.read(program.id, now())
+        record = features.read(program_id, now())
         read = time.perf_counter() - started
         rows = risk.landmark_rows(record, now())
         started = time.perf_counter()
-        model = risk.fit(program_id=program.id, as_of=today)
+        model = risk.fit(program_id=program_id, as_of=today)
         fitted = time.perf_counter() - started
         started = time.perf_counter()
-        flags = risk.score(program_id=program.id, as_of=today)
+        flags = risk.score(program_id=program_id, as_of=today)
         scored = time.perf_counter() - started
         v = model.validation
         print(

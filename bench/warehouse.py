@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.history import loaded
 from bench.machine import describe
 from bench.sweep import database
 
@@ -41,34 +42,20 @@ def main() -> None:
 def run(url: str, pairs: int, months: int) -> None:
     import sqlalchemy as sa
     import time_machine
-    from flask_migrate import upgrade
 
-    from service import create_app, demo_history
     from service.calendar.models import Contact
     from service.database import db
     from service.insights import warehouse
     from service.pairs.models import Pair
 
     print(describe(url))
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-" + "x" * 40, "PAIRWISE_ENV": "test"}
-    )
-    with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
-        started = time.perf_counter()
-        program = demo_history.load(pairs=pairs, months=months)
-        print(f"history: {pairs:,} pairs over {months} months, written in "
-              f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        if db.engine.dialect.name == "postgresql":
-            # The statistics autovacuum would have gathered after a load this size: without
-            # them the planner takes the program's 10,000 pairs for three.
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-                c.execute(sa.text("ANALYZE"))
+    with loaded(url, pairs, months) as (program_id, seconds):
+        print(f"history: {pairs:,} pairs over {months} months, written in {seconds:.1f} s")
 
         def timed(label: str, **kwargs) -> dict:
             with tempfile.TemporaryFile() as out:
                 started = time.perf_counter()
-                manifest = warehouse.export(out, program_id=program.id, **kwargs)
+                manifest = warehouse.export(out, program_id=program_id, **kwargs)
                 seconds = time.perf_counter() - started
                 size = out.seek(0, os.SEEK_END)
             rows = sum(t["rows"] for t in manifest["tables"])
@@ -82,7 +69,7 @@ def run(url: str, pairs: int, months: int) -> None:
             first = timed("whole, CSV")
             timed("whole, Parquet", fmt="parquet")
         with time_machine.travel(later + timedelta(minutes=1), tick=True):
-            chosen = sa.select(Pair.id).where(Pair.program_id == program.id).order_by(Pair.id)
+            chosen = sa.select(Pair.id).where(Pair.program_id == program_id).order_by(Pair.id)
             ids = list(db.session.scalars(chosen.limit(max(1, pairs // 100))))
             db.session.execute(
                 sa.update(Pair).where(Pair.id.in_(ids)).values(agreed_goals=Pair.agreed_goals)
