@@ -17,7 +17,7 @@ from service.insights.figures import Period, compute
 from service.meetings.models import Meeting
 from service.pairs.models import Pair
 
-pytestmark = pytest.mark.usefixtures("app_context")
+pytestmark = pytest.mark.usefixtures("history_day", "app_context")
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from service.pairs.models import Pair
 from service.signals.models import Signal
 from tests.helpers import state
 
-pytestmark = [pytest.mark.usefixtures("app_context"), pytest.mark.long(40)]
+pytestmark = [pytest.mark.usefixtures("history_day", "app_context"), pytest.mark.long(40)]
 
 # 600 pairs joining over three years, where each month's missed meetings add 0.3 to the
 # chance of ending early that month (and ratings sink before an early end): about 340
@@ -39,7 +39,7 @@ def fitted(**history):
 
 
 @pytest.fixture(scope="module")
-def known(app) -> SimpleNamespace:
+def known(app, history_day) -> SimpleNamespace:
     """The model fitted once on the history with known effects, for the tests that read only
     what it found (a fit takes seconds); its rows are gone by the time they run."""
     state.reset(app)
