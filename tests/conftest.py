@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-import time_machine
 import sqlalchemy as sa
+import time_machine
 from flask import Flask
 from flask_migrate import upgrade
 
