@@ -3,6 +3,7 @@ beside the same work done one schedule at a time (the sweep's previous engine) i
 
     python bench/sweep.py                      # 100,000 pairs, SQLite in a temp file
     DATABASE_URL=postgresql://postgres@127.0.0.1/test python bench/sweep.py --pairs 100000
+    python bench/sweep.py --pairs 20000 --due 0.05 --previous-due 0 --profile   # where it goes
 
 The sweep finds what is due with one indexed query, so with nothing due it should take about
 as long for 100,000 pairs as for 1,000; with 1% due it does the work of 1,000 pairs, in
@@ -174,6 +175,9 @@ def main() -> None:
         default=None,
         help="share of pairs due for the previous engine (default: as --due; 0 skips it)",
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="the busy sweep under pyinstrument (slower)"
+    )
     arguments = parser.parse_args()
 
     before_load = f"{os.getloadavg()[0]:.2f}"
@@ -209,9 +213,18 @@ def main() -> None:
                 assert result.schedules == 0
 
             due_pairs = make_due(arguments.due, arguments.pairs, set())
+            profiler = None
+            if arguments.profile:
+                from pyinstrument import Profiler
+
+                profiler = Profiler(interval=0.0005)
+                profiler.start()
             started, cpu = time.perf_counter(), time.process_time()
             result = sweep()
             busy, busy_cpu = time.perf_counter() - started, time.process_time() - cpu
+            if profiler is not None:
+                profiler.stop()
+                print(profiler.output_text(unicode=True, color=False, show_all=False))
 
             previous_share = (
                 arguments.due if arguments.previous_due is None else arguments.previous_due
