@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from service.calendar.models import Compliance, Contact, ContactStatus
 from service.clock import now
 from service.closure.models import EndingReasons
-from service.database import among, db, is_postgresql, read
+from service.database import among, db, is_postgresql, plain_rows, read
 from service.errors import Invalid, NotFound
 from service.insights import outcomes as measures
 from service.insights import rules
@@ -252,7 +252,6 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         start=period.start,
         end=end,
         minimum=minimum,
-        chunks=_chunks,
     )
     insights.outcomes = measures.compute(
         program_id=program.id,
@@ -260,7 +259,6 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         pair_ids=ids,
         end=end,
         minimum=minimum,
-        chunks=_chunks,
     )
     insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
     if coordinator_id is None:
@@ -341,10 +339,10 @@ def _endings(matches: Iterable[MatchRow]) -> dict[str, int]:
 def _ending_reasons(pair_ids: list[int]) -> dict[str, int]:
     """The coordinator's primary reason for each ended match that has one."""
     counts: dict[str, int] = defaultdict(int)
-    for chunk in _chunks(pair_ids):
+    if pair_ids:
         for (reason,) in read(
             sa.select(EndingReasons.primary_reason).where(
-                among(EndingReasons.pair_id, chunk), EndingReasons.viewpoint == "coordinator"
+                among(EndingReasons.pair_id, pair_ids), EndingReasons.viewpoint == "coordinator"
             )
         ):
             counts[reason] += 1
@@ -441,7 +439,7 @@ def _pulse(
     # A group per month and side: (month - first) * 2 + side.
     first_month = int(month.min())
     group = (month - first_month) * 2 + by_side
-    size = int(group.max()) + 1
+    size = (int(month.max()) - first_month + 1) * 2
     count = np.bincount(group, minlength=size)
     total = np.bincount(group, weights=rating, minlength=size)  # whole numbers, exactly
     # Respondents: the distinct (group, respondent) pairs, counted by group.
@@ -478,18 +476,17 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
         last = (end - timedelta(microseconds=1)).date()
         held: dict[str, int] = defaultdict(int)
         month = _month(Meeting.occurred_at)
-        for chunk in _chunks([m.pair_id for m in running]):
-            for key, count in read(
-                sa.select(month, sa.func.count())
-                .where(
-                    among(Meeting.pair_id, chunk),
-                    Meeting.status == MeetingStatus.HELD,
-                    Meeting.occurred_at < end,
-                    Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
-                )
-                .group_by(month)
-            ):
-                held[key] += count
+        for key, count in read(
+            sa.select(month, sa.func.count())
+            .where(
+                among(Meeting.pair_id, [m.pair_id for m in running]),
+                Meeting.status == MeetingStatus.HELD,
+                Meeting.occurred_at < end,
+                Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
+            )
+            .group_by(month)
+        ):
+            held[key] += count
         total_meetings = total_pair_months = 0
         months = _months(since, last)
         # Pairs running in each month: +1 in the month a pair starts, -1 after it ends.
@@ -532,7 +529,8 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # answered, asked, no reminder
     respondents: dict[str, int] = defaultdict(int)
     answered_status = Contact.status == ContactStatus.ANSWERED
-    for chunk in _chunks([m.pair_id for m in matches]):
+    ids = [m.pair_id for m in matches]
+    if ids:
         # By kind: on PostgreSQL first by participant, then those rows counted (see
         # `_quality`).
         answered_case = sa.case((answered_status, 1), else_=0)
@@ -540,7 +538,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
             (sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0
         )
         scope = [
-            among(Contact.pair_id, chunk),
+            among(Contact.pair_id, ids),
             Contact.recipient != "staff",
             Contact.status.in_(
                 (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
@@ -633,7 +631,7 @@ def _staff_practice(
     pairs_seen = 0
     # By pair: the periods in which it met the requirement, and those judged.
     by_pair: dict[int, tuple[int, int]] = {}
-    for chunk in _chunks(ids):
+    if ids:
         query = sa.select(
             sa.func.count(),
             number(sa.and_(done, in_time)),
@@ -641,7 +639,7 @@ def _staff_practice(
             number(Contact.status == ContactStatus.OVERDUE),
             sa.func.count(sa.distinct(Contact.pair_id)),
         ).where(
-            among(Contact.pair_id, chunk),
+            among(Contact.pair_id, ids),
             Contact.recipient == "staff",
             Contact.status != ContactStatus.CANCELLED,
             Contact.due_at < end,
@@ -662,7 +660,7 @@ def _staff_practice(
                 sa.func.count(),
             )
             .where(
-                among(Compliance.pair_id, chunk),
+                among(Compliance.pair_id, ids),
                 Compliance.closed.is_(True),
                 Compliance.period_end
                 <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
@@ -876,16 +874,10 @@ def _month_number(column: Any) -> Any:
 
 
 def _integers(query: sa.Select[Any]) -> np.ndarray:
-    """The rows of a select of whole numbers (none null) as an array, a row each: fetched
-    from the driver's cursor, without SQLAlchemy's work for each row, which took twice as
-    long as the fetch itself over a few hundred thousand rows (and a plain integer needs
-    none)."""
+    """The rows of a select of whole numbers (none null) as an array, a row each, read
+    without SQLAlchemy's work for each row (`plain_rows`)."""
     width = len(query.selected_columns)
-    result = read(query)
-    try:
-        rows = result.cursor.fetchall()
-    finally:
-        result.close()
+    rows = plain_rows(query)
     numbers = np.fromiter(
         itertools.chain.from_iterable(rows), dtype=np.int64, count=width * len(rows)
     )
@@ -899,10 +891,3 @@ def _day_number(column: Any) -> Any:
         return sa.cast(day - sa.cast(sa.literal("1970-01-01"), sa.Date), sa.Integer)
     # Julian day numbers start at noon: 1970-01-01 at midnight is 2440587.5.
     return sa.cast(sa.func.julianday(sa.func.substr(column, 1, 10)) - 2440587.5, sa.Integer)
-
-
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    """The ids, all in one list: `among` sends any number as one parameter, so each table
-    is read once (PostgreSQL scanned the big tables once per list of 5,000 before)."""
-    if ids:
-        yield ids
