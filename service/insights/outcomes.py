@@ -139,33 +139,40 @@ def compute(
         return []
     # The answers as the database's text, parsed here: SQLAlchemy's conversion of each JSON
     # value cost more than the parse itself.
+    answered = plain_rows(
+        sa.select(
+            SurveyResponse.pair_id,
+            SurveyResponse.participant_id,
+            SurveyResponse.survey_version_id,
+            sa.cast(SurveyResponse.answers, sa.Text),
+            Invitation.occasion,
+        )
+        .join(Invitation, Invitation.id == SurveyResponse.invitation_id)
+        .where(
+            SurveyResponse.purpose == PURPOSE,
+            among(SurveyResponse.pair_id, pair_ids),
+            SurveyResponse.submitted_at < end,
+            Invitation.occasion.is_not(None),
+            SurveyResponse.participant_id.is_not(None),
+        )
+        .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
+    )
+    if not answered:
+        return []  # nothing measured: no table of empty rows
+    # Only a respondent scored at the baseline and on another occasion has a change: the
+    # others' answers (a match too young for its next occasion) are neither parsed nor scored.
+    first = {(p, q) for p, q, _, _, occasion in answered if occasion == cadence.BASELINE}
+    again = {(p, q) for p, q, _, _, occasion in answered if occasion != cadence.BASELINE}
+    both = first & again
     rows: list[tuple[int, int, int, str, dict[str, Any]]] = [
         (pair_id, participant_id, version_id, occasion, json.loads(answers))
-        for pair_id, participant_id, version_id, answers, occasion in plain_rows(
-            sa.select(
-                SurveyResponse.pair_id,
-                SurveyResponse.participant_id,
-                SurveyResponse.survey_version_id,
-                sa.cast(SurveyResponse.answers, sa.Text),
-                Invitation.occasion,
-            )
-            .join(Invitation, Invitation.id == SurveyResponse.invitation_id)
-            .where(
-                SurveyResponse.purpose == PURPOSE,
-                among(SurveyResponse.pair_id, pair_ids),
-                SurveyResponse.submitted_at < end,
-                Invitation.occasion.is_not(None),
-                SurveyResponse.participant_id.is_not(None),
-            )
-            .order_by(SurveyResponse.submitted_at, SurveyResponse.id)
-        )
+        for pair_id, participant_id, version_id, answers, occasion in answered
+        if (pair_id, participant_id) in both
     ]
-    if not rows:
-        return []  # nothing measured: no table of empty rows
     definitions = {
         version.id: definition_of(version)
         for version in db.session.scalars(
-            sa.select(SurveyVersion).where(SurveyVersion.id.in_({r[2] for r in rows}))
+            sa.select(SurveyVersion).where(SurveyVersion.id.in_({r[2] for r in answered}))
         )
     }
     current = definition_of(
@@ -178,4 +185,4 @@ def compute(
         known |= {part.key for part in parts}
     by_occasion = scores(rows, definitions)
     occasions = {cadence.month_occasion(n) for n in outcome_months} | {cadence.CLOSURE}
-    return changes(parts, by_occasion, occasions | set(by_occasion), minimum)
+    return changes(parts, by_occasion, occasions | {r[4] for r in answered}, minimum)
