@@ -283,6 +283,21 @@ def plain_rows(query: sa.Select[Any]) -> list[tuple[Any, ...]]:
         result.close()
 
 
+def utc_moment(value: datetime | str | None) -> datetime | None:
+    """A `UTCDateTime` column's value as `plain_rows` gives it (text on SQLite, a datetime on
+    PostgreSQL) made what the column gives: aware, in UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def plain_day(value: date | str | None) -> date | None:
+    """A date column's value as `plain_rows` gives it (text on SQLite) as a date."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def among(column: Any, ids: list[int]) -> sa.ColumnElement[bool]:
     """`column IN (ids)` with the ids as one parameter (an array on PostgreSQL, JSON text on
     SQLite): expanding thousands of parameters into the statement each time it runs took
