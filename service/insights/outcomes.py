@@ -13,11 +13,12 @@ No figure is given from fewer respondents than the program's minimum group.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from service.database import among, db, plain_rows
@@ -79,46 +80,84 @@ def parts_of(definition: SurveyDefinition) -> list[Part]:
     ]
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One occasion's scores: its respondents in the order they first answered (their latest
+    answer counts), and by scale or subscale key the scores and whether each is known."""
+
+    respondents: dict[Respondent, int]
+    scores: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    def of(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self.respondents)
+        return self.scores.get(key, (np.zeros(n), np.zeros(n, dtype=bool)))
+
+
 def scores(
-    rows: Iterable[tuple[int, int, int, str, dict[str, Any]]],
+    rows: Sequence[tuple[int, int, int, str, dict[str, Any]]],
     definitions: dict[int, SurveyDefinition],
-) -> dict[str, dict[Respondent, dict[str, float | None]]]:
+) -> dict[str, Scored]:
     """Each occasion's scores by respondent, from rows (pair, participant, version, occasion,
-    answers) in the order they were given: a later answer replaces an earlier one."""
-    by_occasion: dict[str, dict[Respondent, dict[str, float | None]]] = {}
-    for pair_id, participant_id, version_id, occasion, answers in rows:
-        scored = definitions[version_id].scale_scores(answers)
-        by_occasion.setdefault(occasion, {})[(pair_id, participant_id)] = scored
+    answers) in the order they were given: a later answer replaces an earlier one. Scored
+    many at a time, a version at a time (`SurveyDefinition.scale_scores_of`)."""
+    latest: dict[str, dict[Respondent, int]] = {}
+    for index, (pair_id, participant_id, _, occasion, _) in enumerate(rows):
+        latest.setdefault(occasion, {})[(pair_id, participant_id)] = index
+    by_occasion: dict[str, Scored] = {}
+    for occasion, chosen in latest.items():
+        picked = list(chosen.values())
+        n = len(picked)
+        scored: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        by_version: dict[int, list[int]] = {}
+        for position, index in enumerate(picked):
+            by_version.setdefault(rows[index][2], []).append(position)
+        for version_id, positions in by_version.items():
+            at = np.asarray(positions, dtype=np.int64)
+            answers = [rows[picked[position]][4] for position in positions]
+            for key, (value, known) in definitions[version_id].scale_scores_of(answers).items():
+                values, knowns = scored.setdefault(key, (np.zeros(n), np.zeros(n, dtype=bool)))
+                values[at] = value
+                knowns[at] = known
+        by_occasion[occasion] = Scored(
+            {respondent: position for position, respondent in enumerate(chosen)}, scored
+        )
     return by_occasion
 
 
 def changes(
     parts: list[Part],
-    by_occasion: dict[str, dict[Respondent, dict[str, float | None]]],
+    by_occasion: dict[str, Scored],
     occasions: Iterable[str],
     minimum: int,
 ) -> list[OutcomeRow]:
     """For each part and each occasion after the baseline, the respondents scored at both and
-    the mean change. Pure: the figures the tests work out by hand."""
-    baseline = by_occasion.get(cadence.BASELINE, {})
-    # Each occasion's respondents scored at the baseline too: their scores then and now.
-    both = {
-        occasion: [
-            (baseline[respondent], later)
-            for respondent, later in by_occasion.get(occasion, {}).items()
-            if respondent in baseline
-        ]
-        for occasion in sorted(set(occasions) - {cadence.BASELINE}, key=_occasion_order)
-    }
+    the mean change (their scores in the order they answered, as `paired_change` adds them)."""
+    baseline = by_occasion.get(cadence.BASELINE, Scored({}, {}))
+    # Each occasion's respondents with where they are among the baseline's (-1: not there).
+    then: dict[str, tuple[Scored, np.ndarray]] = {}
+    for occasion in sorted(set(occasions) - {cadence.BASELINE}, key=_occasion_order):
+        later = by_occasion.get(occasion, Scored({}, {}))
+        where = np.fromiter(
+            (baseline.respondents.get(respondent, -1) for respondent in later.respondents),
+            dtype=np.int64,
+            count=len(later.respondents),
+        )
+        then[occasion] = (later, where)
     rows: list[OutcomeRow] = []
     for part in parts:
-        key = part.key
-        for occasion, scored in both.items():
-            measured = [
-                (before, after)
-                for before, after in ((then.get(key), now.get(key)) for then, now in scored)
-                if before is not None and after is not None
-            ]
+        before_values, before_known = baseline.of(part.key)
+        for occasion, (later, where) in then.items():
+            after_values, after_known = later.of(part.key)
+            present = where >= 0
+            both = present & after_known
+            both[present] &= before_known[where[present]]
+            measured = list(
+                zip(
+                    before_values[where[both]].tolist(),
+                    after_values[both].tolist(),
+                    strict=True,
+                )
+            )
             rows.append(
                 OutcomeRow(part, occasion, len(measured), evidence.paired_change(measured, minimum))
             )
