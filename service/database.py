@@ -271,14 +271,14 @@ def read(query: sa.Select[*_Columns]) -> CursorResult[*_Columns]:
     return db.session.connection().execute(query)
 
 
-def plain_rows(query: sa.Select[Any]) -> list[tuple[Any, ...]]:
+def plain_rows(query: sa.Select[*_Columns]) -> list[tuple[Any, ...]]:
     """The rows of a select as the driver gives them, as tuples: without SQLAlchemy's work for
     each row and each typed column (several times the cost of the fetch itself over a few
     hundred thousand rows). For reads of many rows whose columns need no conversion: whole
     numbers, text (a UTC moment comes back naive, as text, on SQLite)."""
     result = read(query)
     try:
-        return result.cursor.fetchall()
+        return list(result.cursor.fetchall())
     finally:
         result.close()
 

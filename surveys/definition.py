@@ -17,7 +17,6 @@ from functools import cache, cached_property
 from typing import Annotated, Any, Literal, TypeVar, get_args
 
 import numpy as np
-
 from pydantic import (
     AfterValidator,
     AliasChoices,

@@ -375,13 +375,13 @@ def fidelity_table(
             anchor = event_on if on_event else pair.activated_on
             if anchor is None or pair.paused:
                 continue
-            known = placed.get(anchor)
-            if known is None:
+            found = placed.get(anchor)
+            if found is None:
                 days = _day_numbers(plan, anchor, horizon)
-                known = placed[anchor] = (days, size)
+                found = placed[anchor] = (days, size)
                 drawn.append(days)
                 size += len(days)
-            days, offset = known
+            days, offset = found
             count = bisect_right(days, pair.observed_until.toordinal()) - 1
             if count <= 0:
                 continue

@@ -403,16 +403,13 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
     # rating, its UTC month (year * 12 + month - 1) and who gave it. One read serves the
     # months' means, whether a side's rating fell and each pair's mean: the months were a
     # second scan of the ratings, grouped and counted distinct by the database.
-    query = (
-        sa.select(
-            SurveyResponse.pair_id,
-            sa.case((SurveyResponse.respondent_role == SIDES[0], 0), else_=1),
-            SurveyResponse.pulse_rating,
-            _month_number(SurveyResponse.submitted_at),
-            sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id),
-        )
-        .where(*scope)
-    )
+    query = sa.select(
+        SurveyResponse.pair_id,
+        sa.case((SurveyResponse.respondent_role == SIDES[0], 0), else_=1),
+        SurveyResponse.pulse_rating,
+        _month_number(SurveyResponse.submitted_at),
+        sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id),
+    ).where(*scope)
     in_order = (SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
     ratings = _integers(query, order_by=in_order) if ids else np.zeros((0, 5), dtype=np.int64)
     pair, by_side, rating, month, respondent = ratings.T

@@ -133,7 +133,9 @@ def compute(
     return result
 
 
-def _outcomes(pair_ids: list[int], start: datetime | None, end: datetime) -> list[evidence.Outcomes]:
+def _outcomes(
+    pair_ids: list[int], start: datetime | None, end: datetime
+) -> list[evidence.Outcomes]:
     uses: list[tuple[int, datetime, str]] = []
     moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     if pair_ids:

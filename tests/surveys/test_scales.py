@@ -133,8 +133,8 @@ ANSWERS = st.one_of(
     st.none(),
     st.sampled_from(["3", ""]),
 )
-SUBSCALED = {**CALM, "items": ["calm", "worried", "sure", "steady"],
-             "subscales": [{"key": "even", "title": "Even", "items": ["calm", "steady"]}]}  # fmt: skip
+EVEN = {"key": "even", "title": "Even", "items": ["calm", "steady"]}
+SUBSCALED = {**CALM, "items": ["calm", "worried", "sure", "steady"], "subscales": [EVEN]}
 
 
 @settings(max_examples=200, deadline=None)
