@@ -14,9 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
-import numpy as np
 from pydantic import (
     AfterValidator,
     AliasChoices,
@@ -32,6 +31,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from workflows.signals import SIGNALS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 QuestionType = Literal[
     "single_choice",
@@ -540,7 +542,10 @@ class SurveyDefinition(_Declared):
         """What `scale_scores` gives each of many responses, by key, as two arrays: the
         scores, and whether each is known (False where `scale_scores` gives None). The same
         numbers added in the same order, so the same scores to the last bit; each answer is
-        looked at once, however many scales and subscales hold its item."""
+        looked at once, however many scales and subscales hold its item. (numpy is imported
+        here: a definition is read by tools that score nothing.)"""
+        import numpy as np
+
         values: dict[str, np.ndarray] = {}
         usable: dict[str, np.ndarray] = {}
         for _, items in self._scoring:
