@@ -11,10 +11,10 @@ definition never reaches a participant.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
-from typing import Annotated, Any, Literal, TypeVar, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +31,9 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from workflows.signals import SIGNALS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 QuestionType = Literal[
     "single_choice",
@@ -531,6 +534,43 @@ class SurveyDefinition(_Declared):
                 answered += 1
             missing = len(items) - answered
             scores[key] = total / answered if answered and 2 * missing <= len(items) else None
+        return scores
+
+    def scale_scores_of(
+        self, responses: Sequence[Mapping[str, Any]]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What `scale_scores` gives each of many responses, by key, as two arrays: the
+        scores, and whether each is known (False where `scale_scores` gives None). The same
+        numbers added in the same order, so the same scores to the last bit; each answer is
+        looked at once, however many scales and subscales hold its item. (numpy is imported
+        here: a definition is read by tools that score nothing.)"""
+        import numpy as np
+
+        values: dict[str, np.ndarray] = {}
+        usable: dict[str, np.ndarray] = {}
+        for _, items in self._scoring:
+            for item, _ends in items:
+                if item in values:
+                    continue
+                answers = [response.get(item) for response in responses]
+                ok = [isinstance(a, NUMBERS) and not isinstance(a, bool) for a in answers]
+                values[item] = np.array(
+                    [a if good else 0.0 for a, good in zip(answers, ok, strict=True)],
+                    dtype=np.float64,
+                )
+                usable[item] = np.array(ok, dtype=bool)
+        scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for key, items in self._scoring:
+            total = np.zeros(len(responses))
+            answered = np.zeros(len(responses), dtype=np.int64)
+            for item, ends in items:
+                answer = values[item] if ends is None else ends - values[item]
+                # Adding 0.0 where there is no answer leaves the total as it was.
+                total = total + np.where(usable[item], answer, 0.0)
+                answered += usable[item]
+            known = (answered > 0) & (2 * (len(items) - answered) <= len(items))
+            score = np.divide(total, answered, out=np.zeros(len(responses)), where=known)
+            scores[key] = (score, known)
         return scores
 
     def question(self, key: str) -> Question:

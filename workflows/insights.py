@@ -356,7 +356,6 @@ def fidelity_table(
     horizon = _horizon(max(pair.observed_until for pair in pairs))
     # The due days of every (plan, anchor) met, one after another, and where each starts.
     drawn: list[list[int]] = []
-    offsets: dict[tuple[int, date], int] = {}
     size = 0
     # One entry per pair, plan and person: (the cell, the key of its contacts, where its
     # due days start, how many windows).
@@ -368,19 +367,24 @@ def fidelity_table(
         # The people a pair with these roles is owed this plan's contacts with, and their keys.
         people: dict[frozenset[str], list[int]] = {}
         on_event = plan.anchor == Anchor.EVENT
+        # This plan's due days by anchor, and where they start among those drawn: looked up
+        # here by the anchor's day (a plan's hash, for `_day_numbers`'s cache, goes through
+        # all its fields, and cost more than the rest of the loop).
+        placed: dict[date, tuple[list[int], int]] = {}
         for index, pair in enumerate(pairs):
             anchor = event_on if on_event else pair.activated_on
             if anchor is None or pair.paused:
                 continue
-            days = _day_numbers(plan, anchor, horizon)
+            found = placed.get(anchor)
+            if found is None:
+                days = _day_numbers(plan, anchor, horizon)
+                found = placed[anchor] = (days, size)
+                drawn.append(days)
+                size += len(days)
+            days, offset = found
             count = bisect_right(days, pair.observed_until.toordinal()) - 1
             if count <= 0:
                 continue
-            offset = offsets.get((column, anchor))
-            if offset is None:
-                offset = offsets[(column, anchor)] = size
-                drawn.append(days)
-                size += len(days)
             codes_of = people.get(pair.roles)
             if codes_of is None:
                 codes_of = people[pair.roles] = [

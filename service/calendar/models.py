@@ -50,7 +50,19 @@ class Contact(Model):
     __table_args__ = (
         sa.UniqueConstraint("pair_id", "kind", "recipient", "due_on"),
         sa.Index("ix_contacts_next_reminder_at", "next_reminder_at"),
-        sa.Index("ix_contacts_pair_id_status", "pair_id", "status"),
+        # By pair and status, holding what the insights read of each contact (migration 0029):
+        # the index alone answers their scans of a program's contacts.
+        sa.Index(
+            "ix_contacts_pair_id_status_read",
+            "pair_id",
+            "status",
+            "recipient",
+            "kind",
+            "due_at",
+            "done_at",
+            "participant_id",
+            "reminders_sent",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,15 +15,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from service.calendar.models import Compliance, Contact, ContactStatus
 from service.clock import now
 from service.closure.models import EndingReasons
-from service.database import among, db, is_postgresql, read
+from service.database import among, db, is_postgresql, plain_day, plain_rows, read, utc_moment
 from service.errors import Invalid, NotFound
 from service.insights import outcomes as measures
 from service.insights import rules
@@ -252,7 +253,6 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         start=period.start,
         end=end,
         minimum=minimum,
-        chunks=_chunks,
     )
     insights.outcomes = measures.compute(
         program_id=program.id,
@@ -260,7 +260,6 @@ def compute(*, program_id: int, period: Period, coordinator_id: int | None = Non
         pair_ids=ids,
         end=end,
         minimum=minimum,
-        chunks=_chunks,
     )
     insights.by_cohort = _breakdown(matches, end, minimum, key=_quarter)
     if coordinator_id is None:
@@ -293,30 +292,45 @@ def _matches(
     if coordinator_id is not None:
         query = query.where(Pair.coordinator_id == coordinator_id)
     rows: list[MatchRow] = []
-    for row in read(query.order_by(Pair.id)):
-        if row.state == State.CLOSED:
-            ended_at = row.closed_at
-        elif row.state == State.REMATCHED:
-            ended_at = row.state_changed_at
+    # The driver's rows, each moment made aware here (`plain_rows`): SQLAlchemy's conversion
+    # of five moments a match cost more than the rest of this.
+    moment = utc_moment
+    for (
+        pair_id,
+        coordinator_id,
+        mentee_id,
+        created_at,
+        matched_at,
+        activated_at,
+        closed_at,
+        state_changed_at,
+        planned_end_on,
+        state,
+        closure_reason,
+        predecessor_id,
+    ) in plain_rows(query.order_by(Pair.id)):
+        if state == State.CLOSED:
+            ended_at = moment(closed_at)
+        elif state == State.REMATCHED:
+            ended_at = moment(state_changed_at)
         else:
             ended_at = None
         if ended_at is not None and ended_at >= end:
             ended_at = None  # after the period: still open as far as it can tell
+        activated = moment(activated_at)
         rows.append(
             MatchRow(
-                pair_id=row.id,
-                coordinator_id=row.coordinator_id,
-                mentee_id=row.mentee_id,
-                created_at=row.created_at,
-                matched_at=row.matched_at,
-                activated_at=row.activated_at
-                if row.activated_at and row.activated_at < end
-                else None,
+                pair_id=pair_id,
+                coordinator_id=coordinator_id,
+                mentee_id=mentee_id,
+                created_at=cast(datetime, moment(created_at)),
+                matched_at=cast(datetime, moment(matched_at)),
+                activated_at=activated if activated and activated < end else None,
                 ended_at=ended_at,
-                planned_end_on=row.planned_end_on,
-                state=row.state,
-                closure_reason=row.closure_reason if ended_at else None,
-                first_of_mentee=row.predecessor_id is None,
+                planned_end_on=plain_day(planned_end_on),
+                state=state,
+                closure_reason=closure_reason if ended_at else None,
+                first_of_mentee=predecessor_id is None,
             )
         )
     return rows
@@ -341,10 +355,10 @@ def _endings(matches: Iterable[MatchRow]) -> dict[str, int]:
 def _ending_reasons(pair_ids: list[int]) -> dict[str, int]:
     """The coordinator's primary reason for each ended match that has one."""
     counts: dict[str, int] = defaultdict(int)
-    for chunk in _chunks(pair_ids):
+    if pair_ids:
         for (reason,) in read(
             sa.select(EndingReasons.primary_reason).where(
-                among(EndingReasons.pair_id, chunk), EndingReasons.viewpoint == "coordinator"
+                among(EndingReasons.pair_id, pair_ids), EndingReasons.viewpoint == "coordinator"
             )
         ):
             counts[reason] += 1
@@ -377,81 +391,29 @@ def _waiting_now(program_id: int, coordinator_id: int | None) -> int:
 def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) -> dict[int, float]:
     """Fills in the relationship figures; returns each rated pair's mean rating (both sides)."""
     minimum = insights.minimum
-    respondents: dict[tuple[str, str], int] = defaultdict(int)
-    rated: list[np.ndarray] = []
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    month = _month(SurveyResponse.submitted_at)
-    for chunk in _chunks(ids):
-        scope = [
-            among(SurveyResponse.pair_id, chunk),
-            SurveyResponse.pulse_rating.is_not(None),
-            SurveyResponse.respondent_role.in_(SIDES),
-            SurveyResponse.submitted_at < end,
-        ]
-        if period.start is not None:
-            scope.append(SurveyResponse.submitted_at >= period.start)
-        # Each month's ratings and respondents, by side, counted by the database.
-        respondent = sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id)
-        monthly: Any
-        if is_postgresql():
-            # First by respondent, then those rows counted: PostgreSQL hashes both, where a
-            # count of distinct respondents sorted every row (SQLite is quicker with that).
-            each = (
-                sa.select(
-                    month.label("month"),
-                    SurveyResponse.respondent_role.label("role"),
-                    sa.func.sum(SurveyResponse.pulse_rating).label("total"),
-                    sa.func.count().label("ratings"),
-                )
-                .where(*scope)
-                .group_by(month, SurveyResponse.respondent_role, respondent)
-                .subquery()
-            )
-            monthly = sa.select(
-                each.c.month,
-                each.c.role,
-                sa.func.sum(each.c.total),
-                sa.cast(sa.func.sum(each.c.ratings), sa.Integer),
-                sa.func.count(),
-            ).group_by(each.c.month, each.c.role)
-        else:
-            monthly = (
-                sa.select(
-                    month,
-                    SurveyResponse.respondent_role,
-                    sa.func.sum(SurveyResponse.pulse_rating),
-                    sa.func.count(),
-                    sa.func.count(sa.distinct(respondent)),
-                )
-                .where(*scope)
-                .group_by(month, SurveyResponse.respondent_role)
-            )
-        for key, role, total, count, people in read(monthly):
-            sums[(key, role)][0] += float(total)
-            sums[(key, role)][1] += count
-            respondents[(key, role)] += people
-        # Each pair's ratings in order (pair, side as 0 or 1, rating), for whether they fell.
-        rows = read(
-            sa.select(
-                SurveyResponse.pair_id,
-                sa.case((SurveyResponse.respondent_role == SIDES[0], 0), else_=1),
-                SurveyResponse.pulse_rating,
-            )
-            .where(*scope)
-            .order_by(SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
-        ).all()
-        rated.append(
-            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
-        )
-    for key in sorted({key for key, _ in sums}):
-        row: dict[str, Any] = {"month": key}
-        for side in SIDES:
-            total, count = sums.get((key, side), (0.0, 0.0))
-            row[side] = counted(total / count if count else None, respondents[(key, side)], minimum)
-        insights.pulse.append(row)
-    pair, by_side, rating = (
-        np.concatenate(rated).reshape(-1, 3).T if rated else np.zeros((3, 0), np.int64)
-    )
+    scope = [
+        among(SurveyResponse.pair_id, ids),
+        SurveyResponse.pulse_rating.is_not(None),
+        SurveyResponse.respondent_role.in_(SIDES),
+        SurveyResponse.submitted_at < end,
+    ]
+    if period.start is not None:
+        scope.append(SurveyResponse.submitted_at >= period.start)
+    # Every rating as five numbers, in each pair's order: its pair, its side (0 or 1), the
+    # rating, its UTC month (year * 12 + month - 1) and who gave it. One read serves the
+    # months' means, whether a side's rating fell and each pair's mean: the months were a
+    # second scan of the ratings, grouped and counted distinct by the database.
+    query = sa.select(
+        SurveyResponse.pair_id,
+        sa.case((SurveyResponse.respondent_role == SIDES[0], 0), else_=1),
+        SurveyResponse.pulse_rating,
+        _month_number(SurveyResponse.submitted_at),
+        sa.func.coalesce(SurveyResponse.participant_id, -SurveyResponse.pair_id),
+    ).where(*scope)
+    in_order = (SurveyResponse.pair_id, SurveyResponse.submitted_at, SurveyResponse.id)
+    ratings = _integers(query, order_by=in_order) if ids else np.zeros((0, 5), dtype=np.int64)
+    pair, by_side, rating, month, respondent = ratings.T
+    _pulse(insights, by_side, rating, month, respondent)
     # Each pair's ratings from each side, still in order: a stable sort on (pair, side).
     order = np.argsort(pair * 2 + by_side, kind="stable")
     sorted_keys = (pair * 2 + by_side)[order]
@@ -476,6 +438,37 @@ def _quality(insights: Insights, ids: list[int], period: Period, end: datetime) 
     }
 
 
+def _pulse(
+    insights: Insights,
+    by_side: np.ndarray,
+    rating: np.ndarray,
+    month: np.ndarray,
+    respondent: np.ndarray,
+) -> None:
+    """Each month's mean rating by side, from as many respondents as gave one that month."""
+    minimum = insights.minimum
+    if not len(month):
+        return
+    # A group per month and side: (month - first) * 2 + side.
+    first_month = int(month.min())
+    group = (month - first_month) * 2 + by_side
+    size = (int(month.max()) - first_month + 1) * 2
+    count = np.bincount(group, minlength=size)
+    total = np.bincount(group, weights=rating, minlength=size)  # whole numbers, exactly
+    # Respondents: the distinct (group, respondent) pairs, counted by group.
+    low = int(respondent.min())
+    span = int(respondent.max()) - low + 1
+    people = np.bincount(np.unique(group * span + (respondent - low)) // span, minlength=size)
+    for offset in np.flatnonzero(np.bincount(group // 2)).tolist():
+        number = first_month + offset
+        row: dict[str, Any] = {"month": f"{number // 12:04d}-{number % 12 + 1:02d}"}
+        for side, name in enumerate(SIDES):
+            cell = offset * 2 + side
+            n = int(count[cell])
+            row[name] = counted(float(total[cell]) / n if n else None, int(people[cell]), minimum)
+        insights.pulse.append(row)
+
+
 # -- engagement -----------------------------------------------------------------------------
 
 
@@ -496,18 +489,17 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
         last = (end - timedelta(microseconds=1)).date()
         held: dict[str, int] = defaultdict(int)
         month = _month(Meeting.occurred_at)
-        for chunk in _chunks([m.pair_id for m in running]):
-            for key, count in read(
-                sa.select(month, sa.func.count())
-                .where(
-                    among(Meeting.pair_id, chunk),
-                    Meeting.status == MeetingStatus.HELD,
-                    Meeting.occurred_at < end,
-                    Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
-                )
-                .group_by(month)
-            ):
-                held[key] += count
+        for key, count in read(
+            sa.select(month, sa.func.count())
+            .where(
+                among(Meeting.pair_id, [m.pair_id for m in running]),
+                Meeting.status == MeetingStatus.HELD,
+                Meeting.occurred_at < end,
+                Meeting.occurred_at >= datetime.combine(since, time.min, tzinfo=UTC),
+            )
+            .group_by(month)
+        ):
+            held[key] += count
         total_meetings = total_pair_months = 0
         months = _months(since, last)
         # Pairs running in each month: +1 in the month a pair starts, -1 after it ends.
@@ -550,7 +542,8 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # answered, asked, no reminder
     respondents: dict[str, int] = defaultdict(int)
     answered_status = Contact.status == ContactStatus.ANSWERED
-    for chunk in _chunks([m.pair_id for m in matches]):
+    ids = [m.pair_id for m in matches]
+    if ids:
         # By kind: on PostgreSQL first by participant, then those rows counted (see
         # `_quality`).
         answered_case = sa.case((answered_status, 1), else_=0)
@@ -558,7 +551,7 @@ def _engagement(insights: Insights, matches: list[MatchRow], period: Period, end
             (sa.and_(answered_status, Contact.reminders_sent == 0), 1), else_=0
         )
         scope = [
-            among(Contact.pair_id, chunk),
+            among(Contact.pair_id, ids),
             Contact.recipient != "staff",
             Contact.status.in_(
                 (ContactStatus.ANSWERED, ContactStatus.OVERDUE, ContactStatus.INVITED)
@@ -651,7 +644,7 @@ def _staff_practice(
     pairs_seen = 0
     # By pair: the periods in which it met the requirement, and those judged.
     by_pair: dict[int, tuple[int, int]] = {}
-    for chunk in _chunks(ids):
+    if ids:
         query = sa.select(
             sa.func.count(),
             number(sa.and_(done, in_time)),
@@ -659,7 +652,7 @@ def _staff_practice(
             number(Contact.status == ContactStatus.OVERDUE),
             sa.func.count(sa.distinct(Contact.pair_id)),
         ).where(
-            among(Contact.pair_id, chunk),
+            among(Contact.pair_id, ids),
             Contact.recipient == "staff",
             Contact.status != ContactStatus.CANCELLED,
             Contact.due_at < end,
@@ -680,7 +673,7 @@ def _staff_practice(
                 sa.func.count(),
             )
             .where(
-                among(Compliance.pair_id, chunk),
+                among(Compliance.pair_id, ids),
                 Compliance.closed.is_(True),
                 Compliance.period_end
                 <= (end - timedelta(microseconds=1)).date() + timedelta(days=1),
@@ -735,36 +728,33 @@ def _fidelity(
             ),
             else_=-1,
         )
-    made: list[np.ndarray] = []
     paused: dict[int, list[tuple[date, date]]] = defaultdict(list)
     guardians: set[int] = set()
-    for chunk in _chunks(ids):
-        rows = read(
+    contacts = np.zeros((0, 3), dtype=np.int64)
+    if ids:
+        contacts = _integers(
             sa.select(Contact.pair_id, code, _day_number(Contact.done_at)).where(
-                among(Contact.pair_id, chunk),
+                among(Contact.pair_id, ids),
                 Contact.kind.in_(sorted({kind for kind, _ in codes})),
                 Contact.status.in_((ContactStatus.ANSWERED, ContactStatus.DONE)),
                 Contact.done_at.is_not(None),
             )
-        ).all()
-        made.append(
-            np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64, count=3 * len(rows))
         )
         for pair_id, starts_on, ends_on in read(
             sa.select(Pause.pair_id, Pause.starts_on, Pause.ends_on).where(
-                among(Pause.pair_id, chunk)
+                among(Pause.pair_id, ids)
             )
         ):
             paused[pair_id].append((starts_on, ends_on))
-    contacts = np.concatenate(made).reshape(-1, 3) if made else np.zeros((0, 3), np.int64)
+    contacts[:, 2] = _days_since_1970(contacts[:, 2])
     # The pairs are in id order (as read), so a pair's index is found by bisection.
     contacts[:, 0] = np.searchsorted(np.asarray(ids, dtype=np.int64), contacts[:, 0])
     if program.youth and policy.guardians:
         mentees = list({m.mentee_id for m in running})
-        for chunk in _chunks(mentees):
+        if mentees:
             for guardian_of in read(
                 sa.select(Participant.guardian_of_id).where(
-                    among(Participant.guardian_of_id, chunk)
+                    among(Participant.guardian_of_id, mentees)
                 )
             ).scalars():
                 if guardian_of is not None:  # the query asks for those it names
@@ -886,17 +876,57 @@ def _month(column: Any) -> Any:
     return sa.func.substr(column, 1, 7)  # SQLite keeps UTC moments as ISO text
 
 
+def _month_number(column: Any) -> Any:
+    """The UTC month of a moment as a number (year * 12 + month - 1), by the database."""
+    if db.engine.dialect.name == "postgresql":
+        moment = sa.func.timezone("UTC", column)
+        return sa.cast(
+            sa.extract("year", moment) * 12 + sa.extract("month", moment) - 1, sa.Integer
+        )
+    year = sa.cast(sa.func.substr(column, 1, 4), sa.Integer)
+    return year * 12 + sa.cast(sa.func.substr(column, 6, 2), sa.Integer) - 1
+
+
+def _integers(query: sa.Select[Any], *, order_by: tuple[Any, ...] = ()) -> np.ndarray:
+    """The rows of a select of whole numbers (none null) as an array, a row each, in the
+    order `order_by`. PostgreSQL sends them as one text, parsed at once here: the driver's
+    conversion of each number to Python was most of what the read cost. SQLite's rows come
+    from the driver's cursor without SQLAlchemy's work for each (`plain_rows`): it builds
+    such a text no faster than the driver builds the rows."""
+    columns = list(query.selected_columns)
+    width = len(columns)
+    if is_postgresql():
+        text = sa.func.concat_ws(",", *columns)
+        separator: Any = sa.literal(",")
+        if order_by:
+            separator = aggregate_order_by(separator, *order_by)
+        joined = db.session.connection().scalar(
+            query.with_only_columns(sa.func.string_agg(text, separator)).order_by(None)
+        )
+        numbers = np.fromstring(joined or "", dtype=np.int64, sep=",")
+    else:
+        rows = plain_rows(query.order_by(*order_by))
+        numbers = np.fromiter(
+            itertools.chain.from_iterable(rows), dtype=np.int64, count=width * len(rows)
+        )
+    return numbers.reshape(-1, width)
+
+
 def _day_number(column: Any) -> Any:
-    """The UTC day of a moment as days since 1970-01-01, computed by the database."""
+    """The UTC day of a moment as a number, computed by the database: on PostgreSQL days since
+    1970-01-01; on SQLite the day's digits (20250305), which `_days_since_1970` turns into
+    those (reading the digits of the text it keeps cost half what a Julian day did)."""
     if db.engine.dialect.name == "postgresql":
         day = sa.cast(sa.func.timezone("UTC", column), sa.Date)
         return sa.cast(day - sa.cast(sa.literal("1970-01-01"), sa.Date), sa.Integer)
-    # Julian day numbers start at noon: 1970-01-01 at midnight is 2440587.5.
-    return sa.cast(sa.func.julianday(sa.func.substr(column, 1, 10)) - 2440587.5, sa.Integer)
+    # SQLite keeps UTC moments as ISO text: "2025-03-05 …" gives 20250305.
+    return sa.cast(sa.func.replace(sa.func.substr(column, 1, 10), "-", ""), sa.Integer)
 
 
-def _chunks(ids: list[int]) -> Iterable[list[int]]:
-    """The ids, all in one list: `among` sends any number as one parameter, so each table
-    is read once (PostgreSQL scanned the big tables once per list of 5,000 before)."""
-    if ids:
-        yield ids
+def _days_since_1970(numbers: np.ndarray) -> np.ndarray:
+    """`_day_number`'s numbers as days since 1970-01-01, on every backend."""
+    if db.engine.dialect.name == "postgresql":
+        return numbers
+    months = (numbers // 10000 - 1970) * 12 + numbers // 100 % 100 - 1
+    firsts = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    return firsts + numbers % 100 - 1

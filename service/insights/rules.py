@@ -18,7 +18,7 @@ what followed them. Read-only.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -33,8 +33,6 @@ from workflows.pairing import Trigger
 WINDOW_DAYS = 60
 ENDING_TRIGGERS = (Trigger.BEGIN_CLOSURE, Trigger.WITHDRAW, Trigger.REMATCH)
 NO_SIGNAL = "none"
-# Splits ids into lists short enough for an IN (…).
-Chunks = Callable[[list[int]], Iterable[list[int]]]
 
 
 @dataclass(frozen=True)
@@ -109,11 +107,10 @@ def compute(
     start: datetime | None,
     end: datetime,
     minimum: int,
-    chunks: Chunks,
 ) -> Evidence:
     """`early`: the pairs that ended early; `ratings`: each rated pair's mean rating in the
     period; `judged`: by pair, the periods in which it met the meeting requirement and those
-    judged; `cadence`: by pair, the contacts kept and due. `chunks` splits ids for IN (…)."""
+    judged; `cadence`: by pair, the contacts kept and due."""
     result = Evidence()
     result.checks.append(
         check(
@@ -132,29 +129,30 @@ def compute(
             early, ratings, minimum,
         )
     )  # fmt: skip
-    result.interventions = evidence.rank(_outcomes(pair_ids, start, end, chunks), minimum)
+    result.interventions = evidence.rank(_outcomes(pair_ids, start, end), minimum)
     return result
 
 
 def _outcomes(
-    pair_ids: list[int], start: datetime | None, end: datetime, chunks: Chunks
+    pair_ids: list[int], start: datetime | None, end: datetime
 ) -> list[evidence.Outcomes]:
     uses: list[tuple[int, datetime, str]] = []
     moves: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
-    for chunk in chunks(pair_ids):
+    if pair_ids:
         query = sa.select(Intervention.pair_id, Intervention.created_at, Intervention.signal).where(
-            among(Intervention.pair_id, chunk), Intervention.created_at < end
+            among(Intervention.pair_id, pair_ids), Intervention.created_at < end
         )
         if start is not None:
             query = query.where(Intervention.created_at >= start)
         uses.extend((p, at, signal or NO_SIGNAL) for p, at, signal in read(query))
     # Only the pairs with an intervention: a few, usually, of the period's pairs.
-    for chunk in chunks(sorted({pair_id for pair_id, _, _ in uses})):
+    intervened = sorted({pair_id for pair_id, _, _ in uses})
+    if intervened:
         record = TransitionRecord
         for pair_id, at, trigger in read(
             sa.select(record.pair_id, record.created_at, record.trigger)
             .where(
-                among(TransitionRecord.pair_id, chunk),
+                among(TransitionRecord.pair_id, intervened),
                 TransitionRecord.trigger.in_((Trigger.RESOLVE, *ENDING_TRIGGERS)),
                 TransitionRecord.created_at < end,
             )

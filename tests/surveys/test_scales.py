@@ -5,6 +5,8 @@ scale and the question."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveys import loader
 from surveys.definition import DefinitionError, parse
@@ -121,3 +123,33 @@ def test_the_mentee_outcome_survey_has_scales_with_reverse_scored_items_and_subs
     assert [s.key for s in definition.scales] == ["confidence", "connectedness", "hope"]
     assert all(s.reverse for s in definition.scales)
     assert any(s.subscales for s in definition.scales)
+
+
+# An answer as a response may hold it: a number of either kind, or what is not a number.
+ANSWERS = st.one_of(
+    st.integers(0, 6),
+    st.floats(0, 6, allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["3", ""]),
+)
+EVEN = {"key": "even", "title": "Even", "items": ["calm", "steady"]}
+SUBSCALED = {**CALM, "items": ["calm", "worried", "sure", "steady"], "subscales": [EVEN]}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["calm", "worried", "sure", "steady", "story"]), ANSWERS),
+        max_size=8,
+    )
+)
+def test_many_responses_scored_at_once_get_each_the_score_it_gets_alone(responses):
+    definition = parse(survey(SUBSCALED), "outcomes_test.yaml")
+    together = definition.scale_scores_of(responses)
+    for index, response in enumerate(responses):
+        alone = definition.scale_scores(response)
+        assert set(together) == set(alone)
+        for key, score in alone.items():
+            values, known = together[key]
+            assert (values[index].item() if known[index] else None) == score
