@@ -93,9 +93,7 @@ class StateMachine(Generic[S, T]):
 
     def failed_guards(self, state: S, trigger: T, facts: object) -> list[Guard]:
         declared = self._declarations().get_transitions(trigger, source=state)
-        return [
-            cast(Guard, c.func) for t in declared for c in t.conditions if not _holds(c, facts)
-        ]
+        return [cast(Guard, c.func) for t in declared for c in t.conditions if not _holds(c, facts)]
 
     def allowed_triggers(self, state: S | str) -> list[T]:
         """Triggers declared from `state`, whatever their guards say; worked out once per
