@@ -8,8 +8,9 @@ pair to the same endpoint is open, so one batch never holds two of them.
 
 Headers `webhook-id` (the event's id: the same on every attempt), `webhook-timestamp` and
 `webhook-signature` (one `v1,…` per secret in use: two during a rotation), signed with the
-`standardwebhooks` library. At most `WEBHOOK_TIMEOUT` seconds, redirects not followed, the
-connection made to the address that passed the SSRF check. A failure is retried on the
+`standardwebhooks` library. At most `WEBHOOK_TIMEOUT` seconds to connect and between bytes of
+the answer, redirects not followed, the connection made to the address that passed the SSRF
+check. A failure is retried on the
 schedule, or after `Retry-After` if the receiver asks for longer; 410 Gone disables the
 endpoint; an endpoint failing for days is disabled and its owner and the admins are told.
 """
@@ -25,9 +26,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-import httpx
 import sqlalchemy as sa
+import urllib3
 from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
@@ -271,8 +273,7 @@ def headers_for(
     }
 
 
-def _retry_after(response: httpx.Response) -> timedelta | None:
-    value = response.headers.get("retry-after")
+def _retry_after(value: str | None) -> timedelta | None:
     if not value:
         return None
     if value.strip().isdigit():
@@ -283,6 +284,9 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
         return None
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def post(plan: Plan, message_id: str, body: bytes) -> Outcome:
     """One HTTP attempt, in a thread of the endpoint's pool: no database, no app context."""
     target, sender = plan.target, plan.sender
@@ -290,33 +294,44 @@ def post(plan: Plan, message_id: str, body: bytes) -> Outcome:
     text = body.decode()
     headers = headers_for(plan.signers, message_id, text, now())
     # Connect to the checked address; the Host header and TLS name stay the URL's.
-    host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    url = httpx.URL(target.url).copy_with(host=str(target.address))
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    headers["host"] = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    parts = urlsplit(target.url)
+    path = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
     started = time.perf_counter()
     try:
-        response = sender.client.post(
-            url, content=body, headers={**headers, "host": host_header}, extensions=extensions
+        connections = sender.connections(
+            target.scheme, str(target.address), target.port, target.host
         )
-        excerpt = response.text[:EXCERPT_LIMIT]
-    except httpx.TimeoutException:
-        timeout = sender.key[1]
-        return Outcome(latency_ms=_since(started), error=f"timed out after {timeout:g} s")
-    except httpx.HTTPError as error:
+        response = connections.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers=headers,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=True,
+        )
+        excerpt = response.data[: EXCERPT_LIMIT * 4].decode("utf-8", "replace")[:EXCERPT_LIMIT]
+    except urllib3.exceptions.NewConnectionError as error:  # refused, unreachable: no timeout
         return Outcome(latency_ms=_since(started), error=f"{type(error).__name__}: {error}"[:500])
+    except urllib3.exceptions.TimeoutError:
+        return Outcome(latency_ms=_since(started), error=f"timed out after {sender.key[1]:g} s")
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        return Outcome(latency_ms=_since(started), error=f"{type(error).__name__}: {error}"[:500])
+    status = response.status
     return Outcome(
-        status_code=response.status_code,
+        status_code=status,
         latency_ms=_since(started),
         excerpt=excerpt,
-        retry_after=_retry_after(response),
-        error=None if 200 <= response.status_code < 300 else _why(response),
+        retry_after=_retry_after(response.headers.get("retry-after")),
+        error=None if 200 <= status < 300 else _why(status, response.headers.get("location")),
     )
 
 
-def _why(response: httpx.Response) -> str:
-    if response.is_redirect:
-        return f"HTTP {response.status_code}: redirects are not followed"
-    return f"HTTP {response.status_code}"
+def _why(status: int, location: str | None) -> str:
+    if status in REDIRECTS and location:
+        return f"HTTP {status}: redirects are not followed"
+    return f"HTTP {status}"
 
 
 def _since(started: float) -> int:

@@ -209,7 +209,7 @@ def _enabled_endpoints() -> list[tuple[int, frozenset[str]]]:
     return g.webhook_endpoints
 
 
-def is_open(status: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+def is_open(status: sa.orm.InstrumentedAttribute[str]) -> sa.ColumnElement[bool]:
     """Pending or being sent, with the two values written into the statement: the partial
     indexes on open deliveries say `status IN ('pending', 'sending')`, and a planner uses
     them only for a query that says the same in literals (SQLite, with bound values, read
