@@ -58,15 +58,29 @@ JOB_BUDGET_SECONDS = 5.0
 
 def deliver_due(batch_size: int = BATCH_SIZE) -> dict[str, int]:
     """The RQ job: deliver batches of due deliveries until none is due (or the budget is
-    spent). Returns how many attempts ended how."""
+    spent). Returns how many attempts ended how.
+
+    Batches overlap: while one batch's requests are out, the next is claimed and its bodies
+    made, and it is sent before the first one's outcomes are written, so the endpoints'
+    threads are not idle while this one talks to the database. A pair's next delivery is
+    not claimable while its last one is being sent, so per-pair order holds as before."""
     outcomes: Counter[str] = Counter()
     began = time.monotonic()
     with job_context():
-        while time.monotonic() - began < JOB_BUDGET_SECONDS:
-            done = deliver_batch(batch_size)
-            if not done:
-                break
-            outcomes.update(done)
+        current = _claim_and_send(batch_size)
+        while current is not None:
+            following = None
+            if time.monotonic() - began < JOB_BUDGET_SECONDS:
+                try:
+                    following = _claim_and_send(batch_size)
+                except Exception:
+                    current.finish()  # what is out is recorded before the job fails
+                    raise
+            outcomes.update(current.finish())
+            if following is None and time.monotonic() - began < JOB_BUDGET_SECONDS:
+                # What was held back behind the batch just recorded may be due now.
+                following = _claim_and_send(batch_size)
+            current = following
     return dict(outcomes)
 
 
@@ -90,9 +104,33 @@ class Claimed:
 def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
     """Claim up to `batch_size` due deliveries, attempt each once, record the attempts.
     Opens its own transactions; none is held open across the HTTP requests."""
+    sending = _claim_and_send(batch_size)
+    return sending.finish() if sending is not None else Counter()
+
+
+class Sending:
+    """A claimed batch whose requests are out: `finish` waits for them and records them."""
+
+    def __init__(self, claimed: list[Claimed], outcomes: dict[int, Outcome | Future[Outcome]]):
+        self.claimed = claimed
+        self.outcomes = outcomes
+
+    def finish(self) -> Counter[str]:
+        ended = {
+            delivery_id: outcome.result() if isinstance(outcome, Future) else outcome
+            for delivery_id, outcome in self.outcomes.items()
+        }
+        # The endpoints' failing streaks follow the order the attempts ended in.
+        ordered = dict(sorted(ended.items(), key=lambda item: item[1].ended))
+        record(self.claimed, ordered)
+        return Counter(outcome.summary for outcome in ordered.values())
+
+
+def _claim_and_send(batch_size: int) -> Sending | None:
+    """Claim a batch, read what its requests need, and hand them to the endpoints' pools."""
     claimed = claim_batch(batch_size)
     if not claimed:
-        return Counter()
+        return None
     plans = _plans({c.endpoint_id for c in claimed})
     events = {
         event.event_id: event
@@ -102,9 +140,7 @@ def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
     }
     requests = {c.id: _request(plans.get(c.endpoint_id), events.get(c.event_id)) for c in claimed}
     db.session.commit()
-    outcomes = _send(claimed, plans, requests)
-    record(claimed, outcomes)
-    return Counter(outcome.summary for outcome in outcomes.values())
+    return Sending(claimed, _send(claimed, plans, requests))
 
 
 def claim_batch(batch_size: int = BATCH_SIZE) -> list[Claimed]:
@@ -194,21 +230,18 @@ def _request(plan: Plan | None, event: OutboxEvent | None) -> Request:
 
 def _send(
     claimed: Sequence[Claimed], plans: dict[int, Plan], requests: dict[int, Request]
-) -> dict[int, Outcome]:
-    """Every claimed delivery attempted once, side by side through the endpoints' pools.
-    The outcomes come back in the order the attempts ended."""
-    pending: dict[int, Future[Outcome]] = {}
-    outcomes: dict[int, Outcome] = {}
+) -> dict[int, Outcome | Future[Outcome]]:
+    """Every claimed delivery handed to its endpoint's pool, to be attempted once, side by
+    side; those that cannot be sent get their outcome at once."""
+    outcomes: dict[int, Outcome | Future[Outcome]] = {}
     for delivery in claimed:
         request = requests[delivery.id]
         plan = plans.get(delivery.endpoint_id)
         if request.failure or request.body is None or plan is None or plan.sender is None:
             outcomes[delivery.id] = Outcome(error=request.failure or "not sent")
             continue
-        pending[delivery.id] = plan.sender.pool.submit(post, plan, delivery.event_id, request.body)
-    for delivery_id, future in pending.items():
-        outcomes[delivery_id] = future.result()
-    return dict(sorted(outcomes.items(), key=lambda item: item[1].ended))
+        outcomes[delivery.id] = plan.sender.pool.submit(post, plan, delivery.event_id, request.body)
+    return outcomes
 
 
 class Outcome:
