@@ -90,7 +90,8 @@ def _handle_together(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Co
     ).all()
     db.session.commit()
     outcome["handled"] += len(marked)
-    outcome["duplicate"] += len(fresh) - len(marked)
+    if len(marked) < len(fresh):
+        outcome["duplicate"] += len(fresh) - len(marked)
     return outcome
 
 
