@@ -5,7 +5,8 @@ three workers, and how much memory the workers hold meanwhile.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/9 \\
         python bench/webhooks.py --events 2000
     python bench/webhooks.py --events 2000 --endpoints 10 --rss-every 5   # 20,000 deliveries
-    python bench/webhooks.py --profile-workers     # workers under pyinstrument, for their RSS
+    python bench/webhooks.py --profile-workers     # workers under pyinstrument; profiles kept
+    python bench/webhooks.py --keep-logs           # the processes' logs kept: their timelines
 
 First, with nothing running in the background, the endpoints are registered (paths of one
 local ThreadingHTTPServer speaking HTTP/1.1 with keep-alive, answering 200 at once) and K
@@ -17,7 +18,8 @@ consumer turns each event into a delivery per endpoint, the clock enqueues deliv
 while deliveries are due, and each job claims batches of them. Measured: deliveries per
 second from the first to the last receipt, and from starting the four processes (their
 start-up included) until every row of `webhook_deliveries` is `delivered`; each worker's
-resident memory (RSS) when the first delivery arrived, at its peak and at the end.
+resident memory (RSS) when the first delivery arrived, at its peak and at the end; the
+workers' CPU time from the first receipt to the end, per request received.
 
 The reference, from the same run: the receiver's raw capacity, the same number of requests
 sent by as many client processes as there are workers, each through one kept-alive httpx
