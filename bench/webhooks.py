@@ -5,7 +5,8 @@ three workers, and how much memory the workers hold meanwhile.
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/9 \\
         python bench/webhooks.py --events 2000
     python bench/webhooks.py --events 2000 --endpoints 10 --rss-every 5   # 20,000 deliveries
-    python bench/webhooks.py --profile-workers     # workers under pyinstrument, for their RSS
+    python bench/webhooks.py --profile-workers     # workers under pyinstrument; profiles kept
+    python bench/webhooks.py --keep-logs           # the processes' logs kept: their timelines
 
 First, with nothing running in the background, the endpoints are registered (paths of one
 local ThreadingHTTPServer speaking HTTP/1.1 with keep-alive, answering 200 at once) and K
@@ -17,7 +18,8 @@ consumer turns each event into a delivery per endpoint, the clock enqueues deliv
 while deliveries are due, and each job claims batches of them. Measured: deliveries per
 second from the first to the last receipt, and from starting the four processes (their
 start-up included) until every row of `webhook_deliveries` is `delivered`; each worker's
-resident memory (RSS) when the first delivery arrived, at its peak and at the end.
+resident memory (RSS) when the first delivery arrived, at its peak and at the end; the
+workers' CPU time from the first receipt to the end, per request received.
 
 The reference, from the same run: the receiver's raw capacity, the same number of requests
 sent by as many client processes as there are workers, each through one kept-alive httpx
@@ -276,11 +278,21 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time a process has used so far, in seconds (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class MemoryWatch:
-    """Samples the workers' RSS twice a second while they run."""
+    """Samples the workers' RSS twice a second while they run, and their CPU time."""
 
     def __init__(self, pids: list[int], started: float) -> None:
         self.samples: list[tuple[float, list[float | None]]] = []
+        self.cpu: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._pids = pids
         self._started = started
@@ -291,6 +303,9 @@ class MemoryWatch:
         while not self._stop.is_set():
             moment = time.monotonic() - self._started
             self.samples.append((moment, [rss_mb(pid) for pid in self._pids]))
+            spent = [cpu_seconds(pid) for pid in self._pids]
+            if all(value is not None for value in spent):
+                self.cpu.append((moment, sum(value or 0 for value in spent)))
             self._stop.wait(0.5)
 
     def stop(self) -> None:
@@ -336,6 +351,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--no-reference", action="store_true", help="skip the receiver's raw capacity"
+    )
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep the processes' logs (printed where)"
     )
     arguments = parser.parse_args()
 
@@ -383,22 +401,15 @@ def main() -> None:
             db.session.commit()
         expected = events * arguments.endpoints
 
-        worker = [sys.executable, "-m", "service.cli", "worker", "--no-clock"]
-        if arguments.profile_workers:
-            worker = [
-                sys.executable,
-                "-m",
-                "pyinstrument",
-                "-i",
-                "0.0005",
-                "-o",
-                os.devnull,
-                "-m",
-                "service.cli",
-                "worker",
-                "--no-clock",
-            ]
-        commands = [[*worker, "--name", f"bench-{n}"] for n in range(arguments.workers)] + [
+        def worker(n: int) -> list[str]:
+            command = ["-m", "service.cli", "worker", "--no-clock", "--name", f"bench-{n}"]
+            if not arguments.profile_workers:
+                return [sys.executable, *command]
+            # The main thread's profile, as text, kept with the logs.
+            report = str(backend.instance / f"profile-{n}.txt")
+            return [sys.executable, "-m", "pyinstrument", "-i", "0.0005", "-o", report, *command]
+
+        commands = [worker(n) for n in range(arguments.workers)] + [
             [sys.executable, "-m", "service.cli", "scheduler"]
         ]
         started = time.monotonic()
@@ -439,7 +450,7 @@ def main() -> None:
             watch.stop()
         stop(processes)
         receiver.close()
-        backend.close(keep_logs=not done)
+        backend.close(keep_logs=arguments.keep_logs or arguments.profile_workers or not done)
 
     arrivals = sorted(receiver.arrivals)
     print_setting(backend.database_url, kind, backend.redis_kind, idle)
@@ -487,6 +498,14 @@ def main() -> None:
         print(
             f"worker RSS MB at the first delivery: {_mb(first)}; peak: {_mb(watch.peak())}; "
             f"at the end: {_mb(watch.samples[-1][1])}"
+        )
+    if watch.cpu and arrivals:
+        first_cpu = next((c for when, c in watch.cpu if when >= arrivals[0] - started), 0.0)
+        spent = watch.cpu[-1][1] - first_cpu
+        print(
+            f"workers' CPU time from the first receipt to the end: {spent:.1f} s, "
+            f"{spent * 1000 / len(arrivals):.2f} ms per request received (all three; the "
+            f"consumer's share included when it overlaps)"
         )
     if not arguments.no_reference and rate:
         capacity = reference(len(arrivals), arguments.workers, PER_ENDPOINT)

@@ -70,8 +70,8 @@ def _after_commit() -> None:
     subscribers.subscribe("alert.safety", inbox.alert_staff_to_safety)
     # A proposal waits: the pair's staff are asked to decide.
     subscribers.subscribe("proposal.created", inbox.ask_for_a_decision)
-    # Every event goes to the webhook endpoints that subscribe to it.
-    subscribers.subscribe("*", webhooks.fan_out)
+    # Every event goes to the webhook endpoints that subscribe to it (a batch at a time).
+    subscribers.subscribe_many("*", webhooks.fan_out)
 
 
 def wire() -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
 import sqlalchemy as sa
+from rq.timeouts import BaseTimeoutException
 
 from service.clock import now
 from service.database import db, rowcount
 from service.events.models import OutboxEvent
-from service.events.subscribers import subscribers_for
+from service.events.subscribers import many_subscribers, subscribers_for
 from service.jobs import job_context
 from service.observability.logs import request_id_context
 
@@ -19,18 +21,26 @@ log = logging.getLogger(__name__)
 def handle_events(event_ids: list[str]) -> dict[str, int]:
     """Handle a batch of events, in order (one job per batch: each job has a cost).
 
-    The batch's rows are read in one query and held apart from the session, so the commit
-    after each event does not send the next one back to the database to be read again.
-    If a subscriber fails, the job fails and RQ retries it; on the retry, events already
-    handled are skipped.
+    The batch's rows are read in one query and held apart from the session. The whole batch
+    is handled in one transaction: its subscribers run, event by event (and those that take
+    many events, once for the batch), and the events are marked handled in one statement.
+    If a subscriber fails, the batch is undone and handled again one event at a time, each
+    in its own transaction: the events before the failing one are handled, and the job fails
+    at that one, so RQ retries it; on the retry, events already handled are skipped.
     """
-    outcome: dict[str, int] = {}
     with job_context():
         loaded = _read_detached(event_ids)
+        try:
+            return dict(_handle_together(event_ids, loaded))
+        except BaseTimeoutException:
+            raise  # out of time: RQ retries the job
+        except Exception:
+            db.session.rollback()
+            log.warning("a batch of %d events failed together; one at a time now", len(event_ids))
+        outcome: Counter[str] = Counter()
         for event_id in event_ids:
-            result = _handle(event_id, loaded.get(event_id))
-            outcome[result] = outcome.get(result, 0) + 1
-    return outcome
+            outcome[_handle(event_id, loaded.get(event_id))] += 1
+        return dict(outcome)
 
 
 def handle_event(event_id: str) -> str:
@@ -48,6 +58,50 @@ def _read_detached(event_ids: list[str]) -> dict[str, OutboxEvent]:
     return {event.event_id: event for event in events}
 
 
+def _handle_together(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Counter[str]:
+    """The batch's subscribers and marks in one transaction. Commits."""
+    outcome: Counter[str] = Counter()
+    fresh: dict[int, OutboxEvent] = {}
+    for event_id in event_ids:
+        event = loaded.get(event_id)
+        if event is None:
+            log.warning("event %s is not in the outbox; ignored", event_id)
+            outcome["unknown"] += 1
+        elif event.handled_at is not None or event.id in fresh:
+            outcome["duplicate"] += 1
+        else:
+            fresh[event.id] = event
+    if not fresh:
+        db.session.commit()
+        return outcome
+    events = list(fresh.values())
+    for event in events:
+        with request_id_context(event.request_id):
+            for subscriber in subscribers_for(event.type):
+                subscriber(event)
+    _run_many_subscribers(events)
+    # A compare-and-set, as for one event: events a consumer handled meanwhile keep its mark.
+    marked = db.session.scalars(
+        sa.update(OutboxEvent)
+        .where(OutboxEvent.id.in_(list(fresh)), OutboxEvent.handled_at.is_(None))
+        .values(handled_at=now())
+        .returning(OutboxEvent.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    db.session.commit()
+    outcome["handled"] += len(marked)
+    if len(marked) < len(fresh):
+        outcome["duplicate"] += len(fresh) - len(marked)
+    return outcome
+
+
+def _run_many_subscribers(events: list[OutboxEvent]) -> None:
+    for event_type, subscriber in many_subscribers():
+        wanted = [event for event in events if event_type in ("*", event.type)]
+        if wanted:
+            subscriber(wanted)
+
+
 def _handle(event_id: str, event: OutboxEvent | None) -> str:
     if event is None:
         log.warning("event %s is not in the outbox; ignored", event_id)
@@ -57,6 +111,7 @@ def _handle(event_id: str, event: OutboxEvent | None) -> str:
     with request_id_context(event.request_id):
         for subscriber in subscribers_for(event.type):
             subscriber(event)
+        _run_many_subscribers([event])
     # The mark is a compare-and-set: a consumer that handled the event meanwhile (delivery
     # is at least once) keeps its mark, and subscribers are idempotent by event id.
     marked = db.session.execute(

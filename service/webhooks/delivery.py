@@ -8,8 +8,9 @@ pair to the same endpoint is open, so one batch never holds two of them.
 
 Headers `webhook-id` (the event's id: the same on every attempt), `webhook-timestamp` and
 `webhook-signature` (one `v1,…` per secret in use: two during a rotation), signed with the
-`standardwebhooks` library. At most `WEBHOOK_TIMEOUT` seconds, redirects not followed, the
-connection made to the address that passed the SSRF check. A failure is retried on the
+`standardwebhooks` library. At most `WEBHOOK_TIMEOUT` seconds to connect and between bytes of
+the answer, redirects not followed, the connection made to the address that passed the SSRF
+check. A failure is retried on the
 schedule, or after `Retry-After` if the receiver asks for longer; 410 Gone disables the
 endpoint; an endpoint failing for days is disabled and its owner and the admins are told.
 """
@@ -25,9 +26,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
-import httpx
 import sqlalchemy as sa
+import urllib3
 from flask import current_app
 from standardwebhooks.webhooks import Webhook
 
@@ -56,15 +58,29 @@ JOB_BUDGET_SECONDS = 5.0
 
 def deliver_due(batch_size: int = BATCH_SIZE) -> dict[str, int]:
     """The RQ job: deliver batches of due deliveries until none is due (or the budget is
-    spent). Returns how many attempts ended how."""
+    spent). Returns how many attempts ended how.
+
+    Batches overlap: while one batch's requests are out, the next is claimed and its bodies
+    made, and it is sent before the first one's outcomes are written, so the endpoints'
+    threads are not idle while this one talks to the database. A pair's next delivery is
+    not claimable while its last one is being sent, so per-pair order holds as before."""
     outcomes: Counter[str] = Counter()
     began = time.monotonic()
     with job_context():
-        while time.monotonic() - began < JOB_BUDGET_SECONDS:
-            done = deliver_batch(batch_size)
-            if not done:
-                break
-            outcomes.update(done)
+        current = _claim_and_send(batch_size)
+        while current is not None:
+            following = None
+            if time.monotonic() - began < JOB_BUDGET_SECONDS:
+                try:
+                    following = _claim_and_send(batch_size)
+                except Exception:
+                    current.finish()  # what is out is recorded before the job fails
+                    raise
+            outcomes.update(current.finish())
+            if following is None and time.monotonic() - began < JOB_BUDGET_SECONDS:
+                # What was held back behind the batch just recorded may be due now.
+                following = _claim_and_send(batch_size)
+            current = following
     return dict(outcomes)
 
 
@@ -88,9 +104,33 @@ class Claimed:
 def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
     """Claim up to `batch_size` due deliveries, attempt each once, record the attempts.
     Opens its own transactions; none is held open across the HTTP requests."""
+    sending = _claim_and_send(batch_size)
+    return sending.finish() if sending is not None else Counter()
+
+
+class Sending:
+    """A claimed batch whose requests are out: `finish` waits for them and records them."""
+
+    def __init__(self, claimed: list[Claimed], outcomes: dict[int, Outcome | Future[Outcome]]):
+        self.claimed = claimed
+        self.outcomes = outcomes
+
+    def finish(self) -> Counter[str]:
+        ended = {
+            delivery_id: outcome.result() if isinstance(outcome, Future) else outcome
+            for delivery_id, outcome in self.outcomes.items()
+        }
+        # The endpoints' failing streaks follow the order the attempts ended in.
+        ordered = dict(sorted(ended.items(), key=lambda item: item[1].ended))
+        record(self.claimed, ordered)
+        return Counter(outcome.summary for outcome in ordered.values())
+
+
+def _claim_and_send(batch_size: int) -> Sending | None:
+    """Claim a batch, read what its requests need, and hand them to the endpoints' pools."""
     claimed = claim_batch(batch_size)
     if not claimed:
-        return Counter()
+        return None
     plans = _plans({c.endpoint_id for c in claimed})
     events = {
         event.event_id: event
@@ -100,9 +140,7 @@ def deliver_batch(batch_size: int = BATCH_SIZE) -> Counter[str]:
     }
     requests = {c.id: _request(plans.get(c.endpoint_id), events.get(c.event_id)) for c in claimed}
     db.session.commit()
-    outcomes = _send(claimed, plans, requests)
-    record(claimed, outcomes)
-    return Counter(outcome.summary for outcome in outcomes.values())
+    return Sending(claimed, _send(claimed, plans, requests))
 
 
 def claim_batch(batch_size: int = BATCH_SIZE) -> list[Claimed]:
@@ -192,21 +230,18 @@ def _request(plan: Plan | None, event: OutboxEvent | None) -> Request:
 
 def _send(
     claimed: Sequence[Claimed], plans: dict[int, Plan], requests: dict[int, Request]
-) -> dict[int, Outcome]:
-    """Every claimed delivery attempted once, side by side through the endpoints' pools.
-    The outcomes come back in the order the attempts ended."""
-    pending: dict[int, Future[Outcome]] = {}
-    outcomes: dict[int, Outcome] = {}
+) -> dict[int, Outcome | Future[Outcome]]:
+    """Every claimed delivery handed to its endpoint's pool, to be attempted once, side by
+    side; those that cannot be sent get their outcome at once."""
+    outcomes: dict[int, Outcome | Future[Outcome]] = {}
     for delivery in claimed:
         request = requests[delivery.id]
         plan = plans.get(delivery.endpoint_id)
         if request.failure or request.body is None or plan is None or plan.sender is None:
             outcomes[delivery.id] = Outcome(error=request.failure or "not sent")
             continue
-        pending[delivery.id] = plan.sender.pool.submit(post, plan, delivery.event_id, request.body)
-    for delivery_id, future in pending.items():
-        outcomes[delivery_id] = future.result()
-    return dict(sorted(outcomes.items(), key=lambda item: item[1].ended))
+        outcomes[delivery.id] = plan.sender.pool.submit(post, plan, delivery.event_id, request.body)
+    return outcomes
 
 
 class Outcome:
@@ -271,8 +306,7 @@ def headers_for(
     }
 
 
-def _retry_after(response: httpx.Response) -> timedelta | None:
-    value = response.headers.get("retry-after")
+def _retry_after(value: str | None) -> timedelta | None:
     if not value:
         return None
     if value.strip().isdigit():
@@ -283,6 +317,9 @@ def _retry_after(response: httpx.Response) -> timedelta | None:
         return None
 
 
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def post(plan: Plan, message_id: str, body: bytes) -> Outcome:
     """One HTTP attempt, in a thread of the endpoint's pool: no database, no app context."""
     target, sender = plan.target, plan.sender
@@ -290,33 +327,44 @@ def post(plan: Plan, message_id: str, body: bytes) -> Outcome:
     text = body.decode()
     headers = headers_for(plan.signers, message_id, text, now())
     # Connect to the checked address; the Host header and TLS name stay the URL's.
-    host_header = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
-    url = httpx.URL(target.url).copy_with(host=str(target.address))
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    headers["host"] = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    parts = urlsplit(target.url)
+    path = f"{parts.path or '/'}?{parts.query}" if parts.query else parts.path or "/"
     started = time.perf_counter()
     try:
-        response = sender.client.post(
-            url, content=body, headers={**headers, "host": host_header}, extensions=extensions
+        connections = sender.connections(
+            target.scheme, str(target.address), target.port, target.host
         )
-        excerpt = response.text[:EXCERPT_LIMIT]
-    except httpx.TimeoutException:
-        timeout = sender.key[1]
-        return Outcome(latency_ms=_since(started), error=f"timed out after {timeout:g} s")
-    except httpx.HTTPError as error:
+        response = connections.urlopen(
+            "POST",
+            path,
+            body=body,
+            headers=headers,
+            redirect=False,
+            assert_same_host=False,
+            preload_content=True,
+        )
+        excerpt = response.data[: EXCERPT_LIMIT * 4].decode("utf-8", "replace")[:EXCERPT_LIMIT]
+    except urllib3.exceptions.NewConnectionError as error:  # refused, unreachable: no timeout
         return Outcome(latency_ms=_since(started), error=f"{type(error).__name__}: {error}"[:500])
+    except urllib3.exceptions.TimeoutError:
+        return Outcome(latency_ms=_since(started), error=f"timed out after {sender.key[1]:g} s")
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        return Outcome(latency_ms=_since(started), error=f"{type(error).__name__}: {error}"[:500])
+    status = response.status
     return Outcome(
-        status_code=response.status_code,
+        status_code=status,
         latency_ms=_since(started),
         excerpt=excerpt,
-        retry_after=_retry_after(response),
-        error=None if 200 <= response.status_code < 300 else _why(response),
+        retry_after=_retry_after(response.headers.get("retry-after")),
+        error=None if 200 <= status < 300 else _why(status, response.headers.get("location")),
     )
 
 
-def _why(response: httpx.Response) -> str:
-    if response.is_redirect:
-        return f"HTTP {response.status_code}: redirects are not followed"
-    return f"HTTP {response.status_code}"
+def _why(status: int, location: str | None) -> str:
+    if status in REDIRECTS and location:
+        return f"HTTP {status}: redirects are not followed"
+    return f"HTTP {status}"
 
 
 def _since(started: float) -> int:

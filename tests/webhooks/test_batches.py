@@ -5,8 +5,11 @@ statements that does not grow with the batch."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import defaultdict
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
 
@@ -14,9 +17,10 @@ from service.actors import system
 from service.clock import now
 from service.database import db
 from service.events.models import OutboxEvent
+from service.webhooks import senders
 from service.webhooks import service as webhooks
 from service.webhooks.delivery import claim_batch, deliver_batch, deliver_due
-from service.webhooks.models import Delivery, DeliveryStatus
+from service.webhooks.models import Attempt, Delivery, DeliveryStatus, Endpoint
 
 # Statements one batch makes, however many deliveries it holds: the claim, the endpoints,
 # the events; then the deliveries locked, the attempts, the deliveries' new states, and
@@ -179,3 +183,94 @@ def test_a_claim_takes_no_more_than_the_batch_size(app, world, receiver, webhook
         DeliveryStatus.SENDING,
         DeliveryStatus.SENDING,
     ]
+
+
+def test_a_batch_writes_successes_retries_and_failures_together_in_its_few_statements(
+    app, world, receiver, webhook_settings, monkeypatch
+):
+    monkeypatch.setitem(app.config, "WEBHOOK_RETRY_SCHEDULE", [3600.0])
+    (endpoint_id,) = _endpoints(app, receiver, 1)
+    pair_ids = _pairs(world)[:3]
+    _events(app, pair_ids, per_pair=1, endpoint_ids=[endpoint_id])
+    # Whichever delivery arrives first is taken, the second is to be retried, the third is gone.
+    receiver.answer(200, 500, 410)
+
+    with app.app_context():
+        outcome = deliver_batch(batch_size=50)
+        deliveries = db.session.scalars(
+            sa.select(Delivery).where(Delivery.pair_id.in_(pair_ids))
+        ).all()
+        attempts = db.session.scalars(sa.select(Attempt.status_code)).all()
+        endpoint = db.session.get(Endpoint, endpoint_id)
+
+    assert outcome == {"delivered": 1, "HTTP 500": 1, "HTTP 410": 1}
+    by_status = {delivery.status: delivery for delivery in deliveries}
+    assert sorted(by_status) == ["delivered", "failed", "pending"]
+    assert all(delivery.attempts == 1 for delivery in deliveries)
+    assert by_status["delivered"].delivered_at is not None
+    assert by_status["pending"].last_status_code == 500
+    assert by_status["pending"].next_attempt_at > now() + timedelta(minutes=50)
+    assert by_status["failed"].last_status_code == 410
+    assert sorted(attempts) == [200, 410, 500]
+    assert endpoint is not None and not endpoint.enabled
+
+
+def test_no_endpoint_gets_more_requests_at_once_than_its_bound_from_one_worker(
+    app, world, webhook_settings
+):
+    """Twenty deliveries of events about no pair (none holds another back) to one receiver
+    that holds each request a moment: they overlap, but never beyond the bound."""
+    in_flight = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            with lock:
+                in_flight["now"] += 1
+                in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+            time.sleep(0.1)  # the receiver's work: requests sent side by side overlap here
+            with lock:
+                in_flight["now"] -= 1
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with app.app_context():
+            url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+            endpoint_id = webhooks.register(url=url, actor=system("test")).id
+            for _ in range(20):
+                event_id = f"evt_{uuid.uuid4().hex}"
+                db.session.add(
+                    OutboxEvent(
+                        event_id=event_id,
+                        type="pair.transitioned",
+                        payload={},
+                        handled_at=now(),
+                    )
+                )
+                db.session.add(
+                    Delivery(
+                        endpoint_id=endpoint_id,
+                        event_id=event_id,
+                        event_type="pair.transitioned",
+                        next_attempt_at=now(),
+                    )
+                )
+            db.session.commit()
+            outcome = deliver_batch(batch_size=50)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert outcome == {"delivered": 20}
+    assert 1 < in_flight["peak"] <= senders.PER_ENDPOINT
