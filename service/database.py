@@ -357,18 +357,18 @@ def insert_rows(
     """Many rows in one INSERT (… ON CONFLICT (`unique`) DO NOTHING if given), in the
     caller's transaction; the `returning` columns of the rows made, in no particular order.
 
-    On PostgreSQL the rows go as one array per column, `INSERT … SELECT … FROM unnest(…)`:
-    one short statement with a parameter per column, however many rows. A multi-row VALUES
-    has one parameter per value, and psycopg parses such a statement afresh each time (too
-    long for its cache): for the sweep's batches that parsing cost more than the database's
-    work. SQLite takes the rows as multi-row VALUES pages ("insertmanyvalues").
+    On PostgreSQL the rows go as one JSON document, `INSERT … SELECT … FROM
+    json_to_recordset(…)`: one short statement with one parameter, however many rows. A
+    multi-row VALUES has one parameter per value, and psycopg parses such a statement afresh
+    each time (too long for its cache): for the sweep's batches that parsing cost more than
+    the database's work. SQLite takes the rows as multi-row VALUES pages ("insertmanyvalues").
     Python-side column defaults fill the columns a row leaves out, as with a plain INSERT."""
     if not rows:
         return []
     if is_postgresql():
         rows = _with_defaults(table, rows)
         names = list(rows[0])
-        values = _unnest(table, names, rows)
+        values = _recordset(table, names, rows)
         statement: Any = postgresql.insert(table).from_select(
             names, sa.select(*(values.c[name] for name in names))
         )
@@ -391,7 +391,7 @@ def update_rows(
     `key` columns equal the row's (a compare-and-set when the key holds the value expected)
     takes its `values`. Returns how many rows were updated. Each row's dict names its key
     columns `key_<name>` and its new values by column. On PostgreSQL one `UPDATE … FROM
-    unnest(…)`; on SQLite one executemany UPDATE, compiled once."""
+    json_to_recordset(…)`; on SQLite one executemany UPDATE, compiled once."""
     if not rows:
         return 0
     if is_postgresql():
@@ -399,7 +399,7 @@ def update_rows(
         types = {f"key_{name}": table.c[name].type for name in key} | {
             name: table.c[name].type for name in values
         }
-        given = _unnest(table, names, rows, types=types)
+        given = _recordset(table, names, rows, types=types)
         # The planner takes a set-returning function for 100 rows whatever it holds, and
         # would scan the whole table to join them: the first key's values, as one array,
         # let it find the rows by index.
@@ -429,7 +429,7 @@ def update_rows(
 
 def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows with the Python-side defaults of the columns they leave out, as every row of
-    an unnest INSERT must name the same columns."""
+    a recordset INSERT must name the same columns."""
     missing = [
         column
         for column in table.columns
@@ -452,7 +452,7 @@ def _with_defaults(table: sa.Table, rows: list[dict[str, Any]]) -> list[dict[str
     return filled
 
 
-def _unnest(
+def _recordset(
     table: sa.Table,
     names: list[str],
     rows: list[dict[str, Any]],
@@ -481,7 +481,3 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _is_variant(item: Any) -> bool:
-    return bool(getattr(item, "_variant_mapping", None))
