@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 
 @dataclass
@@ -24,14 +26,21 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     script: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # With TLS: the name each connection asked for (SNI).
+    tls_names: list[str | None] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port or 0
 
     def answer(self, *statuses: int | tuple[int, dict[str, str]]) -> None:
         self.script.extend(s if isinstance(s, tuple) else (s, {}) for s in statuses)
 
 
 @contextmanager
-def running_receiver() -> Iterator[Receiver]:
-    """A receiver on a free port of 127.0.0.1 while the block runs."""
+def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    """A receiver on a free port of 127.0.0.1 while the block runs; with a server-side `tls`
+    context, an https one."""
     holder: dict[str, Receiver] = {}
 
     class Handler(BaseHTTPRequestHandler):
@@ -54,8 +63,18 @@ def running_receiver() -> Iterator[Receiver]:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder["receiver"] = Receiver(f"http://127.0.0.1:{server.server_port}/hooks")
+    class Server(ThreadingHTTPServer):
+        def get_request(self):
+            connection, address = super().get_request()
+            if tls is None:
+                return connection, address
+            return tls.wrap_socket(connection, server_side=True), address
+
+    server = Server(("127.0.0.1", 0), Handler)
+    scheme = "http" if tls is None else "https"
+    holder["receiver"] = Receiver(f"{scheme}://127.0.0.1:{server.server_port}/hooks")
+    if tls is not None:
+        tls.sni_callback = lambda sock, name, ctx: holder["receiver"].tls_names.append(name)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

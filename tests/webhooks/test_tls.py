@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography import x509
@@ -17,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from service.webhooks import senders
+from tests.helpers.receiver import Receiver, running_receiver
 
 NAME = "hooks.example.test"
 
@@ -51,54 +50,13 @@ def _certificate(name: str, directory) -> tuple[str, str, bytes]:
     return str(cert_file), str(key_file), pem
 
 
-class TlsReceiver:
-    """An https receiver on 127.0.0.1 noting the TLS name and Host header of each request."""
-
-    def __init__(self, cert_file: str, key_file: str) -> None:
-        self.names: list[str | None] = []
-        self.hosts: list[str | None] = []
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(cert_file, key_file)
-        context.sni_callback = lambda sock, name, ctx: self.names.append(name)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length") or 0))
-                receiver.hosts.append(self.headers.get("host"))
-                self.send_response(200)
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
-            def get_request(self):
-                connection, address = super().get_request()
-                return context.wrap_socket(connection, server_side=True), address
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def _register(api, receiver: TlsReceiver) -> dict:
+def _register(api, receiver: Receiver) -> dict:
     url = f"https://{NAME}:{receiver.port}/hooks"
     return api.ok("post", "/webhooks", {"url": url, "event_types": ["pair.created"]}, status=201)
 
 
 @pytest.fixture
-def tls(tmp_path, monkeypatch, webhook_settings) -> Iterator[tuple[TlsReceiver, ssl.SSLContext]]:
+def tls(tmp_path, monkeypatch, webhook_settings) -> Iterator[tuple[Receiver, ssl.SSLContext]]:
     """The receiver, its name resolving to 127.0.0.1, and a client context trusting it."""
     cert_file, key_file, pem = _certificate(NAME, tmp_path)
     real = socket.getaddrinfo
@@ -109,13 +67,14 @@ def tls(tmp_path, monkeypatch, webhook_settings) -> Iterator[tuple[TlsReceiver, 
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(socket, "getaddrinfo", resolve)
-    receiver = TlsReceiver(cert_file, key_file)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
     trusted = ssl.create_default_context(cadata=pem.decode())
-    try:
-        yield receiver, trusted
-    finally:
-        senders.close_all()
-        receiver.close()
+    with running_receiver(tls=server_side) as receiver:
+        try:
+            yield receiver, trusted
+        finally:
+            senders.close_all()
 
 
 def test_an_https_receiver_is_reached_at_its_checked_address_under_its_own_name(
@@ -130,8 +89,8 @@ def test_an_https_receiver_is_reached_at_its_checked_address_under_its_own_name(
 
     (delivery,) = api.ok("get", f"/webhooks/{endpoint['id']}/deliveries")["items"]
     assert delivery["status"] == "delivered"
-    assert receiver.names == [NAME]
-    assert receiver.hosts == [f"{NAME}:{receiver.port}"]
+    assert receiver.tls_names == [NAME]
+    assert [r.headers["host"] for r in receiver.requests] == [f"{NAME}:{receiver.port}"]
 
 
 def test_a_receiver_whose_certificate_is_not_trusted_is_a_failed_attempt(
@@ -147,4 +106,4 @@ def test_a_receiver_whose_certificate_is_not_trusted_is_a_failed_attempt(
     (delivery,) = api.ok("get", f"/webhooks/{endpoint['id']}/deliveries")["items"]
     assert delivery["status"] == "pending"
     assert "CERTIFICATE_VERIFY_FAILED" in delivery["last_error"]
-    assert receiver.hosts == []
+    assert receiver.requests == []
