@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from rq.timeouts import BaseTimeoutException
 
 from service.clock import now
-from service.database import db, rowcount
+from service.database import db
 from service.events.models import OutboxEvent
 from service.events.subscribers import many_subscribers, subscribers_for
 from service.jobs import job_context
@@ -31,7 +31,7 @@ def handle_events(event_ids: list[str]) -> dict[str, int]:
     with job_context():
         loaded = _read_detached(event_ids)
         try:
-            return dict(_handle_together(event_ids, loaded))
+            return dict(_handle(event_ids, loaded))
         except BaseTimeoutException:
             raise  # out of time: RQ retries the job
         except Exception:
@@ -39,14 +39,15 @@ def handle_events(event_ids: list[str]) -> dict[str, int]:
             log.warning("a batch of %d events failed together; one at a time now", len(event_ids))
         outcome: Counter[str] = Counter()
         for event_id in event_ids:
-            outcome[_handle(event_id, loaded.get(event_id))] += 1
+            outcome.update(_handle([event_id], loaded))
         return dict(outcome)
 
 
 def handle_event(event_id: str) -> str:
     """Run the subscribers of one event, once, however many times it is delivered."""
     with job_context():
-        return _handle(event_id, _read_detached([event_id]).get(event_id))
+        (outcome,) = _handle([event_id], _read_detached([event_id]))
+        return outcome
 
 
 def _read_detached(event_ids: list[str]) -> dict[str, OutboxEvent]:
@@ -58,8 +59,9 @@ def _read_detached(event_ids: list[str]) -> dict[str, OutboxEvent]:
     return {event.event_id: event for event in events}
 
 
-def _handle_together(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Counter[str]:
-    """The batch's subscribers and marks in one transaction. Commits."""
+def _handle(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Counter[str]:
+    """The subscribers and marks of `event_ids` (one or a batch) in one transaction, and
+    what became of each event. Commits."""
     outcome: Counter[str] = Counter()
     fresh: dict[int, OutboxEvent] = {}
     for event_id in event_ids:
@@ -80,7 +82,8 @@ def _handle_together(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Co
             for subscriber in subscribers_for(event.type):
                 subscriber(event)
     _run_many_subscribers(events)
-    # A compare-and-set, as for one event: events a consumer handled meanwhile keep its mark.
+    # A compare-and-set: a consumer that handled an event meanwhile (delivery is at least
+    # once) keeps its mark, and subscribers are idempotent by event id.
     marked = db.session.scalars(
         sa.update(OutboxEvent)
         .where(OutboxEvent.id.in_(list(fresh)), OutboxEvent.handled_at.is_(None))
@@ -89,7 +92,8 @@ def _handle_together(event_ids: list[str], loaded: dict[str, OutboxEvent]) -> Co
         .execution_options(synchronize_session=False)
     ).all()
     db.session.commit()
-    outcome["handled"] += len(marked)
+    if marked:
+        outcome["handled"] += len(marked)
     if len(marked) < len(fresh):
         outcome["duplicate"] += len(fresh) - len(marked)
     return outcome
@@ -100,25 +104,3 @@ def _run_many_subscribers(events: list[OutboxEvent]) -> None:
         wanted = [event for event in events if event_type in ("*", event.type)]
         if wanted:
             subscriber(wanted)
-
-
-def _handle(event_id: str, event: OutboxEvent | None) -> str:
-    if event is None:
-        log.warning("event %s is not in the outbox; ignored", event_id)
-        return "unknown"
-    if event.handled_at is not None:
-        return "duplicate"
-    with request_id_context(event.request_id):
-        for subscriber in subscribers_for(event.type):
-            subscriber(event)
-        _run_many_subscribers([event])
-    # The mark is a compare-and-set: a consumer that handled the event meanwhile (delivery
-    # is at least once) keeps its mark, and subscribers are idempotent by event id.
-    marked = db.session.execute(
-        sa.update(OutboxEvent)
-        .where(OutboxEvent.id == event.id, OutboxEvent.handled_at.is_(None))
-        .values(handled_at=now())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    return "handled" if rowcount(marked) == 1 else "duplicate"
