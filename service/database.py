@@ -264,11 +264,14 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
-def read(query: sa.Select[*_Columns]) -> CursorResult[*_Columns]:
+def read(
+    query: sa.Select[*_Columns], parameters: dict[str, Any] | None = None
+) -> CursorResult[*_Columns]:
     """Run a select of columns on the session's connection: plain rows, without the ORM's
     work for each (several times the cost of reading them when there are hundreds of
-    thousands). Unlike `db.session.execute` it does not flush first."""
-    return db.session.connection().execute(query)
+    thousands). Unlike `db.session.execute` it does not flush first. `parameters`: the
+    values of the query's bound parameters."""
+    return db.session.connection().execute(query, parameters)
 
 
 def plain_rows(query: sa.Select[*_Columns]) -> list[tuple[Any, ...]]:

@@ -164,9 +164,13 @@ def settle_staff_contact(recorded: StaffCheckinRecorded) -> None:
 
 
 def mark_contact_answered(submitted: ResponseSubmitted) -> None:
-    db.session.execute(
-        sa.update(Contact)
-        .where(Contact.invitation_id == submitted.invitation_id)
-        .values(status=ContactStatus.ANSWERED, done_at=now(), next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    db.session.execute(_ANSWERED, {"answered": submitted.invitation_id, "moment": now()})
+
+
+# Built once: every survey answer runs it.
+_ANSWERED = (
+    sa.update(Contact)
+    .where(Contact.invitation_id == sa.bindparam("answered"))
+    .values(status=ContactStatus.ANSWERED, done_at=sa.bindparam("moment"), next_reminder_at=None)
+    .execution_options(synchronize_session=False)
+)

@@ -52,32 +52,29 @@ def submit(
     invitation_id: int,
     answers: dict[str, Any],
     ratings: rules.RatingHistory | None = None,
+    definition: SurveyDefinition | None = None,
 ) -> SurveyResponse:
     """Store a response and let it act on the pair, all in one transaction. `ratings`: the
     pair's earlier pulse ratings, when the caller read them with the invitation
-    (`invitations.resolve(..., ratings=True)`); read here otherwise."""
+    (`invitations.resolve(..., ratings=True)`); read here otherwise. `definition`: the
+    invitation's survey version's, when the caller holds it (`resolve` gives it)."""
     with transaction():
         invitation = db.session.get(Invitation, invitation_id)
         if invitation is None:
             raise NotFound.of("invitation", invitation_id)
         moment = now()
-        used = db.session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-            .values(used_at=moment)
-            .execution_options(synchronize_session=False)
-        )
+        used = db.session.execute(_USE_UP, {"invitation_id": invitation.id, "moment": moment})
         if rowcount(used) != 1:
             raise AlreadyAnswered()
-        version = invitation.survey_version
-        definition = definition_of(version)
+        if definition is None:
+            definition = definition_of(invitation.survey_version)
         participant = invitation.participant
         pair = invitation.pair
         role = respondent_role(invitation, participant)
         pulse = _pulse(definition, answers)
         response = SurveyResponse(
             invitation_id=invitation.id,
-            survey_version_id=version.id,
+            survey_version_id=invitation.survey_version_id,
             survey_key=definition.key,
             purpose=definition.purpose,
             participant_id=participant.id,
@@ -98,6 +95,16 @@ def submit(
             )
         _apply_purpose(definition, response, participant, pair)
     return response
+
+
+# The invitation used up by compare-and-set: a second submission of the link matches no
+# row. Built once, as every answer runs it.
+_USE_UP = (
+    sa.update(Invitation)
+    .where(Invitation.id == sa.bindparam("invitation_id"), Invitation.used_at.is_(None))
+    .values(used_at=sa.bindparam("moment"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _pulse(definition: SurveyDefinition, answers: dict[str, Any]) -> int | None:
@@ -282,7 +289,7 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
         cleaned = validate_answers(definition, answers)
         response = SurveyResponse(
             invitation_id=None,
-            survey_version_id=version.id,
+            survey_version_id=invitation.survey_version_id,
             survey_key=definition.key,
             purpose=definition.purpose,
             participant_id=None,
