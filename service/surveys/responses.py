@@ -18,7 +18,7 @@ from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
 from service.closure import service as closure
-from service.database import db, rowcount, transaction
+from service.database import add_inserted, db, rowcount, transaction
 from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -84,8 +84,7 @@ def submit(
             pulse_rating=pulse,
             submitted_at=moment,
         )
-        db.session.add(response)
-        db.session.flush()
+        add_inserted(response)
         bus.announce(ResponseSubmitted(response, invitation.id))
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
@@ -289,7 +288,7 @@ def record_staff_checkin(*, pair_id: int, answers: dict[str, Any], actor: Actor)
         cleaned = validate_answers(definition, answers)
         response = SurveyResponse(
             invitation_id=None,
-            survey_version_id=invitation.survey_version_id,
+            survey_version_id=version.id,
             survey_key=definition.key,
             purpose=definition.purpose,
             participant_id=None,

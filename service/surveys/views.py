@@ -10,8 +10,7 @@ from flask_wtf import FlaskForm
 from service.pairs import agreement
 from service.participants.models import Participant
 from service.programs.models import Program
-from service.surveys import invitations, responses, versions
-from service.surveys.models import SurveyVersion
+from service.surveys import invitations, responses
 from service.web import limits
 from service.web.csrf import csrf
 from surveys.definition import Question, SurveyDefinition
