@@ -322,6 +322,18 @@ def table_of(model: type[Any]) -> sa.Table:
     return table
 
 
+def write(
+    statement: sa.Insert | sa.Update | sa.Delete, parameters: dict[str, Any] | None = None
+) -> CursorResult[Any]:
+    """Run a Core INSERT, UPDATE or DELETE of a table (not of a mapped class) on the
+    session's connection, in its transaction: without the ORM's work for each statement,
+    which cost more than the database's on the hot paths. Noted as a write, as the
+    session's own statements are (see `request_outcome`). It does not flush first."""
+    session = db.session()
+    session.info[_WRITES] = True
+    return session.connection().execute(statement, parameters)
+
+
 def add_inserted(instance: Any) -> None:
     """`session.add(instance)` and its flush, as one INSERT … RETURNING run now: the new
     row's id and the column defaults the INSERT filled are set on the instance, which
@@ -337,7 +349,7 @@ def add_inserted(instance: Any) -> None:
         if attribute in columns
     }
     inserting = _inserting(model, frozenset(given))
-    row = db.session.execute(inserting.statement, given).one()
+    row = write(inserting.statement, given).one()
     for attribute, value in zip(inserting.returned, row, strict=True):
         set_committed_value(instance, attribute, value)
     make_transient_to_detached(instance)

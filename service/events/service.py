@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.database import db, insert_rows, table_of, update_rows
+from service.database import insert_rows, table_of, update_rows, write
 from service.errors import ConcurrentUpdate
 from service.events import catalog
 from service.events.models import OutboxEvent
@@ -45,9 +45,9 @@ def emit(
     if pair is not None and sequence is None:
         # An atomic increment under the row lock: concurrent writers to one pair queue
         # up here, so the pair's events are numbered without gaps or repeats.
-        sequence = db.session.execute(_NEXT_SEQUENCE, {"pair_id": pair.id}).scalar_one()
+        sequence = write(_NEXT_SEQUENCE, {"pair_id": pair.id}).scalar_one()
         set_committed_value(pair, "event_sequence", sequence)
-    db.session.execute(
+    write(
         _INSERT_EVENT,
         {
             "event_id": new_event_id(),
@@ -60,12 +60,12 @@ def emit(
     )
 
 
+_PAIRS = table_of(Pair)
 _NEXT_SEQUENCE = (
-    sa.update(Pair)
-    .where(Pair.id == sa.bindparam("pair_id"))
-    .values(event_sequence=Pair.event_sequence + 1)
-    .returning(Pair.event_sequence)
-    .execution_options(synchronize_session=False)
+    sa.update(_PAIRS)
+    .where(_PAIRS.c.id == sa.bindparam("pair_id"))
+    .values(event_sequence=_PAIRS.c.event_sequence + 1)
+    .returning(_PAIRS.c.event_sequence)
 )
 # Written at once with Core, not added to the session: nothing reads the row back in the
 # request, and the unit of work's flush of one new object costs more than the INSERT

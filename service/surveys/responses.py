@@ -18,7 +18,7 @@ from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
 from service.closure import service as closure
-from service.database import add_inserted, db, rowcount, transaction
+from service.database import add_inserted, db, rowcount, table_of, transaction, write
 from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -63,7 +63,7 @@ def submit(
         if invitation is None:
             raise NotFound.of("invitation", invitation_id)
         moment = now()
-        used = db.session.execute(_USE_UP, {"invitation_id": invitation.id, "moment": moment})
+        used = write(_USE_UP, {"invitation_id": invitation.id, "moment": moment})
         if rowcount(used) != 1:
             raise AlreadyAnswered()
         if definition is None:
@@ -98,11 +98,11 @@ def submit(
 
 # The invitation used up by compare-and-set: a second submission of the link matches no
 # row. Built once, as every answer runs it.
+_INVITATIONS = table_of(Invitation)
 _USE_UP = (
-    sa.update(Invitation)
-    .where(Invitation.id == sa.bindparam("invitation_id"), Invitation.used_at.is_(None))
+    sa.update(_INVITATIONS)
+    .where(_INVITATIONS.c.id == sa.bindparam("invitation_id"), _INVITATIONS.c.used_at.is_(None))
     .values(used_at=sa.bindparam("moment"))
-    .execution_options(synchronize_session=False)
 )
 
 
