@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, registry
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, registry
 from sqlalchemy.orm.attributes import set_committed_value
 
 log = logging.getLogger(__name__)
@@ -339,14 +339,15 @@ def add_inserted(instance: Any) -> None:
     row's id and the column defaults the INSERT filled are set on the instance, which
     joins the session as a row loaded from it (a change made to it afterwards is flushed
     as usual). For a new object of a single table whose relationships are set by their
-    ids, not objects. On the hot paths the unit of work's bookkeeping for one object cost
-    more than its INSERT."""
+    ids, not objects, to rows in the database already (nothing is flushed first). On the
+    hot paths the unit of work's bookkeeping for one object cost more than its INSERT."""
     model = type(instance)
+    state = sa.inspect(instance)
+    if state.key is not None or state.dict.keys() & _relationship_keys(model):
+        raise ValueError(f"add_inserted takes a new {model.__name__} with ids, not objects")
     columns = _column_of_attribute(model)
     given = {
-        columns[attribute]: value
-        for attribute, value in sa.inspect(instance).dict.items()
-        if attribute in columns
+        columns[attribute]: value for attribute, value in state.dict.items() if attribute in columns
     }
     inserting = _inserting(model, frozenset(given))
     row = write(inserting.statement, given).one()
@@ -363,15 +364,26 @@ class _Inserting:
     returned: tuple[str, ...]
 
 
-_COLUMNS: dict[type, dict[str, str]] = {}
 _INSERTING: dict[tuple[type, frozenset[str]], _Inserting] = {}
+
+
+_COLUMNS: dict[type, dict[str, str]] = {}
+_RELATIONSHIPS: dict[type, frozenset[str]] = {}
 
 
 def _column_of_attribute(model: type) -> dict[str, str]:
     """A model's column attributes, each with the key of its column."""
     if model not in _COLUMNS:
-        _COLUMNS[model] = {prop.key: prop.columns[0].key for prop in sa.inspect(model).column_attrs}
+        mapper: Mapper[Any] = sa.inspect(model)
+        _COLUMNS[model] = {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
     return _COLUMNS[model]
+
+
+def _relationship_keys(model: type) -> frozenset[str]:
+    if model not in _RELATIONSHIPS:
+        mapper: Mapper[Any] = sa.inspect(model)
+        _RELATIONSHIPS[model] = frozenset(mapper.relationships.keys())
+    return _RELATIONSHIPS[model]
 
 
 def _inserting(model: type, given: frozenset[str]) -> _Inserting:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,14 @@ from service.events import catalog
 from service.events.models import OutboxEvent
 from service.observability.logs import current_request_id
 from service.pairs.models import Pair
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event written to the outbox: its id, and its number among the pair's events."""
+
+    event_id: str
+    pair_sequence: int | None
 
 
 def new_event_id() -> str:
@@ -33,7 +42,7 @@ def emit(
     *,
     pair: Pair | None = None,
     sequence: int | None = None,
-) -> None:
+) -> Emitted:
     """Add an event to the outbox; it commits or rolls back with the change it describes.
 
     `sequence`: the pair's event number, reserved already by the statement that moved the
@@ -47,10 +56,11 @@ def emit(
         # up here, so the pair's events are numbered without gaps or repeats.
         sequence = write(_NEXT_SEQUENCE, {"pair_id": pair.id}).scalar_one()
         set_committed_value(pair, "event_sequence", sequence)
+    event_id = new_event_id()
     write(
         _INSERT_EVENT,
         {
-            "event_id": new_event_id(),
+            "event_id": event_id,
             "type": event_type,
             "pair_id": pair.id if pair is not None else None,
             "pair_sequence": sequence,
@@ -58,6 +68,7 @@ def emit(
             "request_id": current_request_id(),
         },
     )
+    return Emitted(event_id, sequence)
 
 
 _PAIRS = table_of(Pair)
