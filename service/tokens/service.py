@@ -106,6 +106,7 @@ def create(*, name: str, scopes: Iterable[str]) -> tuple[ApiToken, str]:
 _BY_DIGEST = sa.select(
     ApiToken.id, ApiToken.name, ApiToken.scopes, ApiToken.revoked_at, ApiToken.last_used_at
 ).where(ApiToken.token_hash == sa.bindparam("digest"))
+# A token as a request presents it: id, name, scopes, revoked_at, last_used_at.
 Presented = sa.Row[int, str, list[str], datetime | None, datetime | None]
 
 
