@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVarTuple, cast
@@ -17,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Session, registry
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, make_transient_to_detached, registry
+from sqlalchemy.orm.attributes import set_committed_value
 
 log = logging.getLogger(__name__)
 # The types of a select's columns, kept by `read`.
@@ -264,11 +266,14 @@ def rowcount(result: Result[*tuple[Any, ...]]) -> int:
     return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
-def read(query: sa.Select[*_Columns]) -> CursorResult[*_Columns]:
+def read(
+    query: sa.Select[*_Columns], parameters: dict[str, Any] | None = None
+) -> CursorResult[*_Columns]:
     """Run a select of columns on the session's connection: plain rows, without the ORM's
     work for each (several times the cost of reading them when there are hundreds of
-    thousands). Unlike `db.session.execute` it does not flush first."""
-    return db.session.connection().execute(query)
+    thousands). Unlike `db.session.execute` it does not flush first. `parameters`: the
+    values of the query's bound parameters."""
+    return db.session.connection().execute(query, parameters)
 
 
 def plain_rows(query: sa.Select[*_Columns]) -> list[tuple[Any, ...]]:
@@ -315,6 +320,86 @@ def table_of(model: type[Any]) -> sa.Table:
     if not isinstance(table, sa.Table):
         raise TypeError(f"{model.__name__} does not map a single table")
     return table
+
+
+def write(
+    statement: sa.Insert | sa.Update | sa.Delete, parameters: dict[str, Any] | None = None
+) -> CursorResult[Any]:
+    """Run a Core INSERT, UPDATE or DELETE of a table (not of a mapped class) on the
+    session's connection, in its transaction: without the ORM's work for each statement,
+    which cost more than the database's on the hot paths. Noted as a write, as the
+    session's own statements are (see `request_outcome`). It does not flush first."""
+    session = db.session()
+    session.info[_WRITES] = True
+    return session.connection().execute(statement, parameters)
+
+
+def add_inserted(instance: Any) -> None:
+    """`session.add(instance)` and its flush, as one INSERT … RETURNING run now: the new
+    row's id and the column defaults the INSERT filled are set on the instance, which
+    joins the session as a row loaded from it (a change made to it afterwards is flushed
+    as usual). For a new object of a single table whose relationships are set by their
+    ids, not objects, to rows in the database already (nothing is flushed first). On the
+    hot paths the unit of work's bookkeeping for one object cost more than its INSERT."""
+    model = type(instance)
+    state = sa.inspect(instance)
+    if state.key is not None or state.dict.keys() & _relationship_keys(model):
+        raise ValueError(f"add_inserted takes a new {model.__name__} with ids, not objects")
+    columns = _column_of_attribute(model)
+    given = {
+        columns[attribute]: value for attribute, value in state.dict.items() if attribute in columns
+    }
+    inserting = _inserting(model, frozenset(given))
+    row = write(inserting.statement, given).one()
+    for attribute, value in zip(inserting.returned, row, strict=True):
+        set_committed_value(instance, attribute, value)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+
+
+@dataclass(frozen=True)
+class _Inserting:
+    statement: sa.Insert
+    # The attributes its RETURNING columns give, in their order.
+    returned: tuple[str, ...]
+
+
+_INSERTING: dict[tuple[type, frozenset[str]], _Inserting] = {}
+
+
+_COLUMNS: dict[type, dict[str, str]] = {}
+_RELATIONSHIPS: dict[type, frozenset[str]] = {}
+
+
+def _column_of_attribute(model: type) -> dict[str, str]:
+    """A model's column attributes, each with the key of its column."""
+    if model not in _COLUMNS:
+        mapper: Mapper[Any] = sa.inspect(model)
+        _COLUMNS[model] = {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
+    return _COLUMNS[model]
+
+
+def _relationship_keys(model: type) -> frozenset[str]:
+    if model not in _RELATIONSHIPS:
+        mapper: Mapper[Any] = sa.inspect(model)
+        _RELATIONSHIPS[model] = frozenset(mapper.relationships.keys())
+    return _RELATIONSHIPS[model]
+
+
+def _inserting(model: type, given: frozenset[str]) -> _Inserting:
+    """The INSERT of a model's row with the `given` columns, returning the others (the id
+    and the defaults): built once for each."""
+    key = (model, given)
+    if key not in _INSERTING:
+        attributes = {
+            column: attribute for attribute, column in _column_of_attribute(model).items()
+        }
+        returned = [column for column in table_of(model).columns if column.key not in given]
+        _INSERTING[key] = _Inserting(
+            sa.insert(table_of(model)).returning(*returned),
+            tuple(attributes[column.key] for column in returned),
+        )
+    return _INSERTING[key]
 
 
 def is_postgresql() -> bool:

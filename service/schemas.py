@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import http
 import re
 import unicodedata
@@ -249,6 +250,11 @@ def as_utc(value: Any) -> Any:
     return value.astimezone(UTC) if value is not None else None
 
 
+@functools.cache
+def _instance_of(schema: type[ma.Schema]) -> ma.Schema:
+    return schema()
+
+
 class BodyRequiredParser(FlaskParser):
     """webargs, refusing a request without the JSON body the operation documents as required.
 
@@ -256,6 +262,14 @@ class BodyRequiredParser(FlaskParser):
     optional (approving a proposal, a PATCH) would then act on nothing sent at all. Every
     body the API takes is required (flask-smorest's default, and what the OpenAPI document
     says), so an absent one is a 422 like any other missing input; `{}` is still a body."""
+
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        """webargs' own, with a schema class made an instance once, not for every request
+        (an instance deep-copies each of its fields): a schema keeps nothing between loads.
+        The view keeps its class, so the OpenAPI document names it as before."""
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _instance_of(argmap)
+        return super()._get_schema(argmap, req)
 
     def load_json(self, req: Any, schema: ma.Schema) -> Any:
         data = super().load_json(req, schema)

@@ -14,7 +14,7 @@ from service.calendar import schedule
 from service.calendar.compliance import judge_period, local_date
 from service.calendar.models import Contact, ContactStatus, Schedule
 from service.clock import now
-from service.database import db
+from service.database import db, table_of, write
 from service.meetings.domain_events import MeetingLogged
 from service.meetings.models import MeetingStatus
 from service.notifications import service as notifications
@@ -164,9 +164,13 @@ def settle_staff_contact(recorded: StaffCheckinRecorded) -> None:
 
 
 def mark_contact_answered(submitted: ResponseSubmitted) -> None:
-    db.session.execute(
-        sa.update(Contact)
-        .where(Contact.invitation_id == submitted.invitation_id)
-        .values(status=ContactStatus.ANSWERED, done_at=now(), next_reminder_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    write(_ANSWERED, {"answered": submitted.invitation_id, "moment": now()})
+
+
+# Built once: every survey answer runs it.
+_CONTACTS = table_of(Contact)
+_ANSWERED = (
+    sa.update(_CONTACTS)
+    .where(_CONTACTS.c.invitation_id == sa.bindparam("answered"))
+    .values(status=ContactStatus.ANSWERED, done_at=sa.bindparam("moment"), next_reminder_at=None)
+)

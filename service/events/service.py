@@ -5,18 +5,27 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from service.database import db, insert_rows, table_of, update_rows
+from service.database import insert_rows, table_of, update_rows, write
 from service.errors import ConcurrentUpdate
 from service.events import catalog
 from service.events.models import OutboxEvent
 from service.observability.logs import current_request_id
 from service.pairs.models import Pair
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event written to the outbox: its id, and its number among the pair's events."""
+
+    event_id: str
+    pair_sequence: int | None
 
 
 def new_event_id() -> str:
@@ -33,7 +42,7 @@ def emit(
     *,
     pair: Pair | None = None,
     sequence: int | None = None,
-) -> OutboxEvent:
+) -> Emitted:
     """Add an event to the outbox; it commits or rolls back with the change it describes.
 
     `sequence`: the pair's event number, reserved already by the statement that moved the
@@ -45,24 +54,35 @@ def emit(
     if pair is not None and sequence is None:
         # An atomic increment under the row lock: concurrent writers to one pair queue
         # up here, so the pair's events are numbered without gaps or repeats.
-        sequence = db.session.execute(
-            sa.update(Pair)
-            .where(Pair.id == pair.id)
-            .values(event_sequence=Pair.event_sequence + 1)
-            .returning(Pair.event_sequence)
-            .execution_options(synchronize_session=False)
-        ).scalar_one()
+        sequence = write(_NEXT_SEQUENCE, {"pair_id": pair.id}).scalar_one()
         set_committed_value(pair, "event_sequence", sequence)
-    event = OutboxEvent(
-        event_id=new_event_id(),
-        type=event_type,
-        pair_id=pair.id if pair is not None else None,
-        pair_sequence=sequence,
-        payload=payload,
-        request_id=current_request_id(),
+    event_id = new_event_id()
+    write(
+        _INSERT_EVENT,
+        {
+            "event_id": event_id,
+            "type": event_type,
+            "pair_id": pair.id if pair is not None else None,
+            "pair_sequence": sequence,
+            "payload": payload,
+            "request_id": current_request_id(),
+        },
     )
-    db.session.add(event)
-    return event
+    return Emitted(event_id, sequence)
+
+
+_PAIRS = table_of(Pair)
+_NEXT_SEQUENCE = (
+    sa.update(_PAIRS)
+    .where(_PAIRS.c.id == sa.bindparam("pair_id"))
+    .values(event_sequence=_PAIRS.c.event_sequence + 1)
+    .returning(_PAIRS.c.event_sequence)
+)
+# Written at once with Core, not added to the session: nothing reads the row back in the
+# request, and the unit of work's flush of one new object costs more than the INSERT
+# itself. Both statements built once: a statement built anew costs its construction and
+# its cache key on every call before its compiled form is found.
+_INSERT_EVENT = sa.insert(table_of(OutboxEvent))
 
 
 def emit_many(events: Sequence[tuple[str, dict[str, Any], Pair]]) -> None:

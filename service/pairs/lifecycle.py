@@ -19,7 +19,7 @@ from service.approvals import proposals
 from service.approvals.models import Proposal
 from service.clock import now, today_in
 from service.closure import service as closure
-from service.database import db, transaction
+from service.database import add_inserted, db, transaction
 from service.errors import DomainError, Forbidden, GuardFailed, Invalid, TriggerNotAllowed
 from service.events import payloads
 from service.events import service as events
@@ -156,8 +156,7 @@ def apply(
         proposal_id=proposal.id if proposal is not None else None,
         created_at=moment,
     )
-    db.session.add(record)
-    db.session.flush()
+    add_inserted(record)
     transitioned = {"pair": payloads.pair(pair), "transition": payloads.transition(record)}
     events.emit("pair.transitioned", transitioned, pair=pair, sequence=numbers[0])
     if target == State.CLOSED:

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from service import bus
 from service.actors import Actor
 from service.clock import now, today_in
-from service.database import db, rowcount, transaction
+from service.database import db, rowcount, table_of, transaction, write
 from service.errors import ConcurrentUpdate, Conflict, Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -134,21 +134,21 @@ _LOCKING_ASKING: dict[sa.ColumnElement[bool], sa.Select[Any]] = {}
 
 def _moving(events: bool) -> sa.Update:
     """The compare-and-set of `compare_and_set_state`, with its values as parameters."""
+    pairs = table_of(Pair)
     statement = (
-        sa.update(Pair)
-        .where(Pair.id == sa.bindparam("pair_id"), Pair.version == sa.bindparam("version"))
+        sa.update(pairs)
+        .where(pairs.c.id == sa.bindparam("pair_id"), pairs.c.version == sa.bindparam("version"))
         .values(
             state=sa.bindparam("target"),
             version=sa.bindparam("version", type_=sa.Integer) + 1,
             state_changed_at=sa.bindparam("moment"),
             calendar_stale=True,
         )
-        .execution_options(synchronize_session=False)
     )
     if events:
         statement = statement.values(
-            event_sequence=Pair.event_sequence + sa.bindparam("events")
-        ).returning(Pair.event_sequence)
+            event_sequence=pairs.c.event_sequence + sa.bindparam("events")
+        ).returning(pairs.c.event_sequence)
     return statement
 
 
@@ -171,7 +171,7 @@ def compare_and_set_state(
     contact is made from it until then.
     """
     version = pair.version
-    changed = db.session.execute(
+    changed = write(
         _MOVING[events > 0],
         {
             "pair_id": pair.id,

@@ -22,7 +22,12 @@ from service.pairs.models import Pair
 from service.participants.models import Participant, Role
 from service.programs.models import Program
 from service.surveys.models import Invitation, SurveyResponse, SurveyVersion
-from service.surveys.versions import current_version, definition_of
+from service.surveys.versions import (
+    STORED_DEFINITION,
+    current_version,
+    definition_of,
+    definition_stored,
+)
 from surveys.definition import SurveyDefinition
 from workflows import rules
 
@@ -78,7 +83,10 @@ class Opened:
     """An invitation a link names, with what its page and its answers need."""
 
     invitation: Invitation
-    version: SurveyVersion
+    # The survey version's definition, and a key naming its content (for what is derived
+    # from it once per process, such as its form class).
+    definition: SurveyDefinition
+    definition_key: str
     participant: Participant
     program: Program
     pair: Pair | None
@@ -117,10 +125,39 @@ _RATINGS = (
 )
 
 
+def _resolving(*, ratings: bool) -> sa.Select[Any]:
+    """`resolve`'s query. The version's definition comes as its stored text, not decoded:
+    a version never changes, so its text is the key to its definition parsed once."""
+    return (
+        sa.select(
+            Invitation,
+            STORED_DEFINITION,
+            SurveyVersion.survey_key,
+            SurveyVersion.program_id,
+            SurveyVersion.version,
+            Participant,
+            Program,
+            Pair,
+            *(_RATINGS if ratings else ()),
+        )
+        .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
+        .join(Participant, Participant.id == Invitation.participant_id)
+        .join(Program, Program.id == Participant.program_id)
+        .outerjoin(Pair, Pair.id == Invitation.pair_id)
+        .where(Invitation.id == sa.bindparam("invitation_id"))
+    )
+
+
+# Built once: every survey page and answer asks it, and a statement built anew costs its
+# construction and its cache key on each request before its compiled form is found.
+_RESOLVING = {asked: _resolving(ratings=asked) for asked in (False, True)}
+
+
 def resolve(token: str, *, ratings: bool = False) -> Opened:
-    """The invitation a link names, read in one query with its survey version, participant,
-    program and pair (a link is opened, then answered: both need all five). Holding the
-    result keeps them loaded, so `db.session.get` finds them without a query.
+    """The invitation a link names, read in one query with its survey version's
+    definition, participant, program and pair (a link is opened, then answered: both need
+    them). Holding the result keeps the rows loaded, so `db.session.get` finds them without
+    a query.
 
     `ratings`: also the pair's earlier pulse ratings (the respondent's latest and the other
     side's), which the answers' rules compare with: a link being answered needs them."""
@@ -129,29 +166,18 @@ def resolve(token: str, *, ratings: bool = False) -> Opened:
     except (BadSignature, ValueError, TypeError):
         raise InvalidLink("the link's signature does not match") from None
     found = (
-        db.session.execute(
-            sa.select(
-                Invitation,
-                SurveyVersion,
-                Participant,
-                Program,
-                Pair,
-                *(_RATINGS if ratings else ()),
-            )
-            .join(SurveyVersion, SurveyVersion.id == Invitation.survey_version_id)
-            .join(Participant, Participant.id == Invitation.participant_id)
-            .join(Program, Program.id == Participant.program_id)
-            .outerjoin(Pair, Pair.id == Invitation.pair_id)
-            .where(Invitation.id == invitation_id)
-        ).first()
+        db.session.execute(_RESOLVING[ratings], {"invitation_id": invitation_id}).first()
         if isinstance(invitation_id, int)
         else None
     )
     if found is None or found[0].nonce != nonce:
         raise InvalidLink("no such invitation")
-    history = rules.RatingHistory(*found[5:]) if ratings else None
-    invitation, version, participant, program, pair = found[:5]
-    return Opened(invitation, version, participant, program, pair, ratings=history)
+    invitation, content, survey_key, program_id, number, participant, program, pair = found[:8]
+    definition = definition_stored(
+        content, survey_key=survey_key, program_id=program_id, number=number
+    )
+    history = rules.RatingHistory(*found[8:]) if ratings else None
+    return Opened(invitation, definition, content, participant, program, pair, ratings=history)
 
 
 def invited_to(*, pair_id: int, survey_key: str) -> set[int]:

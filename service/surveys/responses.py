@@ -18,7 +18,7 @@ from service import bus
 from service.actors import Actor, ActorKind
 from service.clock import now
 from service.closure import service as closure
-from service.database import db, rowcount, transaction
+from service.database import add_inserted, db, rowcount, table_of, transaction, write
 from service.errors import Invalid, NotFound
 from service.events import payloads
 from service.events import service as events
@@ -52,32 +52,29 @@ def submit(
     invitation_id: int,
     answers: dict[str, Any],
     ratings: rules.RatingHistory | None = None,
+    definition: SurveyDefinition | None = None,
 ) -> SurveyResponse:
     """Store a response and let it act on the pair, all in one transaction. `ratings`: the
     pair's earlier pulse ratings, when the caller read them with the invitation
-    (`invitations.resolve(..., ratings=True)`); read here otherwise."""
+    (`invitations.resolve(..., ratings=True)`); read here otherwise. `definition`: the
+    invitation's survey version's, when the caller holds it (`resolve` gives it)."""
     with transaction():
         invitation = db.session.get(Invitation, invitation_id)
         if invitation is None:
             raise NotFound.of("invitation", invitation_id)
         moment = now()
-        used = db.session.execute(
-            sa.update(Invitation)
-            .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
-            .values(used_at=moment)
-            .execution_options(synchronize_session=False)
-        )
+        used = write(_USE_UP, {"invitation_id": invitation.id, "moment": moment})
         if rowcount(used) != 1:
             raise AlreadyAnswered()
-        version = invitation.survey_version
-        definition = definition_of(version)
+        if definition is None:
+            definition = definition_of(invitation.survey_version)
         participant = invitation.participant
         pair = invitation.pair
         role = respondent_role(invitation, participant)
         pulse = _pulse(definition, answers)
         response = SurveyResponse(
             invitation_id=invitation.id,
-            survey_version_id=version.id,
+            survey_version_id=invitation.survey_version_id,
             survey_key=definition.key,
             purpose=definition.purpose,
             participant_id=participant.id,
@@ -87,8 +84,7 @@ def submit(
             pulse_rating=pulse,
             submitted_at=moment,
         )
-        db.session.add(response)
-        db.session.flush()
+        add_inserted(response)
         bus.announce(ResponseSubmitted(response, invitation.id))
         if pair is not None:
             events.emit("survey.submitted", {"response": payloads.response(response)}, pair=pair)
@@ -98,6 +94,16 @@ def submit(
             )
         _apply_purpose(definition, response, participant, pair)
     return response
+
+
+# The invitation used up by compare-and-set: a second submission of the link matches no
+# row. Built once, as every answer runs it.
+_INVITATIONS = table_of(Invitation)
+_USE_UP = (
+    sa.update(_INVITATIONS)
+    .where(_INVITATIONS.c.id == sa.bindparam("invitation_id"), _INVITATIONS.c.used_at.is_(None))
+    .values(used_at=sa.bindparam("moment"))
+)
 
 
 def _pulse(definition: SurveyDefinition, answers: dict[str, Any]) -> int | None:

@@ -38,9 +38,26 @@ def definition_of(version: SurveyVersion) -> SurveyDefinition:
     return _parsed(content_key(version), _source(version))
 
 
+def definition_stored(
+    content: str, *, survey_key: str, program_id: int | None, number: int
+) -> SurveyDefinition:
+    """The definition of a version read as its stored JSON text (not decoded: `content`
+    is the key), parsed once per process. A stored version is never changed, only
+    followed by a new one, so its text names what it says."""
+    return _parsed(content, _source_of(survey_key, program_id, number))
+
+
+# The definition column as its stored text, for `definition_stored`.
+STORED_DEFINITION = sa.cast(SurveyVersion.definition, sa.Text)
+
+
 def _source(version: SurveyVersion) -> str:
-    owner = f"program {version.program_id}'s" if version.program_id else "the standard"
-    return f"{owner} {version.survey_key} version {version.version}"
+    return _source_of(version.survey_key, version.program_id, version.version)
+
+
+def _source_of(survey_key: str, program_id: int | None, number: int) -> str:
+    owner = f"program {program_id}'s" if program_id else "the standard"
+    return f"{owner} {survey_key} version {number}"
 
 
 def standard_keys() -> list[str]:

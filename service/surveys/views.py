@@ -10,8 +10,7 @@ from flask_wtf import FlaskForm
 from service.pairs import agreement
 from service.participants.models import Participant
 from service.programs.models import Program
-from service.surveys import invitations, responses, versions
-from service.surveys.models import SurveyVersion
+from service.surveys import invitations, responses
 from service.web import limits
 from service.web.csrf import csrf
 from surveys.definition import Question, SurveyDefinition
@@ -28,10 +27,12 @@ class ReissueForm(FlaskForm):
     """Only a CSRF token: the new link goes to the address on file, never one typed in."""
 
 
-def _form_for(version: SurveyVersion, definition: SurveyDefinition) -> FlaskForm:
-    if len(definition.questions) != len(versions.definition_of(version).questions):
+def _form_for(opened: invitations.Opened, definition: SurveyDefinition) -> FlaskForm:
+    """The form of `definition`: the version's own (its class made once per process), or
+    the pair's with its goals asked too."""
+    if len(definition.questions) != len(opened.definition.questions):
         return form_class(definition)()  # The pair's own goals are asked: not shared.
-    key = versions.content_key(version)
+    key = opened.definition_key
     if key not in _form_classes:
         _form_classes[key] = form_class(definition)
     return _form_classes[key]()
@@ -91,11 +92,8 @@ def _opened(token: str, *, ratings: bool = False) -> invitations.Opened:
         abort(make_response(*_message("This link is not valid", INVALID_LINK, status=400)))
 
 
-def _context(
-    opened: invitations.Opened,
-) -> tuple[SurveyVersion, SurveyDefinition, Participant, Program]:
-    version = opened.version
-    return version, versions.definition_of(version), opened.participant, opened.program
+def _context(opened: invitations.Opened) -> tuple[SurveyDefinition, Participant, Program]:
+    return opened.definition, opened.participant, opened.program
 
 
 def _already_received(program: Program):
@@ -114,7 +112,7 @@ def show(token: str):
     # Answers are compared with the pair's earlier ratings: read with the invitation.
     opened = _opened(token, ratings=request.method == "POST")
     invitation = opened.invitation
-    version, definition, participant, program = _context(opened)
+    definition, participant, program = _context(opened)
     if invitation.used_at is not None:
         return _already_received(program)
     role = invitations.respondent_role(invitation, participant)
@@ -130,7 +128,7 @@ def show(token: str):
             reissue_form=ReissueForm(),
             reissue_action=url_for(".reissue", token=token),
         )
-    form = _form_for(version, definition)
+    form = _form_for(opened, definition)
     status = 200
     if request.method == "POST":
         if form.validate():
@@ -139,6 +137,7 @@ def show(token: str):
                     invitation_id=invitation.id,
                     answers=answers_from(form, definition),
                     ratings=opened.ratings,
+                    definition=opened.definition,
                 )
             except responses.AlreadyAnswered:
                 return _already_received(program)
@@ -168,7 +167,7 @@ def page_context(definition: SurveyDefinition, role: str) -> dict[str, Any]:
 def received(token: str):
     opened = _opened(token)
     invitation = opened.invitation
-    _, definition, _, program = _context(opened)
+    definition, _, program = _context(opened)
     if invitation.used_at is None:
         return redirect(url_for(".show", token=token))
     return _message("Thank you", definition.thanks, program=program)
@@ -178,7 +177,7 @@ def received(token: str):
 def reissue(token: str):
     opened = _opened(token)
     invitation = opened.invitation
-    _, _, participant, program = _context(opened)
+    _, participant, program = _context(opened)
     if invitation.used_at is not None:
         return _already_received(program)
     if not invitations.is_expired(invitation):
