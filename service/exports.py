@@ -15,8 +15,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 FORMATS = ("csv", "xlsx")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -51,22 +49,26 @@ def _defused(value: Any) -> Any:
 
 
 def xlsx_bytes(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    # Imported when a workbook is asked for: openpyxl (with Pillow, which it loads) holds
+    # about 28 MB in every process that imports it, and most never write one.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    def cell(sheet: Any, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"  # text, even when it looks like a formula
+        return text
+
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     sheet.append(list(header))
     for row in rows:
-        sheet.append([_cell(sheet, _plain(value)) for value in row])
+        sheet.append([cell(sheet, _plain(value)) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-def _cell(sheet: Any, value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # text, even when it looks like a formula
-    return cell
 
 
 def download(fmt: str, name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:

@@ -137,3 +137,25 @@ def test_every_module_below_the_edges_has_a_layer():
         and not any(module == name or module.startswith(name + ".") for name in layered)
     )
     assert unlayered == []
+
+
+def test_the_app_starts_without_the_libraries_only_matching_and_workbooks_use():
+    """scipy's sparse matrices and openpyxl (with Pillow) hold about 50 MB together in every
+    process that imports them; a web worker that never matches or writes a workbook need
+    not carry them, so they are imported where they are used."""
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from service import create_app\n"
+            "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'x' * 40})\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'openpyxl', 'PIL'}))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "[]"

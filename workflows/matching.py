@@ -26,7 +26,6 @@ from functools import lru_cache
 from typing import Any, TypeVar, overload
 
 import numpy as np
-from scipy import sparse
 
 MODES: tuple[str, ...] = ("off", "prefer", "require")
 WEIGHT: tuple[int, int] = (0, 10)
@@ -462,6 +461,10 @@ def _common_counts(
             if (k := vocabulary.get(item)) is not None:
                 rows.append(i)
                 cols.append(k)
+    # Imported here: scipy's sparse matrices hold about 20 MB in every process that imports
+    # them, and only matching uses them (a web worker that never matches need not).
+    from scipy import sparse
+
     width = right.shape[1]
     left = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(a), width))
     return np.asarray(left @ right.T, dtype=np.float32).reshape(len(a), right.shape[0])

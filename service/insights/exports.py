@@ -7,9 +7,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from service.exports import csv_bytes, looks_like_a_formula
 from service.insights.tables import Cell, Hidden, Kind, Table
 
@@ -30,6 +27,10 @@ def to_csv(table: Table, filters: list[tuple[str, str]]) -> bytes:
 
 
 def to_xlsx(table: Table, filters: list[tuple[str, str]]) -> bytes:
+    # Imported when a workbook is asked for, as `service.exports` does (memory).
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
