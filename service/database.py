@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVarTuple, cast
 
 import sqlalchemy as sa
@@ -341,7 +342,7 @@ def add_inserted(instance: Any) -> None:
     as usual). For a new object of a single table whose relationships are set by their
     ids, not objects, to rows in the database already (nothing is flushed first). On the
     hot paths the unit of work's bookkeeping for one object cost more than its INSERT."""
-    model = type(instance)
+    model: type = type(instance)
     state = sa.inspect(instance)
     if state.key is not None or state.dict.keys() & _relationship_keys(model):
         raise ValueError(f"add_inserted takes a new {model.__name__} with ids, not objects")
@@ -364,42 +365,29 @@ class _Inserting:
     returned: tuple[str, ...]
 
 
-_INSERTING: dict[tuple[type, frozenset[str]], _Inserting] = {}
-
-
-_COLUMNS: dict[type, dict[str, str]] = {}
-_RELATIONSHIPS: dict[type, frozenset[str]] = {}
-
-
+@cache
 def _column_of_attribute(model: type) -> dict[str, str]:
     """A model's column attributes, each with the key of its column."""
-    if model not in _COLUMNS:
-        mapper: Mapper[Any] = sa.inspect(model)
-        _COLUMNS[model] = {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
-    return _COLUMNS[model]
+    mapper: Mapper[Any] = sa.inspect(model)
+    return {prop.key: prop.columns[0].key for prop in mapper.column_attrs}
 
 
+@cache
 def _relationship_keys(model: type) -> frozenset[str]:
-    if model not in _RELATIONSHIPS:
-        mapper: Mapper[Any] = sa.inspect(model)
-        _RELATIONSHIPS[model] = frozenset(mapper.relationships.keys())
-    return _RELATIONSHIPS[model]
+    mapper: Mapper[Any] = sa.inspect(model)
+    return frozenset(mapper.relationships.keys())
 
 
+@cache
 def _inserting(model: type, given: frozenset[str]) -> _Inserting:
     """The INSERT of a model's row with the `given` columns, returning the others (the id
     and the defaults): built once for each."""
-    key = (model, given)
-    if key not in _INSERTING:
-        attributes = {
-            column: attribute for attribute, column in _column_of_attribute(model).items()
-        }
-        returned = [column for column in table_of(model).columns if column.key not in given]
-        _INSERTING[key] = _Inserting(
-            sa.insert(table_of(model)).returning(*returned),
-            tuple(attributes[column.key] for column in returned),
-        )
-    return _INSERTING[key]
+    attributes = {column: attribute for attribute, column in _column_of_attribute(model).items()}
+    returned = [column for column in table_of(model).columns if column.key not in given]
+    return _Inserting(
+        sa.insert(table_of(model)).returning(*returned),
+        tuple(attributes[column.key] for column in returned),
+    )
 
 
 def is_postgresql() -> bool:
