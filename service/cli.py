@@ -10,7 +10,7 @@ import os
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from pathlib import Path
 
 import click
@@ -67,7 +67,10 @@ def run_command(host: str, port: int, worker: bool) -> None:
         click.echo("Note: for production, serve with gunicorn (see README, Deploying).", err=True)
     if "PUBLIC_URL" not in os.environ:
         app.config["PUBLIC_URL"] = f"http://{'localhost' if host == '127.0.0.1' else host}:{port}"
-    # A plain `kill` should clean up like Ctrl-C does.
+    # Ctrl-C and a plain `kill` both clean up. SIGINT's handler is set here, not inherited: a
+    # shell starts a background job (`pairwise run &`) with SIGINT ignored, and Python keeps
+    # it so; then Ctrl-C's signal, sent to the process alone, would be lost.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with ExitStack() as stack:
         if not app.config.get("REDIS_URL"):
@@ -80,19 +83,29 @@ def run_command(host: str, port: int, worker: bool) -> None:
             click.echo(f"Started an embedded Redis at {url}", err=True)
         upgrade(directory=app.extensions["migrate"].directory)
         if worker:
-            process = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"])
+            # In a session of its own: the worker, and RQ's scheduler process it forks, are
+            # stopped by this process, together, never left behind.
+            process = subprocess.Popen(
+                [sys.executable, "-m", "service.cli", "worker"], start_new_session=True
+            )
             stack.callback(_stop_process, process)
         click.echo(f"Pairwise is serving on {app.config['PUBLIC_URL']}", err=True)
         run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def _stop_process(process: subprocess.Popen) -> None:
+    """A warm shutdown (RQ finishes the job at hand), then, after 15 s, the whole group."""
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        # SIGTERM, not SIGINT: a process that is still starting may ignore SIGINT (see above),
+        # never SIGTERM; RQ takes either as a warm shutdown.
+        process.terminate()
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
+            pass
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 @cli.command("worker")

@@ -43,12 +43,15 @@ def test_pairwise_run_serves_the_api_with_an_embedded_redis_and_a_worker(tmp_pat
 
     pairwise("db", "upgrade")
     token = pairwise("create-token", "--name", "newcomer", "--all").strip()
+    # Started as a shell starts a background job (`pairwise run &`): with SIGINT ignored,
+    # which a process inherits. Ctrl-C (SIGINT) must stop it all the same.
     server = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "run", "--port", str(port)],
         env=env,
         cwd=repository_root(),
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -75,11 +78,13 @@ def test_pairwise_run_serves_the_api_with_an_embedded_redis_and_a_worker(tmp_pat
             assert time.monotonic() < deadline, "the worker did not handle the event"
             time.sleep(0.5)
     finally:
+        children = _children(server.pid)
         server.send_signal(signal.SIGINT)
         _, stderr = server.communicate(timeout=30)
     assert "Started an embedded Redis at unix://" in stderr
     socket_path = stderr.split("unix://", 1)[1].split()[0]
     assert not os.path.exists(socket_path), "the embedded Redis was left running"
+    assert not [pid for pid in children if _alive(pid)], "a process it started was left running"
 
 
 def _outbox_state(env: dict[str, str]) -> str:
@@ -91,3 +96,16 @@ def _outbox_state(env: dict[str, str]) -> str:
             "select count(*) from outbox_events where handled_at is not null"
         ).fetchone()
     return "handled" if handled else "waiting"
+
+
+def _children(pid: int) -> list[int]:
+    listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(child) for child in listed.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
