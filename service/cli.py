@@ -99,10 +99,8 @@ def _stop_process(process: subprocess.Popen) -> None:
         # SIGTERM, not SIGINT: a process that is still starting may ignore SIGINT (see above),
         # never SIGTERM; RQ takes either as a warm shutdown.
         process.terminate()
-        try:
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
     with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()

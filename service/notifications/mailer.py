@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.policy import default as default_policy
 from pathlib import Path
 
 from flask import Flask, current_app
+
+
+class _RememberedHeaders(HeaderRegistry):
+    """The standard header registry, remembering the headers it has parsed.
+
+    With the standard policy, building a two-part e-mail parses its Content-Type headers a
+    dozen times over (each `get_content_type` parses the header afresh): 1.6 ms of the 1.9
+    it takes here. Parsed headers are immutable, and every e-mail repeats the same few, so
+    each is parsed once. The e-mail's bytes are the same.
+    """
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        return _parsed(name, value)
+
+
+_STANDARD_HEADERS = HeaderRegistry()
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed(name: str, value: str) -> BaseHeader:
+    return _STANDARD_HEADERS(name, value)
+
+
+# The standard (RFC 5322, Unicode-aware) policy, with parsed headers remembered.
+MAIL_POLICY: EmailPolicy[EmailMessage] = default_policy.clone(header_factory=_RememberedHeaders())
 
 
 class MailError(RuntimeError):

@@ -145,7 +145,7 @@ def build_message(notification: Notification) -> EmailMessage:
     text_name, html_name = _names(notification.template, notification.language)
     text = render_template(text_name, **context)
     subject_line, _, body = text.partition("\n")
-    message = EmailMessage()
+    message = EmailMessage(policy=mailer.MAIL_POLICY)
     message["Subject"] = subject_line.removeprefix("Subject:").strip()
     message["Date"] = format_datetime(now())
     message["To"] = notification.to_address

@@ -44,6 +44,8 @@ def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess
         "gunicorn",
         "--workers",
         str(workers),
+        # As production loads it (deploy/gunicorn.conf.py): once, in the master.
+        "--preload",
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",
