@@ -21,18 +21,21 @@ import pytest
 import sqlalchemy as sa
 
 from service.calendar.models import Schedule
-from service.calendar.sweep import sweep
+from service.calendar.sweep import SweepResult, sweep
 from service.clock import now
 from service.database import db
 from service.inbox.models import InboxItem
 from service.webhooks.delivery import claim_batch
 from service.webhooks.models import Delivery, DeliveryStatus
 from tests.calendar.test_sweep_statements import CONTACT_KINDS
-from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+from tests.helpers import CALM_MENTEE_CHECKIN, Api, SurveyTaker, World, invite, state
 from tests.helpers.bulk import copy_pair
+from tests.helpers.receiver import running_receiver
+from tests.helpers.staff import Staff, create_staff
+from tests.helpers.world import service_api
 from tests.webhooks.test_batches import _endpoints, _events
 
-pytestmark = pytest.mark.long(40)
+pytestmark = pytest.mark.long(15)
 
 # Tables whose size is set by configuration, not by use: a scan of them costs nothing.
 SMALL_TABLES = {
@@ -47,15 +50,6 @@ SMALL_TABLES = {
 # on a hot path may read more rows than a page or a sweep batch holds.
 COPIES = 5_000
 MAX_ROWS_READ = 1_000
-
-
-@pytest.fixture
-def postgresql(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip(
-            "query plans are PostgreSQL's: SQLite's planner differs, and production runs on "
-            "PostgreSQL (the PostgreSQL run of the suite covers it)"
-        )
 
 
 @dataclass(frozen=True)
@@ -169,41 +163,89 @@ def full_scans(app, statements: list[Sent]) -> list[str]:
     return found
 
 
-@pytest.fixture
-def crowded(postgresql, app, world, api, receiver, monkeypatch) -> dict:
+@pytest.fixture(autouse=True)
+def _clean_state() -> None:
+    """Not emptied before each test: the module's tests share one crowded database (filling
+    it takes seconds), emptied before the first of them and after the last (`crowded`).
+    Each test writes only to pairs and people of its own, or puts back what it changed, so
+    none sees what another did, in any order."""
+
+
+@dataclass(frozen=True)
+class Crowd:
+    world: World  # four mentors and four mentees: the first of each are `pair`'s
+    api: Api
+    pair: dict
+    elsewhere: int  # the program most copies belong to
+    endpoint: int
+    staff: Staff  # a coordinator with COPIES inbox items
+    item: int  # an unread item deep in the coordinator's inbox
+
+
+@pytest.fixture(scope="module")
+def crowded(app, database_url: str) -> Iterator[Crowd]:
     """An active pair with an invitation, a proposal waiting, the contacts and invitations
-    its calendar makes, and webhook deliveries to an endpoint (its id as "endpoint"); then
-    COPIES copies of it all, most of them in another program (its id as "elsewhere"), their
-    deliveries made long ago, and fresh statistics."""
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")  # the receiver is local
-    (endpoint,) = _endpoints(app, receiver, 1)
-    pair = world.drive_to("active")
-    _events(app, [pair["id"]], per_pair=2, endpoint_ids=[endpoint])
-    invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=pair["id"])
-    filed = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moving abroad")
-    assert filed.status_code == 202, filed.get_json()
-    make_due(app, pair["id"])
-    with app.app_context():
-        assert sweep().contacts > 0
-    elsewhere = api.ok("post", "/programs", {"name": "Elsewhere"})["id"]
-    with app.app_context(), db.engine.connect() as connection:
-        copies = copy_pair(connection, pair["id"], COPIES)
-        # Filters pick a few rows among many: most copies belong to another program, a
-        # few are at risk, and most proposals were decided long ago.
-        spread = {"first": copies.start, "elsewhere": elsewhere}
-        for statement in (
-            "UPDATE pairs SET program_id = :elsewhere WHERE id >= :first AND id % 50 <> 0",
-            "UPDATE pairs SET state = 'at_risk' WHERE id >= :first AND id % 50 = 1",
-            "UPDATE participants SET program_id = :elsewhere WHERE id IN "
-            "(SELECT mentee_id FROM pairs WHERE id >= :first AND id % 50 <> 0 UNION "
-            "SELECT mentor_id FROM pairs WHERE id >= :first AND id % 50 <> 0)",
-            "UPDATE proposals SET status = 'rejected' WHERE pair_id >= :first AND id % 50 <> 0",
-            "UPDATE webhook_deliveries SET status = 'delivered' WHERE pair_id >= :first",
-        ):
-            connection.execute(sa.text(statement), spread)
-        connection.commit()
-    analyze(app)
-    return {**pair, "elsewhere": elsewhere, "endpoint": endpoint}
+    its calendar makes, and webhook deliveries to an endpoint; then COPIES copies of it all,
+    most of them in another program, their deliveries made long ago; a coordinator with
+    COPIES inbox items; and fresh statistics. Built once for the module."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip(
+            "query plans are PostgreSQL's: SQLite's planner differs, and production runs on "
+            "PostgreSQL (the PostgreSQL run of the suite covers it)"
+        )
+    state.reset(app)
+    with running_receiver() as receiver, pytest.MonkeyPatch.context() as patch:
+        patch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")  # the receiver is local
+        api = service_api(app)
+        world = World.build(api, mentors=4, mentees=4)
+        (endpoint,) = _endpoints(app, receiver, 1)
+        pair = world.drive_to("active")
+        _events(app, [pair["id"]], per_pair=2, endpoint_ids=[endpoint])
+        invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=pair["id"])
+        filed = api.trigger(
+            pair["id"], "withdraw", closure_reason="withdrawn", reason="Moving abroad"
+        )
+        assert filed.status_code == 202, filed.get_json()
+        make_due(app, pair["id"])
+        with app.app_context():
+            assert sweep().contacts > 0
+        elsewhere = api.ok("post", "/programs", {"name": "Elsewhere"})["id"]
+        with app.app_context(), db.engine.connect() as connection:
+            copies = copy_pair(connection, pair["id"], COPIES)
+            # Filters pick a few rows among many: most copies belong to another program, a
+            # few are at risk, and most proposals were decided long ago.
+            spread = {"first": copies.start, "elsewhere": elsewhere}
+            for statement in (
+                "UPDATE pairs SET program_id = :elsewhere WHERE id >= :first AND id % 50 <> 0",
+                "UPDATE pairs SET state = 'at_risk' WHERE id >= :first AND id % 50 = 1",
+                "UPDATE participants SET program_id = :elsewhere WHERE id IN "
+                "(SELECT mentee_id FROM pairs WHERE id >= :first AND id % 50 <> 0 UNION "
+                "SELECT mentor_id FROM pairs WHERE id >= :first AND id % 50 <> 0)",
+                "UPDATE proposals SET status = 'rejected' WHERE pair_id >= :first AND id % 50 <> 0",
+                "UPDATE webhook_deliveries SET status = 'delivered' WHERE pair_id >= :first",
+            ):
+                connection.execute(sa.text(statement), spread)
+            connection.commit()
+        staff = create_staff(app, "coordinator")
+        with app.app_context():
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO inbox_items "
+                    "(user_id, kind, urgent, title, body, created_at, read_at) "
+                    "SELECT :user, 'notice', g % 50 = 0, 'Notice ' || g, '', "
+                    "now() - g * interval '1 h', CASE WHEN g % 3 = 0 THEN now() END "
+                    "FROM generate_series(1, :copies) g"
+                ),
+                {"copies": COPIES, "user": staff.id},
+            )
+            # Deep in the inbox: an unread item from long ago.
+            item = db.session.scalar(
+                sa.select(sa.func.max(InboxItem.id)).where(InboxItem.read_at.is_(None))
+            )
+            db.session.commit()
+        analyze(app)
+        yield Crowd(world, api, pair, elsewhere, endpoint, staff, item)
+    state.reset(app)
 
 
 def make_due(app, pair_id: int) -> None:
@@ -222,19 +264,21 @@ def analyze(app) -> None:
         connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
-def test_a_transition_finds_its_token_and_locks_its_pair_by_index(app, crowded, world, api, sent):
-    pair = world.drive_to("active", mentee_index=1, mentor_index=1)
+def test_a_transition_finds_its_token_and_locks_its_pair_by_index(app, crowded, sent):
+    pair = crowded.world.drive_to("active", mentee_index=1, mentor_index=1)
     with sent() as statements:
-        response = api.trigger(pair["id"], "flag_risk", signals=["missed_meetings"])
+        response = crowded.api.trigger(pair["id"], "flag_risk", signals=["missed_meetings"])
     assert response.status_code == 200
+    # Its calendar drawn again, as the sweep would, so no later sweep finds it stale.
+    assert crowded.api.get(f"/pairs/{pair['id']}/calendar").status_code == 200
     assert full_scans(app, statements) == []
 
 
-def test_a_survey_page_and_its_submission_find_the_invitation_by_index(
-    app, crowded, world, api, client, sent
-):
-    invitation = invite(api, "checkin_mentee", world.mentees[0]["id"], pair_id=crowded["id"])
-    taker = SurveyTaker(client, invitation["url"])
+def test_a_survey_page_and_its_submission_find_the_invitation_by_index(app, crowded, sent):
+    pair = crowded.world.drive_to("active", mentee_index=2, mentor_index=2)
+    mentee = crowded.world.mentees[2]["id"]
+    invitation = invite(crowded.api, "checkin_mentee", mentee, pair_id=pair["id"])
+    taker = SurveyTaker(app.test_client(), invitation["url"])
     with sent() as statements:
         token = taker.csrf_token()
         response = taker.submit(CALM_MENTEE_CHECKIN, token=token)
@@ -242,8 +286,8 @@ def test_a_survey_page_and_its_submission_find_the_invitation_by_index(
     assert full_scans(app, statements) == []
 
 
-def test_the_sweep_claims_due_schedules_by_index(app, crowded, world, sent):
-    pair = world.drive_to("active", mentee_index=1, mentor_index=1)
+def test_the_sweep_claims_due_schedules_by_index(app, crowded, sent):
+    pair = crowded.world.drive_to("active", mentee_index=3, mentor_index=3)
     make_due(app, pair["id"])
     with sent() as statements, app.app_context():
         result = sweep()
@@ -254,30 +298,23 @@ def test_the_sweep_claims_due_schedules_by_index(app, crowded, world, sent):
 
 def test_a_sweep_with_nothing_due_reads_by_index(app, crowded, sent):
     with sent() as statements, app.app_context():
-        sweep()
+        result = sweep()
+    assert result == SweepResult(), "something was due or stale: another sweep was measured"
     assert full_scans(app, statements) == []
 
 
-def test_webhook_deliveries_are_claimed_by_index(
-    postgresql, app, world, receiver, monkeypatch, sent
-):
-    monkeypatch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")  # the receiver is local
-    endpoint_ids = _endpoints(app, receiver, 1)
-    pair = world.drive_to("active")
-    _events(app, [pair["id"]], per_pair=2, endpoint_ids=endpoint_ids)
-    with app.app_context(), db.engine.connect() as connection:
-        copy_pair(connection, pair["id"], COPIES)
-        # The copies' deliveries went out long ago.
-        connection.execute(
-            sa.update(Delivery)
-            .where(Delivery.pair_id != pair["id"])
-            .values(status=DeliveryStatus.DELIVERED)
-        )
-        connection.commit()
-    analyze(app)
+def test_webhook_deliveries_are_claimed_by_index(app, crowded, sent):
+    """The crowded pair's deliveries wait; its copies' went out long ago."""
     with sent() as statements, app.app_context():
         claimed = claim_batch(batch_size=10)
-        db.session.rollback()
+    # Unclaimed again at once, as the module's other tests expect to find them.
+    with app.app_context():
+        db.session.execute(
+            sa.update(Delivery)
+            .where(Delivery.id.in_([c.id for c in claimed]))
+            .values(status=DeliveryStatus.PENDING, claimed_at=None)
+        )
+        db.session.commit()
     assert claimed
     assert full_scans(app, statements) == []
 
@@ -318,42 +355,25 @@ CONSOLE_PAGES = [
 # The pages only read, so they share one crowded database (filling it is what takes the
 # time); each page's statements are explained on their own, and each page that scans is
 # named in the failure.
-def test_every_keyset_page_of_a_list_reads_by_index(app, crowded, world, api, sent):
-    names = {"pair": crowded["id"], "program": world.program["id"], "deep": COPIES}
-    names |= {"elsewhere": crowded["elsewhere"], "endpoint": crowded["endpoint"]}
+def test_every_keyset_page_of_a_list_reads_by_index(app, crowded, sent):
+    pair, names = crowded.pair, {"deep": COPIES, "endpoint": crowded.endpoint}
+    names |= {"pair": pair["id"], "program": pair["program_id"], "elsewhere": crowded.elsewhere}
     scans = {}
     for path in KEYSET_PAGES:
         with sent() as statements:
-            response = api.get(path.format(**names))
+            response = crowded.api.get(path.format(**names))
         assert response.status_code == 200, (path, response.get_json())
         scans[path] = full_scans(app, statements)
     assert {path: found for path, found in scans.items() if found} == {}
 
 
-def test_every_console_list_page_reads_by_index(app, crowded, make_staff, console_as, sent):
-    staff = make_staff("coordinator")
-    console = console_as(staff)
-    with app.app_context():
-        db.session.execute(
-            sa.text(
-                "INSERT INTO inbox_items "
-                "(user_id, kind, urgent, title, body, created_at, read_at) "
-                "SELECT :user, 'notice', g % 50 = 0, 'Notice ' || g, '', "
-                "now() - g * interval '1 h', CASE WHEN g % 3 = 0 THEN now() END "
-                "FROM generate_series(1, :copies) g"
-            ),
-            {"copies": COPIES, "user": staff.id},
-        )
-        # Deep in the inbox: an unread item from long ago.
-        item = db.session.scalar(
-            sa.select(sa.func.max(InboxItem.id)).where(InboxItem.read_at.is_(None))
-        )
-        db.session.commit()
-    analyze(app)
+def test_every_console_list_page_reads_by_index(app, crowded, console_as, sent):
+    console = console_as(crowded.staff)
+    names = {"deep": COPIES, "item": crowded.item, "program": crowded.pair["program_id"]}
     scans = {}
     for path in CONSOLE_PAGES:
         with sent() as statements:
-            page = console.get(path.format(deep=COPIES, item=item, program=crowded["program_id"]))
+            page = console.get(path.format(**names))
         assert page.status_code == 200, path
         scans[path] = full_scans(app, statements)
     assert {path: found for path, found in scans.items() if found} == {}

@@ -3,50 +3,84 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask import Flask
 from redis import Redis
 
 from service.database import db
-from service.pairs.models import Pair
 from service.participants.models import Participant
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
 
 def reset(app: Flask) -> None:
-    """Empty every table (the migrations' bookkeeping aside) and the Redis database."""
+    """Empty every table (the migrations' bookkeeping aside), restart the sequences, empty
+    the Redis database, and leave a pool whose every connection answers."""
     with app.app_context():
-        tables = [t for t in db.metadata.sorted_tables if t.name != "alembic_version"]
-        if db.engine.dialect.name == "postgresql" and _bulky():
+        _usable_pool()
+        tables = [t.name for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+        connection = db.session.connection()
+        # What the last test left, in one round trip: the tables holding rows, the sequences
+        # it drew from (pg_sequences shows none for one restarted and not drawn from since),
+        # and whether it holds thousands of pairs. A test fills a few of the tables, and a
+        # DELETE of an empty table costs about as much as one of a few rows.
+        probe = [
+            f"SELECT 'table', '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
+        ]
+        if db.engine.dialect.name == "postgresql":
+            probe += [
+                "SELECT 'sequence', sequencename FROM pg_sequences "
+                "WHERE schemaname = current_schema() AND last_value IS NOT NULL",
+                "SELECT 'bulky', '' "
+                "WHERE (SELECT count(*) FROM (SELECT 1 FROM pairs LIMIT 1001) s) > 1000",
+            ]
+        found = connection.exec_driver_sql(" UNION ALL ".join(probe)).all()
+        filled = {name for kind, name in found if kind == "table"}
+        drawn = [name for kind, name in found if kind == "sequence"]
+        if ("bulky", "") in found:
             # After thousands of bulk-copied rows (the query-plan tests), DELETE checks each
             # row's foreign keys one by one: minutes. TRUNCATE drops them at once.
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            names = ", ".join(f'"{name}"' for name in tables)
+            connection.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         elif db.engine.dialect.name == "postgresql":
             # DELETE, not TRUNCATE: on tables this small, TRUNCATE's new files cost ~250 ms
             # a test; one round trip of DELETEs and sequence restarts costs a few.
-            deletes = "; ".join(f'DELETE FROM "{t.name}"' for t in reversed(tables))
-            restarts = (
-                "SELECT setval(c.oid, 1, false) FROM pg_class c "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
-            )
-            db.session.connection().exec_driver_sql(f"{deletes}; {restarts}")
-        else:
-            for table in reversed(tables):
-                db.session.execute(table.delete())
+            statements = [f'DELETE FROM "{name}"' for name in reversed(tables) if name in filled]
+            statements += [f"SELECT setval('\"{name}\"', 1, false)" for name in drawn]
+            if statements:
+                connection.exec_driver_sql("; ".join(statements))
+        else:  # SQLite gives a rowid after the largest left: an empty table starts at 1
+            for name in reversed(tables):
+                if name in filled:
+                    connection.exec_driver_sql(f'DELETE FROM "{name}"')
         db.session.commit()
-        # A fresh pool for every test: a test that kills connections leaves none behind.
-        db.engine.dispose()
-    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    _redis(app.config["REDIS_URL"]).flushdb()
 
 
-def _bulky() -> bool:
-    """Does the database hold more than a test makes by hand (over 1,000 pairs)?"""
-    sample = sa.select(Pair.id).limit(1001).subquery()
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(sample)) or 0) > 1000
+def _usable_pool() -> None:
+    """Every idle connection in the pool answers, or the pool is renewed: some tests kill
+    connections (tests/test_database_failures.py), and one left dead in the pool would fail
+    the next test's first statement. A ping each costs a fraction of a millisecond; a new
+    connection for every test, as the suite once opened, ~5 ms."""
+    engine = db.engine
+    held: list[sa.Connection] = []
+    try:
+        for _ in range(engine.pool.checkedin()):  # type: ignore[attr-defined]
+            held.append(engine.connect())
+            held[-1].exec_driver_sql("SELECT 1")
+    except sa.exc.DBAPIError:
+        engine.dispose()
+    finally:
+        for connection in held:
+            connection.close()
+
+
+@cache
+def _redis(url: str) -> Redis:
+    """One client for the suite (a new one per test costs a connection each)."""
+    return Redis.from_url(url)
 
 
 def drain(app: Flask) -> None:
