@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask import g
 from werkzeug.test import TestResponse
 
 from service.actors import Actor
@@ -187,13 +188,17 @@ class World:
 
     @contextmanager
     def _as(self, api: Api) -> Iterator[Actor]:
-        """What one API request with `api`'s token does around its view, without the HTTP:
-        the app's request context (a database session of its own, unless the test holds an
-        app context), a request id for the events written, and the token resolved to its
-        actor as the API resolves it (its use recorded)."""
+        """What one API request with `api`'s token does around its view, without the HTTP: a
+        request context (in the app context already pushed, the test's or `drive_to`'s, as a
+        request's would be, else in one of its own with its own database session), a request
+        id for the events written, and the token resolved to its actor as the API resolves it
+        (its use recorded), once per app context, as the API keeps a request's actor in `g`."""
         app = self.api.client.application
         with app.test_request_context(), request_id_context(uuid.uuid4().hex):
-            actor = actor_of_token(api.token or "")
+            actors = g.setdefault("world_actors", {})
+            if api.token not in actors:
+                actors[api.token] = actor_of_token(api.token or "")
+            actor = actors[api.token]
             assert actor is not None, "the world's token is unknown or revoked"
             yield actor
 
@@ -242,11 +247,13 @@ class World:
         API's endpoints call, as the world's token (a closure approved by a colleague's), its
         calendar drawn for that state as reading it draws it (as the sweep would redraw it).
         Set-up, not a test of the API: what it writes is what those requests write."""
-        pair = self.new_pair(mentee_index)
-        for step in _PATHS[state]:
-            pair = self._step(pair, step, mentor_index)
-        with self._as(self.api):
-            schedule.bring_up_to_date(pair["id"])
+        # One app context for every step (or the test's own, as a request would use it).
+        with self.api.client.application.test_request_context():
+            pair = self.new_pair(mentee_index)
+            for step in _PATHS[state]:
+                pair = self._step(pair, step, mentor_index)
+            with self._as(self.api):
+                schedule.bring_up_to_date(pair["id"])
         return pair
 
     def _step(self, pair: dict, step: str, mentor_index: int) -> dict:
