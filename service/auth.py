@@ -22,9 +22,18 @@ def _actor_from_bearer() -> Actor:
         raise Problem("unauthorized", "Missing 'Authorization: Bearer <token>' header.")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Problem("unauthorized", "The Authorization header must be 'Bearer <token>'.")
-    token = tokens.authenticate(raw.strip())
-    if token is None:
+    actor = actor_of_token(raw.strip())
+    if actor is None:
         raise Problem("unauthorized", "The API token is unknown or revoked.")
+    return actor
+
+
+def actor_of_token(raw_token: str) -> Actor | None:
+    """Who a request presenting `raw_token` acts as (recording that the token was used), or
+    None when the token is unknown or revoked."""
+    token = tokens.authenticate(raw_token)
+    if token is None:
+        return None
     scopes = tokens.expand(token.scopes)
     return Actor(
         kind=ActorKind.TOKEN,

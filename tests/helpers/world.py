@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import secrets
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask import g
 from werkzeug.test import TestResponse
+
+from service.actors import Actor
+from service.approvals import decisions
+from service.auth import actor_of_token
+from service.calendar import schedule
+from service.observability.logs import request_id_context
+from service.pairs import lifecycle
+from service.pairs import service as pairs
+from service.pairs.facts import TransitionRequest
 
 
 class Api:
@@ -94,10 +107,16 @@ class _Schemas:
     """The API's schemas, built once (a marshmallow schema costs a millisecond to build)."""
 
     def __getattr__(self, name: str) -> Any:
+        from service.pairs.schemas import PairSchema, TransitionRequestSchema
         from service.participants.schemas import ParticipantSchema
         from service.programs.schemas import ProgramSchema
 
-        built = {"program": ProgramSchema(), "participant": ParticipantSchema()}
+        built = {
+            "program": ProgramSchema(),
+            "participant": ParticipantSchema(),
+            "pair": PairSchema(),
+            "transition": TransitionRequestSchema(),
+        }
         self.__dict__.update(built)
         return built[name]
 
@@ -167,16 +186,41 @@ class World:
             body["pair_id"] = pair_id
         return self.api.ok("post", f"/participants/{participant_id}/training", body)
 
+    @contextmanager
+    def _as(self, api: Api) -> Iterator[Actor]:
+        """What one API request with `api`'s token does around its view, without the HTTP: a
+        request context (in the app context already pushed, the test's or `drive_to`'s, as a
+        request's would be, else in one of its own with its own database session), a request
+        id for the events written, and the token resolved to its actor as the API resolves it
+        (its use recorded), once per app context, as the API keeps a request's actor in `g`."""
+        app = self.api.client.application
+        with app.test_request_context(), request_id_context(uuid.uuid4().hex):
+            actors = g.setdefault("world_actors", {})
+            if api.token not in actors:
+                actors[api.token] = actor_of_token(api.token or "")
+            actor = actors[api.token]
+            assert actor is not None, "the world's token is unknown or revoked"
+            yield actor
+
     def new_pair(self, mentee_index: int = 0) -> dict:
-        body = {"program_id": self.program["id"], "mentee_id": self.mentees[mentee_index]["id"]}
-        return self.api.ok("post", "/pairs", body)
+        """A `recruited` pair for the mentee, made by the service `POST /pairs` calls (set-up,
+        not a test of that endpoint), returned as the API shows it."""
+        with self._as(self.api) as actor:
+            pair = pairs.create(
+                program_id=self.program["id"],
+                mentee_id=self.mentees[mentee_index]["id"],
+                actor=actor,
+            )
+            return _SCHEMAS.pair.dump(pair)
 
     def pair(self, pair_id: int) -> dict:
         return self.api.ok("get", f"/pairs/{pair_id}")
 
     def accept_introduction(self, pair_id: int) -> None:
+        """The mentor and the mentee accept, as `POST /pairs/{id}/acceptances` records it."""
         for role in ("mentor", "mentee"):
-            self.api.ok("post", f"/pairs/{pair_id}/acceptances", {"role": role})
+            with self._as(self.api) as actor:
+                pairs.accept_introduction(pair_id=pair_id, role=role, actor=actor)
 
     def log_meeting(self, pair_id: int, **fields: Any) -> dict:
         body = {
@@ -199,33 +243,51 @@ class World:
         return self.approver.ok("post", f"/proposals/{proposal_id}/approve", fields)
 
     def drive_to(self, state: str, mentee_index: int = 0, mentor_index: int = 0) -> dict:
-        """A pair walked through the API to `state` (one of the states on the main path),
-        its calendar drawn for that state (read once, as the sweep would redraw it)."""
-        pair = self.new_pair(mentee_index)
-        for step in _PATHS[state]:
-            pair = self._step(pair, step, mentor_index)
-        calendar = self.api.get(f"/pairs/{pair['id']}/calendar")
-        assert calendar.status_code == 200, calendar.get_json()
+        """A pair walked to `state` (one of the states on the main path) by the services the
+        API's endpoints call, as the world's token (a closure approved by a colleague's), its
+        calendar drawn for that state as reading it draws it (as the sweep would redraw it).
+        Set-up, not a test of the API: what it writes is what those requests write."""
+        # One app context for every step (or the test's own, as a request would use it).
+        with self.api.client.application.test_request_context():
+            pair = self.new_pair(mentee_index)
+            for step in _PATHS[state]:
+                pair = self._step(pair, step, mentor_index)
+            with self._as(self.api):
+                schedule.bring_up_to_date(pair["id"])
         return pair
 
     def _step(self, pair: dict, step: str, mentor_index: int) -> dict:
         pair_id = pair["id"]
         if step == "matched":
-            result = self.api.trigger(pair_id, "match", mentor_id=self.mentors[mentor_index]["id"])
-        elif step == "training":
+            return self._transition(pair_id, "match", mentor_id=self.mentors[mentor_index]["id"])
+        if step == "training":
             self.accept_introduction(pair_id)
-            result = self.api.trigger(pair_id, "start_training")
-        elif step == "active":
-            result = self.api.trigger(pair_id, "activate")
-        elif step == "at_risk":
-            result = self.api.trigger(pair_id, "flag_risk", signals=["missed_meetings"])
-        else:
-            final = (date.today() + timedelta(days=7)).isoformat()
-            proposed = self.api.trigger(pair_id, "begin_closure", final_session_on=final)
-            assert proposed.status_code == 202, proposed.get_json()
-            return self.approve(proposed.get_json()["proposal"]["id"])["pair"]
-        assert result.status_code == 200, result.get_json()
-        return result.get_json()["pair"]
+            return self._transition(pair_id, "start_training")
+        if step == "active":
+            return self._transition(pair_id, "activate")
+        if step == "at_risk":
+            return self._transition(pair_id, "flag_risk", signals=["missed_meetings"])
+        final = (date.today() + timedelta(days=7)).isoformat()
+        return self._transition(pair_id, "begin_closure", proposed=True, final_session_on=final)
+
+    def _transition(self, pair_id: int, trigger: str, *, proposed: bool = False, **fields) -> dict:
+        """`POST /pairs/{id}/transitions` through the lifecycle's service, the body read by
+        the API's schema; a trigger that files a proposal (`proposed`) is approved by the
+        approver, as `POST /proposals/{id}/approve` would. The pair as the API answers it."""
+        with self._as(self.api) as actor:
+            body = _SCHEMAS.transition.load({"trigger": trigger, **fields})
+            request = TransitionRequest.from_params(
+                body["trigger"], body, reason=body.get("reason"), signals=body.get("signals", ())
+            )
+            outcome = lifecycle.request_transition(pair_id=pair_id, request=request, actor=actor)
+            assert outcome.applied is not proposed, (trigger, outcome)
+            if outcome.applied:
+                return _SCHEMAS.pair.dump(outcome.pair)
+            assert outcome.proposal is not None
+            proposal_id = outcome.proposal.id
+        with self._as(self.approver) as approver:
+            approved = decisions.approve(proposal_id=proposal_id, actor=approver)
+            return _SCHEMAS.pair.dump(approved.pair)
 
 
 class SurveyTaker:
