@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -60,21 +61,39 @@ def reset(app: Flask) -> None:
 
 
 def _usable_pool() -> None:
-    """Every idle connection in the pool answers, or the pool is renewed: some tests kill
-    connections (tests/test_database_failures.py), and one left dead in the pool would fail
-    the next test's first statement. A ping each costs a fraction of a millisecond; a new
-    connection for every test, as the suite once opened, ~5 ms."""
+    """Every idle connection in the pool answers and was made in the past, or the pool is
+    renewed. Some tests kill connections (tests/test_database_failures.py), and one left dead
+    in the pool would fail the next test's first statement. Others move the clock forward
+    (time-machine): a connection made then looks newer than a later invalidation of the pool
+    (SQLAlchemy compares the two times), and would outlive a restart of the database. A ping
+    each costs a fraction of a millisecond; a new connection for every test, as the suite
+    once opened, ~5 ms."""
     engine = db.engine
+    _note_when_connections_are_made(engine)
     held: list[sa.Connection] = []
     try:
         for _ in range(engine.pool.checkedin()):  # type: ignore[attr-defined]
             held.append(engine.connect())
+            if held[-1].info.get("made_at", 0) > time.time():
+                raise _MadeInTheFuture
             held[-1].exec_driver_sql("SELECT 1")
-    except sa.exc.DBAPIError:
+    except (sa.exc.DBAPIError, _MadeInTheFuture):
         engine.dispose()
     finally:
         for connection in held:
             connection.close()
+
+
+class _MadeInTheFuture(Exception):
+    pass
+
+
+@cache
+def _note_when_connections_are_made(engine: sa.Engine) -> None:
+    def note(dbapi_connection, record) -> None:
+        record.info["made_at"] = time.time()
+
+    sa.event.listen(engine, "connect", note)
 
 
 @cache
