@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from service.worker import process_gone
 from tests.helpers.servers import free_port, repository_root, wait_for_http
 
 pytestmark = pytest.mark.long(40)
@@ -84,7 +85,8 @@ def test_pairwise_run_serves_the_api_with_an_embedded_redis_and_a_worker(tmp_pat
     assert "Started an embedded Redis at unix://" in stderr
     socket_path = stderr.split("unix://", 1)[1].split()[0]
     assert not os.path.exists(socket_path), "the embedded Redis was left running"
-    assert not [pid for pid in children if _alive(pid)], "a process it started was left running"
+    left = [pid for pid in children if not process_gone(pid)]
+    assert left == [], "a process it started was left running"
 
 
 def _outbox_state(env: dict[str, str]) -> str:
@@ -101,11 +103,3 @@ def _outbox_state(env: dict[str, str]) -> str:
 def _children(pid: int) -> list[int]:
     listed = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(child) for child in listed.split()]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True

@@ -138,11 +138,8 @@ def update_pair(body: dict, pair_id: int):
 @documents(blueprint, 401, 403, 404, 409, 422)
 def request_transition(body: dict, pair_id: int):
     """Fire a trigger: 200 with the new state, 202 with a proposal, 409 when not allowed now."""
-    transition_request = TransitionRequest.from_params(
-        body["trigger"], body, reason=body.get("reason"), signals=body.get("signals", ())
-    )
     outcome = lifecycle.request_transition(
-        pair_id=pair_id, request=transition_request, actor=current_actor()
+        pair_id=pair_id, request=TransitionRequest.from_body(body), actor=current_actor()
     )
     result = {
         "outcome": "applied" if outcome.applied else "proposed",

@@ -52,6 +52,13 @@ class TransitionRequest:
         return {key: value for key, value in params.items() if value is not None}
 
     @classmethod
+    def from_body(cls, body: dict[str, Any]) -> TransitionRequest:
+        """From a transition request's body, as the API's schema loaded it."""
+        return cls.from_params(
+            body["trigger"], body, reason=body.get("reason"), signals=body.get("signals", ())
+        )
+
+    @classmethod
     def from_params(
         cls, trigger: str, params: dict[str, Any], *, reason: str | None, signals: Sequence[str]
     ) -> TransitionRequest:

@@ -21,23 +21,9 @@ def reset(app: Flask) -> None:
     the Redis database, and leave a pool whose every connection answers."""
     with app.app_context():
         _usable_pool()
-        tables = [t.name for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+        tables = _tables()
         connection = db.session.connection()
-        # What the last test left, in one round trip: the tables holding rows, the sequences
-        # it drew from (pg_sequences shows none for one restarted and not drawn from since),
-        # and whether it holds thousands of pairs. A test fills a few of the tables, and a
-        # DELETE of an empty table costs about as much as one of a few rows.
-        probe = [
-            f"SELECT 'table', '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in tables
-        ]
-        if db.engine.dialect.name == "postgresql":
-            probe += [
-                "SELECT 'sequence', sequencename FROM pg_sequences "
-                "WHERE schemaname = current_schema() AND last_value IS NOT NULL",
-                "SELECT 'bulky', '' "
-                "WHERE (SELECT count(*) FROM (SELECT 1 FROM pairs LIMIT 1001) s) > 1000",
-            ]
-        found = connection.exec_driver_sql(" UNION ALL ".join(probe)).all()
+        found = connection.exec_driver_sql(_probe(db.engine.dialect.name)).all()
         filled = {name for kind, name in found if kind == "table"}
         drawn = [name for kind, name in found if kind == "sequence"]
         if ("bulky", "") in found:
@@ -60,6 +46,29 @@ def reset(app: Flask) -> None:
     _redis(app.config["REDIS_URL"]).flushdb()
 
 
+def _tables() -> list[str]:
+    return [t.name for t in db.metadata.sorted_tables if t.name != "alembic_version"]
+
+
+@cache
+def _probe(dialect: str) -> str:
+    """What the last test left, in one round trip: the tables holding rows, the sequences it
+    drew from (pg_sequences shows none for one restarted and not drawn from since), and
+    whether it holds thousands of pairs. A test fills a few of the tables, and a DELETE of
+    an empty table costs about as much as one of a few rows."""
+    probe = [
+        f"SELECT 'table', '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in _tables()
+    ]
+    if dialect == "postgresql":
+        probe += [
+            "SELECT 'sequence', sequencename FROM pg_sequences "
+            "WHERE schemaname = current_schema() AND last_value IS NOT NULL",
+            "SELECT 'bulky', '' "
+            "WHERE (SELECT count(*) FROM (SELECT 1 FROM pairs LIMIT 1001) s) > 1000",
+        ]
+    return " UNION ALL ".join(probe)
+
+
 def _usable_pool() -> None:
     """Every idle connection in the pool answers and was made in the past, or the pool is
     renewed. Some tests kill connections (tests/test_database_failures.py), and one left dead
@@ -70,22 +79,24 @@ def _usable_pool() -> None:
     once opened, ~5 ms."""
     engine = db.engine
     _note_when_connections_are_made(engine)
-    held: list[sa.Connection] = []
+    held = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
     try:
-        for _ in range(engine.pool.checkedin()):  # type: ignore[attr-defined]
-            held.append(engine.connect())
-            if held[-1].info.get("made_at", 0) > time.time():
-                raise _MadeInTheFuture
-            held[-1].exec_driver_sql("SELECT 1")
-    except (sa.exc.DBAPIError, _MadeInTheFuture):
-        engine.dispose()
+        usable = all(_usable(connection) for connection in held)
     finally:
         for connection in held:
             connection.close()
+    if not usable:
+        engine.dispose()
 
 
-class _MadeInTheFuture(Exception):
-    pass
+def _usable(connection: sa.Connection) -> bool:
+    if connection.info.get("made_at", 0) > time.time():
+        return False
+    try:
+        connection.exec_driver_sql("SELECT 1")
+    except sa.exc.DBAPIError:
+        return False
+    return True
 
 
 @cache
@@ -110,7 +121,7 @@ def drain(app: Flask) -> None:
     from service.scheduler import tick
     from service.worker import run_worker
 
-    connection = Redis.from_url(app.config["REDIS_URL"])
+    connection = _redis(app.config["REDIS_URL"])
     for _ in range(20):
         with app.app_context():
             relayed = tick(app, holder="tests")

@@ -276,9 +276,7 @@ class World:
         approver, as `POST /proposals/{id}/approve` would. The pair as the API answers it."""
         with self._as(self.api) as actor:
             body = _SCHEMAS.transition.load({"trigger": trigger, **fields})
-            request = TransitionRequest.from_params(
-                body["trigger"], body, reason=body.get("reason"), signals=body.get("signals", ())
-            )
+            request = TransitionRequest.from_body(body)
             outcome = lifecycle.request_transition(pair_id=pair_id, request=request, actor=actor)
             assert outcome.applied is not proposed, (trigger, outcome)
             if outcome.applied:
