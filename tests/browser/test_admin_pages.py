@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.helpers.browser import open_menu, serious_violations, sign_in
+from tests.helpers.browser import open_dashboard, open_menu, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
@@ -39,6 +39,7 @@ def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
     page = context.new_page()
     try:
         sign_in(page, live_server, admin)
+        open_dashboard(page, live_server)
         open_menu(page)
         page.get_by_role("link", name="API tokens").click()
         expect(page.locator("h1")).to_have_text("API tokens")
@@ -92,6 +93,7 @@ def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
     page = context.new_page()
     try:
         sign_in(page, live_server, admin)
+        open_dashboard(page, live_server)
         open_menu(page)
         page.get_by_role("link", name="Staff", exact=True).click()
         page.get_by_role("button", name="Send the invitation").click()
@@ -144,6 +146,7 @@ def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
     page = context.new_page()
     try:
         sign_in(page, live_server, coordinator)
+        open_dashboard(page, live_server)
         open_menu(page)
         page.get_by_role("link", name="Programs").click()
         page.get_by_role("link", name="Create a program").click()

@@ -15,7 +15,7 @@ from service.accounts.models import pair_support
 from service.clock import now
 from service.database import db
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
-from tests.helpers.browser import open_menu, open_tab, serious_violations, sign_in
+from tests.helpers.browser import open_dashboard, open_menu, open_tab, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 from workflows.playbook import APPROACHES
 from workflows.signals import SIGNALS
@@ -66,6 +66,7 @@ def test_a_coordinator_signs_in_and_approves_a_proposal_from_the_dashboard(
     coordinator = create_staff(app)
 
     sign_in(page, live_server, coordinator)
+    open_dashboard(page, live_server)
     waiting = page.get_by_role("region", name=re.compile("Waiting for your approval"))
     card = waiting.locator(".card").filter(has_text=f"Pair #{pair['id']}:")
     expect(card).to_contain_text("Begin closure")
@@ -279,6 +280,7 @@ def test_the_login_page_dashboard_and_pair_page_pass_axe(
     assert serious_violations(page) == []
 
     sign_in(page, live_server, coordinator)
+    open_dashboard(page, live_server)
     expect(page.locator(".card")).to_have_count(1)
     assert serious_violations(page) == []
 
@@ -297,6 +299,7 @@ def test_the_second_coordinator_to_approve_is_told_who_approved_first(
         pages = [context.new_page() for context in contexts]
         for page, staff in zip(pages, (first, second), strict=True):
             sign_in(page, live_server, staff)
+            open_dashboard(page, live_server)
             expect(page.locator(".card").filter(has_text=f"Pair #{pair['id']}:")).to_be_visible()
 
         for page in pages:
@@ -367,6 +370,7 @@ def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, 
         sign_in(elsewhere.new_page(), live_server, member)
         elsewhere.close()
         sign_in(page, live_server, admin)
+        open_dashboard(page, live_server)
 
         open_menu(page)
         page.get_by_role("link", name="Your sessions").click()

@@ -19,7 +19,7 @@ from service.choice import service as choice
 from service.database import db
 from service.surveys.models import SurveyResponse
 from tests.helpers import SurveyTaker, World, invite
-from tests.helpers.browser import menu_shown, open_menu, serious_violations, sign_in
+from tests.helpers.browser import menu_shown, open_dashboard, open_menu, serious_violations, sign_in
 from tests.helpers.staff import PASSWORD, create_staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.long(60)]
@@ -182,6 +182,7 @@ def test_a_keyboard_alone_opens_the_menu_on_a_phone_and_follows_a_link(
     page = context.new_page()
     try:
         sign_in(page, live_server, create_staff(app))
+        open_dashboard(page, live_server)
         menu = page.get_by_role("button", name="Menu")
         _tab_to(page, menu)
         page.keyboard.press("Enter")
@@ -200,6 +201,7 @@ def test_a_keyboard_alone_reaches_the_sidebar_on_a_wide_screen(app, live_server,
     page = context.new_page()
     try:
         sign_in(page, live_server, create_staff(app))
+        open_dashboard(page, live_server)
         participants = page.get_by_role("navigation", name="Console").get_by_role(
             "link", name="Participants"
         )
@@ -342,6 +344,7 @@ def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_wri
         page = context.new_page()
         try:
             sign_in(page, live_server, coordinator)
+            open_dashboard(page, live_server)
             expect(page.get_by_role("link", name=re.compile("Proposals waiting"))).to_contain_text(
                 "1"
             )

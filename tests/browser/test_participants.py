@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.helpers.browser import open_menu, serious_violations, sign_in
+from tests.helpers.browser import open_dashboard, open_menu, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -35,6 +35,7 @@ def test_a_coordinator_finds_a_waiting_mentee_and_adds_their_guardian_on_a_deskt
         page = context.new_page()
         try:
             sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+            open_dashboard(page, live_server)
             open_menu(page)
             page.get_by_role("link", name="Participants").click()
             expect(page.locator("h1")).to_have_text("Participants")
