@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers.browser import CHROMIUM_FLAGS, WatchedBrowser, chromium_path
+from tests.helpers.browser import CHROMIUM_FLAGS, Pages, WatchedBrowser, chromium_path
 
 
 @pytest.fixture(scope="session")
@@ -37,19 +37,26 @@ def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
     assert browser.csp_violations == [], "the page broke its Content-Security-Policy"
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1024, "height": 900})
-    page = context.new_page()
-    yield page
-    context.close()
+@pytest.fixture(scope="session")
+def _kept_pages(browser: WatchedBrowser) -> Iterator[Pages]:
+    kept = Pages(browser)
+    yield kept
+    kept.close()
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+def pages(_kept_pages: Pages) -> Iterator[Pages]:
+    """`pages.open(viewport=…)`: a blank page in a browser context of its own, for this
+    test (as `browser.new_context(…).new_page()`, at a fraction of the cost)."""
+    yield _kept_pages
+    _kept_pages.give_back()
+
+
+@pytest.fixture
+def page(pages: Pages):
+    return pages.open(viewport={"width": 1024, "height": 900})
+
+
+@pytest.fixture
+def phone(pages: Pages):
+    return pages.open(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)

@@ -32,54 +32,48 @@ def _progress(api, client, pair: dict, goal_id: int, *ratings: str) -> None:
 
 
 def test_the_agreement_is_recorded_and_its_progress_read_on_the_pair_page_on_a_phone_and_a_desktop(
-    app, live_server, browser, api, client, world, tmp_path
+    app, live_server, pages, api, client, world, tmp_path
 ):
     # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1).
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     pair = world.drive_to("active")
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        page.goto(f"{live_server}/console/pairs/{pair['id']}")
-        open_tab(page, "Agreement")
-        form = page.locator("#agreement form")
-        form.get_by_label("Agreed on").fill("2026-11-02")
-        form.get_by_label("How often they meet").fill("Every week, Thursdays after school")
-        form.get_by_label("How and where they meet").fill("At the library; online in holidays")
-        form.get_by_label("Ground rules").fill(
-            "We tell each other a day ahead if we cannot come. What we say stays between us, "
-            "unless someone is at risk."
-        )
-        form.get_by_label("If they do not click").fill(
-            "We tell the coordinator; a re-match is nobody's fault."
-        )
-        form.get_by_label("Goal 1", exact=True).fill("Choose a course for next year")
-        form.get_by_label("Goal 2", exact=True).fill("Speak up more in class")
-        form.locator("button[type=submit]").click()
-        expect(page.locator(".flashes .flash")).to_have_text("The mentoring agreement is recorded.")
+    page = pages.open(viewport={"width": 1440, "height": 900})
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+    page.goto(f"{live_server}/console/pairs/{pair['id']}")
+    open_tab(page, "Agreement")
+    form = page.locator("#agreement form")
+    form.get_by_label("Agreed on").fill("2026-11-02")
+    form.get_by_label("How often they meet").fill("Every week, Thursdays after school")
+    form.get_by_label("How and where they meet").fill("At the library; online in holidays")
+    form.get_by_label("Ground rules").fill(
+        "We tell each other a day ahead if we cannot come. What we say stays between us, "
+        "unless someone is at risk."
+    )
+    form.get_by_label("If they do not click").fill(
+        "We tell the coordinator; a re-match is nobody's fault."
+    )
+    form.get_by_label("Goal 1", exact=True).fill("Choose a course for next year")
+    form.get_by_label("Goal 2", exact=True).fill("Speak up more in class")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".flashes .flash")).to_have_text("The mentoring agreement is recorded.")
 
-        goals = {
-            g["title"]: g["id"] for g in api.ok("get", f"/pairs/{pair['id']}/agreement")["goals"]
-        }
-        _progress(api, client, pair, goals["Choose a course for next year"], "1", "2", "3")
-        api.trigger(pair["id"], "flag_risk", signals=["no_chemistry"])
-        page.reload()
+    goals = {g["title"]: g["id"] for g in api.ok("get", f"/pairs/{pair['id']}/agreement")["goals"]}
+    _progress(api, client, pair, goals["Choose a course for next year"], "1", "2", "3")
+    api.trigger(pair["id"], "flag_risk", signals=["no_chemistry"])
+    page.reload()
 
-        course = page.locator("#agreement tr", has_text="Choose a course for next year")
-        expect(course.locator("ol.progress li")).to_have_count(3)
-        expect(course.locator("td").first).to_contain_text("Good progress")
-        page.get_by_role("link", name="Revisit the pair's mentoring agreement").click()
-        assert page.url.endswith("#agreement")
-        assert serious_violations(page) == []
-        screenshots.mkdir(parents=True, exist_ok=True)
-        page.locator("#agreement").screenshot(path=screenshots / "pair-agreement-1440.png")
+    course = page.locator("#agreement tr", has_text="Choose a course for next year")
+    expect(course.locator("ol.progress li")).to_have_count(3)
+    expect(course.locator("td").first).to_contain_text("Good progress")
+    page.get_by_role("link", name="Revisit the pair's mentoring agreement").click()
+    assert page.url.endswith("#agreement")
+    assert serious_violations(page) == []
+    screenshots.mkdir(parents=True, exist_ok=True)
+    page.locator("#agreement").screenshot(path=screenshots / "pair-agreement-1440.png")
 
-        page.set_viewport_size({"width": 375, "height": 812})
-        page.locator("#agreement").scroll_into_view_if_needed()
-        overflow = page.evaluate("document.documentElement.scrollWidth")
-        assert overflow <= 375, f"the page is {overflow} px wide on a 375 px screen"
-        assert serious_violations(page) == []
-        page.locator("#agreement").screenshot(path=screenshots / "pair-agreement-375.png")
-    finally:
-        context.close()
+    page.set_viewport_size({"width": 375, "height": 812})
+    page.locator("#agreement").scroll_into_view_if_needed()
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= 375, f"the page is {overflow} px wide on a 375 px screen"
+    assert serious_violations(page) == []
+    page.locator("#agreement").screenshot(path=screenshots / "pair-agreement-375.png")

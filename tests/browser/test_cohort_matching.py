@@ -35,7 +35,7 @@ def _check(page, screenshots: Path, name: str) -> None:
 
 
 def test_a_coordinator_reviews_swaps_and_commits_a_cohort_of_matches(
-    app, live_server, browser, world, tmp_path
+    app, live_server, pages, world, tmp_path
 ):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def test_a_coordinator_reviews_swaps_and_commits_a_cohort_of_matches(
     pairs = [world.new_pair(i) for i in range(3)]
     program_id = world.program["id"]
 
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
 
     page.goto(f"{live_server}/console/participants/{world.mentees[0]['id']}")
@@ -111,4 +111,3 @@ def test_a_coordinator_reviews_swaps_and_commits_a_cohort_of_matches(
             )
         ).all()
     assert sorted(announced) == sorted(p["id"] for p in pairs)
-    page.context.close()

@@ -290,32 +290,27 @@ def test_the_login_page_dashboard_and_pair_page_pass_axe(
 
 
 def test_the_second_coordinator_to_approve_is_told_who_approved_first(
-    app, live_server, browser, api, world
+    app, live_server, pages, api, world
 ):
     pair, proposal = _proposal(api, world)
     first, second = create_staff(app, name="Ada First"), create_staff(app, name="Bea Second")
-    contexts = [browser.new_context() for _ in range(2)]
-    try:
-        pages = [context.new_page() for context in contexts]
-        for page, staff in zip(pages, (first, second), strict=True):
-            sign_in(page, live_server, staff)
-            open_dashboard(page, live_server)
-            expect(page.locator(".card").filter(has_text=f"Pair #{pair['id']}:")).to_be_visible()
+    screens = [pages.open(), pages.open()]
+    for page, staff in zip(screens, (first, second), strict=True):
+        sign_in(page, live_server, staff)
+        open_dashboard(page, live_server)
+        expect(page.locator(".card").filter(has_text=f"Pair #{pair['id']}:")).to_be_visible()
 
-        for page in pages:
-            page.locator(".card").filter(has_text=f"Pair #{pair['id']}:").get_by_role(
-                "button", name="Approve"
-            ).click()
-            expect(_flash(page)).to_be_visible()
+    for page in screens:
+        page.locator(".card").filter(has_text=f"Pair #{pair['id']}:").get_by_role(
+            "button", name="Approve"
+        ).click()
+        expect(_flash(page)).to_be_visible()
 
-        expect(_flash(pages[0])).to_have_text(f"Approved: pair #{pair['id']} is now closing.")
-        expect(_flash(pages[1])).to_contain_text(
-            f"Proposal {proposal['id']} was already approved by Ada First"
-        )
-        expect(_flash(pages[1])).to_have_class(re.compile("error"))
-    finally:
-        for context in contexts:
-            context.close()
+    expect(_flash(screens[0])).to_have_text(f"Approved: pair #{pair['id']} is now closing.")
+    expect(_flash(screens[1])).to_contain_text(
+        f"Proposal {proposal['id']} was already approved by Ada First"
+    )
+    expect(_flash(screens[1])).to_have_class(re.compile("error"))
 
     history = _history(api, pair["id"])
     assert [h["trigger"] for h in history].count("begin_closure") == 1
@@ -324,7 +319,7 @@ def test_the_second_coordinator_to_approve_is_told_who_approved_first(
 
 
 def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
-    app, live_server, browser, page, api, world
+    app, live_server, pages, page, api, world
 ):
     theirs = world.drive_to("active", mentee_index=0, mentor_index=0)
     other = world.drive_to("active", mentee_index=1, mentor_index=1)
@@ -343,32 +338,25 @@ def test_support_staff_get_a_403_on_a_pair_not_assigned_to_them(
         assigned = db.session.execute(sa.select(pair_support)).all()
     assert [(row.pair_id, row.user_id) for row in assigned] == [(theirs["id"], support.id)]
 
-    context = browser.new_context()
-    try:
-        support_page = context.new_page()
-        sign_in(support_page, live_server, support)
-        _open_pair(support_page, live_server, theirs["id"])
-        response = support_page.goto(f"{live_server}/console/pairs/{other['id']}")
-        assert response.status == 403
-        expect(support_page.locator("h1")).to_have_text("Forbidden")
-        expect(support_page.locator("body")).not_to_contain_text(world.mentees[1]["full_name"])
-    finally:
-        context.close()
+    support_page = pages.open()
+    sign_in(support_page, live_server, support)
+    _open_pair(support_page, live_server, theirs["id"])
+    response = support_page.goto(f"{live_server}/console/pairs/{other['id']}")
+    assert response.status == 403
+    expect(support_page.locator("h1")).to_have_text("Forbidden")
+    expect(support_page.locator("body")).not_to_contain_text(world.mentees[1]["full_name"])
 
 
-def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, browser):
+def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, pages):
     admin = create_staff(app, "admin", "Ada Admin")
     member = create_staff(app, name="Cora Ordinator")
     for width in (375, 1440):
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
+        page = pages.open(viewport={"width": width, "height": 900})
         page.goto(f"{live_server}/console/login")
         page.get_by_role("link", name="Forgot your password?").click()
         expect(page.locator("h1")).to_have_text("Forgot your password?")
         assert serious_violations(page) == []
-        elsewhere = browser.new_context()
-        sign_in(elsewhere.new_page(), live_server, member)
-        elsewhere.close()
+        sign_in(pages.open(), live_server, member)  # a session of hers elsewhere
         sign_in(page, live_server, admin)
         open_dashboard(page, live_server)
 
@@ -384,4 +372,3 @@ def test_the_sessions_staff_and_password_reset_pages_pass_axe(app, live_server, 
         assert serious_violations(page) == []
         page.get_by_role("button", name="Sign Cora Ordinator out everywhere").click()
         expect(_flash(page)).to_contain_text("Signed Cora Ordinator out of 1 session")
-        context.close()

@@ -54,7 +54,7 @@ def _count(app, program_id: int) -> int:
 
 
 def test_a_coordinator_imports_applications_and_screens_a_mentor(
-    app, live_server, browser, world, tmp_path
+    app, live_server, pages, world, tmp_path
 ):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def test_a_coordinator_imports_applications_and_screens_a_mentor(
         ["Too Many", "many@example.org", "mentor", "", "", 40],
     ]
 
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
 
     page.goto(f"{live_server}/console/participants/import")
@@ -130,7 +130,7 @@ def test_a_coordinator_imports_applications_and_screens_a_mentor(
 
 
 def test_the_dashboard_tells_of_mentees_waiting_past_the_target(
-    app, live_server, browser, api, tmp_path
+    app, live_server, pages, api, tmp_path
 ):
     from tests.helpers import World
     from tests.helpers.state import added_days_ago
@@ -141,7 +141,7 @@ def test_the_dashboard_tells_of_mentees_waiting_past_the_target(
     for mentee in world.mentees:
         added_days_ago(app, mentee["id"], 40)
 
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
     page.goto(f"{live_server}/console/")
     alert = page.locator("section[aria-labelledby=long-waits-title]")

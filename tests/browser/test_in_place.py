@@ -70,20 +70,16 @@ def test_approving_a_proposal_swaps_the_list_in_place_with_what_happened(
 
 
 def test_without_javascript_the_filter_still_loads_the_filtered_list(
-    app, live_server, browser, world
+    app, live_server, pages, world
 ):
     wanted = world.drive_to("active", mentee_index=1, mentor_index=1)
     world.new_pair(0)
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        page.goto(f"{live_server}/console/pairs")
-        page.get_by_label("State").select_option("active")
-        page.get_by_role("button", name="Show").click()
-        page.wait_for_url("**state=active**")
-        rows = page.locator("table.pairs-list tbody tr")
-        expect(rows).to_have_count(1)
-        expect(rows.first).to_contain_text(f"#{wanted['id']}")
-    finally:
-        context.close()
+    page = pages.open(java_script_enabled=False)
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+    page.goto(f"{live_server}/console/pairs")
+    page.get_by_label("State").select_option("active")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**state=active**")
+    rows = page.locator("table.pairs-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(f"#{wanted['id']}")

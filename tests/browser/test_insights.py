@@ -25,13 +25,13 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
-def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_path):
+def test_a_coordinator_reads_a_programs_insights(app, live_server, pages, tmp_path):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         program = demo_history.load(pairs=200)
         program_id = program.id
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
 
     page.goto(f"{live_server}/console/programs")
@@ -96,7 +96,7 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, browser, tmp_
     assert "Northside Mentoring (insights demo)" in text and f"from {since} to" in text
 
 
-def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, browser, tmp_path):
+def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, pages, tmp_path):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
     with app.app_context():
@@ -104,7 +104,7 @@ def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, br
         risk.fit(program_id=program.id, as_of=now().date())
         flags = risk.score(program_id=program.id, as_of=now().date())
         program_id = program.id
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
     page.goto(f"{live_server}/console/programs/{program_id}/insights")
     section = page.locator("#section-risk")

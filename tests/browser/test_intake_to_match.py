@@ -76,7 +76,7 @@ def _upload(page, live_server: str, program_name: str, data: bytes) -> None:
 
 
 def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks(
-    app, api, live_server, browser, receiver, drain, monkeypatch, tmp_path
+    app, api, live_server, pages, receiver, drain, monkeypatch, tmp_path
 ):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -109,7 +109,7 @@ def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks
                 )
             }
 
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     coordinator = create_staff(app, name="Cora Ordinator", role="coordinator")
     sign_in(page, live_server, coordinator)
 
@@ -197,7 +197,6 @@ def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks
     page.get_by_role("button", name="Commit 48 matches").click()
     expect(page.locator("h1")).to_have_text("Cohort matching: what happened")
     expect(page.locator(".lede")).to_have_text("48 matched.")
-    page.context.close()
 
     # Every mentee with a fitting mentor is matched; the two without one still wait.
     with app.app_context():

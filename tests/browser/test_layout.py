@@ -101,29 +101,25 @@ def _main_pages(live_server: str, pair_id: int) -> list[str]:
     ]
 
 
-def test_the_main_pages_use_a_wide_screen_and_fit_a_phone(app, live_server, browser, api, client):
+def test_the_main_pages_use_a_wide_screen_and_fit_a_phone(app, live_server, pages, api, client):
     pair = _program(app, api, client)
     coordinator = create_staff(app, name="Cora Ordinator")
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            sign_in(page, live_server, coordinator)
-            for url in _main_pages(live_server, pair["id"]):
-                page.goto(url)
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll <= width, f"{url} is {scroll} px wide on a {width} px screen"
-                nav = page.get_by_role("navigation", name="Console")
-                if width == 1440:
-                    # The sidebar is there without asking, and the content takes the rest.
-                    expect(nav.get_by_role("link", name="Pairs")).to_be_visible()
-                    assert page.locator("main").bounding_box()["width"] >= 1100
-                else:
-                    expect(nav.get_by_role("link", name="Pairs")).to_be_hidden()
-                    open_menu(page)
-                    expect(nav.get_by_role("link", name="Pairs")).to_be_visible()
-        finally:
-            context.close()
+        page = pages.open(viewport={"width": width, "height": 900})
+        sign_in(page, live_server, coordinator)
+        for url in _main_pages(live_server, pair["id"]):
+            page.goto(url)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"{url} is {scroll} px wide on a {width} px screen"
+            nav = page.get_by_role("navigation", name="Console")
+            if width == 1440:
+                # The sidebar is there without asking, and the content takes the rest.
+                expect(nav.get_by_role("link", name="Pairs")).to_be_visible()
+                assert page.locator("main").bounding_box()["width"] >= 1100
+            else:
+                expect(nav.get_by_role("link", name="Pairs")).to_be_hidden()
+                open_menu(page)
+                expect(nav.get_by_role("link", name="Pairs")).to_be_visible()
 
 
 def test_the_current_page_is_marked_in_the_navigation(app, live_server, page, api, world):
@@ -134,82 +130,64 @@ def test_the_current_page_is_marked_in_the_navigation(app, live_server, page, ap
 
 
 def test_without_a_script_the_navigation_is_stacked_above_the_page_on_a_phone(
-    app, live_server, browser, api, world
+    app, live_server, pages, api, world
 ):
-    context = browser.new_context(viewport={"width": 375, "height": 800}, java_script_enabled=False)
-    page = context.new_page()
-    try:
-        page.goto(f"{live_server}/console/login")
-        page.get_by_label("E-mail address").fill(create_staff(app).email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.locator("h1")).to_have_text("Dashboard")
-        nav = page.get_by_role("navigation", name="Console")
-        expect(nav.get_by_role("link", name="Participants")).to_be_visible()
-        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    finally:
-        context.close()
+    page = pages.open(viewport={"width": 375, "height": 800}, java_script_enabled=False)
+    page.goto(f"{live_server}/console/login")
+    page.get_by_label("E-mail address").fill(create_staff(app).email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_have_text("Dashboard")
+    nav = page.get_by_role("navigation", name="Console")
+    expect(nav.get_by_role("link", name="Participants")).to_be_visible()
+    expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
 
 
 def test_without_a_script_the_pair_page_s_sections_are_all_shown(
-    app, live_server, browser, api, world
+    app, live_server, pages, api, world
 ):
     pair = world.drive_to("active")
-    context = browser.new_context(
-        viewport={"width": 1440, "height": 900}, java_script_enabled=False
-    )
-    page = context.new_page()
-    try:
-        page.goto(f"{live_server}/console/login")
-        page.get_by_label("E-mail address").fill(create_staff(app).email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.goto(f"{live_server}/console/pairs/{pair['id']}")
-        for section in ("Timeline", "Meetings", "Calendar and meeting requirement", "Notes"):
-            expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
-        page.get_by_role("link", name="Notes", exact=True).click()
-        assert page.url.endswith("#notes")
-        expect(page.get_by_label("New note")).to_be_visible()
-    finally:
-        context.close()
+    page = pages.open(viewport={"width": 1440, "height": 900}, java_script_enabled=False)
+    page.goto(f"{live_server}/console/login")
+    page.get_by_label("E-mail address").fill(create_staff(app).email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server}/console/pairs/{pair['id']}")
+    for section in ("Timeline", "Meetings", "Calendar and meeting requirement", "Notes"):
+        expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
+    page.get_by_role("link", name="Notes", exact=True).click()
+    assert page.url.endswith("#notes")
+    expect(page.get_by_label("New note")).to_be_visible()
 
 
 def test_a_keyboard_alone_opens_the_menu_on_a_phone_and_follows_a_link(
-    app, live_server, browser, api, world
+    app, live_server, pages, api, world
 ):
-    context = browser.new_context(viewport={"width": 375, "height": 800})
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app))
-        open_dashboard(page, live_server)
-        menu = page.get_by_role("button", name="Menu")
-        _tab_to(page, menu)
-        page.keyboard.press("Enter")
-        menu_shown(page)
-        pairs = page.get_by_role("navigation", name="Console").get_by_role("link", name="Pairs")
-        expect(pairs).to_be_visible()
-        _tab_to(page, pairs)
-        page.keyboard.press("Enter")
-        expect(page.locator("h1")).to_have_text("Pairs")
-    finally:
-        context.close()
+    page = pages.open(viewport={"width": 375, "height": 800})
+    sign_in(page, live_server, create_staff(app))
+    open_dashboard(page, live_server)
+    menu = page.get_by_role("button", name="Menu")
+    _tab_to(page, menu)
+    page.keyboard.press("Enter")
+    menu_shown(page)
+    pairs = page.get_by_role("navigation", name="Console").get_by_role("link", name="Pairs")
+    expect(pairs).to_be_visible()
+    _tab_to(page, pairs)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Pairs")
 
 
-def test_a_keyboard_alone_reaches_the_sidebar_on_a_wide_screen(app, live_server, browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app))
-        open_dashboard(page, live_server)
-        participants = page.get_by_role("navigation", name="Console").get_by_role(
-            "link", name="Participants"
-        )
-        _tab_to(page, participants)
-        page.keyboard.press("Enter")
-        expect(page.locator("h1")).to_have_text("Participants")
-    finally:
-        context.close()
+def test_a_keyboard_alone_reaches_the_sidebar_on_a_wide_screen(app, live_server, pages):
+    page = pages.open(viewport={"width": 1440, "height": 900})
+    sign_in(page, live_server, create_staff(app))
+    open_dashboard(page, live_server)
+    participants = page.get_by_role("navigation", name="Console").get_by_role(
+        "link", name="Participants"
+    )
+    _tab_to(page, participants)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Participants")
 
 
 def test_a_keyboard_alone_moves_between_the_pair_page_s_tabs(app, live_server, page, api, world):
@@ -299,27 +277,23 @@ def _console_pages(
     ]
 
 
-def test_every_console_page_passes_axe_at_both_widths(app, live_server, browser, api, client):
+def test_every_console_page_passes_axe_at_both_widths(app, live_server, pages, api, client):
     pair = _program(app, api, client)
     admin = create_staff(app, "admin", "Ada Admin")
     colleague = create_staff(app, "coordinator", "Cora Ordinator")
-    pages = _console_pages(
+    urls = _console_pages(
         live_server, pair["id"], pair["mentee_id"], pair["program_id"], colleague.id
     )
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            page.goto(f"{live_server}/console/login")
-            assert serious_violations(page) == [], "login"
-            sign_in(page, live_server, admin)
-            for url in pages:
-                response = page.goto(url)  # None for a section of the page before
-                assert response is None or response.status < 500, url
-                found = serious_violations(page)
-                assert found == [], f"{url} at {width} px: {found}"
-        finally:
-            context.close()
+        page = pages.open(viewport={"width": width, "height": 900})
+        page.goto(f"{live_server}/console/login")
+        assert serious_violations(page) == [], "login"
+        sign_in(page, live_server, admin)
+        for url in urls:
+            response = page.goto(url)  # None for a section of the page before
+            assert response is None or response.status < 500, url
+            found = serious_violations(page)
+            assert found == [], f"{url} at {width} px: {found}"
 
 
 def test_a_page_closed_to_a_role_passes_axe(app, live_server, page):
@@ -330,7 +304,7 @@ def test_a_page_closed_to_a_role_passes_axe(app, live_server, page):
 
 
 def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_written(
-    app, live_server, browser, api, client, tmp_path
+    app, live_server, pages, api, client, tmp_path
 ):
     # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
     # test run leaves the working tree as it found it.
@@ -340,33 +314,27 @@ def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_wri
     coordinator = create_staff(app, name="Cora Ordinator")
     written = []
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            sign_in(page, live_server, coordinator)
-            open_dashboard(page, live_server)
-            expect(page.get_by_role("link", name=re.compile("Proposals waiting"))).to_contain_text(
-                "1"
-            )
-            page.screenshot(path=screenshots / f"dashboard-{width}.png", full_page=True)
-            page.goto(f"{live_server}/console/pairs")
-            page.screenshot(path=screenshots / f"pairs-{width}.png", full_page=True)
-            page.goto(f"{live_server}/console/proposals")
-            expect(page.locator(".proposals-list > li")).to_have_count(1)
-            page.screenshot(path=screenshots / f"proposals-{width}.png", full_page=True)
-            page.goto(f"{live_server}/console/pairs/{pair['id']}")
-            expect(page.get_by_role("group", name=re.compile("Pulse rating"))).to_contain_text(
-                "Mentee 3 (was 5), mentor 6 (was 8)"
-            )
-            page.screenshot(path=screenshots / f"pair-{width}.png", full_page=True)
-            written += [
-                f"dashboard-{width}.png",
-                f"pairs-{width}.png",
-                f"proposals-{width}.png",
-                f"pair-{width}.png",
-            ]
-        finally:
-            context.close()
+        page = pages.open(viewport={"width": width, "height": 900})
+        sign_in(page, live_server, coordinator)
+        open_dashboard(page, live_server)
+        expect(page.get_by_role("link", name=re.compile("Proposals waiting"))).to_contain_text("1")
+        page.screenshot(path=screenshots / f"dashboard-{width}.png", full_page=True)
+        page.goto(f"{live_server}/console/pairs")
+        page.screenshot(path=screenshots / f"pairs-{width}.png", full_page=True)
+        page.goto(f"{live_server}/console/proposals")
+        expect(page.locator(".proposals-list > li")).to_have_count(1)
+        page.screenshot(path=screenshots / f"proposals-{width}.png", full_page=True)
+        page.goto(f"{live_server}/console/pairs/{pair['id']}")
+        expect(page.get_by_role("group", name=re.compile("Pulse rating"))).to_contain_text(
+            "Mentee 3 (was 5), mentor 6 (was 8)"
+        )
+        page.screenshot(path=screenshots / f"pair-{width}.png", full_page=True)
+        written += [
+            f"dashboard-{width}.png",
+            f"pairs-{width}.png",
+            f"proposals-{width}.png",
+            f"pair-{width}.png",
+        ]
     for name in written:
         data = (screenshots / name).read_bytes()
         assert data.startswith(PNG_MAGIC)
@@ -395,28 +363,24 @@ def _choice_links(app, api, client) -> tuple[dict[str, str], int]:
     return paths, pairs[0]["id"]
 
 
-def test_the_mentee_choice_pages_pass_axe_at_both_widths(app, live_server, browser, api, client):
+def test_the_mentee_choice_pages_pass_axe_at_both_widths(app, live_server, pages, api, client):
     paths, waiting_pair = _choice_links(app, api, client)
     admin = create_staff(app, "admin", "Ada Admin")
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900})
-        page = context.new_page()
-        try:
-            for name, path in paths.items():
-                response = page.goto(f"{live_server}{path}")
-                assert response is not None and response.status < 500, name
-                found = serious_violations(page)
-                assert found == [], f"the {name} choice page at {width} px: {found}"
-                scroll = page.evaluate("document.documentElement.scrollWidth")
-                assert scroll <= width, f"the {name} choice page is {scroll} px wide"
-            page.goto(f"{live_server}{paths['open']}")
-            expect(page.locator("li.mentor.unavailable")).to_have_count(2)  # taken, and inactive
-            page.get_by_role("button", name="Choose this mentor").click()
-            expect(page.locator(".error-summary")).to_be_visible()
-            assert serious_violations(page) == [], f"the choice page's error at {width} px"
-            sign_in(page, live_server, admin)
-            page.goto(f"{live_server}/console/pairs/{waiting_pair}")
-            expect(page.locator("#choice-status")).to_contain_text("waiting for the mentee")
-            assert serious_violations(page) == [], f"a pair with a choice sent at {width} px"
-        finally:
-            context.close()
+        page = pages.open(viewport={"width": width, "height": 900})
+        for name, path in paths.items():
+            response = page.goto(f"{live_server}{path}")
+            assert response is not None and response.status < 500, name
+            found = serious_violations(page)
+            assert found == [], f"the {name} choice page at {width} px: {found}"
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= width, f"the {name} choice page is {scroll} px wide"
+        page.goto(f"{live_server}{paths['open']}")
+        expect(page.locator("li.mentor.unavailable")).to_have_count(2)  # taken, and inactive
+        page.get_by_role("button", name="Choose this mentor").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        assert serious_violations(page) == [], f"the choice page's error at {width} px"
+        sign_in(page, live_server, admin)
+        page.goto(f"{live_server}/console/pairs/{waiting_pair}")
+        expect(page.locator("#choice-status")).to_contain_text("waiting for the mentee")
+        assert serious_violations(page) == [], f"a pair with a choice sent at {width} px"

@@ -25,133 +25,119 @@ def _fits(page, width: int) -> None:
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_a_coordinator_searches_sorts_and_downloads_the_pairs_list(
-    app, live_server, browser, world, width
+    app, live_server, pages, world, width
 ):
     wanted = world.drive_to("active", mentee_index=1, mentor_index=1)
     world.drive_to("active", mentee_index=0, mentor_index=0)
     world.log_meeting(wanted["id"], occurred_at="2026-11-02T16:00:00+00:00")
     mentor = world.mentors[1]
-    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        page.goto(f"{live_server}/console/pairs")
-        page.get_by_role("searchbox", name="Search").fill(mentor["email"].upper())
-        page.get_by_label("Sort by").select_option("last_meeting")
-        page.get_by_role("button", name="Show").click()
-        rows = page.locator("table.pairs-list tbody tr")
-        expect(rows).to_have_count(1)
-        expect(rows.first).to_contain_text(mentor["full_name"])
-        expect(rows.first).to_contain_text("02 Nov 2026")
-        assert serious_violations(page) == []
-        _fits(page, width)
+    page = pages.open(viewport={"width": width, "height": 900}, accept_downloads=True)
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+    page.goto(f"{live_server}/console/pairs")
+    page.get_by_role("searchbox", name="Search").fill(mentor["email"].upper())
+    page.get_by_label("Sort by").select_option("last_meeting")
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("table.pairs-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(mentor["full_name"])
+    expect(rows.first).to_contain_text("02 Nov 2026")
+    assert serious_violations(page) == []
+    _fits(page, width)
 
-        with page.expect_download() as csv_download:
-            page.get_by_role("link", name="CSV").click()
-        assert csv_download.value.suggested_filename.endswith(".csv")
-        text = csv_download.value.path().read_text(encoding="utf-8-sig")
-        (row,) = list(csv.DictReader(io.StringIO(text)))
-        assert (int(row["Pair"]), row["Mentor e-mail"]) == (wanted["id"], mentor["email"])
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="CSV").click()
+    assert csv_download.value.suggested_filename.endswith(".csv")
+    text = csv_download.value.path().read_text(encoding="utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(text)))
+    assert (int(row["Pair"]), row["Mentor e-mail"]) == (wanted["id"], mentor["email"])
 
-        with page.expect_download() as xlsx_download:
-            page.get_by_role("link", name="Excel (XLSX)").click()
-        assert xlsx_download.value.suggested_filename.endswith(".xlsx")
-        workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
-        sheet = openpyxl.load_workbook(workbook).active
-        _, *cells = list(sheet.iter_rows(values_only=True))
-        assert [line[0] for line in cells] == [wanted["id"]]
-    finally:
-        context.close()
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("link", name="Excel (XLSX)").click()
+    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+    workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
+    sheet = openpyxl.load_workbook(workbook).active
+    _, *cells = list(sheet.iter_rows(values_only=True))
+    assert [line[0] for line in cells] == [wanted["id"]]
 
 
 @pytest.mark.parametrize("width", [1440, 375])
-def test_a_coordinator_approves_three_proposals_at_once(
-    app, live_server, browser, api, world, width
-):
+def test_a_coordinator_approves_three_proposals_at_once(app, live_server, pages, api, world, width):
     filed = []
     for index in range(3):
         pair = world.new_pair(index)
         response = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason="Moved")
         filed.append(response.get_json()["proposal"])
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        page.goto(f"{live_server}/console/proposals")
-        for proposal in filed:
-            page.get_by_label(f"Choose proposal {proposal['id']} ").check()
-        page.get_by_text("Decide several at once").click()
-        page.get_by_label("Reason (needed to reject)", exact=False).first.fill("Case review")
-        page.get_by_role("button", name="Review the decision").click()
-        expect(page.locator("h1")).to_have_text("Approve 3 proposals?")
-        assert serious_violations(page) == []
-        _fits(page, width)
-        page.get_by_role("button", name="Approve 3").click()
-        expect(page.locator("h1")).to_have_text("3 of 3 approved")
-        expect(page.locator("tbody tr")).to_have_count(3)
-        assert serious_violations(page) == []
-        _fits(page, width)
-    finally:
-        context.close()
+    page = pages.open(viewport={"width": width, "height": 900})
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+    page.goto(f"{live_server}/console/proposals")
+    for proposal in filed:
+        page.get_by_label(f"Choose proposal {proposal['id']} ").check()
+    page.get_by_text("Decide several at once").click()
+    page.get_by_label("Reason (needed to reject)", exact=False).first.fill("Case review")
+    page.get_by_role("button", name="Review the decision").click()
+    expect(page.locator("h1")).to_have_text("Approve 3 proposals?")
+    assert serious_violations(page) == []
+    _fits(page, width)
+    page.get_by_role("button", name="Approve 3").click()
+    expect(page.locator("h1")).to_have_text("3 of 3 approved")
+    expect(page.locator("tbody tr")).to_have_count(3)
+    assert serious_violations(page) == []
+    _fits(page, width)
     for proposal in filed:
         assert api.ok("get", f"/pairs/{proposal['pair_id']}")["state"] == "closed"
 
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_a_coordinator_searches_sorts_saves_and_downloads_the_proposals(
-    app, live_server, browser, api, world, width
+    app, live_server, pages, api, world, width
 ):
     pairs = [world.new_pair(index) for index in range(3)]
     for pair, reason in zip(pairs, ("Moved away", "Lost interest", "Moved schools"), strict=True):
         response = api.trigger(pair["id"], "withdraw", closure_reason="withdrawn", reason=reason)
         assert response.status_code == 202, response.get_json()
     wanted = [pairs[2]["id"], pairs[0]["id"]]  # those that moved, the newest first
-    context = browser.new_context(viewport={"width": width, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    try:
-        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-        page.goto(f"{live_server}/console/proposals")
-        expect(page.locator(".proposals-list > li")).to_have_count(3)
-        page.get_by_role("searchbox", name="Search").fill("MOVED")
-        page.get_by_label("Sort by").select_option("newest")
-        page.get_by_role("button", name="Show").click()
-        cards = page.locator(".proposals-list > li")
-        expect(cards).to_have_count(2)
-        expect(cards.first).to_contain_text("Moved schools")
-        expect(cards.nth(1)).to_contain_text("Moved away")
-        assert "q=MOVED" in page.url and "sort=newest" in page.url
-        assert serious_violations(page) == []
-        _fits(page, width)
+    page = pages.open(viewport={"width": width, "height": 900}, accept_downloads=True)
+    sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+    page.goto(f"{live_server}/console/proposals")
+    expect(page.locator(".proposals-list > li")).to_have_count(3)
+    page.get_by_role("searchbox", name="Search").fill("MOVED")
+    page.get_by_label("Sort by").select_option("newest")
+    page.get_by_role("button", name="Show").click()
+    cards = page.locator(".proposals-list > li")
+    expect(cards).to_have_count(2)
+    expect(cards.first).to_contain_text("Moved schools")
+    expect(cards.nth(1)).to_contain_text("Moved away")
+    assert "q=MOVED" in page.url and "sort=newest" in page.url
+    assert serious_violations(page) == []
+    _fits(page, width)
 
-        page.get_by_text("Save this view").click()
-        page.get_by_label("Name it").fill("Moves")
-        page.get_by_role("button", name="Save", exact=True).click()
-        views = page.get_by_role("navigation", name="Your saved views")
-        expect(views.get_by_role("link", name="Moves")).to_have_attribute("aria-current", "page")
-        expect(page.locator(".proposals-list > li")).to_have_count(2)
-        page.goto(f"{live_server}/console/proposals")
-        expect(page.locator(".proposals-list > li")).to_have_count(3)
-        page.get_by_role("navigation", name="Your saved views").get_by_role(
-            "link", name="Moves"
-        ).click()
-        expect(page.locator(".proposals-list > li")).to_have_count(2)
-        assert serious_violations(page) == []
-        _fits(page, width)
+    page.get_by_text("Save this view").click()
+    page.get_by_label("Name it").fill("Moves")
+    page.get_by_role("button", name="Save", exact=True).click()
+    views = page.get_by_role("navigation", name="Your saved views")
+    expect(views.get_by_role("link", name="Moves")).to_have_attribute("aria-current", "page")
+    expect(page.locator(".proposals-list > li")).to_have_count(2)
+    page.goto(f"{live_server}/console/proposals")
+    expect(page.locator(".proposals-list > li")).to_have_count(3)
+    page.get_by_role("navigation", name="Your saved views").get_by_role(
+        "link", name="Moves"
+    ).click()
+    expect(page.locator(".proposals-list > li")).to_have_count(2)
+    assert serious_violations(page) == []
+    _fits(page, width)
 
-        with page.expect_download() as csv_download:
-            page.get_by_role("link", name="CSV").click()
-        assert csv_download.value.suggested_filename.endswith(".csv")
-        text = csv_download.value.path().read_text(encoding="utf-8-sig")
-        rows = list(csv.DictReader(io.StringIO(text)))
-        assert [int(row["Pair"]) for row in rows] == wanted
-        assert [row["Reason"] for row in rows] == ["Moved schools", "Moved away"]
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="CSV").click()
+    assert csv_download.value.suggested_filename.endswith(".csv")
+    text = csv_download.value.path().read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [int(row["Pair"]) for row in rows] == wanted
+    assert [row["Reason"] for row in rows] == ["Moved schools", "Moved away"]
 
-        with page.expect_download() as xlsx_download:
-            page.get_by_role("link", name="Excel (XLSX)").click()
-        assert xlsx_download.value.suggested_filename.endswith(".xlsx")
-        workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
-        sheet = openpyxl.load_workbook(workbook).active
-        header, *cells = list(sheet.iter_rows(values_only=True))
-        assert [line[header.index("Pair")] for line in cells] == wanted
-    finally:
-        context.close()
+    with page.expect_download() as xlsx_download:
+        page.get_by_role("link", name="Excel (XLSX)").click()
+    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
+    workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
+    sheet = openpyxl.load_workbook(workbook).active
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    assert [line[header.index("Pair")] for line in cells] == wanted

@@ -34,7 +34,7 @@ def _check(page, screenshots: Path, name: str) -> None:
 
 
 def test_a_mentee_chooses_their_mentor_through_the_link_a_coordinator_e_mailed(
-    app, live_server, browser, api, mailbox, drain, tmp_path
+    app, live_server, pages, api, mailbox, drain, tmp_path
 ):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def test_a_mentee_chooses_their_mentor_through_the_link_a_coordinator_e_mailed(
         )
     pair = world.new_pair(0)
 
-    staff = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    staff = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(staff, live_server, create_staff(app, name="Cora Ordinator", role="coordinator"))
     staff.goto(f"{live_server}/console/pairs/{pair['id']}")
     staff.get_by_role("button", name="E-mail the mentee a choice of mentors").click()
@@ -83,7 +83,7 @@ def test_a_mentee_chooses_their_mentor_through_the_link_a_coordinator_e_mailed(
     found = re.search(r"https?://[^/\s]+(/choose/\S+)", message.get_body(("plain",)).get_content())
     assert found, "the e-mail has no choice link"
 
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     page.goto(f"{live_server}{found.group(1)}")
     expect(page.locator("h1")).to_have_text("Choose your mentor")
     mentors = page.locator("li.mentor")
@@ -117,5 +117,4 @@ def test_a_mentee_chooses_their_mentor_through_the_link_a_coordinator_e_mailed(
     staff.reload()
     expect(staff.locator(".pair-header .state")).to_have_text("matched")
     expect(staff.locator("#choice-status")).to_contain_text("The mentee chose their mentor on")
-    page.context.close()
     staff.context.close()

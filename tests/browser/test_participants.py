@@ -21,7 +21,7 @@ def _fits(page, width: int) -> None:
 
 
 def test_a_coordinator_finds_a_waiting_mentee_and_adds_their_guardian_on_a_desktop_and_a_phone(
-    app, live_server, browser, world, tmp_path
+    app, live_server, pages, world, tmp_path
 ):
     # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1).
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
@@ -31,46 +31,42 @@ def test_a_coordinator_finds_a_waiting_mentee_and_adds_their_guardian_on_a_deskt
         "mentee", full_name="Ingrid Halvorsen", goals=["Choose a course"], availability="Weekends"
     )
     for width, height in ((1440, 900), (375, 812)):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        try:
-            sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
-            open_dashboard(page, live_server)
-            open_menu(page)
-            page.get_by_role("link", name="Participants").click()
-            expect(page.locator("h1")).to_have_text("Participants")
-            page.get_by_label("Waiting for a match").check()
-            page.get_by_label("Sort by").select_option("waiting")
-            page.get_by_role("button", name="Show").click()
-            rows = page.locator("table.participants tbody tr")
-            expect(rows).to_have_count(3)  # two mentees never matched, and Ingrid
-            expect(page.locator("tbody", has_text="Ingrid Halvorsen")).to_have_count(1)
-            assert serious_violations(page) == []
-            _fits(page, width)
-            page.screenshot(path=screenshots / f"participants-{width}.png", full_page=True)
+        page = pages.open(viewport={"width": width, "height": height})
+        sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
+        open_dashboard(page, live_server)
+        open_menu(page)
+        page.get_by_role("link", name="Participants").click()
+        expect(page.locator("h1")).to_have_text("Participants")
+        page.get_by_label("Waiting for a match").check()
+        page.get_by_label("Sort by").select_option("waiting")
+        page.get_by_role("button", name="Show").click()
+        rows = page.locator("table.participants tbody tr")
+        expect(rows).to_have_count(3)  # two mentees never matched, and Ingrid
+        expect(page.locator("tbody", has_text="Ingrid Halvorsen")).to_have_count(1)
+        assert serious_violations(page) == []
+        _fits(page, width)
+        page.screenshot(path=screenshots / f"participants-{width}.png", full_page=True)
 
-            page.get_by_role("link", name="Ingrid Halvorsen").click()
-            expect(page.locator("h1")).to_have_text("Ingrid Halvorsen")
-            expect(page.locator(".warning-text")).to_contain_text("Waiting for a match for 0 days")
-            assert serious_violations(page) == []
-            _fits(page, width)
-            page.screenshot(path=screenshots / f"participant-{width}.png", full_page=True)
+        page.get_by_role("link", name="Ingrid Halvorsen").click()
+        expect(page.locator("h1")).to_have_text("Ingrid Halvorsen")
+        expect(page.locator(".warning-text")).to_contain_text("Waiting for a match for 0 days")
+        assert serious_violations(page) == []
+        _fits(page, width)
+        page.screenshot(path=screenshots / f"participant-{width}.png", full_page=True)
 
-            page.get_by_role("link", name="Add a parent or guardian").click()
-            page.get_by_label("Full name").fill("Gudrun Halvorsen")
-            page.get_by_label("E-mail address").fill("not an address")
-            page.get_by_role("button", name="Add the participant").click()
-            expect(page.locator(".error-summary")).to_contain_text(
-                "E-mail address: not a valid e-mail address."
-            )
-            assert serious_violations(page) == []
-            _fits(page, width)
-            page.screenshot(path=tmp_path / f"participant-form-{width}.png", full_page=True)
+        page.get_by_role("link", name="Add a parent or guardian").click()
+        page.get_by_label("Full name").fill("Gudrun Halvorsen")
+        page.get_by_label("E-mail address").fill("not an address")
+        page.get_by_role("button", name="Add the participant").click()
+        expect(page.locator(".error-summary")).to_contain_text(
+            "E-mail address: not a valid e-mail address."
+        )
+        assert serious_violations(page) == []
+        _fits(page, width)
+        page.screenshot(path=tmp_path / f"participant-form-{width}.png", full_page=True)
 
-            page.get_by_label("E-mail address").fill(f"gudrun-{width}@example.org")
-            page.get_by_role("button", name="Add the participant").click()
-            expect(page.locator(".flashes .flash")).to_have_text("Gudrun Halvorsen is added.")
-            page.goto(f"{live_server}/console/participants/{waiting['id']}")
-            expect(page.locator("dd", has_text="Gudrun Halvorsen")).to_have_count(1)
-        finally:
-            context.close()
+        page.get_by_label("E-mail address").fill(f"gudrun-{width}@example.org")
+        page.get_by_role("button", name="Add the participant").click()
+        expect(page.locator(".flashes .flash")).to_have_text("Gudrun Halvorsen is added.")
+        page.goto(f"{live_server}/console/participants/{waiting['id']}")
+        expect(page.locator("dd", has_text="Gudrun Halvorsen")).to_have_count(1)

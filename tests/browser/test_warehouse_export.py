@@ -23,12 +23,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
-def test_an_admin_downloads_the_warehouse_export(app, live_server, browser, tmp_path):
+def test_an_admin_downloads_the_warehouse_export(app, live_server, pages, tmp_path):
     screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     screenshots.mkdir(parents=True, exist_ok=True)
     with app.app_context():
         program_id = demo_history.load(pairs=40).id
-    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Ada Admin", role="admin"))
 
     page.goto(f"{live_server}/console/programs/{program_id}/insights")

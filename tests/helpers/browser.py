@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+from collections import defaultdict
 
 from tests.helpers.staff import PASSWORD, Staff
 
@@ -51,6 +53,60 @@ class WatchedBrowser:
 
     def __getattr__(self, name: str):
         return getattr(self._browser, name)
+
+
+class Pages:
+    """Pages for the tests, each in a browser context of its own, kept for later tests
+    instead of closed: a new context and its first page cost Chromium more than most tests
+    do (a renderer process to start, the style sheets and scripts to fetch and compile).
+
+    Within a test every `open` is a context of its own (two people at two browsers never
+    share a cookie). Between tests a page forgets what a new context would not know: its
+    cookies, its storage and where it was; its size is set back. A context a test closed
+    is simply not kept."""
+
+    def __init__(self, browser: WatchedBrowser) -> None:
+        self._browser = browser
+        self._idle: dict[str, list] = defaultdict(list)
+        self._lent: list[tuple[str, object, dict]] = []
+
+    def open(self, **options):
+        """A blank page in a context made with `options` (those of `Browser.new_context`)."""
+        key = json.dumps(options, sort_keys=True)
+        idle = self._idle[key]
+        page = idle.pop() if idle else self._browser.new_context(**options).new_page()
+        self._lent.append((key, page, options))
+        return page
+
+    def give_back(self) -> None:
+        """After a test: every page it opened, blank again and ready for the next."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        lent, self._lent = self._lent, []
+        for key, page, options in lent:
+            if page.is_closed():
+                continue
+            try:
+                _forget(page, options)
+            except PlaywrightError:  # the test closed the context, or broke the page
+                page.context.close()
+                continue
+            self._idle[key].append(page)
+
+    def close(self) -> None:
+        for pages in self._idle.values():
+            for page in pages:
+                page.context.close()
+        self._idle.clear()
+
+
+def _forget(page, options: dict) -> None:
+    if page.url.startswith("http"):
+        page.evaluate("localStorage.clear(); sessionStorage.clear()")
+    page.context.clear_cookies()
+    page.goto("about:blank")
+    if "viewport" in options and page.viewport_size != options["viewport"]:
+        page.set_viewport_size(options["viewport"])
 
 
 def serious_violations(page) -> list[str]:
