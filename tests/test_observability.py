@@ -119,6 +119,8 @@ def test_request_counts_add_up_across_gunicorn_processes(service_env, tmp_path):
             "gunicorn",
             "--workers",
             "3",
+            # As production loads it (deploy/gunicorn.conf.py): once, in the master.
+            "--preload",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

@@ -64,6 +64,8 @@ def topology(database_url, service_env, receiver):
             "gunicorn",
             "--workers",
             "2",
+            # As production loads it (deploy/gunicorn.conf.py): once, in the master.
+            "--preload",
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
