@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections import defaultdict
+from contextlib import suppress
 
 from tests.helpers.staff import PASSWORD, Staff
 
@@ -89,7 +90,8 @@ class Pages:
             try:
                 _forget(page, options)
             except PlaywrightError:  # the test closed the context, or broke the page
-                page.context.close()
+                with suppress(PlaywrightError):
+                    page.context.close()
                 continue
             self._idle[key].append(page)
 
