@@ -23,6 +23,26 @@ def _fits(page, width: int) -> None:
     assert overflow <= width, f"the page is {overflow} px wide on a {width} px screen"
 
 
+def _download(page, link: str, suffix: str):
+    with page.expect_download() as download:
+        page.get_by_role("link", name=link).click()
+    assert download.value.suggested_filename.endswith(suffix)
+    return download.value.path()
+
+
+def _csv_rows(page) -> list[dict[str, str]]:
+    """The list as its CSV link downloads it."""
+    text = _download(page, "CSV", ".csv").read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def _xlsx_rows(page) -> list[tuple]:
+    """The list as its Excel link downloads it: the header row, then the rows."""
+    downloaded = _download(page, "Excel (XLSX)", ".xlsx").read_bytes()
+    workbook = openpyxl.load_workbook(io.BytesIO(downloaded))
+    return list(workbook.active.iter_rows(values_only=True))
+
+
 @pytest.mark.parametrize("width", [1440, 375])
 def test_a_coordinator_searches_sorts_and_downloads_the_pairs_list(
     app, live_server, pages, world, width
@@ -44,19 +64,10 @@ def test_a_coordinator_searches_sorts_and_downloads_the_pairs_list(
     assert serious_violations(page) == []
     _fits(page, width)
 
-    with page.expect_download() as csv_download:
-        page.get_by_role("link", name="CSV").click()
-    assert csv_download.value.suggested_filename.endswith(".csv")
-    text = csv_download.value.path().read_text(encoding="utf-8-sig")
-    (row,) = list(csv.DictReader(io.StringIO(text)))
+    (row,) = _csv_rows(page)
     assert (int(row["Pair"]), row["Mentor e-mail"]) == (wanted["id"], mentor["email"])
 
-    with page.expect_download() as xlsx_download:
-        page.get_by_role("link", name="Excel (XLSX)").click()
-    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
-    workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
-    sheet = openpyxl.load_workbook(workbook).active
-    _, *cells = list(sheet.iter_rows(values_only=True))
+    _, *cells = _xlsx_rows(page)
     assert [line[0] for line in cells] == [wanted["id"]]
 
 
@@ -126,18 +137,9 @@ def test_a_coordinator_searches_sorts_saves_and_downloads_the_proposals(
     assert serious_violations(page) == []
     _fits(page, width)
 
-    with page.expect_download() as csv_download:
-        page.get_by_role("link", name="CSV").click()
-    assert csv_download.value.suggested_filename.endswith(".csv")
-    text = csv_download.value.path().read_text(encoding="utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
+    rows = _csv_rows(page)
     assert [int(row["Pair"]) for row in rows] == wanted
     assert [row["Reason"] for row in rows] == ["Moved schools", "Moved away"]
 
-    with page.expect_download() as xlsx_download:
-        page.get_by_role("link", name="Excel (XLSX)").click()
-    assert xlsx_download.value.suggested_filename.endswith(".xlsx")
-    workbook = io.BytesIO(xlsx_download.value.path().read_bytes())
-    sheet = openpyxl.load_workbook(workbook).active
-    header, *cells = list(sheet.iter_rows(values_only=True))
+    header, *cells = _xlsx_rows(page)
     assert [line[header.index("Pair")] for line in cells] == wanted

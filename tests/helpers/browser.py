@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 from collections import defaultdict
 from contextlib import suppress
 
-from tests.helpers.staff import PASSWORD, Staff
+from tests.helpers.staff import PASSWORD, Staff, csrf_token_in
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -21,9 +20,6 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-# The login form's CSRF token, as the page carries it.
-_CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def chromium_path() -> str | None:
@@ -69,14 +65,14 @@ class Pages:
     def __init__(self, browser: WatchedBrowser) -> None:
         self._browser = browser
         self._idle: dict[str, list] = defaultdict(list)
-        self._lent: list[tuple[str, object, dict]] = []
+        self._lent: list[tuple[str, object, dict]] = []  # (options' key, page, its size)
 
     def open(self, **options):
         """A blank page in a context made with `options` (those of `Browser.new_context`)."""
         key = json.dumps(options, sort_keys=True)
         idle = self._idle[key]
         page = idle.pop() if idle else self._browser.new_context(**options).new_page()
-        self._lent.append((key, page, options))
+        self._lent.append((key, page, page.viewport_size))
         return page
 
     def give_back(self) -> None:
@@ -84,11 +80,11 @@ class Pages:
         from playwright.sync_api import Error as PlaywrightError
 
         lent, self._lent = self._lent, []
-        for key, page, options in lent:
+        for key, page, size in lent:
             if page.is_closed():
                 continue
             try:
-                _forget(page, options)
+                _forget(page, size)
             except PlaywrightError:  # the test closed the context, or broke the page
                 with suppress(PlaywrightError):
                     page.context.close()
@@ -102,13 +98,13 @@ class Pages:
         self._idle.clear()
 
 
-def _forget(page, options: dict) -> None:
+def _forget(page, size: dict) -> None:
     if page.url.startswith("http"):
         page.evaluate("localStorage.clear(); sessionStorage.clear()")
     page.context.clear_cookies()
     page.goto("about:blank")
-    if "viewport" in options and page.viewport_size != options["viewport"]:
-        page.set_viewport_size(options["viewport"])
+    if page.viewport_size != size:
+        page.set_viewport_size(size)
 
 
 def serious_violations(page) -> list[str]:
@@ -129,12 +125,11 @@ def sign_in(page, live_server: str, staff: Staff) -> None:
     form in the page (the form itself has tests of its own), so the next page opened is
     signed in. Drawing the form and the dashboard after it cost more than most tests."""
     request = page.context.request
-    form = request.get(f"{live_server}/console/login")
-    token = _CSRF_FIELD.search(form.text())
-    assert token, f"the login page has no CSRF token: {form.status}"
+    login = f"{live_server}/console/login"
+    token = csrf_token_in(request.get(login).text(), login)
     answer = request.post(
-        f"{live_server}/console/login",
-        form={"csrf_token": token.group(1), "email": staff.email, "password": PASSWORD},
+        login,
+        form={"csrf_token": token, "email": staff.email, "password": PASSWORD},
         max_redirects=0,
     )
     assert answer.status == 302, f"{staff.email} was not signed in: {answer.status}"

@@ -21,6 +21,13 @@ PASSWORD = "correct horse battery staple"
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
 
 
+def csrf_token_in(page: str, where: str) -> str:
+    """The CSRF token a console page's forms carry."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, f"{where} has no CSRF token"
+    return match.group(1)
+
+
 @dataclass
 class Staff:
     id: int
@@ -39,10 +46,7 @@ class Console:
         self._token: str | None = None
 
     def csrf_token(self, path: str = "/console/login") -> str:
-        page = self.client.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-        assert match, f"{path} has no CSRF token"
-        return match.group(1)
+        return csrf_token_in(self.client.get(path).get_data(as_text=True), path)
 
     def sign_in(self, email: str, password: str = PASSWORD) -> TestResponse:
         return self.client.post(
