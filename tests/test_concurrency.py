@@ -15,6 +15,7 @@ from service.errors import ConcurrentUpdate
 from service.events.models import OutboxEvent
 from service.pairs import service as pairs
 from service.pairs.models import Pair, TransitionRecord
+from tests.helpers.servers import local_http
 from workflows.pairing import State
 
 RACERS = 8
@@ -27,7 +28,7 @@ def _race(base_url: str, token: str, path: str, body: dict) -> list[httpx.Respon
     lock = threading.Lock()
 
     def racer() -> None:
-        with httpx.Client(base_url=base_url, timeout=60) as http:
+        with local_http(base_url=base_url, timeout=60) as http:
             barrier.wait()
             response = http.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
         with lock:

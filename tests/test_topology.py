@@ -23,7 +23,7 @@ from service.events.catalog import public_event_types
 from service.events.models import OutboxEvent
 from service.notifications.models import Notification
 from service.webhooks.models import Delivery
-from tests.helpers.servers import free_port, repository_root, wait_for_http
+from tests.helpers.servers import free_port, local_http, repository_root, wait_for_http
 
 PAIRS = 100
 # The titles of the surveys the pairs are invited to, as their e-mails' subjects begin.
@@ -175,7 +175,7 @@ def test_two_instances_three_workers_and_a_scheduler_do_everything_exactly_once(
 
     token = make_token(*SCOPES)
     clients = [
-        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        local_http(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30)
         for base in topology
     ]
     endpoint = _ok(clients[0].post("/webhooks", json={"url": receiver.url}), 201)

@@ -15,6 +15,7 @@ def test_a_group_check_in_is_recorded_from_its_page_on_a_phone(app, live_server,
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
     page.goto(f"{live_server}/console/pairs")
     page.get_by_role("link", name="Record a group check-in").click()
+    expect(page.locator("h1")).to_have_text("Record a group check-in")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert serious_violations(page) == []
     for pair in pairs:

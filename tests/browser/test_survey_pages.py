@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from service.clock import now
 from service.database import db
@@ -40,7 +41,7 @@ def test_a_mentee_reports_two_missed_meetings_and_the_pair_goes_at_risk(
     page.get_by_label("How many times have you met your mentor since we last asked?").fill("1")
     page.get_by_role("button", name="Send my answers").click()
     summary = page.locator(".error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     assert summary.get_by_role("link").count() == 5
     assert page.title().startswith("Error: ")
     assert (
@@ -133,8 +134,7 @@ def test_a_survey_can_be_answered_with_the_keyboard_alone(live_server, page, api
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Send my answers"
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert page.locator("h1").inner_text() == "Thank you"
+    expect(page.locator("h1")).to_have_text("Thank you")
 
 
 def test_the_survey_is_comfortable_on_a_phone(live_server, phone, api, world):
@@ -185,6 +185,7 @@ def test_every_survey_page_passes_axe(live_server, page, api, world):
     for url in links:
         page.goto(_link(live_server, url))
         page.get_by_role("button", name="Send my answers").click()  # the error state too
+        page.wait_for_load_state()
         found = serious_violations(page)
         if found:
             failures[page.locator("h1").inner_text()] = found
@@ -203,5 +204,5 @@ def test_the_expired_link_page_passes_axe_and_offers_a_new_link(app, live_server
     assert page.get_by_role("button", name="E-mail me a new link").is_visible()
     _check_accessible(page)
     page.get_by_role("button", name="E-mail me a new link").click()
-    assert page.locator("h1").inner_text() == "Check your e-mail"
+    expect(page.locator("h1")).to_have_text("Check your e-mail")
     _check_accessible(page)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -16,6 +15,7 @@ from service.choice import service as choice
 from service.database import db
 from service.pairs.models import TransitionRecord
 from tests.helpers import World
+from tests.helpers.servers import local_http
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def test_choices_sent_at_once_from_several_tabs_make_one_match(app, api, live_se
     with app.app_context():
         offer = choice.send(pair_id=pair["id"], actor=system("a test"))
         path = "/" + choice.link_for(offer).split("://", 1)[1].split("/", 1)[1]
-    with httpx.Client(base_url=live_server, timeout=60) as http:
+    with local_http(base_url=live_server, timeout=60) as http:
         page = http.get(path).text
         cookies = dict(http.cookies)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -37,7 +37,7 @@ def test_choices_sent_at_once_from_several_tabs_make_one_match(app, api, live_se
     lock = threading.Lock()
 
     def racer(mentor_id: int) -> None:
-        with httpx.Client(base_url=live_server, timeout=60, cookies=cookies) as http:
+        with local_http(base_url=live_server, timeout=60, cookies=cookies) as http:
             barrier.wait()
             response = http.post(path, data={"csrf_token": token, "mentor_id": str(mentor_id)})
         with lock:
