@@ -4,7 +4,6 @@ processes."""
 
 from __future__ import annotations
 
-import re
 import threading
 
 import pytest
@@ -15,6 +14,7 @@ from service.choice import service as choice
 from service.database import db
 from service.pairs.models import TransitionRecord
 from tests.helpers import World
+from tests.helpers.forms import csrf_token_in
 from tests.helpers.servers import local_http
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ def test_choices_sent_at_once_from_several_tabs_make_one_match(app, api, live_se
     with local_http(base_url=live_server, timeout=60) as http:
         page = http.get(path).text
         cookies = dict(http.cookies)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = csrf_token_in(page, "the choice page")
     barrier = threading.Barrier(RACERS)
     statuses: list[int] = []
     lock = threading.Lock()

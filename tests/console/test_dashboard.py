@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from tests.helpers.forms import csrf_token_in
 from tests.helpers.staff import PASSWORD
 
 
@@ -142,7 +143,7 @@ def test_two_coordinators_approving_at_once_apply_it_once_and_the_loser_sees_who
     for staff in coordinators:
         client = httpx.Client(base_url=live_server, follow_redirects=True, timeout=30)
         login = client.get("/console/login").text
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+        token = csrf_token_in(login, "the login page")
         signed_in = client.post(
             "/console/login",
             data={"csrf_token": token, "email": staff.email, "password": PASSWORD},

@@ -8,7 +8,8 @@ import shutil
 from collections import defaultdict
 from contextlib import suppress
 
-from tests.helpers.staff import PASSWORD, Staff, csrf_token_in
+from tests.helpers.forms import csrf_token_in
+from tests.helpers.staff import PASSWORD, Staff
 
 CHROMIUM_FLAGS = [
     "--headless=new",

@@ -3,7 +3,6 @@ browser-like client that sends the page's CSRF token with every form."""
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -13,19 +12,13 @@ from werkzeug.test import TestResponse
 
 from service.accounts import service as accounts
 from service.database import db
+from tests.helpers.forms import csrf_token_in
 
 PASSWORD = "correct horse battery staple"
 # The same algorithm at a low cost, hashed once: at production's cost each account costs
 # 0.15 s and each sign-in 0.1 s, and the console tests make hundreds. The tests of passwords
 # themselves set theirs through the service, at the production cost.
 _PASSWORD_HASH = generate_password_hash(PASSWORD, method="scrypt:1024:8:1")
-
-
-def csrf_token_in(page: str, where: str) -> str:
-    """The CSRF token a console page's forms carry."""
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert match, f"{where} has no CSRF token"
-    return match.group(1)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from service.observability.logs import request_id_context
 from service.pairs import lifecycle
 from service.pairs import service as pairs
 from service.pairs.facts import TransitionRequest
+from tests.helpers.forms import csrf_token_in
 
 
 class Api:
@@ -300,12 +301,7 @@ class SurveyTaker:
         return self.client.get(self.path)
 
     def csrf_token(self) -> str:
-        import re
-
-        page = self.open().get_data(as_text=True)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
-        assert match, "the survey page has no CSRF token"
-        return match.group(1)
+        return csrf_token_in(self.open().get_data(as_text=True), "the survey page")
 
     def submit(self, answers: dict[str, Any], *, token: str | None = None) -> TestResponse:
         data = {"csrf_token": token or self.csrf_token(), **answers}

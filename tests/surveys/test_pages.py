@@ -13,6 +13,7 @@ from service.database import db
 from service.surveys.models import SurveyResponse
 from surveys import loader
 from tests.helpers import CALM_MENTEE_CHECKIN, SurveyTaker, invite
+from tests.helpers.forms import csrf_token_in
 
 
 def _mentee_link(api, world) -> tuple[dict, SurveyTaker]:
@@ -102,9 +103,7 @@ def test_an_expired_link_offers_to_email_a_fresh_one(api, world, mailbox, drain)
         expired = taker.open()
         assert expired.status_code == 410
         assert _h1(expired) == "This link has expired"
-        token = re.search(
-            r'name="csrf_token" type="hidden" value="([^"]+)"', expired.get_data(as_text=True)
-        ).group(1)
+        token = csrf_token_in(expired.get_data(as_text=True), "the expired link's page")
         sent = api.client.post(f"{taker.path}/new-link", data={"csrf_token": token})
         drain()
     assert _h1(sent) == "Check your e-mail"
@@ -124,7 +123,7 @@ def test_asking_twice_for_a_fresh_link_sends_one_email(api, world, mailbox, drai
     with time_machine.travel(now() + timedelta(days=15)):
         for _ in range(2):
             page = taker.open().get_data(as_text=True)
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            token = csrf_token_in(page, "the expired link's page")
             api.client.post(f"{taker.path}/new-link", data={"csrf_token": token})
         drain()
     assert len(mailbox.messages) == 1

@@ -3,13 +3,13 @@ with Retry-After; other participants go on."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import time_machine
 
 from service.clock import now
 from tests.helpers import SurveyTaker, invite
+from tests.helpers.forms import csrf_token_in
 
 PHONE = "203.0.113.50"
 ANOTHER_PHONE = "198.51.100.60"
@@ -60,7 +60,7 @@ def test_asking_for_fresh_links_is_limited_per_client(app, api, world, monkeypat
     taker = _from(app, _link(api, world), PHONE)
     with time_machine.travel(now() + timedelta(days=15)):
         page = taker.open().get_data(as_text=True)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        token = csrf_token_in(page, "the expired link's page")
         first = taker.client.post(f"{taker.path}/new-link", data={"csrf_token": token})
         second = taker.client.post(f"{taker.path}/new-link", data={"csrf_token": token})
 
