@@ -11,6 +11,10 @@ from tests.helpers.staff import create_staff
 pytestmark = pytest.mark.slow
 
 
+def _refuses_framing(message) -> bool:
+    return "frame-ancestors" in message.text
+
+
 def test_the_pair_page_with_its_transition_forms_cannot_be_framed(app, live_server, browser, world):
     pair = world.drive_to("active")
     context = browser.new_context()
@@ -21,8 +25,10 @@ def test_the_pair_page_with_its_transition_forms_cannot_be_framed(app, live_serv
         page.goto(target)
         assert page.locator(f'form[action="/console/pairs/{pair["id"]}/transition"]').count()
 
-        page.set_content(f'<h1>Win a prize</h1><iframe src="{target}" width="800"></iframe>')
-        page.wait_for_timeout(1500)
+        # Chromium reports the refusal in the console once it has the framed page's headers
+        # (a page that may be framed times out here).
+        with page.expect_console_message(_refuses_framing, timeout=10_000):
+            page.set_content(f'<h1>Win a prize</h1><iframe src="{target}" width="800"></iframe>')
 
         (framed,) = [frame for frame in page.frames if frame != page.main_frame]
         assert framed.locator("form").count() == 0
