@@ -6,7 +6,6 @@ import json
 import logging
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 
 from service.database import db
 from service.observability import logs
-from tests.helpers.servers import free_port, repository_root, wait_for_http
+from tests.helpers.servers import free_port, gunicorn_command, repository_root, wait_for_http
 
 
 def test_healthz_answers_without_dependencies(client):
@@ -112,24 +111,7 @@ def test_metrics_expose_pairs_per_state_and_queue_depths(api, world, client):
 def test_request_counts_add_up_across_gunicorn_processes(service_env, tmp_path):
     env = {**service_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "3",
-            # As production loads it (deploy/gunicorn.conf.py): once, in the master.
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "service.wsgi:app",
-        ],
-        env=env,
-        cwd=repository_root(),
-    )
+    process = subprocess.Popen(gunicorn_command(port, workers=3), env=env, cwd=repository_root())
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/healthz", process)

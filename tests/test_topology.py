@@ -23,7 +23,13 @@ from service.events.catalog import public_event_types
 from service.events.models import OutboxEvent
 from service.notifications.models import Notification
 from service.webhooks.models import Delivery
-from tests.helpers.servers import free_port, local_http, repository_root, wait_for_http
+from tests.helpers.servers import (
+    free_port,
+    gunicorn_command,
+    local_http,
+    repository_root,
+    wait_for_http,
+)
 
 PAIRS = 100
 # The titles of the surveys the pairs are invited to, as their e-mails' subjects begin.
@@ -57,23 +63,7 @@ def topology(database_url, service_env, receiver):
         "PAIRWISE_LIMIT_API": "100000 per minute",
     }
     ports = [free_port(), free_port()]
-    commands = [
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            "2",
-            # As production loads it (deploy/gunicorn.conf.py): once, in the master.
-            "--preload",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "service.wsgi:app",
-        ]
-        for port in ports
-    ]
+    commands = [gunicorn_command(port, workers=2) for port in ports]
     commands += [[sys.executable, "-m", "service.cli", "worker", "--no-clock"]] * 3
     commands += [[sys.executable, "-m", "service.cli", "scheduler"]]
     processes = [

@@ -50,16 +50,15 @@ def wait_for_http(url: str, process, timeout: float = 120.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess.Popen, str]:
-    """The app under gunicorn on a free port, answering; the caller stops the process."""
-    port = free_port()
-    command = [
+def gunicorn_command(port: int, *, workers: int) -> list[str]:
+    """gunicorn serving the app on localhost, loaded as production loads it
+    (deploy/gunicorn.conf.py): once, in the master, before the workers are forked."""
+    return [
         sys.executable,
         "-m",
         "gunicorn",
         "--workers",
         str(workers),
-        # As production loads it (deploy/gunicorn.conf.py): once, in the master.
         "--preload",
         "--bind",
         f"127.0.0.1:{port}",
@@ -67,7 +66,14 @@ def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess
         "warning",
         "service.wsgi:app",
     ]
-    process = subprocess.Popen(command, env=env, cwd=repository_root())
+
+
+def start_gunicorn(env: dict[str, str], *, workers: int = 2) -> tuple[subprocess.Popen, str]:
+    """The app under gunicorn on a free port, answering; the caller stops the process."""
+    port = free_port()
+    process = subprocess.Popen(
+        gunicorn_command(port, workers=workers), env=env, cwd=repository_root()
+    )
     try:
         # Generous: the workers import the app at once, on a machine that may be busy.
         wait_for_http(f"http://127.0.0.1:{port}/", process, timeout=120)
