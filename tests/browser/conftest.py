@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,15 @@ def page(pages: Pages):
 @pytest.fixture
 def phone(pages: Pages):
     return pages.open(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where a test writes its screenshots: this site's folder (`docs/screenshots/`) when
+    asked with PAIRWISE_SCREENSHOTS=1, otherwise the test's own temporary folder, so that a
+    run leaves the working tree as it found it."""
+    if os.environ.get("PAIRWISE_SCREENSHOTS") != "1":
+        return tmp_path
+    folder = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

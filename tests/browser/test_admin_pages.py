@@ -3,9 +3,7 @@ at a desk's width and a phone's; every page passes axe-core, error states includ
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,15 +13,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def _shots(tmp_path: Path) -> Path:
-    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1).
-    folder = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
 
 def _scope(page, scope: str):
     return page.get_by_role("checkbox", name=re.compile(f"^{re.escape(scope)} "))
@@ -31,9 +20,8 @@ def _scope(page, scope: str):
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
-    app, live_server, pages, width, tmp_path
+    app, live_server, pages, width, screenshots
 ):
-    shots = _shots(tmp_path)
     admin = create_staff(app, "admin", "Ada Admin")
     page = pages.open(viewport={"width": width, "height": 900})
     sign_in(page, live_server, admin)
@@ -61,7 +49,7 @@ def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
     assert raw.startswith("pw_")
     assert serious_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    page.screenshot(path=shots / f"tokens-{width}.png", full_page=True)
+    page.screenshot(path=screenshots / f"tokens-{width}.png", full_page=True)
 
     bearer = {"Authorization": f"Bearer {raw}"}
     assert page.request.get(f"{live_server}/api/v1/programs", headers=bearer).status == 200
@@ -69,7 +57,7 @@ def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
     page.get_by_role("link", name="Revoke CRM sync").click()
     expect(page.locator("h1")).to_have_text("Revoke the token CRM sync?")
     assert serious_violations(page) == []
-    page.screenshot(path=shots / f"token-revoke-{width}.png", full_page=True)
+    page.screenshot(path=screenshots / f"token-revoke-{width}.png", full_page=True)
     page.get_by_role("button", name="Revoke CRM sync").click()
     expect(page.locator(".flashes .flash")).to_contain_text("The token 'CRM sync' is revoked")
     expect(page.get_by_role("row", name="CRM sync")).to_contain_text("revoked")
@@ -81,9 +69,8 @@ def test_an_admin_creates_a_token_uses_it_against_the_api_and_revokes_it(
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
-    app, live_server, pages, width, tmp_path, drain, mailbox
+    app, live_server, pages, width, screenshots, drain, mailbox
 ):
-    shots = _shots(tmp_path)
     admin = create_staff(app, "admin", "Ada Admin")
     page = pages.open(viewport={"width": width, "height": 900})
     sign_in(page, live_server, admin)
@@ -97,12 +84,12 @@ def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
     page.get_by_label("E-mail address").fill("nia@example.org")
     page.get_by_label("Full name").fill("Nia Newcomer")
     page.get_by_role("radio", name=re.compile("^support ")).check()
-    page.screenshot(path=shots / f"staff-{width}.png", full_page=True)
+    page.screenshot(path=screenshots / f"staff-{width}.png", full_page=True)
     page.get_by_role("button", name="Send the invitation").click()
     expect(page.locator("h1")).to_have_text("Nia Newcomer")
     expect(page.locator(".flashes .flash")).to_contain_text("Nia Newcomer is invited")
     assert serious_violations(page) == []
-    page.screenshot(path=shots / f"staff-member-{width}.png", full_page=True)
+    page.screenshot(path=screenshots / f"staff-member-{width}.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     drain()
@@ -112,7 +99,7 @@ def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
     welcome.goto(f"{live_server}{path}")
     expect(welcome.locator("h1")).to_have_text("Welcome to Pairwise")
     assert serious_violations(welcome) == []
-    welcome.screenshot(path=shots / f"welcome-{width}.png", full_page=True)
+    welcome.screenshot(path=screenshots / f"welcome-{width}.png", full_page=True)
     welcome.get_by_label("New password", exact=True).fill("a passphrase of my own")
     welcome.get_by_label("New password again").fill("a passphrase of my own")
     welcome.get_by_role("button", name="Set my password").click()
@@ -128,9 +115,8 @@ def test_an_admin_invites_a_member_of_staff_who_chooses_a_password_and_signs_in(
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
-    app, live_server, pages, width, tmp_path
+    app, live_server, pages, width, screenshots
 ):
-    shots = _shots(tmp_path)
     coordinator = create_staff(app, "coordinator", "Cora Ordinator")
     page = pages.open(viewport={"width": width, "height": 900})
     sign_in(page, live_server, coordinator)
@@ -140,7 +126,7 @@ def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
     page.get_by_role("link", name="Create a program").click()
     expect(page.locator("h1")).to_have_text("New program")
     assert serious_violations(page) == []
-    page.screenshot(path=shots / f"program-new-{width}.png", full_page=True)
+    page.screenshot(path=screenshots / f"program-new-{width}.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     page.get_by_label("Name", exact=True).fill("Riverside Youth")
@@ -160,9 +146,8 @@ def test_a_coordinator_creates_a_program_and_a_refusal_stays_on_the_page(
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_the_console_s_error_pages_pass_axe_and_lead_back_to_the_dashboard(
-    app, live_server, pages, width, tmp_path
+    app, live_server, pages, width, screenshots
 ):
-    shots = _shots(tmp_path)
     coordinator = create_staff(app, "coordinator", "Cora Ordinator")
     page = pages.open(viewport={"width": width, "height": 900})
     sign_in(page, live_server, coordinator)
@@ -175,7 +160,7 @@ def test_the_console_s_error_pages_pass_axe_and_lead_back_to_the_dashboard(
         expect(page.locator("h1")).to_have_text(heading)
         assert serious_violations(page) == []
         assert page.evaluate("document.documentElement.scrollWidth") <= width
-        page.screenshot(path=shots / f"error-{status}-{width}.png", full_page=True)
+        page.screenshot(path=screenshots / f"error-{status}-{width}.png", full_page=True)
     page.get_by_role("link", name="Go to the dashboard").click()
     expect(page.locator("h1")).to_have_text("Dashboard")
     icon = page.request.get(f"{live_server}/favicon.ico")

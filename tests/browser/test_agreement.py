@@ -4,16 +4,12 @@ a phone's width (375 px) and a desktop's (1440 px), with no serious accessibilit
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from tests.helpers import SurveyTaker, invite
 from tests.helpers.browser import open_tab, serious_violations, sign_in
 from tests.helpers.staff import create_staff
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HELD_MEETING = {
     "occurred_on": "2026-11-20",
     "held": "held",
@@ -32,10 +28,8 @@ def _progress(api, client, pair: dict, goal_id: int, *ratings: str) -> None:
 
 
 def test_the_agreement_is_recorded_and_its_progress_read_on_the_pair_page_on_a_phone_and_a_desktop(
-    app, live_server, pages, api, client, world, tmp_path
+    app, live_server, pages, api, client, world, screenshots
 ):
-    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1).
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     pair = world.drive_to("active")
     page = pages.open(viewport={"width": 1440, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))
@@ -68,7 +62,6 @@ def test_the_agreement_is_recorded_and_its_progress_read_on_the_pair_page_on_a_p
     page.get_by_role("link", name="Revisit the pair's mentoring agreement").click()
     assert page.url.endswith("#agreement")
     assert serious_violations(page) == []
-    screenshots.mkdir(parents=True, exist_ok=True)
     page.locator("#agreement").screenshot(path=screenshots / "pair-agreement-1440.png")
 
     page.set_viewport_size({"width": 375, "height": 812})

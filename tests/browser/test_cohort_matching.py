@@ -6,7 +6,6 @@ phone's (375 px), with no serious accessibility finding on any page."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
@@ -35,10 +33,8 @@ def _check(page, screenshots: Path, name: str) -> None:
 
 
 def test_a_coordinator_reviews_swaps_and_commits_a_cohort_of_matches(
-    app, live_server, pages, world, tmp_path
+    app, live_server, pages, world, screenshots
 ):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     api = world.api
     topics = ["Reading", "Careers", "Chess"]
     for i, topic in enumerate(topics):

@@ -6,7 +6,6 @@ accessibility finding."""
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
@@ -54,10 +52,8 @@ def _count(app, program_id: int) -> int:
 
 
 def test_a_coordinator_imports_applications_and_screens_a_mentor(
-    app, live_server, pages, world, tmp_path
+    app, live_server, pages, world, screenshots
 ):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     program_id, program_name = world.program["id"], world.program["name"]
     before = _count(app, program_id)
     good = people(50, "mentor") + people(50, "mentee")
@@ -130,13 +126,11 @@ def test_a_coordinator_imports_applications_and_screens_a_mentor(
 
 
 def test_the_dashboard_tells_of_mentees_waiting_past_the_target(
-    app, live_server, pages, api, tmp_path
+    app, live_server, pages, api, screenshots
 ):
     from tests.helpers import World
     from tests.helpers.state import added_days_ago
 
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     world = World.build(api, mentors=1, mentees=2, waiting_target_days=30, name="Riverside")
     for mentee in world.mentees:
         added_days_ago(app, mentee["id"], 40)

@@ -21,13 +21,10 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
-def test_a_coordinator_reads_a_programs_insights(app, live_server, pages, tmp_path):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
+def test_a_coordinator_reads_a_programs_insights(app, live_server, pages, screenshots):
     with app.app_context():
         program = demo_history.load(pairs=200)
         program_id = program.id
@@ -96,9 +93,7 @@ def test_a_coordinator_reads_a_programs_insights(app, live_server, pages, tmp_pa
     assert "Northside Mentoring (insights demo)" in text and f"from {since} to" in text
 
 
-def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, pages, tmp_path):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
+def test_a_coordinator_reads_how_the_closure_risk_model_did(app, live_server, pages, screenshots):
     with app.app_context():
         program = demo_history.load(pairs=300, months=36, seed=1, missed_hazard=0.3)
         risk.fit(program_id=program.id, as_of=now().date())

@@ -12,9 +12,7 @@ this is the whole journey, end to end."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +29,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.long(25)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 HEADER = ["Full name", "E-mail", "Role", "Language", "Goals", "Availability", "Capacity"]
 GOALS = ["reading", "careers", "maths", "music", "coding"]
 # No mentor speaks Polish: these two mentees fit no one, and are left waiting with why.
@@ -76,10 +73,8 @@ def _upload(page, live_server: str, program_name: str, data: bytes) -> None:
 
 
 def test_a_cohort_goes_from_a_spreadsheet_to_matched_pairs_announced_by_webhooks(
-    app, api, live_server, pages, receiver, drain, monkeypatch, tmp_path
+    app, api, live_server, pages, receiver, drain, monkeypatch, screenshots
 ):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOW", "127.0.0.1")
     monkeypatch.setitem(app.config, "WEBHOOK_RETRY_SCHEDULE", [0.0] * 7)
     world = World.build(api, mentors=0, mentees=0, name="Northside")

@@ -5,10 +5,8 @@ the documentation, taken from the pages themselves."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +22,6 @@ from tests.helpers.staff import PASSWORD, create_staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.long(60)]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 WIDTHS = (1440, 375)
 
@@ -304,12 +301,8 @@ def test_a_page_closed_to_a_role_passes_axe(app, live_server, page):
 
 
 def test_screenshots_of_the_dashboard_the_pairs_the_proposals_and_a_pair_are_written(
-    app, live_server, pages, api, client, tmp_path
+    app, live_server, pages, api, client, screenshots
 ):
-    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1), so that a
-    # test run leaves the working tree as it found it.
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     pair = _program(app, api, client)
     coordinator = create_staff(app, name="Cora Ordinator")
     written = []

@@ -6,7 +6,6 @@ phone's (375 px), with no serious accessibility finding."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
@@ -34,10 +32,8 @@ def _check(page, screenshots: Path, name: str) -> None:
 
 
 def test_a_mentee_chooses_their_mentor_through_the_link_a_coordinator_e_mailed(
-    app, live_server, pages, api, mailbox, drain, tmp_path
+    app, live_server, pages, api, mailbox, drain, screenshots
 ):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     world = World.build(
         api, mentors=0, mentees=0, name="Riverside Youth Mentoring", mentee_choice=True
     )

@@ -4,15 +4,10 @@ opens one, adds a parent or guardian (refused first, then accepted), at a deskto
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from playwright.sync_api import expect
 
 from tests.helpers.browser import open_dashboard, open_menu, serious_violations, sign_in
 from tests.helpers.staff import create_staff
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _fits(page, width: int) -> None:
@@ -21,11 +16,8 @@ def _fits(page, width: int) -> None:
 
 
 def test_a_coordinator_finds_a_waiting_mentee_and_adds_their_guardian_on_a_desktop_and_a_phone(
-    app, live_server, pages, world, tmp_path
+    app, live_server, pages, world, screenshots
 ):
-    # The site's copies are rewritten only when asked (PAIRWISE_SCREENSHOTS=1).
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
     world.drive_to("active", mentee_index=0)
     waiting = world.add_participant(
         "mentee", full_name="Ingrid Halvorsen", goals=["Choose a course"], availability="Weekends"
@@ -63,7 +55,7 @@ def test_a_coordinator_finds_a_waiting_mentee_and_adds_their_guardian_on_a_deskt
         )
         assert serious_violations(page) == []
         _fits(page, width)
-        page.screenshot(path=tmp_path / f"participant-form-{width}.png", full_page=True)
+        page.screenshot(path=screenshots / f"participant-form-{width}.png", full_page=True)
 
         page.get_by_label("E-mail address").fill(f"gudrun-{width}@example.org")
         page.get_by_role("button", name="Add the participant").click()

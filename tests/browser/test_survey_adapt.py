@@ -4,9 +4,6 @@ phone's, with no serious accessibility finding on the editor or the preview."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
@@ -16,8 +13,6 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
 
 def _fits(page, width: int) -> None:
     overflow = page.evaluate("document.documentElement.scrollWidth")
@@ -26,9 +21,8 @@ def _fits(page, width: int) -> None:
 
 @pytest.mark.parametrize("width", [1440, 375])
 def test_a_coordinator_adapts_a_check_in_and_a_new_link_shows_it(
-    app, live_server, pages, api, world, width, tmp_path
+    app, live_server, pages, api, world, width, screenshots
 ):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
     pair = world.drive_to("active")
     page = pages.open(viewport={"width": width, "height": 900})
     sign_in(page, live_server, create_staff(app, name="Cora Ordinator"))

@@ -6,9 +6,7 @@ nothing wider than the screen."""
 from __future__ import annotations
 
 import json
-import os
 import zipfile
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -19,13 +17,10 @@ from tests.helpers.staff import create_staff
 
 pytestmark = pytest.mark.slow
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WIDTHS = ((1440, 900), (375, 812))
 
 
-def test_an_admin_downloads_the_warehouse_export(app, live_server, pages, tmp_path):
-    screenshots = SCREENSHOTS if os.environ.get("PAIRWISE_SCREENSHOTS") == "1" else tmp_path
-    screenshots.mkdir(parents=True, exist_ok=True)
+def test_an_admin_downloads_the_warehouse_export(app, live_server, pages, screenshots):
     with app.app_context():
         program_id = demo_history.load(pairs=40).id
     page = pages.open(viewport={"width": 1440, "height": 900})
@@ -61,4 +56,4 @@ def test_an_admin_downloads_the_warehouse_export(app, live_server, pages, tmp_pa
     for width, height in WIDTHS:
         page.set_viewport_size({"width": width, "height": height})
         assert serious_violations(page) == []
-        page.screenshot(path=tmp_path / f"warehouse-export-error-{width}.png", full_page=False)
+        page.screenshot(path=screenshots / f"warehouse-export-error-{width}.png", full_page=False)
