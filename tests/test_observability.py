@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
 from service.database import db
 from service.observability import logs
-from tests.helpers.servers import free_port, gunicorn_command, repository_root, wait_for_http
+from tests.helpers.servers import local_http, start_gunicorn, stop
 
 
 def test_healthz_answers_without_dependencies(client):
@@ -110,25 +108,20 @@ def test_metrics_expose_pairs_per_state_and_queue_depths(api, world, client):
 @pytest.mark.slow
 def test_request_counts_add_up_across_gunicorn_processes(service_env, tmp_path):
     env = {**service_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    port = free_port()
-    process = subprocess.Popen(gunicorn_command(port, workers=3), env=env, cwd=repository_root())
+    process, base = start_gunicorn(env, workers=3)
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/healthz", process)
-        with httpx.Client(base_url=base) as http:
+        with local_http(base_url=base) as http:
             for _ in range(30):
                 http.get("/healthz", headers={"Connection": "close"})
             scrapes = [http.get("/metrics").text for _ in range(3)]
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
     pattern = (
         r"pairwise_http_request_duration_seconds_count"
         r'\{endpoint="health.healthz",method="GET",status="200"\} (\d+)'
     )
     counts = [float(re.search(pattern, scrape).group(1)) for scrape in scrapes]
-    # wait_for_http may have asked more than once before the server answered.
     assert all(count >= 30 for count in counts)
     assert len(set(counts)) == 1
 
