@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 # leave one worker idle while the other finishes it.
 PYTEST_WORKERS ?= 2
 # Python keeps the bytecode it compiles (__pycache__/, ignored by git) even where the
-# environment asks it not to: the suite starts about a hundred Python processes (servers,
+# environment asks it not to: the suite starts some thirty Python processes (servers,
 # workers, commands), and each would otherwise compile the project's 250 modules afresh.
 unexport PYTHONDONTWRITEBYTECODE
 # mkdocs-material prints a notice about its successor on every build; the notice is known.
